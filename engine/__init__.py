@@ -1,0 +1,6 @@
+"""hvlab engine: a simulated Hyper-V host, with no GUI.
+
+Clients (the Qt console, ``hvctl``, tests) use :mod:`engine.api` only.
+"""
+
+__version__ = "0.1.0"

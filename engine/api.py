@@ -1,0 +1,513 @@
+"""The management API: the one facade every client uses (Hyper-V's WMI provider).
+
+Plain data in, plain data out.  Commands take VM names or ids and values; lifecycle
+commands return a :class:`~engine.jobs.Job`.  Reads return immutable snapshots from
+:mod:`engine.views`.  No engine object is handed out, so a remote transport can wrap this
+class later without changes to its clients.
+
+Units: memory in MB, CPU in percent, time in seconds of simulated time (``*_us`` fields are
+microseconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from engine import events as ev
+from engine.clock import us_to_seconds
+from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction, VmConfig
+from engine.errors import HvError, InvalidStateError, NotFoundError, ValidationError
+from engine.guests import INTEGRATION_SERVICES, GuestOs, load_catalogue
+from engine.host import Host, VmRuntime
+from engine.hypervisor import HypercallResult
+from engine.jobs import Job
+from engine.lab import Lab
+from engine.lifecycle import Operation, VmState
+from engine.memory import FREE, HYPERVISOR, ROOT
+from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
+from engine.views import (
+    HostInfo,
+    HypercallCounters,
+    MemoryExtentInfo,
+    NumaNodeInfo,
+    StartCheckInfo,
+    VmInfo,
+    VmTableSnapshot,
+)
+
+__all__ = ["ManagementApi", "HvError", "Operation", "VmState", "Job"]
+
+
+class ManagementApi:
+    """Facade over a :class:`~engine.lab.Lab`."""
+
+    def __init__(self, lab: Lab | None = None, *, seed: int = 0) -> None:
+        self.lab = lab if lab is not None else Lab(seed)
+        self._version = 0
+        self.lab.bus.subscribe(self._on_event)
+
+    def _on_event(self, event: ev.EngineEvent) -> None:
+        if not isinstance(event, ev.LogEntry):
+            self._version += 1
+
+    # -- events and time ----------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[ev.EngineEvent], None]) -> Callable[[], None]:
+        """Receive every engine event record; returns an unsubscribe function."""
+        return self.lab.bus.subscribe(callback)
+
+    @property
+    def now_seconds(self) -> float:
+        return us_to_seconds(self.lab.now_us)
+
+    @property
+    def now_us(self) -> int:
+        return self.lab.now_us
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward by ``seconds``."""
+        self.lab.advance(seconds)
+
+    def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:
+        """Advance simulated time until the job finishes (or the timeout passes)."""
+        job_id = job if isinstance(job, int) else job.id
+        deadline = self.lab.now_us + round(timeout_seconds * 1_000_000)
+        while True:
+            record = self.lab.job_record(job_id)
+            if record is None:
+                raise NotFoundError(f"No job with id {job_id}.")
+            if record.state.finished or self.lab.now_us >= deadline:
+                return record.view(self.lab.now_us)
+            target = min(deadline, max(record.expected_end_us, self.lab.now_us + 1))
+            self.lab.advance_to(target)
+
+    # -- catalogue ----------------------------------------------------------------------------
+    def profiles(self) -> list[HostProfile]:
+        return list(load_profiles().values())
+
+    def guest_os_list(self) -> list[GuestOs]:
+        return list(load_catalogue().values())
+
+    # -- hosts ----------------------------------------------------------------------------------
+    def add_host(self, name: str, profile_id: str, *, ram_gb: int | None = None,
+                 sockets: int | None = None, cores_per_socket: int | None = None,
+                 threads_per_core: int | None = None) -> HostInfo:
+        profile = get_profile(profile_id)
+        hw = _custom_hardware(profile.hardware, ram_gb, sockets, cores_per_socket, threads_per_core)
+        host = self.lab.add_host(name, profile, hw)
+        return self.host(host.id)
+
+    def hosts(self) -> list[HostInfo]:
+        return [self._host_info(h) for h in self.lab.hosts.values()]
+
+    def host(self, ref: str | None = None) -> HostInfo:
+        return self._host_info(self._host(ref))
+
+    def _host(self, ref: str | None) -> Host:
+        if not self.lab.hosts:
+            raise NotFoundError("The library has no host.")
+        if ref is None:
+            return next(iter(self.lab.hosts.values()))
+        for h in self.lab.hosts.values():
+            if ref in (h.id, h.name) or ref.casefold() == h.name.casefold():
+                return h
+        raise NotFoundError(f"Hyper-V was unable to find a host named \"{ref}\".")
+
+    def set_host(self, ref: str | None = None, *, numa_spanning: bool | None = None,
+                 virtualization_enabled: bool | None = None, nx_enabled: bool | None = None,
+                 ram_gb: int | None = None, virtual_machine_path: str | None = None,
+                 virtual_hard_disk_path: str | None = None) -> HostInfo:
+        """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
+        switches, RAM) is staged and applies at the next host restart, as on a real server."""
+        host = self._host(ref)
+        if numa_spanning is not None:
+            if not host.profile.features.numa_spanning_setting and not numa_spanning:
+                raise ValidationError("numa_spanning",
+                                      f"{host.profile.name} has no NUMA spanning setting.")
+            host.set_numa_spanning(numa_spanning)
+        if virtual_machine_path is not None:
+            host.virtual_machine_path = virtual_machine_path
+        if virtual_hard_disk_path is not None:
+            host.virtual_hard_disk_path = virtual_hard_disk_path
+        if virtualization_enabled is not None or nx_enabled is not None or ram_gb is not None:
+            hw = host.pending_hardware or host.hardware
+            if virtualization_enabled is not None:
+                hw = replace(hw, virtualization_enabled=virtualization_enabled)
+            if nx_enabled is not None:
+                hw = replace(hw, nx_enabled=nx_enabled)
+            if ram_gb is not None:
+                if not 1 <= ram_gb <= 65536:
+                    raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
+                hw = hw.with_ram_gb(ram_gb)
+            host.set_hardware(hw)
+        return self._host_info(host)
+
+    def reboot_host(self, ref: str | None = None) -> Job:
+        """Restart the host; staged hardware changes apply when it comes back."""
+        host = self._host(ref)
+        return host.reboot().view(self.lab.now_us)
+
+    def crash_root_partition(self, ref: str | None = None) -> Job:
+        """Demonstrate the parent dependency: the root bugchecks and takes every VM down."""
+        host = self._host(ref)
+        return host.crash_root().view(self.lab.now_us)
+
+    def _host_info(self, h: Host) -> HostInfo:
+        hw = h.hardware
+        owners = h.memory.owners()
+        vm_mb = sum(mb for owner, mb in owners.items() if owner not in (FREE, HYPERVISOR, ROOT))
+        pending: list[str] = []
+        if h.pending_hardware is not None:
+            new = h.pending_hardware
+            if new.virtualization_enabled != hw.virtualization_enabled:
+                pending.append("Hardware virtualization "
+                               + ("enabled" if new.virtualization_enabled else "disabled"))
+            if new.nx_enabled != hw.nx_enabled:
+                pending.append("NX " + ("enabled" if new.nx_enabled else "disabled"))
+            if new.ram_mb != hw.ram_mb:
+                pending.append(f"RAM {new.ram_mb // 1024} GB")
+        return HostInfo(
+            id=h.id, name=h.name, profile_id=h.profile.id, profile_name=h.profile.name,
+            os_edition=h.profile.os_edition, installation=h.profile.installation,
+            configuration_version=h.profile.configuration_version,
+            cpu_model=hw.cpu_model, cpu_vendor=hw.cpu_vendor, cpu_generation=hw.cpu_generation,
+            sockets=hw.sockets, cores_per_socket=hw.cores_per_socket,
+            threads_per_core=hw.threads_per_core, logical_processors=h.logical_processors,
+            x64=hw.x64, virtualization_extensions=hw.virtualization_extensions,
+            virtualization_enabled=hw.virtualization_enabled, nx_enabled=hw.nx_enabled,
+            hypervisor_running=h.hypervisor is not None,
+            hypervisor_blockers=tuple(h.blockers), pending_reboot=bool(pending),
+            pending_changes=tuple(pending), rebooting=h.rebooting,
+            numa_spanning=h.numa_spanning,
+            numa_nodes=tuple(NumaNodeInfo(n, h.memory.node_size_mb(n), h.memory.free_mb(n))
+                             for n in h.memory.nodes()),
+            memory_total_mb=h.memory.total_mb,
+            memory_hypervisor_mb=owners.get(HYPERVISOR, 0), memory_root_mb=owners.get(ROOT, 0),
+            memory_vms_mb=vm_mb, memory_free_mb=owners.get(FREE, 0),
+            memory_available_mb=h.memory_available_mb() if h.hypervisor else 0,
+            running_vms=sum(1 for v in h.vms.values() if v.partition_id is not None),
+            vm_count=len(h.vms),
+            root_cpu_percent=100.0 * h.root_cpu_lp / max(h.logical_processors, 1),
+            virtual_machine_path=h.virtual_machine_path,
+            virtual_hard_disk_path=h.virtual_hard_disk_path,
+            generations=h.profile.generations,
+            dynamic_memory_supported=h.profile.features.dynamic_memory,
+        )
+
+    def memory_map(self, ref: str | None = None) -> list[MemoryExtentInfo]:
+        """Every extent of host RAM with its owner (VM names for child partitions)."""
+        host = self._host(ref)
+        by_owner = {f"partition:{v.partition_id}": v for v in host.vms.values()
+                    if v.partition_id is not None}
+        out = []
+        for e in host.memory.extents():
+            vm = by_owner.get(e.owner)
+            out.append(MemoryExtentInfo(e.node, e.start_mb, e.size_mb,
+                                        vm.name if vm else e.owner, vm.id if vm else ""))
+        return out
+
+    # -- VMs: create, read, change -------------------------------------------------------------
+    def create_vm(self, name: str, *, host: str | None = None, **fields: Any) -> VmInfo:
+        """Create a VM (Off).  ``fields`` are :class:`~engine.config.VmConfig` fields."""
+        h = self._host(host)
+        fields = _coerce_fields(fields)
+        vm_id, key = self.lab.new_vm_identity()
+        bad = set(fields) - set(VmConfig.__dataclass_fields__) | {"id", "created_us"} & set(fields)
+        if bad:
+            field = sorted(bad)[0]
+            raise ValidationError(field, f"'{field}' is not a virtual machine setting.")
+        if "guest_is_installed" not in fields:
+            os_id = fields.get("guest_os", VmConfig.__dataclass_fields__["guest_os"].default)
+            catalogue = load_catalogue()
+            if os_id in catalogue:
+                fields["guest_is_installed"] = catalogue[os_id].integration_services == "builtin"
+        try:
+            cfg = VmConfig(id=vm_id, name=name, created_us=self.lab.now_us, **fields)
+        except TypeError as exc:
+            raise ValidationError("name", str(exc)) from None
+        vm = h.add_vm(cfg, key)
+        return self._vm_info(h, vm)
+
+    def vms(self, host: str | None = None) -> list[VmInfo]:
+        hosts = [self._host(host)] if host is not None else list(self.lab.hosts.values())
+        return [self._vm_info(h, v) for h in hosts for v in h.vms.values()]
+
+    def vm(self, ref: str) -> VmInfo:
+        return self._vm_info(*self._resolve(ref))
+
+    def _resolve(self, ref: str) -> tuple[Host, VmRuntime]:
+        found = self.lab.find_vm(ref)
+        if found is not None:
+            return found
+        matches = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()
+                   if v.name.casefold() == ref.casefold()]
+        if not matches:
+            raise NotFoundError(f'Hyper-V was unable to find a virtual machine with name "{ref}".')
+        if len(matches) > 1:
+            raise NotFoundError(f'More than one virtual machine is named "{ref}"; use its id.')
+        return matches[0]
+
+    def set_vm(self, ref: str, **changes: Any) -> VmInfo:
+        """Apply a change set atomically: every field is validated (range and hot-add rules
+        for the VM's state) before any changes; an error names the field."""
+        host, vm = self._resolve(ref)
+        host.set_vm(vm, _coerce_fields(changes))
+        return self._vm_info(host, vm)
+
+    def locked_fields(self, ref: str) -> dict[str, str]:
+        """Fields that cannot change in the VM's current state, with the reason."""
+        host, vm = self._resolve(ref)
+        return host.locked_fields(vm)
+
+    def available_operations(self, ref: str) -> dict[Operation, str | None]:
+        """Each lifecycle operation: None when available now, else the reason it is not."""
+        host, vm = self._resolve(ref)
+        return host.available_operations(vm)
+
+    def start_check(self, ref: str) -> StartCheckInfo:
+        """Would Start succeed now?  Memory needed (startup RAM + overhead) and available."""
+        host, vm = self._resolve(ref)
+        c = host.start_check(vm)
+        return StartCheckInfo(c.ok, c.reason, c.needed_mb, c.available_mb)
+
+    def console(self, ref: str, since_serial: int = 0) -> tuple[int, list[tuple[float, str]]]:
+        """Console lines (simulated time, text) newer than ``since_serial``, and the serial."""
+        _, vm = self._resolve(ref)
+        lines = list(vm.console)
+        new = vm.console_serial - since_serial
+        if since_serial > 0:
+            lines = lines[-new:] if 0 < new <= len(lines) else ([] if new <= 0 else lines)
+        return vm.console_serial, [(us_to_seconds(t), text) for t, text in lines]
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self, ref: str) -> Job:
+        return self._op(ref, Host.start)
+
+    def turn_off(self, ref: str) -> Job:
+        return self._op(ref, Host.turn_off)
+
+    def shut_down(self, ref: str) -> Job:
+        return self._op(ref, Host.shut_down)
+
+    def save(self, ref: str) -> Job:
+        return self._op(ref, Host.save)
+
+    def pause(self, ref: str) -> Job:
+        return self._op(ref, Host.pause)
+
+    def resume(self, ref: str) -> Job:
+        return self._op(ref, Host.resume)
+
+    def reset(self, ref: str) -> Job:
+        return self._op(ref, Host.reset)
+
+    def delete_saved_state(self, ref: str) -> Job:
+        return self._op(ref, Host.delete_saved_state)
+
+    def _op(self, ref: str, method: Callable[[Host, VmRuntime], Any]) -> Job:
+        host, vm = self._resolve(ref)
+        record = method(host, vm)
+        view: Job = record.view(self.lab.now_us)
+        return view
+
+    def rename(self, ref: str, new_name: str) -> VmInfo:
+        host, vm = self._resolve(ref)
+        host.rename(vm, new_name)
+        return self._vm_info(host, vm)
+
+    def delete_vm(self, ref: str) -> None:
+        host, vm = self._resolve(ref)
+        host.delete(vm)
+
+    # -- jobs -------------------------------------------------------------------------------------
+    def job(self, job_id: int) -> Job:
+        record = self.lab.job_record(job_id)
+        if record is None:
+            raise NotFoundError(f"No job with id {job_id}.")
+        return record.view(self.lab.now_us)
+
+    def jobs(self, *, active_only: bool = False) -> list[Job]:
+        return [j.view(self.lab.now_us) for j in self.lab.jobs.values()
+                if not (active_only and j.state.finished)]
+
+    def cancel_job(self, job_id: int) -> Job:
+        record = self.lab.job_record(job_id)
+        if record is None:
+            raise NotFoundError(f"No job with id {job_id}.")
+        if record.state.finished or not record.cancellable:
+            raise InvalidStateError("The job cannot be cancelled.",
+                                    [f"{record.description} is {record.state.value.lower()}"
+                                     if record.state.finished else
+                                     f"{record.description} cannot be cancelled."])
+        host, vm = self._resolve(record.vm_id)
+        host.cancel(vm, record)
+        return record.view(self.lab.now_us)
+
+    # -- hypercalls and counters -----------------------------------------------------------------
+    def issue_hypercall(self, ref: str, name: str, target_vm: str | None = None,
+                        **params: Any) -> HypercallResult:
+        """Have the guest in VM ``ref`` issue hypercall ``name`` (a training demonstration:
+        a child partition trying a privileged call is denied, counted and logged)."""
+        host, vm = self._resolve(ref)
+        if host.hypervisor is None or vm.partition_id is None:
+            raise InvalidStateError(f"'{vm.name}' has no running partition to issue a hypercall.")
+        target: int | None = None
+        if target_vm is not None:
+            _, tvm = self._resolve(target_vm)
+            target = tvm.partition_id if tvm.partition_id is not None else -1
+        return host.hypervisor.hypercall(vm.partition_id, name, target, **params)
+
+    def hypercall_counters(self, host: str | None = None) -> list[HypercallCounters]:
+        h = self._host(host)
+        if h.hypervisor is None:
+            return []
+        out = []
+        for p in h.hypervisor.partitions.values():
+            vm = next((v for v in h.vms.values() if v.partition_id == p.id), None)
+            out.append(HypercallCounters(p.id, p.name, vm.id if vm else "",
+                                         dict(p.hypercalls), dict(p.denied)))
+        return out
+
+    def event_log(self, *, vm: str | None = None, level: str | None = None,
+                  since_seconds: float | None = None, last: int | None = None) -> list[ev.LogEntry]:
+        """Event log entries held in memory, oldest first, filtered."""
+        vm_id = self._resolve(vm)[1].id if vm is not None else None
+        out = [e for e in self.lab.event_log
+               if (vm_id is None or e.vm_id == vm_id)
+               and (level is None or e.level.value.casefold() == level.casefold())
+               and (since_seconds is None or e.time_us >= since_seconds * 1_000_000)]
+        return out[-last:] if last else out
+
+    # -- bulk snapshot -------------------------------------------------------------------------------
+    def vm_table(self) -> VmTableSnapshot:
+        """All VMs in one read: what the VM list needs each tick."""
+        now = self.lab.now_us
+        t = self.lab.table
+        rows = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()]
+        slots = np.fromiter((v.slot for _, v in rows), dtype=np.int64, count=len(rows))
+        return VmTableSnapshot(
+            time_us=now,
+            version=self._version,
+            ids=tuple(v.id for _, v in rows),
+            names=tuple(v.name for _, v in rows),
+            host_ids=tuple(h.id for h, _ in rows),
+            states=tuple(v.state.value for _, v in rows),
+            statuses=tuple(self._status(h, v) for h, v in rows),
+            generations=np.fromiter((v.config.generation for _, v in rows), dtype=np.int32,
+                                    count=len(rows)),
+            cpu_counts=t.vps[slots].copy(),
+            cpu_usage_percent=self._cpu_percent(slots, rows),
+            memory_assigned_mb=t.memory_assigned_mb[slots].copy(),
+            memory_demand_mb=t.memory_demand_mb[slots].copy(),
+            uptime_seconds=np.fromiter((v.uptime_us(now) / 1e6 for _, v in rows),
+                                       dtype=np.float64, count=len(rows)),
+        )
+
+    def _cpu_percent(self, slots: Any, rows: list[tuple[Host, VmRuntime]]) -> Any:
+        lps = np.fromiter((max(h.logical_processors, 1) for h, _ in rows), dtype=np.float64,
+                          count=len(rows))
+        return 100.0 * self.lab.table.cpu_usage_lp[slots] / lps
+
+    def _status(self, host: Host, vm: VmRuntime) -> str:
+        if vm.job_id is not None:
+            job = self.lab.job_record(vm.job_id)
+            if job is not None and not job.state.finished:
+                return f"{job.description} ({job.percent(self.lab.now_us)}%)"
+        if host.heartbeat(vm) == "OK":
+            return "Operating normally"
+        return ""
+
+    def _vm_info(self, host: Host, vm: VmRuntime) -> VmInfo:
+        t = self.lab.table
+        cfg = vm.config
+        guest = host.guest_of(vm)
+        job = None
+        if vm.job_id is not None:
+            record = self.lab.job_record(vm.job_id)
+            job = record.view(self.lab.now_us) if record is not None else None
+        services = []
+        running = host.heartbeat(vm) != "" and vm.phase.name == "READY"
+        for key, label in INTEGRATION_SERVICES.items():
+            if key not in cfg.integration_services:
+                status = "Disabled"
+            elif not guest.has_integration_services or key not in guest.services:
+                status = "Not available for this guest"
+            elif not cfg.guest_is_installed:
+                status = "Not installed in the guest"
+            elif running:
+                status = "OK"
+            else:
+                status = "No Contact" if vm.partition_id is not None else ""
+            services.append((label, status))
+        return VmInfo(
+            id=vm.id, name=vm.name, host_id=host.id, host_name=host.name,
+            state=vm.state.value, status=self._status(host, vm), heartbeat=host.heartbeat(vm),
+            guest_phase=vm.phase.label, generation=cfg.generation, guest_os=cfg.guest_os,
+            guest_os_name=guest.name, cpu_count=cfg.cpu_count,
+            cpu_usage_percent=float(100.0 * t.cpu_usage_lp[vm.slot]
+                                    / max(host.logical_processors, 1)),
+            memory_startup_mb=cfg.memory_startup_mb,
+            memory_assigned_mb=int(t.memory_assigned_mb[vm.slot]),
+            memory_demand_mb=int(t.memory_demand_mb[vm.slot]),
+            uptime_seconds=vm.uptime_us(self.lab.now_us) / 1e6,
+            configuration_version=host.profile.configuration_version,
+            created_seconds=cfg.created_us / 1e6, notes=cfg.notes, group=cfg.group,
+            partition_id=vm.partition_id, has_saved_state=vm.saved_state is not None,
+            integration_services=tuple(services), job=job, config=cfg,
+        )
+
+
+def _custom_hardware(hw: HostHardware, ram_gb: int | None, sockets: int | None,
+                     cores: int | None, threads: int | None) -> HostHardware:
+    if sockets is not None:
+        if not 1 <= sockets <= 64:
+            raise ValidationError("sockets", "Sockets must be between 1 and 64.")
+        hw = replace(hw, sockets=sockets)
+    if cores is not None:
+        if not 1 <= cores <= 128:
+            raise ValidationError("cores_per_socket", "Cores per socket must be between 1 and 128.")
+        hw = replace(hw, cores_per_socket=cores)
+    if threads is not None:
+        if threads not in (1, 2):
+            raise ValidationError("threads_per_core", "Threads per core must be 1 or 2.")
+        hw = replace(hw, threads_per_core=threads)
+    if ram_gb is not None:
+        if not 1 <= ram_gb <= 65536:
+            raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
+        hw = hw.with_ram_gb(ram_gb)
+    return hw
+
+
+def _coerce_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Accept plain JSON-ish values for enum, set and device fields."""
+    out = dict(fields)
+    if "automatic_start_action" in out:
+        try:
+            out["automatic_start_action"] = StartAction(out["automatic_start_action"])
+        except ValueError:
+            raise ValidationError("automatic_start_action",
+                                  "Automatic Start Action must be Nothing, StartIfRunning or "
+                                  "Start.") from None
+    if "automatic_stop_action" in out:
+        try:
+            out["automatic_stop_action"] = StopAction(out["automatic_stop_action"])
+        except ValueError:
+            raise ValidationError("automatic_stop_action",
+                                  "Automatic Stop Action must be Save, TurnOff or ShutDown.") from None
+    if "integration_services" in out:
+        out["integration_services"] = frozenset(out["integration_services"])
+    if "hard_drives" in out:
+        out["hard_drives"] = tuple(d if isinstance(d, HardDrive) else HardDrive(**d)
+                                   for d in out["hard_drives"])
+    if "network_adapters" in out:
+        out["network_adapters"] = tuple(n if isinstance(n, NetworkAdapter) else NetworkAdapter(**n)
+                                        for n in out["network_adapters"])
+    for key in ("memory_startup_mb", "memory_minimum_mb", "memory_maximum_mb", "cpu_count",
+                "cpu_reserve_pct", "cpu_limit_pct", "cpu_weight", "memory_buffer_pct",
+                "memory_weight", "generation", "automatic_start_delay_s", "scsi_controllers"):
+        if key in out and not isinstance(out[key], int) or key in out and isinstance(out[key], bool):
+            raise ValidationError(key, f"'{key}' must be a whole number.")
+    return out

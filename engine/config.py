@@ -1,0 +1,241 @@
+"""A virtual machine's configuration and its validation against the host profile.
+
+``VmConfig`` is immutable: a change is a new config made with :func:`dataclasses.replace`
+and validated whole before it replaces the old one.  Every error names the field and the
+range the profile allows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import ValidationError
+from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
+from engine.memory import PAGE_MB
+from engine.profiles import HostProfile
+
+SCHEMA_VERSION = 1
+
+
+class StartAction(str, enum.Enum):
+    """Automatic Start Action (WMI AutomaticStartupAction 2/3/4)."""
+
+    NOTHING = "Nothing"
+    START_IF_RUNNING = "StartIfRunning"
+    START = "Start"
+
+
+class StopAction(str, enum.Enum):
+    """Automatic Stop Action (WMI AutomaticShutdownAction 3/2/4)."""
+
+    SAVE = "Save"
+    TURN_OFF = "TurnOff"
+    SHUT_DOWN = "ShutDown"
+
+
+@dataclass(frozen=True)
+class HardDrive:
+    """A virtual hard drive attachment; ``bootable`` says the disk holds an installed OS."""
+
+    controller: str  # "IDE" or "SCSI"
+    controller_number: int
+    location: int
+    path: str
+    bootable: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkAdapter:
+    legacy: bool = False
+    switch: str | None = None
+    static_mac: str | None = None
+
+
+@dataclass(frozen=True)
+class VmConfig:
+    """Everything that describes one VM; units in the field names (MB, %, s)."""
+
+    id: str
+    name: str
+    generation: int = 1
+    guest_os: str = "ws2008-x64"
+    guest_is_installed: bool = True
+    memory_startup_mb: int = 1024
+    dynamic_memory_enabled: bool = False
+    memory_minimum_mb: int = 512
+    memory_maximum_mb: int = 1048576
+    memory_buffer_pct: int = 20
+    memory_weight: int = 50
+    cpu_count: int = 1
+    cpu_reserve_pct: int = 0
+    cpu_limit_pct: int = 100
+    cpu_weight: int = 100
+    notes: str = ""
+    automatic_start_action: StartAction = StartAction.START_IF_RUNNING
+    automatic_start_delay_s: int = 0
+    automatic_stop_action: StopAction = StopAction.SAVE
+    checkpoint_location: str = ""
+    smart_paging_location: str = ""
+    integration_services: frozenset[str] = field(
+        default_factory=lambda: frozenset(k for k, on in DEFAULT_INTEGRATION_SERVICES.items() if on)
+    )
+    hard_drives: tuple[HardDrive, ...] = ()
+    network_adapters: tuple[NetworkAdapter, ...] = ()
+    scsi_controllers: int = 1
+    group: str = ""
+    created_us: int = 0
+
+    # -- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, frozenset):
+                value = sorted(value)
+            elif f.name in ("hard_drives", "network_adapters"):
+                value = [dataclasses.asdict(v) for v in value]
+            d[f.name] = value
+        return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> VmConfig:
+        if d.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"unsupported configuration schema {d.get('schema')!r}")
+        known = {f.name for f in dataclasses.fields(VmConfig)}
+        unknown = set(d) - known - {"schema"}
+        if unknown:
+            raise ValueError(f"unknown configuration fields: {', '.join(sorted(unknown))}")
+        kw: dict[str, Any] = {k: v for k, v in d.items() if k in known}
+        kw["automatic_start_action"] = StartAction(kw.get("automatic_start_action", "StartIfRunning"))
+        kw["automatic_stop_action"] = StopAction(kw.get("automatic_stop_action", "Save"))
+        if "integration_services" in kw:
+            kw["integration_services"] = frozenset(kw["integration_services"])
+        kw["hard_drives"] = tuple(HardDrive(**h) for h in kw.get("hard_drives", ()))
+        kw["network_adapters"] = tuple(NetworkAdapter(**n) for n in kw.get("network_adapters", ()))
+        return VmConfig(**kw)
+
+
+#: Fields a client may change with ``set_vm`` (id, generation and created_us are fixed).
+EDITABLE_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(VmConfig) if f.name not in ("id", "generation", "created_us")
+)
+
+_NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
+
+
+def _range(field_name: str, label: str, value: int, lo: int, hi: int, unit: str = "") -> None:
+    if not lo <= value <= hi:
+        u = f" {unit}" if unit else ""
+        raise ValidationError(
+            field_name,
+            f"{label} must be between {lo:,}{u} and {hi:,}{u}; {value:,}{u} is out of range.",
+        )
+
+
+def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
+    return min(profile.limits.vps_per_vm.get(generation, 1), host_lps)
+
+
+def validate_config(cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lps: int,
+                    other_names: set[str]) -> None:
+    """Raise :class:`ValidationError` for the first field outside what the profile allows."""
+    name = cfg.name
+    if not name.strip():
+        raise ValidationError("name", "The virtual machine name cannot be empty.")
+    if len(name) > 100:
+        raise ValidationError("name", "The virtual machine name must be 100 characters or fewer.")
+    if name != name.strip():
+        raise ValidationError("name", "The virtual machine name cannot start or end with a space.")
+    if _NAME_BAD.search(name):
+        raise ValidationError(
+            "name", 'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |'
+        )
+    if name.casefold() in other_names:
+        raise ValidationError("name", f"A virtual machine named '{name}' already exists on this host.")
+    if cfg.generation not in profile.generations:
+        allowed = " or ".join(str(g) for g in profile.generations)
+        raise ValidationError(
+            "generation", f"{profile.name} supports generation {allowed} virtual machines only."
+        )
+    if cfg.generation not in guest.generations:
+        raise ValidationError(
+            "guest_os", f"{guest.name} cannot run in a generation {cfg.generation} virtual machine."
+        )
+    if cfg.guest_is_installed and not guest.has_integration_services:
+        raise ValidationError(
+            "guest_is_installed", f"Integration services do not exist for {guest.name}."
+        )
+
+    ram_max = profile.limits.ram_per_vm_mb.get(cfg.generation, 0)
+    _range("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, 32, ram_max, "MB")
+    if cfg.memory_startup_mb % PAGE_MB:
+        raise ValidationError(
+            "memory_startup_mb", f"Startup RAM must be a multiple of {PAGE_MB} MB."
+        )
+    if cfg.dynamic_memory_enabled:
+        if not profile.features.dynamic_memory:
+            raise ValidationError(
+                "dynamic_memory_enabled", f"{profile.name} does not support Dynamic Memory."
+            )
+        _range("memory_minimum_mb", "Minimum RAM", cfg.memory_minimum_mb, 32,
+               cfg.memory_startup_mb, "MB")
+        _range("memory_maximum_mb", "Maximum RAM", cfg.memory_maximum_mb,
+               cfg.memory_startup_mb, ram_max, "MB")
+        for fname, label in (("memory_minimum_mb", "Minimum RAM"), ("memory_maximum_mb", "Maximum RAM")):
+            if getattr(cfg, fname) % PAGE_MB:
+                raise ValidationError(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
+    _range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
+    _range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
+
+    _range("cpu_count", "Number of virtual processors", cfg.cpu_count, 1,
+           max_vps(profile, cfg.generation, host_lps))
+    _range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
+    _range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
+    if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
+        raise ValidationError(
+            "cpu_reserve_pct",
+            f"Virtual machine reserve ({cfg.cpu_reserve_pct}%) cannot be greater than the "
+            f"virtual machine limit ({cfg.cpu_limit_pct}%).",
+        )
+    _range("cpu_weight", "Relative weight", cfg.cpu_weight, 1, 10000)
+
+    if len(cfg.notes) > 10000:
+        raise ValidationError("notes", "Notes must be 10,000 characters or fewer.")
+    _range("automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds")
+    unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
+    if unknown:
+        raise ValidationError("integration_services", f"Unknown integration services: {sorted(unknown)}.")
+
+    lim = profile.limits
+    _range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0, lim.scsi_controllers)
+    for drive in cfg.hard_drives:
+        if drive.controller == "IDE":
+            if cfg.generation != 1:
+                raise ValidationError("hard_drives", "Generation 2 virtual machines have no IDE controllers.")
+            _range("hard_drives", "IDE controller number", drive.controller_number, 0, lim.ide_controllers - 1)
+            _range("hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1)
+        elif drive.controller == "SCSI":
+            _range("hard_drives", "SCSI controller number", drive.controller_number, 0,
+                   max(cfg.scsi_controllers - 1, 0))
+            if cfg.scsi_controllers == 0:
+                raise ValidationError("hard_drives", "The virtual machine has no SCSI controller.")
+            _range("hard_drives", "SCSI location", drive.location, 0, lim.devices_per_scsi_controller - 1)
+        else:
+            raise ValidationError("hard_drives", f"Unknown controller type '{drive.controller}'.")
+    slots = [(d.controller, d.controller_number, d.location) for d in cfg.hard_drives]
+    if len(slots) != len(set(slots)):
+        raise ValidationError("hard_drives", "Two drives are attached at the same controller location.")
+    legacy = sum(1 for n in cfg.network_adapters if n.legacy)
+    synthetic = len(cfg.network_adapters) - legacy
+    if legacy and cfg.generation != 1:
+        raise ValidationError("network_adapters", "Generation 2 virtual machines have no legacy network adapters.")
+    _range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
+    _range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
+    if len(cfg.group) > 64:
+        raise ValidationError("group", "The group name must be 64 characters or fewer.")

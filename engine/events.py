@@ -1,0 +1,132 @@
+"""Plain event records the engine publishes, and the event log.
+
+Subscribers are callables that receive one record.  The GUI's bridge turns them into Qt
+signals; the library writes :class:`LogEntry` records to its SQLite event log.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Union
+
+
+class Level(str, enum.Enum):
+    INFORMATION = "Information"
+    WARNING = "Warning"
+    ERROR = "Error"
+    CRITICAL = "Critical"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One event log record, shaped like a Windows event (channel, id, level, message)."""
+
+    time_us: int
+    channel: str
+    event_id: int
+    level: Level
+    message: str
+    host_id: str = ""
+    vm_id: str = ""
+    vm_name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time_us": self.time_us, "channel": self.channel, "event_id": self.event_id,
+            "level": self.level.value, "message": self.message, "host_id": self.host_id,
+            "vm_id": self.vm_id, "vm_name": self.vm_name,
+        }
+
+
+@dataclass(frozen=True)
+class VmStateChanged:
+    time_us: int
+    host_id: str
+    vm_id: str
+    name: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VmListChanged:
+    """A VM was created, deleted, renamed or reconfigured."""
+
+    time_us: int
+    host_id: str
+    vm_id: str
+    change: str  # "added", "removed", "config"
+
+
+@dataclass(frozen=True)
+class JobChanged:
+    time_us: int
+    job_id: int
+    state: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class HostChanged:
+    time_us: int
+    host_id: str
+    what: str
+
+
+EngineEvent = Union[LogEntry, VmStateChanged, VmListChanged, JobChanged, HostChanged]
+Subscriber = Callable[[EngineEvent], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Register ``callback``; returns a function that unsubscribes it."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def publish(self, event: EngineEvent) -> None:
+        for cb in list(self._subscribers):
+            cb(event)
+
+
+# Event ids.  Those marked "documented" come from ../shared/research/hyperv-anchor.md §11;
+# the rest are hvlab's own, chosen in the same channels and listed in docs/engine.md.
+CH_VMMS = "Microsoft-Windows-Hyper-V-VMMS-Admin"
+CH_WORKER = "Microsoft-Windows-Hyper-V-Worker-Admin"
+CH_WORKER_OP = "Microsoft-Windows-Hyper-V-Worker-Operational"
+CH_HYPERVISOR = "Microsoft-Windows-Hyper-V-Hypervisor-Operational"
+CH_SYSTEM = "System"
+
+EV_VM_STARTED = 18500  # documented
+EV_VM_TURNED_OFF = 18560  # documented
+EV_VM_SAVED = 18510
+EV_VM_PAUSED = 18512
+EV_VM_RESUMED = 18514
+EV_VM_RESET = 18516
+EV_VM_SHUT_DOWN = 18508
+EV_VM_CREATED = 13002
+EV_VM_DELETED = 13003
+EV_VM_RENAMED = 13004
+EV_VM_CONFIG = 13005
+EV_VM_FAILED_START = 12030  # documented
+EV_VM_OUT_OF_MEMORY = 3122  # documented
+EV_VM_HYPERVISOR_DOWN = 12010
+EV_VM_ROOT_CRASH = 18590
+EV_VM_SAVE_CANCELLED = 18518
+EV_HV_STARTED = 1
+EV_HV_LAUNCH_FAILED_VMX = 41
+EV_HV_LAUNCH_FAILED_NX = 42
+EV_HV_LAUNCH_FAILED_CPU = 80
+EV_HV_ACCESS_DENIED = 16640
+EV_BUGCHECK = 1001
+EV_HOST_SHUTDOWN = 1074

@@ -1,0 +1,916 @@
+"""One Hyper-V host: its hardware, hypervisor, root partition and management service.
+
+``Host`` plays the part of the Virtual Machine Management Service (VMMS) in the root
+partition: it keeps the VM configurations, runs the lifecycle state machine, turns each
+operation into hypercalls (a running VM is a child partition) and into jobs that take
+simulated time.  Every refusal raises before anything changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from engine import events as ev
+from engine.config import (
+    EDITABLE_FIELDS,
+    StartAction,
+    StopAction,
+    VmConfig,
+    validate_config,
+)
+from engine.errors import (
+    HvError,
+    HypervisorNotRunningError,
+    InvalidStateError,
+    OutOfMemoryError,
+    ResourceLimitError,
+    ValidationError,
+)
+from engine.events import Level
+from engine.guest import (
+    BootStep,
+    GuestPhase,
+    boot_plan,
+    integration_services_running,
+    shutdown_lines,
+)
+from engine.guests import GuestOs, get_guest_os
+from engine.hypervisor import Hypervisor, HypercallSpec, HvStatus, Partition, launch_blockers
+from engine.jobs import JobRecord
+from engine.lifecycle import (
+    LEGAL_TRANSITIONS,
+    PARTITION_STATES,
+    Operation,
+    VmState,
+    state_reason,
+)
+from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
+from engine.profiles import HostHardware, HostProfile
+
+if TYPE_CHECKING:
+    from engine.lab import Lab
+
+CONSOLE_LINES = 400
+HOST_BOOT_S = 90.0
+TURN_OFF_S = 0.5
+PAUSE_S = 0.3
+RESUME_S = 0.3
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """Can the VM start now?  ``reason`` is None when it can."""
+
+    ok: bool
+    reason: str | None
+    needed_mb: int
+    available_mb: int
+
+
+@dataclass
+class VmRuntime:
+    """The management service's live record of one VM (never handed to clients)."""
+
+    config: VmConfig
+    slot: int
+    key: int
+    state: VmState = VmState.OFF
+    partition_id: int | None = None
+    phase: GuestPhase = GuestPhase.OFF
+    plan_index: int = -1
+    guest_epoch: int = 0
+    guest_due_us: int | None = None
+    guest_frozen_left_us: int | None = None
+    uptime_base_us: int = 0
+    running_since_us: int | None = None
+    job_id: int | None = None
+    state_before_job: VmState | None = None
+    saved_state: dict[str, Any] | None = None
+    was_running: bool = False
+    console: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=CONSOLE_LINES))
+    console_serial: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def uptime_us(self, now_us: int) -> int:
+        if self.running_since_us is None:
+            return self.uptime_base_us
+        return self.uptime_base_us + now_us - self.running_since_us
+
+
+class Host:
+    """A physical server with the Hyper-V role."""
+
+    def __init__(self, lab: Lab, host_id: str, name: str, index: int, profile: HostProfile,
+                 hardware: HostHardware | None = None) -> None:
+        self.lab = lab
+        self.id = host_id
+        self.name = name
+        self.index = index
+        self.profile = profile
+        self.hardware = hardware or profile.hardware
+        self.pending_hardware: HostHardware | None = None
+        self.numa_spanning = True
+        self.virtual_machine_path = r"C:\ProgramData\Microsoft\Windows\Hyper-V"
+        self.virtual_hard_disk_path = r"C:\Users\Public\Documents\Hyper-V\Virtual Hard Disks"
+        self.rebooting = False
+        self.boot_count = 0
+        self.vms: dict[str, VmRuntime] = {}
+        self.hypervisor: Hypervisor | None = None
+        self.blockers: list[str] = []
+        self.memory = MemoryMap(self._usable_nodes())
+        self.root_cpu_lp = 0.0
+        self._boot()
+
+    # -- hardware and boot ---------------------------------------------------------------
+    @property
+    def logical_processors(self) -> int:
+        """LPs the hypervisor schedules: the hardware's, capped by the edition's limits."""
+        hw = self.hardware
+        lim = self.profile.limits
+        sockets = hw.sockets if lim.sockets is None else min(hw.sockets, lim.sockets)
+        return min(sockets * hw.cores_per_socket * hw.threads_per_core, lim.logical_processors)
+
+    def _usable_nodes(self) -> dict[int, int]:
+        """NUMA node sizes in MB, capped in node order at the edition's host RAM limit."""
+        cap = self.profile.limits.host_ram_gb * 1024
+        nodes: dict[int, int] = {}
+        for node in self.hardware.numa_nodes:
+            take = min(node.ram_mb, cap)
+            if take > 0:
+                nodes[node.id] = take
+            cap -= take
+        return nodes
+
+    @property
+    def root_reserve_mb(self) -> int:
+        return self.profile.memory.root_reserve_mb(self.memory.total_mb)
+
+    def _boot(self) -> None:
+        """Power on: rebuild the memory map and launch the hypervisor if the CPU allows it."""
+        if self.pending_hardware is not None:
+            self.hardware = self.pending_hardware
+            self.pending_hardware = None
+        self.memory = MemoryMap(self._usable_nodes())
+        self.blockers = launch_blockers(self.hardware)
+        self.boot_count += 1
+        self.rebooting = False
+        if self.blockers:
+            self.hypervisor = None
+            hw = self.hardware
+            event_id = ev.EV_HV_LAUNCH_FAILED_CPU
+            if hw.virtualization_extensions and not hw.virtualization_enabled:
+                event_id = ev.EV_HV_LAUNCH_FAILED_VMX
+            elif not hw.nx_enabled:
+                event_id = ev.EV_HV_LAUNCH_FAILED_NX
+            self.log(ev.CH_SYSTEM, event_id, Level.ERROR,
+                     "Hypervisor launch failed; " + " ".join(self.blockers))
+        else:
+            self.hypervisor = Hypervisor(
+                self.memory, self.profile.memory.hypervisor_mb, self.root_reserve_mb,
+                on_denied=self._on_hypercall_denied,
+            )
+            self.log(ev.CH_SYSTEM, ev.EV_HV_STARTED, Level.INFORMATION,
+                     "Hyper-V successfully started: the hypervisor is running and the root "
+                     "partition owns the devices.")
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "booted"))
+
+    def set_hardware(self, hardware: HostHardware) -> None:
+        """Stage new hardware settings (BIOS switches, RAM); they take effect at reboot."""
+        self.pending_hardware = hardware if hardware != self.hardware else None
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "hardware"))
+
+    def set_numa_spanning(self, enabled: bool) -> None:
+        self.numa_spanning = enabled
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "settings"))
+
+    # -- logging and events -------------------------------------------------------------
+    def log(self, channel: str, event_id: int, level: Level, message: str,
+            vm: VmRuntime | None = None) -> None:
+        self.lab.record(ev.LogEntry(self.lab.now_us, channel, event_id, level, message,
+                                    self.id, vm.id if vm else "", vm.name if vm else ""))
+
+    def _on_hypercall_denied(self, caller: Partition, spec: HypercallSpec,
+                             target: int | None) -> None:
+        vm = self._vm_by_partition(caller.id)
+        who = f"'{vm.name}' (partition {caller.id})" if vm else f"partition {caller.id}"
+        on = f" on partition {target}" if target is not None else ""
+        self.log(ev.CH_HYPERVISOR, ev.EV_HV_ACCESS_DENIED, Level.WARNING,
+                 f"The hypervisor denied hypercall {spec.name} (0x{spec.code:04X}){on} from "
+                 f"{who}: the partition lacks the {spec.privilege.name} privilege. "
+                 "HV_STATUS_ACCESS_DENIED was returned and nothing changed.", vm)
+
+    def _vm_by_partition(self, partition_id: int) -> VmRuntime | None:
+        for vm in self.vms.values():
+            if vm.partition_id == partition_id:
+                return vm
+        return None
+
+    def _set_state(self, vm: VmRuntime, new: VmState, reason: str) -> None:
+        old = vm.state
+        if old is new:
+            return
+        if (old, new) not in LEGAL_TRANSITIONS:
+            raise AssertionError(f"illegal transition {old.value} -> {new.value} for {vm.name}")
+        vm.state = new
+        table = self.lab.table
+        table.active[vm.slot] = new in (VmState.RUNNING, VmState.STARTING, VmState.STOPPING,
+                                        VmState.PAUSING, VmState.RESUMING)
+        self.lab.publish(ev.VmStateChanged(self.lab.now_us, self.id, vm.id, vm.name,
+                                           old.value, new.value, reason))
+
+    # -- configuration ---------------------------------------------------------------------
+    def guest_of(self, vm: VmRuntime) -> GuestOs:
+        return get_guest_os(vm.config.guest_os)
+
+    def _other_names(self, exclude: str | None) -> set[str]:
+        return {v.name.casefold() for v in self.vms.values() if v.id != exclude}
+
+    def validate(self, cfg: VmConfig, exclude: str | None = None) -> None:
+        validate_config(cfg, self.profile, get_guest_os(cfg.guest_os), self.logical_processors,
+                        self._other_names(exclude))
+
+    def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
+        self.validate(cfg)
+        slot = self.lab.table.add(key, self.index)
+        vm = VmRuntime(cfg, slot, key)
+        self._sync_table(vm)
+        self.vms[cfg.id] = vm
+        self.log(ev.CH_VMMS, ev.EV_VM_CREATED, Level.INFORMATION,
+                 f"'{cfg.name}' was created. (Virtual machine ID {cfg.id})", vm)
+        self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, cfg.id, "added"))
+        return vm
+
+    def _sync_table(self, vm: VmRuntime) -> None:
+        t = self.lab.table
+        t.vps[vm.slot] = vm.config.cpu_count
+        t.working_set_mb[vm.slot] = self.guest_of(vm).working_set_mb
+        t.phase[vm.slot] = int(vm.phase)
+
+    def field_lock(self, vm: VmRuntime, name: str, new_value: Any = None) -> str | None:
+        """Why field ``name`` cannot change now (None if it can), from the hot-add rules."""
+        if vm.state.transitional:
+            return (f"Settings cannot be changed while the virtual machine is "
+                    f"{vm.state.value}.")
+        if vm.state is VmState.OFF:
+            return None
+        rule = self.profile.hot_add_rule(name)
+        state = vm.state.value
+        if rule == "always":
+            return None
+        if rule == "static":
+            if not vm.config.dynamic_memory_enabled:
+                return None
+            return f"Startup RAM cannot be changed while the virtual machine is {state} " \
+                   "with Dynamic Memory enabled."
+        if rule == "gen2":
+            if vm.config.generation == 2:
+                return None
+            return f"This setting can be changed on a generation 1 virtual machine only " \
+                   f"when it is Off; it is {state}."
+        if rule in ("decrease", "increase") and vm.state is not VmState.SAVED:
+            if new_value is None:
+                return None
+            old = getattr(vm.config, name)
+            if (rule == "decrease" and new_value <= old) or (rule == "increase" and new_value >= old):
+                return None
+            direction = "lowered" if rule == "decrease" else "raised"
+            return f"While the virtual machine is {state} this value can only be {direction}."
+        return f"This setting can be changed only when the virtual machine is Off; it is {state}."
+
+    def locked_fields(self, vm: VmRuntime) -> dict[str, str]:
+        out = {}
+        for name in sorted(EDITABLE_FIELDS):
+            reason = self.field_lock(vm, name)
+            if reason is not None:
+                out[name] = reason
+        return out
+
+    def set_vm(self, vm: VmRuntime, changes: dict[str, Any]) -> VmConfig:
+        """Apply a change set atomically: all fields or none."""
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ValidationError(name, f"'{name}' is not a setting that can be changed.")
+        try:
+            new = replace(vm.config, **changes)
+        except TypeError as exc:  # pragma: no cover - guarded by EDITABLE_FIELDS
+            raise ValidationError(sorted(changes)[0], str(exc)) from None
+        for name, value in changes.items():
+            if value == getattr(vm.config, name):
+                continue
+            reason = self.field_lock(vm, name, value)
+            if reason is not None:
+                raise ValidationError(name, reason)
+        self.validate(new, exclude=vm.id)
+        if vm.state in PARTITION_STATES and new.cpu_reserve_pct != vm.config.cpu_reserve_pct:
+            self._check_reserve(vm, new)
+        old_name = vm.config.name
+        vm.config = new
+        self._sync_table(vm)
+        if new.name != old_name:
+            self.log(ev.CH_VMMS, ev.EV_VM_RENAMED, Level.INFORMATION,
+                     f"'{old_name}' was renamed to '{new.name}'. (Virtual machine ID {vm.id})", vm)
+        changed = sorted(k for k, v in changes.items() if v is not None)
+        self.log(ev.CH_VMMS, ev.EV_VM_CONFIG, Level.INFORMATION,
+                 f"'{new.name}' configuration changed: {', '.join(changed)}.", vm)
+        self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "config"))
+        return new
+
+    # -- availability --------------------------------------------------------------------
+    def shutdown_blocker(self, vm: VmRuntime) -> str | None:
+        guest = self.guest_of(vm)
+        if not guest.has_integration_services:
+            return (f"Shut Down needs the guest's Operating System Shutdown integration "
+                    f"service, which does not exist for {guest.name}.")
+        if not vm.config.guest_is_installed:
+            return ("Shut Down needs the guest's Operating System Shutdown integration service; "
+                    "integration services are not installed in the guest.")
+        if "shutdown" not in guest.services or "shutdown" not in vm.config.integration_services:
+            return ("Shut Down needs the guest's Operating System Shutdown integration service, "
+                    "which is turned off in the virtual machine's settings.")
+        if vm.phase is not GuestPhase.READY:
+            return ("Shut Down needs the guest's Operating System Shutdown integration service, "
+                    "which has not started yet.")
+        return None
+
+    def available_operations(self, vm: VmRuntime) -> dict[Operation, str | None]:
+        """Each operation mapped to None (available now) or the reason it is not."""
+        out: dict[Operation, str | None] = {}
+        for op in Operation:
+            if self.rebooting:
+                out[op] = "The host is restarting."
+                continue
+            reason = state_reason(op, vm.state)
+            if reason is None and op is Operation.SHUT_DOWN:
+                reason = self.shutdown_blocker(vm)
+            out[op] = reason
+        return out
+
+    def _require(self, vm: VmRuntime, op: Operation) -> None:
+        if self.rebooting:
+            raise InvalidStateError(
+                f"'{vm.name}' failed to change state.",
+                [f"The host {self.name} is restarting; try again when it is running."],
+            )
+        reason = state_reason(op, vm.state)
+        if reason is not None:
+            raise InvalidStateError(
+                f"'{vm.name}' failed to change state.",
+                ["The operation cannot be performed while the object is in its current state.",
+                 reason],
+            )
+
+    # -- memory admission ---------------------------------------------------------------
+    def memory_needed_mb(self, vm: VmRuntime) -> int:
+        ram = vm.config.memory_startup_mb
+        if vm.state is VmState.SAVED and vm.saved_state is not None:
+            ram = int(vm.saved_state["memory_mb"])
+        return pages_mb(ram + vm_overhead_mb(ram))
+
+    def memory_available_mb(self) -> int:
+        return self.memory.free_mb() if self.numa_spanning else self.memory.largest_node_free_mb()
+
+    def start_check(self, vm: VmRuntime) -> StartCheck:
+        needed = self.memory_needed_mb(vm)
+        available = self.memory_available_mb() if self.hypervisor else 0
+        try:
+            self._admission(vm)
+        except OutOfMemoryError as err:
+            # The short form: what hvlab adds under Hyper-V's own lines.
+            return StartCheck(False, " ".join(err.details[3:]), needed, available)
+        except HvError as err:
+            return StartCheck(False, " ".join(err.details) or err.message, needed, available)
+        return StartCheck(True, None, needed, available)
+
+    def _admission(self, vm: VmRuntime) -> None:
+        """Raise the error a Start would fail with, before anything changes."""
+        self._require(vm, Operation.START)
+        name = vm.name
+        if self.hypervisor is None:
+            raise HypervisorNotRunningError(
+                f"'{name}' failed to start.",
+                ["The virtual machine could not be started because the hypervisor is not "
+                 "running.", *self.blockers,
+                 "Change the setting and restart the host to launch the hypervisor."],
+            )
+        lim = self.profile.limits
+        running = [v for v in self.vms.values() if v.partition_id is not None]
+        if len(running) >= lim.running_vms:
+            raise ResourceLimitError(
+                f"'{name}' failed to start.",
+                [f"{self.profile.name} runs at most {lim.running_vms} virtual machines at once."],
+            )
+        vps = sum(v.config.cpu_count for v in running) + vm.config.cpu_count
+        if lim.vp_lp_ratio is not None and vps > lim.vp_lp_ratio * self.logical_processors:
+            raise ResourceLimitError(
+                f"'{name}' failed to start.",
+                [f"Starting it would give {vps} virtual processors on {self.logical_processors} "
+                 f"logical processors; {self.profile.name} supports at most "
+                 f"{lim.vp_lp_ratio} virtual processors per logical processor."],
+            )
+        if lim.vps_per_host is not None and vps > lim.vps_per_host:
+            raise ResourceLimitError(
+                f"'{name}' failed to start.",
+                [f"{self.profile.name} runs at most {lim.vps_per_host} virtual processors."],
+            )
+        self._check_reserve(vm, vm.config)
+        needed = self.memory_needed_mb(vm)
+        if not self.memory.fits(needed, self.numa_spanning):
+            ram = (int(vm.saved_state["memory_mb"]) if vm.state is VmState.SAVED and vm.saved_state
+                   else vm.config.memory_startup_mb)
+            available = self.memory_available_mb()
+            details = [
+                f"Not enough memory in the system to start the virtual machine {name}.",
+                "Could not initialize memory: Not enough memory resources are available to "
+                "complete this operation. (0x8007000E).",
+                f"Not enough memory in the system to start the virtual machine {name} with ram "
+                f"size {ram} megabytes. (Virtual machine ID {vm.id})",
+                f"It needs {needed:,} MB (startup RAM plus {needed - ram:,} MB overhead); "
+                f"{available:,} MB is available.",
+            ]
+            if not self.numa_spanning:
+                details.append(
+                    "NUMA spanning is disabled, so the virtual machine must fit in one NUMA "
+                    f"node; the largest node has {self.memory.largest_node_free_mb():,} MB free."
+                )
+            raise OutOfMemoryError(f"'{name}' failed to start.", details)
+
+    def _check_reserve(self, vm: VmRuntime, cfg: VmConfig) -> None:
+        """CPU reserve admission: the reserves of running VMs fit on the host's LPs."""
+        if cfg.cpu_reserve_pct == 0:
+            return
+        others = sum(v.config.cpu_reserve_pct * v.config.cpu_count
+                     for v in self.vms.values() if v.partition_id is not None and v is not vm)
+        want = cfg.cpu_reserve_pct * cfg.cpu_count
+        capacity = 100 * self.logical_processors
+        if others + want > capacity:
+            raise ResourceLimitError(
+                f"'{cfg.name}' failed to start.",
+                [f"The virtual machine reserve cannot be met: it needs {want / 100:.2f} logical "
+                 f"processors, and {max(capacity - others, 0) / 100:.2f} are unreserved."],
+            )
+
+    # -- operations -------------------------------------------------------------------------
+    def start(self, vm: VmRuntime) -> JobRecord:
+        try:
+            self._admission(vm)
+        except (OutOfMemoryError, HypervisorNotRunningError, ResourceLimitError) as err:
+            self.log(ev.CH_WORKER, ev.EV_VM_FAILED_START, Level.ERROR,
+                     f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})", vm)
+            if isinstance(err, OutOfMemoryError):
+                self.log(ev.CH_WORKER, ev.EV_VM_OUT_OF_MEMORY, Level.ERROR, err.details[2], vm)
+            elif isinstance(err, HypervisorNotRunningError):
+                self.log(ev.CH_WORKER, ev.EV_VM_HYPERVISOR_DOWN, Level.ERROR,
+                         " ".join(err.details), vm)
+            raise
+        hv = self.hypervisor
+        assert hv is not None
+        root = hv.ROOT_ID
+        from_saved = vm.state is VmState.SAVED
+        pid = hv.hypercall(root, "HvCreatePartition", name=vm.name).value
+        hv.hypercall(root, "HvInitializePartition", pid)
+        mapped = hv.hypercall(root, "HvMapGpaPages", pid, mb=self.memory_needed_mb(vm),
+                              spanning=self.numa_spanning)
+        if mapped.status is not HvStatus.SUCCESS:  # pragma: no cover - admission checked it
+            hv.hypercall(root, "HvDeletePartition", pid)
+            raise OutOfMemoryError(f"'{vm.name}' failed to start.", [mapped.detail])
+        hv.hypercall(root, "HvCreateVp", pid, count=vm.config.cpu_count)
+        vm.partition_id = pid
+        ram = int(vm.saved_state["memory_mb"]) if from_saved and vm.saved_state else \
+            vm.config.memory_startup_mb
+        self.lab.table.memory_assigned_mb[vm.slot] = ram
+        if from_saved:
+            seconds = 0.5 + ram / self.hardware.storage_mb_per_s
+            desc = "Restoring"
+        else:
+            seconds = 0.8 + ram / 8192
+            desc = "Starting"
+        job = self._begin_job(vm, Operation.START, desc, seconds)
+        self._set_state(vm, VmState.STARTING, "restore" if from_saved else "start")
+        return job
+
+    def turn_off(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.TURN_OFF)
+        self._freeze_guest(vm)
+        job = self._begin_job(vm, Operation.TURN_OFF, "Turning off", TURN_OFF_S)
+        self._set_state(vm, VmState.STOPPING, "turn off")
+        return job
+
+    def shut_down(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.SHUT_DOWN)
+        blocker = self.shutdown_blocker(vm)
+        if blocker is not None:
+            raise InvalidStateError(f"'{vm.name}' failed to shut down.", [blocker])
+        guest = self.guest_of(vm)
+        self._cancel_guest_steps(vm)
+        self._enter_phase(vm, GuestPhase.SHUTTING_DOWN, shutdown_lines(guest))
+        job = self._begin_job(vm, Operation.SHUT_DOWN, "Shutting down", guest.shutdown_seconds)
+        self._set_state(vm, VmState.STOPPING, "shut down")
+        return job
+
+    def save(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.SAVE)
+        self._freeze_guest(vm)
+        assigned = int(self.lab.table.memory_assigned_mb[vm.slot])
+        seconds = 0.5 + assigned / self.hardware.storage_mb_per_s
+        job = self._begin_job(vm, Operation.SAVE, "Saving", seconds, cancellable=True)
+        self._set_state(vm, VmState.SAVING, "save")
+        return job
+
+    def pause(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.PAUSE)
+        self._freeze_guest(vm)
+        job = self._begin_job(vm, Operation.PAUSE, "Pausing", PAUSE_S)
+        self._set_state(vm, VmState.PAUSING, "pause")
+        return job
+
+    def resume(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.RESUME)
+        job = self._begin_job(vm, Operation.RESUME, "Resuming", RESUME_S)
+        self._set_state(vm, VmState.RESUMING, "resume")
+        return job
+
+    def reset(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.RESET)
+        job = self._begin_job(vm, Operation.RESET, "Resetting", 0.0)
+        self._finish_job(job)
+        self._set_state(vm, VmState.RUNNING, "reset")
+        self._console(vm, "--- The virtual machine was reset ---")
+        self._start_guest(vm)
+        self.log(ev.CH_WORKER_OP, ev.EV_VM_RESET, Level.INFORMATION,
+                 f"'{vm.name}' was reset. (Virtual machine ID {vm.id})", vm)
+        return job
+
+    def delete_saved_state(self, vm: VmRuntime) -> JobRecord:
+        self._require(vm, Operation.DELETE_SAVED_STATE)
+        job = self._begin_job(vm, Operation.DELETE_SAVED_STATE, "Deleting saved state", 0.0)
+        self._finish_job(job)
+        vm.saved_state = None
+        vm.uptime_base_us = 0
+        self._enter_phase(vm, GuestPhase.OFF, ())
+        self._set_state(vm, VmState.OFF, "saved state deleted")
+        return job
+
+    def rename(self, vm: VmRuntime, new_name: str) -> None:
+        self._require(vm, Operation.RENAME)
+        self.set_vm(vm, {"name": new_name})
+
+    def delete(self, vm: VmRuntime) -> None:
+        self._require(vm, Operation.DELETE)
+        self.lab.queue.remove_where(self.id, vm.id)
+        del self.vms[vm.id]
+        self.lab.table.remove(vm.slot)
+        self.log(ev.CH_VMMS, ev.EV_VM_DELETED, Level.INFORMATION,
+                 f"'{vm.name}' was deleted. (Virtual machine ID {vm.id})", vm)
+        self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "removed"))
+
+    def cancel(self, vm: VmRuntime, job: JobRecord) -> None:
+        """Cancel a cancellable job (a Save): the VM returns to where it was."""
+        previous = vm.state_before_job or VmState.RUNNING
+        self.lab.cancel_job_record(job, "The operation was cancelled.")
+        vm.job_id = None
+        self._set_state(vm, previous, "save cancelled")
+        if previous is VmState.RUNNING:
+            self._thaw_guest(vm)
+        self.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.INFORMATION,
+                 f"Saving '{vm.name}' was cancelled. (Virtual machine ID {vm.id})", vm)
+
+    # -- jobs -------------------------------------------------------------------------------
+    def _begin_job(self, vm: VmRuntime, op: Operation, desc: str, seconds: float,
+                   cancellable: bool = False) -> JobRecord:
+        job = self.lab.new_job(op.value, desc, self.id, vm.id, seconds, cancellable)
+        vm.job_id = job.id
+        vm.state_before_job = vm.state
+        if seconds > 0:
+            self.lab.queue.schedule(job.expected_end_us, "job_done", self.id, vm.id,
+                                    {"job": job.id, "op": op.value})
+        return job
+
+    def _finish_job(self, job: JobRecord, error: str | None = None) -> None:
+        self.lab.finish_job(job, error)
+        vm = self.vms.get(job.vm_id)
+        if vm is not None and vm.job_id == job.id:
+            vm.job_id = None
+            vm.state_before_job = None
+
+    def on_job_done(self, vm: VmRuntime, job_id: int, op: Operation) -> None:
+        job = self.lab.job_record(job_id)
+        if job is None or job.state.finished or vm.job_id != job_id:
+            return  # cancelled or superseded
+        self._finish_job(job)
+        now = self.lab.now_us
+        if op is Operation.START:
+            restored = vm.saved_state is not None
+            if restored:
+                saved = vm.saved_state
+                assert saved is not None
+                vm.uptime_base_us = int(saved["uptime_us"])
+                vm.phase = GuestPhase(int(saved["phase"]))
+                vm.plan_index = int(saved["plan_index"])
+                vm.guest_frozen_left_us = saved["frozen_left_us"]
+                vm.saved_state = None
+                self._sync_table(vm)
+            vm.running_since_us = now
+            self._set_state(vm, VmState.RUNNING, "restored" if restored else "started")
+            if restored:
+                self._console(vm, "--- Restored from saved state ---")
+                self._thaw_guest(vm)
+            else:
+                self._start_guest(vm)
+            self.log(ev.CH_VMMS, ev.EV_VM_STARTED, Level.INFORMATION,
+                     f"'{vm.name}' started successfully. (Virtual machine ID {vm.id})", vm)
+        elif op in (Operation.TURN_OFF, Operation.SHUT_DOWN):
+            self._destroy_partition(vm)
+            vm.uptime_base_us = 0
+            vm.running_since_us = None
+            self._enter_phase(vm, GuestPhase.OFF, ())
+            self._set_state(vm, VmState.OFF, "turned off" if op is Operation.TURN_OFF else "shut down")
+            if op is Operation.SHUT_DOWN:
+                self.log(ev.CH_WORKER_OP, ev.EV_VM_SHUT_DOWN, Level.INFORMATION,
+                         f"'{vm.name}' was shut down by the guest operating system. "
+                         f"(Virtual machine ID {vm.id})", vm)
+            else:
+                self.log(ev.CH_WORKER_OP, ev.EV_VM_TURNED_OFF, Level.INFORMATION,
+                         f"'{vm.name}' was turned off. (Virtual machine ID {vm.id})", vm)
+        elif op is Operation.SAVE:
+            self._save_now(vm)
+            self.log(ev.CH_WORKER_OP, ev.EV_VM_SAVED, Level.INFORMATION,
+                     f"'{vm.name}' was saved successfully. (Virtual machine ID {vm.id})", vm)
+        elif op is Operation.PAUSE:
+            self._set_state(vm, VmState.PAUSED, "paused")
+            self.log(ev.CH_WORKER_OP, ev.EV_VM_PAUSED, Level.INFORMATION,
+                     f"'{vm.name}' was paused. (Virtual machine ID {vm.id})", vm)
+        elif op is Operation.RESUME:
+            self._set_state(vm, VmState.RUNNING, "resumed")
+            self._thaw_guest(vm)
+            self.log(ev.CH_WORKER_OP, ev.EV_VM_RESUMED, Level.INFORMATION,
+                     f"'{vm.name}' was resumed. (Virtual machine ID {vm.id})", vm)
+
+    def _save_now(self, vm: VmRuntime) -> None:
+        """Write the saved state and tear the partition down (memory is freed)."""
+        now = self.lab.now_us
+        vm.saved_state = {
+            "memory_mb": int(self.lab.table.memory_assigned_mb[vm.slot]),
+            "uptime_us": vm.uptime_us(now),
+            "phase": int(vm.phase),
+            "plan_index": vm.plan_index,
+            "frozen_left_us": vm.guest_frozen_left_us,
+            "saved_us": now,
+        }
+        vm.running_since_us = None
+        vm.uptime_base_us = 0
+        self._destroy_partition(vm)
+        self._set_state(vm, VmState.SAVED, "saved")
+        self._console(vm, "--- Saved ---")
+
+    def _destroy_partition(self, vm: VmRuntime) -> None:
+        if vm.partition_id is not None and self.hypervisor is not None:
+            hv = self.hypervisor
+            hv.hypercall(hv.ROOT_ID, "HvUnmapGpaPages", vm.partition_id)
+            hv.hypercall(hv.ROOT_ID, "HvDeletePartition", vm.partition_id)
+        vm.partition_id = None
+        self.lab.table.memory_assigned_mb[vm.slot] = 0
+
+    # -- guest ------------------------------------------------------------------------------
+    def _console(self, vm: VmRuntime, line: str) -> None:
+        vm.console.append((self.lab.now_us, line))
+        vm.console_serial += 1
+
+    def _enter_phase(self, vm: VmRuntime, phase: GuestPhase, lines: tuple[str, ...]) -> None:
+        vm.phase = phase
+        self.lab.table.phase[vm.slot] = int(phase)
+        for line in lines:
+            self._console(vm, line)
+
+    def _plan(self, vm: VmRuntime) -> list[BootStep]:
+        return boot_plan(vm.config, self.guest_of(vm))
+
+    def _start_guest(self, vm: VmRuntime) -> None:
+        self._cancel_guest_steps(vm)
+        vm.plan_index = -1
+        self._guest_step(vm)
+
+    def _guest_step(self, vm: VmRuntime) -> None:
+        """Enter the next step of the boot plan and schedule the one after it."""
+        plan = self._plan(vm)
+        vm.plan_index += 1
+        if vm.plan_index >= len(plan):
+            vm.guest_due_us = None
+            return
+        step = plan[vm.plan_index]
+        self._enter_phase(vm, step.phase, step.lines)
+        if vm.plan_index + 1 < len(plan):
+            self._schedule_guest(vm, round(plan[vm.plan_index + 1].after_s * 1_000_000))
+        else:
+            vm.guest_due_us = None
+
+    def _schedule_guest(self, vm: VmRuntime, delay_us: int) -> None:
+        vm.guest_epoch += 1
+        vm.guest_due_us = self.lab.now_us + delay_us
+        self.lab.queue.schedule(vm.guest_due_us, "guest_step", self.id, vm.id,
+                                {"epoch": vm.guest_epoch})
+
+    def on_guest_step(self, vm: VmRuntime, epoch: int) -> None:
+        if epoch != vm.guest_epoch or vm.guest_due_us is None:
+            return
+        self._guest_step(vm)
+
+    def _cancel_guest_steps(self, vm: VmRuntime) -> None:
+        vm.guest_epoch += 1
+        vm.guest_due_us = None
+        vm.guest_frozen_left_us = None
+
+    def _freeze_guest(self, vm: VmRuntime) -> None:
+        """Stop the guest's clock (pause, save): the pending boot step waits."""
+        if vm.guest_due_us is not None:
+            vm.guest_frozen_left_us = max(vm.guest_due_us - self.lab.now_us, 0)
+            vm.guest_epoch += 1
+            vm.guest_due_us = None
+
+    def _thaw_guest(self, vm: VmRuntime) -> None:
+        if vm.guest_frozen_left_us is not None:
+            left = vm.guest_frozen_left_us
+            vm.guest_frozen_left_us = None
+            self._schedule_guest(vm, left)
+
+    def heartbeat(self, vm: VmRuntime) -> str:
+        if vm.state not in (VmState.RUNNING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING):
+            return ""
+        running = integration_services_running(vm.config, self.guest_of(vm))
+        if "heartbeat" in running and vm.phase is GuestPhase.READY:
+            return "OK"
+        return "No Contact"
+
+    # -- host power -------------------------------------------------------------------------
+    def reboot(self) -> JobRecord:
+        """Restart the host: apply each VM's Automatic Stop Action, then power cycle."""
+        if self.rebooting:
+            raise InvalidStateError(f"The host {self.name} is already restarting.")
+        for vm in self.vms.values():
+            if vm.state in PARTITION_STATES:
+                self._apply_stop_action(vm)
+        self.log(ev.CH_SYSTEM, ev.EV_HOST_SHUTDOWN, Level.INFORMATION,
+                 f"The host {self.name} is restarting (planned).")
+        return self._power_cycle("Restarting the host")
+
+    def crash_root(self) -> JobRecord:
+        """The root partition bugchecks: every child partition dies with it; the host reboots."""
+        if self.rebooting:
+            raise InvalidStateError(f"The host {self.name} is already restarting.")
+        self.log(ev.CH_SYSTEM, ev.EV_BUGCHECK, Level.CRITICAL,
+                 "The computer has rebooted from a bugcheck. The root partition (management "
+                 "operating system) stopped, taking every child partition with it.")
+        for vm in self.vms.values():
+            vm.was_running = vm.state in PARTITION_STATES and vm.state is not VmState.STOPPING
+            if vm.state in PARTITION_STATES:
+                self._kill(vm, "the root partition crashed")
+                self.log(ev.CH_WORKER, ev.EV_VM_ROOT_CRASH, Level.CRITICAL,
+                         f"'{vm.name}' was turned off because the root partition (management "
+                         f"operating system) stopped unexpectedly. (Virtual machine ID {vm.id})",
+                         vm)
+        return self._power_cycle("Restarting the host after a root partition crash")
+
+    def _abort_job(self, vm: VmRuntime, reason: str) -> None:
+        if vm.job_id is not None:
+            job = self.lab.job_record(vm.job_id)
+            if job is not None and not job.state.finished:
+                self.lab.cancel_job_record(job, reason, failed=True)
+            vm.job_id = None
+            vm.state_before_job = None
+
+    def _apply_stop_action(self, vm: VmRuntime) -> None:
+        """Planned host shutdown: Save, Turn Off or Shut Down, at once."""
+        action = vm.config.automatic_stop_action
+        vm.was_running = vm.state is not VmState.STOPPING
+        self._abort_job(vm, "The host is shutting down.")
+        if vm.state in (VmState.STARTING, VmState.STOPPING):
+            self._kill(vm, "host shutdown")
+            return
+        if vm.state is VmState.PAUSING:
+            self._set_state(vm, VmState.PAUSED, "host shutdown")
+        elif vm.state is VmState.RESUMING:
+            self._set_state(vm, VmState.RUNNING, "host shutdown")
+        if action is StopAction.SAVE:
+            if vm.state is not VmState.SAVING:
+                self._freeze_guest(vm)
+                self._set_state(vm, VmState.SAVING, "automatic stop action")
+            self._save_now(vm)
+        elif action is StopAction.SHUT_DOWN and self.shutdown_blocker(vm) is None:
+            self._kill(vm, "shut down by the Automatic Stop Action")
+        else:
+            self._kill(vm, "turned off by the Automatic Stop Action")
+
+    def _kill(self, vm: VmRuntime, reason: str) -> None:
+        """The partition is gone at once (power off, crash); the guest gets no say."""
+        self._abort_job(vm, f"The virtual machine was turned off: {reason}.")
+        restoring = vm.state is VmState.STARTING and vm.saved_state is not None
+        self._cancel_guest_steps(vm)
+        self._destroy_partition(vm)
+        vm.running_since_us = None
+        vm.uptime_base_us = 0
+        self._enter_phase(vm, GuestPhase.OFF, ())
+        self._console(vm, f"--- Powered off: {reason} ---")
+        # A restore in progress leaves the saved state on disk intact: back to Saved.
+        self._set_state(vm, VmState.SAVED if restoring else VmState.OFF, reason)
+
+    def _power_cycle(self, description: str) -> JobRecord:
+        self.lab.queue.remove_where(self.id)
+        if self.hypervisor is not None:
+            self.hypervisor.shutdown()
+        self.hypervisor = None
+        self.rebooting = True
+        job = self.lab.new_job("host-reboot", description, self.id, "", HOST_BOOT_S, False)
+        self.lab.queue.schedule(job.expected_end_us, "host_boot", self.id, "", {"job": job.id})
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "rebooting"))
+        return job
+
+    def on_host_boot(self, job_id: int) -> None:
+        self._boot()
+        job = self.lab.job_record(job_id)
+        if job is not None and not job.state.finished:
+            self.lab.finish_job(job)
+        for vm in self.vms.values():
+            action = vm.config.automatic_start_action
+            if action is StartAction.START or (action is StartAction.START_IF_RUNNING and vm.was_running):
+                self.lab.queue.schedule(
+                    self.lab.now_us + vm.config.automatic_start_delay_s * 1_000_000,
+                    "auto_start", self.id, vm.id, {"boot": self.boot_count})
+            vm.was_running = False
+
+    def on_auto_start(self, vm: VmRuntime, boot: int) -> None:
+        if boot != self.boot_count or vm.state not in (VmState.OFF, VmState.SAVED):
+            return
+        try:
+            self.start(vm)
+        except HvError:
+            pass  # the failure is in the event log, as Hyper-V's automatic start does
+
+    # -- dynamic memory ---------------------------------------------------------------------
+    def balance_memory(self) -> None:
+        """Dynamic Memory balancer: move RAM toward each VM's demand plus buffer.
+
+        Runs only for running VMs whose guest has integration services up (the balloon
+        driver).  Grows only into free memory: never overcommits.  Higher memory weight
+        goes first when memory is short.
+        """
+        hv = self.hypervisor
+        if hv is None:
+            return
+        t = self.lab.table
+        candidates = [
+            v for v in self.vms.values()
+            if v.config.dynamic_memory_enabled and v.state is VmState.RUNNING
+            and v.partition_id is not None and v.phase is GuestPhase.READY
+            and v.config.guest_is_installed
+        ]
+        candidates.sort(key=lambda v: (-v.config.memory_weight, v.config.name))
+        for vm in candidates:
+            cfg = vm.config
+            demand = float(t.memory_demand_mb[vm.slot])
+            target = pages_mb(int(demand * (1 + cfg.memory_buffer_pct / 100)))
+            target = max(cfg.memory_minimum_mb, min(cfg.memory_maximum_mb, target))
+            assigned = int(t.memory_assigned_mb[vm.slot])
+            if target > assigned:
+                grow = min(target - assigned, self.memory_available_mb())
+                grow -= grow % 2
+                if grow > 0 and hv.hypercall(hv.ROOT_ID, "HvMapGpaPages", vm.partition_id,
+                                             mb=grow, spanning=self.numa_spanning).ok:
+                    t.memory_assigned_mb[vm.slot] = assigned + grow
+            elif target < assigned - 8:
+                shrink = min(assigned - target, max(64, (assigned - target) // 4))
+                shrink -= shrink % 2
+                freed = hv.hypercall(hv.ROOT_ID, "HvUnmapGpaPages", vm.partition_id, mb=shrink).value
+                t.memory_assigned_mb[vm.slot] = assigned - freed
+
+    # -- persistence --------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "profile": self.profile.id,
+            "hardware": self.hardware.to_dict(),
+            "pending_hardware": None if self.pending_hardware is None else self.pending_hardware.to_dict(),
+            "numa_spanning": self.numa_spanning,
+            "virtual_machine_path": self.virtual_machine_path,
+            "virtual_hard_disk_path": self.virtual_hard_disk_path,
+        }
+
+
+def runtime_to_dict(vm: VmRuntime, now_us: int, assigned_mb: int) -> dict[str, Any]:
+    """The parts of a VM's runtime a library needs to resume it exactly."""
+    d = {f.name: getattr(vm, f.name) for f in dataclasses.fields(vm)
+         if f.name not in ("config", "console", "slot")}
+    d["state"] = vm.state.value
+    d["phase"] = int(vm.phase)
+    d["state_before_job"] = None if vm.state_before_job is None else vm.state_before_job.value
+    d["console"] = [[t, line] for t, line in vm.console]
+    d["memory_assigned_mb"] = assigned_mb
+    return d

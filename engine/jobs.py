@@ -1,0 +1,87 @@
+"""Jobs: long operations that take simulated time (``Msvm_ConcreteJob`` in Hyper-V)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class JobState(str, enum.Enum):
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self is not JobState.RUNNING
+
+
+@dataclass(frozen=True)
+class Job:
+    """An immutable view of a job.  ``percent`` is 0..100; times in simulated µs."""
+
+    id: int
+    kind: str
+    description: str
+    host_id: str
+    vm_id: str
+    state: JobState
+    percent: int
+    cancellable: bool
+    error: str | None
+    started_us: int
+    expected_end_us: int
+    finished_us: int | None
+
+
+@dataclass
+class JobRecord:
+    """The engine's mutable record behind a :class:`Job`."""
+
+    id: int
+    kind: str
+    description: str
+    host_id: str
+    vm_id: str
+    started_us: int
+    expected_end_us: int
+    cancellable: bool = False
+    state: JobState = JobState.RUNNING
+    error: str | None = None
+    finished_us: int | None = None
+
+    def percent(self, now_us: int) -> int:
+        if self.state is JobState.COMPLETED:
+            return 100
+        if self.state.finished:
+            end = self.finished_us or now_us
+        else:
+            end = now_us
+        span = self.expected_end_us - self.started_us
+        if span <= 0:
+            return 0 if not self.state.finished else 100
+        return max(0, min(99, int(100 * (end - self.started_us) / span)))
+
+    def view(self, now_us: int) -> Job:
+        return Job(self.id, self.kind, self.description, self.host_id, self.vm_id, self.state,
+                   self.percent(now_us), self.cancellable and not self.state.finished,
+                   self.error, self.started_us, self.expected_end_us, self.finished_us)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "description": self.description,
+            "host_id": self.host_id, "vm_id": self.vm_id, "started_us": self.started_us,
+            "expected_end_us": self.expected_end_us, "cancellable": self.cancellable,
+            "state": self.state.value, "error": self.error, "finished_us": self.finished_us,
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> JobRecord:
+        return JobRecord(
+            int(d["id"]), str(d["kind"]), str(d["description"]), str(d["host_id"]),
+            str(d["vm_id"]), int(d["started_us"]), int(d["expected_end_us"]),
+            bool(d["cancellable"]), JobState(d["state"]), d.get("error"),
+            None if d.get("finished_us") is None else int(d["finished_us"]),
+        )

@@ -1,0 +1,173 @@
+"""The lab: hosts sharing one simulated clock, one action queue and one per-VM table.
+
+``Lab.advance`` moves simulated time.  Time passes in fixed 100 ms steps on a grid (the
+vectorised per-VM update), and discrete actions from the queue fire at their exact times in
+between, in (time, sequence) order.  Nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from engine import events as ev
+from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
+from engine.host import Host, VmRuntime
+from engine.jobs import JobRecord, JobState
+from engine.lifecycle import Operation
+from engine.noise import spawn_key
+from engine.profiles import HostHardware, HostProfile
+from engine.vmtable import VmTable
+
+STEP_US = 100_000
+#: Steps between Dynamic Memory balancer passes and history samples (1 s).
+SLOW_EVERY = 10
+EVENT_LOG_KEEP = 5000
+FINISHED_JOBS_KEEP = 200
+
+
+class Lab:
+    """Everything simulated: hosts, VMs, clock, jobs and the event stream."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.now_us = 0
+        self.step_index = 0
+        self.queue = ActionQueue()
+        self.table = VmTable()
+        self.hosts: dict[str, Host] = {}
+        self.jobs: dict[int, JobRecord] = {}
+        self._next_job = 1
+        self.vm_counter = 0
+        self.bus = ev.EventBus()
+        self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
+
+    # -- events -----------------------------------------------------------------------------
+    def publish(self, event: ev.EngineEvent) -> None:
+        self.bus.publish(event)
+
+    def record(self, entry: ev.LogEntry) -> None:
+        self.event_log.append(entry)
+        self.bus.publish(entry)
+
+    # -- hosts and VMs -------------------------------------------------------------------------
+    def add_host(self, name: str, profile: HostProfile, hardware: HostHardware | None = None,
+                 host_id: str | None = None) -> Host:
+        hid = host_id or self._new_uuid("host", len(self.hosts))
+        host = Host(self, hid, name, len(self.hosts), profile, hardware)
+        self.hosts[hid] = host
+        return host
+
+    def _new_uuid(self, kind: str, index: int) -> str:
+        digest = hashlib.sha256(f"hvlab:{self.seed}:{kind}:{index}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4)).upper()
+
+    def new_vm_identity(self) -> tuple[str, int]:
+        """A deterministic VM id and noise key, from the seed and a creation counter."""
+        index = self.vm_counter
+        self.vm_counter += 1
+        return self._new_uuid("vm", index), spawn_key(self.seed, index)
+
+    def find_vm(self, vm_id: str) -> tuple[Host, VmRuntime] | None:
+        for host in self.hosts.values():
+            vm = host.vms.get(vm_id)
+            if vm is not None:
+                return host, vm
+        return None
+
+    # -- jobs -----------------------------------------------------------------------------
+    def new_job(self, kind: str, description: str, host_id: str, vm_id: str, seconds: float,
+                cancellable: bool) -> JobRecord:
+        job = JobRecord(self._next_job, kind, description, host_id, vm_id, self.now_us,
+                        self.now_us + seconds_to_us(seconds), cancellable)
+        self._next_job += 1
+        self.jobs[job.id] = job
+        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, 0))
+        self._prune_jobs()
+        return job
+
+    def job_record(self, job_id: int) -> JobRecord | None:
+        return self.jobs.get(job_id)
+
+    def finish_job(self, job: JobRecord, error: str | None = None) -> None:
+        job.state = JobState.FAILED if error else JobState.COMPLETED
+        job.error = error
+        job.finished_us = self.now_us
+        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, job.percent(self.now_us)))
+
+    def cancel_job_record(self, job: JobRecord, reason: str, failed: bool = False) -> None:
+        job.state = JobState.FAILED if failed else JobState.CANCELLED
+        job.error = reason
+        job.finished_us = self.now_us
+        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, job.percent(self.now_us)))
+
+    def _prune_jobs(self) -> None:
+        finished = [j.id for j in self.jobs.values() if j.state.finished]
+        for job_id in finished[:-FINISHED_JOBS_KEEP] if len(finished) > FINISHED_JOBS_KEEP else ():
+            del self.jobs[job_id]
+
+    # -- time -------------------------------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward by ``seconds`` (>= 0)."""
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        self.advance_to(self.now_us + seconds_to_us(seconds))
+
+    def advance_to(self, target_us: int) -> None:
+        while True:
+            next_step = (self.step_index + 1) * STEP_US
+            next_action = self.queue.peek_time()
+            if next_action is not None and next_action <= next_step and next_action <= target_us:
+                self.now_us = max(self.now_us, next_action)
+                self._fire(self.queue.pop())
+                continue
+            if next_step > target_us:
+                break
+            self.now_us = next_step
+            self._step()
+        self.now_us = max(self.now_us, target_us)
+
+    def _step(self) -> None:
+        self.step_index += 1
+        hosts = list(self.hosts.values())
+        lps = np.array([h.logical_processors if h.hypervisor else 0 for h in hosts], dtype=float)
+        root = self.table.step(self.step_index, lps)
+        for host, root_lp in zip(hosts, root, strict=True):
+            host.root_cpu_lp = float(root_lp) if host.hypervisor else 0.0
+        if self.step_index % SLOW_EVERY == 0:
+            for host in hosts:
+                host.balance_memory()
+
+    def _fire(self, action: ScheduledAction) -> None:
+        host = self.hosts.get(action.host_id)
+        if host is None:
+            return
+        if action.kind == "host_boot":
+            host.on_host_boot(int(action.data["job"]))
+            return
+        vm = host.vms.get(action.target)
+        if vm is None:
+            return
+        if action.kind == "job_done":
+            host.on_job_done(vm, int(action.data["job"]), Operation(action.data["op"]))
+        elif action.kind == "guest_step":
+            host.on_guest_step(vm, int(action.data["epoch"]))
+        elif action.kind == "auto_start":
+            host.on_auto_start(vm, int(action.data["boot"]))
+        else:  # pragma: no cover - a new kind without a handler is a programming error
+            raise AssertionError(f"no handler for action kind {action.kind!r}")
+
+    def idle(self) -> bool:
+        """True when no job is running (nothing is in flight but guest activity)."""
+        return not any(not j.state.finished for j in self.jobs.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed, "now_us": self.now_us, "step_index": self.step_index,
+            "vm_counter": self.vm_counter, "next_job": self._next_job,
+            "queue": self.queue.to_dict(),
+        }

@@ -1,0 +1,266 @@
+"""Host profiles: the limits, features and hardware of one Hyper-V release, as data.
+
+Profiles live in ``resources/profiles/*.json``.  A host starts from its profile's hardware and
+may override it (``HostHardware`` is replaceable); the limits and hot-add rules stay the
+profile's.  Which configuration fields may change while a VM runs is read from the profile's
+``hot_add`` table, never decided in code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from engine.resources import resources_dir
+
+#: Hot-add rule words used in the ``hot_add`` table of a profile.
+#:  always   - may change in any state
+#:  off      - only while the VM is Off
+#:  decrease - while running, only downwards
+#:  increase - while running, only upwards
+#:  static   - while running only if dynamic memory is off
+#:  gen2     - while running only on generation 2 VMs
+HOT_ADD_RULES = ("always", "off", "decrease", "increase", "static", "gen2")
+
+
+@dataclass(frozen=True)
+class NumaNode:
+    id: int
+    ram_mb: int
+    sockets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class HostNic:
+    name: str
+    mbit_s: int
+
+
+@dataclass(frozen=True)
+class HostHardware:
+    """The physical machine.  Replace fields to model a different server."""
+
+    cpu_vendor: str
+    cpu_model: str
+    cpu_generation: str
+    sockets: int
+    cores_per_socket: int
+    threads_per_core: int
+    numa_nodes: tuple[NumaNode, ...]
+    x64: bool
+    virtualization_extensions: str
+    virtualization_enabled: bool
+    nx_enabled: bool
+    storage_mb_per_s: int
+    nics: tuple[HostNic, ...]
+
+    @property
+    def logical_processors(self) -> int:
+        return self.sockets * self.cores_per_socket * self.threads_per_core
+
+    @property
+    def ram_mb(self) -> int:
+        return sum(n.ram_mb for n in self.numa_nodes)
+
+    def with_ram_gb(self, total_gb: int) -> HostHardware:
+        """The same machine with ``total_gb`` GB spread evenly over its NUMA nodes."""
+        count = len(self.numa_nodes)
+        per_node, extra = divmod(total_gb * 1024, count)
+        nodes = tuple(
+            replace(n, ram_mb=per_node + (extra if i == 0 else 0))
+            for i, n in enumerate(self.numa_nodes)
+        )
+        return replace(self, numa_nodes=nodes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cpu_vendor": self.cpu_vendor,
+            "cpu_model": self.cpu_model,
+            "cpu_generation": self.cpu_generation,
+            "sockets": self.sockets,
+            "cores_per_socket": self.cores_per_socket,
+            "threads_per_core": self.threads_per_core,
+            "numa_nodes": [
+                {"id": n.id, "ram_mb": n.ram_mb, "sockets": list(n.sockets)}
+                for n in self.numa_nodes
+            ],
+            "x64": self.x64,
+            "virtualization_extensions": self.virtualization_extensions,
+            "virtualization_enabled": self.virtualization_enabled,
+            "nx_enabled": self.nx_enabled,
+            "storage_mb_per_s": self.storage_mb_per_s,
+            "nics": [{"name": n.name, "mbit_s": n.mbit_s} for n in self.nics],
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> HostHardware:
+        return HostHardware(
+            cpu_vendor=str(data["cpu_vendor"]),
+            cpu_model=str(data["cpu_model"]),
+            cpu_generation=str(data["cpu_generation"]),
+            sockets=int(data["sockets"]),
+            cores_per_socket=int(data["cores_per_socket"]),
+            threads_per_core=int(data["threads_per_core"]),
+            numa_nodes=tuple(
+                NumaNode(int(n["id"]), int(n["ram_mb"]), tuple(int(s) for s in n["sockets"]))
+                for n in data["numa_nodes"]
+            ),
+            x64=bool(data["x64"]),
+            virtualization_extensions=str(data["virtualization_extensions"]),
+            virtualization_enabled=bool(data["virtualization_enabled"]),
+            nx_enabled=bool(data["nx_enabled"]),
+            storage_mb_per_s=int(data["storage_mb_per_s"]),
+            nics=tuple(HostNic(str(n["name"]), int(n["mbit_s"])) for n in data["nics"]),
+        )
+
+
+@dataclass(frozen=True)
+class ProfileLimits:
+    logical_processors: int
+    host_ram_gb: int
+    running_vms: int
+    vps_per_vm: dict[int, int]
+    ram_per_vm_mb: dict[int, int]
+    vp_lp_ratio: int | None
+    vps_per_host: int | None
+    sockets: int | None
+    checkpoints_per_vm: int
+    ide_controllers: int
+    devices_per_ide_controller: int
+    scsi_controllers: int
+    devices_per_scsi_controller: int
+    synthetic_nics: int
+    legacy_nics: int
+    com_ports: int
+    floppy_drives: int
+    vhd_max_gb: int
+
+
+@dataclass(frozen=True)
+class ProfileFeatures:
+    generation2: bool
+    dynamic_memory: bool
+    live_migration: bool
+    quick_migration: bool
+    failover_clustering: bool
+    numa_spanning_setting: bool
+
+
+@dataclass(frozen=True)
+class MemoryPolicy:
+    """How much memory the hypervisor and the root partition keep (MB)."""
+
+    hypervisor_mb: int
+    root_reserve_base_mb: int
+    root_reserve_per_gb_mb: int
+
+    def root_reserve_mb(self, host_ram_mb: int) -> int:
+        gb = host_ram_mb // 1024
+        return self.root_reserve_base_mb + self.root_reserve_per_gb_mb * gb
+
+
+@dataclass(frozen=True)
+class HostProfile:
+    id: str
+    name: str
+    os_edition: str
+    release: str
+    configuration_version: str
+    installation: str  # "Full" or "Server Core"
+    limits: ProfileLimits
+    features: ProfileFeatures
+    hot_add: dict[str, str]
+    memory: MemoryPolicy
+    hardware: HostHardware
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def generations(self) -> tuple[int, ...]:
+        return (1, 2) if self.features.generation2 else (1,)
+
+    def hot_add_rule(self, config_field: str) -> str:
+        return self.hot_add.get(config_field, "off")
+
+
+def _limits(data: dict[str, Any]) -> ProfileLimits:
+    return ProfileLimits(
+        logical_processors=int(data["logical_processors"]),
+        host_ram_gb=int(data["host_ram_gb"]),
+        running_vms=int(data["running_vms"]),
+        vps_per_vm={int(k): int(v) for k, v in data["vps_per_vm"].items()},
+        ram_per_vm_mb={int(k): int(v) for k, v in data["ram_per_vm_mb"].items()},
+        vp_lp_ratio=None if data.get("vp_lp_ratio") is None else int(data["vp_lp_ratio"]),
+        vps_per_host=None if data.get("vps_per_host") is None else int(data["vps_per_host"]),
+        sockets=None if data.get("sockets") is None else int(data["sockets"]),
+        checkpoints_per_vm=int(data["checkpoints_per_vm"]),
+        ide_controllers=int(data["ide_controllers"]),
+        devices_per_ide_controller=int(data["devices_per_ide_controller"]),
+        scsi_controllers=int(data["scsi_controllers"]),
+        devices_per_scsi_controller=int(data["devices_per_scsi_controller"]),
+        synthetic_nics=int(data["synthetic_nics"]),
+        legacy_nics=int(data["legacy_nics"]),
+        com_ports=int(data["com_ports"]),
+        floppy_drives=int(data["floppy_drives"]),
+        vhd_max_gb=int(data["vhd_max_gb"]),
+    )
+
+
+def profile_from_dict(data: dict[str, Any]) -> HostProfile:
+    if data.get("schema") != 1:
+        raise ValueError(f"unsupported profile schema {data.get('schema')!r}")
+    hot_add = {str(k): str(v) for k, v in data["hot_add"].items()}
+    for key, rule in hot_add.items():
+        if rule not in HOT_ADD_RULES:
+            raise ValueError(f"profile {data['id']}: hot_add rule {rule!r} for {key} is unknown")
+    feats = data["features"]
+    mem = data["memory"]
+    return HostProfile(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        os_edition=str(data["os_edition"]),
+        release=str(data["release"]),
+        configuration_version=str(data["configuration_version"]),
+        installation=str(data["installation"]),
+        limits=_limits(data["limits"]),
+        features=ProfileFeatures(
+            generation2=bool(feats["generation2"]),
+            dynamic_memory=bool(feats["dynamic_memory"]),
+            live_migration=bool(feats["live_migration"]),
+            quick_migration=bool(feats["quick_migration"]),
+            failover_clustering=bool(feats["failover_clustering"]),
+            numa_spanning_setting=bool(feats["numa_spanning_setting"]),
+        ),
+        hot_add=hot_add,
+        memory=MemoryPolicy(
+            hypervisor_mb=int(mem["hypervisor_mb"]),
+            root_reserve_base_mb=int(mem["root_reserve_base_mb"]),
+            root_reserve_per_gb_mb=int(mem["root_reserve_per_gb_mb"]),
+        ),
+        hardware=HostHardware.from_dict(data["hardware"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_profiles() -> dict[str, HostProfile]:
+    """Every profile in ``resources/profiles``, by id, in release order."""
+    found: list[HostProfile] = []
+    for path in sorted((resources_dir() / "profiles").glob("*.json")):
+        with path.open(encoding="utf-8") as fh:
+            found.append(profile_from_dict(json.load(fh)))
+    found.sort(key=lambda p: (p.release, p.id))
+    return {p.id: p for p in found}
+
+
+def get_profile(profile_id: str) -> HostProfile:
+    profiles = load_profiles()
+    try:
+        return profiles[profile_id]
+    except KeyError:
+        from engine.errors import NotFoundError
+
+        raise NotFoundError(
+            f"No host profile named '{profile_id}'.",
+            [f"Known profiles: {', '.join(profiles)}."],
+        ) from None

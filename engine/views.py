@@ -1,0 +1,143 @@
+"""Immutable snapshots the API hands to clients (plain data; numpy arrays for bulk figures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.config import VmConfig
+from engine.jobs import Job
+
+
+@dataclass(frozen=True)
+class NumaNodeInfo:
+    id: int
+    ram_mb: int
+    free_mb: int
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """A host's summary: hardware, hypervisor state and memory accounting (MB)."""
+
+    id: str
+    name: str
+    profile_id: str
+    profile_name: str
+    os_edition: str
+    installation: str
+    configuration_version: str
+    cpu_model: str
+    cpu_vendor: str
+    cpu_generation: str
+    sockets: int
+    cores_per_socket: int
+    threads_per_core: int
+    logical_processors: int
+    x64: bool
+    virtualization_extensions: str
+    virtualization_enabled: bool
+    nx_enabled: bool
+    hypervisor_running: bool
+    hypervisor_blockers: tuple[str, ...]
+    pending_reboot: bool
+    pending_changes: tuple[str, ...]
+    rebooting: bool
+    numa_spanning: bool
+    numa_nodes: tuple[NumaNodeInfo, ...]
+    memory_total_mb: int
+    memory_hypervisor_mb: int
+    memory_root_mb: int
+    memory_vms_mb: int
+    memory_free_mb: int
+    memory_available_mb: int
+    running_vms: int
+    vm_count: int
+    root_cpu_percent: float
+    virtual_machine_path: str
+    virtual_hard_disk_path: str
+    generations: tuple[int, ...]
+    dynamic_memory_supported: bool
+
+
+@dataclass(frozen=True)
+class VmInfo:
+    """One VM as Hyper-V Manager's list and details pane show it."""
+
+    id: str
+    name: str
+    host_id: str
+    host_name: str
+    state: str
+    status: str
+    heartbeat: str
+    guest_phase: str
+    generation: int
+    guest_os: str
+    guest_os_name: str
+    cpu_count: int
+    cpu_usage_percent: float
+    memory_startup_mb: int
+    memory_assigned_mb: int
+    memory_demand_mb: int
+    uptime_seconds: float
+    configuration_version: str
+    created_seconds: float
+    notes: str
+    group: str
+    partition_id: int | None
+    has_saved_state: bool
+    integration_services: tuple[tuple[str, str], ...]
+    job: Job | None
+    config: VmConfig
+
+
+@dataclass(frozen=True)
+class VmTableSnapshot:
+    """Every VM of the lab in one bulk read (one per tick for the VM list).
+
+    Rows are in a stable order (creation order).  ``version`` changes whenever the set of
+    VMs, a name, a state or a status text changes, so a client can skip re-reading strings.
+    """
+
+    time_us: int
+    version: int
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    host_ids: tuple[str, ...]
+    states: tuple[str, ...]
+    statuses: tuple[str, ...]
+    generations: npt.NDArray[np.int32]
+    cpu_counts: npt.NDArray[np.int32]
+    cpu_usage_percent: npt.NDArray[np.float64]
+    memory_assigned_mb: npt.NDArray[np.int64]
+    memory_demand_mb: npt.NDArray[np.float64]
+    uptime_seconds: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MemoryExtentInfo:
+    node: int
+    start_mb: int
+    size_mb: int
+    owner: str  # "free", "hypervisor", "root" or a VM name
+    vm_id: str
+
+
+@dataclass(frozen=True)
+class HypercallCounters:
+    partition_id: int
+    partition: str
+    vm_id: str
+    calls: dict[str, int]
+    denied: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StartCheckInfo:
+    ok: bool
+    reason: str | None
+    needed_mb: int
+    available_mb: int
