@@ -1,0 +1,114 @@
+# hvlab developer commands. `make run` and `make test` work from a fresh clone.
+# See docs/development.md for how the tests are organised.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+ENGINE_VENV := .venv-engine
+PIP_INSTALL = -m pip install --quiet
+ARGS ?=
+# Options (not paths) for both pytest runs of `make test`, e.g. PYTEST_ARGS="-x -k vhd".
+PYTEST_ARGS ?=
+# pytest exits 5 when it ran no test. That fails `make test`, except for the engine-only run
+# when PYTEST_ARGS narrowed the selection to tests outside tests/engine.
+ENGINE_RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
+
+# Debian packages the tests need: Xvfb/xauth/xcb-cursor/AT-SPI/D-Bus to drive the real app
+# from outside (e2e), qemu-img and libvhdi's tools as oracles for the VHD files we write.
+SYSTEM_PACKAGES := xvfb xauth libxcb-cursor0 at-spi2-core dbus-x11 qemu-utils libvhdi-utils \
+	python3-pyatspi
+
+# Packages kept out of the engine venv, so its test run proves the engine needs none of them.
+ENGINE_VENV_EXCLUDES := pyside6 pyside6-essentials pyside6-addons shiboken6 pyqtgraph \
+	pytest-qt ruff mypy
+
+# Re-install when the project definition changes, or when a top-level package appears after
+# the install (the editable install maps only the packages it found at install time).
+INSTALL_INPUTS := pyproject.toml $(wildcard engine/__init__.py gui/__init__.py)
+
+RUN_STAMP := $(VENV)/.hvlab-run-installed
+TEST_STAMP := $(VENV)/.hvlab-test-installed
+ENGINE_STAMP := $(ENGINE_VENV)/.hvlab-engine-installed
+
+.PHONY: help run test lint bench system-packages venvs clean
+
+help:
+	@echo "make run    start hvlab on the default library (ARGS='--library DIR ...' passed on)"
+	@echo "make test   install what is missing, then lint, type-check and run every test"
+	@echo "make lint   ruff and mypy only"
+	@echo "make bench  run every tests/bench/*.py and print its figures"
+	@echo "make clean  remove both venvs and caches"
+
+run: $(RUN_STAMP)
+	$(VENV)/bin/hvlab $(ARGS)
+
+test: system-packages venvs lint
+	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
+	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_ARGS) \
+		|| { rc=$$?; [ $$rc -eq 5 ] && $(ENGINE_RUN_MAY_BE_EMPTY) || exit $$rc; }
+	@echo "== whole suite, in $(VENV)"
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check engine gui tests
+	$(VENV)/bin/mypy engine gui
+
+bench: $(RUN_STAMP)
+	@shopt -s nullglob; scripts=(tests/bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in tests/bench"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do \
+		echo "== $$script"; $(VENV)/bin/python "$$script"; \
+	done
+
+venvs: $(TEST_STAMP) $(ENGINE_STAMP)
+
+# Outside CI a missing package is a warning (the GUI and engine tests still run without
+# them); in CI (CI=true) it is an error, so CI never passes on a half-equipped machine.
+system-packages:
+	@missing=(); \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$$pkg"); \
+	done; \
+	[ $${#missing[@]} -eq 0 ] && exit 0; \
+	echo "== installing system packages: $${missing[*]}"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"$${missing[@]}" >/dev/null; then \
+		exit 0; \
+	fi; \
+	msg="could not install system packages: $${missing[*]} (apt-get as root is needed; see any apt-get message above)"; \
+	if [ "$${CI:-}" = true ]; then echo "error: $$msg" >&2; exit 1; fi; \
+	echo "warning: $$msg; tests that need them will fail or skip" >&2
+
+$(RUN_STAMP): $(INSTALL_INPUTS)
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python $(PIP_INSTALL) -e .
+	@touch $@
+
+$(TEST_STAMP): $(INSTALL_INPUTS)
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python $(PIP_INSTALL) -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+# Runtime and test requirements from pyproject.toml minus ENGINE_VENV_EXCLUDES, then the
+# project itself without dependencies.
+$(ENGINE_STAMP): $(INSTALL_INPUTS)
+	@[ -x $(ENGINE_VENV)/bin/python ] || $(PYTHON) -m venv $(ENGINE_VENV)
+	@echo "writing $(ENGINE_VENV)/requirements.txt (pyproject.toml minus the Qt stack)"
+	@$(ENGINE_VENV)/bin/python -c 'import re, sys, tomllib; \
+		project = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+		wanted = project["dependencies"] + project["optional-dependencies"]["test"]; \
+		print("\n".join(r for r in wanted \
+			if re.match(r"[A-Za-z0-9._-]+", r)[0].lower() not in sys.argv[1:]))' \
+		$(ENGINE_VENV_EXCLUDES) > $(ENGINE_VENV)/requirements.txt
+	$(ENGINE_VENV)/bin/python $(PIP_INSTALL) -r $(ENGINE_VENV)/requirements.txt
+	$(ENGINE_VENV)/bin/python $(PIP_INSTALL) --no-deps -e .
+	@touch $@
+
+clean:
+	rm -rf $(VENV) $(ENGINE_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
