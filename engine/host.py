@@ -111,7 +111,9 @@ class Host:
     """A physical server with the Hyper-V role."""
 
     def __init__(self, lab: Lab, host_id: str, name: str, index: int, profile: HostProfile,
-                 hardware: HostHardware | None = None) -> None:
+                 hardware: HostHardware | None = None, *, boot: bool = True) -> None:
+        """``boot=False`` builds the host powered off, with no log entry or event: the
+        library restores a saved host that way and then sets its runtime state."""
         self.lab = lab
         self.id = host_id
         self.name = name
@@ -129,7 +131,8 @@ class Host:
         self.blockers: list[str] = []
         self.memory = MemoryMap(self._usable_nodes())
         self.root_cpu_lp = 0.0
-        self._boot()
+        if boot:
+            self._boot()
 
     # -- hardware and boot ---------------------------------------------------------------
     @property
