@@ -53,9 +53,12 @@ test: system-packages venvs lint
 	@echo "== whole suite, in $(VENV)"
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+# Both tools run even when the first fails, so one run reports every problem.
 lint: $(TEST_STAMP)
-	$(VENV)/bin/ruff check engine gui tests
-	$(VENV)/bin/mypy engine gui
+	@status=0; \
+	echo "ruff check engine gui tests"; $(VENV)/bin/ruff check engine gui tests || status=1; \
+	echo "mypy engine gui"; $(VENV)/bin/mypy engine gui || status=1; \
+	exit $$status
 
 bench: $(RUN_STAMP)
 	@shopt -s nullglob; scripts=(tests/bench/*.py); \
