@@ -1,0 +1,25 @@
+"""The library: a lab on disk (hosts, VM folders, clock, runtime state, event log).
+
+``open_library`` is the one way in; the GUI and ``hvctl`` drive the lab through
+``Library.api``, a :class:`~engine.api.ManagementApi` that commits after every command.
+See docs/library.md for the layout, durability and locking rules.
+"""
+
+from engine.library.errors import LibraryError, LibraryLockedError
+from engine.library.library import (
+    AUTOSAVE_SECONDS,
+    Library,
+    LibraryApi,
+    default_library_path,
+    open_library,
+)
+
+__all__ = [
+    "AUTOSAVE_SECONDS",
+    "Library",
+    "LibraryApi",
+    "LibraryError",
+    "LibraryLockedError",
+    "default_library_path",
+    "open_library",
+]

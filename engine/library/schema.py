@@ -1,0 +1,137 @@
+"""File formats of a library, their schema versions, and the migrations between them.
+
+Each JSON file names its ``format`` and ``schema``.  Reading a file runs the registered
+migrations one version at a time up to :data:`CURRENT`; the upgraded file is written back
+at the next commit.  A file newer than this build knows is refused with a message rather
+than guessed at, and never rewritten.
+
+Schema 0 is the layout of early development builds: the bare data object, with no envelope,
+commit stamp or checksum.  Its migrations wrap the data and add what schema 1 needs.  Add a
+migration for every change of a format's layout, as ``@migration(FORMAT, from_version)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Json = dict[str, Any]
+
+LIBRARY = "hvlab.library"
+STATE = "hvlab.state"
+HOST = "hvlab.host"
+VM_CONFIG = "hvlab.vm-config"
+VM_RUNTIME = "hvlab.vm-runtime"
+LOCK = "hvlab.lock"
+
+#: The schema each format is written in by this build.
+CURRENT: dict[str, int] = {LIBRARY: 1, STATE: 1, HOST: 1, VM_CONFIG: 1, VM_RUNTIME: 1}
+#: The event log's SQLite ``PRAGMA user_version`` this build writes.
+EVENT_LOG_SCHEMA = 1
+
+Migration = Callable[[Json], Json]
+MIGRATIONS: dict[tuple[str, int], Migration] = {}
+
+
+class SchemaError(Exception):
+    """A file whose schema this build cannot read (too new, or no migration path)."""
+
+
+def migration(fmt: str, from_version: int) -> Callable[[Migration], Migration]:
+    """Register ``fn`` to turn ``fmt`` data of schema ``from_version`` into the next one."""
+
+    def register(fn: Migration) -> Migration:
+        key = (fmt, from_version)
+        if key in MIGRATIONS:
+            raise ValueError(f"two migrations for {fmt} schema {from_version}")
+        MIGRATIONS[key] = fn
+        return fn
+
+    return register
+
+
+def upgrade(fmt: str, schema: int, data: Json) -> tuple[Json, int]:
+    """Run the migrations of ``fmt`` from ``schema`` to the current one.
+
+    Returns the data and the schema it came in with.  Raises :class:`SchemaError` for an
+    unknown format, a schema newer than this build, or a missing migration step.
+    """
+    if fmt not in CURRENT:
+        raise SchemaError(f"unknown file format '{fmt}'")
+    target = CURRENT[fmt]
+    if schema > target:
+        raise SchemaError(f"it was written by a newer hvlab (schema {schema}; this version "
+                          f"reads up to schema {target})")
+    version = schema
+    while version < target:
+        step = MIGRATIONS.get((fmt, version))
+        if step is None:
+            raise SchemaError(f"no migration from schema {version} of {fmt}")
+        data = step(data)
+        version += 1
+    return data, schema
+
+
+def sniff_v0(doc: Json, expected_format: str) -> tuple[str, int, Json] | None:
+    """Recognise a schema-0 file (bare data, no envelope) of ``expected_format``."""
+    if "format" in doc or "sha256" in doc:
+        return None
+    keys = _V0_KEYS.get(expected_format)
+    if keys is None or not keys <= doc.keys():
+        return None
+    return expected_format, 0, doc
+
+
+#: Fields every schema-0 document of a format had (how a bare file is recognised).
+_V0_KEYS: dict[str, set[str]] = {
+    LIBRARY: {"seed"},
+    STATE: {"now_us", "hosts"},
+    HOST: {"id", "name", "profile", "hardware"},
+    VM_CONFIG: {"id", "name", "schema"},
+    VM_RUNTIME: {"state", "slot", "key"},
+}
+
+
+@migration(LIBRARY, 0)
+def _library_0_to_1(data: Json) -> Json:
+    out = dict(data)
+    out.setdefault("created_by", "hvlab (development build)")
+    return out
+
+
+@migration(STATE, 0)
+def _state_0_to_1(data: Json) -> Json:
+    # Schema 0 kept no commit stamps: each host and VM entry now names the commit its files
+    # were written at (None: any valid file is accepted, as for a fresh import).
+    out = dict(data)
+    out.setdefault("unavailable", [])
+    hosts = []
+    for h in data["hosts"]:
+        h = dict(h)
+        h.setdefault("settings_commit", None)
+        h["vms"] = [{"id": v["id"] if isinstance(v, dict) else v,
+                     "config_commit": None, "runtime_commit": None}
+                    for v in h["vms"]]
+        hosts.append(h)
+    out["hosts"] = hosts
+    return out
+
+
+@migration(HOST, 0)
+def _host_0_to_1(data: Json) -> Json:
+    out = dict(data)
+    out.setdefault("pending_hardware", None)
+    return out
+
+
+@migration(VM_CONFIG, 0)
+def _vm_config_0_to_1(data: Json) -> Json:
+    # Schema 0 was VmConfig.to_dict() written bare; its own "schema" key stays inside.
+    return dict(data)
+
+
+@migration(VM_RUNTIME, 0)
+def _vm_runtime_0_to_1(data: Json) -> Json:
+    out = dict(data)
+    out.setdefault("console_serial", len(out.get("console", [])))
+    return out

@@ -1,0 +1,297 @@
+"""A lab as plain data and back: every bit of state a resumed lab needs to run on exactly.
+
+``snapshot_lab`` turns a :class:`~engine.lab.Lab` into JSON-ready dicts and ``restore_lab``
+builds a new lab from them.  The restored lab is indistinguishable from the original: the
+clock and step counter, the action queue with its sequence numbers, jobs, every column of
+the per-VM table (slots included, so numpy sums add up in the same order), each host's
+memory map and hypervisor partitions with their hypercall counters, and each VM's runtime
+(lifecycle state, guest phase and pending boot step, saved state, console).  Advancing both
+by the same simulated time gives identical results.
+
+This module knows nothing of files; :mod:`engine.library.library` splits a snapshot into the
+library's files.  ``KNOWN_ATTRIBUTES`` lists what is captured per engine class; a test fails
+when an engine class grows an attribute this module does not know about yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, deque
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from engine.clock import ActionQueue
+from engine.config import VmConfig
+from engine.events import Level, LogEntry
+from engine.guest import GuestPhase
+from engine.host import CONSOLE_LINES, Host, VmRuntime
+from engine.hypervisor import Hypervisor, Partition, PartitionState, Privilege
+from engine.jobs import JobRecord, JobState
+from engine.lab import EVENT_LOG_KEEP, Lab
+from engine.lifecycle import VmState
+from engine.memory import MemoryMap
+from engine.profiles import HostHardware, get_profile
+from engine.vmtable import VmTable
+
+Json = dict[str, Any]
+
+#: Instance attributes captured for each engine class (``vars(obj)`` keys).  Anything else
+#: is derived (the event bus) or must be added to the snapshot first.
+KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
+                      "_next_job", "vm_counter", "bus", "event_log"}),
+    "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
+                       "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
+                       "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
+                       "root_cpu_lp"}),
+    "Hypervisor": frozenset({"memory", "partitions", "_next_id", "_on_denied"}),
+    "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
+}
+
+# -- hosts ------------------------------------------------------------------------------------
+
+
+def host_settings(host: Host) -> Json:
+    """What an administrator set on the host (``hosts/<id>/host.json``)."""
+    return {
+        "id": host.id,
+        "name": host.name,
+        "profile": host.profile.id,
+        "hardware": host.hardware.to_dict(),
+        "pending_hardware": (None if host.pending_hardware is None
+                             else host.pending_hardware.to_dict()),
+        "numa_spanning": host.numa_spanning,
+        "virtual_machine_path": host.virtual_machine_path,
+        "virtual_hard_disk_path": host.virtual_hard_disk_path,
+    }
+
+
+def _partition_to_dict(p: Partition) -> Json:
+    return {
+        "id": p.id, "name": p.name, "parent_id": p.parent_id, "privileges": int(p.privileges),
+        "state": p.state.value, "virtual_processors": p.virtual_processors,
+        "hypercalls": dict(p.hypercalls), "denied": dict(p.denied),
+    }
+
+
+def _partition_from_dict(d: Json) -> Partition:
+    return Partition(
+        id=int(d["id"]), name=str(d["name"]),
+        parent_id=None if d["parent_id"] is None else int(d["parent_id"]),
+        privileges=Privilege(int(d["privileges"])), state=PartitionState(d["state"]),
+        virtual_processors=int(d["virtual_processors"]),
+        hypercalls=Counter({str(k): int(v) for k, v in d["hypercalls"].items()}),
+        denied=Counter({str(k): int(v) for k, v in d["denied"].items()}),
+    )
+
+
+def host_runtime(host: Host) -> Json:
+    """The host's live state: boot, memory map, hypervisor partitions and counters."""
+    hv = host.hypervisor
+    return {
+        "boot_count": host.boot_count,
+        "rebooting": host.rebooting,
+        "blockers": list(host.blockers),
+        "root_cpu_lp": host.root_cpu_lp,
+        "memory": host.memory.to_dict(),
+        "hypervisor": None if hv is None else {
+            "next_id": hv._next_id,
+            "partitions": [_partition_to_dict(p) for p in hv.partitions.values()],
+        },
+    }
+
+
+def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
+    profile = get_profile(str(settings["profile"]))
+    host = Host(lab, str(settings["id"]), str(settings["name"]), index, profile,
+                HostHardware.from_dict(settings["hardware"]), boot=False)
+    pending = settings.get("pending_hardware")
+    host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
+    host.numa_spanning = bool(settings["numa_spanning"])
+    host.virtual_machine_path = str(settings["virtual_machine_path"])
+    host.virtual_hard_disk_path = str(settings["virtual_hard_disk_path"])
+    host.boot_count = int(runtime["boot_count"])
+    host.rebooting = bool(runtime["rebooting"])
+    host.blockers = [str(b) for b in runtime["blockers"]]
+    host.root_cpu_lp = float(runtime["root_cpu_lp"])
+    host.memory = MemoryMap.from_dict(runtime["memory"])
+    hv_data = runtime["hypervisor"]
+    if hv_data is None:
+        host.hypervisor = None
+    else:
+        # Built around the restored memory map: the constructor would allocate the
+        # hypervisor's and the root's memory a second time.
+        hv = Hypervisor.__new__(Hypervisor)
+        hv.memory = host.memory
+        hv.partitions = {}
+        for p in hv_data["partitions"]:
+            part = _partition_from_dict(p)
+            hv.partitions[part.id] = part
+        hv._next_id = int(hv_data["next_id"])
+        hv._on_denied = host._on_hypercall_denied
+        host.hypervisor = hv
+    return host
+
+
+# -- VMs --------------------------------------------------------------------------------------
+
+_RUNTIME_FIELDS = tuple(f.name for f in dataclasses.fields(VmRuntime) if f.name != "config")
+
+
+def vm_runtime(vm: VmRuntime) -> Json:
+    """A VM's live record without its configuration (``vms/<id>/runtime.json``)."""
+    out: Json = {}
+    for name in _RUNTIME_FIELDS:
+        value = getattr(vm, name)
+        if name == "console":
+            value = [[t, line] for t, line in value]
+        elif isinstance(value, VmState):
+            value = value.value
+        elif isinstance(value, GuestPhase):
+            value = int(value)
+        elif isinstance(value, dict):
+            value = dict(value)
+        out[name] = value
+    return out
+
+
+def restore_vm(config: VmConfig, runtime: Json) -> VmRuntime:
+    vm = VmRuntime(config, int(runtime["slot"]), int(runtime["key"]))
+    for name in _RUNTIME_FIELDS:
+        if name in ("slot", "key") or name not in runtime:
+            continue
+        value = runtime[name]
+        if name == "console":
+            value = deque(((int(t), str(line)) for t, line in value), maxlen=CONSOLE_LINES)
+        elif name in ("state", "state_before_job"):
+            value = None if value is None else VmState(value)
+        elif name == "phase":
+            value = GuestPhase(int(value))
+        setattr(vm, name, value)
+    return vm
+
+
+# -- the per-VM table --------------------------------------------------------------------------
+
+
+def table_to_dict(table: VmTable) -> Json:
+    n = table.size
+    return {
+        "capacity": table.capacity,
+        "size": n,
+        "free": list(table._free),
+        "columns": {name: getattr(table, name)[:n].tolist() for name in VmTable._COLUMNS},
+    }
+
+
+def table_from_dict(d: Json) -> VmTable:
+    table = VmTable(int(d["capacity"]))
+    n = int(d["size"])
+    for name in VmTable._COLUMNS:
+        column = getattr(table, name)
+        values = d["columns"][name]
+        if len(values) != n:
+            raise ValueError(f"table column {name} has {len(values)} rows, expected {n}")
+        column[:n] = np.array(values, dtype=column.dtype)
+    table.size = n
+    table._free = [int(s) for s in d["free"]]
+    return table
+
+
+# -- the lab ---------------------------------------------------------------------------------
+
+
+def snapshot_lab(lab: Lab) -> Json:
+    """Everything needed to resume ``lab`` exactly, as JSON-ready data.
+
+    Hosts carry ``settings`` and ``runtime``; each VM carries ``config``
+    (:meth:`VmConfig.to_dict`) and ``runtime``.  The event log is not included: the
+    library keeps it in SQLite and hands the recent entries back to :func:`restore_lab`.
+    """
+    return {
+        "seed": lab.seed,
+        "now_us": lab.now_us,
+        "step_index": lab.step_index,
+        "vm_counter": lab.vm_counter,
+        "next_job": lab._next_job,
+        "queue": lab.queue.to_dict(),
+        "jobs": [j.to_dict() for j in lab.jobs.values()],
+        "table": table_to_dict(lab.table),
+        "hosts": [
+            {
+                "settings": host_settings(h),
+                "runtime": host_runtime(h),
+                "vms": [{"config": v.config.to_dict(), "runtime": vm_runtime(v)}
+                        for v in h.vms.values()],
+            }
+            for h in lab.hosts.values()
+        ],
+    }
+
+
+def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
+    """Build a new lab from :func:`snapshot_lab` output (and the recent event log).
+
+    Raises ``KeyError``/``ValueError`` (or the engine's ``NotFoundError`` for an unknown
+    host profile) on malformed data; the library turns those into messages.
+    """
+    lab = Lab(int(snapshot["seed"]))
+    lab.now_us = int(snapshot["now_us"])
+    lab.step_index = int(snapshot["step_index"])
+    lab.vm_counter = int(snapshot["vm_counter"])
+    lab._next_job = int(snapshot["next_job"])
+    lab.queue = ActionQueue.from_dict(snapshot["queue"])
+    lab.table = table_from_dict(snapshot["table"])
+    for j in snapshot["jobs"]:
+        job = JobRecord.from_dict(j)
+        lab.jobs[job.id] = job
+    for index, h in enumerate(snapshot["hosts"]):
+        host = _restore_host(lab, index, h["settings"], h["runtime"])
+        lab.hosts[host.id] = host
+        for v in h["vms"]:
+            vm = restore_vm(VmConfig.from_dict(v["config"]), v["runtime"])
+            host.vms[vm.id] = vm
+    lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
+    return lab
+
+
+def detach_vm_state(lab: Lab, host: Host, vm_id: str, runtime: Json | None,
+                    reason: str) -> None:
+    """Tidy up after a VM whose files could not be read: free its partition and memory,
+    drop its pending actions and fail its running job, so the rest of the lab is whole."""
+    lab.queue.remove_where(host.id, vm_id)
+    for job in lab.jobs.values():
+        if job.vm_id == vm_id and not job.state.finished:
+            job.state = JobState.FAILED
+            job.error = reason
+            job.finished_us = lab.now_us
+    if runtime is None:
+        return
+    pid = runtime.get("partition_id")
+    if pid is not None and host.hypervisor is not None:
+        host.hypervisor.partitions.pop(int(pid), None)
+        owner = f"partition:{int(pid)}"
+        if host.memory.owned_mb(owner):
+            host.memory.release(owner)
+    slot = runtime.get("slot")
+    if isinstance(slot, int) and 0 <= slot < lab.table.capacity and lab.table.used[slot]:
+        lab.table.memory_assigned_mb[slot] = 0
+        lab.table.remove(slot)
+
+
+def attach_vm_off(lab: Lab, host: Host, config: VmConfig, key: int) -> VmRuntime:
+    """Add a VM, Off, whose runtime was lost (its configuration survived)."""
+    slot = lab.table.add(key, host.index)
+    vm = VmRuntime(config, slot, key)
+    host._sync_table(vm)
+    host.vms[vm.id] = vm
+    return vm
+
+
+def log_entry_from_row(row: tuple[Any, ...]) -> LogEntry:
+    """(time_us, channel, event_id, level, message, host_id, vm_id, vm_name) -> LogEntry."""
+    time_us, channel, event_id, level, message, host_id, vm_id, vm_name = row
+    return LogEntry(int(time_us), str(channel), int(event_id), Level(level), str(message),
+                    str(host_id), str(vm_id), str(vm_name))
