@@ -39,7 +39,7 @@ from engine.views import (
     VmTableSnapshot,
 )
 
-__all__ = ["ManagementApi", "HvError", "Operation", "VmState", "Job"]
+__all__ = ["HvError", "Job", "ManagementApi", "Operation", "VmState"]
 
 
 class ManagementApi:
@@ -381,7 +381,7 @@ class ManagementApi:
                and (since_seconds is None or e.time_us >= since_seconds * 1_000_000)]
         return out[-last:] if last else out
 
-    # -- bulk snapshot -------------------------------------------------------------------------------
+    # -- bulk snapshot ---------------------------------------------------------------------
     def vm_table(self) -> VmTableSnapshot:
         """All VMs in one read: what the VM list needs each tick."""
         now = self.lab.now_us
@@ -495,8 +495,9 @@ def _coerce_fields(fields: dict[str, Any]) -> dict[str, Any]:
         try:
             out["automatic_stop_action"] = StopAction(out["automatic_stop_action"])
         except ValueError:
-            raise ValidationError("automatic_stop_action",
-                                  "Automatic Stop Action must be Save, TurnOff or ShutDown.") from None
+            raise ValidationError(
+                "automatic_stop_action", "Automatic Stop Action must be Save, TurnOff or ShutDown."
+            ) from None
     if "integration_services" in out:
         out["integration_services"] = frozenset(out["integration_services"])
     if "hard_drives" in out:
@@ -508,6 +509,6 @@ def _coerce_fields(fields: dict[str, Any]) -> dict[str, Any]:
     for key in ("memory_startup_mb", "memory_minimum_mb", "memory_maximum_mb", "cpu_count",
                 "cpu_reserve_pct", "cpu_limit_pct", "cpu_weight", "memory_buffer_pct",
                 "memory_weight", "generation", "automatic_start_delay_s", "scsi_controllers"):
-        if key in out and not isinstance(out[key], int) or key in out and isinstance(out[key], bool):
+        if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool)):
             raise ValidationError(key, f"'{key}' must be a whole number.")
     return out

@@ -46,8 +46,12 @@ class ScheduledAction:
     @staticmethod
     def from_dict(d: dict[str, Any]) -> ScheduledAction:
         return ScheduledAction(
-            int(d["time_us"]), int(d["seq"]), str(d["kind"]), str(d["host_id"]),
-            str(d.get("target", "")), dict(d.get("data", {})),
+            int(d["time_us"]),
+            int(d["seq"]),
+            str(d["kind"]),
+            str(d["host_id"]),
+            str(d.get("target", "")),
+            dict(d.get("data", {})),
         )
 
 
@@ -62,7 +66,11 @@ class ActionQueue:
         return len(self._heap)
 
     def schedule(
-        self, time_us: int, kind: str, host_id: str, target: str = "",
+        self,
+        time_us: int,
+        kind: str,
+        host_id: str,
+        target: str = "",
         data: dict[str, Any] | None = None,
     ) -> ScheduledAction:
         action = ScheduledAction(time_us, self._next_seq, kind, host_id, target, data or {})
@@ -79,7 +87,8 @@ class ActionQueue:
     def remove_where(self, host_id: str, target: str | None = None) -> int:
         """Drop pending actions of a host (and target); returns how many."""
         keep = [
-            a for a in self._heap
+            a
+            for a in self._heap
             if not (a.host_id == host_id and (target is None or a.target == target))
         ]
         removed = len(self._heap) - len(keep)

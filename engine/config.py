@@ -21,7 +21,7 @@ from engine.profiles import HostProfile
 SCHEMA_VERSION = 1
 
 
-class StartAction(str, enum.Enum):
+class StartAction(enum.StrEnum):
     """Automatic Start Action (WMI AutomaticStartupAction 2/3/4)."""
 
     NOTHING = "Nothing"
@@ -29,7 +29,7 @@ class StartAction(str, enum.Enum):
     START = "Start"
 
 
-class StopAction(str, enum.Enum):
+class StopAction(enum.StrEnum):
     """Automatic Stop Action (WMI AutomaticShutdownAction 3/2/4)."""
 
     SAVE = "Save"
@@ -112,7 +112,9 @@ class VmConfig:
         if unknown:
             raise ValueError(f"unknown configuration fields: {', '.join(sorted(unknown))}")
         kw: dict[str, Any] = {k: v for k, v in d.items() if k in known}
-        kw["automatic_start_action"] = StartAction(kw.get("automatic_start_action", "StartIfRunning"))
+        kw["automatic_start_action"] = StartAction(
+            kw.get("automatic_start_action", "StartIfRunning")
+        )
         kw["automatic_stop_action"] = StopAction(kw.get("automatic_stop_action", "Save"))
         if "integration_services" in kw:
             kw["integration_services"] = frozenset(kw["integration_services"])
@@ -142,8 +144,9 @@ def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
     return min(profile.limits.vps_per_vm.get(generation, 1), host_lps)
 
 
-def validate_config(cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lps: int,
-                    other_names: set[str]) -> None:
+def validate_config(
+    cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lps: int, other_names: set[str]
+) -> None:
     """Raise :class:`ValidationError` for the first field outside what the profile allows."""
     name = cfg.name
     if not name.strip():
@@ -154,10 +157,13 @@ def validate_config(cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lp
         raise ValidationError("name", "The virtual machine name cannot start or end with a space.")
     if _NAME_BAD.search(name):
         raise ValidationError(
-            "name", 'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |'
+            "name",
+            'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |',
         )
     if name.casefold() in other_names:
-        raise ValidationError("name", f"A virtual machine named '{name}' already exists on this host.")
+        raise ValidationError(
+            "name", f"A virtual machine named '{name}' already exists on this host."
+        )
     if cfg.generation not in profile.generations:
         allowed = " or ".join(str(g) for g in profile.generations)
         raise ValidationError(
@@ -183,18 +189,38 @@ def validate_config(cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lp
             raise ValidationError(
                 "dynamic_memory_enabled", f"{profile.name} does not support Dynamic Memory."
             )
-        _range("memory_minimum_mb", "Minimum RAM", cfg.memory_minimum_mb, 32,
-               cfg.memory_startup_mb, "MB")
-        _range("memory_maximum_mb", "Maximum RAM", cfg.memory_maximum_mb,
-               cfg.memory_startup_mb, ram_max, "MB")
-        for fname, label in (("memory_minimum_mb", "Minimum RAM"), ("memory_maximum_mb", "Maximum RAM")):
+        _range(
+            "memory_minimum_mb",
+            "Minimum RAM",
+            cfg.memory_minimum_mb,
+            32,
+            cfg.memory_startup_mb,
+            "MB",
+        )
+        _range(
+            "memory_maximum_mb",
+            "Maximum RAM",
+            cfg.memory_maximum_mb,
+            cfg.memory_startup_mb,
+            ram_max,
+            "MB",
+        )
+        for fname, label in (
+            ("memory_minimum_mb", "Minimum RAM"),
+            ("memory_maximum_mb", "Maximum RAM"),
+        ):
             if getattr(cfg, fname) % PAGE_MB:
                 raise ValidationError(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
     _range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
     _range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
 
-    _range("cpu_count", "Number of virtual processors", cfg.cpu_count, 1,
-           max_vps(profile, cfg.generation, host_lps))
+    _range(
+        "cpu_count",
+        "Number of virtual processors",
+        cfg.cpu_count,
+        1,
+        max_vps(profile, cfg.generation, host_lps),
+    )
     _range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
     _range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
     if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
@@ -207,34 +233,63 @@ def validate_config(cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lp
 
     if len(cfg.notes) > 10000:
         raise ValidationError("notes", "Notes must be 10,000 characters or fewer.")
-    _range("automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds")
+    _range(
+        "automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds"
+    )
     unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
     if unknown:
-        raise ValidationError("integration_services", f"Unknown integration services: {sorted(unknown)}.")
+        raise ValidationError(
+            "integration_services", f"Unknown integration services: {sorted(unknown)}."
+        )
 
     lim = profile.limits
     _range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0, lim.scsi_controllers)
     for drive in cfg.hard_drives:
         if drive.controller == "IDE":
             if cfg.generation != 1:
-                raise ValidationError("hard_drives", "Generation 2 virtual machines have no IDE controllers.")
-            _range("hard_drives", "IDE controller number", drive.controller_number, 0, lim.ide_controllers - 1)
-            _range("hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1)
+                raise ValidationError(
+                    "hard_drives", "Generation 2 virtual machines have no IDE controllers."
+                )
+            _range(
+                "hard_drives",
+                "IDE controller number",
+                drive.controller_number,
+                0,
+                lim.ide_controllers - 1,
+            )
+            _range(
+                "hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1
+            )
         elif drive.controller == "SCSI":
-            _range("hard_drives", "SCSI controller number", drive.controller_number, 0,
-                   max(cfg.scsi_controllers - 1, 0))
+            _range(
+                "hard_drives",
+                "SCSI controller number",
+                drive.controller_number,
+                0,
+                max(cfg.scsi_controllers - 1, 0),
+            )
             if cfg.scsi_controllers == 0:
                 raise ValidationError("hard_drives", "The virtual machine has no SCSI controller.")
-            _range("hard_drives", "SCSI location", drive.location, 0, lim.devices_per_scsi_controller - 1)
+            _range(
+                "hard_drives",
+                "SCSI location",
+                drive.location,
+                0,
+                lim.devices_per_scsi_controller - 1,
+            )
         else:
             raise ValidationError("hard_drives", f"Unknown controller type '{drive.controller}'.")
     slots = [(d.controller, d.controller_number, d.location) for d in cfg.hard_drives]
     if len(slots) != len(set(slots)):
-        raise ValidationError("hard_drives", "Two drives are attached at the same controller location.")
+        raise ValidationError(
+            "hard_drives", "Two drives are attached at the same controller location."
+        )
     legacy = sum(1 for n in cfg.network_adapters if n.legacy)
     synthetic = len(cfg.network_adapters) - legacy
     if legacy and cfg.generation != 1:
-        raise ValidationError("network_adapters", "Generation 2 virtual machines have no legacy network adapters.")
+        raise ValidationError(
+            "network_adapters", "Generation 2 virtual machines have no legacy network adapters."
+        )
     _range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
     _range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
     if len(cfg.group) > 64:

@@ -22,29 +22,69 @@ def _disk(name: str, generation: int = 1) -> list[HardDrive]:
 
 
 DEMO_VMS: list[dict[str, Any]] = [
-    dict(name="W2K8-DC01", guest_os="ws2008-x64", memory_startup_mb=2048, cpu_count=2,
-         group="Infrastructure", running=True,
-         notes="Enlightened Windows Server 2008 x64 with integration services: synthetic "
-               "devices over VMBus, graceful Shut Down, heartbeat."),
-    dict(name="W2K3-APP01", guest_os="ws2003sp2-x86", memory_startup_mb=1024, cpu_count=1,
-         group="Legacy applications", running=True, guest_is_installed=False,
-         notes="Windows Server 2003 SP2 without integration services installed: emulated "
-               "devices, no heartbeat, Shut Down unavailable until they are installed."),
-    dict(name="NT4-LEGACY", guest_os="nt40-x86", memory_startup_mb=128, cpu_count=1,
-         group="Legacy applications", running=True, guest_is_installed=False,
-         network_adapters=[NetworkAdapter(legacy=True)],
-         notes="Windows NT 4.0: no integration services exist, so only emulated devices "
-               "(IDE, legacy network adapter) work."),
-    dict(name="SLES10-WEB01", guest_os="sles10-x64", memory_startup_mb=1024, cpu_count=2,
-         group="Web", running=True, guest_is_installed=True,
-         notes="SUSE Linux Enterprise Server 10 with the Linux Integration Components."),
-    dict(name="XP-CLIENT", guest_os="winxpsp3-x86", memory_startup_mb=512, cpu_count=1,
-         group="Clients", running=False, guest_is_installed=True,
-         notes="Windows XP SP3 test client."),
-    dict(name="SQL-BIG", guest_os="ws2008-x64", memory_startup_mb=28672, cpu_count=4,
-         group="Databases", running=False,
-         notes="Needs 28 GB: it does not fit while the other VMs run. Try Start to see "
-               "Hyper-V's out-of-memory message; stop the others and it fits."),
+    dict(
+        name="W2K8-DC01",
+        guest_os="ws2008-x64",
+        memory_startup_mb=2048,
+        cpu_count=2,
+        group="Infrastructure",
+        running=True,
+        notes="Enlightened Windows Server 2008 x64 with integration services: synthetic "
+        "devices over VMBus, graceful Shut Down, heartbeat.",
+    ),
+    dict(
+        name="W2K3-APP01",
+        guest_os="ws2003sp2-x86",
+        memory_startup_mb=1024,
+        cpu_count=1,
+        group="Legacy applications",
+        running=True,
+        guest_is_installed=False,
+        notes="Windows Server 2003 SP2 without integration services installed: emulated "
+        "devices, no heartbeat, Shut Down unavailable until they are installed.",
+    ),
+    dict(
+        name="NT4-LEGACY",
+        guest_os="nt40-x86",
+        memory_startup_mb=128,
+        cpu_count=1,
+        group="Legacy applications",
+        running=True,
+        guest_is_installed=False,
+        network_adapters=[NetworkAdapter(legacy=True)],
+        notes="Windows NT 4.0: no integration services exist, so only emulated devices "
+        "(IDE, legacy network adapter) work.",
+    ),
+    dict(
+        name="SLES10-WEB01",
+        guest_os="sles10-x64",
+        memory_startup_mb=1024,
+        cpu_count=2,
+        group="Web",
+        running=True,
+        guest_is_installed=True,
+        notes="SUSE Linux Enterprise Server 10 with the Linux Integration Components.",
+    ),
+    dict(
+        name="XP-CLIENT",
+        guest_os="winxpsp3-x86",
+        memory_startup_mb=512,
+        cpu_count=1,
+        group="Clients",
+        running=False,
+        guest_is_installed=True,
+        notes="Windows XP SP3 test client.",
+    ),
+    dict(
+        name="SQL-BIG",
+        guest_os="ws2008-x64",
+        memory_startup_mb=28672,
+        cpu_count=4,
+        group="Databases",
+        running=False,
+        notes="Needs 28 GB: it does not fit while the other VMs run. Try Start to see "
+        "Hyper-V's out-of-memory message; stop the others and it fits.",
+    ),
 ]
 
 
@@ -54,8 +94,9 @@ def populate_demo(api: ManagementApi, *, empty: bool = False, settle_seconds: fl
     Running VMs are started and the clock advanced by ``settle_seconds`` so they have
     finished booting when the console first shows them.
     """
-    api.add_host(DEMO_HOST, "ws2008r2", ram_gb=32, sockets=2, cores_per_socket=4,
-                 threads_per_core=1)
+    api.add_host(
+        DEMO_HOST, "ws2008r2", ram_gb=32, sockets=2, cores_per_socket=4, threads_per_core=1
+    )
     if empty:
         return
     for spec in DEMO_VMS:

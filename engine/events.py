@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     INFORMATION = "Information"
     WARNING = "Warning"
     ERROR = "Error"
@@ -34,9 +34,14 @@ class LogEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "time_us": self.time_us, "channel": self.channel, "event_id": self.event_id,
-            "level": self.level.value, "message": self.message, "host_id": self.host_id,
-            "vm_id": self.vm_id, "vm_name": self.vm_name,
+            "time_us": self.time_us,
+            "channel": self.channel,
+            "event_id": self.event_id,
+            "level": self.level.value,
+            "message": self.message,
+            "host_id": self.host_id,
+            "vm_id": self.vm_id,
+            "vm_name": self.vm_name,
         }
 
 
@@ -76,7 +81,7 @@ class HostChanged:
     what: str
 
 
-EngineEvent = Union[LogEntry, VmStateChanged, VmListChanged, JobChanged, HostChanged]
+EngineEvent = LogEntry | VmStateChanged | VmListChanged | JobChanged | HostChanged
 Subscriber = Callable[[EngineEvent], None]
 
 

@@ -58,9 +58,15 @@ PHASE_CPU: dict[GuestPhase, tuple[float, bool]] = {
 }
 #: Share of the guest's working set in use in each phase (drives Memory Demand).
 PHASE_MEMORY: dict[GuestPhase, float] = {
-    GuestPhase.OFF: 0.0, GuestPhase.FIRMWARE: 0.02, GuestPhase.BOOT_LOADER: 0.05,
-    GuestPhase.OS_STARTING: 0.6, GuestPhase.SERVICES_STARTING: 0.9, GuestPhase.READY: 1.0,
-    GuestPhase.NO_BOOT_DEVICE: 0.01, GuestPhase.HALTED: 0.3, GuestPhase.SHUTTING_DOWN: 0.8,
+    GuestPhase.OFF: 0.0,
+    GuestPhase.FIRMWARE: 0.02,
+    GuestPhase.BOOT_LOADER: 0.05,
+    GuestPhase.OS_STARTING: 0.6,
+    GuestPhase.SERVICES_STARTING: 0.9,
+    GuestPhase.READY: 1.0,
+    GuestPhase.NO_BOOT_DEVICE: 0.01,
+    GuestPhase.HALTED: 0.3,
+    GuestPhase.SHUTTING_DOWN: 0.8,
 }
 
 
@@ -139,8 +145,11 @@ def boot_plan(cfg: VmConfig, guest: GuestOs) -> list[BootStep]:
     if device is None:
         steps.append(BootStep(firmware_s, GuestPhase.NO_BOOT_DEVICE, no_boot_device_lines(cfg)))
         return steps
-    steps.append(BootStep(firmware_s, GuestPhase.BOOT_LOADER,
-                          (f"Booting from {device}...", *_loader_lines(guest))))
+    steps.append(
+        BootStep(
+            firmware_s, GuestPhase.BOOT_LOADER, (f"Booting from {device}...", *_loader_lines(guest))
+        )
+    )
     kernel = [guest.kernel, f"{cfg.cpu_count} processor(s), {cfg.memory_startup_mb:,} MB memory"]
     if cfg.memory_startup_mb < guest.minimum_ram_mb:
         halt = (
@@ -152,22 +161,35 @@ def boot_plan(cfg: VmConfig, guest: GuestOs) -> list[BootStep]:
             )
         )
         steps.append(BootStep(2.0, GuestPhase.OS_STARTING, tuple(kernel)))
-        steps.append(BootStep(3.0, GuestPhase.HALTED, (
-            f"{guest.name} needs at least {guest.minimum_ram_mb} MB of memory.", *halt)))
+        steps.append(
+            BootStep(
+                3.0,
+                GuestPhase.HALTED,
+                (f"{guest.name} needs at least {guest.minimum_ram_mb} MB of memory.", *halt),
+            )
+        )
         return steps
     if guest.enlightened and cfg.guest_is_installed:
-        kernel.append("Hypervisor detected: enlightenments enabled (hypercalls for TLB flush "
-                      "and long spin waits, synthetic timers)")
+        kernel.append(
+            "Hypervisor detected: enlightenments enabled (hypercalls for TLB flush "
+            "and long spin waits, synthetic timers)"
+        )
     elif guest.enlightened:
         kernel.append("Hypervisor detected")
     steps.append(BootStep(2.0, GuestPhase.OS_STARTING, tuple(kernel)))
     services = integration_services_running(cfg, guest)
     os_s = guest.boot_seconds
     if cfg.guest_is_installed and guest.has_integration_services:
-        steps.append(BootStep(os_s, GuestPhase.SERVICES_STARTING, (
-            "VMBus: connection to the root partition established",
-            "Starting integration services...",
-        )))
+        steps.append(
+            BootStep(
+                os_s,
+                GuestPhase.SERVICES_STARTING,
+                (
+                    "VMBus: connection to the root partition established",
+                    "Starting integration services...",
+                ),
+            )
+        )
 
         names = [INTEGRATION_SERVICES[s] for s in INTEGRATION_SERVICES if s in services]
         ready_lines = [f"Integration service started: {n}" for n in names]
@@ -176,7 +198,8 @@ def boot_plan(cfg: VmConfig, guest: GuestOs) -> list[BootStep]:
         ready_lines = ["No integration services: devices run emulated."]
         ready_after = os_s
     ready_lines.append(
-        f"{cfg.name.lower().replace(' ', '-')} login:" if guest.family == "linux"
+        f"{cfg.name.lower().replace(' ', '-')} login:"
+        if guest.family == "linux"
         else "Press CTRL+ALT+DELETE to log on"
     )
     steps.append(BootStep(ready_after, GuestPhase.READY, tuple(ready_lines)))
@@ -185,7 +208,11 @@ def boot_plan(cfg: VmConfig, guest: GuestOs) -> list[BootStep]:
 
 def shutdown_lines(guest: GuestOs) -> tuple[str, ...]:
     if guest.family == "linux":
-        return ("Broadcast message from root: The system is going down for system halt NOW!",
-                "Stopping services...")
-    return ("Shutdown requested by the Hyper-V Operating System Shutdown service",
-            "Windows is shutting down...")
+        return (
+            "Broadcast message from root: The system is going down for system halt NOW!",
+            "Stopping services...",
+        )
+    return (
+        "Shutdown requested by the Hyper-V Operating System Shutdown service",
+        "Windows is shutting down...",
+    )

@@ -8,6 +8,7 @@ simulated time.  Every refusal raises before anything changes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ from engine.guest import (
     shutdown_lines,
 )
 from engine.guests import GuestOs, get_guest_os
-from engine.hypervisor import Hypervisor, HypercallSpec, HvStatus, Partition, launch_blockers
+from engine.hypervisor import HvStatus, HypercallSpec, Hypervisor, Partition, launch_blockers
 from engine.jobs import JobRecord
 from engine.lifecycle import (
     LEGAL_TRANSITIONS,
@@ -284,7 +285,8 @@ class Host:
             if new_value is None:
                 return None
             old = getattr(vm.config, name)
-            if (rule == "decrease" and new_value <= old) or (rule == "increase" and new_value >= old):
+            lowered = rule == "decrease" and new_value <= old
+            if lowered or (rule == "increase" and new_value >= old):
                 return None
             direction = "lowered" if rule == "decrease" else "raised"
             return f"While the virtual machine is {state} this value can only be {direction}."
@@ -637,7 +639,8 @@ class Host:
             vm.uptime_base_us = 0
             vm.running_since_us = None
             self._enter_phase(vm, GuestPhase.OFF, ())
-            self._set_state(vm, VmState.OFF, "turned off" if op is Operation.TURN_OFF else "shut down")
+            how = "turned off" if op is Operation.TURN_OFF else "shut down"
+            self._set_state(vm, VmState.OFF, how)
             if op is Operation.SHUT_DOWN:
                 self.log(ev.CH_WORKER_OP, ev.EV_VM_SHUT_DOWN, Level.INFORMATION,
                          f"'{vm.name}' was shut down by the guest operating system. "
@@ -844,7 +847,9 @@ class Host:
             self.lab.finish_job(job)
         for vm in self.vms.values():
             action = vm.config.automatic_start_action
-            if action is StartAction.START or (action is StartAction.START_IF_RUNNING and vm.was_running):
+            if action is StartAction.START or (
+                action is StartAction.START_IF_RUNNING and vm.was_running
+            ):
                 self.lab.queue.schedule(
                     self.lab.now_us + vm.config.automatic_start_delay_s * 1_000_000,
                     "auto_start", self.id, vm.id, {"boot": self.boot_count})
@@ -853,10 +858,9 @@ class Host:
     def on_auto_start(self, vm: VmRuntime, boot: int) -> None:
         if boot != self.boot_count or vm.state not in (VmState.OFF, VmState.SAVED):
             return
-        try:
+        # A failure is in the event log, which is all Hyper-V's automatic start does with it.
+        with contextlib.suppress(HvError):
             self.start(vm)
-        except HvError:
-            pass  # the failure is in the event log, as Hyper-V's automatic start does
 
     # -- dynamic memory ---------------------------------------------------------------------
     def balance_memory(self) -> None:
@@ -883,16 +887,20 @@ class Host:
             target = pages_mb(int(demand * (1 + cfg.memory_buffer_pct / 100)))
             target = max(cfg.memory_minimum_mb, min(cfg.memory_maximum_mb, target))
             assigned = int(t.memory_assigned_mb[vm.slot])
-            if target > assigned:
+            # Hysteresis, as the real balancer has: small swings of demand move nothing.
+            slack = max(32, assigned // 20)
+            below_minimum = target > assigned and assigned < cfg.memory_minimum_mb
+            if target > assigned + slack or below_minimum:
                 grow = min(target - assigned, self.memory_available_mb())
                 grow -= grow % 2
                 if grow > 0 and hv.hypercall(hv.ROOT_ID, "HvMapGpaPages", vm.partition_id,
                                              mb=grow, spanning=self.numa_spanning).ok:
                     t.memory_assigned_mb[vm.slot] = assigned + grow
-            elif target < assigned - 8:
+            elif target < assigned - 2 * slack:
                 shrink = min(assigned - target, max(64, (assigned - target) // 4))
                 shrink -= shrink % 2
-                freed = hv.hypercall(hv.ROOT_ID, "HvUnmapGpaPages", vm.partition_id, mb=shrink).value
+                freed = hv.hypercall(hv.ROOT_ID, "HvUnmapGpaPages", vm.partition_id,
+                                     mb=shrink).value
                 t.memory_assigned_mb[vm.slot] = assigned - freed
 
     # -- persistence --------------------------------------------------------------------------
@@ -900,7 +908,9 @@ class Host:
         return {
             "id": self.id, "name": self.name, "profile": self.profile.id,
             "hardware": self.hardware.to_dict(),
-            "pending_hardware": None if self.pending_hardware is None else self.pending_hardware.to_dict(),
+            "pending_hardware": (
+                None if self.pending_hardware is None else self.pending_hardware.to_dict()
+            ),
             "numa_spanning": self.numa_spanning,
             "virtual_machine_path": self.virtual_machine_path,
             "virtual_hard_disk_path": self.virtual_hard_disk_path,

@@ -34,8 +34,12 @@ class Privilege(enum.IntFlag):
 
 
 ROOT_PRIVILEGES = (
-    Privilege.ACCESS_PARTITION_ID | Privilege.CREATE_PARTITIONS | Privilege.ACCESS_MEMORY_POOL
-    | Privilege.CPU_MANAGEMENT | Privilege.POST_MESSAGES | Privilege.SIGNAL_EVENTS
+    Privilege.ACCESS_PARTITION_ID
+    | Privilege.CREATE_PARTITIONS
+    | Privilege.ACCESS_MEMORY_POOL
+    | Privilege.CPU_MANAGEMENT
+    | Privilege.POST_MESSAGES
+    | Privilege.SIGNAL_EVENTS
     | Privilege.ACCESS_STATS
 )
 CHILD_PRIVILEGES = Privilege.ACCESS_PARTITION_ID | Privilege.POST_MESSAGES | Privilege.SIGNAL_EVENTS
@@ -141,8 +145,13 @@ class Hypervisor:
 
     ROOT_ID = 0
 
-    def __init__(self, memory: MemoryMap, hypervisor_mb: int, root_mb: int,
-                 on_denied: DeniedCallback | None = None) -> None:
+    def __init__(
+        self,
+        memory: MemoryMap,
+        hypervisor_mb: int,
+        root_mb: int,
+        on_denied: DeniedCallback | None = None,
+    ) -> None:
         self.memory = memory
         self.partitions: dict[int, Partition] = {}
         self._next_id = 1
@@ -159,8 +168,9 @@ class Hypervisor:
     def children(self) -> list[Partition]:
         return [p for p in self.partitions.values() if not p.is_root]
 
-    def hypercall(self, caller_id: int, call: str, target: int | None = None,
-                  **params: Any) -> HypercallResult:
+    def hypercall(
+        self, caller_id: int, call: str, target: int | None = None, **params: Any
+    ) -> HypercallResult:
         """Issue hypercall ``call`` from partition ``caller_id``.
 
         ``target`` is the partition acted on, for calls that act on a child.  Parameters:
@@ -174,13 +184,17 @@ class Hypervisor:
         if spec is None:
             return HypercallResult(HvStatus.INVALID_HYPERCALL_CODE, detail=call)
         if not caller.privileges & spec.privilege or (
-            spec.targets_child and target is not None and target in self.partitions
+            spec.targets_child
+            and target is not None
+            and target in self.partitions
             and self.partitions[target].parent_id != caller.id
         ):
             caller.denied[call] += 1
             if self._on_denied is not None:
                 self._on_denied(caller, spec, target)
-            return HypercallResult(HvStatus.ACCESS_DENIED, detail=f"{call} needs {spec.privilege.name}")
+            return HypercallResult(
+                HvStatus.ACCESS_DENIED, detail=f"{call} needs {spec.privilege.name}"
+            )
         caller.hypercalls[call] += 1
         if spec.targets_child:
             if target is None or target not in self.partitions:
@@ -188,13 +202,19 @@ class Hypervisor:
             return self._dispatch(spec, caller, self.partitions[target], params)
         return self._dispatch(spec, caller, None, params)
 
-    def _dispatch(self, spec: HypercallSpec, caller: Partition, target: Partition | None,
-                  params: dict[str, Any]) -> HypercallResult:
+    def _dispatch(
+        self,
+        spec: HypercallSpec,
+        caller: Partition,
+        target: Partition | None,
+        params: dict[str, Any],
+    ) -> HypercallResult:
         if spec.name == "HvCreatePartition":
             pid = self._next_id
             self._next_id += 1
-            self.partitions[pid] = Partition(pid, str(params.get("name", f"Partition {pid}")),
-                                             caller.id, CHILD_PRIVILEGES)
+            self.partitions[pid] = Partition(
+                pid, str(params.get("name", f"Partition {pid}")), caller.id, CHILD_PRIVILEGES
+            )
             return HypercallResult(HvStatus.SUCCESS, pid)
         assert target is not None or not spec.targets_child
         if spec.name == "HvInitializePartition":
@@ -206,9 +226,12 @@ class Hypervisor:
         if spec.name == "HvMapGpaPages":
             assert target is not None
             try:
-                self.memory.allocate(target.memory_owner, int(params["mb"]),
-                                     spanning=bool(params.get("spanning", True)),
-                                     node=params.get("node"))
+                self.memory.allocate(
+                    target.memory_owner,
+                    int(params["mb"]),
+                    spanning=bool(params.get("spanning", True)),
+                    node=params.get("node"),
+                )
             except MemoryShortageError as short:
                 return HypercallResult(HvStatus.INSUFFICIENT_MEMORY, detail=str(short))
             return HypercallResult(HvStatus.SUCCESS, self.memory.owned_mb(target.memory_owner))

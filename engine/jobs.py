@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     RUNNING = "Running"
     COMPLETED = "Completed"
     FAILED = "Failed"
@@ -65,23 +65,48 @@ class JobRecord:
         return max(0, min(99, int(100 * (end - self.started_us) / span)))
 
     def view(self, now_us: int) -> Job:
-        return Job(self.id, self.kind, self.description, self.host_id, self.vm_id, self.state,
-                   self.percent(now_us), self.cancellable and not self.state.finished,
-                   self.error, self.started_us, self.expected_end_us, self.finished_us)
+        return Job(
+            self.id,
+            self.kind,
+            self.description,
+            self.host_id,
+            self.vm_id,
+            self.state,
+            self.percent(now_us),
+            self.cancellable and not self.state.finished,
+            self.error,
+            self.started_us,
+            self.expected_end_us,
+            self.finished_us,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "description": self.description,
-            "host_id": self.host_id, "vm_id": self.vm_id, "started_us": self.started_us,
-            "expected_end_us": self.expected_end_us, "cancellable": self.cancellable,
-            "state": self.state.value, "error": self.error, "finished_us": self.finished_us,
+            "id": self.id,
+            "kind": self.kind,
+            "description": self.description,
+            "host_id": self.host_id,
+            "vm_id": self.vm_id,
+            "started_us": self.started_us,
+            "expected_end_us": self.expected_end_us,
+            "cancellable": self.cancellable,
+            "state": self.state.value,
+            "error": self.error,
+            "finished_us": self.finished_us,
         }
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> JobRecord:
         return JobRecord(
-            int(d["id"]), str(d["kind"]), str(d["description"]), str(d["host_id"]),
-            str(d["vm_id"]), int(d["started_us"]), int(d["expected_end_us"]),
-            bool(d["cancellable"]), JobState(d["state"]), d.get("error"),
+            int(d["id"]),
+            str(d["kind"]),
+            str(d["description"]),
+            str(d["host_id"]),
+            str(d["vm_id"]),
+            int(d["started_us"]),
+            int(d["expected_end_us"]),
+            bool(d["cancellable"]),
+            JobState(d["state"]),
+            d.get("error"),
             None if d.get("finished_us") is None else int(d["finished_us"]),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class VmState(str, enum.Enum):
+class VmState(enum.StrEnum):
     """The State column of Hyper-V Manager (values are its display texts)."""
 
     OFF = "Off"
@@ -33,17 +33,31 @@ TRANSITIONAL = frozenset(
 )
 #: States in which the VM's child partition exists and holds memory.
 PARTITION_STATES = frozenset(
-    {VmState.STARTING, VmState.RUNNING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING,
-     VmState.PAUSED, VmState.RESUMING}
+    {
+        VmState.STARTING,
+        VmState.RUNNING,
+        VmState.STOPPING,
+        VmState.SAVING,
+        VmState.PAUSING,
+        VmState.PAUSED,
+        VmState.RESUMING,
+    }
 )
 
 _WMI_V2 = {
-    VmState.RUNNING: 2, VmState.OFF: 3, VmState.STOPPING: 4, VmState.SAVED: 6, VmState.PAUSED: 9,
-    VmState.STARTING: 10, VmState.SAVING: 32773, VmState.PAUSING: 32776, VmState.RESUMING: 32777,
+    VmState.RUNNING: 2,
+    VmState.OFF: 3,
+    VmState.STOPPING: 4,
+    VmState.SAVED: 6,
+    VmState.PAUSED: 9,
+    VmState.STARTING: 10,
+    VmState.SAVING: 32773,
+    VmState.PAUSING: 32776,
+    VmState.RESUMING: 32777,
 }
 
 
-class Operation(str, enum.Enum):
+class Operation(enum.StrEnum):
     START = "start"
     TURN_OFF = "turn-off"
     SHUT_DOWN = "shut-down"
@@ -89,19 +103,30 @@ LEGAL_STATES: dict[Operation, frozenset[VmState]] = {
 }
 
 #: Every (from, to) state change the engine may make.  Tests check each change against it.
-LEGAL_TRANSITIONS: frozenset[tuple[VmState, VmState]] = frozenset({
-    (S.OFF, S.STARTING), (S.SAVED, S.STARTING), (S.STARTING, S.RUNNING),
-    (S.RUNNING, S.STOPPING), (S.PAUSED, S.STOPPING), (S.STOPPING, S.OFF),
-    (S.RUNNING, S.SAVING), (S.PAUSED, S.SAVING), (S.SAVING, S.SAVED),
-    (S.SAVING, S.RUNNING), (S.SAVING, S.PAUSED),  # cancelled save
-    (S.RUNNING, S.PAUSING), (S.PAUSING, S.PAUSED),
-    (S.PAUSED, S.RESUMING), (S.RESUMING, S.RUNNING),
-    (S.SAVED, S.OFF),  # Delete Saved State
-    (S.PAUSED, S.RUNNING),  # Reset of a paused VM
-    (S.STARTING, S.SAVED),  # a restore cut short: the saved state is still on disk
-    # The root partition crashed or the host powered off: every partition is gone at once.
-    *((s, S.OFF) for s in PARTITION_STATES),
-})
+LEGAL_TRANSITIONS: frozenset[tuple[VmState, VmState]] = frozenset(
+    {
+        (S.OFF, S.STARTING),
+        (S.SAVED, S.STARTING),
+        (S.STARTING, S.RUNNING),
+        (S.RUNNING, S.STOPPING),
+        (S.PAUSED, S.STOPPING),
+        (S.STOPPING, S.OFF),
+        (S.RUNNING, S.SAVING),
+        (S.PAUSED, S.SAVING),
+        (S.SAVING, S.SAVED),
+        (S.SAVING, S.RUNNING),
+        (S.SAVING, S.PAUSED),  # cancelled save
+        (S.RUNNING, S.PAUSING),
+        (S.PAUSING, S.PAUSED),
+        (S.PAUSED, S.RESUMING),
+        (S.RESUMING, S.RUNNING),
+        (S.SAVED, S.OFF),  # Delete Saved State
+        (S.PAUSED, S.RUNNING),  # Reset of a paused VM
+        (S.STARTING, S.SAVED),  # a restore cut short: the saved state is still on disk
+        # The root partition crashed or the host powered off: every partition is gone at once.
+        *((s, S.OFF) for s in PARTITION_STATES),
+    }
+)
 
 
 def state_reason(op: Operation, state: VmState) -> str | None:

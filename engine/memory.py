@@ -58,6 +58,9 @@ class MemoryMap:
             node: [Extent(node, 0, size, FREE)] for node, size in sorted(node_sizes_mb.items())
         }
         self._sizes = dict(node_sizes_mb)
+        # Running totals, so admission checks and the balancer never rescan the extents.
+        self._free = dict(node_sizes_mb)
+        self._owned: dict[str, int] = {}
 
     # -- queries ---------------------------------------------------------------------
     @property
@@ -74,16 +77,18 @@ class MemoryMap:
         return [e for node in self._nodes.values() for e in node]
 
     def free_mb(self, node: int | None = None) -> int:
-        return self.owned_mb(FREE, node)
+        return sum(self._free.values()) if node is None else self._free[node]
 
     def owned_mb(self, owner: str, node: int | None = None) -> int:
-        nodes = self._nodes.values() if node is None else [self._nodes[node]]
-        return sum(e.size_mb for extents in nodes for e in extents if e.owner == owner)
+        if owner == FREE:
+            return self.free_mb(node)
+        if node is None:
+            return self._owned.get(owner, 0)
+        return sum(e.size_mb for e in self._nodes[node] if e.owner == owner)
 
     def owners(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for e in self.extents():
-            out[e.owner] = out.get(e.owner, 0) + e.size_mb
+        out = {o: mb for o, mb in self._owned.items() if mb}
+        out[FREE] = self.free_mb()
         return out
 
     def largest_node_free_mb(self) -> int:
@@ -132,6 +137,8 @@ class MemoryMap:
         if owner == FREE:
             raise ValueError("cannot release 'free'")
         want = self.owned_mb(owner) if mb is None else min(pages_mb(mb), self.owned_mb(owner))
+        if want <= 0:
+            return 0
         freed = 0
         for node in sorted(self._nodes, reverse=True):
             extents = self._nodes[node]
@@ -147,8 +154,10 @@ class MemoryMap:
                 if keep:
                     pieces.append(Extent(node, e.start_mb, keep, owner))
                 pieces.append(Extent(node, e.start_mb + keep, give, FREE))
-                extents[i:i + 1] = pieces
+                extents[i : i + 1] = pieces
                 freed += give
+                self._free[node] += give
+                self._owned[owner] -= give
             self._coalesce(node)
         return freed
 
@@ -165,8 +174,10 @@ class MemoryMap:
             pieces = [Extent(node, e.start_mb, take, owner)]
             if e.size_mb > take:
                 pieces.append(Extent(node, e.start_mb + take, e.size_mb - take, FREE))
-            extents[i:i + 1] = pieces
+            extents[i : i + 1] = pieces
             remaining -= take
+            self._free[node] -= take
+            self._owned[owner] = self._owned.get(owner, 0) + take
             i += 1
         if remaining:  # pragma: no cover - guarded by the callers' free checks
             raise AssertionError("memory map accounting is inconsistent")
@@ -193,6 +204,13 @@ class MemoryMap:
                 assert e.size_mb % PAGE_MB == 0 or e.end_mb == self._sizes[node]
                 pos = e.end_mb
             assert pos == self._sizes[node], f"node {node} covers {pos} of {self._sizes[node]} MB"
+            free = sum(e.size_mb for e in extents if e.owner == FREE)
+            assert free == self._free[node], f"node {node} free total drifted"
+        owned: dict[str, int] = {}
+        for e in self.extents():
+            if e.owner != FREE:
+                owned[e.owner] = owned.get(e.owner, 0) + e.size_mb
+        assert owned == {o: mb for o, mb in self._owned.items() if mb}, "owner totals drifted"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -208,8 +226,13 @@ class MemoryMap:
         m = MemoryMap({int(k): int(v) for k, v in nodes.items()})
         for node in m._nodes:
             m._nodes[node] = []
+        m._owned = {}
         for node, start, size, owner in extents:
             m._nodes[int(node)].append(Extent(int(node), int(start), int(size), str(owner)))
+            if owner == FREE:
+                continue
+            m._owned[str(owner)] = m._owned.get(str(owner), 0) + int(size)
+        m._free = {n: sum(e.size_mb for e in ex if e.owner == FREE) for n, ex in m._nodes.items()}
         m.check_invariants()
         return m
 

@@ -44,8 +44,19 @@ class VmTable:
         self.memory_demand_mb = np.zeros(0, dtype=np.float64)
         self._grow(capacity)
 
-    _COLUMNS = ("key", "host", "used", "active", "phase", "vps", "working_set_mb",
-                "cpu_demand_lp", "cpu_usage_lp", "memory_assigned_mb", "memory_demand_mb")
+    _COLUMNS = (
+        "key",
+        "host",
+        "used",
+        "active",
+        "phase",
+        "vps",
+        "working_set_mb",
+        "cpu_demand_lp",
+        "cpu_usage_lp",
+        "memory_assigned_mb",
+        "memory_demand_mb",
+    )
 
     def _grow(self, capacity: int) -> None:
         for name in self._COLUMNS:
@@ -92,7 +103,9 @@ class VmTable:
         hosts = len(host_lps)
         hidx = self.host[:n]
         running_count = np.bincount(hidx, weights=active, minlength=hosts)
-        root = ROOT_BASE_LP + ROOT_PER_VM_LP * running_count
+        root: npt.NDArray[np.float64] = (ROOT_BASE_LP + ROOT_PER_VM_LP * running_count).astype(
+            np.float64
+        )
         capacity = np.maximum(host_lps - root, 0.0)
         total = np.bincount(hidx, weights=demand, minlength=hosts)
         with np.errstate(divide="ignore", invalid="ignore"):
