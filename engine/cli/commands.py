@@ -1,0 +1,247 @@
+"""The ``hvctl`` commands: each maps one command line onto ManagementApi calls."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from engine.cli import output
+from engine.config import HardDrive
+from engine.errors import HvError, ValidationError
+from engine.guests import INTEGRATION_SERVICES, load_catalogue
+from engine.jobs import Job, JobState
+from engine.profiles import load_profiles
+from engine.views import VmInfo
+
+if TYPE_CHECKING:
+    from engine.cli import _Printer
+    from engine.library import Library, LibraryApi
+
+
+class UsageError(Exception):
+    """A command line that parses but says nothing to do (exit code 2)."""
+
+
+def catalogue(args: argparse.Namespace, out: _Printer) -> None:
+    if args.area == "os":
+        guests = list(load_catalogue().values())
+        out.emit([output.os_json(g) for g in guests], output.table(
+            ["Id", "Name", "Arch", "Enlightened", "Integration services", "Generations"],
+            [[g.id, g.name, g.architecture, "yes" if g.enlightened else "no",
+              g.integration_services, ",".join(map(str, g.generations))] for g in guests]))
+    else:
+        profiles = list(load_profiles().values())
+        out.emit([output.profile_json(p) for p in profiles], output.table(
+            ["Id", "Name", "Release", "Generations", "Dynamic Memory", "Running VMs"],
+            [[p.id, p.name, p.release, ",".join(map(str, p.generations)),
+              "yes" if p.features.dynamic_memory else "no", p.limits.running_vms]
+             for p in profiles], right=(5,)))
+
+
+def run(library: Library, args: argparse.Namespace, out: _Printer) -> int:
+    handler = _HANDLERS[(args.area, getattr(args, "command", None))]
+    return handler(library, args, out)
+
+
+# -- host ------------------------------------------------------------------------------------
+
+
+def _host_show(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    h = lib.api.host()
+    out.emit(output.host_json(h), output.host_text(h))
+    return 0
+
+
+def _host_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    h = lib.api.set_host(numa_spanning=args.numa_spanning,
+                         virtualization_enabled=args.virtualization, nx_enabled=args.nx,
+                         ram_gb=args.ram_gb, virtual_machine_path=args.vm_path,
+                         virtual_hard_disk_path=args.vhd_path)
+    out.emit(output.host_json(h), output.host_text(h))
+    return 0
+
+
+def _host_power(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    job = api.reboot_host() if args.command == "reboot" else api.crash_root_partition()
+    if args.wait:
+        job = api.wait(job)
+    h = api.host()
+    text = f"The host {h.name} is restarting (job {job.id})." if h.rebooting else \
+        f"The host {h.name} restarted."
+    out.emit({"job": output.job_json(job), "host": output.host_json(h)}, text)
+    return _job_exit(job)
+
+
+# -- VMs -----------------------------------------------------------------------------------
+
+
+def _vm_list(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    vms = lib.api.vms()
+    out.emit([output.vm_json(v) for v in vms], output.vm_table(vms))
+    return 0
+
+
+def _vm_show(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    vm = api.vm(args.name)
+    ops = api.available_operations(vm.id)
+    out.emit(output.vm_detail_json(vm, ops), output.vm_text(vm, ops))
+    return 0
+
+
+def _vm_new(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    fields: dict[str, Any] = {}
+    for option, name in (("generation", "generation"), ("memory", "memory_startup_mb"),
+                         ("cpus", "cpu_count"), ("os", "guest_os"), ("notes", "notes")):
+        value = getattr(args, option)
+        if value is not None:
+            fields[name] = value
+    if args.vhd is not None:
+        controller = "SCSI" if fields.get("generation", 1) == 2 else "IDE"
+        fields["hard_drives"] = [HardDrive(controller, 0, 0, args.vhd, bootable=True)]
+    vm = lib.api.create_vm(args.name, host=args.host, **fields)
+    out.emit(output.vm_json(vm), f"Created '{vm.name}' ({vm.id}), {vm.state}.")
+    return 0
+
+
+_SET_OPTIONS = (
+    ("memory", "memory_startup_mb"), ("dynamic_memory", "dynamic_memory_enabled"),
+    ("memory_min", "memory_minimum_mb"), ("memory_max", "memory_maximum_mb"),
+    ("memory_buffer", "memory_buffer_pct"), ("memory_weight", "memory_weight"),
+    ("cpus", "cpu_count"), ("reserve", "cpu_reserve_pct"), ("limit", "cpu_limit_pct"),
+    ("weight", "cpu_weight"), ("notes", "notes"), ("group", "group"), ("os", "guest_os"),
+    ("guest_installed", "guest_is_installed"), ("start_action", "automatic_start_action"),
+    ("start_delay", "automatic_start_delay_s"), ("stop_action", "automatic_stop_action"),
+)
+
+
+def _vm_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    changes: dict[str, Any] = {}
+    for option, name in _SET_OPTIONS:
+        value = getattr(args, option)
+        if value is not None:
+            changes[name] = value
+    if args.integration_service:
+        services = set(api.vm(args.name).config.integration_services)
+        for item in args.integration_service:
+            key, _, state = item.partition("=")
+            key = key.strip().replace("-", "_")
+            if key not in INTEGRATION_SERVICES or state.casefold() not in ("on", "off"):
+                raise ValidationError(
+                    "integration_services",
+                    f"'{item}' is not NAME=on|off with NAME one of "
+                    f"{', '.join(INTEGRATION_SERVICES)}.")
+            if state.casefold() == "on":
+                services.add(key)
+            else:
+                services.discard(key)
+        changes["integration_services"] = services
+    if not changes:
+        raise UsageError("vm set: give at least one setting to change (see hvctl vm set -h)")
+    vm = api.set_vm(args.name, **changes)
+    out.emit(output.vm_json(vm), f"'{vm.name}' was changed: "
+                                 f"{', '.join(sorted(changes))}.")
+    return 0
+
+
+def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    if args.command == "remove":
+        vm = api.vm(args.name)
+        api.delete_vm(vm.id)
+        out.emit({"removed": {"name": vm.name, "id": vm.id}}, f"Removed '{vm.name}'.")
+        return 0
+    operation: Callable[[str], Job] = {
+        "start": api.start, "stop": api.shut_down, "turn-off": api.turn_off, "save": api.save,
+        "pause": api.pause, "resume": api.resume, "reset": api.reset,
+        "remove-saved-state": api.delete_saved_state,
+    }[args.command]
+    vm_id = api.vm(args.name).id
+    job = operation(vm_id)
+    if args.wait:
+        job = api.wait(job)
+    vm = api.vm(vm_id)
+    out.emit({"job": output.job_json(job), "vm": output.vm_json(vm)}, _job_text(vm, job))
+    return _job_exit(job)
+
+
+def _job_text(vm: VmInfo, job: Job) -> str:
+    if job.state is JobState.RUNNING:
+        return f"'{vm.name}' is {vm.state}: {job.description} ({job.percent} %, job {job.id})."
+    if job.state is JobState.COMPLETED:
+        return f"'{vm.name}' is {vm.state}."
+    return f"'{vm.name}' is {vm.state}: {job.description} {job.state.value.lower()}."
+
+
+def _job_exit(job: Job) -> int:
+    if job.state in (JobState.FAILED, JobState.CANCELLED):
+        raise HvError(f"{job.description} {job.state.value.lower()}.",
+                      [job.error] if job.error else [])
+    return 0
+
+
+def _vm_rename(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    old = api.vm(args.name)
+    vm = api.rename(old.id, args.new_name)
+    out.emit(output.vm_json(vm), f"Renamed '{old.name}' to '{vm.name}'.")
+    return 0
+
+
+def _vm_console(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api: LibraryApi = lib.api
+    vm = api.vm(args.name)
+    serial, lines = api.console(vm.id)
+    data = {"name": vm.name, "id": vm.id, "serial": serial,
+            "lines": [{"time_seconds": t, "text": text} for t, text in lines]}
+    text = "\n".join(f"[{t:12.3f}] {line}" for t, line in lines) or \
+        f"'{vm.name}' has printed nothing yet."
+    out.emit(data, text)
+    return 0
+
+
+# -- clock and events --------------------------------------------------------------------------
+
+
+def _clock(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    api = lib.api
+    if args.command == "advance":
+        if args.seconds < 0:
+            raise ValidationError("seconds", "Simulated time cannot go backwards.")
+        api.advance(args.seconds)
+    now = api.now_seconds
+    out.emit({"now_seconds": now, "now_us": api.now_us},
+             f"Simulated time: {now:.3f} s ({output.duration(now)}).")
+    return 0
+
+
+def _events(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+    if args.last is not None and args.last < 1:
+        raise ValidationError("last", "--last must be 1 or more.")
+    entries = lib.events(vm=args.vm, level=args.level, since_seconds=args.since, last=args.last)
+    out.emit([output.event_json(e) for e in entries], output.events_text(entries))
+    return 0
+
+
+Handler = Callable[["Library", argparse.Namespace, "_Printer"], int]
+_HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("host", "show"): _host_show,
+    ("host", "set"): _host_set,
+    ("host", "reboot"): _host_power,
+    ("host", "crash-root"): _host_power,
+    ("vm", "list"): _vm_list,
+    ("vm", "show"): _vm_show,
+    ("vm", "new"): _vm_new,
+    ("vm", "set"): _vm_set,
+    ("vm", "rename"): _vm_rename,
+    ("vm", "console"): _vm_console,
+    ("clock", "show"): _clock,
+    ("clock", "advance"): _clock,
+    ("events", None): _events,
+    **{("vm", name): _vm_lifecycle for name in (
+        "start", "stop", "turn-off", "save", "pause", "resume", "reset",
+        "remove-saved-state", "remove")},
+}

@@ -1,0 +1,147 @@
+"""The ``hvctl`` command line (argparse).  docs/cli.md is its manual."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+LIFECYCLE = {
+    "start": "start the VM (Start-VM)",
+    "stop": "shut the guest down through its Operating System Shutdown service (Stop-VM)",
+    "turn-off": "power the VM off at once (Stop-VM -TurnOff)",
+    "save": "save the VM's state and free its memory (Save-VM)",
+    "pause": "pause the VM (Suspend-VM)",
+    "resume": "resume a paused VM (Resume-VM)",
+    "reset": "hard reset (Restart-VM)",
+    "remove-saved-state": "discard the saved state (Remove-VMSavedState)",
+    "remove": "delete the VM (Remove-VM)",
+}
+
+
+def on_off(text: str) -> bool:
+    value = text.casefold()
+    if value in ("on", "true", "yes", "1", "enabled"):
+        return True
+    if value in ("off", "false", "no", "0", "disabled"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, not {text!r}")
+
+
+def _common(suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the command (``hvctl --json vm list`` or
+    ``hvctl vm list --json``)."""
+    p = argparse.ArgumentParser(add_help=False)
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
+    p.add_argument("--library", metavar="DIR",
+                   help="library folder (default: $HVLAB_LIBRARY, else the user data folder)",
+                   **d)
+    p.add_argument("--json", action="store_true", help="print stable JSON (docs/cli.md)", **d)
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="seed of a library created by this command", **d)
+    p.add_argument("--empty", action="store_true",
+                   help="a library created by this command gets the host only, no VMs", **d)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    leaf = _common(suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="hvctl", parents=[_common(suppress=False)],
+        description="Drive an hvlab library from scripts, like the Hyper-V PowerShell module.",
+        epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.")
+    top = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
+
+    def sub(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = group.add_parser(name, help=help_text, parents=[leaf],
+                                                      description=help_text)
+        return p
+
+    # host
+    host = sub(top, "host", "the Hyper-V host")
+    hs = host.add_subparsers(dest="command", metavar="ACTION", required=True)
+    sub(hs, "show", "show the host (Get-VMHost)")
+    hset = sub(hs, "set", "change host settings (Set-VMHost; BIOS and RAM apply at restart)")
+    hset.add_argument("--numa-spanning", type=on_off, metavar="on|off")
+    hset.add_argument("--virtualization", type=on_off, metavar="on|off",
+                      help="hardware virtualization in the BIOS (applies at restart)")
+    hset.add_argument("--nx", type=on_off, metavar="on|off",
+                      help="no-execute protection in the BIOS (applies at restart)")
+    hset.add_argument("--ram-gb", type=int, metavar="N", help="installed RAM (applies at restart)")
+    hset.add_argument("--vm-path", metavar="PATH", help="default folder for VM files")
+    hset.add_argument("--vhd-path", metavar="PATH", help="default folder for virtual hard disks")
+    for name, text in (("reboot", "restart the host; staged changes apply"),
+                       ("crash-root", "crash the root partition (bugcheck) and restart")):
+        p = sub(hs, name, text)
+        p.add_argument("--wait", action="store_true", help="advance time until the host is up")
+
+    # vm
+    vm = sub(top, "vm", "virtual machines")
+    vs = vm.add_subparsers(dest="command", metavar="ACTION", required=True)
+    sub(vs, "list", "list the VMs (Get-VM)")
+    show = sub(vs, "show", "show one VM (Get-VM NAME | Format-List *)")
+    show.add_argument("name", metavar="NAME")
+    new = sub(vs, "new", "create a VM, Off (New-VM)")
+    new.add_argument("name", metavar="NAME")
+    new.add_argument("--generation", type=int, metavar="N")
+    new.add_argument("--memory", type=int, metavar="MB", help="startup RAM")
+    new.add_argument("--cpus", type=int, metavar="N")
+    new.add_argument("--os", metavar="ID", help="guest operating system (see `hvctl os list`)")
+    new.add_argument("--notes", metavar="TEXT")
+    new.add_argument("--vhd", metavar="PATH",
+                     help="attach a bootable disk holding an installed OS (New-VM -VHDPath)")
+    new.add_argument("--host", metavar="NAME")
+    vset = sub(vs, "set", "change VM settings (Set-VM, Set-VMProcessor, Set-VMMemory)")
+    vset.add_argument("name", metavar="NAME")
+    vset.add_argument("--memory", type=int, metavar="MB", help="startup RAM")
+    vset.add_argument("--dynamic-memory", type=on_off, metavar="on|off")
+    vset.add_argument("--memory-min", type=int, metavar="MB")
+    vset.add_argument("--memory-max", type=int, metavar="MB")
+    vset.add_argument("--memory-buffer", type=int, metavar="PCT")
+    vset.add_argument("--memory-weight", type=int, metavar="N")
+    vset.add_argument("--cpus", type=int, metavar="N")
+    vset.add_argument("--reserve", type=int, metavar="PCT", help="processor reserve")
+    vset.add_argument("--limit", type=int, metavar="PCT", help="processor limit")
+    vset.add_argument("--weight", type=int, metavar="N", help="processor relative weight")
+    vset.add_argument("--notes", metavar="TEXT")
+    vset.add_argument("--group", metavar="TEXT")
+    vset.add_argument("--os", metavar="ID")
+    vset.add_argument("--guest-installed", type=on_off, metavar="on|off",
+                      help="integration services installed in the guest")
+    vset.add_argument("--integration-service", action="append", metavar="NAME=on|off",
+                      help="enable or disable one integration service (repeatable)")
+    vset.add_argument("--start-action", choices=("Nothing", "StartIfRunning", "Start"))
+    vset.add_argument("--start-delay", type=int, metavar="SECONDS")
+    vset.add_argument("--stop-action", choices=("Save", "TurnOff", "ShutDown"))
+    for name, text in LIFECYCLE.items():
+        p = sub(vs, name, text)
+        p.add_argument("name", metavar="NAME")
+        p.add_argument("--wait", action="store_true",
+                       help="advance simulated time until the job ends")
+    rename = sub(vs, "rename", "rename a VM (Rename-VM)")
+    rename.add_argument("name", metavar="OLD")
+    rename.add_argument("new_name", metavar="NEW")
+    console = sub(vs, "console", "print the VM's console text (what VM Connection shows)")
+    console.add_argument("name", metavar="NAME")
+
+    # clock
+    clock = sub(top, "clock", "the simulated clock")
+    cs = clock.add_subparsers(dest="command", metavar="ACTION", required=True)
+    sub(cs, "show", "show simulated time")
+    adv = sub(cs, "advance", "move simulated time forward")
+    adv.add_argument("seconds", type=float, metavar="SECONDS")
+
+    # events, catalogues
+    events = sub(top, "events", "the event log (Get-WinEvent on the Hyper-V channels)")
+    events.add_argument("--vm", metavar="NAME")
+    events.add_argument("--level", choices=("Information", "Warning", "Error", "Critical"),
+                        type=str.capitalize)
+    events.add_argument("--since", type=float, metavar="SECONDS",
+                        help="only entries at or after this simulated time")
+    events.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
+    osp = sub(top, "os", "guest operating systems")
+    osp.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
+        "list", help="list the guest OS catalogue", parents=[leaf])
+    prof = sub(top, "profile", "host profiles")
+    prof.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
+        "list", help="list the host profiles", parents=[leaf])
+    return parser
