@@ -10,6 +10,7 @@ from engine.library.library import (
     AUTOSAVE_SECONDS,
     Library,
     LibraryApi,
+    create_library,
     default_library_path,
     open_library,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "LibraryApi",
     "LibraryError",
     "LibraryLockedError",
+    "create_library",
     "default_library_path",
     "open_library",
 ]

@@ -448,6 +448,28 @@ def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "
     return library
 
 
+def create_library(path: str | os.PathLike[str], lab: Lab, *, program: str = "hvlab",
+                   autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
+    """Write ``lab`` (built elsewhere, e.g. by a test or a script) as a new library at
+    ``path``, which must not exist or be empty, and return it open."""
+    folder = Path(path).expanduser().absolute()
+    if folder.exists() and any(folder.iterdir()):
+        raise LibraryError(f"The folder {folder} is not empty.",
+                           ["A new library needs an empty or new folder."])
+    folder.mkdir(parents=True, exist_ok=True)
+    lib = Library(folder, LibraryLock(folder, program), autosave_seconds=autosave_seconds)
+    try:
+        lib._store = EventLogStore(folder / EVENTS_FILE)
+        lib._attach(lab)
+        lib._pending = list(lab.event_log)
+        lib._write_commit()
+        _write_identity(lib, lab.seed, program)
+    except BaseException:
+        lib.close()
+        raise
+    return lib
+
+
 def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -> None:
     folder = lib.path
     _remove_temporaries(folder)
