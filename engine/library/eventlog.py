@@ -37,6 +37,9 @@ _MIGRATIONS: dict[int, Sequence[str]] = {
         "CREATE INDEX events_time ON events (time_us)",
         "CREATE INDEX events_level ON events (level, seq)",
         "CREATE INDEX events_commit ON events (commit_no)",
+        # The clock at the last commit: rebuilding a library whose state.json was lost
+        # resumes from it, so simulated time never runs backwards.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     ),
 }
 
@@ -85,17 +88,22 @@ class EventLogStore:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     # -- commits ----------------------------------------------------------------------------
-    def append(self, entries: Iterable[LogEntry], commit_no: int) -> None:
-        """Write ``entries`` as part of commit ``commit_no`` (one durable transaction)."""
+    def append(self, entries: Iterable[LogEntry], commit_no: int,
+               now_us: int | None = None) -> None:
+        """Write ``entries`` as part of commit ``commit_no`` (one durable transaction),
+        with the simulated time of the commit."""
         rows = [(commit_no, e.time_us, e.channel, e.event_id, e.level.value, e.message,
                  e.host_id, e.vm_id, e.vm_name) for e in entries]
-        if not rows:
+        if not rows and now_us is None:
             return
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(f"INSERT INTO events (commit_no, {_COLUMNS}) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            if now_us is not None:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('now_us', ?)",
+                           (now_us,))
             last = db.execute("SELECT MAX(seq) FROM events").fetchone()[0]
             if last is not None and last > KEEP_ROWS:
                 db.execute("DELETE FROM events WHERE seq <= ?", (last - KEEP_ROWS,))
@@ -146,6 +154,12 @@ class EventLogStore:
             args.append(last)
         rows = self._db.execute(sql, args).fetchall()
         return [log_entry_from_row(r) for r in reversed(rows)]
+
+    def last_now_us(self) -> int:
+        """The simulated time of the last commit, or of the last entry (0 if neither)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'now_us'").fetchone()
+        last = self._db.execute("SELECT MAX(time_us) FROM events").fetchone()[0]
+        return max(0 if row is None else int(row[0]), 0 if last is None else int(last))
 
     def max_commit(self) -> int:
         value = self._db.execute("SELECT MAX(commit_no) FROM events").fetchone()[0]

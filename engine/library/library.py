@@ -94,6 +94,7 @@ class _Loaded:
     data: Json
     stamp: int | None
     upgraded: bool
+    schema: int
 
 
 class Library:
@@ -293,7 +294,7 @@ class Library:
             state["unavailable"] = list(self._unavailable)
             assert self._store is not None
             pending = list(self._pending)
-            self._store.append(pending, stamp)
+            self._store.append(pending, stamp, lab.now_us)
             try:
                 write_atomic(self.path / STATE_FILE,
                              encode(schema.STATE, schema.CURRENT[schema.STATE], stamp, state))
@@ -347,6 +348,7 @@ class Library:
         prev = previous_of(path)
         first_error: DamagedFileError | None = None
         valid: list[tuple[Path, _Loaded]] = []
+        chosen: tuple[Path, _Loaded] | None = None
         for candidate in (path, prev):
             if not candidate.exists():
                 if candidate is path:
@@ -359,8 +361,9 @@ class Library:
                     first_error = exc
                 continue
             valid.append((candidate, loaded))
-        chosen = next(((c, lo) for c, lo in valid if expected is None or lo.stamp == expected),
-                      None)
+            if expected is None or loaded.stamp == expected:
+                chosen = (candidate, loaded)
+                break
         if chosen is None and any_valid and valid and valid[0][0] is path:
             # A valid file with another stamp: put back by hand (a backup, a copy).  One
             # from a commit that never finished is not taken: its .prev would have matched.
@@ -376,6 +379,7 @@ class Library:
                 os.replace(prev, path)
                 fsync_dir(path.parent)
                 self.repairs.append(f"{path}: rolled back to commit {loaded.stamp}")
+            self._note_upgrade(path, fmt, loaded)
             self._disk[path] = (loaded.stamp, None if loaded.upgraded else loaded.data)
             self._committed[path] = loaded.stamp
             return loaded
@@ -385,6 +389,7 @@ class Library:
         raise first_error or DamagedFileError(path, "the file is missing")
 
     def _parse(self, path: Path, fmt: str) -> _Loaded:
+        """Read, verify and upgrade one file (no message: the caller decides)."""
         raw = read_raw(path)
         bare = schema.sniff_v0(raw, fmt)
         if bare is not None:
@@ -398,10 +403,12 @@ class Library:
             data, old = schema.upgrade(fmt, version, data)
         except SchemaError as exc:
             raise DamagedFileError(path, str(exc)) from None
-        if old != schema.CURRENT[fmt]:
-            self._note(f"{path}: upgraded from schema {old} to schema {schema.CURRENT[fmt]}; "
-                       "it is rewritten in the new layout.")
-        return _Loaded(data, stamp, old != schema.CURRENT[fmt])
+        return _Loaded(data, stamp, old != schema.CURRENT[fmt], old)
+
+    def _note_upgrade(self, path: Path, fmt: str, loaded: _Loaded) -> None:
+        if loaded.upgraded:
+            self._note(f"{path}: upgraded from schema {loaded.schema} to schema "
+                       f"{schema.CURRENT[fmt]}; it is rewritten in the new layout.")
 
 
 # -- opening -------------------------------------------------------------------------------------
@@ -488,6 +495,7 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
     state_path = folder / STATE_FILE
     try:
         loaded = lib._parse(state_path, schema.STATE)
+        lib._note_upgrade(state_path, schema.STATE, loaded)
     except DamagedFileError as exc:
         if "newer hvlab" in exc.reason:
             raise LibraryError(f"The library {folder} was written by a newer version of "
@@ -558,7 +566,12 @@ def _read_identity(lib: Library) -> Json:
     if not path.exists():
         return {}  # the first commit finished, writing library.json did not: written anew
     try:
-        return lib._parse(path, schema.LIBRARY).data
+        loaded = lib._parse(path, schema.LIBRARY)
+        lib._note_upgrade(path, schema.LIBRARY, loaded)
+        if loaded.upgraded:
+            write_atomic(path, encode(schema.LIBRARY, schema.CURRENT[schema.LIBRARY], None,
+                                      loaded.data, 2))
+        return loaded.data
     except DamagedFileError as exc:
         if "newer hvlab" in exc.reason:
             raise LibraryError(f"The library {lib.path} was written by a newer version of "
@@ -758,7 +771,7 @@ def _cold_start(lib: Library, identity: Json, why: DamagedFileError) -> None:
     """Rebuild a lab from the host and VM files alone when state.json is unusable.
 
     Hosts boot afresh and every VM is Off (running and saved state is lost); the clock
-    continues from the last event logged, so time never runs backwards.
+    continues from the last commit's time kept in the event log, so it never runs backwards.
     """
     lib._note(f"{why.path}: {why.reason}. The library was rebuilt from its host and virtual "
               "machine files: every virtual machine is Off.")
@@ -767,8 +780,7 @@ def _cold_start(lib: Library, identity: Json, why: DamagedFileError) -> None:
     assert lib._store is not None
     seed = int(identity.get("seed", 0))
     lab = Lab(seed)
-    last = lib._store.recent(1)
-    lab.now_us = last[0].time_us if last else 0
+    lab.now_us = lib._store.last_now_us()
     lab.step_index = lab.now_us // STEP_US
     lab.event_log.extend(lib._store.recent(EVENT_LOG_KEEP))
     lib._attach(lab)

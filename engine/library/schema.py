@@ -109,6 +109,11 @@ def _state_0_to_1(data: Json) -> Json:
     for h in data["hosts"]:
         h = dict(h)
         h.setdefault("settings_commit", None)
+        runtime = dict(h["runtime"])
+        if "scalars" not in runtime:
+            runtime["scalars"] = {k: runtime.pop(k) for k in
+                                  ("boot_count", "rebooting", "root_cpu_lp") if k in runtime}
+        h["runtime"] = runtime
         h["vms"] = [{"id": v["id"] if isinstance(v, dict) else v,
                      "config_commit": None, "runtime_commit": None}
                     for v in h["vms"]]

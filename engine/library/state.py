@@ -38,7 +38,8 @@ from engine.vmtable import VmTable
 Json = dict[str, Any]
 
 #: Instance attributes captured for each engine class (``vars(obj)`` keys).  Anything else
-#: is derived (the event bus) or must be added to the snapshot first.
+#: is derived (the event bus) or must be added to the snapshot first, except a host's plain
+#: scalars (int, float, bool, str, None), which are captured whatever their name.
 KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
                       "_next_job", "vm_counter", "bus", "event_log"}),
@@ -49,6 +50,13 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Hypervisor": frozenset({"memory", "partitions", "_next_id", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
+#: Host attributes that are settings (host.json) or identity, not runtime scalars.
+_HOST_FIXED = frozenset({"id", "name", "index", "numa_spanning", "virtual_machine_path",
+                         "virtual_hard_disk_path"})
+
+
+def is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
 
 # -- hosts ------------------------------------------------------------------------------------
 
@@ -90,11 +98,10 @@ def _partition_from_dict(d: Json) -> Partition:
 def host_runtime(host: Host) -> Json:
     """The host's live state: boot, memory map, hypervisor partitions and counters."""
     hv = host.hypervisor
+    scalars = {k: v for k, v in vars(host).items() if k not in _HOST_FIXED and is_scalar(v)}
     return {
-        "boot_count": host.boot_count,
-        "rebooting": host.rebooting,
+        "scalars": scalars,
         "blockers": list(host.blockers),
-        "root_cpu_lp": host.root_cpu_lp,
         "memory": host.memory.to_dict(),
         "hypervisor": None if hv is None else {
             "next_id": hv._next_id,
@@ -112,10 +119,12 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
     host.numa_spanning = bool(settings["numa_spanning"])
     host.virtual_machine_path = str(settings["virtual_machine_path"])
     host.virtual_hard_disk_path = str(settings["virtual_hard_disk_path"])
-    host.boot_count = int(runtime["boot_count"])
-    host.rebooting = bool(runtime["rebooting"])
+    # Counters and flags (boot_count, rebooting, CPU figures of the last tick ...).  One
+    # the file does not have (saved by an older build) keeps the constructor's value.
+    for name, value in runtime["scalars"].items():
+        if name in vars(host) and is_scalar(getattr(host, name)) and name not in _HOST_FIXED:
+            setattr(host, name, value)
     host.blockers = [str(b) for b in runtime["blockers"]]
-    host.root_cpu_lp = float(runtime["root_cpu_lp"])
     host.memory = MemoryMap.from_dict(runtime["memory"])
     hv_data = runtime["hypervisor"]
     if hv_data is None:
@@ -187,11 +196,15 @@ def table_to_dict(table: VmTable) -> Json:
 
 
 def table_from_dict(d: Json) -> VmTable:
+    """The table as saved.  A column the file lacks (saved before the engine had it) stays
+    zero here; the configuration-derived ones are refilled by :func:`restore_lab`."""
     table = VmTable(int(d["capacity"]))
     n = int(d["size"])
     for name in VmTable._COLUMNS:
         column = getattr(table, name)
-        values = d["columns"][name]
+        values = d["columns"].get(name)
+        if values is None:
+            continue
         if len(values) != n:
             raise ValueError(f"table column {name} has {len(values)} rows, expected {n}")
         column[:n] = np.array(values, dtype=column.dtype)
@@ -253,6 +266,9 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
         for v in h["vms"]:
             vm = restore_vm(VmConfig.from_dict(v["config"]), v["runtime"])
             host.vms[vm.id] = vm
+            # The columns copied from the configuration, recomputed as the engine does on
+            # every change: identical values, and complete for a file from an older build.
+            host._sync_table(vm)
     lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
     return lab
 
