@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from engine.library import LibraryError, LibraryLockedError, open_library
 from engine.library import files as library_files
 from engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
 from engine.library.library import Library
-from engine.library.schema import MIGRATIONS, CURRENT, SchemaError, upgrade
+from engine.library.schema import CURRENT, MIGRATIONS, SchemaError, upgrade
 from engine.library.state import snapshot_lab
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -255,6 +256,22 @@ def test_a_partially_written_file_is_never_valid(tmp_path: Path) -> None:
 # -- crash consistency (an interrupted commit, at every write) --------------------------------
 
 
+class KillAt:
+    """Raise (like a kill) at the n-th call of any wrapped function."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def wrapped(*a: object, **k: object) -> None:
+            self.left -= 1
+            if self.left == 0:
+                raise KeyboardInterrupt("killed")
+            fn(*a, **k)
+
+        return wrapped
+
+
 def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the n-th file operation of a commit that changes many files, for every n."""
@@ -269,24 +286,10 @@ def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
         shutil.copytree(seed_lib, folder)
         lib = lib_at(folder)
         expected = json.dumps(snapshot_lab(lib.lab))
-        calls = {"left": n}
-        real_write, real_replace = library_files.write_atomic, os.replace
-
-        def crash() -> None:
-            calls["left"] -= 1
-            if calls["left"] == 0:
-                raise KeyboardInterrupt("killed")
-
-        def write(*a: object, **k: object) -> None:
-            crash()
-            real_write(*a, **k)  # type: ignore[arg-type]
-
-        def replace(*a: object, **k: object) -> None:
-            crash()
-            real_replace(*a, **k)  # type: ignore[arg-type]
-
-        monkeypatch.setattr("engine.library.library.write_atomic", write)
-        monkeypatch.setattr("engine.library.files.os.replace", replace)
+        kill = KillAt(n)
+        monkeypatch.setattr("engine.library.library.write_atomic", kill.wrap(
+            library_files.write_atomic))
+        monkeypatch.setattr("engine.library.files.os.replace", kill.wrap(os.replace))
         finished = False
         try:
             with lib.batch():  # one commit touching a host, configs, runtimes and events
