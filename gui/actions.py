@@ -1,0 +1,223 @@
+"""The virtual machine actions, and their enablement from the engine.
+
+One :class:`VmActions` set exists per window (the main window, each Connect window). Its
+QActions appear in that window's menu bar, toolbar, Actions pane and context menu. Whether
+an action is enabled, and the tooltip that says why not, come from
+``ManagementApi.available_operations`` for the selected VMs; the GUI keeps no rules of its
+own about which state allows what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+
+from engine.api import ManagementApi
+from engine.errors import HvError
+from engine.lifecycle import Operation
+from gui import format as fmt
+from gui import ids
+from gui.icons import icon
+
+
+@dataclass(frozen=True)
+class VmActionSpec:
+    key: str
+    text: str
+    icon: str
+    shortcut: str
+    operation: Operation | None
+    multi: bool  # may act on several selected VMs at once
+    tip: str  # what it does (tooltip when enabled)
+
+
+#: The VM block, in Hyper-V Manager's order. Shortcuts follow Virtual Machine Connection's
+#: Action menu (Ctrl+S Start, Ctrl+T Turn Off, Ctrl+D Shut Down, Ctrl+P Pause, Ctrl+E Reset,
+#: Ctrl+N Checkpoint), except Save: Ctrl+A selects all VMs in the main window's list, so Save
+#: is Ctrl+Shift+S there and Ctrl+A only in a Connect window. docs/console.md lists them all.
+VM_ACTIONS: tuple[VmActionSpec, ...] = (
+    VmActionSpec("connect", "&Connect…", "connect", "Ctrl+Return", None, True,
+                 "Open a Virtual Machine Connection window to the virtual machine."),
+    VmActionSpec("settings", "S&ettings…", "settings", "", None, False,
+                 "Show the virtual machine's settings."),
+    VmActionSpec("start", "&Start", "start", "Ctrl+S", Operation.START, True,
+                 "Start the virtual machine."),
+    VmActionSpec("turn_off", "T&urn Off…", "turn-off", "Ctrl+T", Operation.TURN_OFF, True,
+                 "Turn off the virtual machine, like pulling its power cord."),
+    VmActionSpec("shut_down", "Shut &Down…", "shut-down", "Ctrl+D", Operation.SHUT_DOWN, True,
+                 "Ask the guest operating system to shut down."),
+    VmActionSpec("save", "Sa&ve", "save", "Ctrl+Shift+S", Operation.SAVE, True,
+                 "Save the virtual machine's memory and state to disk and stop it."),
+    VmActionSpec("pause", "&Pause", "pause", "Ctrl+P", Operation.PAUSE, True,
+                 "Pause the virtual machine; it keeps its memory."),
+    VmActionSpec("resume", "&Resume", "resume", "Ctrl+R", Operation.RESUME, True,
+                 "Resume the paused virtual machine."),
+    VmActionSpec("reset", "Rese&t", "reset", "Ctrl+E", Operation.RESET, True,
+                 "Reset the virtual machine, like pressing its reset button."),
+    VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", None, False,
+                 "Take a checkpoint of the virtual machine."),
+    VmActionSpec("delete_saved_state", "Delete Saved State…", "delete-saved-state", "",
+                 Operation.DELETE_SAVED_STATE, False,
+                 "Discard the saved state; the virtual machine is then Off."),
+    VmActionSpec("rename", "Rena&me…", "rename", "F2", Operation.RENAME, False,
+                 "Rename the virtual machine."),
+    VmActionSpec("delete", "De&lete…", "delete", "Del", Operation.DELETE, False,
+                 "Delete the virtual machine's configuration (its virtual hard disks stay)."),
+)
+SPECS = {s.key: s for s in VM_ACTIONS}
+
+MAIN_NAMES: dict[str, ids.UiName] = {
+    "connect": ids.ACT_CONNECT, "settings": ids.ACT_SETTINGS, "start": ids.ACT_START,
+    "turn_off": ids.ACT_TURN_OFF, "shut_down": ids.ACT_SHUT_DOWN, "save": ids.ACT_SAVE,
+    "pause": ids.ACT_PAUSE, "resume": ids.ACT_RESUME, "reset": ids.ACT_RESET,
+    "checkpoint": ids.ACT_CHECKPOINT, "delete_saved_state": ids.ACT_DELETE_SAVED_STATE,
+    "rename": ids.ACT_RENAME, "delete": ids.ACT_DELETE,
+}
+#: Where a Connect window's shortcut differs from the main window's.
+CONNECT_SHORTCUTS = {"save": "Ctrl+A"}
+
+CONNECT_NAMES: dict[str, ids.UiName] = {
+    "settings": ids.CONNECT_SETTINGS, "start": ids.CONNECT_START,
+    "turn_off": ids.CONNECT_TURN_OFF, "shut_down": ids.CONNECT_SHUT_DOWN,
+    "save": ids.CONNECT_SAVE, "pause": ids.CONNECT_PAUSE, "resume": ids.CONNECT_RESUME,
+    "reset": ids.CONNECT_RESET,
+}
+
+NO_SELECTION = "Select a virtual machine first."
+CHECKPOINTS_LATER = "Checkpoints arrive in a later version of hvlab."
+ONE_ONLY = "{label} works on one virtual machine at a time; select only one."
+
+
+def plain(text: str) -> str:
+    """Menu text without its mnemonic: the accessible name and the tooltip's first words."""
+    return text.replace("&", "")
+
+
+@dataclass(frozen=True)
+class Enablement:
+    enabled: bool
+    tooltip: str
+
+
+def enablement(api: ManagementApi, spec: VmActionSpec, vm_ids: Sequence[str],
+               names: dict[str, str],
+               ops: dict[str, dict[Operation, str | None]]) -> Enablement:
+    """Whether ``spec`` applies to all of ``vm_ids`` now, and the tooltip that says so.
+
+    ``ops`` caches ``available_operations`` per VM id for one update; ``names`` maps ids to
+    VM names for the messages.
+    """
+    label = plain(spec.text).rstrip("…")
+    if spec.key == "checkpoint":
+        return Enablement(False, CHECKPOINTS_LATER)
+    if not vm_ids:
+        return Enablement(False, NO_SELECTION)
+    if len(vm_ids) > 1 and not spec.multi:
+        return Enablement(False, ONE_ONLY.format(label=label))
+    if spec.operation is not None:
+        for vm_id in vm_ids:
+            reason = ops[vm_id].get(spec.operation)
+            if reason is not None:
+                prefix = f"{names.get(vm_id, vm_id)}: " if len(vm_ids) > 1 else ""
+                return Enablement(False, prefix + reason)
+    tip = spec.tip
+    if spec.operation is Operation.START:
+        tip = f"{tip} {start_fit_text(api, vm_ids, names)}"
+    elif len(vm_ids) > 1:
+        tip = f"{tip} ({len(vm_ids)} virtual machines)"
+    return Enablement(True, tip)
+
+
+def start_fit_text(api: ManagementApi, vm_ids: Sequence[str], names: dict[str, str]) -> str:
+    """The memory pre-check: "Needs 2,088 MB; 26,764 MB available — it fits now."."""
+    try:
+        checks = [api.start_check(v) for v in vm_ids]
+    except HvError:
+        return ""
+    if not checks:
+        return ""
+    needed = sum(c.needed_mb for c in checks)
+    available = checks[0].available_mb
+    fits = needed <= available and all(c.ok for c in checks)
+    text = fmt.fit_text(needed, available)
+    if len(checks) > 1:
+        text = f"Together they need {needed:,} MB; {available:,} MB available"
+    if fits:
+        return f"{text} — it fits now." if len(checks) == 1 else f"{text} — they fit now."
+    blocked = next((c.reason for c in checks if not c.ok and c.reason), "")
+    single = len(checks) == 1
+    verdict = "it does not fit now." if single else "they do not all fit now."
+    return f"{text} — {verdict}" + (f" {blocked}" if blocked and not single else "")
+
+
+class VmActions(QObject):
+    """The QActions of the VM block for one window, enabled for the current targets.
+
+    Signals:
+        triggered(str key, list vm_ids): the user chose an action for these VMs.
+    """
+
+    triggered = Signal(str, list)
+
+    def __init__(self, api_source: Callable[[], ManagementApi], names: dict[str, ids.UiName],
+                 parent: QObject, shortcuts: dict[str, str] | None = None) -> None:
+        super().__init__(parent)
+        self._api_source = api_source
+        self._targets: list[str] = []
+        self._target_names: dict[str, str] = {}
+        self.actions: dict[str, QAction] = {}
+        for spec in VM_ACTIONS:
+            if spec.key not in names:
+                continue
+            action = QAction(icon(spec.icon), spec.text, parent)
+            action.setIconText(plain(spec.text))  # keep the "…" on buttons
+            ids.apply(action, names[spec.key])
+            shortcut = (shortcuts or {}).get(spec.key, spec.shortcut)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setStatusTip(spec.tip)
+            action.setEnabled(False)
+            action.triggered.connect(lambda _=False, key=spec.key: self._on_triggered(key))
+            self.actions[spec.key] = action
+        self.update()
+
+    def __getitem__(self, key: str) -> QAction:
+        return self.actions[key]
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self._targets)
+
+    def set_targets(self, vm_ids: Sequence[str], names: dict[str, str] | None = None) -> None:
+        self._targets = list(vm_ids)
+        if names is not None:
+            self._target_names = names
+        self.update()
+
+    def update(self) -> None:
+        """Re-read the engine's available operations for the targets."""
+        api = self._api_source()
+        ops: dict[str, dict[Operation, str | None]] = {}
+        live: list[str] = []
+        for vm_id in self._targets:
+            try:
+                ops[vm_id] = api.available_operations(vm_id)
+                live.append(vm_id)
+            except HvError:
+                continue  # deleted since it was selected
+        for key, action in self.actions.items():
+            state = enablement(api, SPECS[key], live, self._target_names, ops)
+            action.setEnabled(state.enabled)
+            tip = f"{plain(SPECS[key].text)}: {state.tooltip}"
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if shortcut:
+                tip += f" ({shortcut})"
+            action.setToolTip(tip)
+            action.setStatusTip(state.tooltip)
+
+    def _on_triggered(self, key: str) -> None:
+        if self._targets:
+            self.triggered.emit(key, list(self._targets))

@@ -1,0 +1,184 @@
+"""The one bridge between the engine and Qt: the API, the clock's QTimer, engine events.
+
+Nothing else in ``gui/`` owns a timer that moves simulated time or subscribes to the engine.
+Views receive one :attr:`Bridge.tick` per step carrying the bulk snapshot
+(:meth:`ManagementApi.vm_table`) and pull anything else they show from :attr:`Bridge.api`.
+
+Engine events arrive synchronously, in the middle of ``advance`` or a command. The bridge
+queues them and re-emits them as Qt signals once the engine call has returned, so a slot
+may safely call the API again.
+
+Signals:
+    tick(VmTableSnapshot): after every clock step and every command.
+    vm_state_changed(str vm_id, str old, str new, str reason)
+    vm_list_changed(str host_id, str vm_id, str change): "added", "removed" or "config".
+    job_changed(int job_id, str state, int percent)
+    host_changed(str host_id, str what)
+    log_entry(LogEntry)
+    clock_changed(): the clock mode or speed changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine import events as ev
+from engine.api import ManagementApi
+from engine.views import VmTableSnapshot
+
+T = TypeVar("T")
+
+#: Simulated seconds per wall second offered by the clock controls (0 = paused).
+SPEEDS = (0.0, 1.0, 10.0, 60.0)
+#: Wall time between clock steps in realtime mode.  Hyper-V Manager refreshes its list about
+#: once a second; twice a second keeps job progress in the Status column smooth.
+DEFAULT_INTERVAL_MS = 500
+#: A wall-clock gap longer than this (a suspended laptop, a debugger) is not replayed.
+MAX_WALL_STEP_S = 2.0
+
+
+class Bridge(QObject):
+    tick = Signal(object)
+    vm_state_changed = Signal(str, str, str, str)
+    vm_list_changed = Signal(str, str, str)
+    job_changed = Signal(int, str, int)
+    host_changed = Signal(str, str)
+    log_entry = Signal(object)
+    clock_changed = Signal()
+
+    def __init__(self, api: ManagementApi, *, clock: str = "realtime", speed: float = 1.0,
+                 interval_ms: int = DEFAULT_INTERVAL_MS,
+                 wall_clock: Callable[[], float] = time.monotonic,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        if clock not in ("realtime", "manual"):
+            raise ValueError(f"unknown clock mode {clock!r}")
+        self._api = api
+        self._mode = clock
+        self._speed = max(0.0, float(speed))
+        self._wall_clock = wall_clock
+        self._last_wall = wall_clock()
+        self._pending: list[ev.EngineEvent] = []
+        self._flush_scheduled = False
+        self._snapshot: VmTableSnapshot | None = None
+        self._unsubscribe = api.subscribe(self._on_engine_event)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._on_timer)
+        self._update_timer()
+
+    # -- what views read ---------------------------------------------------------------------
+    @property
+    def api(self) -> ManagementApi:
+        return self._api
+
+    @property
+    def snapshot(self) -> VmTableSnapshot:
+        """The latest bulk snapshot (taken now if no tick has happened yet)."""
+        if self._snapshot is None:
+            self._snapshot = self._api.vm_table()
+        return self._snapshot
+
+    @property
+    def mode(self) -> str:
+        """"realtime" (the QTimer advances the clock) or "manual" (only :meth:`step`)."""
+        return self._mode
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per wall second in realtime mode; 0 is paused."""
+        return self._speed
+
+    @property
+    def running(self) -> bool:
+        """True when the clock moves by itself."""
+        return self._timer.isActive()
+
+    # -- clock ------------------------------------------------------------------------------
+    def set_speed(self, speed: float) -> None:
+        speed = max(0.0, float(speed))
+        if speed == self._speed:
+            return
+        self._speed = speed
+        self._update_timer()
+        self.clock_changed.emit()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("realtime", "manual"):
+            raise ValueError(f"unknown clock mode {mode!r}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self._update_timer()
+        self.clock_changed.emit()
+
+    def step(self, seconds: float) -> None:
+        """Advance simulated time by ``seconds`` now (any mode), then tick."""
+        if seconds > 0:
+            self._api.advance(seconds)
+        self.refresh()
+
+    def _update_timer(self) -> None:
+        if self._mode == "realtime" and self._speed > 0:
+            if not self._timer.isActive():
+                self._last_wall = self._wall_clock()
+                self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _on_timer(self) -> None:
+        now = self._wall_clock()
+        wall_dt = min(max(now - self._last_wall, 0.0), MAX_WALL_STEP_S)
+        self._last_wall = now
+        if self._mode == "realtime" and self._speed > 0 and wall_dt > 0:
+            self._api.advance(self._speed * wall_dt)
+        self.refresh()
+
+    # -- commands -----------------------------------------------------------------------------
+    def call(self, command: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an API command and tick afterwards, even when it raises (HvError propagates)."""
+        try:
+            return command(*args, **kwargs)
+        finally:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Deliver queued engine events, take a snapshot and emit :attr:`tick`."""
+        self._flush()
+        self._snapshot = self._api.vm_table()
+        self.tick.emit(self._snapshot)
+
+    def close(self) -> None:
+        self._timer.stop()
+        self._unsubscribe()
+
+    # -- engine events ---------------------------------------------------------------------------
+    def _on_engine_event(self, event: ev.EngineEvent) -> None:
+        self._pending.append(event)
+        if not self._flush_scheduled:
+            # An API call made outside call()/step() still reaches the views promptly.
+            self._flush_scheduled = True
+            QTimer.singleShot(0, self, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        while self._pending:
+            batch, self._pending = self._pending, []
+            for event in batch:
+                self._emit(event)
+
+    def _emit(self, event: ev.EngineEvent) -> None:
+        if isinstance(event, ev.VmStateChanged):
+            self.vm_state_changed.emit(event.vm_id, event.old, event.new, event.reason)
+        elif isinstance(event, ev.VmListChanged):
+            self.vm_list_changed.emit(event.host_id, event.vm_id, event.change)
+        elif isinstance(event, ev.JobChanged):
+            self.job_changed.emit(event.job_id, event.state, event.percent)
+        elif isinstance(event, ev.HostChanged):
+            self.host_changed.emit(event.host_id, event.what)
+        elif isinstance(event, ev.LogEntry):
+            self.log_entry.emit(event)

@@ -1,0 +1,261 @@
+"""Virtual Machine Connection: one window per VM with its console and its actions.
+
+The console shows what the VM's screen would: firmware, boot loader, the guest's messages
+and its services starting, pulled each tick with ``ManagementApi.console(vm, since)`` (only
+new lines cross the API). While the VM is Off or Saved the screen shows Hyper-V's message
+instead. Several windows may be open; each follows its own VM through the bridge's tick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from engine.errors import HvError
+from engine.views import VmTableSnapshot
+from gui import format as fmt
+from gui import ids
+from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
+from gui.bridge import Bridge
+from gui.commands import VmCommands
+from gui.icons import icon
+
+TITLE = "{name} on {host} - Virtual Machine Connection"
+#: Console lines kept in the window (the engine keeps its own, shorter, ring).
+MAX_BLOCKS = 5000
+
+_OFF_TEXT = ("The virtual machine '{name}' is turned off.\n\n"
+             "To start the virtual machine, select 'Start' from the Action menu.")
+_SAVED_TEXT = ("The virtual machine '{name}' is saved.\n\n"
+               "To restore it, select 'Start' from the Action menu.")
+_DELETED_TEXT = "The virtual machine '{name}' was deleted."
+
+
+class ConnectWindow(QMainWindow):
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        ids.apply(self, ids.CONNECT_WINDOW)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowIcon(icon("connect"))
+        self.bridge = bridge
+        self.vm_id = vm_id
+        self._serial = 0
+        self._state = ""
+        self._name = vm_id
+        self._host = ""
+        self._deleted = False
+
+        self.vm_actions = VmActions(lambda: self.bridge.api, CONNECT_NAMES, self,
+                                    shortcuts=CONNECT_SHORTCUTS)
+        self.commands = VmCommands(bridge, self, lambda _v: None, self._open_settings)
+        self.vm_actions.triggered.connect(self.commands.run)
+        self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.ctrl_alt_del = QAction(icon("ctrl-alt-del"), "Ctrl+Alt+&Delete", self)
+        ids.apply(self.ctrl_alt_del, ids.CONNECT_CTRL_ALT_DEL)
+        self.ctrl_alt_del.setShortcut(QKeySequence("Ctrl+Alt+End"))
+        self.ctrl_alt_del.setToolTip("Send Ctrl+Alt+Delete to the virtual machine "
+                                     "(Ctrl+Alt+End).")
+        self.ctrl_alt_del.triggered.connect(self.send_ctrl_alt_del)
+        self.close_action = QAction(icon("exit"), "E&xit", self)
+        ids.apply(self.close_action, ids.CONNECT_CLOSE)
+        self.close_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.close_action.setToolTip("Close this Virtual Machine Connection window; the "
+                                     "virtual machine keeps running.")
+        self.close_action.triggered.connect(self.close)
+        self.zoom_in = QAction(icon("zoom-in"), "Zoom &In", self)
+        ids.apply(self.zoom_in, ids.CONNECT_ZOOM_IN)
+        self.zoom_in.setShortcut(QKeySequence.StandardKey.ZoomIn)
+        self.zoom_in.triggered.connect(lambda: self._zoom(1))
+        self.zoom_out = QAction(icon("zoom-out"), "Zoom &Out", self)
+        ids.apply(self.zoom_out, ids.CONNECT_ZOOM_OUT)
+        self.zoom_out.setShortcut(QKeySequence.StandardKey.ZoomOut)
+        self.zoom_out.triggered.connect(lambda: self._zoom(-1))
+
+        # -- screen ---------------------------------------------------------------------------
+        self.console = QPlainTextEdit()
+        ids.apply(self.console, ids.CONNECT_CONSOLE)
+        self.console.setProperty("role", "console")
+        self.console.setReadOnly(True)
+        self.console.setMaximumBlockCount(MAX_BLOCKS)
+        self.console.document().setDocumentMargin(10)
+        self.console.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setStyleHint(QFont.StyleHint.TypeWriter)
+        font.setPointSize(max(font.pointSize(), 10))
+        self.console.setFont(font)
+        self.message = QLabel("")
+        self.message.setProperty("role", "console")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setAutoFillBackground(True)
+        self.message.setMargin(24)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.console)
+        self._stack.addWidget(self.message)
+        self.setCentralWidget(self._stack)
+
+        # -- menus, toolbar, status ---------------------------------------------------------------
+        bar = self.menuBar()
+        ids.apply(bar, ids.CONNECT_MENU_BAR)
+        file_menu = bar.addMenu("&File")
+        ids.apply(file_menu, ids.CONNECT_MENU_FILE)
+        ids.apply(file_menu.menuAction(), ids.UiName("connectMenuFileAction", "File"))
+        a = self.vm_actions.actions
+        file_menu.addAction(a["settings"])
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_action)
+        action_menu = bar.addMenu("&Action")
+        ids.apply(action_menu, ids.CONNECT_MENU_ACTION)
+        ids.apply(action_menu.menuAction(), ids.UiName("connectMenuActionAction", "Action"))
+        action_menu.setToolTipsVisible(True)
+        action_menu.addAction(self.ctrl_alt_del)
+        action_menu.addSeparator()
+        for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
+            action_menu.addAction(a[key])
+        view_menu = bar.addMenu("&View")
+        ids.apply(view_menu, ids.CONNECT_MENU_VIEW)
+        ids.apply(view_menu.menuAction(), ids.UiName("connectMenuViewAction", "View"))
+        tb = QToolBar("Virtual machine toolbar", self)
+        ids.apply(tb, ids.CONNECT_TOOLBAR)
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for entry in (self.ctrl_alt_del, None, a["start"], a["turn_off"], a["shut_down"],
+                      a["save"], a["pause"], a["resume"], a["reset"], None, a["settings"]):
+            if entry is None:
+                tb.addSeparator()
+            else:
+                tb.addAction(entry)
+        for action in tb.actions():
+            widget = tb.widgetForAction(action)
+            if widget is not None and action.objectName():
+                ids.apply(widget, ids.tool_button(
+                    ids.UiName(action.objectName(), ids.accessible_name(action))))
+        self.addToolBar(tb)
+        ids.apply(tb.toggleViewAction(), ids.CONNECT_SHOW_TOOLBAR)
+        view_menu.addAction(tb.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.zoom_in)
+        view_menu.addAction(self.zoom_out)
+        status = self.statusBar()
+        ids.apply(status, ids.CONNECT_STATUS_BAR)
+        self.status_label = QLabel("")
+        ids.apply(self.status_label, ids.CONNECT_STATUS)
+        status.addPermanentWidget(self.status_label)
+
+        self.vm_actions.set_targets([vm_id])
+        self.resize(820, 560)
+        bridge.tick.connect(self._on_tick)
+        self._on_tick(bridge.snapshot)
+
+    # -- following the VM -----------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def console_text(self) -> str:
+        return self.console.toPlainText()
+
+    def _on_tick(self, snap: VmTableSnapshot) -> None:
+        if self._deleted:
+            return
+        try:
+            i = snap.ids.index(self.vm_id)
+        except ValueError:
+            self._on_deleted()
+            return
+        name = snap.names[i]
+        state = snap.states[i]
+        host = self._host
+        if not host or name != self._name:
+            try:
+                host = self.bridge.api.vm(self.vm_id).host_name
+            except HvError:
+                host = ""
+        if name != self._name or host != self._host:
+            self._name, self._host = name, host
+            self.setWindowTitle(TITLE.format(name=name, host=host))
+        self._pull_console()
+        if state != self._state:
+            self._state = state
+            self._show_screen()
+        self.vm_actions.update()
+        self.ctrl_alt_del.setEnabled(state == "Running")
+        uptime = fmt.uptime(float(snap.uptime_seconds[i])) if fmt.shows_live_figures(state) \
+            else "—"
+        status = snap.statuses[i]
+        text = f"Status: {state}" + (f" ({status})" if status else "") + f"   Uptime: {uptime}"
+        if self.status_label.text() != text:
+            self.status_label.setText(text)
+
+    def _pull_console(self) -> None:
+        try:
+            serial, lines = self.bridge.api.console(self.vm_id, self._serial)
+        except HvError:
+            return
+        if serial == self._serial:
+            return
+        self._serial = serial
+        if lines:
+            self.console.appendPlainText("\n".join(text for _t, text in lines))
+            bar = self.console.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def _show_screen(self) -> None:
+        if self._state == "Off":
+            self.message.setText(_OFF_TEXT.format(name=self._name))
+            self._stack.setCurrentWidget(self.message)
+        elif self._state == "Saved":
+            self.message.setText(_SAVED_TEXT.format(name=self._name))
+            self._stack.setCurrentWidget(self.message)
+        else:
+            self._stack.setCurrentWidget(self.console)
+
+    def screen_text(self) -> str:
+        """What the screen shows now: the console, or the Off/Saved message."""
+        if self._stack.currentWidget() is self.message:
+            return self.message.text()
+        return self.console.toPlainText()
+
+    def _on_deleted(self) -> None:
+        self._deleted = True
+        self._state = ""
+        self.message.setText(_DELETED_TEXT.format(name=self._name))
+        self._stack.setCurrentWidget(self.message)
+        self.vm_actions.set_targets([])
+        self.ctrl_alt_del.setEnabled(False)
+        self.status_label.setText("Status: deleted")
+
+    # -- actions that exist only here -------------------------------------------------------------
+    def send_ctrl_alt_del(self) -> None:
+        # The engine has no keyboard input yet: say what happened rather than pretend.
+        self.console.appendPlainText("[Ctrl+Alt+Delete]")
+        self.statusBar().showMessage(
+            "Ctrl+Alt+Delete was sent to the virtual machine (the simulated guest does not "
+            "react to keystrokes yet).", 6000)
+
+    def _open_settings(self, vm_id: str) -> None:
+        parent = self.parent()
+        opener = getattr(parent, "open_vm_settings", None)
+        if callable(opener):
+            opener(vm_id)
+
+    def _zoom(self, step: int) -> None:
+        for widget in (self.console, self.message):
+            font = widget.font()
+            font.setPointSize(min(max(font.pointSize() + step, 7), 32))
+            widget.setFont(font)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.bridge.tick.disconnect(self._on_tick)
+        super().closeEvent(event)

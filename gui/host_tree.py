@@ -1,0 +1,140 @@
+"""The left pane: "hvlab" ▸ hosts ▸ VM groups.
+
+Picking an item filters the Virtual Machines list: the root shows every VM, a host its VMs,
+a group the VMs of that group on that host. Groups come from each VM's ``group`` setting
+(Hyper-V Manager has no grouping at all; its users ask for it first).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from engine.views import HostInfo, VmInfo
+from gui import ids
+from gui.icons import icon
+
+ROOT_TEXT = "hvlab"
+UNGROUPED = "(No group)"
+_KEY = Qt.ItemDataRole.UserRole + 1
+
+#: A tree key: ("root",), ("host", host_id) or ("group", host_id, group).
+TreeKey = tuple[str, ...]
+
+
+class HostTree(QTreeWidget):
+    """Signals:
+        filter_changed(TreeKey): the picked item changed (see :func:`filter_of`).
+    """
+
+    filter_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ids.apply(self, ids.HOST_TREE)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setUniformRowHeights(True)
+        self.setIndentation(14)
+        self._signature: tuple[object, ...] = ()
+        self._key: TreeKey = ("root",)
+        self.currentItemChanged.connect(self._on_current_changed)
+
+    @property
+    def key(self) -> TreeKey:
+        return self._key
+
+    def selected_host_id(self) -> str:
+        """The host whose block the Actions pane shows ("" for the root)."""
+        return self._key[1] if len(self._key) > 1 else ""
+
+    def rebuild(self, hosts: Sequence[HostInfo], vms: Sequence[VmInfo]) -> None:
+        """Rebuild when hosts or groups changed; keeps the picked item."""
+        counts: dict[str, Counter[str]] = {h.id: Counter() for h in hosts}
+        for vm in vms:
+            counts.setdefault(vm.host_id, Counter())[vm.group or UNGROUPED] += 1
+        signature = tuple((h.id, h.name, tuple(sorted(counts[h.id].items()))) for h in hosts)
+        if signature == self._signature:
+            return
+        self._signature = signature
+        keep = self._key
+        self.blockSignals(True)
+        try:
+            self.clear()
+            root = QTreeWidgetItem([ROOT_TEXT])
+            root.setIcon(0, icon("hvlab"))
+            root.setData(0, _KEY, ("root",))
+            root.setToolTip(0, "Every virtual machine of the lab")
+            self.addTopLevelItem(root)
+            wanted: QTreeWidgetItem = root
+            for h in hosts:
+                host_item = QTreeWidgetItem([h.name])
+                host_item.setIcon(0, icon("host"))
+                host_item.setData(0, _KEY, ("host", h.id))
+                total = sum(counts[h.id].values())
+                host_item.setToolTip(0, f"{h.name}: {h.profile_name}, {total} virtual machines")
+                root.addChild(host_item)
+                if keep == ("host", h.id):
+                    wanted = host_item
+                named = sorted(g for g in counts[h.id] if g != UNGROUPED)
+                if UNGROUPED in counts[h.id] and named:
+                    named.append(UNGROUPED)
+                for group in named if named else []:
+                    n = counts[h.id][group]
+                    item = QTreeWidgetItem([f"{group} ({n})"])
+                    item.setIcon(0, icon("group"))
+                    item.setData(0, _KEY, ("group", h.id, group))
+                    item.setToolTip(0, f"Show only the virtual machines of group '{group}'"
+                                    if group != UNGROUPED else
+                                    "Show the virtual machines that are in no group")
+                    host_item.addChild(item)
+                    if keep == ("group", h.id, group):
+                        wanted = item
+            self.expandAll()
+            self.setCurrentItem(wanted)
+        finally:
+            self.blockSignals(False)
+        self._set_key(tuple(wanted.data(0, _KEY)))
+
+    def select_key(self, key: TreeKey) -> bool:
+        """Pick the item with ``key``; False if there is none."""
+        for item in self._items():
+            if tuple(item.data(0, _KEY)) == key:
+                self.setCurrentItem(item)
+                return True
+        return False
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        stack = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item is None:
+                continue
+            out.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return out
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _prev: object) -> None:
+        if current is not None:
+            self._set_key(tuple(current.data(0, _KEY)))
+
+    def _set_key(self, key: TreeKey) -> None:
+        if key == self._key:
+            return
+        self._key = key
+        self.filter_changed.emit(key)
+
+
+def filter_of(key: TreeKey) -> tuple[str | None, str | None]:
+    """(host id, group) for the VM list's filter; None means any. The "(No group)" item
+    filters on the empty group."""
+    host = key[1] if len(key) > 1 else None
+    group = key[2] if len(key) > 2 else None
+    if group == UNGROUPED:
+        group = ""
+    return host, group

@@ -1,0 +1,149 @@
+"""Jobs: the status-bar indicator and the panel that lists running and recent jobs.
+
+Hyper-V Manager shows a job only as a percentage in the Status column and users cannot
+follow it (../shared/research/hyperv-anchor.md §12). Here the status bar says how many jobs
+run; its button opens a panel with each job's progress and a Cancel button where the
+engine says the job is cancellable (a Save, for instance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from engine.jobs import Job, JobState
+from gui import format as fmt
+from gui import ids
+from gui.icons import icon
+
+#: Finished jobs stay listed this long (simulated seconds), so a quick job can be seen.
+RECENT_SECONDS = 120.0
+#: The panel lists at most this many jobs (active first).
+MAX_ROWS = 100
+
+_COL_OP, _COL_VM, _COL_PROGRESS, _COL_STATE, _COL_STARTED, _COL_CANCEL = range(6)
+
+
+class JobsButton(QToolButton):
+    """The status bar's "N jobs running" button; checked while the panel is open."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ids.apply(self, ids.JOBS_BUTTON)
+        self.setIcon(icon("jobs"))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setAutoRaise(True)
+        self.setCheckable(True)
+        self.set_count(0)
+
+    def set_count(self, active: int) -> None:
+        text = "No jobs running" if active == 0 else (
+            "1 job running" if active == 1 else f"{active} jobs running")
+        if self.text() != text:
+            self.setText(text)
+            self.setToolTip(f"{text}. Click to show the jobs panel.")
+
+
+class JobsPanel(QDockWidget):
+    """A dock listing active and recently finished jobs.
+
+    Signals:
+        cancel_requested(int job_id)
+    """
+
+    cancel_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Jobs", parent)
+        ids.apply(self, ids.JOBS_PANEL)
+        self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea
+                             | Qt.DockWidgetArea.TopDockWidgetArea)
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.tree = QTreeWidget()
+        ids.apply(self.tree, ids.JOBS_LIST)
+        self.tree.setHeaderLabels(["Operation", "Virtual Machine", "Progress", "State",
+                                   "Started", ""])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for col, width in ((_COL_OP, 200), (_COL_VM, 160), (_COL_PROGRESS, 160),
+                           (_COL_STATE, 90), (_COL_STARTED, 130), (_COL_CANCEL, 90)):
+            self.tree.setColumnWidth(col, width)
+        header.setSectionResizeMode(_COL_VM, QHeaderView.ResizeMode.Stretch)
+        self.setWidget(self.tree)
+        self._rows: dict[int, QTreeWidgetItem] = {}
+        self._bars: dict[int, QProgressBar] = {}
+        self._buttons: dict[int, QPushButton] = {}
+        self._shown: tuple[tuple[int, JobState], ...] = ()
+
+    def active_job_ids(self) -> list[int]:
+        return [job_id for job_id, state in self._shown if state is JobState.RUNNING]
+
+    def cancel_button(self, job_id: int) -> QPushButton | None:
+        return self._buttons.get(job_id)
+
+    def update_jobs(self, jobs: list[Job], now_seconds: float,
+                    vm_name: Callable[[str], str]) -> None:
+        """Show ``jobs`` (active first, then recent), rebuilding rows only when the set or a
+        state changed and otherwise moving the progress bars."""
+        active = [j for j in jobs if not j.state.finished]
+        recent = [j for j in jobs if j.state.finished and j.finished_us is not None
+                  and now_seconds - j.finished_us / 1e6 <= RECENT_SECONDS]
+        recent.sort(key=lambda j: j.finished_us or 0, reverse=True)
+        shown = (active + recent)[:MAX_ROWS]
+        key = tuple((j.id, j.state) for j in shown)
+        if key != self._shown:
+            self._rebuild(shown, vm_name)
+            self._shown = key
+        for job in shown:
+            bar = self._bars.get(job.id)
+            if bar is not None and bar.value() != job.percent:
+                bar.setValue(job.percent)
+
+    def _rebuild(self, jobs: list[Job], vm_name: Callable[[str], str]) -> None:
+        self.tree.clear()
+        self._rows.clear()
+        self._bars.clear()
+        self._buttons.clear()
+        for job in jobs:
+            vm = vm_name(job.vm_id) if job.vm_id else "(host)"
+            state = job.state.value if not job.error else f"{job.state.value}"
+            item = QTreeWidgetItem([job.description, vm, "", state,
+                                    fmt.sim_time(job.started_us / 1e6), ""])
+            if job.error:
+                item.setToolTip(_COL_STATE, job.error)
+                item.setToolTip(_COL_OP, job.error)
+            self.tree.addTopLevelItem(item)
+            self._rows[job.id] = item
+            bar = QProgressBar()
+            bar.setRange(0, 100)
+            bar.setValue(job.percent)
+            bar.setTextVisible(True)
+            bar.setMaximumHeight(self.tree.fontMetrics().height() + 4)
+            bar.setEnabled(not job.state.finished)
+            self.tree.setItemWidget(item, _COL_PROGRESS, bar)
+            self._bars[job.id] = bar
+            if job.cancellable and not job.state.finished:
+                button = QPushButton("Cancel")
+                ids.apply(button, ids.job_cancel(job.id, f"{job.description} {vm}"))
+                button.setToolTip(f"Cancel {job.description.lower()} {vm}; the virtual machine "
+                                  "returns to the state it was in.")
+                button.clicked.connect(lambda _=False, jid=job.id: self.cancel_requested.emit(jid))
+                self.tree.setItemWidget(item, _COL_CANCEL, button)
+                self._buttons[job.id] = button
+

@@ -1,0 +1,122 @@
+"""Light and dark themes: Fusion style with our palettes and a small stylesheet.
+
+"Follow System" reads Qt's colour scheme hint (GNOME, KDE, Windows and macOS report it) and
+re-applies when the desktop switches.  Everything else takes colours from the palette, so
+widgets never hard-code a colour that breaks in the other theme.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+class Theme(enum.StrEnum):
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
+_LIGHT = {
+    "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f8fa", "text": "#1f2328",
+    "button": "#fbfbfc", "highlight": "#0a64c2", "hltext": "#ffffff", "mid": "#c9ced6",
+    "dark": "#9aa3ad", "light": "#ffffff", "disabled": "#8c959f", "link": "#0a64c2",
+    "tip": "#ffffff", "placeholder": "#8c959f",
+    "header_top": "#eef2f7", "header_bottom": "#dfe6ee", "header_text": "#1b3a5c",
+    "section": "#e7ecf2", "console_bg": "#0c0c0c", "console_fg": "#d0d0d0",
+}
+_DARK = {
+    "window": "#202124", "base": "#18191b", "alt": "#1f2023", "text": "#e6e7e9",
+    "button": "#2b2d31", "highlight": "#2f6fb8", "hltext": "#ffffff", "mid": "#3c3f44",
+    "dark": "#111214", "light": "#3a3d42", "disabled": "#777c84", "link": "#8ab4f8",
+    "tip": "#2b2d31", "placeholder": "#80868b",
+    "header_top": "#2c3038", "header_bottom": "#262a31", "header_text": "#cfe0f5",
+    "section": "#272a30", "console_bg": "#050505", "console_fg": "#cfcfcf",
+}
+
+
+def colours(dark: bool) -> dict[str, str]:
+    """The colour table of a theme (views that paint, e.g. the console, read it)."""
+    return _DARK if dark else _LIGHT
+
+
+def system_prefers_dark(app: QApplication) -> bool:
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def is_dark(app: QApplication, choice: Theme) -> bool:
+    if choice is Theme.SYSTEM:
+        return system_prefers_dark(app)
+    return choice is Theme.DARK
+
+
+def _palette(c: dict[str, str]) -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    group = QPalette.ColorGroup
+    for r, key in (
+        (role.Window, "window"), (role.WindowText, "text"), (role.Base, "base"),
+        (role.AlternateBase, "alt"), (role.Text, "text"), (role.Button, "button"),
+        (role.ButtonText, "text"), (role.Highlight, "highlight"),
+        (role.HighlightedText, "hltext"), (role.Mid, "mid"), (role.Dark, "dark"),
+        (role.Light, "light"), (role.Midlight, "mid"), (role.Shadow, "dark"),
+        (role.Link, "link"), (role.ToolTipBase, "tip"), (role.ToolTipText, "text"),
+        (role.PlaceholderText, "placeholder"), (role.BrightText, "hltext"),
+    ):
+        p.setColor(r, QColor(c[key]))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor(c["disabled"]))
+    p.setColor(group.Inactive, role.Highlight, QColor(c["highlight"]))
+    p.setColor(group.Inactive, role.HighlightedText, QColor(c["hltext"]))
+    return p
+
+
+def _stylesheet(c: dict[str, str]) -> str:
+    return f"""
+QLabel[role="paneHeader"] {{
+    background: qlineargradient(x1:0, y1:0, x2:0, y2:1, stop:0 {c['header_top']},
+                                stop:1 {c['header_bottom']});
+    color: {c['header_text']};
+    font-weight: 600;
+    padding: 4px 8px;
+    border-bottom: 1px solid {c['mid']};
+}}
+QLabel[role="sectionHeader"] {{
+    background: {c['section']};
+    color: {c['header_text']};
+    font-weight: 600;
+    padding: 3px 8px;
+}}
+QLabel[role="note"] {{ color: {c['disabled']}; padding: 8px; }}
+QWidget[role="pane"] {{ background: {c['base']}; }}
+QToolButton[role="paneAction"] {{
+    border: none; padding: 3px 8px 3px 14px; text-align: left; background: transparent;
+}}
+QToolButton[role="paneAction"]:hover {{ background: {c['alt']}; color: {c['link']}; }}
+QToolButton[role="paneAction"]:disabled {{ color: {c['disabled']}; }}
+QLabel[role="console"] {{ background: {c['console_bg']}; color: {c['console_fg']}; }}
+QPlainTextEdit[role="console"] {{
+    background: {c['console_bg']}; color: {c['console_fg']}; border: none;
+    selection-background-color: {c['highlight']};
+}}
+QTableView {{ gridline-color: {c['mid']}; }}
+QSplitter::handle {{ background: {c['mid']}; }}
+"""
+
+
+def apply_theme(app: QApplication, choice: Theme) -> bool:
+    """Apply ``choice`` to the whole application; returns True when the result is dark."""
+    dark = is_dark(app, choice)
+    c = colours(dark)
+    app.setStyle("Fusion")
+    app.setPalette(_palette(c))
+    app.setStyleSheet(_stylesheet(c))
+    app.setProperty("hvlabDark", dark)
+    return dark
+
+
+def current_is_dark(app: QApplication) -> bool:
+    return bool(app.property("hvlabDark"))
