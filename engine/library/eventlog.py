@@ -157,7 +157,10 @@ class EventLogStore:
 
     def last_now_us(self) -> int:
         """The simulated time of the last commit, or of the last entry (0 if neither)."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'now_us'").fetchone()
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'now_us'").fetchone()
+        except sqlite3.Error:
+            row = None
         last = self._db.execute("SELECT MAX(time_us) FROM events").fetchone()[0]
         return max(0 if row is None else int(row[0]), 0 if last is None else int(last))
 
