@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import counters
 from engine import events as ev
 from engine.clock import us_to_seconds
 from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction, VmConfig
@@ -30,6 +31,8 @@ from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT
 from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
 from engine.views import (
+    CounterSetInfo,
+    CounterValue,
     HostInfo,
     HypercallCounters,
     MemoryExtentInfo,
@@ -381,6 +384,63 @@ class ManagementApi:
                and (since_seconds is None or e.time_us >= since_seconds * 1_000_000)]
         return out[-last:] if last else out
 
+    # -- performance counters ------------------------------------------------------------
+    def _vm_refs(self, h: Host) -> list[counters.VmRef]:
+        return [counters.VmRef(v.name, v.slot, v.config.cpu_count)
+                for v in h.vms.values() if v.partition_id is not None]
+
+    def counter_sets(self, host: str | None = None) -> list[CounterSetInfo]:
+        """Counter sets with their counters and current instances (perfmon's Add Counters)."""
+        h = self._host(host)
+        refs = self._vm_refs(h)
+        return [CounterSetInfo(name, names, counters.instances(name, h.logical_processors, refs))
+                for name, names in counters.COUNTERS.items()]
+
+    def counter_history(self, counter_set: str, counter: str, instance: str = "_Total",
+                        host: str | None = None) -> tuple[Any, Any]:
+        """(times in simulated seconds, values) of one counter: 1 s samples, newest last."""
+        h = self._host(host)
+        try:
+            values = counters.series(self.lab.history, h.index, counter_set, counter, instance,
+                                     self._vm_refs(h))
+        except KeyError as exc:
+            raise NotFoundError(str(exc.args[0]) if exc.args else str(exc)) from None
+        return self.lab.history.times_s(), values
+
+    def counter_values(self, host: str | None = None,
+                       counter_set: str | None = None) -> list[CounterValue]:
+        """The newest sample of every counter instance (of one set, if given)."""
+        out = []
+        for info in self.counter_sets(host):
+            if counter_set is not None and info.name.casefold() != counter_set.casefold():
+                continue
+            for counter in info.counters:
+                for instance in info.instances:
+                    _, values = self.counter_history(info.name, counter, instance, host)
+                    out.append(CounterValue(info.name, counter, instance,
+                                            float(values[-1]) if len(values) else 0.0))
+        if counter_set is not None and not out:
+            known = ", ".join(counters.COUNTERS)
+            raise NotFoundError(f"No counter set named '{counter_set}'.", [f"Known: {known}."])
+        return out
+
+    def vm_history(self, ref: str) -> dict[str, Any]:
+        """A VM's 1 s history: ``times`` (simulated s) and series named as in
+        ``engine.counters.VM_SERIES`` (CPU in LPs, memory in MB, I/O rates)."""
+        _, vm = self._resolve(ref)
+        out: dict[str, Any] = {"times": self.lab.history.times_s()}
+        for name in counters.VM_SERIES:
+            out[name] = self.lab.history.vm_series(vm.slot, name)
+        return out
+
+    def host_history(self, host: str | None = None) -> dict[str, Any]:
+        """A host's 1 s history: ``times`` and ``engine.counters.HOST_SERIES``."""
+        h = self._host(host)
+        out: dict[str, Any] = {"times": self.lab.history.times_s()}
+        for name in counters.HOST_SERIES:
+            out[name] = self.lab.history.host_series(h.index, name)
+        return out
+
     # -- bulk snapshot ---------------------------------------------------------------------
     def vm_table(self) -> VmTableSnapshot:
         """All VMs in one read: what the VM list needs each tick."""
@@ -508,7 +568,9 @@ def _coerce_fields(fields: dict[str, Any]) -> dict[str, Any]:
                                         for n in out["network_adapters"])
     for key in ("memory_startup_mb", "memory_minimum_mb", "memory_maximum_mb", "cpu_count",
                 "cpu_reserve_pct", "cpu_limit_pct", "cpu_weight", "memory_buffer_pct",
-                "memory_weight", "generation", "automatic_start_delay_s", "scsi_controllers"):
+                "memory_weight", "generation", "automatic_start_delay_s", "scsi_controllers",
+                "workload_cpu_pct", "workload_disk_iops", "workload_net_mbit",
+                "workload_dirty_pages"):
         if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool)):
             raise ValidationError(key, f"'{key}' must be a whole number.")
     return out

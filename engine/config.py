@@ -17,6 +17,7 @@ from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
 from engine.profiles import HostProfile
+from engine.workloads import WORKLOADS
 
 SCHEMA_VERSION = 1
 
@@ -87,6 +88,11 @@ class VmConfig:
     network_adapters: tuple[NetworkAdapter, ...] = ()
     scsi_controllers: int = 1
     group: str = ""
+    workload: str = "idle"
+    workload_cpu_pct: int = 10
+    workload_disk_iops: int = 0
+    workload_net_mbit: int = 0
+    workload_dirty_pages: int = 0
     created_us: int = 0
 
     # -- serialisation ------------------------------------------------------------------
@@ -292,5 +298,13 @@ def validate_config(
         )
     _range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
     _range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
+    if cfg.workload not in WORKLOADS:
+        raise ValidationError(
+            "workload", f"Workload must be one of: {', '.join(WORKLOADS)}; not '{cfg.workload}'."
+        )
+    _range("workload_cpu_pct", "Workload CPU", cfg.workload_cpu_pct, 0, 100, "%")
+    _range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0, 1_000_000)
+    _range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000, "Mbit/s")
+    _range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0, 10_000_000)
     if len(cfg.group) > 64:
         raise ValidationError("group", "The group name must be 64 characters or fewer.")

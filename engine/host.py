@@ -22,6 +22,7 @@ from engine.config import (
     VmConfig,
     validate_config,
 )
+from engine.counters import HostSample, root_vps
 from engine.errors import (
     HvError,
     HypervisorNotRunningError,
@@ -50,6 +51,7 @@ from engine.lifecycle import (
 )
 from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
 from engine.profiles import HostHardware, HostProfile
+from engine.workloads import WORKLOADS
 
 if TYPE_CHECKING:
     from engine.lab import Lab
@@ -128,10 +130,14 @@ class Host:
         self.rebooting = False
         self.boot_count = 0
         self.vms: dict[str, VmRuntime] = {}
+        self._dm_vms: list[VmRuntime] | None = None  # Dynamic Memory VMs, rebuilt on change
         self.hypervisor: Hypervisor | None = None
         self.blockers: list[str] = []
         self.memory = MemoryMap(self._usable_nodes())
+        #: What the processors did in the last tick, in logical processors.
         self.root_cpu_lp = 0.0
+        self.hypervisor_cpu_lp = 0.0
+        self.guest_cpu_lp = 0.0
         if boot:
             self._boot()
 
@@ -246,19 +252,55 @@ class Host:
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
         self.validate(cfg)
         slot = self.lab.table.add(key, self.index)
+        self.lab.history.clear_slot(slot)
         vm = VmRuntime(cfg, slot, key)
         self._sync_table(vm)
         self.vms[cfg.id] = vm
+        self._dm_vms = None
         self.log(ev.CH_VMMS, ev.EV_VM_CREATED, Level.INFORMATION,
                  f"'{cfg.name}' was created. (Virtual machine ID {cfg.id})", vm)
         self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, cfg.id, "added"))
         return vm
 
+    def sample(self, lps: float, hypercalls_s: float, intercepts_s: float) -> HostSample:
+        """This tick's host-wide figures, for the counter history."""
+        hv = self.hypervisor
+        partitions = len(hv.partitions) if hv is not None else 0
+        vps = hv.child_vps if hv is not None else 0
+        return HostSample(
+            lps=lps, guest_lp=self.guest_cpu_lp, hypervisor_lp=self.hypervisor_cpu_lp,
+            root_lp=self.root_cpu_lp, memory_total_mb=float(self.memory.total_mb),
+            memory_free_mb=float(self.memory.free_mb()),
+            memory_available_mb=float(self.memory_available_mb() if hv is not None else 0),
+            running_vms=float(max(partitions - 1, 0)), partitions=float(partitions),
+            virtual_processors=float(vps + root_vps(int(lps)) if hv is not None else 0),
+            hypercalls_s=hypercalls_s, intercepts_s=intercepts_s,
+        )
+
     def _sync_table(self, vm: VmRuntime) -> None:
+        """Copy what the per-tick step needs from the configuration into the VM's row."""
         t = self.lab.table
-        t.vps[vm.slot] = vm.config.cpu_count
-        t.working_set_mb[vm.slot] = self.guest_of(vm).working_set_mb
-        t.phase[vm.slot] = int(vm.phase)
+        cfg = vm.config
+        guest = self.guest_of(vm)
+        slot = vm.slot
+        t.vps[slot] = cfg.cpu_count
+        t.working_set_mb[slot] = guest.working_set_mb
+        t.phase[slot] = int(vm.phase)
+        t.enlightened[slot] = guest.enlightened and cfg.guest_is_installed
+        t.reserve[slot] = cfg.cpu_reserve_pct / 100.0
+        t.limit[slot] = cfg.cpu_limit_pct / 100.0
+        t.weight[slot] = float(cfg.cpu_weight)
+        kind = WORKLOADS[cfg.workload]
+        custom = cfg.workload == "custom"
+        t.wl_cpu[slot] = cfg.workload_cpu_pct / 100.0 if custom else kind.cpu
+        t.wl_swing[slot] = kind.swing
+        t.wl_period[slot] = kind.period_s
+        t.wl_burst[slot] = kind.burst
+        t.wl_disk[slot] = cfg.workload_disk_iops if custom else kind.disk_iops
+        t.wl_net[slot] = cfg.workload_net_mbit if custom else kind.net_mbit
+        t.wl_dirty[slot] = cfg.workload_dirty_pages if custom else kind.dirty_pages
+        t.wl_ws[slot] = kind.working_set
+        t.wl_jitter[slot] = kind.jitter
 
     def field_lock(self, vm: VmRuntime, name: str, new_value: Any = None) -> str | None:
         """Why field ``name`` cannot change now (None if it can), from the hot-add rules."""
@@ -321,6 +363,7 @@ class Host:
             self._check_reserve(vm, new)
         old_name = vm.config.name
         vm.config = new
+        self._dm_vms = None
         self._sync_table(vm)
         if new.name != old_name:
             self.log(ev.CH_VMMS, ev.EV_VM_RENAMED, Level.INFORMATION,
@@ -574,6 +617,7 @@ class Host:
         self._require(vm, Operation.DELETE)
         self.lab.queue.remove_where(self.id, vm.id)
         del self.vms[vm.id]
+        self._dm_vms = None
         self.lab.table.remove(vm.slot)
         self.log(ev.CH_VMMS, ev.EV_VM_DELETED, Level.INFORMATION,
                  f"'{vm.name}' was deleted. (Virtual machine ID {vm.id})", vm)
@@ -874,9 +918,11 @@ class Host:
         if hv is None:
             return
         t = self.lab.table
+        if self._dm_vms is None:
+            self._dm_vms = [v for v in self.vms.values() if v.config.dynamic_memory_enabled]
         candidates = [
-            v for v in self.vms.values()
-            if v.config.dynamic_memory_enabled and v.state is VmState.RUNNING
+            v for v in self._dm_vms
+            if v.state is VmState.RUNNING
             and v.partition_id is not None and v.phase is GuestPhase.READY
             and v.config.guest_is_installed
         ]

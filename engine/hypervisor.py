@@ -154,6 +154,8 @@ class Hypervisor:
     ) -> None:
         self.memory = memory
         self.partitions: dict[int, Partition] = {}
+        #: Virtual processors of all child partitions, kept as a running total.
+        self.child_vps = 0
         self._next_id = 1
         self._on_denied = on_denied
         memory.allocate(HYPERVISOR, hypervisor_mb, spanning=True, node=memory.nodes()[0])
@@ -242,11 +244,14 @@ class Hypervisor:
             return HypercallResult(HvStatus.SUCCESS, freed)
         if spec.name == "HvCreateVp":
             assert target is not None
-            target.virtual_processors += int(params.get("count", 1))
+            added = int(params.get("count", 1))
+            target.virtual_processors += added
+            self.child_vps += added
             return HypercallResult(HvStatus.SUCCESS, target.virtual_processors)
         if spec.name == "HvDeletePartition":
             assert target is not None
             self.memory.release(target.memory_owner)
+            self.child_vps -= target.virtual_processors
             del self.partitions[target.id]
             return HypercallResult(HvStatus.SUCCESS)
         # HvPostMessage / HvSignalEvent: counted message traffic over VMBus connections.

@@ -16,6 +16,7 @@ import numpy as np
 
 from engine import events as ev
 from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
+from engine.counters import History
 from engine.host import Host, VmRuntime
 from engine.jobs import JobRecord, JobState
 from engine.lifecycle import Operation
@@ -45,6 +46,7 @@ class Lab:
         self.vm_counter = 0
         self.bus = ev.EventBus()
         self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
+        self.history = History()
 
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:
@@ -134,13 +136,25 @@ class Lab:
     def _step(self) -> None:
         self.step_index += 1
         hosts = list(self.hosts.values())
+        table = self.table
         lps = np.array([h.logical_processors if h.hypervisor else 0 for h in hosts], dtype=float)
-        root = self.table.step(self.step_index, lps)
-        for host, root_lp in zip(hosts, root, strict=True):
-            host.root_cpu_lp = float(root_lp) if host.hypervisor else 0.0
+        ticks = table.step(self.step_index, STEP_US / 1e6, lps)
+        n = table.size
+        hidx = table.host[:n]
+        hypercalls = np.bincount(hidx, weights=table.hypercalls_s[:n], minlength=len(hosts))
+        intercepts = np.bincount(hidx, weights=table.intercepts_s[:n], minlength=len(hosts))
+        samples = []
+        for i, (host, tick) in enumerate(zip(hosts, ticks, strict=True)):
+            up = host.hypervisor is not None
+            host.root_cpu_lp = tick.root_lp if up else 0.0
+            host.hypervisor_cpu_lp = tick.hypervisor_lp if up else 0.0
+            host.guest_cpu_lp = tick.guest_lp if up else 0.0
+            samples.append(host.sample(lps[i], float(hypercalls[i]), float(intercepts[i])))
+        self.history.accumulate(table, samples)
         if self.step_index % SLOW_EVERY == 0:
             for host in hosts:
                 host.balance_memory()
+            self.history.sample(self.now_us)
 
     def _fire(self, action: ScheduledAction) -> None:
         host = self.hosts.get(action.host_id)

@@ -141,3 +141,24 @@ class StartCheckInfo:
     reason: str | None
     needed_mb: int
     available_mb: int
+
+
+@dataclass(frozen=True)
+class CounterSetInfo:
+    name: str
+    counters: tuple[str, ...]
+    instances: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CounterValue:
+    counter_set: str
+    counter: str
+    instance: str
+    value: float
+
+    @property
+    def path(self) -> str:
+        """The PDH path: ``\\Set(instance)\\Counter``."""
+        inst = f"({self.instance})" if self.instance else ""
+        return f"\\{self.counter_set}{inst}\\{self.counter}"

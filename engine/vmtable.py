@@ -1,62 +1,131 @@
 """Per-VM figures as a structure of arrays, so one tick is a few numpy operations.
 
 Every VM in the lab owns a slot (row) for its lifetime; slots of deleted VMs are reused.
-The per-tick step reads the guest phase and configuration columns and writes CPU usage and
-memory demand for all VMs at once; nothing here loops over VMs in Python.
+A tick reads the guest phase, workload and CPU-control columns, asks each VM's guest what it
+wants (CPU, disk, network, memory), runs the scheduler per host, and writes what each VM got.
+Nothing here loops over VMs in Python.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from engine import noise
 from engine.guest import PHASE_CPU, PHASE_MEMORY, GuestPhase
+from engine.scheduler import schedule
+
+FloatArray = npt.NDArray[np.float64]
 
 _PHASES = len(GuestPhase)
 PHASE_CPU_FRACTION = np.array([PHASE_CPU[GuestPhase(i)][0] for i in range(_PHASES)])
 PHASE_CPU_ALL_VPS = np.array([PHASE_CPU[GuestPhase(i)][1] for i in range(_PHASES)])
 PHASE_MEMORY_SHARE = np.array([PHASE_MEMORY[GuestPhase(i)] for i in range(_PHASES)])
+READY = int(GuestPhase.READY)
 
-#: Root partition CPU (in logical processors): the management OS itself, plus each running
-#: VM's worker process.  The devices issue adds device emulation on top.
+#: Root partition CPU in logical processors: the management OS, plus each running VM's
+#: worker process.  Device emulation adds to it (devices issue).
 ROOT_BASE_LP = 0.03
 ROOT_PER_VM_LP = 0.004
+#: The hypervisor's own run time per LP (scheduler, timers), whatever the load.
+HV_BASE_PER_LP = 0.002
+#: Share of a VP's run time spent in the hypervisor handling its intercepts and hypercalls.
+#: Enlightened guests ask the hypervisor (hypercalls) instead of trapping (intercepts).
+HV_SHARE_ENLIGHTENED = 0.03
+HV_SHARE_UNENLIGHTENED = 0.09
+#: Rates per logical processor of guest run time.
+HYPERCALLS_PER_LP_S = 8000.0
+INTERCEPTS_PER_LP_S_ENLIGHTENED = 2500.0
+INTERCEPTS_PER_LP_S_UNENLIGHTENED = 12000.0
+
+
+@dataclass(frozen=True)
+class HostTick:
+    """What one host's processors did in the last tick (logical processors, averaged)."""
+
+    guest_lp: float
+    hypervisor_lp: float
+    root_lp: float
 
 
 class VmTable:
     """Columns indexed by slot.  ``active`` marks VMs whose virtual processors run."""
 
+    _COLUMNS: dict[str, type] = {
+        "key": np.uint64,
+        "host": np.int32,
+        "used": bool,
+        "active": bool,
+        "phase": np.int8,
+        "vps": np.int32,
+        "enlightened": bool,
+        "working_set_mb": np.float64,
+        "reserve": np.float64,
+        "limit": np.float64,
+        "weight": np.float64,
+        "wl_cpu": np.float64,
+        "wl_swing": np.float64,
+        "wl_period": np.float64,
+        "wl_burst": np.float64,
+        "wl_disk": np.float64,
+        "wl_net": np.float64,
+        "wl_dirty": np.float64,
+        "wl_ws": np.float64,
+        "wl_jitter": np.float64,
+        "cpu_demand_lp": np.float64,
+        "cpu_usage_lp": np.float64,
+        "cpu_hv_lp": np.float64,
+        "bsp_share": np.float64,
+        "memory_assigned_mb": np.int64,
+        "memory_demand_mb": np.float64,
+        "disk_iops": np.float64,
+        "net_mbit": np.float64,
+        "dirty_pages": np.float64,
+        "hypercalls_s": np.float64,
+        "intercepts_s": np.float64,
+    }
+
+    key: npt.NDArray[np.uint64]
+    host: npt.NDArray[np.int32]
+    used: npt.NDArray[np.bool_]
+    active: npt.NDArray[np.bool_]
+    phase: npt.NDArray[np.int8]
+    vps: npt.NDArray[np.int32]
+    enlightened: npt.NDArray[np.bool_]
+    working_set_mb: FloatArray
+    reserve: FloatArray
+    limit: FloatArray
+    weight: FloatArray
+    wl_cpu: FloatArray
+    wl_swing: FloatArray
+    wl_period: FloatArray
+    wl_burst: FloatArray
+    wl_disk: FloatArray
+    wl_net: FloatArray
+    wl_dirty: FloatArray
+    wl_ws: FloatArray
+    wl_jitter: FloatArray
+    cpu_demand_lp: FloatArray
+    cpu_usage_lp: FloatArray
+    cpu_hv_lp: FloatArray
+    bsp_share: FloatArray
+    memory_assigned_mb: npt.NDArray[np.int64]
+    memory_demand_mb: FloatArray
+    disk_iops: FloatArray
+    net_mbit: FloatArray
+    dirty_pages: FloatArray
+    hypercalls_s: FloatArray
+    intercepts_s: FloatArray
+
     def __init__(self, capacity: int = 64) -> None:
         self.capacity = 0
         self.size = 0
         self._free: list[int] = []
-        self.key = np.zeros(0, dtype=np.uint64)
-        self.host = np.zeros(0, dtype=np.int32)
-        self.used = np.zeros(0, dtype=bool)
-        self.active = np.zeros(0, dtype=bool)
-        self.phase = np.zeros(0, dtype=np.int8)
-        self.vps = np.zeros(0, dtype=np.int32)
-        self.working_set_mb = np.zeros(0, dtype=np.float64)
-        self.cpu_demand_lp = np.zeros(0, dtype=np.float64)
-        self.cpu_usage_lp = np.zeros(0, dtype=np.float64)
-        self.memory_assigned_mb = np.zeros(0, dtype=np.int64)
-        self.memory_demand_mb = np.zeros(0, dtype=np.float64)
+        for name, dtype in self._COLUMNS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
         self._grow(capacity)
-
-    _COLUMNS = (
-        "key",
-        "host",
-        "used",
-        "active",
-        "phase",
-        "vps",
-        "working_set_mb",
-        "cpu_demand_lp",
-        "cpu_usage_lp",
-        "memory_assigned_mb",
-        "memory_demand_mb",
-    )
 
     def _grow(self, capacity: int) -> None:
         for name in self._COLUMNS:
@@ -76,6 +145,9 @@ class VmTable:
         self.key[slot] = np.uint64(key)
         self.host[slot] = host
         self.used[slot] = True
+        self.weight[slot] = 100.0
+        self.limit[slot] = 1.0
+        self.wl_ws[slot] = 1.0
         self.size = max(self.size, slot + 1)
         return slot
 
@@ -85,33 +157,78 @@ class VmTable:
         self._free.append(slot)
         self._free.sort(reverse=True)
 
-    def step(self, step_index: int, host_lps: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Advance demand and usage by one tick; returns root partition CPU per host (LPs).
-
-        Until the scheduler issue lands, contention is resolved by scaling every VM's demand
-        down in proportion on an oversubscribed host (no reserve, limit or weight yet).
-        """
+    def step(
+        self,
+        step_index: int,
+        dt_s: float,
+        host_lps: FloatArray,
+        root_extra_lp: FloatArray | None = None,
+    ) -> list[HostTick]:
+        """Advance every VM by one tick of ``dt_s`` seconds; returns what each host did."""
         n = self.size
-        active = self.active[:n]
+        act = self.active[:n]
         phase = self.phase[:n]
-        u = noise.uniform(self.key[:n], step_index)
         vps = self.vps[:n]
+        key = self.key[:n]
+        u = noise.uniform(key, step_index)
+        u2 = noise.uniform(key, step_index, stream=1)
+        ready = (phase == READY) & act
+
+        # Boot and shutdown phases: the phase table.  Ready: the workload.
         frac = PHASE_CPU_FRACTION[phase]
-        base = np.where(PHASE_CPU_ALL_VPS[phase], frac * vps, frac)
-        demand = np.minimum(base * (0.75 + 0.5 * u), vps) * active
+        all_vps = PHASE_CPU_ALL_VPS[phase]
+        boot_demand = np.where(all_vps, frac * vps, frac) * (0.75 + 0.5 * u)
+        t = step_index * dt_s
+        period = self.wl_period[:n]
+        offset = (key % np.uint64(1000)).astype(np.float64) / 1000.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wave = np.where(period > 0, np.sin(2 * np.pi * (t / period + offset)), 0.0)
+        wl_cpu = self.wl_cpu[:n]
+        work = wl_cpu * (1.0 + (u - 0.5) * 2.0 * self.wl_jitter[:n]) + self.wl_swing[:n] * wave
+        burst = u2 < self.wl_burst[:n] * dt_s
+        work = np.where(burst, 1.0, np.clip(work, 0.0, 1.0))
+        demand = np.minimum(np.where(ready, work * vps, boot_demand), vps) * act
         self.cpu_demand_lp[:n] = demand
+        self.bsp_share[:n] = np.where(all_vps, 1.0 / np.maximum(vps, 1), 1.0)
+
         hosts = len(host_lps)
         hidx = self.host[:n]
-        running_count = np.bincount(hidx, weights=active, minlength=hosts)
-        root: npt.NDArray[np.float64] = (ROOT_BASE_LP + ROOT_PER_VM_LP * running_count).astype(
-            np.float64
+        running = np.bincount(hidx, weights=act, minlength=hosts)
+        root = ROOT_BASE_LP + ROOT_PER_VM_LP * running
+        if root_extra_lp is not None:
+            root = root + root_extra_lp
+        root = np.minimum(root, host_lps)
+        hv_base = HV_BASE_PER_LP * host_lps
+        capacity = np.maximum(host_lps - root - hv_base, 0.0)
+        usage = self.cpu_usage_lp
+        usage[:n] = 0.0
+        for h in range(hosts):
+            idx = np.flatnonzero(act & (hidx == h)) if hosts > 1 else np.flatnonzero(act)
+            if idx.size:
+                usage[idx] = schedule(
+                    demand[idx],
+                    vps[idx],
+                    self.reserve[idx],
+                    self.limit[idx],
+                    self.weight[idx],
+                    float(capacity[h]),
+                )
+        use = usage[:n]
+        enl = self.enlightened[:n]
+        hv = use * np.where(enl, HV_SHARE_ENLIGHTENED, HV_SHARE_UNENLIGHTENED)
+        self.cpu_hv_lp[:n] = hv
+        self.hypercalls_s[:n] = np.where(enl, use * HYPERCALLS_PER_LP_S, 0.0)
+        self.intercepts_s[:n] = use * np.where(
+            enl, INTERCEPTS_PER_LP_S_ENLIGHTENED, INTERCEPTS_PER_LP_S_UNENLIGHTENED
         )
-        capacity = np.maximum(host_lps - root, 0.0)
-        total = np.bincount(hidx, weights=demand, minlength=hosts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(total > capacity, capacity / total, 1.0)
-        self.cpu_usage_lp[:n] = demand * scale[hidx]
-        share = PHASE_MEMORY_SHARE[phase]
-        u2 = noise.uniform(self.key[:n], step_index, stream=1)
-        self.memory_demand_mb[:n] = self.working_set_mb[:n] * share * (0.95 + 0.1 * u2) * active
-        return root
+
+        share = np.where(ready, self.wl_ws[:n], PHASE_MEMORY_SHARE[phase])
+        self.memory_demand_mb[:n] = self.working_set_mb[:n] * share * (0.95 + 0.1 * u2) * act
+        jitter = (0.7 + 0.6 * u2) * ready
+        self.disk_iops[:n] = self.wl_disk[:n] * jitter
+        self.net_mbit[:n] = self.wl_net[:n] * jitter
+        self.dirty_pages[:n] = self.wl_dirty[:n] * jitter
+
+        guest = np.bincount(hidx, weights=use - hv, minlength=hosts)
+        hv_total = hv_base + np.bincount(hidx, weights=hv, minlength=hosts)
+        return [HostTick(float(guest[h]), float(hv_total[h]), float(root[h])) for h in range(hosts)]

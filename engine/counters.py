@@ -1,0 +1,354 @@
+"""Performance counters with Hyper-V's counter-set names, and their 1-second history.
+
+Every tick adds the per-VM and per-host figures into accumulators; once per simulated second
+the averages become one sample in ring buffers (600 samples: ten minutes).  Counter values are
+read from the newest sample, so ``hvctl counters``, the graphs and a CSV export all agree.
+
+The scheduler is fluid: it divides processor time exactly without pinning virtual processors
+to logical ones, so each logical processor shows the host's average load, and a VM's run time
+is split across its virtual processors by the guest's phase (firmware and boot loader run on
+VP 0 only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.vmtable import VmTable
+
+FloatArray = npt.NDArray[np.float64]
+HISTORY_SAMPLES = 600
+
+#: Per-VM series kept in history, and the VmTable column each comes from.
+VM_SERIES = {
+    "cpu_lp": "cpu_usage_lp",
+    "cpu_hv_lp": "cpu_hv_lp",
+    "bsp_share": "bsp_share",
+    "memory_assigned_mb": "memory_assigned_mb",
+    "memory_demand_mb": "memory_demand_mb",
+    "disk_iops": "disk_iops",
+    "net_mbit": "net_mbit",
+    "dirty_pages": "dirty_pages",
+    "hypercalls_s": "hypercalls_s",
+    "intercepts_s": "intercepts_s",
+}
+HOST_SERIES = (
+    "lps",
+    "guest_lp",
+    "hypervisor_lp",
+    "root_lp",
+    "memory_total_mb",
+    "memory_free_mb",
+    "memory_available_mb",
+    "running_vms",
+    "partitions",
+    "virtual_processors",
+    "hypercalls_s",
+    "intercepts_s",
+)
+
+
+@dataclass(frozen=True)
+class HostSample:
+    """One tick of one host, as the lab sees it."""
+
+    lps: float
+    guest_lp: float
+    hypervisor_lp: float
+    root_lp: float
+    memory_total_mb: float
+    memory_free_mb: float
+    memory_available_mb: float
+    running_vms: float
+    partitions: float
+    virtual_processors: float
+    hypercalls_s: float
+    intercepts_s: float
+
+
+class History:
+    """Ring buffers of 1-second averages for every VM slot and every host.
+
+    Per-VM arrays are laid out [sample, slot] so closing a second writes one contiguous row.
+    """
+
+    def __init__(self, samples: int = HISTORY_SAMPLES) -> None:
+        self.samples = samples
+        self.times_us = np.zeros(samples, dtype=np.int64)
+        self.count = 0
+        self.head = 0  # index of the next sample to write
+        self.capacity = 0
+        self.vm: dict[str, npt.NDArray[np.float32]] = {}
+        self._vm_acc: dict[str, FloatArray] = {}
+        self.host: dict[str, npt.NDArray[np.float64]] = {
+            name: np.zeros((0, samples)) for name in HOST_SERIES
+        }
+        self._host_acc = np.zeros((0, len(HOST_SERIES)))
+        self._ticks = 0
+        self._grow_vms(64)
+
+    def _grow_vms(self, capacity: int) -> None:
+        for name in VM_SERIES:
+            old = self.vm.get(name, np.zeros((self.samples, 0), dtype=np.float32))
+            new = np.zeros((self.samples, capacity), dtype=np.float32)
+            new[:, : old.shape[1]] = old
+            self.vm[name] = new
+            acc = self._vm_acc.get(name, np.zeros(0))
+            grown = np.zeros(capacity)
+            grown[: len(acc)] = acc
+            self._vm_acc[name] = grown
+        self.capacity = capacity
+
+    def _ensure_hosts(self, hosts: int) -> None:
+        have = self._host_acc.shape[0]
+        if hosts <= have:
+            return
+        for name in HOST_SERIES:
+            grown = np.zeros((hosts, self.samples))
+            grown[:have] = self.host[name]
+            self.host[name] = grown
+        acc = np.zeros((hosts, len(HOST_SERIES)))
+        acc[:have] = self._host_acc
+        self._host_acc = acc
+
+    def clear_slot(self, slot: int) -> None:
+        """A slot was given to a new VM: it starts with an empty history."""
+        if slot >= self.capacity:
+            self._grow_vms(max(self.capacity * 2, slot + 1))
+        for name in VM_SERIES:
+            self.vm[name][:, slot] = 0.0
+            self._vm_acc[name][slot] = 0.0
+
+    def accumulate(self, table: VmTable, hosts: Iterable[HostSample]) -> None:
+        """Add one tick's figures (called every step)."""
+        if table.capacity > self.capacity:
+            self._grow_vms(table.capacity)
+        n = table.size
+        for name, column in VM_SERIES.items():
+            self._vm_acc[name][:n] += getattr(table, column)[:n]
+        rows = [[getattr(h, name) for name in HOST_SERIES] for h in hosts]
+        self._ensure_hosts(len(rows))
+        if rows:
+            self._host_acc[: len(rows)] += np.array(rows)
+        self._ticks += 1
+
+    def sample(self, now_us: int) -> None:
+        """Close the current second: the averages become the newest sample."""
+        if self._ticks == 0:
+            return
+        i = self.head
+        inv = 1.0 / self._ticks
+        for name in VM_SERIES:
+            acc = self._vm_acc[name]
+            np.multiply(acc[: self.capacity], inv, out=self.vm[name][i], casting="unsafe")
+            acc[:] = 0.0
+        for k, name in enumerate(HOST_SERIES):
+            self.host[name][:, i] = self._host_acc[:, k] * inv
+        self._host_acc[:] = 0.0
+        self.times_us[i] = now_us
+        self._ticks = 0
+        self.head = (i + 1) % self.samples
+        self.count = min(self.count + 1, self.samples)
+
+    def _order(self) -> npt.NDArray[np.int64]:
+        start = (self.head - self.count) % self.samples
+        return (start + np.arange(self.count)) % self.samples
+
+    def times_s(self) -> FloatArray:
+        out: FloatArray = self.times_us[self._order()] / 1e6
+        return out
+
+    def vm_series(self, slot: int, name: str) -> FloatArray:
+        out: FloatArray = self.vm[name][self._order(), slot].astype(np.float64)
+        return out
+
+    def host_series(self, host_index: int, name: str) -> FloatArray:
+        if host_index >= self.host[name].shape[0]:
+            return np.zeros(0)
+        out: FloatArray = self.host[name][host_index, self._order()]
+        return out
+
+
+# -- counter sets ------------------------------------------------------------------------------
+
+SET_LP = "Hyper-V Hypervisor Logical Processor"
+SET_VP = "Hyper-V Hypervisor Virtual Processor"
+SET_ROOT_VP = "Hyper-V Hypervisor Root Virtual Processor"
+SET_HYPERVISOR = "Hyper-V Hypervisor"
+SET_BALANCER = "Hyper-V Dynamic Memory Balancer"
+SET_DM_VM = "Hyper-V Dynamic Memory VM"
+
+COUNTERS: dict[str, tuple[str, ...]] = {
+    SET_LP: ("% Total Run Time", "% Guest Run Time", "% Hypervisor Run Time", "% Idle Time"),
+    SET_VP: (
+        "% Total Run Time",
+        "% Guest Run Time",
+        "% Hypervisor Run Time",
+        "Hypercalls/sec",
+        "Total Intercepts/sec",
+    ),
+    SET_ROOT_VP: ("% Total Run Time", "% Guest Run Time", "% Hypervisor Run Time"),
+    SET_HYPERVISOR: (
+        "Logical Processors",
+        "Partitions",
+        "Virtual Processors",
+        "Hypercalls/sec",
+        "Total Intercepts/sec",
+    ),
+    SET_BALANCER: ("Available Memory", "Average Pressure"),
+    SET_DM_VM: ("Physical Memory", "Current Pressure", "Guest Visible Physical Memory"),
+}
+
+#: Root partition virtual processors: one per LP, at most 64 (the 2008-era root limit).
+ROOT_VP_MAX = 64
+
+
+def root_vps(lps: int) -> int:
+    return max(1, min(lps, ROOT_VP_MAX))
+
+
+@dataclass(frozen=True)
+class VmRef:
+    """What counter evaluation needs to know about one VM."""
+
+    name: str
+    slot: int
+    vps: int
+
+
+def instances(counter_set: str, lps: int, vms: list[VmRef]) -> tuple[str, ...]:
+    """Instance names of a set on a host, as perfmon lists them."""
+    if counter_set == SET_LP:
+        return ("_Total", *(f"Hv LP {i}" for i in range(lps)))
+    if counter_set == SET_VP:
+        return ("_Total", *(f"{vm.name}:Hv VP {k}" for vm in vms for k in range(vm.vps)))
+    if counter_set == SET_ROOT_VP:
+        return ("_Total", *(f"Root VP {i}" for i in range(root_vps(lps))))
+    if counter_set == SET_HYPERVISOR:
+        return ("",)
+    if counter_set == SET_BALANCER:
+        return ("System Balancer",)
+    if counter_set == SET_DM_VM:
+        return tuple(vm.name for vm in vms)
+    raise KeyError(counter_set)
+
+
+class CounterError(KeyError):
+    """An unknown counter set, counter or instance."""
+
+
+def series(
+    history: History,
+    host_index: int,
+    counter_set: str,
+    counter: str,
+    instance: str,
+    vms: list[VmRef],
+) -> FloatArray:
+    """The history of one counter instance, aligned with ``history.times_s()``."""
+    if counter_set not in COUNTERS or counter not in COUNTERS[counter_set]:
+        raise CounterError(f"No counter \\{counter_set}\\{counter}.")
+
+    def host(name: str) -> FloatArray:
+        return history.host_series(host_index, name)
+
+    lps = np.maximum(host("lps"), 1.0)
+    if counter_set == SET_LP:
+        guest = (host("guest_lp") + host("root_lp")) / lps * 100.0
+        hv = host("hypervisor_lp") / lps * 100.0
+        values = {
+            "% Guest Run Time": guest,
+            "% Hypervisor Run Time": hv,
+            "% Total Run Time": guest + hv,
+            "% Idle Time": 100.0 - guest - hv,
+        }
+        _check_instance(instance, instances(SET_LP, int(lps[-1]) if len(lps) else 0, vms))
+        return np.clip(values[counter], 0.0, 100.0)
+    if counter_set == SET_ROOT_VP:
+        count = float(root_vps(int(lps[-1]) if len(lps) else 1))
+        root = host("root_lp") / count * 100.0
+        _check_instance(instance, instances(SET_ROOT_VP, int(count), vms))
+        if counter == "% Hypervisor Run Time":
+            return root * 0.05
+        if counter == "% Guest Run Time":
+            return root * 0.95
+        return root
+    if counter_set == SET_HYPERVISOR:
+        key = {
+            "Logical Processors": "lps",
+            "Partitions": "partitions",
+            "Virtual Processors": "virtual_processors",
+            "Hypercalls/sec": "hypercalls_s",
+            "Total Intercepts/sec": "intercepts_s",
+        }[counter]
+        return host(key)
+    if counter_set == SET_BALANCER:
+        if counter == "Available Memory":
+            return host("memory_available_mb")
+        used = host("memory_total_mb") - host("memory_free_mb")
+        return (
+            np.divide(
+                used,
+                host("memory_total_mb"),
+                out=np.zeros_like(used),
+                where=host("memory_total_mb") > 0,
+            )
+            * 100.0
+        )
+    if counter_set == SET_DM_VM:
+        vm = _vm_named(instance, vms)
+        assigned = history.vm_series(vm.slot, "memory_assigned_mb")
+        if counter in ("Physical Memory", "Guest Visible Physical Memory"):
+            return assigned
+        demand = history.vm_series(vm.slot, "memory_demand_mb")
+        return np.divide(demand, assigned, out=np.zeros_like(demand), where=assigned > 0) * 100
+    # Virtual processors.
+    if instance == "_Total":
+        total_vps = sum(vm.vps for vm in vms) or 1
+        parts = [vp_series(history, vm, None, counter) * vm.vps for vm in vms]
+        return np.sum(parts, axis=0) / total_vps if parts else np.zeros(history.count)
+    name, _, vp = instance.rpartition(":Hv VP ")
+    if not name or not vp.isdigit():
+        raise CounterError(f"No instance '{instance}' of {counter_set}.")
+    vm = _vm_named(name, vms)
+    if int(vp) >= vm.vps:
+        raise CounterError(f"No instance '{instance}' of {counter_set}.")
+    return vp_series(history, vm, int(vp), counter)
+
+
+def vp_series(history: History, vm: VmRef, vp: int | None, counter: str) -> FloatArray:
+    """One virtual processor's counter (or the VM's average over its VPs when vp is None)."""
+    total = history.vm_series(vm.slot, "cpu_lp")
+    hv = history.vm_series(vm.slot, "cpu_hv_lp")
+    if vp is None:
+        share: FloatArray | float = 1.0 / vm.vps
+    else:
+        bsp = history.vm_series(vm.slot, "bsp_share")
+        share = bsp if vp == 0 else (1.0 - bsp) / max(vm.vps - 1, 1)
+    if counter == "Hypercalls/sec":
+        return history.vm_series(vm.slot, "hypercalls_s") * share
+    if counter == "Total Intercepts/sec":
+        return history.vm_series(vm.slot, "intercepts_s") * share
+    value = {
+        "% Total Run Time": total,
+        "% Guest Run Time": total - hv,
+        "% Hypervisor Run Time": hv,
+    }[counter]
+    out: FloatArray = np.clip(value * share * 100.0, 0.0, 100.0)
+    return out
+
+
+def _vm_named(name: str, vms: list[VmRef]) -> VmRef:
+    for vm in vms:
+        if vm.name == name:
+            return vm
+    raise CounterError(f"No running virtual machine named '{name}'.")
+
+
+def _check_instance(instance: str, known: tuple[str, ...]) -> None:
+    if instance not in known:
+        raise CounterError(f"No instance '{instance}'.")
