@@ -93,7 +93,7 @@ class ClockControls(QObject):
         bar.addAction(self.step_action)
         bar.addAction(self.step_minute_action)
         bar.addSeparator()
-        bar.addWidget(self.time_label)
+        ids.apply(bar.addWidget(self.time_label), ids.CLOCK_TIME_ACTION)
 
     def _on_manual_toggled(self, manual: bool) -> None:
         self._bridge.set_mode("manual" if manual else "realtime")

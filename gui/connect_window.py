@@ -141,6 +141,7 @@ class ConnectWindow(QMainWindow):
                 ids.apply(widget, ids.tool_button(
                     ids.UiName(action.objectName(), ids.accessible_name(action))))
         self.addToolBar(tb)
+        tb.toggleViewAction().setText("&Toolbar")
         ids.apply(tb.toggleViewAction(), ids.CONNECT_SHOW_TOOLBAR)
         view_menu.addAction(tb.toggleViewAction())
         view_menu.addSeparator()

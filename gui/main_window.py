@@ -172,6 +172,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
         self.jobs_panel.hide()
+        self.jobs_panel.toggleViewAction().setText("&Jobs Panel")
+        self.jobs_panel.toggleViewAction().setShortcut(QKeySequence("Ctrl+J"))
         ids.apply(self.jobs_panel.toggleViewAction(), ids.ACT_SHOW_JOBS)
 
         self._make_menus()
@@ -344,6 +346,7 @@ class MainWindow(QMainWindow):
 
         self.context_menu = QMenu(self)
         ids.apply(self.context_menu, ids.MENU_VM_CONTEXT)
+        ids.apply(self.context_menu.menuAction(), ids.MENU_VM_CONTEXT_ACTION)
         self.context_menu.setToolTipsVisible(True)
         self._add_vm_actions(self.context_menu)
 
@@ -385,8 +388,10 @@ class MainWindow(QMainWindow):
                 if widget is not None and action.objectName():
                     ids.apply(widget, ids.tool_button(
                         ids.UiName(action.objectName(), ids.accessible_name(action))))
-        ids.apply(tb.toggleViewAction(), ids.ACT_SHOW_TOOLBAR)
-        ids.apply(ctb.toggleViewAction(), ids.ACT_SHOW_CLOCK_TOOLBAR)
+        for bar, name, text in ((tb, ids.ACT_SHOW_TOOLBAR, "&Toolbar"),
+                                (ctb, ids.ACT_SHOW_CLOCK_TOOLBAR, "&Clock Toolbar")):
+            bar.toggleViewAction().setText(text)
+            ids.apply(bar.toggleViewAction(), name)
         self.view_menu.insertAction(self._view_toggles_at, tb.toggleViewAction())
         self.view_menu.insertAction(self._view_toggles_at, ctb.toggleViewAction())
         self.show_actions_pane = QAction("&Action Pane", self)

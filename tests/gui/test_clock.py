@@ -1,0 +1,134 @@
+"""The simulated clock: the bridge's timer, speeds, manual stepping, the toolbar controls.
+
+Wall time is injected (``wall_clock``) and the timer's slot is called directly, so these
+tests are exact and never wait.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolButton
+from pytestqt.qtbot import QtBot
+
+from engine.api import ManagementApi
+from gui import ids
+from gui.bridge import Bridge
+from gui.main_window import MainWindow
+from gui.theme import Theme
+
+
+class FakeWallClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def wall() -> FakeWallClock:
+    return FakeWallClock()
+
+
+@pytest.fixture
+def realtime_window(qtbot: QtBot, api: ManagementApi, wall: FakeWallClock,
+                    light_theme: None) -> MainWindow:
+    bridge = Bridge(api, clock="realtime", speed=1.0, wall_clock=wall)
+    win = MainWindow(bridge, theme=Theme.LIGHT)
+    bridge.setParent(win)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _tick(bridge: Bridge, wall: FakeWallClock, seconds: float) -> None:
+    wall.now += seconds
+    bridge._on_timer()  # what the QTimer's timeout does
+
+
+def test_realtime_speed_multiplies_wall_time(api: ManagementApi, wall: FakeWallClock,
+                                             qapp: object) -> None:
+    bridge = Bridge(api, clock="realtime", speed=1.0, wall_clock=wall)
+    t0 = api.now_seconds
+    _tick(bridge, wall, 0.5)
+    assert api.now_seconds == pytest.approx(t0 + 0.5)
+    bridge.set_speed(60)
+    _tick(bridge, wall, 0.5)
+    assert api.now_seconds == pytest.approx(t0 + 30.5)
+    assert bridge.running
+    bridge.set_speed(0)
+    assert not bridge.running
+    bridge.close()
+
+
+def test_a_long_wall_gap_is_not_replayed(api: ManagementApi, wall: FakeWallClock,
+                                         qapp: object) -> None:
+    bridge = Bridge(api, clock="realtime", speed=10.0, wall_clock=wall)
+    t0 = api.now_seconds
+    _tick(bridge, wall, 3600)  # the laptop was asleep
+    assert api.now_seconds == pytest.approx(t0 + 20.0)
+    bridge.close()
+
+
+def test_manual_clock_moves_only_when_stepped(window: MainWindow, wall: FakeWallClock) -> None:
+    bridge = window.bridge
+    api = bridge.api
+    assert bridge.mode == "manual" and not bridge.running
+    t0 = api.now_seconds
+    bridge._on_timer()
+    assert api.now_seconds == t0
+    window.clock.step_action.trigger()
+    assert api.now_seconds == pytest.approx(t0 + 1)
+    window.clock.step_minute_action.trigger()
+    assert api.now_seconds == pytest.approx(t0 + 61)
+    assert window.clock.time_label.text() == "Day 1, 00:02:31 · Manual"
+    assert window.clock.speed_actions[0.0].isChecked()
+
+
+def test_clock_toolbar_buttons_change_speed(qtbot: QtBot, realtime_window: MainWindow,
+                                            wall: FakeWallClock) -> None:
+    window = realtime_window
+    bridge = window.bridge
+    api = bridge.api
+
+    def press(action: ids.UiName) -> None:
+        button = window.clock_toolbar.findChild(QToolButton, ids.tool_button(action).object_name)
+        assert button is not None
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    press(ids.ACT_CLOCK_10X)
+    assert bridge.speed == 10 and bridge.running
+    assert window.clock.speed_actions[10.0].isChecked()
+    t0 = api.now_seconds
+    _tick(bridge, wall, 1.0)
+    assert api.now_seconds == pytest.approx(t0 + 10)
+    assert window.clock.time_label.text().endswith("· 10x")
+
+    press(ids.ACT_CLOCK_60X)
+    assert bridge.speed == 60
+    press(ids.ACT_CLOCK_PAUSE)
+    assert bridge.speed == 0 and not bridge.running
+    t1 = api.now_seconds
+    _tick(bridge, wall, 5.0)
+    assert api.now_seconds == t1
+    assert window.clock.time_label.text().endswith("· Paused")
+
+    press(ids.ACT_CLOCK_1X)
+    assert bridge.speed == 1 and bridge.running
+
+
+def test_choosing_a_speed_leaves_manual_mode(window: MainWindow) -> None:
+    window.clock.speed_actions[10.0].trigger()
+    assert window.bridge.mode == "realtime" and window.bridge.speed == 10
+    assert not window.clock.manual_action.isChecked()
+    window.clock.manual_action.trigger()
+    assert window.bridge.mode == "manual" and not window.bridge.running
+
+
+def test_clock_shortcuts(window: MainWindow) -> None:
+    shortcuts = {a.objectName(): a.shortcut().toString()
+                 for a in (*window.clock.speed_actions.values(), window.clock.step_action)}
+    assert shortcuts == {"actionClockPause": "Ctrl+0", "actionClock1x": "Ctrl+1",
+                         "actionClock10x": "Ctrl+2", "actionClock60x": "Ctrl+3",
+                         "actionClockStep": "F10"}

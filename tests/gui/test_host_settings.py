@@ -1,0 +1,96 @@
+"""Hyper-V Settings…: folders, NUMA spanning, BIOS switches, restart and root crash."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from engine.api import ManagementApi
+from gui import ids
+from gui.host_settings import HostSettingsDialog
+from gui.main_window import MainWindow
+from tests.gui.conftest import DialogRecorder
+from tests.gui.helpers import cell, click_pane, select
+
+
+def _open(qtbot: QtBot, window: MainWindow) -> HostSettingsDialog:
+    click_pane(qtbot, window, ids.ACT_HOST_SETTINGS)
+    dialog = window.findChild(HostSettingsDialog, ids.HOST_SETTINGS_DIALOG.object_name)
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def test_folders_and_numa_spanning_apply(qtbot: QtBot, window: MainWindow,
+                                         api: ManagementApi) -> None:
+    dialog = _open(qtbot, window)
+    assert dialog.windowTitle() == "Hyper-V Settings for LAB-HOST-01"
+    assert not dialog.apply_button.isEnabled()
+    dialog.vhd_folder.setText(r"D:\Hyper-V\Disks")
+    dialog.numa.setChecked(False)
+    assert dialog.apply_button.isEnabled()
+    assert set(dialog.pending_edits()) == {"virtual_hard_disk_path", "numa_spanning"}
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    host = api.host()
+    assert host.virtual_hard_disk_path == r"D:\Hyper-V\Disks"
+    assert host.numa_spanning is False
+    assert not dialog.apply_button.isEnabled()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert not dialog.isVisible()
+
+
+def test_summary_shows_hardware_and_memory(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = _open(qtbot, window)
+    dialog.show_page("hardware")
+    text = dialog.summary.text()
+    assert "Windows Server 2008 R2 SP1" in text
+    assert "8 logical processors" in text
+    assert "Running" in text
+    assert "26,764 MB" in text
+    dialog.close()
+
+
+def test_disabling_virtualization_is_staged_until_restart_and_explained(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi, shown: DialogRecorder) -> None:
+    dialog = _open(qtbot, window)
+    dialog.show_page("hardware")
+    dialog.virtualization.setChecked(False)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert "Pending until the host restarts: Hardware virtualization disabled." in \
+        dialog.pending.text()
+    assert api.host().hypervisor_running  # not until the restart
+
+    qtbot.mouseClick(dialog.restart, Qt.MouseButton.LeftButton)
+    assert shown.confirmations == ["Restart Host"]
+    assert api.host().rebooting
+    assert "The host is restarting." in dialog.summary.text()
+    assert not dialog.restart.isEnabled()
+    window.bridge.step(300)
+    host = api.host()
+    assert not host.rebooting and not host.hypervisor_running
+    assert "Not running." in dialog.summary.text()
+    for blocker in host.hypervisor_blockers:
+        assert blocker.replace("'", "&#x27;") in dialog.summary.text() or \
+            blocker in dialog.summary.text()
+    assert not dialog.virtualization.isChecked()
+    dialog.close()
+
+    # Starting a VM now fails with the hypervisor's reason, and the VM stays Off.
+    select(window, "XP-CLIENT")
+    click_pane(qtbot, window, ids.ACT_START)
+    assert shown.error_messages() == ["'XP-CLIENT' failed to start."]
+    assert "hypervisor is not running" in shown.errors[0][1]
+    assert cell(window, "XP-CLIENT", "state") == "Off"
+
+
+def test_root_partition_crash_takes_every_vm_down(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi, shown: DialogRecorder) -> None:
+    window.crash_action.trigger()
+    assert shown.confirmations == ["Simulate Root Partition Crash"]
+    assert {cell(window, n, "state") for n in ("W2K8-DC01", "W2K3-APP01", "NT4-LEGACY",
+                                                "SLES10-WEB01")} == {"Off"}
+    assert not window.crash_action.isEnabled()  # the host is restarting
+    assert "already" not in window.crash_action.toolTip()
+    window.bridge.step(600)
+    assert api.host().hypervisor_running
+    assert window.crash_action.isEnabled()
