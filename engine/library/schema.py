@@ -113,6 +113,11 @@ def _state_0_to_1(data: Json) -> Json:
         if "scalars" not in runtime:
             runtime["scalars"] = {k: runtime.pop(k) for k in
                                   ("boot_count", "rebooting", "root_cpu_lp") if k in runtime}
+        hv = runtime.get("hypervisor")
+        if isinstance(hv, dict) and "scalars" not in hv:
+            hv = dict(hv)
+            hv["scalars"] = {"_next_id": hv.pop("next_id")}
+            runtime["hypervisor"] = hv
         h["runtime"] = runtime
         h["vms"] = [{"id": v["id"] if isinstance(v, dict) else v,
                      "config_commit": None, "runtime_commit": None}

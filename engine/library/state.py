@@ -31,23 +31,26 @@ from engine.hypervisor import Hypervisor, Partition, PartitionState, Privilege
 from engine.jobs import JobRecord, JobState
 from engine.lab import EVENT_LOG_KEEP, Lab
 from engine.lifecycle import VmState
-from engine.memory import MemoryMap
+from engine.memory import PAGE_MB, MemoryMap
 from engine.profiles import HostHardware, get_profile
 from engine.vmtable import VmTable
 
 Json = dict[str, Any]
 
 #: Instance attributes captured for each engine class (``vars(obj)`` keys).  Anything else
-#: is derived (the event bus) or must be added to the snapshot first, except a host's plain
-#: scalars (int, float, bool, str, None), which are captured whatever their name.
+#: is derived (the event bus) or must be added to the snapshot first, except the plain
+#: scalars (int, float, bool, str, None) of a host or hypervisor, captured whatever their
+#: name (counters and last-tick figures come and go as the engine grows).
 KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
+    # ``history`` (the counters' 600 s ring buffers) is display data, not simulation
+    # state: it is not saved, and the graphs start empty after a reopen.
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
-                      "_next_job", "vm_counter", "bus", "event_log"}),
+                      "_next_job", "vm_counter", "bus", "event_log", "history"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
                        "root_cpu_lp"}),
-    "Hypervisor": frozenset({"memory", "partitions", "_next_id", "_on_denied"}),
+    "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
 #: Host attributes that are settings (host.json) or identity, not runtime scalars.
@@ -56,7 +59,9 @@ _HOST_FIXED = frozenset({"id", "name", "index", "numa_spanning", "virtual_machin
 
 
 def is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str))
+    """A plain value captured generically.  None is not: an attribute that is None is
+    either unset state (the constructor's None again on restore) or an empty cache."""
+    return isinstance(value, (bool, int, float, str))
 
 # -- hosts ------------------------------------------------------------------------------------
 
@@ -77,22 +82,33 @@ def host_settings(host: Host) -> Json:
 
 
 def _partition_to_dict(p: Partition) -> Json:
-    return {
-        "id": p.id, "name": p.name, "parent_id": p.parent_id, "privileges": int(p.privileges),
-        "state": p.state.value, "virtual_processors": p.virtual_processors,
-        "hypercalls": dict(p.hypercalls), "denied": dict(p.denied),
-    }
+    out: Json = {}
+    for f in dataclasses.fields(p):
+        value = getattr(p, f.name)
+        if isinstance(value, Privilege):
+            value = int(value)
+        elif isinstance(value, PartitionState):
+            value = value.value
+        elif isinstance(value, dict):
+            value = dict(value)
+        out[f.name] = value
+    return out
 
 
 def _partition_from_dict(d: Json) -> Partition:
-    return Partition(
-        id=int(d["id"]), name=str(d["name"]),
-        parent_id=None if d["parent_id"] is None else int(d["parent_id"]),
-        privileges=Privilege(int(d["privileges"])), state=PartitionState(d["state"]),
-        virtual_processors=int(d["virtual_processors"]),
-        hypercalls=Counter({str(k): int(v) for k, v in d["hypercalls"].items()}),
-        denied=Counter({str(k): int(v) for k, v in d["denied"].items()}),
-    )
+    kw: Json = {}
+    for f in dataclasses.fields(Partition):
+        if f.name not in d:
+            continue  # saved before the engine had it: the field's default
+        value = d[f.name]
+        if f.name == "privileges":
+            value = Privilege(int(value))
+        elif f.name == "state":
+            value = PartitionState(value)
+        elif isinstance(value, dict):
+            value = Counter({str(k): int(v) for k, v in value.items()})
+        kw[f.name] = value
+    return Partition(**kw)
 
 
 def host_runtime(host: Host) -> Json:
@@ -104,7 +120,7 @@ def host_runtime(host: Host) -> Json:
         "blockers": list(host.blockers),
         "memory": host.memory.to_dict(),
         "hypervisor": None if hv is None else {
-            "next_id": hv._next_id,
+            "scalars": {k: v for k, v in vars(hv).items() if is_scalar(v)},
             "partitions": [_partition_to_dict(p) for p in hv.partitions.values()],
         },
     }
@@ -130,16 +146,17 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
     if hv_data is None:
         host.hypervisor = None
     else:
-        # Built around the restored memory map: the constructor would allocate the
-        # hypervisor's and the root's memory a second time.
-        hv = Hypervisor.__new__(Hypervisor)
+        # Built on a scratch map with nothing to allocate (the restored map already holds
+        # the hypervisor's and the root's memory), then given the saved partitions.
+        hv = Hypervisor(MemoryMap({0: PAGE_MB}), 0, 0, on_denied=host._on_hypercall_denied)
         hv.memory = host.memory
         hv.partitions = {}
         for p in hv_data["partitions"]:
             part = _partition_from_dict(p)
             hv.partitions[part.id] = part
-        hv._next_id = int(hv_data["next_id"])
-        hv._on_denied = host._on_hypercall_denied
+        for name, value in hv_data["scalars"].items():
+            if name in vars(hv) and is_scalar(getattr(hv, name)):
+                setattr(hv, name, value)
         host.hypervisor = hv
     return host
 

@@ -212,8 +212,8 @@ def test_any_sequence_resumes_exactly(first: list[Op], second: list[Op]) -> None
 
 def _attrs(obj: object) -> set[str]:
     """Attributes the snapshot must know by name (a host's scalars are taken generically)."""
-    generic = isinstance(obj, Host)
-    return {k for k, v in vars(obj).items() if not (generic and is_scalar(v))}
+    generic = isinstance(obj, (Host, Hypervisor))
+    return {k for k, v in vars(obj).items() if not (generic and (is_scalar(v) or v is None))}
 
 
 @pytest.mark.parametrize("name, build", [
