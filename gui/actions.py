@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from engine.api import ManagementApi
 from engine.errors import HvError
 from engine.lifecycle import Operation
 from gui import format as fmt
 from gui import ids
 from gui.icons import icon
+
+if TYPE_CHECKING:  # engine.api imports numpy; the window paints before it is loaded
+    from engine.api import ManagementApi
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,13 @@ class VmActions(QObject):
 
     def update(self) -> None:
         """Re-read the engine's available operations for the targets."""
+        if not self._targets:
+            for key, action in self.actions.items():
+                reason = CHECKPOINTS_LATER if key == "checkpoint" else NO_SELECTION
+                action.setEnabled(False)
+                action.setToolTip(f"{plain(SPECS[key].text)}: {reason}")
+                action.setStatusTip(reason)
+            return
         api = self._api_source()
         ops: dict[str, dict[Operation, str | None]] = {}
         live: list[str] = []

@@ -2,6 +2,11 @@
 
 ``open_lab`` is the one place that decides which lab the console shows; everything else
 receives the :class:`~engine.api.ManagementApi` it returns.
+
+Start-up order is chosen for time to first paint (ARCHITECTURE.md: <= 0.5 s): the main
+window is built and painted first, without the engine; the lab (numpy, the engine, the demo
+lab's first 90 simulated seconds) is loaded right after that first paint, and the window
+fills in. pyqtgraph is not imported at all until a graph is shown.
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.api import ManagementApi
-from engine.demo import populate_demo
 from gui.bridge import Bridge
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
+
+if TYPE_CHECKING:
+    from engine.api import ManagementApi
 
 __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab"]
 
@@ -52,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme", choices=[t.value for t in Theme], default=Theme.SYSTEM.value,
         help="colour theme (default: follow the desktop)",
     )
-    # For tests/bench/gui_refresh.py: print the wall time of the first paint, then exit.
+    # For tests/bench/gui_refresh.py: print the wall times of the first paint and of the
+    # first paint with the lab shown, then exit.
     parser.add_argument("--probe-first-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -64,6 +72,9 @@ def open_lab(args: argparse.Namespace) -> ManagementApi:
     without VMs), built from ``--seed``. The library (``--library DIR``, issue 3) plugs in
     here and nowhere else.
     """
+    from engine.api import ManagementApi
+    from engine.demo import populate_demo
+
     api = ManagementApi(seed=args.seed if args.seed is not None else 0)
     populate_demo(api, empty=bool(args.empty))
     return api
@@ -81,29 +92,27 @@ def create_main_window(api: ManagementApi | None = None, *, clock: str = "manual
                        note: str = "") -> MainWindow:
     """A main window over ``api`` (default: the demo lab), with its own bridge."""
     if api is None:
-        api = ManagementApi(seed=0)
-        populate_demo(api)
+        api = open_lab(build_parser().parse_args([]))
     bridge = Bridge(api, clock=clock, speed=speed)
     window = MainWindow(bridge, theme=theme or Theme.SYSTEM, note=note)
     bridge.setParent(window)
     return window
 
 
-class _FirstPaintProbe(QObject):
-    """Prints the wall time when the VM list has painted once, then quits."""
+class _AfterPaint(QObject):
+    """Calls ``callback`` once, just after ``widget`` has handled its next paint event."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback = callback
+        widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            # Runs after this paint event has been handled.
-            QTimer.singleShot(0, self._report)
+        if watched is self._widget and event.type() == QEvent.Type.Paint:
+            self._widget.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
         return False
-
-    def _report(self) -> None:
-        print(f"FIRST_PAINT {time.time():.6f}", flush=True)
-        app = QApplication.instance()
-        if app is not None:
-            app.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,16 +124,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("Hyper-V Manager")
     theme = Theme(args.theme)
     apply_theme(app, theme)
-    api = open_lab(args)
-    window = create_main_window(api, clock=args.clock, speed=args.speed, theme=theme,
-                                note=_library_note(args))
-    probe = None
-    if args.probe_first_paint:
-        probe = _FirstPaintProbe(window)
-        window.vm_list.viewport().installEventFilter(probe)
+    window = MainWindow(theme=theme, note=_library_note(args))
+    probe = args.probe_first_paint
+
+    def lab_painted() -> None:
+        print(f"LAB_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
+        app.exit(0)
+
+    def load_lab() -> None:
+        if probe:
+            print(f"FIRST_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
+        bridge = Bridge(open_lab(args), clock=args.clock, speed=args.speed)
+        bridge.setParent(window)
+        window.attach(bridge)
+        if probe:
+            _AfterPaint(window.vm_list.viewport(), lab_painted)
+
+    _AfterPaint(window.vm_list.viewport(), load_lab)
     window.show()
     code = app.exec()
-    window.bridge.close()
+    if window.attached:
+        window.bridge.close()
     window.close()
     window.deleteLater()
     return code

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine import events as ev
-from engine.api import ManagementApi
-from engine.views import VmTableSnapshot
+
+if TYPE_CHECKING:
+    from engine.api import ManagementApi
+    from engine.views import VmTableSnapshot
 
 T = TypeVar("T")
 

@@ -32,9 +32,9 @@ STEP_MINUTE_SECONDS = 60.0
 class ClockControls(QObject):
     """The clock's actions (for the Clock menu and toolbar) and the time label."""
 
-    def __init__(self, bridge: Bridge, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._bridge = bridge
+        self._bridge: Bridge | None = None
         self.group = QActionGroup(self)
         # ExclusiveOptional: a --speed outside the buttons leaves none checked.
         self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -55,14 +55,14 @@ class ClockControls(QObject):
         self.step_action.setShortcut(QKeySequence("F10"))
         self.step_action.setToolTip("Advance the simulated clock by one second (F10).")
         self.step_action.setStatusTip("Advance the simulated clock by one second.")
-        self.step_action.triggered.connect(lambda: bridge.step(STEP_SECONDS))
+        self.step_action.triggered.connect(lambda: self._step(STEP_SECONDS))
         self.step_minute_action = QAction(icon("clock-step-minute"), "Step 1 &Minute", parent)
         ids.apply(self.step_minute_action, ids.ACT_CLOCK_STEP_MINUTE)
         self.step_minute_action.setShortcut(QKeySequence("Shift+F10"))
         self.step_minute_action.setToolTip("Advance the simulated clock by one minute "
                                            "(Shift+F10).")
         self.step_minute_action.setStatusTip("Advance the simulated clock by one minute.")
-        self.step_minute_action.triggered.connect(lambda: bridge.step(STEP_MINUTE_SECONDS))
+        self.step_minute_action.triggered.connect(lambda: self._step(STEP_MINUTE_SECONDS))
         self.manual_action = QAction(icon("clock-manual"), "&Manual Clock", parent)
         ids.apply(self.manual_action, ids.ACT_CLOCK_MANUAL)
         self.manual_action.setCheckable(True)
@@ -76,11 +76,26 @@ class ClockControls(QObject):
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance(
             "Day 000, 00:00:00 · Manual") + 16)
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._all = (*self.speed_actions.values(), self.step_action, self.step_minute_action,
+                     self.manual_action)
+        for action in self._all:
+            action.setEnabled(False)  # until there is a lab
+
+    def attach(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+        for action in self._all:
+            action.setEnabled(True)
         bridge.clock_changed.connect(self._sync)
         bridge.tick.connect(lambda _snap: self._update_time())
         self._sync()
 
+    def _step(self, seconds: float) -> None:
+        if self._bridge is not None:
+            self._bridge.step(seconds)
+
     def choose_speed(self, speed: float) -> None:
+        if self._bridge is None:
+            return
         if speed > 0 and self._bridge.mode == "manual":
             self._bridge.set_mode("realtime")
         self._bridge.set_speed(speed)
@@ -96,10 +111,14 @@ class ClockControls(QObject):
         ids.apply(bar.addWidget(self.time_label), ids.CLOCK_TIME_ACTION)
 
     def _on_manual_toggled(self, manual: bool) -> None:
+        if self._bridge is None:
+            return
         self._bridge.set_mode("manual" if manual else "realtime")
         self._sync()
 
     def _sync(self) -> None:
+        if self._bridge is None:
+            return
         manual = self._bridge.mode == "manual"
         speed = 0.0 if manual else self._bridge.speed
         action = self.speed_actions.get(speed)
@@ -115,6 +134,8 @@ class ClockControls(QObject):
 
     def _update_time(self) -> None:
         b = self._bridge
+        if b is None:
+            return
         if b.mode == "manual":
             mode = "Manual"
         elif b.speed == 0:

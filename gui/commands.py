@@ -8,14 +8,17 @@ job (the engine runs it in simulated time), so nothing here waits. Errors are sh
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from engine.api import ManagementApi
 from engine.errors import HvError
 from gui import dialogs
-from gui.bridge import Bridge
+
+if TYPE_CHECKING:
+    from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: At most this many Connect windows open from one multi-selection.
 MAX_CONNECT_AT_ONCE = 8

@@ -9,6 +9,7 @@ instead. Several windows may be open; each follows its own VM through the bridge
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
@@ -22,13 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import HvError
-from engine.views import VmTableSnapshot
 from gui import format as fmt
 from gui import ids
 from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
 from gui.bridge import Bridge
 from gui.commands import VmCommands
 from gui.icons import icon
+
+if TYPE_CHECKING:
+    from engine.views import VmTableSnapshot
 
 TITLE = "{name} on {host} - Virtual Machine Connection"
 #: Console lines kept in the window (the engine keeps its own, shorter, ring).

@@ -6,6 +6,8 @@ The pane is refreshed from one ``ManagementApi.vm`` read per tick for the focuse
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.views import VmInfo
 from gui import format as fmt
 from gui import ids
+
+if TYPE_CHECKING:
+    from engine.views import VmInfo
 
 
 def _created(seconds: float) -> str:

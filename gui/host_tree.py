@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from engine.views import HostInfo, VmInfo
 from gui import ids
 from gui.icons import icon
+
+if TYPE_CHECKING:
+    from engine.views import HostInfo, VmInfo
 
 ROOT_TEXT = "hvlab"
 UNGROUPED = "(No group)"

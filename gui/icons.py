@@ -6,6 +6,7 @@ pixel ratio asked for, so icons stay sharp on HiDPI screens without pre-rendered
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from PySide6.QtGui import QIcon
@@ -22,10 +23,15 @@ STATE_ICONS = {
 
 
 @cache
+def _icons_dir() -> str:
+    return str(resources_dir() / "icons")
+
+
+@cache
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg`` (a null icon if the file is missing)."""
-    path = resources_dir() / "icons" / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    path = os.path.join(_icons_dir(), f"{name}.svg")
+    return QIcon(path) if os.path.exists(path) else QIcon()
 
 
 def state_icon(state: str) -> QIcon:

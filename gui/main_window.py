@@ -10,6 +10,8 @@ Every view refreshes from the bridge's ``tick``; nothing here owns a timer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -29,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import HvError
-from engine.views import HostInfo, VmTableSnapshot
 from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, start_fit_text
 from gui.actions_pane import ActionsPane
@@ -42,6 +43,9 @@ from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
 from gui.theme import Theme, apply_theme
 from gui.vmlist import COLUMNS, VmListModel, VmListView
+
+if TYPE_CHECKING:
+    from engine.views import HostInfo, VmTableSnapshot
 
 WINDOW_TITLE = "Hyper-V Manager — hvlab"
 #: Above this many selected VMs, enablement is re-read only when the lab changed.
@@ -65,29 +69,35 @@ def _pane_header(text: str) -> QLabel:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: Bridge, *, theme: Theme = Theme.SYSTEM,
+    """The main window. Built without a lab it paints at once, showing "Opening the lab…";
+    :meth:`attach` then connects it to a bridge (the app loads the lab after the first
+    paint, so the window appears before numpy and the engine are even imported)."""
+
+    def __init__(self, bridge: Bridge | None = None, *, theme: Theme = Theme.SYSTEM,
                  note: str = "") -> None:
         super().__init__()
         ids.apply(self, ids.MAIN_WINDOW)
         self.setWindowTitle(WINDOW_TITLE)
         self.setWindowIcon(icon("hvlab"))
-        self.bridge = bridge
+        self._bridge: Bridge | None = None
         self._theme = theme
         self._tree_dirty = True
         self._connect_windows: dict[str, QWidget] = {}
         self._host_settings: QWidget | None = None
         self._selected: list[str] = []
         self._last_version = -1
-        api = bridge.api
+        self.commands: VmCommands | None = None
+        self._host_changes = 0
+        self._host_cache: tuple[object, HostInfo | None] | None = None
+        self._active_jobs: set[int] = set()
 
         # -- models, views, actions --------------------------------------------------------------
-        self.model = VmListModel(api.vm, api.vms, self)
+        self.model = VmListModel(lambda vm: self.bridge.api.vm(vm),
+                                 lambda: self.bridge.api.vms(), self)
         self.vm_list = VmListView(self.model)
         self.vm_list.setItemDelegateForColumn(0, _NameDelegate(self.vm_list))
         self.vm_actions = VmActions(lambda: self.bridge.api, MAIN_NAMES, self)
-        self.commands = VmCommands(bridge, self, self.open_connect, self.open_vm_settings,
-                                   self.rename_in_place)
-        self.clock = ClockControls(bridge, self)
+        self.clock = ClockControls(self)
         self._make_host_actions()
         self._make_view_actions()
 
@@ -183,18 +193,14 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
         # -- signals ------------------------------------------------------------------------------
-        bridge.tick.connect(self._on_tick)
-        bridge.vm_list_changed.connect(self._on_vm_list_changed)
-        bridge.host_changed.connect(self._on_host_changed)
         self.vm_list.selection_changed.connect(self._on_selection_changed)
         self.vm_list.current_changed.connect(lambda _vm: self._update_details())
         self.vm_list.doubleClicked.connect(self._on_double_clicked)
         self.vm_list.customContextMenuRequested.connect(self._on_context_menu)
         self.vm_list.horizontalHeader().customContextMenuRequested.connect(
             self._on_header_menu)
-        self.vm_actions.triggered.connect(self.commands.run)
-        self.model.rename_requested.connect(self.commands.rename_vm)
-        self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.vm_actions.triggered.connect(self._run_vm_action)
+        self.model.rename_requested.connect(self._rename_vm)
         self.tree.filter_changed.connect(self._on_tree_filter)
         self.search.textChanged.connect(self.model.set_search_text)
         self.jobs_panel.cancel_requested.connect(self._cancel_job)
@@ -204,9 +210,55 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
 
+        self._host_actions = (self.new_vm_action, self.host_settings_action,
+                              self.refresh_action, self.restart_host_action, self.crash_action)
+        if bridge is not None:
+            self.attach(bridge)
+        else:
+            for action in self._host_actions:
+                action.setEnabled(False)
+            self.count_label.setText("Opening the lab…")
+            self.actions_pane.set_host_name("Opening the lab…")
+
+    @property
+    def bridge(self) -> Bridge:
+        if self._bridge is None:
+            raise RuntimeError("the main window has no lab yet")
+        return self._bridge
+
+    @property
+    def attached(self) -> bool:
+        return self._bridge is not None
+
+    def attach(self, bridge: Bridge) -> None:
+        """Show the lab behind ``bridge``: every view refreshes from its ticks from now on."""
+        if self._bridge is not None:
+            raise RuntimeError("the main window already shows a lab")
+        self._bridge = bridge
+        self.commands = VmCommands(bridge, self, self.open_connect, self.open_vm_settings,
+                                   self.rename_in_place)
+        self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.clock.attach(bridge)
+        bridge.tick.connect(self._on_tick)
+        bridge.vm_list_changed.connect(self._on_vm_list_changed)
+        bridge.host_changed.connect(self._on_host_changed)
+        bridge.job_changed.connect(self._on_job_changed)
+        self._active_jobs = {j.id for j in bridge.api.jobs(active_only=True)}
+        for action in self._host_actions:
+            action.setEnabled(True)
         self._on_tick(bridge.snapshot)
         if self.model.rowCount() > 0:
             self.vm_list.select_ids([self.model.vm_id_at(0)])
+        else:
+            self._update_actions()
+
+    def _run_vm_action(self, key: str, vm_ids: list[str]) -> None:
+        if self.commands is not None:
+            self.commands.run(key, vm_ids)
+
+    def _rename_vm(self, vm_id: str, name: str) -> None:
+        if self.commands is not None:
+            self.commands.rename_vm(vm_id, name)
 
     # -- construction -----------------------------------------------------------------------------
     def _action(self, name: ids.UiName, text: str, icon_name: str = "", shortcut: str = "",
@@ -456,6 +508,13 @@ class MainWindow(QMainWindow):
 
     def _on_host_changed(self, _host: str, _what: str) -> None:
         self._tree_dirty = True
+        self._host_changes += 1
+
+    def _on_job_changed(self, job_id: int, state: str, _percent: int) -> None:
+        if state == "Running":
+            self._active_jobs.add(job_id)
+        else:
+            self._active_jobs.discard(job_id)
 
     def refresh_all(self) -> None:
         for vm_id in self.model.visible_ids():
@@ -470,18 +529,19 @@ class MainWindow(QMainWindow):
 
     def _on_selection_changed(self, vm_ids: list[str]) -> None:
         self._selected = list(vm_ids)
+        if self._bridge is None:
+            return
         self._update_actions()
         self._update_details()
 
     def _names(self, vm_ids: list[str]) -> dict[str, str]:
-        snap = self.bridge.snapshot
-        pos = {v: i for i, v in enumerate(snap.ids)}
-        return {v: snap.names[pos[v]] for v in vm_ids if v in pos}
+        names = {v: self.model.name_of(v) for v in vm_ids}
+        return {v: n for v, n in names.items() if n}
 
     def _update_actions(self) -> None:
         names = self._names(self._selected)
         self.vm_actions.set_targets(self._selected, names)
-        host = self._current_host()
+        host = self._current_host(cached=True)
         self.actions_pane.set_host_name(host.name if host else "No host")
         if len(self._selected) == 1:
             self.actions_pane.set_vm_title(names.get(self._selected[0], ""))
@@ -506,15 +566,24 @@ class MainWindow(QMainWindow):
             self.fit_label.setText(text)
             self.fit_label.setToolTip(text)
 
-    def _current_host(self) -> HostInfo | None:
+    def _current_host(self, cached: bool = False) -> HostInfo | None:
+        """The host of the tree's selection (the first host for the root). ``cached``: the
+        one read when the lab last changed, which is enough for the per-tick refresh."""
         api = self.bridge.api
         host_id = self.tree.selected_host_id()
+        key = (host_id, self.bridge.snapshot.version, self._host_changes)
+        if cached and self._host_cache is not None and self._host_cache[0] == key:
+            return self._host_cache[1]
         try:
-            return api.host(host_id or None)
+            host = api.host(host_id or None)
         except HvError:
-            return None
+            host = None
+        self._host_cache = (key, host)
+        return host
 
     def _update_details(self) -> None:
+        if self._bridge is None:
+            return
         current = self.vm_list.current_id()
         if current not in self._selected and self._selected:
             current = self._selected[-1]
@@ -547,7 +616,9 @@ class MainWindow(QMainWindow):
 
     # -- jobs -------------------------------------------------------------------------------------
     def _update_jobs(self) -> None:
-        api = self.bridge.api
+        if self._bridge is None:
+            return
+        api = self._bridge.api
         if self.jobs_panel.isVisible():
             jobs = api.jobs()
             active = sum(1 for j in jobs if not j.state.finished)
@@ -555,7 +626,8 @@ class MainWindow(QMainWindow):
             self.jobs_panel.update_jobs(jobs, api.now_seconds,
                                         lambda vm_id: names.get(vm_id, vm_id))
         else:
-            active = len(api.jobs(active_only=True))
+            # Kept from job events: listing every job each tick costs a millisecond at 1,024.
+            active = len(self._active_jobs)
         self.jobs_button.set_count(active)
 
     def _on_jobs_visibility(self, visible: bool) -> None:
@@ -575,6 +647,8 @@ class MainWindow(QMainWindow):
 
     # -- filters ----------------------------------------------------------------------------------
     def _on_tree_filter(self, key: TreeKey) -> None:
+        if self._bridge is None:
+            return
         host, group = filter_of(key)
         self.model.set_filter(host_id=host, group=group)
         self.list_header.setText("Virtual Machines" if group is None

@@ -206,8 +206,19 @@ def test_each_tick_emits_one_ranged_data_changed(qtbot: QtBot, window: MainWindo
     window.model.dataChanged.connect(record)
     for _ in range(3):
         window.bridge.step(1)
-    rows, cols = window.model.rowCount(), window.model.columnCount()
-    assert emitted == [(0, 0, rows - 1, cols - 1)] * 3
+    rows = window.model.rowCount()
+    assert len(emitted) == 3  # one per tick, never one per row
+    for top, left, bottom, right in emitted:
+        # All rows; the band of columns whose text changed: CPU Usage to Uptime at least.
+        assert (top, bottom) == (0, rows - 1)
+        assert left <= 2 and right >= 4
+
+
+def test_a_tick_that_changes_nothing_emits_nothing(window: MainWindow) -> None:
+    emitted: list[object] = []
+    window.model.dataChanged.connect(lambda *args: emitted.append(args))
+    window.bridge.step(0)
+    assert emitted == []
 
 
 def test_rename_in_place_and_delete(qtbot: QtBot, window: MainWindow,
