@@ -1,0 +1,67 @@
+"""``LibraryApi``: the management API of a library's lab, committing after each command."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from engine.api import ManagementApi
+from engine.lab import Lab
+
+if TYPE_CHECKING:
+    from engine.library.library import Library
+
+T = TypeVar("T")
+
+
+class LibraryApi(ManagementApi):
+    """The management API of a library's lab: each command is committed before it returns.
+
+    Reads never write.  ``advance``/``wait`` commit when ``autosave_seconds`` of simulated
+    time passed since the last commit; :meth:`Library.close` commits the rest.
+    """
+
+    def __init__(self, lab: Lab, library: Library) -> None:
+        super().__init__(lab)
+        self.library = library
+        self._depth = 0
+
+
+#: ManagementApi methods that only read: never followed by a commit.
+READS = frozenset({
+    "subscribe", "profiles", "guest_os_list", "hosts", "host", "memory_map", "vms", "vm",
+    "locked_fields", "available_operations", "start_check", "console", "job", "jobs",
+    "hypercall_counters", "event_log", "vm_table",
+})
+#: Methods that only move simulated time: committed by the autosave rule.
+TIME = frozenset({"advance", "wait"})
+
+
+def _committing(fn: Callable[..., T], after: str) -> Callable[..., T]:
+    @functools.wraps(fn)
+    def method(self: LibraryApi, *args: Any, **kwargs: Any) -> T:
+        self._depth += 1
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                lib = self.library
+                if after == "time":
+                    lib._after_time()
+                else:
+                    lib._after_command()
+
+    return method
+
+
+# Every public command of ManagementApi, including ones added later, commits after it runs;
+# only the listed reads do not.
+for _name, _member in list(vars(ManagementApi).items()):
+    if _name.startswith("_") or _name in READS or not callable(_member):
+        continue
+    if isinstance(_member, (staticmethod, classmethod)):
+        continue
+    setattr(LibraryApi, _name, _committing(cast(Callable[..., Any], _member),
+                                           "time" if _name in TIME else "command"))
