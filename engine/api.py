@@ -21,7 +21,9 @@ from engine import counters
 from engine import events as ev
 from engine.clock import us_to_seconds
 from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction, VmConfig
+from engine.devices import Channel, Device, channels_for, devices_for
 from engine.errors import HvError, InvalidStateError, NotFoundError, ValidationError
+from engine.guest import integration_services_running
 from engine.guests import INTEGRATION_SERVICES, GuestOs, load_catalogue
 from engine.host import Host, VmRuntime
 from engine.hypervisor import HypercallResult
@@ -30,14 +32,18 @@ from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT
 from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
+from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 from engine.views import (
+    AdapterInfo,
     CounterSetInfo,
     CounterValue,
+    DeviceIoInfo,
     HostInfo,
     HypercallCounters,
     MemoryExtentInfo,
     NumaNodeInfo,
     StartCheckInfo,
+    SwitchInfoView,
     VmInfo,
     VmTableSnapshot,
 )
@@ -122,7 +128,8 @@ class ManagementApi:
     def set_host(self, ref: str | None = None, *, numa_spanning: bool | None = None,
                  virtualization_enabled: bool | None = None, nx_enabled: bool | None = None,
                  ram_gb: int | None = None, virtual_machine_path: str | None = None,
-                 virtual_hard_disk_path: str | None = None) -> HostInfo:
+                 virtual_hard_disk_path: str | None = None, mac_minimum: str | None = None,
+                 mac_maximum: str | None = None) -> HostInfo:
         """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
         switches, RAM) is staged and applies at the next host restart, as on a real server."""
         host = self._host(ref)
@@ -131,6 +138,11 @@ class ManagementApi:
                 raise ValidationError("numa_spanning",
                                       f"{host.profile.name} has no NUMA spanning setting.")
             host.set_numa_spanning(numa_spanning)
+        if mac_minimum is not None or mac_maximum is not None:
+            lo = (mac_minimum or host.net.mac_pool.minimum).upper()
+            hi = (mac_maximum or host.net.mac_pool.maximum).upper()
+            validate_mac_range(lo, hi)
+            host.net.set_mac_range(lo, hi)
         if virtual_machine_path is not None:
             host.virtual_machine_path = virtual_machine_path
         if virtual_hard_disk_path is not None:
@@ -198,6 +210,8 @@ class ManagementApi:
             virtual_hard_disk_path=h.virtual_hard_disk_path,
             generations=h.profile.generations,
             dynamic_memory_supported=h.profile.features.dynamic_memory,
+            mac_minimum=h.net.mac_pool.minimum, mac_maximum=h.net.mac_pool.maximum,
+            nics=tuple(n.name for n in hw.nics),
         )
 
     def memory_map(self, ref: str | None = None) -> list[MemoryExtentInfo]:
@@ -384,6 +398,134 @@ class ManagementApi:
                and (since_seconds is None or e.time_us >= since_seconds * 1_000_000)]
         return out[-last:] if last else out
 
+    # -- devices, VMBus and integration services ---------------------------------------------
+    def devices(self, ref: str) -> list[Device]:
+        """The VM's devices as its settings and the guest's Device Manager show them."""
+        host, vm = self._resolve(ref)
+        return devices_for(vm.config, host.guest_of(vm), self._is_up(host, vm))
+
+    def _is_up(self, host: Host, vm: VmRuntime) -> bool:
+        return vm.partition_id is not None and vm.phase.name == "READY"
+
+    def vmbus_channels(self, ref: str) -> list[Channel]:
+        """VMBus channels of a running VM: offered by the root, open once the guest's VSCs
+        (integration services) run."""
+        host, vm = self._resolve(ref)
+        up = self._is_up(host, vm)
+        guest = host.guest_of(vm)
+        return channels_for(vm.config, guest, vm.partition_id is not None, up,
+                            devices_for(vm.config, guest, up))
+
+    def device_io(self, ref: str) -> list[DeviceIoInfo]:
+        """Live I/O of the VM's disks and network adapters, with what it costs the root."""
+        host, vm = self._resolve(ref)
+        d = self.lab.devices
+        lps = max(host.logical_processors, 1)
+        names = {dev.key: dev.name for dev in self.devices(ref)}
+        out = []
+        for (vm_id, key), row in sorted(d.rows.items()):
+            if vm_id != vm.id:
+                continue
+            nic = key.startswith("nic")
+            legacy = nic and vm.config.network_adapters[int(key[3:])].legacy
+            out.append(DeviceIoInfo(
+                key=key, name=names.get(key, "Legacy Network Adapter" if legacy else key),
+                kind="emulated" if d.emulated[row] or legacy else "synthetic",
+                carrying=bool(d.carrying[row]), rate=float(d.rate[row]),
+                unit="Mbit/s" if nic else "IOPS",
+                root_cpu_percent=100.0 * float(d.root_lp[row]) / lps,
+                hypervisor_cpu_percent=100.0 * float(d.hv_lp[row]) / lps,
+                intercepts_s=float(d.intercepts_s[row]),
+                interrupts_s=float(d.interrupts_s[row])))
+        return out
+
+    def network_adapters(self, ref: str) -> list[AdapterInfo]:
+        host, vm = self._resolve(ref)
+        up = self._is_up(host, vm)
+        running = integration_services_running(vm.config, host.guest_of(vm))
+        kvp = up and "data_exchange" in running
+        out = []
+        for i, nic in enumerate(vm.config.network_adapters):
+            row = self.lab.devices.row(vm.id, f"nic{i}")
+            carrying = row is not None and bool(self.lab.devices.carrying[row])
+            ip = host.net.ip_address(vm, i) if kvp and nic.switch else ""
+            if nic.switch is None:
+                status = "Not connected"
+            elif vm.partition_id is None:
+                status = ""
+            elif not nic.legacy and not (up and vm.config.guest_is_installed):
+                status = "No driver in the guest (integration services)"
+            else:
+                status = "OK" if carrying or up else "Degraded"
+            out.append(AdapterInfo(i, "Legacy Network Adapter" if nic.legacy else
+                                   "Network Adapter", nic.legacy, nic.switch or "",
+                                   host.net.mac_of(vm, i), (ip,) if ip else (), nic.vlan_id,
+                                   status))
+        return out
+
+    def kvp(self, ref: str) -> dict[str, str]:
+        """Data Exchange (KVP) items the guest publishes; empty unless the service runs."""
+        host, vm = self._resolve(ref)
+        guest = host.guest_of(vm)
+        if not (self._is_up(host, vm)
+                and "data_exchange" in integration_services_running(vm.config, guest)):
+            return {}
+        ips = [ip for a in self.network_adapters(ref) for ip in a.ip_addresses]
+        return {"FullyQualifiedDomainName": vm.name.lower(), "OSName": guest.name,
+                "OSVersion": guest.kernel, "IntegrationServicesVersion": "6.1.7601.17514",
+                "NetworkAddressIPv4": ";".join(ips)}
+
+    def insert_integration_services_disk(self, ref: str) -> None:
+        """Action ▸ Insert Integration Services Setup Disk (takes effect at the next boot)."""
+        host, vm = self._resolve(ref)
+        host.insert_integration_services_disk(vm)
+
+    def integration_setup_blocker(self, ref: str) -> str | None:
+        host, vm = self._resolve(ref)
+        return host.integration_setup_blocker(vm)
+
+    # -- virtual switches ----------------------------------------------------------------------
+    def switches(self, host: str | None = None) -> list[SwitchInfoView]:
+        h = self._host(host)
+        out = []
+        for sw in h.net.switches.values():
+            adapters = tuple(f"{v.name}: {'Legacy ' if n.legacy else ''}Network Adapter {i}"
+                             for v in h.vms.values()
+                             for i, n in enumerate(v.config.network_adapters)
+                             if n.switch == sw.name)
+            out.append(SwitchInfoView(sw.name, sw.type.value, sw.nic, sw.allow_management_os,
+                                      sw.management_vlan_id, sw.notes, adapters))
+        return out
+
+    def create_switch(self, name: str, switch_type: str, *, nic: str | None = None,
+                      allow_management_os: bool = True, management_vlan_id: int = 0,
+                      notes: str = "", host: str | None = None) -> SwitchInfoView:
+        """New-VMSwitch: External (bound to ``nic``), Internal or Private."""
+        h = self._host(host)
+        h.create_switch(VirtualSwitch(name, _switch_type(switch_type), nic, allow_management_os,
+                                      management_vlan_id, notes))
+        return next(s for s in self.switches(h.id) if s.name == name)
+
+    def set_switch(self, name: str, *, new_name: str | None = None,
+                   switch_type: str | None = None, nic: str | None = None,
+                   allow_management_os: bool | None = None,
+                   management_vlan_id: int | None = None, notes: str | None = None,
+                   host: str | None = None) -> SwitchInfoView:
+        h = self._host(host)
+        old = h.switch(name)
+        kind = old.type if switch_type is None else _switch_type(switch_type)
+        new = VirtualSwitch(
+            new_name or old.name, kind,
+            (nic if nic is not None else old.nic) if kind is SwitchType.EXTERNAL else None,
+            old.allow_management_os if allow_management_os is None else allow_management_os,
+            old.management_vlan_id if management_vlan_id is None else management_vlan_id,
+            old.notes if notes is None else notes)
+        h.set_switch(name, new)
+        return next(s for s in self.switches(h.id) if s.name == new.name)
+
+    def remove_switch(self, name: str, host: str | None = None) -> None:
+        self._host(host).remove_switch(name)
+
     # -- performance counters ------------------------------------------------------------
     def _vm_refs(self, h: Host) -> list[counters.VmRef]:
         return [counters.VmRef(v.name, v.slot, v.config.cpu_count)
@@ -518,6 +660,13 @@ class ManagementApi:
             partition_id=vm.partition_id, has_saved_state=vm.saved_state is not None,
             integration_services=tuple(services), job=job, config=cfg,
         )
+
+
+def _switch_type(value: str) -> SwitchType:
+    for t in SwitchType:
+        if value.casefold() == t.value.casefold():
+            return t
+    raise ValidationError("switch_type", "The switch type must be External, Internal or Private.")
 
 
 def _custom_hardware(hw: HostHardware, ram_gb: int | None, sockets: int | None,

@@ -47,13 +47,23 @@ class HardDrive:
     location: int
     path: str
     bootable: bool = True
+    #: Storage QoS in normalized IOPS (8 KB); 0 = none.
+    min_iops: int = 0
+    max_iops: int = 0
 
 
 @dataclass(frozen=True)
 class NetworkAdapter:
+    """A synthetic network adapter, or (``legacy``) the emulated DEC 21140."""
+
     legacy: bool = False
     switch: str | None = None
     static_mac: str | None = None
+    #: VLAN identification: 0 = off, else 1..4094.
+    vlan_id: int = 0
+    #: Bandwidth management in Mbit/s; 0 = none.
+    min_mbit: int = 0
+    max_mbit: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,7 @@ EDITABLE_FIELDS = frozenset(
     f.name for f in dataclasses.fields(VmConfig) if f.name not in ("id", "generation", "created_us")
 )
 
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
 _NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
 
 
@@ -151,7 +162,12 @@ def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
 
 
 def validate_config(
-    cfg: VmConfig, profile: HostProfile, guest: GuestOs, host_lps: int, other_names: set[str]
+    cfg: VmConfig,
+    profile: HostProfile,
+    guest: GuestOs,
+    host_lps: int,
+    other_names: set[str],
+    switches: set[str] | None = None,
 ) -> None:
     """Raise :class:`ValidationError` for the first field outside what the profile allows."""
     name = cfg.name
@@ -290,6 +306,32 @@ def validate_config(
         raise ValidationError(
             "hard_drives", "Two drives are attached at the same controller location."
         )
+    for drive in cfg.hard_drives:
+        _range("hard_drives", "Minimum IOPS", drive.min_iops, 0, 1_000_000)
+        _range("hard_drives", "Maximum IOPS", drive.max_iops, 0, 1_000_000)
+        if drive.max_iops and drive.min_iops > drive.max_iops:
+            raise ValidationError(
+                "hard_drives", "Minimum IOPS cannot be greater than maximum IOPS."
+            )
+    for nic in cfg.network_adapters:
+        if nic.vlan_id:
+            _range("network_adapters", "VLAN ID", nic.vlan_id, 1, 4094)
+        _range("network_adapters", "Minimum bandwidth", nic.min_mbit, 0, 100_000, "Mbps")
+        _range("network_adapters", "Maximum bandwidth", nic.max_mbit, 0, 100_000, "Mbps")
+        if nic.max_mbit and nic.min_mbit > nic.max_mbit:
+            raise ValidationError(
+                "network_adapters",
+                "Minimum bandwidth cannot be greater than maximum bandwidth.",
+            )
+        if nic.static_mac is not None and not _MAC.fullmatch(nic.static_mac):
+            raise ValidationError(
+                "network_adapters",
+                f"'{nic.static_mac}' is not a MAC address; use the form 00-15-5D-01-02-03.",
+            )
+        if nic.switch is not None and switches is not None and nic.switch not in switches:
+            raise ValidationError(
+                "network_adapters", f"No virtual switch named '{nic.switch}' exists on this host."
+            )
     legacy = sum(1 for n in cfg.network_adapters if n.legacy)
     synthetic = len(cfg.network_adapters) - legacy
     if legacy and cfg.generation != 1:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine import events as ev
+from engine import io
 from engine.config import (
     EDITABLE_FIELDS,
     StartAction,
@@ -23,10 +24,12 @@ from engine.config import (
     validate_config,
 )
 from engine.counters import HostSample, root_vps
+from engine.devices import has_vsc
 from engine.errors import (
     HvError,
     HypervisorNotRunningError,
     InvalidStateError,
+    NotFoundError,
     OutOfMemoryError,
     ResourceLimitError,
     ValidationError,
@@ -50,7 +53,9 @@ from engine.lifecycle import (
     state_reason,
 )
 from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
+from engine.networking import HostNetworking, renamed_switch
 from engine.profiles import HostHardware, HostProfile
+from engine.switches import VirtualSwitch
 from engine.workloads import WORKLOADS
 
 if TYPE_CHECKING:
@@ -95,6 +100,10 @@ class VmRuntime:
     was_running: bool = False
     console: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=CONSOLE_LINES))
     console_serial: int = 0
+    #: Dynamic MAC addresses leased to adapters, by adapter index (as a string).
+    macs: dict[str, str] = field(default_factory=dict)
+    #: Integration services were installed from the setup disk; they load at the next boot.
+    is_setup_pending: bool = False
 
     @property
     def id(self) -> str:
@@ -130,6 +139,7 @@ class Host:
         self.rebooting = False
         self.boot_count = 0
         self.vms: dict[str, VmRuntime] = {}
+        self.net = HostNetworking(host_id)
         self._dm_vms: list[VmRuntime] | None = None  # Dynamic Memory VMs, rebuilt on change
         self.hypervisor: Hypervisor | None = None
         self.blockers: list[str] = []
@@ -138,6 +148,9 @@ class Host:
         self.root_cpu_lp = 0.0
         self.hypervisor_cpu_lp = 0.0
         self.guest_cpu_lp = 0.0
+        #: CPU the last tick's I/O cost (charged in the next tick), in logical processors.
+        self.io_root_lp = 0.0
+        self.io_hypervisor_lp = 0.0
         if boot:
             self._boot()
 
@@ -247,7 +260,7 @@ class Host:
 
     def validate(self, cfg: VmConfig, exclude: str | None = None) -> None:
         validate_config(cfg, self.profile, get_guest_os(cfg.guest_os), self.logical_processors,
-                        self._other_names(exclude))
+                        self._other_names(exclude), set(self.net.switches))
 
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
         self.validate(cfg)
@@ -301,6 +314,32 @@ class Host:
         t.wl_dirty[slot] = cfg.workload_dirty_pages if custom else kind.dirty_pages
         t.wl_ws[slot] = kind.working_set
         t.wl_jitter[slot] = kind.jitter
+        t.vsc[slot] = has_vsc(cfg, guest)
+        self._sync_devices(vm)
+
+    def resync(self, vm: VmRuntime) -> None:
+        """Copy the VM's configuration into the lab's per-tick tables again."""
+        self._sync_table(vm)
+
+    @property
+    def storage_iops(self) -> float:
+        """Normalized IOPS (8 KB) the host's storage delivers."""
+        return self.hardware.storage_mb_per_s * 1024 / 8
+
+    def _sync_devices(self, vm: VmRuntime) -> None:
+        """The VM's disks and adapters as rows of the lab's I/O table."""
+        rows: list[tuple[str, int, float, float, int, int]] = []
+        for d in vm.config.hard_drives:
+            cls = io.IDE_DISK if d.controller == "IDE" else io.SCSI_DISK
+            key = f"{d.controller.lower()}{d.controller_number}:{d.location}"
+            rows.append((key, cls, float(d.min_iops), float(d.max_iops), -1, 0))
+        for i, nic in enumerate(vm.config.network_adapters):
+            cls = io.LEGACY_NIC if nic.legacy else io.SYNTHETIC_NIC
+            switch = self.lab.switch_index(self.id, nic.switch)
+            rows.append((f"nic{i}", cls, float(nic.min_mbit), float(nic.max_mbit), switch,
+                         nic.vlan_id))
+        self.lab.devices.sync_vm(vm.id, vm.slot, self.index, rows, self.hardware.cpu_ghz,
+                                 self.profile.io_costs)
 
     def field_lock(self, vm: VmRuntime, name: str, new_value: Any = None) -> str | None:
         """Why field ``name`` cannot change now (None if it can), from the hot-add rules."""
@@ -309,8 +348,10 @@ class Host:
                     f"{vm.state.value}.")
         if vm.state is VmState.OFF:
             return None
-        rule = self.profile.hot_add_rule(name)
         state = vm.state.value
+        if name in ("hard_drives", "network_adapters") and new_value is not None:
+            return self._device_lock(vm, name, new_value)
+        rule = self.profile.hot_add_rule(name)
         if rule == "always":
             return None
         if rule == "static":
@@ -333,6 +374,38 @@ class Host:
             direction = "lowered" if rule == "decrease" else "raised"
             return f"While the virtual machine is {state} this value can only be {direction}."
         return f"This setting can be changed only when the virtual machine is Off; it is {state}."
+
+    def _device_lock(self, vm: VmRuntime, name: str, new: Any) -> str | None:
+        """Devices: QoS, switch, VLAN and bandwidth change live; adding or removing a device
+        follows the profile's rule for that kind of device."""
+        state = vm.state.value
+        off_only = ("This setting can be changed only when the virtual machine is Off; "
+                    f"it is {state}.")
+        if name == "network_adapters":
+            def shape(adapters: Any) -> list[tuple[bool, str | None]]:
+                return [(n.legacy, n.static_mac) for n in adapters]
+
+            if shape(new) == shape(vm.config.network_adapters):
+                return None
+            rule = self.profile.hot_add_rule("network_adapters")
+            legacy_changed = [n.legacy for n in new if n.legacy] != [
+                n.legacy for n in vm.config.network_adapters if n.legacy]
+            if rule == "gen2" and vm.config.generation == 2 and not legacy_changed:
+                return None
+            return ("Network adapters can be added or removed only when the virtual machine is "
+                    f"Off; it is {state}." if rule != "always" else None)
+
+        def place(drives: Any, controller: str) -> set[tuple[int, int, str]]:
+            return {(d.controller_number, d.location, d.path) for d in drives
+                    if d.controller == controller}
+
+        if place(new, "IDE") != place(vm.config.hard_drives, "IDE"):
+            return ("IDE drives can be added or removed only when the virtual machine is Off; "
+                    f"it is {state}.")
+        scsi_changed = place(new, "SCSI") != place(vm.config.hard_drives, "SCSI")
+        if scsi_changed and self.profile.hot_add_rule("scsi_hard_drives") != "always":
+            return off_only
+        return None
 
     def locked_fields(self, vm: VmRuntime) -> dict[str, str]:
         out = {}
@@ -373,6 +446,79 @@ class Host:
                  f"'{new.name}' configuration changed: {', '.join(changed)}.", vm)
         self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "config"))
         return new
+
+    # -- virtual switches -----------------------------------------------------------------
+    def create_switch(self, switch: VirtualSwitch) -> None:
+        self.net.validate_switch(switch, self.hardware)
+        self.net.switches[switch.name] = switch
+        self.log(ev.CH_VMMS, ev.EV_SWITCH, Level.INFORMATION,
+                 f"The virtual switch '{switch.name}' ({switch.type.value}) was created.")
+        self.lab.switches_changed()
+
+    def set_switch(self, name: str, switch: VirtualSwitch) -> None:
+        old = self.switch(name)
+        self.net.validate_switch(switch, self.hardware, replacing=name)
+        if old.type is not switch.type and any(
+                n.switch == name for v in self.vms.values() for n in v.config.network_adapters
+                if v.state is not VmState.OFF):
+            raise InvalidStateError(
+                f"The virtual switch '{name}' could not be changed.",
+                ["Running virtual machines are connected to it; changing the connection type "
+                 "may disrupt network connectivity. Turn them off first."])
+        del self.net.switches[name]
+        self.net.switches[switch.name] = switch
+        if switch.name != name:
+            for vm in self.vms.values():
+                vm.config = renamed_switch(vm.config, name, switch.name)
+        self.log(ev.CH_VMMS, ev.EV_SWITCH, Level.INFORMATION,
+                 f"The virtual switch '{name}' was changed.")
+        self.lab.switches_changed()
+
+    def remove_switch(self, name: str) -> None:
+        self.switch(name)
+        del self.net.switches[name]
+        for vm in self.vms.values():
+            vm.config = renamed_switch(vm.config, name, None)
+        self.log(ev.CH_VMMS, ev.EV_SWITCH, Level.INFORMATION,
+                 f"The virtual switch '{name}' was deleted; its adapters are not connected.")
+        self.lab.switches_changed()
+
+    def switch(self, name: str) -> VirtualSwitch:
+        try:
+            return self.net.switches[name]
+        except KeyError:
+            raise NotFoundError(
+                f'Hyper-V was unable to find a virtual switch with name "{name}".') from None
+
+    # -- integration services setup disk -------------------------------------------------------
+    def integration_setup_blocker(self, vm: VmRuntime) -> str | None:
+        guest = self.guest_of(vm)
+        if vm.config.guest_is_installed or vm.is_setup_pending:
+            return "Integration services are already installed in the guest."
+        if guest.integration_services != "installable":
+            return f"No integration services setup disk exists for {guest.name}."
+        if vm.state is not VmState.RUNNING or vm.phase is not GuestPhase.READY:
+            return "The guest operating system must be running to install integration services."
+        return None
+
+    def insert_integration_services_disk(self, vm: VmRuntime) -> None:
+        """Action ▸ Insert Integration Services Setup Disk: the guest installs them and needs
+        a restart; at the next boot the VMBus drivers load."""
+        blocker = self.integration_setup_blocker(vm)
+        if blocker is not None:
+            raise InvalidStateError(
+                f"The integration services setup disk could not be inserted into '{vm.name}'.",
+                [blocker])
+        vm.is_setup_pending = True
+        for line in ("Integration services setup disk inserted (vmguest.iso)",
+                     "Installing Hyper-V integration services: VMBus, storage, network, "
+                     "video and input drivers; heartbeat, shutdown, time synchronization",
+                     "Setup completed. Restart the virtual machine to complete the "
+                     "installation."):
+            self._console(vm, line)
+        self.log(ev.CH_VMMS, ev.EV_VM_IS_SETUP, Level.INFORMATION,
+                 f"Integration services were installed in '{vm.name}'; they load at its next "
+                 "restart.", vm)
 
     # -- availability --------------------------------------------------------------------
     def shutdown_blocker(self, vm: VmRuntime) -> str | None:
@@ -472,6 +618,17 @@ class Host:
                 [f"{self.profile.name} runs at most {lim.vps_per_host} virtual processors."],
             )
         self._check_reserve(vm, vm.config)
+        needed_macs = sum(1 for i, n in enumerate(vm.config.network_adapters)
+                          if n.static_mac is None and str(i) not in vm.macs)
+        pool = self.net.mac_pool
+        if needed_macs > pool.free_count():
+            raise InvalidStateError(
+                f"'{name}' failed to start.",
+                [f"Synthetic Ethernet Port (Instance ID {vm.id}): Failed to power on with Error "
+                 "'Attempt to access invalid address'.",
+                 f"The dynamic MAC address pool ({pool.minimum} to {pool.maximum}, "
+                 f"{pool.size} addresses) is exhausted."],
+            )
         needed = self.memory_needed_mb(vm)
         if not self.memory.fits(needed, self.numa_spanning):
             ram = (int(vm.saved_state["memory_mb"]) if vm.state is VmState.SAVED and vm.saved_state
@@ -512,6 +669,11 @@ class Host:
     def start(self, vm: VmRuntime) -> JobRecord:
         try:
             self._admission(vm)
+        except InvalidStateError as err:
+            if "Synthetic Ethernet Port" in " ".join(err.details):
+                self.log(ev.CH_WORKER, ev.EV_VM_MAC_EXHAUSTED, Level.ERROR,
+                         " ".join(err.details[:1]), vm)
+            raise
         except (OutOfMemoryError, HypervisorNotRunningError, ResourceLimitError) as err:
             self.log(ev.CH_WORKER, ev.EV_VM_FAILED_START, Level.ERROR,
                      f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})", vm)
@@ -534,6 +696,7 @@ class Host:
             raise OutOfMemoryError(f"'{vm.name}' failed to start.", [mapped.detail])
         hv.hypercall(root, "HvCreateVp", pid, count=vm.config.cpu_count)
         vm.partition_id = pid
+        self.net.lease_macs(vm)
         ram = int(vm.saved_state["memory_mb"]) if from_saved and vm.saved_state else \
             vm.config.memory_startup_mb
         self.lab.table.memory_assigned_mb[vm.slot] = ram
@@ -618,6 +781,8 @@ class Host:
         self.lab.queue.remove_where(self.id, vm.id)
         del self.vms[vm.id]
         self._dm_vms = None
+        self.net.release_macs(vm)
+        self.lab.devices.remove_vm(vm.id)
         self.lab.table.remove(vm.slot)
         self.log(ev.CH_VMMS, ev.EV_VM_DELETED, Level.INFORMATION,
                  f"'{vm.name}' was deleted. (Virtual machine ID {vm.id})", vm)
@@ -746,6 +911,12 @@ class Host:
         return boot_plan(vm.config, self.guest_of(vm))
 
     def _start_guest(self, vm: VmRuntime) -> None:
+        if vm.is_setup_pending:
+            # Integration services installed from the setup disk load at this boot.
+            vm.is_setup_pending = False
+            vm.config = replace(vm.config, guest_is_installed=True)
+            self._sync_table(vm)
+            self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "config"))
         self._cancel_guest_steps(vm)
         vm.plan_index = -1
         self._guest_step(vm)
@@ -929,12 +1100,13 @@ class Host:
         candidates.sort(key=lambda v: (-v.config.memory_weight, v.config.name))
         for vm in candidates:
             cfg = vm.config
-            demand = float(t.memory_demand_mb[vm.slot])
+            # The balancer acts on smoothed pressure, not on one tick's demand.
+            demand = float(t.memory_demand_avg_mb[vm.slot])
             target = pages_mb(int(demand * (1 + cfg.memory_buffer_pct / 100)))
             target = max(cfg.memory_minimum_mb, min(cfg.memory_maximum_mb, target))
             assigned = int(t.memory_assigned_mb[vm.slot])
             # Hysteresis, as the real balancer has: small swings of demand move nothing.
-            slack = max(32, assigned // 20)
+            slack = max(64, assigned // 10)
             below_minimum = target > assigned and assigned < cfg.memory_minimum_mb
             if target > assigned + slack or below_minimum:
                 grow = min(target - assigned, self.memory_available_mb())

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import events as ev
+from engine import io
 from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
 from engine.counters import History
 from engine.host import Host, VmRuntime
@@ -47,6 +48,9 @@ class Lab:
         self.bus = ev.EventBus()
         self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
         self.history = History()
+        self.devices = io.DeviceTable()
+        self._switch_index: dict[tuple[str, str], int] = {}
+        self.switch_infos: list[io.SwitchInfo] = []
 
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:
@@ -80,6 +84,28 @@ class Lab:
             if vm is not None:
                 return host, vm
         return None
+
+    # -- switches -----------------------------------------------------------------------------
+    def switch_index(self, host_id: str, name: str | None) -> int:
+        """The lab-wide index of a host's switch for the I/O table (-1: not connected)."""
+        if name is None:
+            return -1
+        return self._switch_index.get((host_id, name), -1)
+
+    def switches_changed(self) -> None:
+        """Re-index every switch and re-point every adapter at it."""
+        self._switch_index = {}
+        self.switch_infos = []
+        for host in self.hosts.values():
+            for sw in host.net.switches.values():
+                self._switch_index[(host.id, sw.name)] = len(self.switch_infos)
+                self.switch_infos.append(io.SwitchInfo(
+                    host.index, host.net.capacity_mbit(sw, host.hardware), sw.type.value,
+                    sw.management_vlan_id if sw.allow_management_os else -1))
+        for host in self.hosts.values():
+            for vm in host.vms.values():
+                host.resync(vm)
+            self.publish(ev.HostChanged(self.now_us, host.id, "switches"))
 
     # -- jobs -----------------------------------------------------------------------------
     def new_job(self, kind: str, description: str, host_id: str, vm_id: str, seconds: float,
@@ -138,7 +164,17 @@ class Lab:
         hosts = list(self.hosts.values())
         table = self.table
         lps = np.array([h.logical_processors if h.hypervisor else 0 for h in hosts], dtype=float)
-        ticks = table.step(self.step_index, STEP_US / 1e6, lps)
+        io_root = np.array([h.io_root_lp for h in hosts])
+        io_hv = np.array([h.io_hypervisor_lp for h in hosts])
+        ticks = table.step(self.step_index, STEP_US / 1e6, lps, io_root, io_hv)
+        # I/O moves after the guests asked for it; its CPU cost lands in the next tick.
+        io_ticks = io.step(
+            self.devices, table,
+            np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
+            self.switch_infos)
+        for host, io_tick in zip(hosts, io_ticks, strict=True):
+            host.io_root_lp = io_tick.root_lp if host.hypervisor else 0.0
+            host.io_hypervisor_lp = io_tick.hypervisor_lp if host.hypervisor else 0.0
         n = table.size
         hidx = table.host[:n]
         hypercalls = np.bincount(hidx, weights=table.hypercalls_s[:n], minlength=len(hosts))

@@ -55,6 +55,7 @@ class HostHardware:
     nx_enabled: bool
     storage_mb_per_s: int
     nics: tuple[HostNic, ...]
+    cpu_ghz: float = 2.5
 
     @property
     def logical_processors(self) -> int:
@@ -92,6 +93,7 @@ class HostHardware:
             "nx_enabled": self.nx_enabled,
             "storage_mb_per_s": self.storage_mb_per_s,
             "nics": [{"name": n.name, "mbit_s": n.mbit_s} for n in self.nics],
+            "cpu_ghz": self.cpu_ghz,
         }
 
     @staticmethod
@@ -113,6 +115,7 @@ class HostHardware:
             nx_enabled=bool(data["nx_enabled"]),
             storage_mb_per_s=int(data["storage_mb_per_s"]),
             nics=tuple(HostNic(str(n["name"]), int(n["mbit_s"])) for n in data["nics"]),
+            cpu_ghz=float(data.get("cpu_ghz", 2.5)),
         )
 
 
@@ -162,6 +165,19 @@ class MemoryPolicy:
 
 
 @dataclass(frozen=True)
+class IoCosts:
+    """CPU cycles per I/O event on one generation of processors (see engine/io.py)."""
+
+    exit_cycles: float  # one hypervisor intercept round trip
+    worker_cycles_per_exit: float  # the worker process emulating a device, per intercept
+    vsp_cycles_per_request: float  # a VSP in the root kernel, per synthetic request
+    copy_cycles_per_kb: float
+    emulated_exits_per_packet: float
+    emulated_exits_per_disk_request: float
+    synthetic_batch: float  # requests per VMBus interrupt under load
+
+
+@dataclass(frozen=True)
 class HostProfile:
     id: str
     name: str
@@ -174,6 +190,7 @@ class HostProfile:
     hot_add: dict[str, str]
     memory: MemoryPolicy
     hardware: HostHardware
+    io_costs: IoCosts
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -239,6 +256,7 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
             root_reserve_per_gb_mb=int(mem["root_reserve_per_gb_mb"]),
         ),
         hardware=HostHardware.from_dict(data["hardware"]),
+        io_costs=IoCosts(**{k: float(v) for k, v in data["io_costs"].items() if k != "note"}),
     )
 
 

@@ -60,6 +60,9 @@ class HostInfo:
     virtual_hard_disk_path: str
     generations: tuple[int, ...]
     dynamic_memory_supported: bool
+    mac_minimum: str = ""
+    mac_maximum: str = ""
+    nics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,3 +165,42 @@ class CounterValue:
         """The PDH path: ``\\Set(instance)\\Counter``."""
         inst = f"({self.instance})" if self.instance else ""
         return f"\\{self.counter_set}{inst}\\{self.counter}"
+
+
+@dataclass(frozen=True)
+class DeviceIoInfo:
+    """What one virtual disk or adapter is doing now."""
+
+    key: str
+    name: str
+    kind: str  # "emulated" or "synthetic" (the path it takes now)
+    carrying: bool
+    rate: float
+    unit: str  # "IOPS" or "Mbit/s"
+    root_cpu_percent: float  # of the whole host
+    hypervisor_cpu_percent: float
+    intercepts_s: float
+    interrupts_s: float
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    index: int
+    name: str
+    legacy: bool
+    switch: str
+    mac: str
+    ip_addresses: tuple[str, ...]
+    vlan_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class SwitchInfoView:
+    name: str
+    type: str
+    nic: str | None
+    allow_management_os: bool
+    management_vlan_id: int
+    notes: str
+    adapters: tuple[str, ...]  # "VM name: Network Adapter n"

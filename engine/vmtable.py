@@ -61,6 +61,7 @@ class VmTable:
         "phase": np.int8,
         "vps": np.int32,
         "enlightened": bool,
+        "vsc": bool,
         "working_set_mb": np.float64,
         "reserve": np.float64,
         "limit": np.float64,
@@ -80,6 +81,7 @@ class VmTable:
         "bsp_share": np.float64,
         "memory_assigned_mb": np.int64,
         "memory_demand_mb": np.float64,
+        "memory_demand_avg_mb": np.float64,
         "disk_iops": np.float64,
         "net_mbit": np.float64,
         "dirty_pages": np.float64,
@@ -94,6 +96,7 @@ class VmTable:
     phase: npt.NDArray[np.int8]
     vps: npt.NDArray[np.int32]
     enlightened: npt.NDArray[np.bool_]
+    vsc: npt.NDArray[np.bool_]  # the guest has its VMBus drivers (integration services)
     working_set_mb: FloatArray
     reserve: FloatArray
     limit: FloatArray
@@ -113,6 +116,7 @@ class VmTable:
     bsp_share: FloatArray
     memory_assigned_mb: npt.NDArray[np.int64]
     memory_demand_mb: FloatArray
+    memory_demand_avg_mb: FloatArray  # exponentially smoothed (about 2 s), for the balancer
     disk_iops: FloatArray
     net_mbit: FloatArray
     dirty_pages: FloatArray
@@ -163,6 +167,7 @@ class VmTable:
         dt_s: float,
         host_lps: FloatArray,
         root_extra_lp: FloatArray | None = None,
+        hv_extra_lp: FloatArray | None = None,
     ) -> list[HostTick]:
         """Advance every VM by one tick of ``dt_s`` seconds; returns what each host did."""
         n = self.size
@@ -199,6 +204,8 @@ class VmTable:
             root = root + root_extra_lp
         root = np.minimum(root, host_lps)
         hv_base = HV_BASE_PER_LP * host_lps
+        if hv_extra_lp is not None:
+            hv_base = np.minimum(hv_base + hv_extra_lp, np.maximum(host_lps - root, 0.0))
         capacity = np.maximum(host_lps - root - hv_base, 0.0)
         usage = self.cpu_usage_lp
         usage[:n] = 0.0
@@ -223,7 +230,11 @@ class VmTable:
         )
 
         share = np.where(ready, self.wl_ws[:n], PHASE_MEMORY_SHARE[phase])
-        self.memory_demand_mb[:n] = self.working_set_mb[:n] * share * (0.95 + 0.1 * u2) * act
+        demand_mb = self.working_set_mb[:n] * share * (0.95 + 0.1 * u2) * act
+        self.memory_demand_mb[:n] = demand_mb
+        avg = self.memory_demand_avg_mb[:n]
+        avg += (demand_mb - avg) * (dt_s / 2.0)
+        avg *= act
         jitter = (0.7 + 0.6 * u2) * ready
         self.disk_iops[:n] = self.wl_disk[:n] * jitter
         self.net_mbit[:n] = self.wl_net[:n] * jitter
