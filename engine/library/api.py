@@ -18,8 +18,10 @@ T = TypeVar("T")
 class LibraryApi(ManagementApi):
     """The management API of a library's lab: each command is committed before it returns.
 
-    Reads never write.  ``advance``/``wait`` commit when ``autosave_seconds`` of simulated
-    time passed since the last commit; :meth:`Library.close` commits the rest.
+    A command is committed when it changed something (the engine published an event, or it
+    is one of SILENT_COMMANDS), whether it succeeded or raised.  Reads never write.
+    ``advance``/``wait`` commit when ``autosave_seconds`` of simulated time passed since the
+    last commit; :meth:`Library.close` commits the rest.
     """
 
     def __init__(self, lab: Lab, library: Library) -> None:
@@ -36,6 +38,11 @@ READS = frozenset({
 })
 #: Methods that only move simulated time: committed by the autosave rule.
 TIME = frozenset({"advance", "wait"})
+#: Commands that may change the lab without publishing an event (a host's folder paths);
+#: every other command commits only when the engine published something, so a read added
+#: to ManagementApi later and not listed in READS costs nothing.
+SILENT_COMMANDS = frozenset({"set_host", "add_host", "create_vm", "set_vm", "rename",
+                             "delete_vm"})
 
 
 def _committing(fn: Callable[..., T], after: str) -> Callable[..., T]:
@@ -51,7 +58,7 @@ def _committing(fn: Callable[..., T], after: str) -> Callable[..., T]:
                 if after == "time":
                     lib._after_time()
                 else:
-                    lib._after_command()
+                    lib._after_command(fn.__name__ in SILENT_COMMANDS)
 
     return method
 

@@ -221,8 +221,8 @@ class Library:
         self._api = LibraryApi(lab, self)
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
-    def _after_command(self) -> None:
-        if not self._suspended and not self._closed:
+    def _after_command(self, always: bool) -> None:
+        if not self._suspended and not self._closed and (always or self._dirty):
             self._write_commit()
 
     def _after_time(self) -> None:

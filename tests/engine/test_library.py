@@ -412,3 +412,15 @@ def test_write_atomic_leaves_no_temporary_and_open_removes_stale_ones(tmp_path: 
     with lib_at(tmp_path / "lib") as lib:
         assert lib.messages == []
     assert not stale.exists()
+
+
+def test_a_command_that_changes_nothing_does_not_write(tmp_path: Path) -> None:
+    with lib_at(tmp_path / "lib") as lib:
+        n = lib.commit_number
+        with pytest.raises(Exception, match="failed to change state"):
+            lib.api.resume("XP-CLIENT")  # refused before anything changed
+        assert lib.commit_number == n
+        lib.api.set_host(virtual_machine_path="E:\\VMs")  # changes without an event
+        assert lib.commit_number == n + 1
+    with lib_at(tmp_path / "lib") as lib:
+        assert lib.api.host().virtual_machine_path == "E:\\VMs"
