@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGridLayout,
     QLabel,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QTreeWidget,
@@ -30,6 +32,16 @@ if TYPE_CHECKING:
 
 def _created(seconds: float) -> str:
     return f"{fmt.sim_time(seconds)} (simulated)"
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """Long notes wrap; when the pane is short they scroll instead of being cut off."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 class _FieldGrid(QWidget):
@@ -104,8 +116,8 @@ class DetailsPane(QWidget):
         self.networking.setColumnWidth(0, 190)
         self.networking.setColumnWidth(1, 150)
         self.networking.setColumnWidth(2, 130)
-        self.tabs.addTab(self.summary, "Summary")
-        self.tabs.addTab(self.memory, "Memory")
+        self.tabs.addTab(_scrolled(self.summary), "Summary")
+        self.tabs.addTab(_scrolled(self.memory), "Memory")
         self.tabs.addTab(self.networking, "Networking")
         self._stack.addWidget(self.tabs)
         self._network_key: tuple[object, ...] = ()
@@ -130,13 +142,15 @@ class DetailsPane(QWidget):
         s.set("Notes", vm.notes or "None")
         s.set("Guest OS", vm.guest_os_name)
         s.set("Heartbeat", vm.heartbeat or "—")
-        running = [label for label, status in vm.integration_services if status == "OK"]
-        offered = [label for label, status in vm.integration_services
-                   if status not in ("Disabled", "Not available for this guest")]
+        statuses = [status for _label, status in vm.integration_services]
+        offered = [s for s in statuses if s not in ("Disabled", "Not available for this guest")]
+        running = statuses.count("OK")
         if not offered:
-            services = "Not available"
+            services = "Not available for this guest"
         elif running:
-            services = f"{len(running)} of {len(offered)} running"
+            services = f"{running} of {len(offered)} running"
+        elif "Not installed in the guest" in offered:
+            services = "Not installed in the guest"
         else:
             services = "No contact" if vm.partition_id is not None else "Not running"
         s.set("Integration Services", services)

@@ -81,10 +81,11 @@ class JobsPanel(QDockWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.tree.header()
         header.setStretchLastSection(False)
-        for col, width in ((_COL_OP, 200), (_COL_VM, 160), (_COL_PROGRESS, 160),
-                           (_COL_STATE, 90), (_COL_STARTED, 130), (_COL_CANCEL, 90)):
-            self.tree.setColumnWidth(col, width)
-        header.setSectionResizeMode(_COL_VM, QHeaderView.ResizeMode.Stretch)
+        char = self.tree.fontMetrics().averageCharWidth()
+        for col, chars in ((_COL_OP, 26), (_COL_VM, 20), (_COL_PROGRESS, 20),
+                           (_COL_STATE, 12), (_COL_STARTED, 18), (_COL_CANCEL, 12)):
+            self.tree.setColumnWidth(col, chars * char + 16)
+        header.setSectionResizeMode(_COL_OP, QHeaderView.ResizeMode.Stretch)
         self.setWidget(self.tree)
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._bars: dict[int, QProgressBar] = {}

@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self._host_changes = 0
         self._host_cache: tuple[object, HostInfo | None] | None = None
         self._active_jobs: set[int] = set()
+        self._jobs_sized = False
 
         # -- models, views, actions --------------------------------------------------------------
         self.model = VmListModel(lambda vm: self.bridge.api.vm(vm),
@@ -125,11 +126,13 @@ class MainWindow(QMainWindow):
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(0)
         header_row = QWidget()
-        header_row.setProperty("role", "pane")
+        header_row.setProperty("role", "paneHeaderRow")
+        header_row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         hr = QHBoxLayout(header_row)
-        hr.setContentsMargins(0, 0, 6, 0)
-        hr.setSpacing(6)
-        self.list_header = _pane_header("Virtual Machines")
+        hr.setContentsMargins(0, 2, 6, 2)
+        hr.setSpacing(8)
+        self.list_header = QLabel("Virtual Machines")
+        self.list_header.setProperty("role", "paneTitle")
         hr.addWidget(self.list_header, 1)
         hr.addWidget(self.count_label)
         hr.addWidget(self.search)
@@ -162,7 +165,7 @@ class MainWindow(QMainWindow):
         centre.addWidget(checkpoint_panel)
         centre.addWidget(self.details)
         centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 1)
+        centre.setStretchFactor(1, 0)
         centre.setStretchFactor(2, 2)
         centre.setChildrenCollapsible(False)
         centre.setHandleWidth(1)
@@ -480,13 +483,13 @@ class MainWindow(QMainWindow):
         # Side panes wide enough for their longest usual text, so nothing is clipped at
         # 1280×800 with any font size; the centre takes the rest.
         fm = self.fontMetrics()
-        icon_room = 16 + 3 * self.tree.indentation() + 24
-        left = max(fm.horizontalAdvance("Legacy applications (22)") + icon_room, 180)
+        icon_room = 16 + 2 * self.tree.indentation() + 24
+        left = max(fm.horizontalAdvance("Legacy applications (22)") + icon_room, 170)
         right = max(fm.horizontalAdvance("Simulate Root Partition Crash…") + 16 + 40, 200)
         self.resize(1280, 800)
         self.splitter.setSizes([left, 1280 - left - right, right])
         line = fm.height()
-        self._centre.setSizes([17 * line, 5 * line, 12 * line])
+        self._centre.setSizes([19 * line, 4 * line, 12 * line])
 
     # -- the tick ---------------------------------------------------------------------------------
     def _on_tick(self, snap: VmTableSnapshot) -> None:
@@ -631,6 +634,10 @@ class MainWindow(QMainWindow):
         self.jobs_button.set_count(active)
 
     def _on_jobs_visibility(self, visible: bool) -> None:
+        if visible and not self._jobs_sized:
+            self._jobs_sized = True
+            self.resizeDocks([self.jobs_panel], [9 * self.fontMetrics().height()],
+                             Qt.Orientation.Vertical)
         self.jobs_button.blockSignals(True)
         self.jobs_button.setChecked(visible)
         self.jobs_button.blockSignals(False)

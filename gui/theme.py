@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from engine.resources import resources_dir
+
 
 class Theme(enum.StrEnum):
     SYSTEM = "system"
@@ -24,15 +26,15 @@ _LIGHT = {
     "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f8fa", "text": "#1f2328",
     "button": "#fbfbfc", "highlight": "#0a64c2", "hltext": "#ffffff", "mid": "#c9ced6",
     "dark": "#9aa3ad", "light": "#ffffff", "disabled": "#8c959f", "link": "#0a64c2",
-    "tip": "#ffffff", "placeholder": "#8c959f",
+    "tip": "#ffffff", "placeholder": "#8c959f", "indicator": "#8c959f",
     "header_top": "#eef2f7", "header_bottom": "#dfe6ee", "header_text": "#1b3a5c",
     "section": "#e7ecf2", "console_bg": "#0c0c0c", "console_fg": "#d0d0d0",
 }
 _DARK = {
-    "window": "#202124", "base": "#18191b", "alt": "#1f2023", "text": "#e6e7e9",
-    "button": "#2b2d31", "highlight": "#2f6fb8", "hltext": "#ffffff", "mid": "#3c3f44",
-    "dark": "#111214", "light": "#3a3d42", "disabled": "#777c84", "link": "#8ab4f8",
-    "tip": "#2b2d31", "placeholder": "#80868b",
+    "window": "#1e1f22", "base": "#26282c", "alt": "#2b2d32", "text": "#e6e7e9",
+    "button": "#303237", "highlight": "#2f6fb8", "hltext": "#ffffff", "mid": "#45484e",
+    "dark": "#111214", "light": "#4a4d53", "disabled": "#80858d", "link": "#8ab4f8",
+    "tip": "#2b2d31", "placeholder": "#80868b", "indicator": "#9aa0a8",
     "header_top": "#2c3038", "header_bottom": "#262a31", "header_text": "#cfe0f5",
     "section": "#272a30", "console_bg": "#050505", "console_fg": "#cfcfcf",
 }
@@ -75,6 +77,9 @@ def _palette(c: dict[str, str]) -> QPalette:
 
 
 def _stylesheet(c: dict[str, str]) -> str:
+    # Fusion draws check box frames a shade darker than the window, which vanishes on a
+    # dark window; these indicators read on both themes.
+    check = (resources_dir() / "icons" / "check.svg").as_posix()
     return f"""
 QLabel[role="paneHeader"] {{
     background: qlineargradient(x1:0, y1:0, x2:0, y2:1, stop:0 {c['header_top']},
@@ -84,6 +89,24 @@ QLabel[role="paneHeader"] {{
     padding: 4px 8px;
     border-bottom: 1px solid {c['mid']};
 }}
+QWidget[role="paneHeaderRow"] {{
+    background: qlineargradient(x1:0, y1:0, x2:0, y2:1, stop:0 {c['header_top']},
+                                stop:1 {c['header_bottom']});
+    border-bottom: 1px solid {c['mid']};
+}}
+QLabel[role="paneTitle"] {{
+    color: {c['header_text']}; font-weight: 600; padding: 2px 8px; background: transparent;
+}}
+QWidget[role="paneHeaderRow"] QLabel[role="note"] {{ background: transparent; padding: 2px; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QCheckBox::indicator, QGroupBox::indicator {{
+    width: 13px; height: 13px; border: 1px solid {c['indicator']}; border-radius: 3px;
+    background: {c['base']};
+}}
+QCheckBox::indicator:checked, QGroupBox::indicator:checked {{
+    background: {c['highlight']}; border-color: {c['highlight']}; image: url({check});
+}}
+QCheckBox::indicator:disabled {{ border-color: {c['mid']}; }}
 QLabel[role="sectionHeader"] {{
     background: {c['section']};
     color: {c['header_text']};
