@@ -33,6 +33,7 @@ from engine.lab import EVENT_LOG_KEEP, Lab
 from engine.lifecycle import VmState
 from engine.memory import PAGE_MB, MemoryMap
 from engine.profiles import HostHardware, get_profile
+from engine.switches import MacPool, VirtualSwitch
 from engine.vmtable import VmTable
 
 Json = dict[str, Any]
@@ -44,12 +45,15 @@ Json = dict[str, Any]
 KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # ``history`` (the counters' 600 s ring buffers) is display data, not simulation
     # state: it is not saved, and the graphs start empty after a reopen.
+    # ``devices``, ``_switch_index`` and ``switch_infos`` are derived from the VM
+    # configurations and the hosts' switches, and rebuilt on restore.
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
-                      "_next_job", "vm_counter", "bus", "event_log", "history"}),
+                      "_next_job", "vm_counter", "bus", "event_log", "history", "devices",
+                      "_switch_index", "switch_infos"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp"}),
+                       "root_cpu_lp", "net"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
@@ -78,6 +82,8 @@ def host_settings(host: Host) -> Json:
         "numa_spanning": host.numa_spanning,
         "virtual_machine_path": host.virtual_machine_path,
         "virtual_hard_disk_path": host.virtual_hard_disk_path,
+        "switches": [sw.to_dict() for sw in host.net.switches.values()],
+        "mac_range": [host.net.mac_pool.minimum, host.net.mac_pool.maximum],
     }
 
 
@@ -118,6 +124,7 @@ def host_runtime(host: Host) -> Json:
     return {
         "scalars": scalars,
         "blockers": list(host.blockers),
+        "mac_leased": sorted(host.net.mac_pool.leased),
         "memory": host.memory.to_dict(),
         "hypervisor": None if hv is None else {
             "scalars": {k: v for k, v in vars(hv).items() if is_scalar(v)},
@@ -135,6 +142,15 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
     host.numa_spanning = bool(settings["numa_spanning"])
     host.virtual_machine_path = str(settings["virtual_machine_path"])
     host.virtual_hard_disk_path = str(settings["virtual_hard_disk_path"])
+    # Virtual switches and the MAC pool (absent from files of builds before networking).
+    if "switches" in settings:
+        host.net.switches = {}
+        for d in settings["switches"]:
+            sw = VirtualSwitch.from_dict(d)
+            host.net.switches[sw.name] = sw
+    if "mac_range" in settings:
+        host.net.mac_pool = MacPool(*settings["mac_range"])
+    host.net.mac_pool.leased = {str(m) for m in runtime.get("mac_leased", [])}
     # Counters and flags (boot_count, rebooting, CPU figures of the last tick ...).  One
     # the file does not have (saved by an older build) keeps the constructor's value.
     for name, value in runtime["scalars"].items():
@@ -283,9 +299,9 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
         for v in h["vms"]:
             vm = restore_vm(VmConfig.from_dict(v["config"]), v["runtime"])
             host.vms[vm.id] = vm
-            # The columns copied from the configuration, recomputed as the engine does on
-            # every change: identical values, and complete for a file from an older build.
-            host._sync_table(vm)
+    # The table columns and device rows copied from the configurations, recomputed as the
+    # engine does on every change: identical values, complete for a file of an older build.
+    lab.switches_changed()
     lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
     return lab
 
