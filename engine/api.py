@@ -528,8 +528,22 @@ class ManagementApi:
 
     # -- performance counters ------------------------------------------------------------
     def _vm_refs(self, h: Host) -> list[counters.VmRef]:
-        return [counters.VmRef(v.name, v.slot, v.config.cpu_count)
-                for v in h.vms.values() if v.partition_id is not None]
+        rows = self.lab.devices.rows
+        out = []
+        for v in h.vms.values():
+            if v.partition_id is None:
+                continue
+            devs = []
+            for d in v.config.hard_drives:
+                key = f"{d.controller.lower()}{d.controller_number}:{d.location}"
+                if (v.id, key) in rows:
+                    devs.append(counters.DeviceRef(key, rows[(v.id, key)], False, d.path))
+            for i, n in enumerate(v.config.network_adapters):
+                if (v.id, f"nic{i}") in rows:
+                    devs.append(counters.DeviceRef(f"nic{i}", rows[(v.id, f"nic{i}")],
+                                                   n.legacy, ""))
+            out.append(counters.VmRef(v.name, v.slot, v.config.cpu_count, tuple(devs)))
+        return out
 
     def counter_sets(self, host: str | None = None) -> list[CounterSetInfo]:
         """Counter sets with their counters and current instances (perfmon's Add Counters)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.io import DeviceTable
 from engine.vmtable import VmTable
 
 FloatArray = npt.NDArray[np.float64]
@@ -36,6 +37,8 @@ VM_SERIES = {
     "hypercalls_s": "hypercalls_s",
     "intercepts_s": "intercepts_s",
 }
+#: Per-device (virtual disk or adapter) series, from engine.io.DeviceTable.
+DEV_SERIES = ("rate", "emulated_rate", "root_lp", "intercepts_s", "interrupts_s")
 HOST_SERIES = (
     "lps",
     "guest_lp",
@@ -89,7 +92,11 @@ class History:
         }
         self._host_acc = np.zeros((0, len(HOST_SERIES)))
         self._ticks = 0
+        self.dev: dict[str, npt.NDArray[np.float32]] = {}
+        self._dev_acc: dict[str, FloatArray] = {}
+        self.dev_capacity = 0
         self._grow_vms(64)
+        self._grow_devs(64)
 
     def _grow_vms(self, capacity: int) -> None:
         for name in VM_SERIES:
@@ -102,6 +109,26 @@ class History:
             grown[: len(acc)] = acc
             self._vm_acc[name] = grown
         self.capacity = capacity
+
+    def _grow_devs(self, capacity: int) -> None:
+        for name in DEV_SERIES:
+            old = self.dev.get(name, np.zeros((self.samples, 0), dtype=np.float32))
+            new = np.zeros((self.samples, capacity), dtype=np.float32)
+            new[:, : old.shape[1]] = old
+            self.dev[name] = new
+            acc = self._dev_acc.get(name, np.zeros(0))
+            grown = np.zeros(capacity)
+            grown[: len(acc)] = acc
+            self._dev_acc[name] = grown
+        self.dev_capacity = capacity
+
+    def clear_device(self, row: int) -> None:
+        """A device row was given to a new disk or adapter: its history starts empty."""
+        if row >= self.dev_capacity:
+            self._grow_devs(max(self.dev_capacity * 2, row + 1))
+        for name in DEV_SERIES:
+            self.dev[name][:, row] = 0.0
+            self._dev_acc[name][row] = 0.0
 
     def _ensure_hosts(self, hosts: int) -> None:
         have = self._host_acc.shape[0]
@@ -123,13 +150,23 @@ class History:
             self.vm[name][:, slot] = 0.0
             self._vm_acc[name][slot] = 0.0
 
-    def accumulate(self, table: VmTable, hosts: Iterable[HostSample]) -> None:
+    def accumulate(self, table: VmTable, hosts: Iterable[HostSample],
+                   devices: DeviceTable | None = None) -> None:
         """Add one tick's figures (called every step)."""
         if table.capacity > self.capacity:
             self._grow_vms(table.capacity)
         n = table.size
         for name, column in VM_SERIES.items():
             self._vm_acc[name][:n] += getattr(table, column)[:n]
+        if devices is not None and devices.size:
+            if devices.capacity > self.dev_capacity:
+                self._grow_devs(devices.capacity)
+            m = devices.size
+            self._dev_acc["rate"][:m] += devices.rate[:m]
+            self._dev_acc["emulated_rate"][:m] += devices.rate[:m] * devices.emulated[:m]
+            self._dev_acc["root_lp"][:m] += devices.root_lp[:m]
+            self._dev_acc["intercepts_s"][:m] += devices.intercepts_s[:m]
+            self._dev_acc["interrupts_s"][:m] += devices.interrupts_s[:m]
         rows = [[getattr(h, name) for name in HOST_SERIES] for h in hosts]
         self._ensure_hosts(len(rows))
         if rows:
@@ -145,6 +182,10 @@ class History:
         for name in VM_SERIES:
             acc = self._vm_acc[name]
             np.multiply(acc[: self.capacity], inv, out=self.vm[name][i], casting="unsafe")
+            acc[:] = 0.0
+        for name in DEV_SERIES:
+            acc = self._dev_acc[name]
+            np.multiply(acc[: self.dev_capacity], inv, out=self.dev[name][i], casting="unsafe")
             acc[:] = 0.0
         for k, name in enumerate(HOST_SERIES):
             self.host[name][:, i] = self._host_acc[:, k] * inv
@@ -166,6 +207,10 @@ class History:
         out: FloatArray = self.vm[name][self._order(), slot].astype(np.float64)
         return out
 
+    def dev_series(self, row: int, name: str) -> FloatArray:
+        out: FloatArray = self.dev[name][self._order(), row].astype(np.float64)
+        return out
+
     def host_series(self, host_index: int, name: str) -> FloatArray:
         if host_index >= self.host[name].shape[0]:
             return np.zeros(0)
@@ -181,6 +226,11 @@ SET_ROOT_VP = "Hyper-V Hypervisor Root Virtual Processor"
 SET_HYPERVISOR = "Hyper-V Hypervisor"
 SET_BALANCER = "Hyper-V Dynamic Memory Balancer"
 SET_DM_VM = "Hyper-V Dynamic Memory VM"
+SET_VNIC = "Hyper-V Virtual Network Adapter"
+SET_LEGACY_NIC = "Hyper-V Legacy Network Adapter"
+SET_STORAGE = "Hyper-V Virtual Storage Device"
+SET_IDE = "Hyper-V Virtual IDE Controller (Emulated)"
+SET_VMBUS = "Hyper-V VMBus"
 
 COUNTERS: dict[str, tuple[str, ...]] = {
     SET_LP: ("% Total Run Time", "% Guest Run Time", "% Hypervisor Run Time", "% Idle Time"),
@@ -201,7 +251,18 @@ COUNTERS: dict[str, tuple[str, ...]] = {
     ),
     SET_BALANCER: ("Available Memory", "Average Pressure"),
     SET_DM_VM: ("Physical Memory", "Current Pressure", "Guest Visible Physical Memory"),
+    SET_VNIC: ("Bytes/sec", "Bytes Received/sec", "Bytes Sent/sec", "Packets/sec",
+               "Packets Received/sec", "Packets Sent/sec"),
+    SET_LEGACY_NIC: ("Bytes Sent/sec", "Bytes Received/sec", "Frames Sent/sec",
+                     "Frames Received/sec"),
+    SET_STORAGE: ("Read Operations/Sec", "Write Operations/Sec", "Read Bytes/sec",
+                  "Write Bytes/sec", "Normalized Throughput"),
+    SET_IDE: ("Read Bytes/sec", "Written Bytes/sec", "Read Sectors/sec", "Written Sectors/sec"),
+    SET_VMBUS: ("Interrupts Received/sec", "Interrupts Sent/sec"),
 }
+#: Traffic split assumed by the device counters.
+READ_SHARE = 0.6
+RECEIVE_SHARE = 0.5
 
 #: Root partition virtual processors: one per LP, at most 64 (the 2008-era root limit).
 ROOT_VP_MAX = 64
@@ -212,12 +273,23 @@ def root_vps(lps: int) -> int:
 
 
 @dataclass(frozen=True)
+class DeviceRef:
+    """One virtual disk or adapter row of a VM."""
+
+    key: str  # "ide0:0", "scsi0:1", "nic0"
+    row: int
+    legacy: bool
+    path: str  # the virtual hard disk file, for storage devices
+
+
+@dataclass(frozen=True)
 class VmRef:
     """What counter evaluation needs to know about one VM."""
 
     name: str
     slot: int
     vps: int
+    devices: tuple[DeviceRef, ...] = ()
 
 
 def instances(counter_set: str, lps: int, vms: list[VmRef]) -> tuple[str, ...]:
@@ -234,7 +306,32 @@ def instances(counter_set: str, lps: int, vms: list[VmRef]) -> tuple[str, ...]:
         return ("System Balancer",)
     if counter_set == SET_DM_VM:
         return tuple(vm.name for vm in vms)
+    if counter_set in (SET_VNIC, SET_LEGACY_NIC, SET_STORAGE, SET_IDE):
+        return tuple(name for name, _ in _device_instances(counter_set, vms))
+    if counter_set == SET_VMBUS:
+        return ("_Total", *(vm.name for vm in vms))
     raise KeyError(counter_set)
+
+
+def _device_instances(counter_set: str, vms: list[VmRef]) -> list[tuple[str, list[int]]]:
+    """(instance name, device rows) for the device counter sets."""
+    out: list[tuple[str, list[int]]] = []
+    for vm in vms:
+        ide_rows = []
+        for d in vm.devices:
+            if d.key.startswith("nic"):
+                if counter_set == SET_VNIC and not d.legacy:
+                    out.append((f"{vm.name}_Network Adapter_{d.key[3:]}", [d.row]))
+                elif counter_set == SET_LEGACY_NIC and d.legacy:
+                    out.append((f"{vm.name}_Legacy Network Adapter_{d.key[3:]}", [d.row]))
+            else:
+                if counter_set == SET_STORAGE:
+                    out.append((d.path, [d.row]))
+                if d.key.startswith("ide"):
+                    ide_rows.append(d.row)
+        if counter_set == SET_IDE and ide_rows:
+            out.append((f"{vm.name}:Ide Controller", ide_rows))
+    return out
 
 
 class CounterError(KeyError):
@@ -306,6 +403,18 @@ def series(
             return assigned
         demand = history.vm_series(vm.slot, "memory_demand_mb")
         return np.divide(demand, assigned, out=np.zeros_like(demand), where=assigned > 0) * 100
+    if counter_set in (SET_VNIC, SET_LEGACY_NIC, SET_STORAGE, SET_IDE):
+        found = dict(_device_instances(counter_set, vms))
+        if instance not in found:
+            raise CounterError(f"No instance '{instance}' of {counter_set}.")
+        return _device_counter(history, counter_set, counter, found[instance])
+    if counter_set == SET_VMBUS:
+        chosen = vms if instance == "_Total" else [_vm_named(instance, vms)]
+        rows = [d.row for vm in chosen for d in vm.devices]
+        total = sum((history.dev_series(r, "interrupts_s") for r in rows),
+                    np.zeros(history.count))
+        return total
+
     # Virtual processors.
     if instance == "_Total":
         total_vps = sum(vm.vps for vm in vms) or 1
@@ -352,3 +461,29 @@ def _vm_named(name: str, vms: list[VmRef]) -> VmRef:
 def _check_instance(instance: str, known: tuple[str, ...]) -> None:
     if instance not in known:
         raise CounterError(f"No instance '{instance}'.")
+
+
+def _device_counter(history: History, counter_set: str, counter: str,
+                    rows: list[int]) -> FloatArray:
+    name = "emulated_rate" if counter_set == SET_IDE else "rate"
+    rate = sum((history.dev_series(r, name) for r in rows), np.zeros(history.count))
+    if counter_set == SET_STORAGE:
+        bytes_per_op = 8 * 1024
+        if counter == "Normalized Throughput":
+            return rate
+        share = READ_SHARE if counter.startswith("Read") else 1 - READ_SHARE
+        ops = rate * share
+        return ops * bytes_per_op if "Bytes" in counter else ops
+    if counter_set == SET_IDE:
+        share = READ_SHARE if counter.startswith("Read") else 1 - READ_SHARE
+        per_sec = rate * share * 8 * 1024
+        return per_sec / 512 if "Sectors" in counter else per_sec
+    # Network adapters: rate in Mbit/s.
+    byte_rate = rate * 1e6 / 8
+    if counter in ("Bytes/sec",):
+        return byte_rate
+    direction = RECEIVE_SHARE if "Received" in counter else 1 - RECEIVE_SHARE
+    if "Bytes" in counter:
+        return byte_rate * direction
+    packets = byte_rate / 1536
+    return packets if counter == "Packets/sec" else packets * direction

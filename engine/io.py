@@ -20,6 +20,7 @@ domains (one per host for storage, one per virtual switch for network).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,8 @@ class DeviceTable:
         self.size = 0
         self._free: list[int] = []
         self.rows: dict[tuple[str, str], int] = {}  # (vm id, device key) -> row
+        #: Called with a row number when a row is given to a new device (history reset).
+        self.on_new_row: Callable[[int], None] | None = None
         for name, dtype in self._COLUMNS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
         self._grow(capacity)
@@ -147,6 +150,8 @@ class DeviceTable:
                 for name in self._COLUMNS:
                     getattr(self, name)[row] = 0
                 self.rows[(vm_id, dkey)] = row
+                if self.on_new_row is not None:
+                    self.on_new_row(row)
                 self.size = max(self.size, row + 1)
             self.used[row] = True
             self.vm_slot[row] = vm_slot

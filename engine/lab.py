@@ -49,6 +49,7 @@ class Lab:
         self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
         self.history = History()
         self.devices = io.DeviceTable()
+        self.devices.on_new_row = self.history.clear_device
         self._switch_index: dict[tuple[str, str], int] = {}
         self.switch_infos: list[io.SwitchInfo] = []
 
@@ -186,7 +187,7 @@ class Lab:
             host.hypervisor_cpu_lp = tick.hypervisor_lp if up else 0.0
             host.guest_cpu_lp = tick.guest_lp if up else 0.0
             samples.append(host.sample(lps[i], float(hypercalls[i]), float(intercepts[i])))
-        self.history.accumulate(table, samples)
+        self.history.accumulate(table, samples, self.devices)
         if self.step_index % SLOW_EVERY == 0:
             for host in hosts:
                 host.balance_memory()

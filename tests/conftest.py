@@ -36,3 +36,14 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         return
     for key in _PYTEST_QT_INI_KEYS:
         parser.addini(key, "pytest-qt is not active: accepted and ignored")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (long fuzz and state-machine runs) run only when asked for with
+    ``-m slow``, so `make test` stays well inside CI's time."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="long run: select it with -m slow")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)

@@ -309,3 +309,46 @@ def test_a_child_still_cannot_issue_privileged_hypercalls() -> None:
     settle(api, 5)
     assert api.issue_hypercall("Guest", "HvCreatePartition").status is HvStatus.ACCESS_DENIED
     assert api.issue_hypercall("Guest", "HvSignalEvent").ok
+
+
+def test_device_counter_sets_follow_the_io() -> None:
+    api = lab()
+    load = {
+        "workload": "custom",
+        "workload_net_mbit": 80,
+        "workload_disk_iops": 500,
+        "workload_cpu_pct": 5,
+    }
+    vm(
+        api,
+        "Old",
+        os="ws2003sp2-x86",
+        installed=False,
+        nics=[NetworkAdapter(legacy=True, switch="External")],
+        **load,
+    )
+    vm(api, "New", nics=[NetworkAdapter(switch="External")], **load)
+    settle(api, 130)
+    sets = {s.name: s for s in api.counter_sets()}
+    assert "Old_Legacy Network Adapter_0" in sets["Hyper-V Legacy Network Adapter"].instances
+    assert "New_Network Adapter_0" in sets["Hyper-V Virtual Network Adapter"].instances
+    assert "Old.vhd" in sets["Hyper-V Virtual Storage Device"].instances
+    assert "Old:Ide Controller" in sets["Hyper-V Virtual IDE Controller (Emulated)"].instances
+    _, sent = api.counter_history(
+        "Hyper-V Legacy Network Adapter", "Bytes Sent/sec", "Old_Legacy Network Adapter_0"
+    )
+    assert sent[-1] == pytest.approx(80e6 / 8 / 2, rel=0.35)
+    _, emulated = api.counter_history(
+        "Hyper-V Virtual IDE Controller (Emulated)", "Read Bytes/sec", "Old:Ide Controller"
+    )
+    _, fast = api.counter_history(
+        "Hyper-V Virtual IDE Controller (Emulated)", "Read Bytes/sec", "New:Ide Controller"
+    )
+    assert emulated[-1] > 0 and fast[-1] == 0.0, "with integration services IDE bypasses it"
+    _, norm = api.counter_history(
+        "Hyper-V Virtual Storage Device", "Normalized Throughput", "New.vhd"
+    )
+    assert norm[-1] == pytest.approx(500, rel=0.35)
+    _, irq_old = api.counter_history("Hyper-V VMBus", "Interrupts Received/sec", "Old")
+    _, irq_new = api.counter_history("Hyper-V VMBus", "Interrupts Received/sec", "New")
+    assert irq_old[-1] == 0.0 and irq_new[-1] > 0

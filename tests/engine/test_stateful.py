@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -149,7 +150,7 @@ class HostMachine(RuleBasedStateMachine):
         job = data.draw(st.sampled_from(jobs))
         self.api.cancel_job(job.id)
 
-    @rule(seconds=st.sampled_from([0.05, 0.3, 1.0, 5.0, 30.0, 100.0]))
+    @rule(seconds=st.sampled_from([0.05, 0.3, 1.0, 5.0, 30.0, 60.0]))
     def advance(self, seconds: float) -> None:
         self.api.advance(seconds)
 
@@ -192,9 +193,22 @@ class HostMachine(RuleBasedStateMachine):
 
 
 HostMachine.TestCase.settings = settings(
-    max_examples=80,
-    stateful_step_count=50,
+    max_examples=40,
+    stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestHostMachine = HostMachine.TestCase
+
+
+class LongHostMachine(HostMachine):
+    """The same machine, explored much further (``pytest -m slow``)."""
+
+
+LongHostMachine.TestCase.settings = settings(
+    max_examples=400,
+    stateful_step_count=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestLongHostMachine = pytest.mark.slow(LongHostMachine.TestCase)
