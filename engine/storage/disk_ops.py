@@ -395,13 +395,12 @@ def reconnect_disk(child: str | os.PathLike[str], parent: str | os.PathLike[str]
     id. The locators, parent name and parent time stamp are rewritten.
     """
     child_path, parent_path = os.fspath(child), os.fspath(parent)
+    _refuse_loop(child_path, parent_path)
     with open_vhd(parent_path, resolve_parent=False) as new_parent, \
             open_vhd(child_path, writable=True, resolve_parent=False) as disk:
         if not isinstance(disk, VhdDifferencing):
             raise VhdError(f"Cannot reconnect '{child_path}': only a differencing disk has a "
                            "parent.")
-        if os.path.realpath(parent_path) == os.path.realpath(child_path):
-            raise VhdParentError(f"A disk cannot be its own parent: '{child_path}'.")
         if new_parent.size != disk.size:
             raise VhdParentError(f"Cannot reconnect '{child_path}' to '{parent_path}': the "
                                  f"sizes differ ({disk.size:,} and {new_parent.size:,} bytes).")
@@ -416,3 +415,15 @@ def reconnect_disk(child: str | os.PathLike[str], parent: str | os.PathLike[str]
         pass  # the chain now opens through the new path
     return inspect_disk(child_path)
 
+
+def _refuse_loop(child_path: str, parent_path: str) -> None:
+    """The new parent's chain must open and must not pass through the child."""
+    child_real = os.path.realpath(child_path)
+    with open_vhd(parent_path) as disk:
+        link: VhdDisk | None = disk
+        while link is not None:
+            if os.path.realpath(link.path) == child_real:
+                raise VhdParentError(
+                    f"Cannot reconnect '{child_path}' to '{parent_path}': the disk is in that "
+                    "parent's own chain, which would make a loop.")
+            link = link.parent if isinstance(link, VhdDifferencing) else None
