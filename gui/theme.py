@@ -133,8 +133,11 @@ QSplitter::handle {{ background: {c['mid']}; }}
 def apply_theme(app: QApplication, choice: Theme) -> bool:
     """Apply ``choice`` to the whole application; returns True when the result is dark."""
     dark = is_dark(app, choice)
+    if app.property("hvlabDark") is dark and app.style().name().casefold() == "fusion":
+        return dark  # already applied: re-polishing every widget again is not free
     c = colours(dark)
-    app.setStyle("Fusion")
+    if app.style().name().casefold() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(_palette(c))
     app.setStyleSheet(_stylesheet(c))
     app.setProperty("hvlabDark", dark)

@@ -30,17 +30,30 @@ def _missing_tools() -> list[str]:
     elif subprocess.run([SYSTEM_PYTHON, "-c", "import pyatspi"], capture_output=True,
                         check=False).returncode != 0:
         missing.append("python3-pyatspi")
+    missing += _missing_xcb_libraries()
     return missing
 
 
-@pytest.mark.slow
+def _missing_xcb_libraries() -> list[str]:
+    """Libraries Qt's xcb platform plugin needs that are not installed (e.g. libxcb-icccm4,
+    libxcb-keysyms1 on a minimal image): without them hvlab cannot open an X window."""
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists() or shutil.which("ldd") is None:
+        return []
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=False)
+    return sorted({line.split()[0] for line in out.stdout.splitlines() if "not found" in line})
+
+
 def test_atspi_client_finds_and_presses_actions_by_name() -> None:
     missing = _missing_tools()
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must have the AT-SPI tools; missing: {', '.join(missing)}")
         pytest.skip(f"AT-SPI tools missing: {', '.join(missing)} (apt-get install "
-                    "python3-pyatspi at-spi2-core dbus-x11 xvfb xauth libxcb-cursor0)")
+                    "python3-pyatspi at-spi2-core dbus-x11 xvfb xauth libxcb-cursor0 "
+                    "libxcb-icccm4 libxcb-keysyms1)")
     env = {k: v for k, v in os.environ.items()
            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "DBUS_SESSION_BUS_ADDRESS",
                         "AT_SPI_BUS_ADDRESS")}

@@ -6,8 +6,10 @@ tests are exact and never wait.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -33,13 +35,17 @@ def wall() -> FakeWallClock:
 
 @pytest.fixture
 def realtime_window(qtbot: QtBot, api: ManagementApi, wall: FakeWallClock,
-                    light_theme: None) -> MainWindow:
+                    light_theme: None) -> Iterator[MainWindow]:
     bridge = Bridge(api, clock="realtime", speed=1.0, wall_clock=wall)
     win = MainWindow(bridge, theme=Theme.LIGHT)
     bridge.setParent(win)
     qtbot.addWidget(win)
     win.show()
-    return win
+    yield win
+    bridge.close()
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _tick(bridge: Bridge, wall: FakeWallClock, seconds: float) -> None:

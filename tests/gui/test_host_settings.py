@@ -13,6 +13,9 @@ from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, select
 
+#: A little more than the simulated host's restart (90 s in engine/host.py).
+HOST_BOOT_SECONDS = 95
+
 
 def _open(qtbot: QtBot, window: MainWindow) -> HostSettingsDialog:
     click_pane(qtbot, window, ids.ACT_HOST_SETTINGS)
@@ -65,7 +68,7 @@ def test_disabling_virtualization_is_staged_until_restart_and_explained(
     assert api.host().rebooting
     assert "The host is restarting." in dialog.summary.text()
     assert not dialog.restart.isEnabled()
-    window.bridge.step(300)
+    window.bridge.step(HOST_BOOT_SECONDS)
     host = api.host()
     assert not host.rebooting and not host.hypervisor_running
     assert "Not running." in dialog.summary.text()
@@ -91,6 +94,6 @@ def test_root_partition_crash_takes_every_vm_down(
                                                 "SLES10-WEB01")} == {"Off"}
     assert not window.crash_action.isEnabled()  # the host is restarting
     assert "already" not in window.crash_action.toolTip()
-    window.bridge.step(600)
+    window.bridge.step(HOST_BOOT_SECONDS)
     assert api.host().hypervisor_running
     assert window.crash_action.isEnabled()
