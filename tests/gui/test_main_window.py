@@ -367,3 +367,16 @@ def test_theme_switch(window: MainWindow, theme: str) -> None:
     window.theme_actions[Theme(theme)].trigger()
     colour = QApplication.palette().color(QPalette.ColorRole.Window)
     assert (colour.lightness() < 100) == (theme == "dark")
+
+
+def test_menus_toolbar_context_menu_and_pane_share_the_same_actions(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    start = window.vm_actions["start"]
+    action_menu = window.findChild(QMenu, ids.MENU_ACTION.object_name)
+    assert action_menu is not None
+    assert start in action_menu.actions()
+    assert start in window.context_menu.actions()
+    assert start in window.main_toolbar.actions()
+    assert pane_button(window, ids.ACT_START).defaultAction() is start
+    assert start.shortcut().toString() in start.toolTip()
