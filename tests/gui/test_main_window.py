@@ -380,3 +380,13 @@ def test_menus_toolbar_context_menu_and_pane_share_the_same_actions(window: Main
     assert start in window.main_toolbar.actions()
     assert pane_button(window, ids.ACT_START).defaultAction() is start
     assert start.shortcut().toString() in start.toolTip()
+
+
+def test_vms_without_a_group_have_their_own_tree_item(window: MainWindow,
+                                                       api: ManagementApi) -> None:
+    api.create_vm("LAB-LOOSE", memory_startup_mb=512)
+    window.bridge.step(0)
+    host = api.host().id
+    assert window.tree.select_key(("group", host, "(No group)"))
+    assert shown_names(window) == ["LAB-LOOSE"]
+    assert window.list_header.text() == "Virtual Machines — no group"
