@@ -119,7 +119,7 @@ def inspect_disk(path: str | os.PathLike[str]) -> VhdInfo:
             parent_id = uuid.UUID(bytes=disk.parent_unique_id)
             try:
                 parent_path, parent_found = find_parent(disk), True
-            except (VhdParentError, VhdError) as err:
+            except VhdError as err:
                 candidates = disk.parent_paths()
                 parent_path = candidates[0] if candidates else None
                 notes.append(err.message)

@@ -176,7 +176,11 @@ class VhdDisk:
 
     def read_into(self, lba: int, buf: memoryview | bytearray | npt.NDArray[np.generic]) -> None:
         """Fill ``buf`` (a whole number of sectors, writable) from sector ``lba``."""
+        if isinstance(buf, np.ndarray) and not buf.flags.c_contiguous:
+            raise VhdError("A read needs a contiguous buffer to fill.")
         view = as_byte_view(buf)
+        if view.readonly:
+            raise VhdError("A read needs a writable buffer to fill.")
         if len(view) % SECTOR:
             raise VhdError(f"A read of {len(view)} bytes is not a whole number of sectors.")
         self._check_range(lba, len(view) // SECTOR)

@@ -84,6 +84,10 @@ def test_unwritten_sectors_read_as_zeros_and_writes_read_back(tmp_path: Path,
         buf = np.zeros(3 * 512, dtype=np.uint8)
         disk.read_into(1023, buf)
         assert (buf == sectors.reshape(-1)).all()
+        with pytest.raises(VhdError, match="contiguous"):
+            disk.read_into(0, np.zeros((512, 2), dtype=np.uint8)[:, 0])
+        with pytest.raises(VhdError, match="writable"):
+            disk.read_into(0, memoryview(bytes(512)))
         assert disk.read_sectors(1026, 1) == bytes(512)
 
 
