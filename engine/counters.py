@@ -12,8 +12,10 @@ VP 0 only).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -194,6 +196,62 @@ class History:
         self._ticks = 0
         self.head = (i + 1) % self.samples
         self.count = min(self.count + 1, self.samples)
+
+    # -- persistence (display data: a library keeps it so graphs survive a reopen) --------
+    def to_bytes(self, device_rows: dict[tuple[str, str], int]) -> bytes:
+        """The rings as an .npz payload; device rows are saved with their (VM, device) keys
+        because a reopened lab may number them differently."""
+        buf = io.BytesIO()
+        keys = sorted(device_rows)
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "meta": np.array([self.samples, self.count, self.head], dtype=np.int64),
+            "times_us": self.times_us,
+            "dev_keys": np.array(["|".join(k) for k in keys], dtype=str),
+            "dev_rows": np.array([device_rows[k] for k in keys], dtype=np.int64),
+        }
+        for name in VM_SERIES:
+            arrays[f"vm.{name}"] = self.vm[name]
+        for name in HOST_SERIES:
+            arrays[f"host.{name}"] = self.host[name]
+        for name in DEV_SERIES:
+            arrays[f"dev.{name}"] = self.dev[name]
+        np.savez_compressed(buf, allow_pickle=False, **arrays)
+        return buf.getvalue()
+
+    @staticmethod
+    def from_bytes(data: bytes, device_rows: dict[tuple[str, str], int],
+                   now_us: int) -> History:
+        """Rebuild saved rings; raises ValueError if they do not fit this lab."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            samples, count, head = (int(x) for x in z["meta"])
+            times = z["times_us"]
+            if samples <= 0 or not 0 <= count <= samples or not 0 <= head < samples \
+                    or times.shape != (samples,) or (count and int(times.max()) > now_us):
+                raise ValueError("counter history does not match the lab")
+            h = History(samples)
+            h.times_us[:] = times
+            h.count, h.head = count, head
+            for name in VM_SERIES:
+                saved = z[f"vm.{name}"]
+                if saved.shape[0] != samples:
+                    raise ValueError("counter history has the wrong length")
+                h._grow_vms(max(h.capacity, saved.shape[1]))
+                h.vm[name][:, : saved.shape[1]] = saved
+            hosts = z["host.lps"].shape[0]
+            h._ensure_hosts(hosts)
+            for name in HOST_SERIES:
+                h.host[name][:] = z[f"host.{name}"]
+            old_rows = {tuple(str(k).split("|", 1)): int(r)
+                        for k, r in zip(z["dev_keys"], z["dev_rows"], strict=True)}
+            need = max(device_rows.values(), default=-1) + 1
+            h._grow_devs(max(h.dev_capacity, need))
+            for name in DEV_SERIES:
+                saved = z[f"dev.{name}"]
+                for key, row in device_rows.items():
+                    old = old_rows.get(key)
+                    if old is not None and old < saved.shape[1]:
+                        h.dev[name][:, row] = saved[:, old]
+        return h
 
     def _order(self) -> npt.NDArray[np.int64]:
         start = (self.head - self.count) % self.samples

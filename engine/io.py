@@ -115,6 +115,8 @@ class DeviceTable:
         self.rows: dict[tuple[str, str], int] = {}  # (vm id, device key) -> row
         #: Called with a row number when a row is given to a new device (history reset).
         self.on_new_row: Callable[[int], None] | None = None
+        #: Intercepts the last step's I/O caused, per VM slot (added to the VMs' counters).
+        self.vm_intercepts_s: FloatArray = np.zeros(0)
         for name, dtype in self._COLUMNS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
         self._grow(capacity)
@@ -214,7 +216,11 @@ class SwitchInfo:
 def step(
     dev: DeviceTable, vms: VmTable, storage_iops: FloatArray, switches: list[SwitchInfo]
 ) -> list[IoTick]:
-    """Move this tick's I/O; returns the root and hypervisor CPU it cost, per host."""
+    """Move this tick's I/O; returns the root and hypervisor CPU it cost, per host.
+
+    A pure function of the VM table and the device rows: it changes only the device rows,
+    so running it again on a reopened lab reproduces the same I/O state.
+    """
     hosts = len(storage_iops)
     n = dev.size
     if n == 0:
@@ -248,6 +254,7 @@ def step(
     active_rows = np.flatnonzero(carrying)
     if active_rows.size == 0:
         dev.root_lp[:n] = dev.hv_lp[:n] = dev.intercepts_s[:n] = dev.interrupts_s[:n] = 0.0
+        dev.vm_intercepts_s = np.zeros(0)
         return [IoTick(0.0, 0.0) for _ in range(hosts)]
 
     # Each VM's demand is spread over the devices that carry it.
@@ -297,6 +304,6 @@ def step(
     hidx = dev.host[active_rows]
     root = np.bincount(hidx, weights=dev.root_lp[active_rows], minlength=hosts)
     hv = np.bincount(hidx, weights=dev.hv_lp[active_rows], minlength=hosts)
-    # The VM's virtual processors took those intercepts.
-    vms.intercepts_s[: vms.size] += np.bincount(a_slot, weights=exits, minlength=cap)[: vms.size]
+    per_vm: FloatArray = np.bincount(a_slot, weights=exits, minlength=cap).astype(np.float64)
+    dev.vm_intercepts_s = per_vm[: vms.size]
     return [IoTick(float(root[h]), float(hv[h])) for h in range(hosts)]

@@ -176,6 +176,9 @@ class Lab:
         for host, io_tick in zip(hosts, io_ticks, strict=True):
             host.io_root_lp = io_tick.root_lp if host.hypervisor else 0.0
             host.io_hypervisor_lp = io_tick.hypervisor_lp if host.hypervisor else 0.0
+        extra = self.devices.vm_intercepts_s
+        if extra.size:
+            table.intercepts_s[: extra.size] += extra
         n = table.size
         hidx = table.host[:n]
         hypercalls = np.bincount(hidx, weights=table.hypercalls_s[:n], minlength=len(hosts))
@@ -192,6 +195,19 @@ class Lab:
             for host in hosts:
                 host.balance_memory()
             self.history.sample(self.now_us)
+
+    def replace_history(self, history: History) -> None:
+        """Use saved counter history (a reopened library)."""
+        self.history = history
+        self.devices.on_new_row = history.clear_device
+
+    def refresh_derived(self) -> None:
+        """Recompute state derived from the saved state (the I/O of the last tick) without
+        moving time: a reopened lab then answers reads exactly as before it was closed."""
+        hosts = list(self.hosts.values())
+        io.step(self.devices, self.table,
+                np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
+                self.switch_infos)
 
     def _fire(self, action: ScheduledAction) -> None:
         host = self.hosts.get(action.host_id)

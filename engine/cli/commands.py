@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.cli import output
+from engine.cli import devices, output
 from engine.config import HardDrive
 from engine.errors import HvError, ValidationError
 from engine.guests import INTEGRATION_SERVICES, load_catalogue
@@ -120,7 +120,7 @@ _SET_OPTIONS = (
 def _vm_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     api = lib.api
     changes: dict[str, Any] = {}
-    for option, name in _SET_OPTIONS:
+    for option, name in (*_SET_OPTIONS, *devices.WORKLOAD_OPTIONS):
         value = getattr(args, option)
         if value is not None:
             changes[name] = value
@@ -241,6 +241,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("clock", "show"): _clock,
     ("clock", "advance"): _clock,
     ("events", None): _events,
+    **devices.HANDLERS,
     **{("vm", name): _vm_lifecycle for name in (
         "start", "stop", "turn-off", "save", "pause", "resume", "reset",
         "remove-saved-state", "remove")},

@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub(vs, "console", "print the VM's console text (what VM Connection shows)")
     console.add_argument("name", metavar="NAME")
 
+    from engine.cli import devices  # imported here: it imports on_off from this module
+
+    devices.add_parsers(top, vs, vset, sub)
+
     # clock
     clock = sub(top, "clock", "the simulated clock")
     cs = clock.add_subparsers(dest="command", metavar="ACTION", required=True)

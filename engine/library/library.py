@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from engine import events as ev
 from engine.clock import seconds_to_us
+from engine.counters import History
 from engine.errors import NotFoundError
 from engine.lab import Lab
 from engine.library import schema
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
+HISTORY_FILE = "history.npz"
 EVENTS_FILE = "events.sqlite"
 HOSTS_DIR = "hosts"
 VMS_DIR = "vms"
@@ -69,7 +72,8 @@ DAMAGED_SUFFIX = ".damaged"
 AUTOSAVE_SECONDS = 30.0
 
 _ROOT_NAMES = {LIBRARY_FILE, STATE_FILE, LOCK_NAME, EVENTS_FILE, f"{EVENTS_FILE}-wal",
-               f"{EVENTS_FILE}-shm", f"{EVENTS_FILE}-journal", HOSTS_DIR, VMS_DIR}
+               f"{EVENTS_FILE}-shm", f"{EVENTS_FILE}-journal", HOSTS_DIR, VMS_DIR,
+               HISTORY_FILE}
 _VM_NAMES = {CONFIG_FILE, RUNTIME_FILE, f"{CONFIG_FILE}.prev", f"{RUNTIME_FILE}.prev"}
 _HOST_NAMES = {HOST_FILE, f"{HOST_FILE}.prev"}
 
@@ -116,6 +120,7 @@ class Library:
         self._pending: list[ev.LogEntry] = []
         self._dirty = True
         self._committed_now_us = -1
+        self._history_us = -1  # lab time of the counter history on disk
         self._unavailable: list[Json] = []
         self._suspended = 0
         self._unsubscribe: Callable[[], None] | None = None
@@ -153,6 +158,8 @@ class Library:
         try:
             if self._dirty or self._pending or self.lab.now_us != self._committed_now_us:
                 self._write_commit()
+            elif self.lab.now_us != self._history_us:
+                self._write_history()
         finally:
             self._closed = True
             if self._unsubscribe is not None:
@@ -306,13 +313,40 @@ class Library:
                  "The last saved state is intact; the changes since are kept in memory and "
                  "written at the next save."],
             ) from exc
-        # Committed.
+        # Committed.  The counters' history is display data: written beside the commit,
+        # best effort, and only when time moved.
+        if lab.now_us != self._history_us:
+            self._write_history()
         self._commit = stamp
         self._committed.update(written)
         del self._pending[:len(pending)]
         self._dirty = False
         self._committed_now_us = lab.now_us
         self._remove_gone(live_hosts, live_vms)
+
+    def _write_history(self) -> None:
+        try:
+            write_atomic(self.path / HISTORY_FILE,
+                         self.lab.history.to_bytes(dict(self.lab.devices.rows)))
+            self._history_us = self.lab.now_us
+        except OSError as exc:
+            self._note(f"{self.path / HISTORY_FILE}: the counter history could not be saved "
+                       f"({exc.strerror or exc}); graphs will start empty after a reopen.")
+
+    def load_history(self) -> None:
+        """Give the reopened lab its saved counter history, if it fits."""
+        path = self.path / HISTORY_FILE
+        if not path.exists():
+            return
+        try:
+            history = History.from_bytes(path.read_bytes(), dict(self.lab.devices.rows),
+                                         self.lab.now_us)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            self._note(f"{path}: the counter history could not be read ({exc}); graphs "
+                       "start empty.")
+            return
+        self.lab.replace_history(history)
+        self._history_us = self.lab.now_us
 
     def _remove_gone(self, live_hosts: set[str], live_vms: set[str]) -> None:
         """Delete the folders of VMs and hosts the committed state no longer has."""

@@ -141,6 +141,7 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
                         f"it was kept as {moved.name}"))
         return
     lib._attach(lab)
+    lib.load_history()
     _clean_orphans(lib, state)
     if not identity:
         _write_identity(lib, lab.seed, program)

@@ -302,6 +302,7 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
     # The table columns and device rows copied from the configurations, recomputed as the
     # engine does on every change: identical values, complete for a file of an older build.
     lab.switches_changed()
+    lab.refresh_derived()
     lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
     return lab
 
