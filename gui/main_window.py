@@ -10,6 +10,7 @@ Every view refreshes from the bridge's ``tick``; nothing here owns a timer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
@@ -46,6 +47,7 @@ from gui.vmlist import COLUMNS, VmListModel, VmListView
 
 if TYPE_CHECKING:
     from engine.views import HostInfo, VmTableSnapshot
+    from gui.host_settings import HostSettingsDialog
 
 WINDOW_TITLE = "Hyper-V Manager — hvlab"
 #: Above this many selected VMs, enablement is re-read only when the lab changed.
@@ -83,7 +85,7 @@ class MainWindow(QMainWindow):
         self._theme = theme
         self._tree_dirty = True
         self._connect_windows: dict[str, QWidget] = {}
-        self._host_settings: QWidget | None = None
+        self._host_settings: HostSettingsDialog | None = None
         self._selected: list[str] = []
         self._last_version = -1
         self.commands: VmCommands | None = None
@@ -713,7 +715,7 @@ class MainWindow(QMainWindow):
             return
         VmSettingsDialog(info, self.bridge.api.locked_fields(vm_id), self).open()
 
-    def open_host_settings(self) -> QWidget:
+    def open_host_settings(self) -> HostSettingsDialog:
         from gui.host_settings import HostSettingsDialog
 
         if self._host_settings is not None:
@@ -764,9 +766,9 @@ class MainWindow(QMainWindow):
                         "stops at once, without saving, and the host restarts: the parent "
                         "partition is what every child partition depends on.")
 
-    def _host_job(self, command: object, host_id: str) -> None:
+    def _host_job(self, command: Callable[[str], object], host_id: str) -> None:
         try:
-            self.bridge.call(command, host_id)  # type: ignore[arg-type]
+            self.bridge.call(command, host_id)
         except HvError as err:
             dialogs.show_error(self, err)
             return

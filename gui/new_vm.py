@@ -7,6 +7,8 @@ processors, group) and calls ``ManagementApi.create_vm``. The engine validates: 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +26,9 @@ from engine.errors import HvError
 from gui import ids
 from gui.bridge import Bridge
 from gui.icons import icon
+
+if TYPE_CHECKING:
+    from engine.views import VmInfo
 
 DEFAULT_NAME = "New Virtual Machine"
 
@@ -107,7 +112,7 @@ class NewVmDialog(QDialog):
         self.resize(460, self.sizeHint().height())
 
     @staticmethod
-    def _free_name(vms: list) -> str:  # type: ignore[type-arg]
+    def _free_name(vms: list[VmInfo]) -> str:
         taken = {v.name.casefold() for v in vms}
         if DEFAULT_NAME.casefold() not in taken:
             return DEFAULT_NAME

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     api.reboot_host()
     window.bridge.step(300)
     dialog = window.open_host_settings()
-    dialog.show_page("hardware")  # type: ignore[attr-defined]
+    dialog.show_page("hardware")
     dialog.resize(820, 560)
     _settle(app)
     _save(dialog, args.out / "hyper-v-settings.png")

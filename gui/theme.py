@@ -46,7 +46,7 @@ def colours(dark: bool) -> dict[str, str]:
 
 
 def system_prefers_dark(app: QApplication) -> bool:
-    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    return bool(app.styleHints().colorScheme() == Qt.ColorScheme.Dark)
 
 
 def is_dark(app: QApplication, choice: Theme) -> bool:
@@ -133,7 +133,8 @@ QSplitter::handle {{ background: {c['mid']}; }}
 def apply_theme(app: QApplication, choice: Theme) -> bool:
     """Apply ``choice`` to the whole application; returns True when the result is dark."""
     dark = is_dark(app, choice)
-    if app.property("hvlabDark") is dark and app.style().name().casefold() == "fusion":
+    applied = app.property("hvlabDark")
+    if isinstance(applied, bool) and applied == dark and app.style().name().casefold() == "fusion":
         return dark  # already applied: re-polishing every widget again is not free
     c = colours(dark)
     if app.style().name().casefold() != "fusion":

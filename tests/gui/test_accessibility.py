@@ -122,7 +122,7 @@ def test_main_window_is_fully_named(window: MainWindow) -> None:
 def test_host_settings_is_fully_named(window: MainWindow) -> None:
     dialog = window.open_host_settings()
     for key in ("vhd", "vm", "numa", "hardware"):
-        dialog.show_page(key)  # type: ignore[attr-defined]
+        dialog.show_page(key)
     assert unnamed(dialog) == []
     assert duplicate_names(dialog) == []
     dialog.close()
