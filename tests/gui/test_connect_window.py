@@ -63,8 +63,10 @@ def test_connect_action_menu_has_the_vm_actions(qtbot: QtBot, window: MainWindow
                              ids.CONNECT_MENU_ACTION.object_name)
     assert menu is not None
     texts = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["Ctrl+Alt+Delete", "Start", "Turn Off…", "Shut Down…", "Save", "Pause",
-                     "Resume", "Reset"]
+    expected = ["Ctrl+Alt+Delete", "Start", "Turn Off…", "Shut Down…", "Save", "Pause",
+                "Resume", "Reset"]
+    # In this order; later issues may add entries (e.g. the integration services disk).
+    assert [t for t in texts if t in expected] == expected
     assert connect.vm_actions["save"].shortcut().toString() == "Ctrl+A"
     assert connect.ctrl_alt_del.shortcut().toString() == "Ctrl+Alt+End"
 
