@@ -206,6 +206,65 @@ CONNECT_ZOOM_IN = _n("connectZoomIn", "Zoom In")
 CONNECT_ZOOM_OUT = _n("connectZoomOut", "Zoom Out")
 
 
+# == Issue 7: devices, virtual switches, the architecture view ===================================
+# (owned by the devices/architecture work; gui/switch_manager.py, gui/device_manager.py,
+# gui/architecture/). Hooks in the main window and the Connect window:
+ACT_SWITCH_MANAGER = _n("actionVirtualSwitchManager", "Virtual Switch Manager…")
+ACT_ARCHITECTURE = _n("actionArchitectureView", "Architecture")
+ACT_INSERT_IS_DISK = _n("actionInsertIntegrationServicesDisk",
+                        "Insert Integration Services Setup Disk")
+CONNECT_INSERT_IS_DISK = _n("connectInsertIntegrationServicesDisk",
+                            "Insert Integration Services Setup Disk")
+CONNECT_SHOW_DEVICE_MANAGER = _n("connectShowDeviceManager", "Device Manager")
+
+# -- Device Manager (a dock in the Connect window) ------------------------------------------------
+DEVICE_MANAGER_DOCK = _n("deviceManagerDock", "Device Manager")
+DEVICE_MANAGER_TREE = _n("deviceManagerTree", "Devices by type")
+
+# -- Virtual Switch Manager ------------------------------------------------------------------------
+SWITCH_DIALOG = _n("switchManagerDialog", "Virtual Switch Manager")
+SWITCH_TREE = _n("switchManagerTree", "Virtual switches and global network settings")
+SWITCH_NEW_TYPE = _n("switchNewType", "What type of virtual switch do you want to create?")
+SWITCH_CREATE = _n("switchCreate", "Create Virtual Switch")
+SWITCH_NAME = _n("switchName", "Name")
+SWITCH_NOTES = _n("switchNotes", "Notes")
+SWITCH_EXTERNAL = _n("switchExternal", "External network")
+SWITCH_NIC = _n("switchNic", "Physical network adapter")
+SWITCH_ALLOW_MANAGEMENT_OS = _n(
+    "switchAllowManagementOs", "Allow management operating system to share this network adapter")
+SWITCH_INTERNAL = _n("switchInternal", "Internal network")
+SWITCH_PRIVATE = _n("switchPrivate", "Private network")
+SWITCH_VLAN_ENABLED = _n(
+    "switchVlanEnabled", "Enable virtual LAN identification for management operating system")
+SWITCH_VLAN_ID = _n("switchVlanId", "VLAN ID")
+SWITCH_ADAPTERS = _n("switchAdapters", "Connected network adapters")
+SWITCH_REMOVE = _n("switchRemove", "Remove")
+SWITCH_MAC_MINIMUM = _n("switchMacMinimum", "Minimum")
+SWITCH_MAC_MAXIMUM = _n("switchMacMaximum", "Maximum")
+SWITCH_OK = _n("switchManagerOk", "OK")
+SWITCH_CANCEL = _n("switchManagerCancel", "Cancel")
+SWITCH_APPLY = _n("switchManagerApply", "Apply")
+
+# -- Architecture view ----------------------------------------------------------------------------
+ARCH_WINDOW = _n("architectureWindow", "Hyper-V Architecture")
+ARCH_VIEW = _n("architectureView", "Architecture diagram")
+ARCH_MENU_BAR = _n("architectureMenuBar", "Menu bar")
+ARCH_MENU_FILE = _n("architectureMenuFile", "File")
+ARCH_MENU_FILE_ACTION = _n("architectureMenuFileAction", "File")
+ARCH_MENU_VIEW = _n("architectureMenuView", "View")
+ARCH_MENU_VIEW_ACTION = _n("architectureMenuViewAction", "View")
+ARCH_TOOLBAR = _n("architectureToolBar", "Architecture toolbar")
+ARCH_SHOW_TOOLBAR = _n("architectureShowToolbar", "Toolbar")
+ARCH_HOST = _n("architectureHost", "Host")
+ARCH_EXPORT_PNG = _n("architectureExportPng", "Export as PNG…")
+ARCH_EXPORT_SVG = _n("architectureExportSvg", "Export as SVG…")
+ARCH_FIT = _n("architectureFit", "Fit to Window")
+ARCH_ZOOM_IN = _n("architectureZoomIn", "Zoom In")
+ARCH_ZOOM_OUT = _n("architectureZoomOut", "Zoom Out")
+ARCH_CLOSE = _n("architectureClose", "Close")
+# == end of issue 7 ================================================================================
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""
