@@ -1,0 +1,744 @@
+"""Virtual Switch Manager: a host's virtual switches and its dynamic MAC address range.
+
+Laid out like Hyper-V's dialog (../shared/research/hyperv-anchor.md §5): on the left the
+*Virtual Switches* (New virtual network switch, then one entry per switch) and *Global
+Network Settings* ▸ MAC Address Range; on the right the page of the selected entry. Edits
+are pending until Apply or OK: new switches, changed ones and removed ones are kept as
+drafts and sent to the engine in that order. The engine validates; its errors are shown
+with the field they are about, and that field is selected. Changes that touch an external
+switch first warn that they may disrupt network connectivity, as Hyper-V does.
+
+hvlab adds one thing Hyper-V hides: each switch page lists the virtual machines' network
+adapters connected to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import HvError, ValidationError
+from gui import dialogs, ids
+from gui.icons import icon
+
+if TYPE_CHECKING:
+    from engine.views import SwitchInfoView
+    from gui.bridge import Bridge
+
+TYPES = ("External", "Internal", "Private")
+NEW_SWITCH_NAME = "New Virtual Switch"
+
+#: What each connection type is for (Hyper-V's descriptions, shortened).
+TYPE_TEXT = {
+    "External": "Creates a virtual switch that binds to the physical network adapter so that "
+                "virtual machines can access a physical network.",
+    "Internal": "Creates a virtual switch that can be used only by the virtual machines "
+                "that run on this physical computer, and between the virtual machines and "
+                "the physical computer. It does not connect to a physical network.",
+    "Private": "Creates a virtual switch that can be used only by the virtual machines that "
+               "run on this physical computer.",
+}
+
+#: Engine field names (ValidationError.field) and the label of the control they belong to.
+FIELD_LABELS = {
+    "name": "Name",
+    "switch_type": "Connection type",
+    "nic": "External network",
+    "allow_management_os": "Allow management operating system to share this network adapter",
+    "management_vlan_id": "VLAN ID",
+    "notes": "Notes",
+    "mac_minimum": "Minimum (MAC Address Range)",
+    "mac_maximum": "Maximum (MAC Address Range)",
+}
+
+DISRUPT_TITLE = "Apply Networking Changes"
+DISRUPT_TEXT = "Pending changes may disrupt network connectivity."
+DISRUPT_INFO = ("These changes affect an external virtual switch bound to a physical network "
+                "adapter of the host. Network connections of the management operating system "
+                "and of virtual machines using it may be interrupted while the switch is "
+                "reconfigured. Are you sure you want to apply them?")
+
+
+@dataclass
+class SwitchDraft:
+    """One switch as the dialog shows it: the engine's switch with the user's edits."""
+
+    original: str | None  # its name in the engine; None for a switch not created yet
+    name: str
+    type: str
+    nic: str | None
+    allow_management_os: bool
+    vlan_enabled: bool
+    vlan_id: int
+    notes: str
+    adapters: tuple[str, ...] = ()
+    removed: bool = False
+
+    @staticmethod
+    def of(view: SwitchInfoView) -> SwitchDraft:
+        return SwitchDraft(view.name, view.name, view.type, view.nic,
+                           view.allow_management_os, view.management_vlan_id > 0,
+                           view.management_vlan_id or 1, view.notes, tuple(view.adapters))
+
+    @property
+    def vlan(self) -> int:
+        """The VLAN id the engine stores (0: none)."""
+        return self.vlan_id if self.vlan_enabled else 0
+
+    def fields(self) -> dict[str, object]:
+        return {"name": self.name, "switch_type": self.type,
+                "nic": self.nic if self.type == "External" else None,
+                "allow_management_os": self.allow_management_os,
+                "management_vlan_id": self.vlan, "notes": self.notes}
+
+    def subtitle(self) -> str:
+        if self.type == "External":
+            return self.nic or "External"
+        return "Internal only" if self.type == "Internal" else "Private virtual switch"
+
+
+@dataclass
+class PendingEdits:
+    """What Apply would send, in the order it is sent."""
+
+    remove: list[SwitchDraft] = field(default_factory=list)
+    create: list[SwitchDraft] = field(default_factory=list)
+    change: list[tuple[SwitchDraft, dict[str, object]]] = field(default_factory=list)
+    mac: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.remove or self.create or self.change or self.mac)
+
+    def touches_external(self, base: dict[str, SwitchInfoView]) -> bool:
+        """Whether any pending edit affects an external switch (before or after)."""
+        for d in self.remove:
+            if d.original in base and base[d.original].type == "External":
+                return True
+        if any(d.type == "External" for d in self.create):
+            return True
+        for d, _changes in self.change:
+            if d.type == "External" or base[str(d.original)].type == "External":
+                return True
+        return False
+
+
+def _section_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "sectionHeader")
+    return label
+
+
+class SwitchManagerDialog(QDialog):
+    """Virtual Switch Manager for one host."""
+
+    def __init__(self, bridge: Bridge, host_id: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ids.apply(self, ids.SWITCH_DIALOG)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.bridge = bridge
+        info = bridge.api.host(host_id)
+        self.host_id = info.id
+        self.setWindowTitle(f"Virtual Switch Manager for {info.name}")
+        self.setWindowIcon(icon("host-settings"))
+        self._nics: tuple[str, ...] = info.nics
+        self._base: dict[str, SwitchInfoView] = {}
+        self._drafts: list[SwitchDraft] = []
+        self._mac_base = (info.mac_minimum, info.mac_maximum)
+        self._loading = False
+        self._current: SwitchDraft | None = None
+
+        # -- left: the tree -----------------------------------------------------------------------
+        self.tree = QTreeWidget()
+        ids.apply(self.tree, ids.SWITCH_TREE)
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setMinimumWidth(self.fontMetrics().horizontalAdvance(
+            "Intel(R) 82576 Gigabit Dual Port Netw") + 40)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        self._switches_root = QTreeWidgetItem(["Virtual Switches"])
+        self._switches_root.setFont(0, bold)
+        self._switches_root.setData(0, Qt.ItemDataRole.UserRole, ("new", None))
+        self._new_item = QTreeWidgetItem(self._switches_root, ["New virtual network switch"])
+        self._new_item.setIcon(0, icon("new-vm"))
+        self._new_item.setData(0, Qt.ItemDataRole.UserRole, ("new", None))
+        self._global_root = QTreeWidgetItem(["Global Network Settings"])
+        self._global_root.setFont(0, bold)
+        self._global_root.setData(0, Qt.ItemDataRole.UserRole, ("mac", None))
+        self._mac_item = QTreeWidgetItem(self._global_root, ["MAC Address Range"])
+        self._mac_item.setIcon(0, icon("settings"))
+        self._mac_item.setData(0, Qt.ItemDataRole.UserRole, ("mac", None))
+        self.tree.addTopLevelItems([self._switches_root, self._global_root])
+
+        # -- right: the pages ---------------------------------------------------------------------
+        self.stack = QStackedWidget()
+        self.new_page = self._make_new_page()
+        self.switch_page = self._make_switch_page()
+        self.mac_page = self._make_mac_page()
+        for page in (self.new_page, self.switch_page, self.mac_page):
+            self.stack.addWidget(page)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel
+                                        | QDialogButtonBox.StandardButton.Apply)
+        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.SWITCH_OK),
+                          (QDialogButtonBox.StandardButton.Cancel, ids.SWITCH_CANCEL),
+                          (QDialogButtonBox.StandardButton.Apply, ids.SWITCH_APPLY)):
+            ids.apply(self.buttons.button(std), name)
+        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(lambda: self.apply(close=True))
+        self.buttons.rejected.connect(self.reject)
+        self.apply_button.clicked.connect(lambda: self.apply())
+
+        top = QHBoxLayout()
+        top.addWidget(self.tree)
+        top.addWidget(self.stack, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top, 1)
+        outer.addWidget(self.buttons)
+
+        self.tree.currentItemChanged.connect(self._on_current_item)
+        self._reload()
+        self.tree.expandAll()
+        self.tree.setCurrentItem(self._new_item)
+        bridge.tick.connect(self._on_tick)
+        self.resize(860, 600)
+
+    # -- pages ------------------------------------------------------------------------------------
+    def _make_new_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(_section_label("Create virtual switch"))
+        layout.addWidget(QLabel("What type of virtual switch do you want to create?"))
+        self.new_type = QListWidget()
+        ids.apply(self.new_type, ids.SWITCH_NEW_TYPE)
+        for kind in TYPES:
+            self.new_type.addItem(QListWidgetItem(icon("host") if kind == "External"
+                                                  else icon("vm"), kind))
+        self.new_type.setMaximumHeight(self.new_type.sizeHintForRow(0) * 3 + 8)
+        self.new_type.setCurrentRow(0)
+        layout.addWidget(self.new_type)
+        self.create_button = QPushButton("Create Virtual Switch")
+        ids.apply(self.create_button, ids.SWITCH_CREATE)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.create_button)
+        layout.addLayout(row)
+        self.new_type_text = QLabel(TYPE_TEXT["External"])
+        self.new_type_text.setWordWrap(True)
+        layout.addWidget(self.new_type_text)
+        layout.addStretch(1)
+        self.new_type.currentRowChanged.connect(
+            lambda r: self.new_type_text.setText(TYPE_TEXT[TYPES[max(r, 0)]]))
+        self.new_type.itemDoubleClicked.connect(lambda _i: self.create_button.click())
+        self.create_button.clicked.connect(lambda: self.new_switch(TYPES[
+            max(self.new_type.currentRow(), 0)]))
+        return page
+
+    def _make_switch_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(_section_label("Virtual Switch Properties"))
+        form = QFormLayout()
+        self.name_edit = QLineEdit()
+        ids.apply(self.name_edit, ids.SWITCH_NAME)
+        self.notes_edit = QPlainTextEdit()
+        ids.apply(self.notes_edit, ids.SWITCH_NOTES)
+        self.notes_edit.setTabChangesFocus(True)
+        self.notes_edit.setFixedHeight(self.fontMetrics().height() * 3 + 12)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("N&otes:", self.notes_edit)
+        layout.addLayout(form)
+
+        kind = QGroupBox("Connection type")
+        kind_layout = QVBoxLayout(kind)
+        kind_layout.addWidget(QLabel("What do you want to connect this virtual switch to?"))
+        self.type_buttons = QButtonGroup(self)
+        self.external = QRadioButton("&External network:")
+        ids.apply(self.external, ids.SWITCH_EXTERNAL)
+        self.nic_combo = QComboBox()
+        ids.apply(self.nic_combo, ids.SWITCH_NIC)
+        self.nic_combo.addItems(list(self._nics))
+        self.allow_os = QCheckBox(
+            "&Allow management operating system to share this network adapter")
+        ids.apply(self.allow_os, ids.SWITCH_ALLOW_MANAGEMENT_OS)
+        self.internal = QRadioButton("&Internal network")
+        ids.apply(self.internal, ids.SWITCH_INTERNAL)
+        self.private = QRadioButton("&Private network")
+        ids.apply(self.private, ids.SWITCH_PRIVATE)
+        for i, button in enumerate((self.external, self.internal, self.private)):
+            self.type_buttons.addButton(button, i)
+        kind_layout.addWidget(self.external)
+        indented = QVBoxLayout()
+        indented.setContentsMargins(24, 0, 0, 0)
+        indented.addWidget(self.nic_combo)
+        indented.addWidget(self.allow_os)
+        kind_layout.addLayout(indented)
+        kind_layout.addWidget(self.internal)
+        kind_layout.addWidget(self.private)
+        layout.addWidget(kind)
+
+        vlan = QGroupBox("VLAN ID")
+        vlan_layout = QVBoxLayout(vlan)
+        self.vlan_enabled = QCheckBox(
+            "Enable &virtual LAN identification for management operating system")
+        ids.apply(self.vlan_enabled, ids.SWITCH_VLAN_ENABLED)
+        vlan_text = QLabel("The VLAN identifier specifies the virtual LAN that the management "
+                           "operating system will use for all network communications through "
+                           "this network adapter. This setting does not affect virtual "
+                           "machine networking.")
+        vlan_text.setWordWrap(True)
+        vlan_text.setProperty("role", "hint")
+        self.vlan_id = QSpinBox()
+        ids.apply(self.vlan_id, ids.SWITCH_VLAN_ID)
+        self.vlan_id.setRange(1, 4094)
+        vlan_row = QHBoxLayout()
+        vlan_row.setContentsMargins(24, 0, 0, 0)
+        vlan_row.addWidget(self.vlan_id)
+        vlan_row.addStretch(1)
+        vlan_layout.addWidget(self.vlan_enabled)
+        vlan_layout.addWidget(vlan_text)
+        vlan_layout.addLayout(vlan_row)
+        layout.addWidget(vlan)
+
+        layout.addWidget(QLabel("Connected network adapters:"))
+        self.adapters = QListWidget()
+        ids.apply(self.adapters, ids.SWITCH_ADAPTERS)
+        self.adapters.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.adapters.setMaximumHeight(self.fontMetrics().height() * 4 + 10)
+        layout.addWidget(self.adapters)
+
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c42b1c;")
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        bottom = QHBoxLayout()
+        self.pending_label = QLabel("")
+        self.pending_label.setProperty("role", "note")
+        bottom.addWidget(self.pending_label, 1)
+        self.remove_button = QPushButton(icon("delete"), "&Remove")
+        ids.apply(self.remove_button, ids.SWITCH_REMOVE)
+        bottom.addWidget(self.remove_button)
+        layout.addLayout(bottom)
+        layout.addStretch(1)
+
+        self.name_edit.textEdited.connect(lambda t: self._edit(name=t))
+        self.notes_edit.textChanged.connect(
+            lambda: self._edit(notes=self.notes_edit.toPlainText()))
+        self.type_buttons.idToggled.connect(self._on_type_toggled)
+        self.nic_combo.currentTextChanged.connect(lambda t: self._edit(nic=t or None))
+        self.allow_os.toggled.connect(lambda on: self._edit(allow_management_os=on))
+        self.vlan_enabled.toggled.connect(lambda on: self._edit(vlan_enabled=on))
+        self.vlan_id.valueChanged.connect(lambda v: self._edit(vlan_id=v))
+        self.remove_button.clicked.connect(self.remove_current)
+        return page
+
+    def _make_mac_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(_section_label("MAC Address Range"))
+        text = QLabel("Specify the range of dynamic media access control (MAC) addresses that "
+                      "are assigned to virtual network adapters. A virtual machine's adapters "
+                      "get an address from this range when it first starts.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.mac_min = QLineEdit()
+        ids.apply(self.mac_min, ids.SWITCH_MAC_MINIMUM)
+        self.mac_max = QLineEdit()
+        ids.apply(self.mac_max, ids.SWITCH_MAC_MAXIMUM)
+        for edit in (self.mac_min, self.mac_max):
+            edit.setPlaceholderText("00-15-5D-00-00-00")
+            edit.setMaxLength(17)
+            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("00-15-5D-00-00-00") + 24)
+            edit.textEdited.connect(self._on_mac_edited)
+        form.addRow("M&inimum:", self.mac_min)
+        form.addRow("Ma&ximum:", self.mac_max)
+        layout.addLayout(form)
+        self.mac_size = QLabel("")
+        self.mac_size.setProperty("role", "note")
+        layout.addWidget(self.mac_size)
+        self.mac_error = QLabel("")
+        self.mac_error.setWordWrap(True)
+        self.mac_error.setStyleSheet("color: #c42b1c;")
+        self.mac_error.hide()
+        layout.addWidget(self.mac_error)
+        layout.addStretch(1)
+        return page
+
+    # -- loading from the engine ------------------------------------------------------------------
+    def _reload(self) -> None:
+        """Read switches and the MAC range from the engine, dropping every pending edit."""
+        api = self.bridge.api
+        self._base = {s.name: s for s in api.switches(self.host_id)}
+        self._drafts = [SwitchDraft.of(s) for s in self._base.values()]
+        info = api.host(self.host_id)
+        self._mac_base = (info.mac_minimum, info.mac_maximum)
+        self._loading = True
+        self.mac_min.setText(info.mac_minimum)
+        self.mac_max.setText(info.mac_maximum)
+        self._loading = False
+        self._show_mac_size()
+        self._rebuild_items()
+
+    def _on_tick(self, _snap: object) -> None:
+        """Follow the engine: connected adapters always; switches only while nothing is
+        pending (so the user's edits are never overwritten)."""
+        try:
+            views = {s.name: s for s in self.bridge.api.switches(self.host_id)}
+        except HvError:
+            return
+        if self.pending_edits():
+            for d in self._drafts:
+                if d.original in views:
+                    d.adapters = tuple(views[d.original].adapters)
+        elif views != self._base:
+            current = self._current.original if self._current else None
+            self._reload()
+            if current is not None:
+                self.select_switch(current)
+            return
+        self._show_adapters()
+
+    # -- the tree ---------------------------------------------------------------------------------
+    def _rebuild_items(self) -> None:
+        selected = self._current
+        self.tree.blockSignals(True)
+        self._switches_root.takeChildren()  # the switches, and "New" which comes back first
+        self._switches_root.addChild(self._new_item)
+        for index, draft in enumerate(self._drafts):
+            if draft.removed:
+                continue
+            item = QTreeWidgetItem(self._switches_root, [self._item_text(draft)])
+            item.setIcon(0, icon("host") if draft.type == "External" else icon("vm"))
+            item.setData(0, Qt.ItemDataRole.UserRole, ("switch", index))
+            item.setToolTip(0, f"{draft.name}: {draft.type} — {draft.subtitle()}")
+        self.tree.blockSignals(False)
+        if selected is not None and not selected.removed and selected in self._drafts:
+            self._select_draft(selected)
+        self._update_buttons()
+
+    @staticmethod
+    def _item_text(draft: SwitchDraft) -> str:
+        return f"{draft.name}\n{draft.subtitle()}"
+
+    def _item_of(self, draft: SwitchDraft) -> QTreeWidgetItem | None:
+        index = self._drafts.index(draft)
+        for i in range(1, self._switches_root.childCount()):
+            item = self._switches_root.child(i)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ("switch", index):
+                return item
+        return None
+
+    def _select_draft(self, draft: SwitchDraft) -> None:
+        item = self._item_of(draft)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def select_switch(self, name: str) -> bool:
+        """Show the page of the switch called ``name`` (as named in the dialog now)."""
+        for draft in self._drafts:
+            if draft.name == name and not draft.removed:
+                self._select_draft(draft)
+                return True
+        return False
+
+    def show_mac_range(self) -> None:
+        self.tree.setCurrentItem(self._mac_item)
+
+    def switch_names(self) -> list[str]:
+        """The switches the list shows now, pending edits included."""
+        return [d.name for d in self._drafts if not d.removed]
+
+    def _on_current_item(self, item: QTreeWidgetItem | None, _old: object) -> None:
+        data = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        kind, index = data if data else ("new", None)
+        if kind == "switch" and index is not None:
+            self._current = self._drafts[index]
+            self._show_draft(self._current)
+            self.stack.setCurrentWidget(self.switch_page)
+        elif kind == "mac":
+            self._current = None
+            self.stack.setCurrentWidget(self.mac_page)
+        else:
+            self._current = None
+            self.stack.setCurrentWidget(self.new_page)
+
+    # -- the switch page ---------------------------------------------------------------------------
+    def _show_draft(self, d: SwitchDraft) -> None:
+        self._loading = True
+        try:
+            if self.name_edit.text() != d.name:
+                self.name_edit.setText(d.name)
+            if self.notes_edit.toPlainText() != d.notes:
+                self.notes_edit.setPlainText(d.notes)
+            {"External": self.external, "Internal": self.internal,
+             "Private": self.private}[d.type].setChecked(True)
+            if d.nic:
+                self.nic_combo.setCurrentText(d.nic)
+            self.allow_os.setChecked(d.allow_management_os)
+            self.vlan_enabled.setChecked(d.vlan_enabled)
+            self.vlan_id.setValue(d.vlan_id)
+        finally:
+            self._loading = False
+        self._enable_fields(d)
+        self._show_adapters()
+        self.error_label.hide()
+        self.pending_label.setText("This virtual switch is created when you click Apply or OK."
+                                   if d.original is None else "")
+
+    def _enable_fields(self, d: SwitchDraft) -> None:
+        external = d.type == "External"
+        self.nic_combo.setEnabled(external)
+        self.allow_os.setEnabled(external)
+        # The management OS has an adapter on External (when shared) and Internal switches.
+        vlan_ok = d.type == "Internal" or (external and d.allow_management_os)
+        self.vlan_enabled.setEnabled(vlan_ok)
+        self.vlan_id.setEnabled(vlan_ok and d.vlan_enabled)
+
+    def _show_adapters(self) -> None:
+        d = self._current
+        rows = list(d.adapters) if d is not None else []
+        if not rows:
+            rows = ["No virtual machine network adapter is connected to this switch."]
+        if [self.adapters.item(i).text() for i in range(self.adapters.count())] != rows:
+            self.adapters.clear()
+            self.adapters.addItems(rows)
+
+    def _on_type_toggled(self, index: int, on: bool) -> None:
+        if on:
+            self._edit(type=TYPES[index])
+
+    def _edit(self, **changes: object) -> None:
+        d = self._current
+        if self._loading or d is None:
+            return
+        for key, value in changes.items():
+            setattr(d, key, value)
+        if d.type == "External" and not d.nic:
+            d.nic = self._free_nic(d) or self.nic_combo.currentText() or None
+            self._loading = True
+            if d.nic:
+                self.nic_combo.setCurrentText(d.nic)
+            self._loading = False
+        self._enable_fields(d)
+        item = self._item_of(d)
+        if item is not None:
+            item.setText(0, self._item_text(d))
+            item.setIcon(0, icon("host") if d.type == "External" else icon("vm"))
+        self.error_label.hide()
+        self._update_buttons()
+
+    def _free_nic(self, draft: SwitchDraft | None = None) -> str | None:
+        """The first host NIC no other external switch is bound to."""
+        taken = {d.nic for d in self._drafts
+                 if d is not draft and not d.removed and d.type == "External"}
+        return next((n for n in self._nics if n not in taken), None)
+
+    def new_switch(self, switch_type: str) -> SwitchDraft:
+        """New virtual network switch ▸ Create Virtual Switch: a pending switch, selected."""
+        names = {d.name.casefold() for d in self._drafts if not d.removed}
+        name, n = NEW_SWITCH_NAME, 2
+        while name.casefold() in names:
+            name, n = f"{NEW_SWITCH_NAME} {n}", n + 1
+        draft = SwitchDraft(None, name, switch_type,
+                            self._free_nic() if switch_type == "External" else None,
+                            True, False, 1, "")
+        self._drafts.append(draft)
+        self._rebuild_items()
+        self._select_draft(draft)
+        self.name_edit.setFocus()
+        self.name_edit.selectAll()
+        return draft
+
+    def remove_current(self) -> None:
+        """Remove: the switch disappears from the list; it is deleted on Apply."""
+        d = self._current
+        if d is None:
+            return
+        if d.original is None:
+            self._drafts.remove(d)
+        else:
+            d.removed = True
+        self._current = None
+        self._rebuild_items()
+        self.tree.setCurrentItem(self._new_item)
+
+    # -- MAC range ---------------------------------------------------------------------------------
+    def _on_mac_edited(self, _text: str) -> None:
+        self.mac_error.hide()
+        self._show_mac_size()
+        self._update_buttons()
+
+    def _show_mac_size(self) -> None:
+        try:
+            lo = int(self.mac_min.text().replace("-", ""), 16)
+            hi = int(self.mac_max.text().replace("-", ""), 16)
+        except ValueError:
+            self.mac_size.setText("")
+            return
+        count = hi - lo + 1
+        self.mac_size.setText(f"{count:,} addresses." if count > 0 else "")
+
+    # -- pending edits and Apply ----------------------------------------------------------------
+    def pending_edits(self) -> PendingEdits:
+        pending = PendingEdits()
+        for d in self._drafts:
+            if d.removed:
+                pending.remove.append(d)
+            elif d.original is None:
+                pending.create.append(d)
+            else:
+                base = SwitchDraft.of(self._base[d.original]).fields()
+                changes = {k: v for k, v in d.fields().items() if base.get(k) != v}
+                if changes:
+                    pending.change.append((d, changes))
+        lo, hi = self.mac_min.text().strip().upper(), self.mac_max.text().strip().upper()
+        if lo != self._mac_base[0]:
+            pending.mac["mac_minimum"] = lo
+        if hi != self._mac_base[1]:
+            pending.mac["mac_maximum"] = hi
+        return pending
+
+    def _update_buttons(self) -> None:
+        self.apply_button.setEnabled(bool(self.pending_edits()))
+
+    def apply(self, *, close: bool = False) -> None:
+        """Apply (or OK with ``close``): warn first when an external switch is affected."""
+        pending = self.pending_edits()
+        if not pending:
+            if close:
+                self.accept()
+            return
+        if pending.touches_external(self._base):
+            dialogs.confirm(self, DISRUPT_TITLE, DISRUPT_TEXT,
+                            lambda: self._commit_confirmed(pending, close),
+                            accept_text="Yes",
+                            informative=DISRUPT_INFO)
+        else:
+            self._commit(pending, close)
+
+    def _commit_confirmed(self, pending: PendingEdits, close: bool) -> None:
+        self._commit(pending, close)
+
+    def _commit(self, pending: PendingEdits, close: bool) -> bool:
+        api = self.bridge.api
+        step: tuple[SwitchDraft | None, str] = (None, "")
+        try:
+            for d in pending.remove:
+                step = (d, "remove")
+                self.bridge.call(api.remove_switch, str(d.original), self.host_id)
+                self._drafts.remove(d)
+                self._base.pop(str(d.original), None)
+            for d in pending.create:
+                step = (d, "create")
+                f = d.fields()
+                view = self.bridge.call(
+                    api.create_switch, d.name, d.type, nic=f["nic"],
+                    allow_management_os=d.allow_management_os, management_vlan_id=d.vlan,
+                    notes=d.notes, host=self.host_id)
+                self._settle(d, view)
+            for d, changes in pending.change:
+                step = (d, "change")
+                kwargs: dict[str, object] = {
+                    ("new_name" if k == "name" else k): v for k, v in changes.items()}
+                if d.type == "External":
+                    kwargs["nic"] = d.nic
+                view = self.bridge.call(api.set_switch, str(d.original), host=self.host_id,
+                                        **kwargs)
+                self._settle(d, view)
+            if pending.mac:
+                step = (None, "mac")
+                self.bridge.call(api.set_host, self.host_id, **pending.mac)
+                info = api.host(self.host_id)
+                self._mac_base = (info.mac_minimum, info.mac_maximum)
+        except HvError as err:
+            self._rebuild_items()
+            self._show_failure(err, *step)
+            return False
+        self._reload()
+        if close:
+            self.accept()
+        return True
+
+    def _settle(self, d: SwitchDraft, view: SwitchInfoView) -> None:
+        """A draft the engine accepted becomes the engine's switch."""
+        if d.original is not None:
+            self._base.pop(d.original, None)
+        self._base[view.name] = view
+        settled = SwitchDraft.of(view)
+        for key in ("original", "name", "type", "nic", "allow_management_os", "notes",
+                    "adapters"):
+            setattr(d, key, getattr(settled, key))
+        d.vlan_enabled = settled.vlan_enabled
+        if settled.vlan_enabled:
+            d.vlan_id = settled.vlan_id
+
+    def _show_failure(self, err: HvError, draft: SwitchDraft | None, step: str) -> None:
+        """Select the page and the field the engine refused, then show its message."""
+        fld = err.field if isinstance(err, ValidationError) else ""
+        label = FIELD_LABELS.get(fld, fld)
+        details: list[str] = []
+        if draft is not None:
+            details.append(f"Virtual switch: {draft.name}")
+            self._select_draft(draft)
+            widget = {"name": self.name_edit, "nic": self.nic_combo,
+                      "management_vlan_id": self.vlan_id, "notes": self.notes_edit,
+                      "switch_type": self.external}.get(fld)
+            if label:
+                details.append(f"Field: {label}")
+                self.error_label.setText(f"{label}: {err.message}")
+                self.error_label.show()
+            if widget is not None:
+                widget.setFocus()
+        elif step == "mac":
+            self.show_mac_range()
+            if label:
+                details.append(f"Field: {label}")
+            self.mac_error.setText(f"{label}: {err.message}" if label else err.message)
+            self.mac_error.show()
+            (self.mac_max if fld == "mac_maximum" else self.mac_min).setFocus()
+        self._update_buttons()
+        dialogs.show_error(self, err, details, title="Virtual Switch Manager")
+
+    def done(self, result: int) -> None:
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.bridge.tick.disconnect(self._on_tick)
+        super().done(result)
+
