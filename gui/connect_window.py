@@ -28,6 +28,7 @@ from gui import ids
 from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
 from gui.bridge import Bridge
 from gui.commands import VmCommands
+from gui.device_manager import IntegrationSetupAction, add_device_manager
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -125,6 +126,12 @@ class ConnectWindow(QMainWindow):
         action_menu.addSeparator()
         for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
             action_menu.addAction(a[key])
+        # Issue 7 (gui/device_manager.py): the setup disk, and View ▸ Device Manager below.
+        self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK,
+                                                     lambda: self.bridge, self, vm_id=vm_id)
+        self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 6000))
+        action_menu.addSeparator()
+        action_menu.addAction(self.is_disk_action)
         view_menu = bar.addMenu("&View")
         ids.apply(view_menu, ids.CONNECT_MENU_VIEW)
         ids.apply(view_menu.menuAction(), ids.UiName("connectMenuViewAction", "View"))
@@ -150,6 +157,7 @@ class ConnectWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.zoom_in)
         view_menu.addAction(self.zoom_out)
+        self.device_manager = add_device_manager(self, bridge, vm_id, view_menu)
         status = self.statusBar()
         ids.apply(status, ids.CONNECT_STATUS_BAR)
         self.status_label = QLabel("")

@@ -39,6 +39,7 @@ from gui.bridge import Bridge
 from gui.clock import ClockControls
 from gui.commands import VmCommands
 from gui.details import DetailsPane
+from gui.device_manager import IntegrationSetupAction
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         self._tree_dirty = True
         self._connect_windows: dict[str, QWidget] = {}
         self._host_settings: HostSettingsDialog | None = None
+        self._switch_manager: QWidget | None = None
+        self._architecture: QWidget | None = None
         self._selected: list[str] = []
         self._last_version = -1
         self.commands: VmCommands | None = None
@@ -216,7 +219,8 @@ class MainWindow(QMainWindow):
             app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
 
         self._host_actions = (self.new_vm_action, self.host_settings_action,
-                              self.refresh_action, self.restart_host_action, self.crash_action)
+                              self.refresh_action, self.restart_host_action, self.crash_action,
+                              self.switch_manager_action, self.architecture_action)
         if bridge is not None:
             self.attach(bridge)
         else:
@@ -299,6 +303,19 @@ class MainWindow(QMainWindow):
             "For trainers: the management operating system bugchecks and takes every "
             "virtual machine down with it.")
         self.crash_action.triggered.connect(self.crash_root)
+        # Issue 7: Virtual Switch Manager, the architecture view, the setup disk.
+        self.switch_manager_action = self._action(
+            ids.ACT_SWITCH_MANAGER, "Virtual Switch &Manager…", "host-settings", "",
+            "Create and configure virtual switches and the range of dynamic MAC addresses.")
+        self.switch_manager_action.triggered.connect(self.open_switch_manager)
+        self.architecture_action = self._action(
+            ids.ACT_ARCHITECTURE, "&Architecture", "view", "",
+            "Show the host's live architecture: hypervisor, root and child partitions, VMBus, "
+            "and the path each I/O takes.")
+        self.architecture_action.triggered.connect(self.open_architecture)
+        self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK,
+                                                     lambda: self.bridge, self)
+        self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
         self.exit_action = self._action(ids.ACT_EXIT, "E&xit", "exit", "Ctrl+Q",
                                         "Close Hyper-V Manager.")
         self.exit_action.triggered.connect(self.close)
@@ -369,6 +386,7 @@ class MainWindow(QMainWindow):
         action_menu.addSeparator()
         host_menu = menu(action_menu, ids.MENU_HOST, "&Host")
         host_menu.addAction(self.host_settings_action)
+        host_menu.addAction(self.switch_manager_action)
         host_menu.addAction(self.restart_host_action)
         host_menu.addSeparator()
         host_menu.addAction(self.crash_action)
@@ -381,6 +399,7 @@ class MainWindow(QMainWindow):
         theme_menu = menu(self.view_menu, ids.MENU_THEME, "&Theme")
         for action in self.theme_actions.values():
             theme_menu.addAction(action)
+        self.view_menu.addAction(self.architecture_action)
         self.view_menu.addSeparator()
         self._view_toggles_at = self.view_menu.addSeparator()
         self.view_menu.addAction(self.jobs_panel.toggleViewAction())
@@ -415,6 +434,7 @@ class MainWindow(QMainWindow):
             for key in group:
                 menu.addAction(a[key])
             menu.addSeparator()
+        menu.addAction(self.is_disk_action)
 
     def _make_toolbars(self) -> None:
         tb = QToolBar("Virtual machine toolbar", self)
@@ -472,7 +492,8 @@ class MainWindow(QMainWindow):
     def _fill_actions_pane(self) -> None:
         a = self.vm_actions.actions
         self.actions_pane.set_host_actions([
-            (self.new_menu, "new-vm"), self.host_settings_action, self.restart_host_action,
+            (self.new_menu, "new-vm"), self.host_settings_action, self.switch_manager_action,
+            self.restart_host_action,
             self.crash_action, None, self.refresh_action, (self.view_menu, "view"),
             self.help_action])
         self.actions_pane.set_vm_actions([
@@ -546,6 +567,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         names = self._names(self._selected)
         self.vm_actions.set_targets(self._selected, names)
+        self.is_disk_action.set_targets(self._selected)
         host = self._current_host(cached=True)
         self.actions_pane.set_host_name(host.name if host else "No host")
         if len(self._selected) == 1:
@@ -727,6 +749,33 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: setattr(self, "_host_settings", None))
         dialog.open()
         return dialog
+
+    def open_switch_manager(self) -> QWidget:
+        from gui.switch_manager import SwitchManagerDialog
+
+        if self._switch_manager is not None:
+            self._switch_manager.raise_()
+            return self._switch_manager
+        host = self._current_host()
+        dialog = SwitchManagerDialog(self.bridge, host.id if host else None, self)
+        self._switch_manager = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "_switch_manager", None))
+        dialog.open()
+        return dialog
+
+    def open_architecture(self) -> QWidget:
+        """View ▸ Architecture; clicking a child partition there selects its VM here."""
+        from gui.architecture import ArchitectureWindow
+
+        if self._architecture is None:
+            host = self._current_host()
+            window = ArchitectureWindow(self.bridge, host.id if host else None, self)
+            window.vm_selected.connect(lambda vm_id: self.vm_list.select_ids([vm_id]))
+            window.destroyed.connect(lambda _=None: setattr(self, "_architecture", None))
+            self._architecture = window
+        self._architecture.show()
+        self._architecture.raise_()
+        return self._architecture
 
     def open_new_vm(self) -> QWidget:
         from gui.new_vm import NewVmDialog
