@@ -20,7 +20,14 @@ import numpy as np
 from engine import counters
 from engine import events as ev
 from engine.clock import us_to_seconds
-from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction, VmConfig
+from engine.config import (
+    EDITABLE_FIELDS,
+    HardDrive,
+    NetworkAdapter,
+    StartAction,
+    StopAction,
+    VmConfig,
+)
 from engine.devices import Channel, Device, channels_for, devices_for
 from engine.errors import HvError, InvalidStateError, NotFoundError, ValidationError
 from engine.guest import integration_services_running
@@ -30,7 +37,7 @@ from engine.hypervisor import HypercallResult
 from engine.jobs import Job
 from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
-from engine.memory import FREE, HYPERVISOR, ROOT
+from engine.memory import FREE, HYPERVISOR, ROOT, pages_mb, vm_overhead_mb
 from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
 from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 from engine.views import (
@@ -232,6 +239,13 @@ class ManagementApi:
         h = self._host(host)
         fields = _coerce_fields(fields)
         vm_id, key = self.lab.new_vm_identity()
+        cfg = self._new_config(name, fields, vm_id)
+        vm = h.add_vm(cfg, key)
+        return self._vm_info(h, vm)
+
+    def _new_config(self, name: str, fields: dict[str, Any], vm_id: str) -> VmConfig:
+        """The configuration ``create_vm`` builds from coerced ``fields`` (not yet validated
+        against the host)."""
         bad = set(fields) - set(VmConfig.__dataclass_fields__) | {"id", "created_us"} & set(fields)
         if bad:
             field = sorted(bad)[0]
@@ -242,11 +256,9 @@ class ManagementApi:
             if os_id in catalogue:
                 fields["guest_is_installed"] = catalogue[os_id].integration_services == "builtin"
         try:
-            cfg = VmConfig(id=vm_id, name=name, created_us=self.lab.now_us, **fields)
+            return VmConfig(id=vm_id, name=name, created_us=self.lab.now_us, **fields)
         except TypeError as exc:
             raise ValidationError("name", str(exc)) from None
-        vm = h.add_vm(cfg, key)
-        return self._vm_info(h, vm)
 
     def vms(self, host: str | None = None) -> list[VmInfo]:
         hosts = [self._host(host)] if host is not None else list(self.lab.hosts.values())
@@ -273,6 +285,47 @@ class ManagementApi:
         host, vm = self._resolve(ref)
         host.set_vm(vm, _coerce_fields(changes))
         return self._vm_info(host, vm)
+
+    # -- dry runs: what a wizard or settings page checks as the user types -------------------
+    def validate_new_vm(self, name: str, *, host: str | None = None, **fields: Any) -> None:
+        """Raise the :class:`ValidationError` that ``create_vm(name, host=host, **fields)``
+        would raise, naming the field; create nothing (no VM id is used up)."""
+        h = self._host(host)
+        cfg = self._new_config(name, _coerce_fields(fields), "")
+        h.validate(cfg)
+
+    def validate_vm_changes(self, ref: str, **changes: Any) -> None:
+        """Raise the :class:`ValidationError` that ``set_vm(ref, **changes)`` would raise
+        (ranges, and the hot-add rules for the VM's current state); change nothing."""
+        host, vm = self._resolve(ref)
+        changes = _coerce_fields(changes)
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ValidationError(name, f"'{name}' is not a setting that can be changed.")
+        for name, value in changes.items():
+            if value == getattr(vm.config, name):
+                continue
+            reason = host.field_lock(vm, name, value)
+            if reason is not None:
+                raise ValidationError(name, reason)
+        host.validate(replace(vm.config, **changes), exclude=vm.id)
+
+    def memory_check(self, memory_startup_mb: int, host: str | None = None) -> StartCheckInfo:
+        """Would a new VM with ``memory_startup_mb`` of startup RAM fit in the host's memory
+        now?  Memory only (startup RAM + overhead against what is available, MB);
+        :meth:`start_check` is the full check for an existing VM."""
+        h = self._host(host)
+        needed = pages_mb(memory_startup_mb + vm_overhead_mb(memory_startup_mb))
+        if h.hypervisor is None:
+            reason = " ".join(["The hypervisor is not running.", *h.blockers])
+            return StartCheckInfo(False, reason, needed, 0)
+        available = h.memory_available_mb()
+        if h.memory.fits(needed, h.numa_spanning):
+            return StartCheckInfo(True, None, needed, available)
+        return StartCheckInfo(
+            False, f"It needs {needed:,} MB (startup RAM plus {needed - memory_startup_mb:,} MB "
+                   f"overhead); {available:,} MB is available.", needed, available)
 
     def locked_fields(self, ref: str) -> dict[str, str]:
         """Fields that cannot change in the VM's current state, with the reason."""
@@ -723,6 +776,8 @@ def _coerce_fields(fields: dict[str, Any]) -> dict[str, Any]:
             ) from None
     if "integration_services" in out:
         out["integration_services"] = frozenset(out["integration_services"])
+    if "boot_order" in out:
+        out["boot_order"] = tuple(out["boot_order"])
     if "hard_drives" in out:
         out["hard_drives"] = tuple(d if isinstance(d, HardDrive) else HardDrive(**d)
                                    for d in out["hard_drives"])

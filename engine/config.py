@@ -30,6 +30,14 @@ class StartAction(enum.StrEnum):
     START = "Start"
 
 
+#: Generation 1 BIOS startup order (Set-VMBios -StartupOrder) and generation 2 firmware boot
+#: entries, in their default order. hvlab stores the order; the firmware does not use it yet.
+BOOT_DEVICES: dict[int, tuple[str, ...]] = {
+    1: ("CD", "IDE", "LegacyNetworkAdapter", "Floppy"),
+    2: ("HardDrive", "NetworkAdapter", "DVD"),
+}
+
+
 class StopAction(enum.StrEnum):
     """Automatic Stop Action (WMI AutomaticShutdownAction 3/2/4)."""
 
@@ -103,6 +111,18 @@ class VmConfig:
     workload_disk_iops: int = 0
     workload_net_mbit: int = 0
     workload_dirty_pages: int = 0
+    #: BIOS (generation 1): Num Lock at startup. Boot order: a permutation of
+    #: BOOT_DEVICES[generation]; empty means the default order.
+    num_lock: bool = False
+    boot_order: tuple[str, ...] = ()
+    #: Firmware (generation 2): Secure Boot.
+    secure_boot: bool = True
+    #: Removable media and COM ports, "" = none: a DVD image (.iso), a virtual floppy disk
+    #: (.vfd, generation 1), and named pipes (\\.\pipe\name or \\server\pipe\name).
+    dvd_path: str = ""
+    diskette_path: str = ""
+    com1_pipe: str = ""
+    com2_pipe: str = ""
     created_us: int = 0
 
     # -- serialisation ------------------------------------------------------------------
@@ -116,6 +136,8 @@ class VmConfig:
                 value = sorted(value)
             elif f.name in ("hard_drives", "network_adapters"):
                 value = [dataclasses.asdict(v) for v in value]
+            elif f.name == "boot_order":
+                value = list(value)
             d[f.name] = value
         return d
 
@@ -136,6 +158,7 @@ class VmConfig:
             kw["integration_services"] = frozenset(kw["integration_services"])
         kw["hard_drives"] = tuple(HardDrive(**h) for h in kw.get("hard_drives", ()))
         kw["network_adapters"] = tuple(NetworkAdapter(**n) for n in kw.get("network_adapters", ()))
+        kw["boot_order"] = tuple(str(b) for b in kw.get("boot_order", ()))
         return VmConfig(**kw)
 
 
@@ -145,6 +168,7 @@ EDITABLE_FIELDS = frozenset(
 )
 
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
+_PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
 _NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
 
 
@@ -350,3 +374,31 @@ def validate_config(
     _range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0, 10_000_000)
     if len(cfg.group) > 64:
         raise ValidationError("group", "The group name must be 64 characters or fewer.")
+    _validate_firmware_and_media(cfg)
+
+
+def _validate_firmware_and_media(cfg: VmConfig) -> None:
+    kinds = BOOT_DEVICES.get(cfg.generation, ())
+    if cfg.boot_order and sorted(cfg.boot_order) != sorted(kinds):
+        raise ValidationError(
+            "boot_order", f"The boot order must list each of {', '.join(kinds)} exactly once."
+        )
+    for fname, label, ext in (
+        ("dvd_path", "The DVD drive's image file", ".iso"),
+        ("diskette_path", "The virtual floppy disk", ".vfd"),
+    ):
+        path = getattr(cfg, fname)
+        if path and (path != path.strip() or not path.lower().endswith(ext)):
+            raise ValidationError(fname, f"{label} must be a {ext} file; '{path}' is not.")
+    if cfg.diskette_path and cfg.generation != 1:
+        raise ValidationError(
+            "diskette_path", "Generation 2 virtual machines have no diskette drive."
+        )
+    for number, fname in ((1, "com1_pipe"), (2, "com2_pipe")):
+        pipe = getattr(cfg, fname)
+        if pipe and not _PIPE.fullmatch(pipe):
+            raise ValidationError(
+                fname,
+                f"COM {number}: a named pipe has the form \\\\.\\pipe\\name or "
+                f"\\\\server\\pipe\\name; '{pipe}' is not one.",
+            )
