@@ -72,8 +72,8 @@ class VmCommands(QObject):
 
     def __init__(self, bridge: Bridge, parent: QWidget,
                  open_connect: Callable[[str], object],
-                 open_settings: Callable[[str], None],
-                 rename: Callable[[str], None] | None = None) -> None:
+                 open_settings: Callable[[str], object],
+                 rename: Callable[[str], object] | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._window = parent

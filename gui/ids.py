@@ -158,22 +158,18 @@ HOST_OK = _n("hostSettingsOk", "OK")
 HOST_CANCEL = _n("hostSettingsCancel", "Cancel")
 HOST_APPLY = _n("hostSettingsApply", "Apply")
 
-# -- New Virtual Machine dialog ------------------------------------------------------------------
+# -- New Virtual Machine Wizard (the rest of its names are in the issue 5 section below) ---------
 NEW_VM_DIALOG = _n("newVmDialog", "New Virtual Machine")
 NEW_VM_NAME = _n("newVmName", "Name")
 NEW_VM_GUEST_OS = _n("newVmGuestOs", "Guest operating system")
-NEW_VM_GENERATION = _n("newVmGeneration", "Generation")
 NEW_VM_MEMORY = _n("newVmMemory", "Startup memory (MB)")
-NEW_VM_CPUS = _n("newVmProcessors", "Virtual processors")
 NEW_VM_GROUP = _n("newVmGroup", "Group")
 NEW_VM_GROUP_EDIT = _n("newVmGroupEdit", "Group name")
-NEW_VM_OK = _n("newVmCreate", "Create")
 NEW_VM_CANCEL = _n("newVmCancel", "Cancel")
 
-# -- VM Settings (read-only until the settings issue) --------------------------------------------
+# -- VM Settings (the rest of its names are in the issue 5 section below) -------------------------
 VM_SETTINGS_DIALOG = _n("vmSettingsDialog", "Virtual machine settings")
 VM_SETTINGS_TREE = _n("vmSettingsTree", "Settings")
-VM_SETTINGS_CLOSE = _n("vmSettingsClose", "Close")
 
 # -- message boxes -------------------------------------------------------------------------------
 ERROR_DIALOG = _n("errorDialog", "Hyper-V Manager error")
@@ -263,6 +259,129 @@ ARCH_ZOOM_IN = _n("architectureZoomIn", "Zoom In")
 ARCH_ZOOM_OUT = _n("architectureZoomOut", "Zoom Out")
 ARCH_CLOSE = _n("architectureClose", "Close")
 # == end of issue 7 ================================================================================
+
+
+# == Issue 5: New Virtual Machine Wizard, VM Settings, Rename, Delete ==============================
+# (gui/wizard/, gui/settings/). The wizard keeps the names of the one-page dialog it replaced
+# (newVmDialog, newVmName, newVmGuestOs, newVmMemory, newVmGroup, newVmGroupEdit, newVmCancel)
+# and the settings dialog keeps vmSettingsDialog and vmSettingsTree. The message a field shows
+# under itself is named "<field objectName>_message" (docs/settings.md).
+# -- New Virtual Machine Wizard -------------------------------------------------------------------
+WIZARD_STEPS = _n("newVmSteps", "Wizard steps")
+WIZARD_PREVIOUS = _n("newVmPrevious", "< Previous")
+WIZARD_NEXT = _n("newVmNext", "Next >")
+WIZARD_FINISH = _n("newVmFinish", "Finish")
+WIZARD_EXPERT = _n("newVmExpertMode", "Expert Mode")
+WIZARD_SKIP_INTRO = _n("newVmSkipIntro", "Do not show this page again")
+WIZARD_STORE_ELSEWHERE = _n("newVmStoreElsewhere",
+                            "Store the virtual machine in a different location")
+WIZARD_LOCATION = _n("newVmLocation", "Location")
+WIZARD_GENERATION_1 = _n("newVmGeneration1", "Generation 1")
+WIZARD_GENERATION_2 = _n("newVmGeneration2", "Generation 2")
+WIZARD_DYNAMIC_MEMORY = _n("newVmDynamicMemory", "Use Dynamic Memory for this virtual machine")
+WIZARD_SWITCH = _n("newVmConnection", "Connection")
+WIZARD_DISK_NEW = _n("newVmDiskCreate", "Create a virtual hard disk")
+WIZARD_DISK_NAME = _n("newVmDiskName", "Virtual hard disk name")
+WIZARD_DISK_LOCATION = _n("newVmDiskLocation", "Virtual hard disk location")
+WIZARD_DISK_SIZE = _n("newVmDiskSize", "Size (GB)")
+WIZARD_DISK_EXISTING = _n("newVmDiskExisting", "Use an existing virtual hard disk")
+WIZARD_DISK_PATH = _n("newVmDiskPath", "Existing virtual hard disk path")
+WIZARD_DISK_LATER = _n("newVmDiskLater", "Attach a virtual hard disk later")
+WIZARD_INSTALL_LATER = _n("newVmInstallLater", "Install an operating system later")
+WIZARD_INSTALL_IMAGE = _n("newVmInstallImage",
+                          "Install an operating system from a bootable image file")
+WIZARD_IMAGE_PATH = _n("newVmImagePath", "Image file (.iso)")
+WIZARD_INSTALL_NETWORK = _n(
+    "newVmInstallNetwork", "Install an operating system from a network-based installation server")
+WIZARD_SUMMARY = _n("newVmSummary", "Summary")
+
+# -- VM Settings: the dialog ---------------------------------------------------------------------
+VM_SETTINGS_OK = _n("vmSettingsOk", "OK")
+VM_SETTINGS_CANCEL = _n("vmSettingsCancel", "Cancel")
+VM_SETTINGS_APPLY = _n("vmSettingsApply", "Apply")
+UNAPPLIED_DIALOG = _n("unappliedChangesDialog", "Apply changes")
+# Hardware
+ADD_HARDWARE_LIST = _n("vmSettingsAddHardwareList", "Select the devices you want to add")
+ADD_HARDWARE_ADD = _n("vmSettingsAddHardwareAdd", "Add")
+NUM_LOCK = _n("vmSettingsNumLock", "Num Lock")
+STARTUP_ORDER = _n("vmSettingsStartupOrder", "Startup order")
+BOOT_ORDER = _n("vmSettingsBootOrder", "Boot order")
+BOOT_MOVE_UP = _n("vmSettingsBootMoveUp", "Move Up")
+BOOT_MOVE_DOWN = _n("vmSettingsBootMoveDown", "Move Down")
+SECURE_BOOT = _n("vmSettingsSecureBoot", "Enable Secure Boot")
+STARTUP_RAM = _n("vmSettingsStartupRam", "Startup RAM (MB)")
+DYNAMIC_MEMORY = _n("vmSettingsDynamicMemory", "Enable Dynamic Memory")
+MINIMUM_RAM = _n("vmSettingsMinimumRam", "Minimum RAM (MB)")
+MAXIMUM_RAM = _n("vmSettingsMaximumRam", "Maximum RAM (MB)")
+MEMORY_BUFFER = _n("vmSettingsMemoryBuffer", "Memory buffer (%)")
+MEMORY_WEIGHT = _n("vmSettingsMemoryWeight", "Memory weight")
+PROCESSOR_COUNT = _n("vmSettingsProcessorCount", "Number of virtual processors")
+PROCESSOR_RESERVE = _n("vmSettingsReserve", "Virtual machine reserve (percentage)")
+PROCESSOR_LIMIT = _n("vmSettingsLimit", "Virtual machine limit (percentage)")
+PROCESSOR_WEIGHT = _n("vmSettingsWeight", "Relative weight")
+COMPATIBILITY = _n("vmSettingsCompatibility",
+                   "Migrate to a physical computer with a different processor version")
+DVD_NONE = _n("vmSettingsDvdNone", "None")
+DVD_IMAGE = _n("vmSettingsDvdImage", "Image file")
+DVD_PATH = _n("vmSettingsDvdPath", "Image file path")
+COM1_NONE = _n("vmSettingsCom1None", "None")
+COM1_PIPE = _n("vmSettingsCom1Pipe", "Named pipe")
+COM1_PATH = _n("vmSettingsCom1Path", "Named pipe path")
+COM2_NONE = _n("vmSettingsCom2None", "None")
+COM2_PIPE = _n("vmSettingsCom2Pipe", "Named pipe")
+COM2_PATH = _n("vmSettingsCom2Path", "Named pipe path")
+DISKETTE_NONE = _n("vmSettingsDisketteNone", "None")
+DISKETTE_FILE = _n("vmSettingsDisketteFile", "Virtual floppy disk (.vfd) file")
+DISKETTE_PATH = _n("vmSettingsDiskettePath", "Virtual floppy disk path")
+# Management
+VM_NAME = _n("vmSettingsName", "Name")
+VM_NOTES = _n("vmSettingsNotes", "Notes")
+VM_GROUP = _n("vmSettingsGroup", "Group")
+CHECKPOINT_LOCATION = _n("vmSettingsCheckpointLocation", "Checkpoint File Location")
+SMART_PAGING_LOCATION = _n("vmSettingsSmartPagingLocation", "Smart Paging File Location")
+START_NOTHING = _n("vmSettingsStartNothing", "Nothing")
+START_IF_RUNNING = _n("vmSettingsStartIfRunning",
+                      "Automatically start if it was running when the service stopped")
+START_ALWAYS = _n("vmSettingsStartAlways", "Always start this virtual machine automatically")
+START_DELAY = _n("vmSettingsStartDelay", "Startup delay (seconds)")
+STOP_SAVE = _n("vmSettingsStopSave", "Save the virtual machine state")
+STOP_TURN_OFF = _n("vmSettingsStopTurnOff", "Turn off the virtual machine")
+STOP_SHUT_DOWN = _n("vmSettingsStopShutDown", "Shut down the guest operating system")
+# Guest (hvlab)
+GUEST_OS = _n("vmSettingsGuestOs", "Guest operating system")
+GUEST_INSTALLED = _n("vmSettingsGuestInstalled", "Integration services are installed in the guest")
+WORKLOAD = _n("vmSettingsWorkload", "Workload")
+WORKLOAD_CPU = _n("vmSettingsWorkloadCpu", "Processor use (%)")
+WORKLOAD_DISK = _n("vmSettingsWorkloadDisk", "Disk operations (IOPS)")
+WORKLOAD_NET = _n("vmSettingsWorkloadNetwork", "Network traffic (Mbit/s)")
+WORKLOAD_DIRTY = _n("vmSettingsWorkloadDirtyPages", "Memory pages written per second")
+
+# -- Rename and Delete ---------------------------------------------------------------------------
+RENAME_DIALOG = _n("renameVmDialog", "Rename Virtual Machine")
+RENAME_NAME = _n("renameVmName", "New name")
+RENAME_OK = _n("renameVmOk", "Rename")
+RENAME_CANCEL = _n("renameVmCancel", "Cancel")
+DELETE_DIALOG = _n("deleteVmDialog", "Delete Selected Virtual Machine")
+DELETE_DISKS = _n("deleteVmDisks", "Also delete the virtual hard disk files")
+DELETE_OK = _n("deleteVmOk", "Delete")
+DELETE_CANCEL = _n("deleteVmCancel", "Cancel")
+
+
+def settings_page(key: str, title: str) -> UiName:
+    """A page of the VM Settings dialog (its tree item and page widget share the key)."""
+    return UiName(f"vmSettingsPage_{key}", title)
+
+
+def settings_device_field(device: str, field: str, label: str) -> UiName:
+    """A field of a device page: ``device`` is the page key (``nic0``, ``legacyNic0``,
+    ``disk_ide0_0``, ``scsi1``…), numbered in tree order."""
+    return UiName(f"vmSettings_{device}_{field}", label)
+
+
+def settings_service(key: str, label: str) -> UiName:
+    """An Integration Services check box (``key`` as in engine.guests.INTEGRATION_SERVICES)."""
+    return UiName(f"vmSettingsService_{key}", label)
+# == end of issue 5 ================================================================================
 
 
 # -- names made from data -------------------------------------------------------------------------

@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
             raise RuntimeError("the main window already shows a lab")
         self._bridge = bridge
         self.commands = VmCommands(bridge, self, self.open_connect, self.open_vm_settings,
-                                   self.rename_in_place)
+                                   self.open_rename_vm)
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.clock.attach(bridge)
         bridge.tick.connect(self._on_tick)
@@ -262,6 +262,9 @@ class MainWindow(QMainWindow):
             self._update_actions()
 
     def _run_vm_action(self, key: str, vm_ids: list[str]) -> None:
+        if key == "delete" and len(vm_ids) == 1:
+            self.open_delete_vm(vm_ids[0])
+            return
         if self.commands is not None:
             self.commands.run(key, vm_ids)
 
@@ -727,15 +730,47 @@ class MainWindow(QMainWindow):
     def connect_windows(self) -> dict[str, QWidget]:
         return dict(self._connect_windows)
 
-    def open_vm_settings(self, vm_id: str) -> None:
-        from gui.vm_settings import VmSettingsDialog
+    def open_vm_settings(self, vm_id: str) -> QWidget | None:
+        """Settings… (gui/settings): one dialog per VM; a second request raises it."""
+        from gui.settings.dialog import VmSettingsDialog
 
+        for dialog in self.findChildren(VmSettingsDialog):
+            if dialog.vm_id == vm_id and dialog.isVisible():
+                dialog.raise_()
+                return dialog
         try:
-            info = self.bridge.api.vm(vm_id)
+            dialog = VmSettingsDialog(self.bridge, vm_id, self)
         except HvError as err:
             dialogs.show_error(self, err)
-            return
-        VmSettingsDialog(info, self.bridge.api.locked_fields(vm_id), self).open()
+            return None
+        dialog.open()
+        return dialog
+
+    def open_rename_vm(self, vm_id: str) -> QWidget | None:
+        from gui.settings.vm_dialogs import RenameVmDialog
+
+        try:
+            dialog = RenameVmDialog(self.bridge, vm_id, self)
+        except HvError as err:
+            dialogs.show_error(self, err)
+            return None
+        dialog.renamed.connect(
+            lambda _vm, name: self.statusBar().showMessage(f"Renamed to {name}.", 5000))
+        dialog.open()
+        return dialog
+
+    def open_delete_vm(self, vm_id: str) -> QWidget | None:
+        from gui.settings.vm_dialogs import DeleteVmDialog
+
+        try:
+            dialog = DeleteVmDialog(self.bridge, vm_id, self)
+        except HvError as err:
+            dialogs.show_error(self, err)
+            return None
+        dialog.deleted.connect(
+            lambda _vm, name: self.statusBar().showMessage(f"Deleted {name}.", 5000))
+        dialog.open()
+        return dialog
 
     def open_host_settings(self) -> HostSettingsDialog:
         from gui.host_settings import HostSettingsDialog
@@ -778,11 +813,11 @@ class MainWindow(QMainWindow):
         return self._architecture
 
     def open_new_vm(self) -> QWidget:
-        from gui.new_vm import NewVmDialog
+        from gui.wizard.wizard import NewVmWizard
 
         host = self._current_host()
         groups = sorted({i.group for i in self.model.all_info() if i.group})
-        dialog = NewVmDialog(self.bridge, host.id if host else None, groups, self)
+        dialog = NewVmWizard(self.bridge, host.id if host else None, groups, self)
         dialog.created.connect(self._on_vm_created)
         dialog.open()
         return dialog

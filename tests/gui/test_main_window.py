@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
@@ -234,8 +235,12 @@ def test_rename_in_place_and_delete(qtbot: QtBot, window: MainWindow,
     window.model.setData(index, "W2K8-DC01")  # a duplicate name: the engine refuses
     assert len(shown.errors) == 1
 
-    click_pane(qtbot, window, ids.ACT_DELETE)
-    assert shown.confirmations == ["Delete Selected Virtual Machine"]
+    click_pane(qtbot, window, ids.ACT_DELETE)  # the Delete dialog (gui/settings/vm_dialogs.py)
+    [dialog] = [d for d in window.findChildren(QDialog, ids.DELETE_DIALOG.object_name)
+                if d.isVisible()]
+    delete = dialog.findChild(QPushButton, ids.DELETE_OK.object_name)
+    assert delete is not None
+    qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
     assert "XP-CLIENT-2" not in shown_names(window)
     assert window.selected_vm_ids() == []
     assert not window.vm_actions["start"].isEnabled()
@@ -325,30 +330,35 @@ def test_jobs_panel_lists_a_save_and_cancels_it(qtbot: QtBot, window: MainWindow
     assert shown.errors == []
 
 
-def test_new_virtual_machine_dialog_creates_a_vm(qtbot: QtBot, window: MainWindow) -> None:
+def test_new_virtual_machine_wizard_creates_a_vm(qtbot: QtBot, window: MainWindow) -> None:
+    # The wizard itself is tested in test_wizard.py; here: it is wired to the window.
+    from gui.wizard.wizard import NewVmWizard
+
     dialog = window.open_new_vm()
-    dialog.name.setText("LAB-NEW01")  # type: ignore[attr-defined]
-    dialog.memory.setValue(768)  # type: ignore[attr-defined]
-    dialog.group.setEditText("Test lab")  # type: ignore[attr-defined]
-    assert dialog.create_vm()  # type: ignore[attr-defined]
+    assert isinstance(dialog, NewVmWizard)
+    dialog.name_panel.name.setText("LAB-NEW01")
+    dialog.memory.memory.setValue(768)
+    dialog.name_panel.group.setEditText("Test lab")
+    assert dialog.finish()
     vm = window.bridge.api.vm("LAB-NEW01")
     assert (vm.memory_startup_mb, vm.group, vm.state) == (768, "Test lab", "Off")
     assert "LAB-NEW01" in shown_names(window)
     assert window.selected_vm_ids() == [vm.id]
 
 
-def test_new_virtual_machine_dialog_shows_the_engine_error(window: MainWindow) -> None:
+def test_new_virtual_machine_wizard_shows_the_engine_error(window: MainWindow) -> None:
+    from gui.wizard.wizard import NewVmWizard
+
     dialog = window.open_new_vm()
-    dialog.name.setText("W2K8-DC01")  # type: ignore[attr-defined]
-    assert dialog.create_vm() is None  # type: ignore[attr-defined]
+    assert isinstance(dialog, NewVmWizard)
+    dialog.name_panel.name.setText("W2K8-DC01")
+    assert dialog.finish() is None
     assert dialog.isVisible()
-    assert dialog.error.text()  # type: ignore[attr-defined]
+    assert "already exists" in dialog.banner_text()
     dialog.close()
 
 
-def test_settings_opens_a_read_only_summary(window: MainWindow) -> None:
-    from PySide6.QtWidgets import QDialog
-
+def test_settings_opens_the_settings_dialog(window: MainWindow) -> None:
     select(window, "W2K8-DC01")
     window.vm_actions["settings"].trigger()
     dialog = window.findChild(QDialog, ids.VM_SETTINGS_DIALOG.object_name)
