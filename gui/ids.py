@@ -201,6 +201,56 @@ CONNECT_SHOW_TOOLBAR = _n("connectShowToolbar", "Toolbar")
 CONNECT_ZOOM_IN = _n("connectZoomIn", "Zoom In")
 CONNECT_ZOOM_OUT = _n("connectZoomOut", "Zoom Out")
 
+# -- performance graphs (issue 6; gui/graphs) -----------------------------------------------------
+# Main window: View ▸ Host Performance / Performance Monitor…, Help ▸ Demos.
+ACT_SHOW_HOST_PERFORMANCE = _n("actionShowHostPerformance", "Host Performance")
+ACT_PERFORMANCE_MONITOR = _n("actionPerformanceMonitor", "Performance Monitor…")
+MENU_DEMOS = _n("menuDemos", "Demos")
+MENU_DEMOS_ACTION = _n("menuDemosAction", "Demos")
+ACT_DEMO_CONTENTION = _n("actionDemoCpuContention", "CPU Contention")
+# The host dashboard (a dock of the main window).
+HOST_PERF_DOCK = _n("hostPerformanceDock", "Host Performance")
+HOST_PERF = _n("hostPerformance", "Host performance dashboard")
+HOST_PERF_HOST = _n("hostPerformanceHost", "Host")
+HOST_PERF_WINDOW = _n("hostPerformanceWindow", "Time window")
+HOST_PERF_CPU = _n("hostPerformanceCpu", "Logical processor utilisation")
+HOST_PERF_MEMORY = _n("hostPerformanceMemoryMap", "Memory map by owner")
+HOST_PERF_RUNNING = _n("hostPerformanceRunning", "Running virtual machines")
+# The details pane's Performance tab.
+DETAILS_PERFORMANCE = _n("detailsPerformance", "Performance")
+VM_PERF_CPU = _n("vmPerformanceCpu", "CPU per virtual processor")
+VM_PERF_MEMORY = _n("vmPerformanceMemory", "Memory assigned and demand")
+VM_PERF_DISK = _n("vmPerformanceDisk", "Disk operations per second")
+VM_PERF_NETWORK = _n("vmPerformanceNetwork", "Network throughput")
+# The Performance Monitor window.
+PERFMON_WINDOW = _n("perfmonWindow", "Performance Monitor")
+PERFMON_TOOLBAR = _n("perfmonToolBar", "Performance Monitor toolbar")
+PERFMON_SHOW_TOOLBAR = _n("perfmonShowToolbar", "Performance Monitor toolbar")
+PERFMON_ADD = _n("perfmonAdd", "Add Counters…")
+PERFMON_DELETE = _n("perfmonDelete", "Delete")
+PERFMON_HIGHLIGHT = _n("perfmonHighlight", "Highlight")
+PERFMON_FREEZE = _n("perfmonFreeze", "Freeze Display")
+PERFMON_SCALE_SELECTED = _n("perfmonScaleSelected", "Scale Selected Counters")
+PERFMON_SAVE = _n("perfmonSaveData", "Save Data As…")
+PERFMON_DURATION = _n("perfmonDuration", "Duration")
+PERFMON_DURATION_ACTION = _n("perfmonDurationAction", "Duration")
+PERFMON_SCALE = _n("perfmonScale", "Scale")
+PERFMON_SCALE_ACTION = _n("perfmonScaleAction", "Scale")
+PERFMON_GRAPH = _n("perfmonGraph", "Line graph")
+PERFMON_LEGEND = _n("perfmonLegend", "Counters")
+PERFMON_VALUES = _n("perfmonValues", "Values of the selected counter")
+PERFMON_SPLIT = _n("perfmonSplitter", "Graph and legend")
+# The Add Counters dialog.
+ADD_COUNTERS_DIALOG = _n("addCountersDialog", "Add Counters")
+ADD_COUNTERS_COMPUTER = _n("addCountersComputer", "Select counters from computer")
+ADD_COUNTERS_AVAILABLE = _n("addCountersAvailable", "Available counters")
+ADD_COUNTERS_INSTANCES = _n("addCountersInstances", "Instances of selected object")
+ADD_COUNTERS_ADD = _n("addCountersAdd", "Add >>")
+ADD_COUNTERS_REMOVE = _n("addCountersRemove", "<< Remove")
+ADD_COUNTERS_ADDED = _n("addCountersAdded", "Added counters")
+ADD_COUNTERS_OK = _n("addCountersOk", "OK")
+ADD_COUNTERS_CANCEL = _n("addCountersCancel", "Cancel")
+
 
 # == Issue 7: devices, virtual switches, the architecture view ===================================
 # (owned by the devices/architecture work; gui/switch_manager.py, gui/device_manager.py,

@@ -1,0 +1,10 @@
+"""Performance graphs: the host dashboard, the per-VM Performance tab, the VM list's CPU
+sparkline and the Performance Monitor window (issue 6).
+
+Import rule (ARCHITECTURE.md, perf-fidelity.md §1.4): pyqtgraph costs about 0.3-0.5 s to
+import, so only the modules that draw with it import it (``style``, ``dashboard``,
+``vm_performance``, ``perfmon``), and nothing loads them until a graph is first shown.
+:mod:`gui.graphs.console` (what the main window imports at start-up) imports neither
+pyqtgraph nor numpy. Data comes from :class:`~engine.api.ManagementApi` only, pulled on the
+bridge's ``tick`` and redrawn once per new 1-second history sample.
+"""

@@ -1,0 +1,240 @@
+"""Where the performance views plug into the console (the main window imports only this).
+
+:class:`PerformanceViews` owns the entry points: View ▸ Host Performance (a dock with
+:class:`~gui.graphs.dashboard.HostDashboard`), View ▸ Performance Monitor…, Help ▸ Demos ▸
+CPU Contention, the VM list's CPU History column, and it feeds all of them from the bridge's
+tick. :class:`VmPerformancePage` is the details pane's Performance tab.
+
+Neither pyqtgraph nor numpy is imported here: the graphs' modules load on first show, so the
+main window still paints before the lab and pyqtgraph are loaded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QVBoxLayout, QWidget
+
+from gui import ids
+from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
+from gui.icons import icon
+from gui.vmlist import COLUMN_INDEX
+
+if TYPE_CHECKING:
+    from engine.api import ManagementApi
+    from engine.views import VmInfo, VmTableSnapshot
+    from gui.bridge import Bridge
+    from gui.graphs.dashboard import HostDashboard
+    from gui.graphs.perfmon import PerformanceMonitor
+    from gui.graphs.vm_performance import VmPerformanceView
+    from gui.main_window import MainWindow
+
+#: The VM list column the sparkline delegate paints.
+SPARKLINE_COLUMN = COLUMN_INDEX["cpu_history"]
+
+
+class VmPerformancePage(QWidget):
+    """The Performance tab: empty until first shown, then the VM's graphs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ids.apply(self, ids.DETAILS_PERFORMANCE)
+        self._api: ManagementApi | None = None
+        self._vm: VmInfo | None = None
+        self.view: VmPerformanceView | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel("Loading the graphs…")
+        self._placeholder.setProperty("role", "note")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self._placeholder)
+
+    def attach(self, api: ManagementApi) -> None:
+        self._api = api
+        if self.isVisible():
+            self._build()
+
+    def show_vm(self, vm: VmInfo | None) -> None:
+        """The details pane's VM, each tick (None: nothing selected)."""
+        self._vm = vm
+        if self.view is not None:
+            self.view.show_vm(vm)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._build()
+
+    def _build(self) -> None:
+        if self.view is not None or self._api is None:
+            return
+        from gui.graphs.vm_performance import VmPerformanceView
+
+        self.view = VmPerformanceView(self._api, self)
+        self._layout.removeWidget(self._placeholder)
+        self._placeholder.deleteLater()
+        self._layout.addWidget(self.view)
+        self.view.show()  # a layout would only show it from the event loop
+        self.view.show_vm(self._vm)
+
+
+class PerformanceViews(QObject):
+    """The console's performance entry points and their feed from the bridge."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._bridge: Bridge | None = None
+        self.dashboard: HostDashboard | None = None
+        self.perfmon: PerformanceMonitor | None = None
+
+        self.dock = QDockWidget("Host Performance", window)
+        ids.apply(self.dock, ids.HOST_PERF_DOCK)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.dock.visibilityChanged.connect(self._on_dock_visibility)
+        self._dock_sized = False
+        self.dashboard_action = self.dock.toggleViewAction()
+        self.dashboard_action.setText("Host &Performance")
+        self.dashboard_action.setIcon(icon("host-performance"))
+        self.dashboard_action.setStatusTip(
+            "Show how the host's logical processors and memory are used, over time.")
+        self.dashboard_action.setToolTip("Host Performance: logical processors stacked by "
+                                         "guest, hypervisor and root; the memory map.")
+        ids.apply(self.dashboard_action, ids.ACT_SHOW_HOST_PERFORMANCE)
+        self.perfmon_action = QAction(icon("performance-monitor"), "Performance &Monitor…",
+                                      window)
+        self.perfmon_action.setIconText("Performance Monitor…")
+        ids.apply(self.perfmon_action, ids.ACT_PERFORMANCE_MONITOR)
+        self.perfmon_action.setStatusTip(
+            "Graph Hyper-V performance counters and save them as a PDH-CSV log.")
+        self.perfmon_action.triggered.connect(self.open_perfmon)
+        self.contention_action = QAction(icon("demo"), "&CPU Contention", window)
+        ids.apply(self.contention_action, ids.ACT_DEMO_CONTENTION)
+        self.contention_action.setStatusTip(
+            "Add a host with 2 logical processors and three CPU burners weighted "
+            "100/200/400, and watch them share it.")
+        self.contention_action.triggered.connect(self.load_contention_demo)
+        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
+            action.setEnabled(False)  # until a lab is attached
+
+        self.cpu_ring = CpuHistoryRing()
+        self.sparkline = CpuSparklineDelegate(self.cpu_ring, window.vm_list)
+        window.vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
+
+    # -- menus ----------------------------------------------------------------------------------
+    def add_to_view_menu(self, menu: QMenu) -> None:
+        menu.addAction(self.dashboard_action)
+        menu.addAction(self.perfmon_action)
+
+    def add_demos_menu(self, menu: QMenu) -> QMenu:
+        demos = QMenu("&Demos", menu)
+        ids.apply(demos, ids.MENU_DEMOS)
+        ids.apply(demos.menuAction(), ids.MENU_DEMOS_ACTION)
+        demos.setToolTipsVisible(True)
+        demos.addAction(self.contention_action)
+        menu.addSeparator()
+        menu.addMenu(demos)
+        return demos
+
+    # -- the lab ---------------------------------------------------------------------------------
+    def attach(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+        bridge.tick.connect(self._on_tick)
+        bridge.host_changed.connect(self._on_host_changed)
+        self._window.details.performance.attach(bridge.api)
+        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
+            action.setEnabled(True)
+        self._on_tick(bridge.snapshot)
+        from gui.graphs.demos import is_contention_lab
+
+        if is_contention_lab(bridge.api):  # hvlab --demo contention: show what it is for
+            QTimer.singleShot(0, self.show_dashboard)
+
+    def _on_tick(self, snap: VmTableSnapshot) -> None:
+        if self.cpu_ring.update(snap):
+            self._repaint_sparklines()
+        if self.dashboard is not None:
+            self.dashboard.on_tick(snap)
+        if self.perfmon is not None:
+            self.perfmon.on_tick(snap)
+
+    def _repaint_sparklines(self) -> None:
+        view = self._window.vm_list
+        if view.isColumnHidden(SPARKLINE_COLUMN):
+            return
+        x = view.columnViewportPosition(SPARKLINE_COLUMN)
+        viewport = view.viewport()
+        view.viewport().update(QRect(x, 0, view.columnWidth(SPARKLINE_COLUMN),
+                                     viewport.height()))
+
+    def _on_host_changed(self, _host: str, _what: str) -> None:
+        if self.dashboard is not None:
+            self.dashboard.reload_hosts()
+
+    # -- the views ---------------------------------------------------------------------------------
+    def show_dashboard(self, host_id: str | None = None) -> HostDashboard:
+        """Show the Host Performance dock (building it the first time)."""
+        dashboard = self._ensure_dashboard()
+        self.dock.show()
+        self.dock.raise_()
+        if host_id:
+            dashboard.set_host(host_id)
+        return dashboard
+
+    def _ensure_dashboard(self) -> HostDashboard:
+        if self.dashboard is None:
+            if self._bridge is None:
+                raise RuntimeError("no lab is open yet")
+            from gui.graphs.dashboard import HostDashboard
+
+            self.dashboard = HostDashboard(self._bridge.api, self.dock)
+            self.dashboard.on_tick(self._bridge.snapshot)
+            self.dock.setWidget(self.dashboard)
+        return self.dashboard
+
+    def _on_dock_visibility(self, visible: bool) -> None:
+        if not visible or self._bridge is None:
+            return
+        self._ensure_dashboard()
+        if not self._dock_sized and not self.dock.isFloating():
+            self._dock_sized = True
+            self._window.resizeDocks([self.dock], [17 * self._window.fontMetrics().height()],
+                                     Qt.Orientation.Vertical)
+
+    def open_perfmon(self) -> PerformanceMonitor:
+        """Show the Performance Monitor window (one per console)."""
+        if self._bridge is None:
+            raise RuntimeError("no lab is open yet")
+        if self.perfmon is None:
+            from gui.graphs.perfmon import PerformanceMonitor
+
+            self.perfmon = PerformanceMonitor(self._bridge.api, self._window)
+            host = self._bridge.api.host(self._window.tree.selected_host_id() or None)
+            self.perfmon.add_counter(
+                f"\\\\{host.name}\\Hyper-V Hypervisor Logical Processor(_Total)"
+                "\\% Total Run Time")
+        self.perfmon.show()
+        self.perfmon.raise_()
+        self.perfmon.activateWindow()
+        return self.perfmon
+
+    def load_contention_demo(self) -> str:
+        """Help ▸ Demos ▸ CPU Contention: add the demo host, show it and its dashboard."""
+        if self._bridge is None:
+            raise RuntimeError("no lab is open yet")
+        from gui.graphs.demos import add_contention_demo
+
+        bridge = self._bridge
+        host_id = bridge.call(add_contention_demo, bridge.api)
+        window = self._window
+        window.tree.select_key(("host", host_id))
+        window.column_actions["cpu_history"].setChecked(True)
+        self.show_dashboard(host_id)
+        message = ("CPU contention demo: three 2-VP CPU burners weighted 100, 200 and 400 "
+                   "share 2 logical processors.")
+        if not bridge.running:
+            message += " The clock is stopped: step it (F10) or set it running to watch."
+        window.statusBar().showMessage(message, 15000)
+        return host_id
