@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--empty", action="store_true", help="start with a host and no VMs")
     parser.add_argument(
+        "--demo", choices=("contention",),
+        help="open a ready-made scenario instead of the demo lab: contention = three "
+        "CPU burners weighted 100/200/400 sharing 2 logical processors",
+    )
+    parser.add_argument(
         "--theme", choices=[t.value for t in Theme], default=Theme.SYSTEM.value,
         help="colour theme (default: follow the desktop)",
     )
@@ -75,6 +80,10 @@ def open_lab(args: argparse.Namespace) -> ManagementApi:
     from engine.api import ManagementApi
     from engine.demo import populate_demo
 
+    if getattr(args, "demo", None) == "contention":
+        from gui.graphs.demos import contention_lab
+
+        return contention_lab(args.seed if args.seed is not None else 0)
     api = ManagementApi(seed=args.seed if args.seed is not None else 0)
     populate_demo(api, empty=bool(args.empty))
     return api

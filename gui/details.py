@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from gui import format as fmt
 from gui import ids
+from gui.graphs.console import VmPerformancePage
 
 if TYPE_CHECKING:
     from engine.views import VmInfo
@@ -119,11 +120,14 @@ class DetailsPane(QWidget):
         self.tabs.addTab(_scrolled(self.summary), "Summary")
         self.tabs.addTab(_scrolled(self.memory), "Memory")
         self.tabs.addTab(self.networking, "Networking")
+        self.performance = VmPerformancePage()
+        self.tabs.addTab(self.performance, "Performance")
         self._stack.addWidget(self.tabs)
         self._network_key: tuple[object, ...] = ()
         self.show_vm(None)
 
     def show_vm(self, vm: VmInfo | None, selected_count: int = 1) -> None:
+        self.performance.show_vm(vm)
         if vm is None:
             self.header.setText("Details")
             self._empty.setText("Select a virtual machine to see its details."

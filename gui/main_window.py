@@ -40,6 +40,7 @@ from gui.clock import ClockControls
 from gui.commands import VmCommands
 from gui.details import DetailsPane
 from gui.device_manager import IntegrationSetupAction
+from gui.graphs.console import PerformanceViews
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self.jobs_panel.toggleViewAction().setShortcut(QKeySequence("Ctrl+J"))
         ids.apply(self.jobs_panel.toggleViewAction(), ids.ACT_SHOW_JOBS)
 
+        self.performance = PerformanceViews(self)
         self._make_menus()
         self._make_toolbars()
         self._make_status_bar(note)
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         bridge.vm_list_changed.connect(self._on_vm_list_changed)
         bridge.host_changed.connect(self._on_host_changed)
         bridge.job_changed.connect(self._on_job_changed)
+        self.performance.attach(bridge)
         self._active_jobs = {j.id for j in bridge.api.jobs(active_only=True)}
         for action in self._host_actions:
             action.setEnabled(True)
@@ -406,6 +409,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self._view_toggles_at = self.view_menu.addSeparator()
         self.view_menu.addAction(self.jobs_panel.toggleViewAction())
+        self.performance.add_to_view_menu(self.view_menu)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.find_action)
         self.view_menu.addAction(self.refresh_action)
@@ -422,6 +426,7 @@ class MainWindow(QMainWindow):
         help_menu = menu(None, ids.MENU_HELP, "&Help")
         help_menu.addAction(self.help_action)
         help_menu.addAction(self.about_action)
+        self.performance.add_demos_menu(help_menu)
 
         self.context_menu = QMenu(self)
         ids.apply(self.context_menu, ids.MENU_VM_CONTEXT)
@@ -497,7 +502,9 @@ class MainWindow(QMainWindow):
         self.actions_pane.set_host_actions([
             (self.new_menu, "new-vm"), self.host_settings_action, self.switch_manager_action,
             self.restart_host_action,
-            self.crash_action, None, self.refresh_action, (self.view_menu, "view"),
+            self.crash_action, None, self.performance.dashboard_action,
+            self.performance.perfmon_action, None, self.refresh_action,
+            (self.view_menu, "view"),
             self.help_action])
         self.actions_pane.set_vm_actions([
             a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],

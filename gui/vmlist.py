@@ -77,6 +77,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "Notes", False, False, 30),
     Column("configuration_version", "Configuration Version", False, False, 19),
     Column("group", "Group", False, False, 16),
+    Column("cpu_history", "CPU History", False, False, 14),  # gui.graphs.sparkline
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 #: Optional columns (View ▸ Add/Remove Columns).
@@ -185,6 +186,7 @@ class VmListModel(QAbstractTableModel):
             lambda i: self._info_text(i, "notes").replace("\n", " "),
             lambda i: self._info_text(i, "configuration_version"),
             lambda i: self._info_text(i, "group"),
+            lambda i: "",  # CPU History: a sparkline, painted by its delegate
         ]
         self._align = [_RIGHT if c.numeric else _LEFT for c in COLUMNS]
         #: Counters for tests and the benchmark.
@@ -392,7 +394,7 @@ class VmListModel(QAbstractTableModel):
         numeric = {
             "cpu": snap.cpu_usage_percent, "memory": snap.memory_assigned_mb,
             "uptime": snap.uptime_seconds, "generation": snap.generations,
-            "memory_demand": snap.memory_demand_mb,
+            "memory_demand": snap.memory_demand_mb, "cpu_history": snap.cpu_usage_percent,
         }.get(key)
         if numeric is not None:
             out: np.ndarray = np.asarray(numeric)[rows].astype(np.float64)

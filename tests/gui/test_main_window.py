@@ -257,7 +257,8 @@ def test_checkpoint_is_present_but_explains_why_it_is_disabled(window: MainWindo
 def test_details_tabs_show_memory_and_networking(window: MainWindow) -> None:
     select(window, "NT4-LEGACY")
     tabs = window.details.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Summary", "Memory", "Networking"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Summary", "Memory", "Networking",
+                                                              "Performance"]
     assert window.details.memory.values["Startup Memory"].text() == "128 MB"
     net = window.details.networking
     assert net.topLevelItem(0).text(0) == "Legacy Network Adapter"
@@ -274,7 +275,7 @@ def test_optional_columns_can_be_added(window: MainWindow) -> None:
     assert cell(window, "W2K8-DC01", "memory_demand").endswith(" MB")
     assert set(window.column_actions) == {"state", "cpu", "memory", "uptime", "status",
                                           "generation", "memory_demand", "heartbeat", "notes",
-                                          "configuration_version", "group"}
+                                          "configuration_version", "group", "cpu_history"}
 
 
 def test_group_filter_in_the_tree_and_search(qtbot: QtBot, window: MainWindow) -> None:
