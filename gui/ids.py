@@ -434,6 +434,122 @@ def settings_service(key: str, label: str) -> UiName:
 # == end of issue 5 ================================================================================
 
 
+# == Issue 8: disks, checkpoints, export and import ================================================
+# (gui/disks/, gui/checkpoints/, gui/import_export.py). Each wizard names its frame the same
+# way: "<prefix>Dialog", "<prefix>Steps", "<prefix>Previous", "<prefix>Next", "<prefix>Finish",
+# "<prefix>Cancel", and its progress bar "<prefix>Progress".
+ACT_NEW_HARD_DISK = _n("actionNewHardDisk", "Hard Disk…")
+ACT_EDIT_DISK = _n("actionEditDisk", "Edit Disk…")
+ACT_INSPECT_DISK = _n("actionInspectDisk", "Inspect Disk…")
+ACT_IMPORT_VM = _n("actionImportVirtualMachine", "Import Virtual Machine…")
+ACT_EXPORT = _n("actionExport", "Export…")
+
+
+@dataclass(frozen=True)
+class WizardNames:
+    """The names of one wizard's frame (dialog, step list, buttons, progress bar)."""
+
+    dialog: UiName
+    steps: UiName
+    previous: UiName
+    next: UiName
+    finish: UiName
+    cancel: UiName
+    progress: UiName
+
+
+def _wizard(prefix: str, title: str) -> WizardNames:
+    return WizardNames(
+        _n(f"{prefix}Dialog", title), _n(f"{prefix}Steps", "Wizard steps"),
+        _n(f"{prefix}Previous", "< Previous"), _n(f"{prefix}Next", "Next >"),
+        _n(f"{prefix}Finish", "Finish"), _n(f"{prefix}Cancel", "Cancel"),
+        _n(f"{prefix}Progress", "Progress"))
+
+
+# -- New Virtual Hard Disk Wizard ----------------------------------------------------------------
+NEW_DISK = _wizard("newDisk", "New Virtual Hard Disk Wizard")
+NEW_DISK_FORMAT_VHD = _n("newDiskFormatVhd", "VHD")
+NEW_DISK_FORMAT_VHDX = _n("newDiskFormatVhdx", "VHDX")
+NEW_DISK_TYPE_FIXED = _n("newDiskTypeFixed", "Fixed size")
+NEW_DISK_TYPE_DYNAMIC = _n("newDiskTypeDynamic", "Dynamically expanding")
+NEW_DISK_TYPE_DIFFERENCING = _n("newDiskTypeDifferencing", "Differencing")
+NEW_DISK_NAME = _n("newDiskName", "Name")
+NEW_DISK_LOCATION = _n("newDiskLocation", "Location")
+NEW_DISK_LOCATION_BROWSE = _n("newDiskLocationBrowse", "Browse…")
+NEW_DISK_BLANK = _n("newDiskBlank", "Create a new blank virtual hard disk")
+NEW_DISK_SIZE = _n("newDiskSize", "Size (GB)")
+NEW_DISK_BLOCK_SIZE = _n("newDiskBlockSize", "Block size")
+NEW_DISK_PARENT = _n("newDiskParent", "Path to the parent virtual hard disk")
+NEW_DISK_PARENT_BROWSE = _n("newDiskParentBrowse", "Browse…")
+NEW_DISK_SUMMARY = _n("newDiskSummary", "Summary")
+
+# -- Edit Virtual Hard Disk Wizard ---------------------------------------------------------------
+EDIT_DISK = _wizard("editDisk", "Edit Virtual Hard Disk Wizard")
+EDIT_DISK_PATH = _n("editDiskPath", "Path")
+EDIT_DISK_BROWSE = _n("editDiskBrowse", "Browse…")
+EDIT_DISK_COMPACT = _n("editDiskCompact", "Compact")
+EDIT_DISK_CONVERT = _n("editDiskConvert", "Convert")
+EDIT_DISK_EXPAND = _n("editDiskExpand", "Expand")
+EDIT_DISK_MERGE = _n("editDiskMerge", "Merge")
+EDIT_DISK_RECONNECT = _n("editDiskReconnect", "Reconnect")
+EDIT_DISK_CONVERT_FIXED = _n("editDiskConvertFixed", "Fixed size")
+EDIT_DISK_CONVERT_DYNAMIC = _n("editDiskConvertDynamic", "Dynamically expanding")
+EDIT_DISK_CONVERT_PATH = _n("editDiskConvertPath", "Path of the new virtual hard disk")
+EDIT_DISK_CONVERT_BROWSE = _n("editDiskConvertBrowse", "Browse…")
+EDIT_DISK_EXPAND_SIZE = _n("editDiskExpandSize", "New size (GB)")
+EDIT_DISK_MERGE_PARENT = _n("editDiskMergeIntoParent", "To the parent virtual hard disk")
+EDIT_DISK_MERGE_NEW = _n("editDiskMergeIntoNew", "To a new virtual hard disk")
+EDIT_DISK_MERGE_PATH = _n("editDiskMergePath", "Path of the new virtual hard disk")
+EDIT_DISK_MERGE_BROWSE = _n("editDiskMergeBrowse", "Browse…")
+EDIT_DISK_RECONNECT_PARENT = _n("editDiskReconnectParent", "Parent")
+EDIT_DISK_RECONNECT_BROWSE = _n("editDiskReconnectBrowse", "Browse…")
+EDIT_DISK_RECONNECT_IGNORE_ID = _n("editDiskReconnectIgnoreId", "Ignore ID mismatch")
+EDIT_DISK_SUMMARY = _n("editDiskSummary", "Summary")
+
+# -- Inspect Disk (Virtual Hard Disk Properties) -------------------------------------------------
+INSPECT_DISK_DIALOG = _n("inspectDiskDialog", "Virtual Hard Disk Properties")
+INSPECT_DISK_PICTURE = _n("inspectDiskBlockPicture", "Block allocation")
+INSPECT_DISK_PARENT = _n("inspectDiskInspectParent", "Inspect Parent")
+INSPECT_DISK_EDIT = _n("inspectDiskEdit", "Edit…")
+INSPECT_DISK_CLOSE = _n("inspectDiskClose", "Close")
+
+# -- Checkpoints pane ------------------------------------------------------------------------------
+# The tree keeps the name checkpointTree. Its actions (context menu, Actions pane block):
+ACT_CHECKPOINT_APPLY = _n("actionCheckpointApply", "Apply…")
+ACT_CHECKPOINT_RENAME = _n("actionCheckpointRename", "Rename…")
+ACT_CHECKPOINT_DELETE = _n("actionCheckpointDelete", "Delete Checkpoint…")
+ACT_CHECKPOINT_DELETE_SUBTREE = _n("actionCheckpointDeleteSubtree",
+                                   "Delete Checkpoint Subtree…")
+ACT_CHECKPOINT_EXPORT = _n("actionCheckpointExport", "Export…")
+CHECKPOINT_CONTEXT_MENU = _n("checkpointContextMenu", "Checkpoint actions")
+CHECKPOINT_CONTEXT_MENU_ACTION = _n("checkpointContextMenuAction", "Checkpoint actions")
+CHECKPOINT_APPLY_DIALOG = _n("applyCheckpointDialog", "Apply Checkpoint")
+CHECKPOINT_APPLY_TAKE = _n("applyCheckpointTakeAndApply", "Take Checkpoint and Apply")
+CHECKPOINT_APPLY_ONLY = _n("applyCheckpointApply", "Apply")
+CHECKPOINT_APPLY_CANCEL = _n("applyCheckpointCancel", "Cancel")
+
+# -- Details pane: Storage tab -------------------------------------------------------------------
+DETAILS_STORAGE = _n("detailsStorage", "Storage")
+
+# -- Export and Import ---------------------------------------------------------------------------
+EXPORT_DIALOG = _n("exportVmDialog", "Export Virtual Machine")
+EXPORT_FOLDER = _n("exportVmFolder", "Location")
+EXPORT_BROWSE = _n("exportVmBrowse", "Browse…")
+EXPORT_OK = _n("exportVmExport", "Export")
+EXPORT_CANCEL = _n("exportVmCancel", "Cancel")
+EXPORT_PROGRESS = _n("exportVmProgress", "Progress")
+IMPORT = _wizard("importVm", "Import Virtual Machine")
+IMPORT_FOLDER = _n("importVmFolder", "Folder")
+IMPORT_BROWSE = _n("importVmBrowse", "Browse…")
+IMPORT_VM_LIST = _n("importVmList", "Select the virtual machine to import")
+IMPORT_REGISTER = _n("importVmRegister",
+                     "Register the virtual machine in-place (use the existing unique ID)")
+IMPORT_RESTORE = _n("importVmRestore", "Restore the virtual machine (use the existing unique ID)")
+IMPORT_COPY = _n("importVmCopy", "Copy the virtual machine (create a new unique ID)")
+IMPORT_SUMMARY = _n("importVmSummary", "Summary")
+# == end of issue 8 ================================================================================
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""
