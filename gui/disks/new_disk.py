@@ -1,0 +1,419 @@
+"""New ▸ Hard Disk…: the New Virtual Hard Disk Wizard (../shared/research/hyperv-anchor.md §4).
+
+Before You Begin → Choose Disk Format → Choose Disk Type → Specify Name and Location →
+Configure Disk → Summary. Finish calls ``ManagementApi.new_vhd``; the file is written on
+the engine's worker thread (a fixed disk is zero-filled, which takes real time) and the
+wizard shows the job's progress with Cancel. A cancelled disk leaves no file behind.
+
+Signals (NewDiskWizard):
+    created(str path): the disk exists.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QWidget,
+)
+
+from engine.errors import HvError
+from engine.jobs import Job
+from engine.storage import MAX_DISK_SIZE
+from gui import ids
+from gui.disks import files
+from gui.disks.sizes import GB, size_text
+from gui.disks.wizard import (
+    StepWizard,
+    SummaryPage,
+    WizardPage,
+    message_label,
+    note_label,
+    show_message,
+    wrapped,
+)
+
+if TYPE_CHECKING:
+    from engine.api import ManagementApi
+    from engine.storage import VhdInfo
+
+DEFAULT_NAME = "New Virtual Hard Disk.vhd"
+#: Hyper-V's default size for a new blank disk (GB).
+DEFAULT_SIZE_GB = 127
+MIN_SIZE_GB = 1
+MAX_SIZE_GB = MAX_DISK_SIZE // GB
+#: The spin box takes any number so that what is typed stays; the message says the range.
+SPIN_MAX = 1_000_000_000
+BLOCK_SIZES = ((2 * 1024 * 1024, "2 MB (default)"), (512 * 1024, "512 KB"))
+_BAD_NAME_CHARS = set('\\/:*?"<>|')
+
+TYPE_LABELS = {"fixed": "Fixed size", "dynamic": "Dynamically expanding",
+               "differencing": "Differencing"}
+
+
+def size_problem(gb: int, minimum: int = MIN_SIZE_GB) -> str | None:
+    """The message under a size field (None when ``gb`` is allowed)."""
+    if gb < minimum or gb > MAX_SIZE_GB:
+        return (f"The size must be between {minimum:,} GB and {MAX_SIZE_GB:,} GB; "
+                f"a VHD file cannot hold more than {MAX_SIZE_GB:,} GB.")
+    return None
+
+
+def file_name_problem(name: str) -> str | None:
+    """What is wrong with a virtual hard disk's file name (None: nothing)."""
+    if not name.strip():
+        return "Enter a name for the virtual hard disk."
+    if set(name) & _BAD_NAME_CHARS:
+        return 'The name cannot contain any of these characters: \\ / : * ? " < > |'
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ("", ".vhd"):
+        return (f"The name ends in '{ext}'. hvlab creates VHD disks, whose file name "
+                "ends in .vhd.")
+    return None
+
+
+def with_extension(name: str) -> str:
+    name = name.strip()
+    return name if name.lower().endswith(".vhd") else f"{name}.vhd"
+
+
+def browse_row(edit: QLineEdit, button: QPushButton) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    layout.addWidget(button)
+    return row
+
+
+def type_text(info: VhdInfo) -> str:
+    return TYPE_LABELS.get(info.disk_type.name.lower(), info.disk_type.name.title())
+
+
+class _IntroPage(WizardPage):
+    def __init__(self) -> None:
+        super().__init__("Before You Begin")
+        self.body.addWidget(wrapped(
+            "This wizard helps you create a new virtual hard disk. A virtual hard disk is a "
+            "file that a virtual machine uses as its hard disk; attach it to a virtual "
+            "machine in the Hard Drive page of the virtual machine's settings."))
+        self.body.addWidget(wrapped(
+            "hvlab writes real VHD files in Microsoft's published format, so other tools "
+            "(qemu-img, libvhdi, Windows) can open the disks you create here."))
+        self.body.addWidget(wrapped("To create a virtual hard disk, click Next."))
+        self.body.addStretch(1)
+
+
+class _FormatPage(WizardPage):
+    def __init__(self) -> None:
+        super().__init__("Choose Disk Format")
+        self.body.addWidget(wrapped("What format do you want to use for the virtual hard "
+                                    "disk?"))
+        self.vhd = QRadioButton("VH&D")
+        ids.apply(self.vhd, ids.NEW_DISK_FORMAT_VHD)
+        self.vhd.setChecked(True)
+        self.vhdx = QRadioButton("VHD&X")
+        ids.apply(self.vhdx, ids.NEW_DISK_FORMAT_VHDX)
+        self.vhdx.setEnabled(False)
+        self.vhdx.setToolTip("VHDX is not supported by hvlab.")
+        self.body.addWidget(self.vhd)
+        self.body.addWidget(_indented(wrapped(
+            f"Supports virtual hard disks up to {MAX_SIZE_GB:,} GB in size.")))
+        self.body.addWidget(self.vhdx)
+        note = _indented(wrapped(
+            "Supports virtual hard disks up to 64 TB and is resilient to power failures. "
+            "This format is not supported by hvlab."))
+        note.setEnabled(False)
+        self.body.addWidget(note)
+        self.body.addStretch(1)
+
+
+class _TypePage(WizardPage):
+    def __init__(self) -> None:
+        super().__init__("Choose Disk Type")
+        self.body.addWidget(wrapped("What type of virtual hard disk do you want to create?"))
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        texts = {
+            "fixed": (ids.NEW_DISK_TYPE_FIXED, "&Fixed size",
+                      "The file is as large as the disk from the start and does not change "
+                      "size when data is added or deleted. Best performance; writing it takes "
+                      "a while."),
+            "dynamic": (ids.NEW_DISK_TYPE_DYNAMIC, "D&ynamically expanding",
+                        "The file starts small and grows, block by block, as the virtual "
+                        "machine writes data. Uses physical storage well."),
+            "differencing": (ids.NEW_DISK_TYPE_DIFFERENCING, "Di&fferencing",
+                             "The disk holds only the changes made to a parent disk, which "
+                             "stays as it is. Changes can be discarded easily."),
+        }
+        for key, (name, label, text) in texts.items():
+            button = QRadioButton(label)
+            ids.apply(button, name)
+            self.group.addButton(button)
+            self.buttons[key] = button
+            self.body.addWidget(button)
+            self.body.addWidget(_indented(wrapped(text)))
+        self.buttons["dynamic"].setChecked(True)
+        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
+        self.body.addStretch(1)
+
+    def disk_type(self) -> str:
+        for key, button in self.buttons.items():
+            if button.isChecked():
+                return key
+        return "dynamic"
+
+
+class _NamePage(WizardPage):
+    def __init__(self, folder: str) -> None:
+        super().__init__("Specify Name and Location")
+        self.body.addWidget(wrapped("Specify the name and location of the virtual hard disk "
+                                    "file."))
+        grid = QGridLayout()
+        self.name = QLineEdit(DEFAULT_NAME)
+        ids.apply(self.name, ids.NEW_DISK_NAME)
+        self.location = QLineEdit(folder)
+        ids.apply(self.location, ids.NEW_DISK_LOCATION)
+        self.browse = QPushButton("&Browse…")
+        ids.apply(self.browse, ids.NEW_DISK_LOCATION_BROWSE)
+        name_label = QLabel("&Name:")
+        name_label.setBuddy(self.name)
+        location_label = QLabel("&Location:")
+        location_label.setBuddy(self.location)
+        grid.addWidget(name_label, 0, 0)
+        grid.addWidget(self.name, 0, 1)
+        grid.addWidget(location_label, 1, 0)
+        grid.addWidget(browse_row(self.location, self.browse), 1, 1)
+        self.body.addLayout(grid)
+        self.message = message_label()
+        self.body.addWidget(self.message)
+        self.body.addStretch(1)
+        self.name.textChanged.connect(lambda _t: self.changed.emit())
+        self.location.textChanged.connect(lambda _t: self.changed.emit())
+        self.browse.clicked.connect(self._browse)
+        self.changed.connect(lambda: show_message(self.message, self.problem()))
+
+    def _browse(self) -> None:
+        files.choose_folder(self, "Select Folder", self.location.text(),
+                            self.location.setText)
+
+    def path(self) -> str:
+        return os.path.join(self.location.text().strip(), with_extension(self.name.text()))
+
+    def problem(self) -> str | None:
+        problem = file_name_problem(self.name.text())
+        if problem:
+            return problem
+        folder = self.location.text().strip()
+        if not folder:
+            return "Enter the folder in which to store the virtual hard disk."
+        if not os.path.isabs(folder):
+            return "The location must be a full path, such as /srv/hvlab/Virtual Hard Disks."
+        if os.path.exists(self.path()):
+            return (f"The file '{with_extension(self.name.text())}' already exists in "
+                    f"'{folder}'. Choose another name.")
+        return None
+
+
+class _ConfigurePage(WizardPage):
+    def __init__(self, api: ManagementApi, type_page: _TypePage) -> None:
+        super().__init__("Configure Disk")
+        self._api = api
+        self._type_page = type_page
+        self._parent_info: tuple[str, VhdInfo | HvError] | None = None
+        # New blank disk
+        self.blank = QWidget()
+        bl = QGridLayout(self.blank)
+        bl.setContentsMargins(0, 0, 0, 0)
+        self.blank_choice = QRadioButton("Create a new &blank virtual hard disk")
+        ids.apply(self.blank_choice, ids.NEW_DISK_BLANK)
+        self.blank_choice.setChecked(True)
+        self.size_box = QSpinBox()
+        ids.apply(self.size_box, ids.NEW_DISK_SIZE)
+        self.size_box.setRange(0, SPIN_MAX)
+        self.size_box.setValue(DEFAULT_SIZE_GB)
+        self.size_box.setSuffix(" GB")
+        self.size_box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 16)
+        size_label = QLabel("&Size:")
+        size_label.setBuddy(self.size_box)
+        self.size_range = QLabel(f"(Maximum: {MAX_SIZE_GB:,} GB)")
+        self.size_message = message_label()
+        self.block_size = QComboBox()
+        ids.apply(self.block_size, ids.NEW_DISK_BLOCK_SIZE)
+        for value, text in BLOCK_SIZES:
+            self.block_size.addItem(text, value)
+        self.block_label = QLabel("Bloc&k size:")
+        self.block_label.setBuddy(self.block_size)
+        self.block_note = note_label("Hyper-V sets the block size only from PowerShell "
+                                     "(New-VHD -BlockSizeBytes).")
+        self.fixed_note = wrapped("")
+        bl.addWidget(self.blank_choice, 0, 0, 1, 4)
+        bl.addWidget(size_label, 1, 1)
+        bl.addWidget(self.size_box, 1, 2)
+        bl.addWidget(self.size_range, 1, 3)
+        bl.addWidget(self.size_message, 2, 1, 1, 3)
+        bl.addWidget(self.block_label, 3, 1)
+        bl.addWidget(self.block_size, 3, 2)
+        bl.addWidget(self.block_note, 4, 1, 1, 3)
+        bl.addWidget(self.fixed_note, 5, 1, 1, 3)
+        bl.setColumnMinimumWidth(0, 18)
+        bl.setColumnStretch(3, 1)
+        # Differencing: the parent
+        self.differencing = QWidget()
+        dl = QGridLayout(self.differencing)
+        dl.setContentsMargins(0, 0, 0, 0)
+        self.parent_path = QLineEdit()
+        ids.apply(self.parent_path, ids.NEW_DISK_PARENT)
+        self.parent_path.setPlaceholderText("Path to the parent .vhd file")
+        self.parent_browse = QPushButton("B&rowse…")
+        ids.apply(self.parent_browse, ids.NEW_DISK_PARENT_BROWSE)
+        parent_label = QLabel("&Path:")
+        parent_label.setBuddy(self.parent_path)
+        self.parent_details = wrapped("")
+        self.parent_message = message_label()
+        dl.addWidget(wrapped("Specify the parent virtual hard disk. The new disk records "
+                             "only the changes made to it."), 0, 0, 1, 2)
+        dl.addWidget(parent_label, 1, 0)
+        dl.addWidget(browse_row(self.parent_path, self.parent_browse), 1, 1)
+        dl.addWidget(self.parent_details, 2, 1)
+        dl.addWidget(self.parent_message, 3, 1)
+        self.body.addWidget(self.blank)
+        self.body.addWidget(self.differencing)
+        self.body.addStretch(1)
+        self.size_box.valueChanged.connect(lambda _v: self.changed.emit())
+        self.parent_path.textChanged.connect(lambda _t: self.changed.emit())
+        self.parent_browse.clicked.connect(self._browse_parent)
+        self.changed.connect(self._refresh)
+
+    def _browse_parent(self) -> None:
+        folder = os.path.dirname(self.parent_path.text()) or self._api.vhd_folder()
+        files.choose_disk(self, "Open", folder, self.parent_path.setText)
+
+    def entered(self) -> None:
+        self._refresh()
+
+    def is_differencing(self) -> bool:
+        return self._type_page.disk_type() == "differencing"
+
+    def parent_info(self) -> VhdInfo | HvError | None:
+        """The parent disk's Inspect result, or the engine's reason it cannot be one."""
+        path = self.parent_path.text().strip()
+        if not path:
+            return None
+        if self._parent_info is None or self._parent_info[0] != path:
+            try:
+                result: VhdInfo | HvError = self._api.inspect_vhd(path)
+            except HvError as err:
+                result = err
+            self._parent_info = (path, result)
+        return self._parent_info[1]
+
+    def _refresh(self) -> None:
+        differencing = self.is_differencing()
+        self.blank.setVisible(not differencing)
+        self.differencing.setVisible(differencing)
+        dynamic = self._type_page.disk_type() == "dynamic"
+        for w in (self.block_label, self.block_size, self.block_note):
+            w.setVisible(dynamic)
+        self.fixed_note.setVisible(self._type_page.disk_type() == "fixed")
+        self.fixed_note.setText(
+            f"A fixed size disk is written in full now: {self.size_box.value():,} GB of zeros. "
+            "The wizard shows the progress and can cancel.")
+        show_message(self.size_message, size_problem(self.size_box.value()))
+        info = self.parent_info() if differencing else None
+        if isinstance(info, HvError):
+            show_message(self.parent_message, info.message)
+            self.parent_details.setText("")
+        else:
+            show_message(self.parent_message, None)
+            self.parent_details.setText(
+                "" if info is None else
+                f"{type_text(info)}, {size_text(info.maximum_size)} "
+                f"(the new disk has the same size).")
+
+    def problem(self) -> str | None:
+        if self.is_differencing():
+            info = self.parent_info()
+            if info is None:
+                return "Enter the path of the parent virtual hard disk."
+            if isinstance(info, HvError):
+                return info.message
+            return None
+        return size_problem(self.size_box.value())
+
+
+def _indented(widget: QWidget) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(24, 0, 0, 6)
+    layout.addWidget(widget)
+    return holder
+
+
+class NewDiskWizard(StepWizard):
+    created = Signal(str)
+
+    def __init__(self, api: ManagementApi, parent: QWidget | None = None, *,
+                 folder: str | None = None) -> None:
+        super().__init__(api, ids.NEW_DISK, "New Virtual Hard Disk Wizard", "new-disk", parent)
+        self.intro = _IntroPage()
+        self.format_page = _FormatPage()
+        self.type_page = _TypePage()
+        self.name_page = _NamePage(folder or api.vhd_folder())
+        self.configure_page = _ConfigurePage(api, self.type_page)
+        self.summary = SummaryPage("You have successfully completed the New Virtual Hard "
+                                   "Disk Wizard. You are about to create the following "
+                                   "virtual hard disk.", ids.NEW_DISK_SUMMARY)
+        for page in (self.intro, self.format_page, self.type_page, self.name_page,
+                     self.configure_page, self.summary):
+            self.add_page(page)
+        self.type_page.changed.connect(self.configure_page.changed)
+        self.show_first_page()
+
+    def path(self) -> str:
+        return self.name_page.path()
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        kind = self.type_page.disk_type()
+        rows = [("Format", "VHD"), ("Type", TYPE_LABELS[kind]),
+                ("Name", with_extension(self.name_page.name.text())),
+                ("Location", self.name_page.location.text().strip())]
+        if kind == "differencing":
+            rows.append(("Parent", self.configure_page.parent_path.text().strip()))
+            info = self.configure_page.parent_info()
+            if info is not None and not isinstance(info, HvError):
+                rows.append(("Size", size_text(info.maximum_size)))
+        else:
+            rows.append(("Size", f"{self.configure_page.size_box.value():,} GB"))
+            if kind == "dynamic":
+                rows.append(("Block size", self.configure_page.block_size.currentText()
+                             .replace(" (default)", "")))
+        return rows
+
+    def progress_text(self) -> str:
+        return f"Creating the virtual hard disk {self.path()}…"
+
+    def start_job(self) -> Job:
+        kind = self.type_page.disk_type()
+        if kind == "differencing":
+            info = self.configure_page.parent_info()
+            size = 0 if info is None or isinstance(info, HvError) else info.maximum_size
+            return self.api.new_vhd(self.path(), size, disk_type=kind,
+                                    parent=self.configure_page.parent_path.text().strip())
+        return self.api.new_vhd(self.path(), self.configure_page.size_box.value() * GB,
+                                disk_type=kind,
+                                block_size=int(self.configure_page.block_size.currentData()))
+
+    def succeeded(self, job: Job) -> None:
+        self.created.emit(self.path())
