@@ -62,6 +62,9 @@ VM_ACTIONS: tuple[VmActionSpec, ...] = (
                  "Reset the virtual machine, like pressing its reset button."),
     VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", None, False,
                  "Take a checkpoint of the virtual machine."),
+    VmActionSpec("export", "E&xport…", "export", "", None, False,
+                 "Export the virtual machine to a folder: its configuration, virtual hard "
+                 "disks, checkpoints and saved state."),
     VmActionSpec("delete_saved_state", "Delete Saved State…", "delete-saved-state", "",
                  Operation.DELETE_SAVED_STATE, False,
                  "Discard the saved state; the virtual machine is then Off."),
@@ -76,7 +79,8 @@ MAIN_NAMES: dict[str, ids.UiName] = {
     "connect": ids.ACT_CONNECT, "settings": ids.ACT_SETTINGS, "start": ids.ACT_START,
     "turn_off": ids.ACT_TURN_OFF, "shut_down": ids.ACT_SHUT_DOWN, "save": ids.ACT_SAVE,
     "pause": ids.ACT_PAUSE, "resume": ids.ACT_RESUME, "reset": ids.ACT_RESET,
-    "checkpoint": ids.ACT_CHECKPOINT, "delete_saved_state": ids.ACT_DELETE_SAVED_STATE,
+    "checkpoint": ids.ACT_CHECKPOINT, "export": ids.ACT_EXPORT,
+    "delete_saved_state": ids.ACT_DELETE_SAVED_STATE,
     "rename": ids.ACT_RENAME, "delete": ids.ACT_DELETE,
 }
 #: Where a Connect window's shortcut differs from the main window's.
@@ -90,7 +94,6 @@ CONNECT_NAMES: dict[str, ids.UiName] = {
 }
 
 NO_SELECTION = "Select a virtual machine first."
-CHECKPOINTS_LATER = "Checkpoints arrive in a later version of hvlab."
 ONE_ONLY = "{label} works on one virtual machine at a time; select only one."
 
 
@@ -114,8 +117,6 @@ def enablement(api: ManagementApi, spec: VmActionSpec, vm_ids: Sequence[str],
     VM names for the messages.
     """
     label = plain(spec.text).rstrip("…")
-    if spec.key == "checkpoint":
-        return Enablement(False, CHECKPOINTS_LATER)
     if not vm_ids:
         return Enablement(False, NO_SELECTION)
     if len(vm_ids) > 1 and not spec.multi:
@@ -204,10 +205,9 @@ class VmActions(QObject):
         """Re-read the engine's available operations for the targets."""
         if not self._targets:
             for key, action in self.actions.items():
-                reason = CHECKPOINTS_LATER if key == "checkpoint" else NO_SELECTION
                 action.setEnabled(False)
-                action.setToolTip(f"{plain(SPECS[key].text)}: {reason}")
-                action.setStatusTip(reason)
+                action.setToolTip(f"{plain(SPECS[key].text)}: {NO_SELECTION}")
+                action.setStatusTip(NO_SELECTION)
             return
         api = self._api_source()
         ops: dict[str, dict[Operation, str | None]] = {}

@@ -63,6 +63,16 @@ class ActionsPane(QScrollArea):
         self._vm_block.setContentsMargins(0, 0, 0, 0)
         self._vm_block.setSpacing(0)
         self._layout.addWidget(self._vm_widget)
+        # Issue 8: a block for the checkpoint selected in the Checkpoints pane.
+        self.checkpoint_header = QLabel("")
+        self.checkpoint_header.setProperty("role", "sectionHeader")
+        self._layout.addSpacing(6)
+        self._layout.addWidget(self.checkpoint_header)
+        self._checkpoint_widget = QWidget()
+        self._checkpoint_block = QVBoxLayout(self._checkpoint_widget)
+        self._checkpoint_block.setContentsMargins(0, 0, 0, 0)
+        self._checkpoint_block.setSpacing(0)
+        self._layout.addWidget(self._checkpoint_widget)
         self._layout.addStretch(1)
         self.setWidget(body)
         self.buttons: dict[str, QToolButton] = {}
@@ -72,6 +82,15 @@ class ActionsPane(QScrollArea):
 
     def set_vm_actions(self, entries: Sequence[Entry]) -> None:
         self._fill(self._vm_block, entries)
+
+    def set_checkpoint_actions(self, entries: Sequence[Entry]) -> None:
+        self._fill(self._checkpoint_block, entries)
+
+    def set_checkpoint_title(self, title: str) -> None:
+        """The checkpoint block's header; an empty title hides the block."""
+        self.checkpoint_header.setText(title)
+        self.checkpoint_header.setVisible(bool(title))
+        self._checkpoint_widget.setVisible(bool(title))
 
     def set_host_name(self, name: str) -> None:
         self.host_header.setText(name)

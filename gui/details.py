@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from gui import format as fmt
 from gui import ids
+from gui.disks.storage_tab import VmStorageTab
 from gui.graphs.console import VmPerformancePage
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ class DetailsPane(QWidget):
         self.tabs.addTab(_scrolled(self.summary), "Summary")
         self.tabs.addTab(_scrolled(self.memory), "Memory")
         self.tabs.addTab(self.networking, "Networking")
+        # Issue 8: each hard drive's file and real size (the main window feeds it).
+        self.storage = VmStorageTab()
+        self.tabs.addTab(self.storage, "Storage")
         self.performance = VmPerformancePage()
         self.tabs.addTab(self.performance, "Performance")
         self._stack.addWidget(self.tabs)

@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSplitter,
-    QStackedWidget,
     QStyledItemDelegate,
     QToolBar,
-    QTreeWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,10 +34,12 @@ from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, start_fit_text
 from gui.actions_pane import ActionsPane
 from gui.bridge import Bridge
+from gui.checkpoints.pane import CheckpointsPane
 from gui.clock import ClockControls
 from gui.commands import VmCommands
 from gui.details import DetailsPane
 from gui.device_manager import IntegrationSetupAction
+from gui.disks.actions import StorageActions
 from gui.graphs.console import PerformanceViews
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
@@ -145,16 +145,13 @@ class MainWindow(QMainWindow):
         list_layout.addWidget(header_row)
         list_layout.addWidget(self.vm_list, 1)
 
-        self.checkpoint_tree = QTreeWidget()
-        ids.apply(self.checkpoint_tree, ids.CHECKPOINT_TREE)
-        self.checkpoint_tree.setHeaderHidden(True)
-        self.checkpoint_note = QLabel("")
-        self.checkpoint_note.setProperty("role", "note")
-        self.checkpoint_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.checkpoint_note.setWordWrap(True)
-        self._checkpoint_stack = QStackedWidget()
-        self._checkpoint_stack.addWidget(self.checkpoint_note)
-        self._checkpoint_stack.addWidget(self.checkpoint_tree)
+        # Issue 8: the Checkpoints pane (gui/checkpoints) and the storage actions (gui/disks).
+        self.checkpoints = CheckpointsPane(lambda: self.bridge, self.storage.open_export)
+        self.checkpoints.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
+        self.checkpoint_tree = self.checkpoints.tree
+        self.checkpoint_note = self.checkpoints.note
+        self._checkpoint_stack = self.checkpoints
         checkpoint_panel = QWidget()
         cp_layout = QVBoxLayout(checkpoint_panel)
         cp_layout.setContentsMargins(0, 0, 0, 0)
@@ -222,7 +219,8 @@ class MainWindow(QMainWindow):
 
         self._host_actions = (self.new_vm_action, self.host_settings_action,
                               self.refresh_action, self.restart_host_action, self.crash_action,
-                              self.switch_manager_action, self.architecture_action)
+                              self.switch_manager_action, self.architecture_action,
+                              *self.storage.host_actions)
         if bridge is not None:
             self.attach(bridge)
         else:
@@ -265,6 +263,12 @@ class MainWindow(QMainWindow):
             self._update_actions()
 
     def _run_vm_action(self, key: str, vm_ids: list[str]) -> None:
+        if key == "checkpoint" and vm_ids:
+            self.checkpoints.take_checkpoint(vm_ids[0])
+            return
+        if key == "export" and vm_ids:
+            self.storage.open_export(vm_ids[0])
+            return
         if key == "delete" and len(vm_ids) == 1:
             self.open_delete_vm(vm_ids[0])
             return
@@ -322,6 +326,9 @@ class MainWindow(QMainWindow):
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK,
                                                      lambda: self.bridge, self)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        self.storage = StorageActions(lambda: self.bridge, self)
+        self.storage.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        self.storage.vm_imported.connect(lambda vm_id: self.vm_list.select_ids([vm_id]))
         self.exit_action = self._action(ids.ACT_EXIT, "E&xit", "exit", "Ctrl+Q",
                                         "Close Hyper-V Manager.")
         self.exit_action.triggered.connect(self.close)
@@ -380,6 +387,7 @@ class MainWindow(QMainWindow):
         ids.apply(self.new_menu, ids.MENU_NEW)
         ids.apply(self.new_menu.menuAction(), ids.UiName("menuNewAction", "New"))
         self.new_menu.addAction(self.new_vm_action)
+        self.new_menu.addAction(self.storage.new_disk_action)
 
         file_menu = menu(None, ids.MENU_FILE, "&File")
         file_menu.addMenu(self.new_menu)
@@ -393,6 +401,9 @@ class MainWindow(QMainWindow):
         host_menu = menu(action_menu, ids.MENU_HOST, "&Host")
         host_menu.addAction(self.host_settings_action)
         host_menu.addAction(self.switch_manager_action)
+        host_menu.addAction(self.storage.import_action)
+        host_menu.addAction(self.storage.edit_disk_action)
+        host_menu.addAction(self.storage.inspect_disk_action)
         host_menu.addAction(self.restart_host_action)
         host_menu.addSeparator()
         host_menu.addAction(self.crash_action)
@@ -438,7 +449,7 @@ class MainWindow(QMainWindow):
         a = self.vm_actions.actions
         for group in (("connect", "settings"),
                       ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"),
-                      ("checkpoint",), ("delete_saved_state", "rename", "delete")):
+                      ("checkpoint", "export"), ("delete_saved_state", "rename", "delete")):
             for key in group:
                 menu.addAction(a[key])
             menu.addSeparator()
@@ -500,7 +511,9 @@ class MainWindow(QMainWindow):
     def _fill_actions_pane(self) -> None:
         a = self.vm_actions.actions
         self.actions_pane.set_host_actions([
-            (self.new_menu, "new-vm"), self.host_settings_action, self.switch_manager_action,
+            (self.new_menu, "new-vm"), self.storage.import_action, self.host_settings_action,
+            self.switch_manager_action, self.storage.edit_disk_action,
+            self.storage.inspect_disk_action,
             self.restart_host_action,
             self.crash_action, None, self.performance.dashboard_action,
             self.performance.perfmon_action, None, self.refresh_action,
@@ -508,9 +521,14 @@ class MainWindow(QMainWindow):
             self.help_action])
         self.actions_pane.set_vm_actions([
             a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],
-            a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"],
+            a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"], a["export"],
             a["delete_saved_state"], a["rename"], a["delete"]])
         self.actions_pane.set_vm_title("")
+        cp = self.checkpoints
+        self.actions_pane.set_checkpoint_actions([
+            cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
+            cp.delete_subtree_action])
+        self.actions_pane.set_checkpoint_title("")
 
     def _apply_default_sizes(self) -> None:
         # Side panes wide enough for their longest usual text, so nothing is clipped at
@@ -627,6 +645,7 @@ class MainWindow(QMainWindow):
         if not self._selected or not current:
             self.details.show_vm(None, 0)
             self._show_checkpoints(None)
+            self.details.storage.show_vm(self.bridge.api, None)
             return
         try:
             info = self.bridge.api.vm(current)
@@ -634,14 +653,16 @@ class MainWindow(QMainWindow):
             self.details.show_vm(None, 0)
             return
         self.details.show_vm(info, len(self._selected))
-        self._show_checkpoints(info.name)
+        self._show_checkpoints(info.name, current)
+        self.details.storage.show_vm(self.bridge.api, current, self.bridge.snapshot.version)
 
-    def _show_checkpoints(self, vm_name: str | None) -> None:
-        text = ("Select a virtual machine to see its checkpoints." if vm_name is None else
-                f"{vm_name} has no checkpoints. Checkpoints arrive in a later version "
-                "of hvlab.")
-        if self.checkpoint_note.text() != text:
-            self.checkpoint_note.setText(text)
+    def _show_checkpoints(self, vm_name: str | None, vm_id: str | None = None) -> None:
+        self.checkpoints.show_vm(vm_id if vm_name is not None else None, vm_name or "")
+        self._update_checkpoint_block()
+
+    def _update_checkpoint_block(self) -> None:
+        name = self.checkpoints.selected_name()
+        self.actions_pane.set_checkpoint_title(name)
 
     def _update_count(self, snap: VmTableSnapshot) -> None:
         shown = self.model.rowCount()

@@ -246,19 +246,21 @@ def test_rename_in_place_and_delete(qtbot: QtBot, window: MainWindow,
     assert not window.vm_actions["start"].isEnabled()
 
 
-def test_checkpoint_is_present_but_explains_why_it_is_disabled(window: MainWindow) -> None:
+def test_checkpoint_action_fills_the_checkpoints_pane(window: MainWindow) -> None:
     select(window, "W2K8-DC01")
-    checkpoint = window.vm_actions["checkpoint"]
-    assert not checkpoint.isEnabled()
-    assert "later version" in checkpoint.toolTip()
     assert "no checkpoints" in window.checkpoint_note.text()
+    checkpoint = window.vm_actions["checkpoint"]
+    assert checkpoint.isEnabled()
+    checkpoint.trigger()
+    rows = window.checkpoints.tree_shape()
+    assert len(rows) == 2 and rows[1] == (1, "Now"), "Now hangs under the new checkpoint"
 
 
 def test_details_tabs_show_memory_and_networking(window: MainWindow) -> None:
     select(window, "NT4-LEGACY")
     tabs = window.details.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["Summary", "Memory", "Networking",
-                                                              "Performance"]
+                                                              "Storage", "Performance"]
     assert window.details.memory.values["Startup Memory"].text() == "128 MB"
     net = window.details.networking
     assert net.topLevelItem(0).text(0) == "Legacy Network Adapter"
