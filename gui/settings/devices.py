@@ -504,8 +504,8 @@ class NetworkAdapterPage(DevicePage):
         if device is None or device.origin is None:
             return ""
         for adapter in self.model.api.network_adapters(self.model.vm_id):
-            if adapter.index == device.origin:
-                return adapter.mac
+            if adapter.index == device.origin and adapter.mac.strip("0-"):
+                return adapter.mac  # all zeros: none assigned yet (the VM has not started)
         return ""
 
     def read(self) -> NetworkAdapter:

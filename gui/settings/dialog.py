@@ -196,13 +196,23 @@ class VmSettingsDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.apply_button.clicked.connect(self.apply)
 
+        self.vm_label = QLabel("")
+        self.vm_label.setObjectName("vmSettingsVm")
+        font = self.vm_label.font()
+        font.setBold(True)
+        self.vm_label.setFont(font)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.vm_label)
+        lv.addWidget(self.tree, 1)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.banner)
         rv.addWidget(self.stack, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.tree)
+        split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
@@ -457,10 +467,12 @@ class VmSettingsDialog(QDialog):
     def _update_title(self) -> None:
         info = self.model.info
         self.setWindowTitle(f"Settings for {info.name} on {info.host_name}")
+        self.vm_label.setText(f"{info.name} ({info.state})")
 
     def _on_vm_state_changed(self, vm_id: str, _old: str, _new: str, _reason: str) -> None:
         if vm_id == self.vm_id and not self._deleted:
             self.model.refresh_state()
+            self._update_title()
 
     def _on_vm_list_changed(self, _host: str, vm_id: str, change: str) -> None:
         if vm_id != self.vm_id or self._deleted:

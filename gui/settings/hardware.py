@@ -339,7 +339,7 @@ class MemoryPage(Page):
             text = (f"To start, it needs {check.needed_mb:,} MB (startup RAM plus overhead); "
                     f"{check.available_mb:,} MB is available now, so it fits.")
         else:
-            text = f"It would not start now: {check.reason}"
+            text = f"It would not start now. {check.reason}"
         self.fit.setText(text)
 
     def subtitle(self) -> str:

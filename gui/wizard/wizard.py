@@ -258,7 +258,7 @@ class NewVmWizard(QDialog):
                     f"the virtual machine needs {check_.needed_mb:,} MB to start (startup "
                     "memory plus overhead), so it fits now.")
         else:
-            text = f"It would not start now: {check_.reason}"
+            text = f"It would not start now. {check_.reason}"
         self.memory.fit.setText(text)
 
     def _summary_html(self, c: NewVmChoices) -> str:

@@ -1,0 +1,114 @@
+"""Take docs/settings.md's screenshots: ``python -m gui.settings.screenshots docs/img``.
+
+Run under Xvfb at 1280×800 so they look like a real desktop::
+
+    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.settings.screenshots docs/img
+
+Every scene is built through the API on a manual clock from the demo lab (seed 0), so the
+pictures are the same on every run. The wizard's QSettings go to a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from engine.api import ManagementApi
+from engine.demo import populate_demo
+from gui.bridge import Bridge
+from gui.settings.dialog import VmSettingsDialog
+from gui.theme import Theme, apply_theme
+from gui.wizard.wizard import NewVmWizard
+
+
+def _settle(app: QApplication, rounds: int = 8) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def _save(app: QApplication, widget: QWidget, path: Path) -> None:
+    _settle(app)
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    apply_theme(app, Theme.LIGHT)
+    api = ManagementApi(seed=0)
+    populate_demo(api)
+    api.create_switch("Lab Network", "Internal", notes="The training network")
+    api.create_switch("Uplink", "External", nic=api.host().nics[0])
+    bridge = Bridge(api, clock="manual")
+    ini = Path(tempfile.mkdtemp()) / "hvlab.ini"
+
+    # The wizard, guided: Assign Memory, with a value the profile refuses.
+    wizard = NewVmWizard(bridge, None, ["Web"],
+                         settings=QSettings(str(ini), QSettings.Format.IniFormat))
+    wizard.show()
+    wizard.go_to("name")
+    wizard.name_panel.name.setText("LAB-WEB02")
+    wizard.name_panel.name.textEdited.emit("LAB-WEB02")
+    wizard.go_to("memory")
+    wizard.memory.memory.setValue(70000)
+    _save(app, wizard, args.out / "wizard-memory-invalid.png")
+    wizard.memory.memory.setValue(2048)
+    wizard.go_to("disk")
+    _save(app, wizard, args.out / "wizard.png")
+    # Expert Mode: every field on one page.
+    wizard.set_expert(True)
+    wizard.network.switch.setCurrentIndex(1)
+    _save(app, wizard, args.out / "wizard-expert.png")
+    wizard.set_expert(False)
+    wizard.close()
+
+    # Settings of a stopped VM: Memory with Dynamic Memory being switched on (not applied
+    # yet, so the page is bold in the tree and Apply is enabled).
+    dialog = VmSettingsDialog(bridge, api.vm("XP-CLIENT").id)
+    dialog.show()
+    dialog.show_page("memory")
+    dialog.page("memory").dynamic.setChecked(True)  # type: ignore[attr-defined]
+    _save(app, dialog, args.out / "settings-memory.png")
+    dialog.cancel()
+
+    # Settings of a running VM: Processor, the count locked with the engine's reason.
+    dialog = VmSettingsDialog(bridge, api.vm("W2K8-DC01").id)
+    dialog.show()
+    dialog.show_page("processor")
+    page = dialog.page("processor")
+    page.reserve.setValue(25)  # type: ignore[attr-defined]
+    page.limit.setValue(75)  # type: ignore[attr-defined]
+    _save(app, dialog, args.out / "settings-processor.png")
+    # The engine refuses a change set: the dialog names the field and changes nothing.
+    page.reserve.setValue(80)  # type: ignore[attr-defined]
+    page.limit.setValue(50)  # type: ignore[attr-defined]
+    dialog.show_page("memory")
+    dialog.page("memory").weight.setValue(80)  # type: ignore[attr-defined]
+    dialog.apply()
+    _save(app, dialog, args.out / "settings-refused.png")
+    dialog.cancel()
+
+    # A network adapter: connected, with a VLAN and bandwidth management.
+    api.set_vm("SQL-BIG", network_adapters=[{"switch": "Lab Network", "vlan_id": 20,
+                                             "min_mbit": 100, "max_mbit": 1000}])
+    dialog = VmSettingsDialog(bridge, api.vm("SQL-BIG").id)
+    dialog.show()
+    dialog.show_page("nic0")
+    _save(app, dialog, args.out / "settings-network-adapter.png")
+    dialog.cancel()
+    bridge.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
