@@ -20,7 +20,7 @@ ENGINE_RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
 # Debian packages the tests need: Xvfb/xauth/xcb-cursor/AT-SPI/D-Bus to drive the real app
 # from outside (e2e), qemu-img and libvhdi's tools as oracles for the VHD files we write.
 SYSTEM_PACKAGES := xvfb xauth libxcb-cursor0 at-spi2-core dbus-x11 qemu-utils libvhdi-utils \
-	python3-libvhdi python3-pyatspi
+	python3-libvhdi python3-pyatspi libxcb-icccm4 libxcb-keysyms1
 
 # Packages kept out of the engine venv, so its test run proves the engine needs none of them.
 ENGINE_VENV_EXCLUDES := pyside6 pyside6-essentials pyside6-addons shiboken6 pyqtgraph \

@@ -39,6 +39,7 @@ from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT, pages_mb, vm_overhead_mb
 from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
+from engine.storage_api import StorageApi
 from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 from engine.views import (
     AdapterInfo,
@@ -58,7 +59,7 @@ from engine.views import (
 __all__ = ["HvError", "Job", "ManagementApi", "Operation", "VmState"]
 
 
-class ManagementApi:
+class ManagementApi(StorageApi):
     """Facade over a :class:`~engine.lab.Lab`."""
 
     def __init__(self, lab: Lab | None = None, *, seed: int = 0) -> None:
@@ -69,6 +70,10 @@ class ManagementApi:
     def _on_event(self, event: ev.EngineEvent) -> None:
         if not isinstance(event, ev.LogEntry):
             self._version += 1
+
+    def close(self) -> None:
+        """Release files this lab holds open (disk handles, file workers)."""
+        self.lab.close()
 
     # -- events and time ----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[ev.EngineEvent], None]) -> Callable[[], None]:
@@ -97,6 +102,11 @@ class ManagementApi:
                 raise NotFoundError(f"No job with id {job_id}.")
             if record.state.finished or self.lab.now_us >= deadline:
                 return record.view(self.lab.now_us)
+            if job_id in self.lab.files.tasks:
+                # Real file work: wait for the worker (wall time), then apply it.
+                self.lab.files.wait(job_id)
+                self.lab.poll_files()
+                continue
             target = min(deadline, max(record.expected_end_us, self.lab.now_us + 1))
             self.lab.advance_to(target)
 
@@ -407,6 +417,11 @@ class ManagementApi:
         record = self.lab.job_record(job_id)
         if record is None:
             raise NotFoundError(f"No job with id {job_id}.")
+        if not record.state.finished and self.lab.files.cancel(job_id):
+            # The worker stops at its next check; the job ends Cancelled when applied.
+            self.lab.files.wait(job_id)
+            self.lab.poll_files()
+            return record.view(self.lab.now_us)
         if record.state.finished or not record.cancellable:
             raise InvalidStateError("The job cannot be cancelled.",
                                     [f"{record.description} is {record.state.value.lower()}"

@@ -9,13 +9,14 @@ simulated time.  Every refusal raises before anything changes.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine import events as ev
-from engine import io
+from engine import io, vmdisks
 from engine.config import (
     EDITABLE_FIELDS,
     StartAction,
@@ -104,6 +105,17 @@ class VmRuntime:
     macs: dict[str, str] = field(default_factory=dict)
     #: Integration services were installed from the setup disk; they load at the next boot.
     is_setup_pending: bool = False
+    #: Real files: each drive's current disk when it is not the configured one (an .avhd
+    #: after a checkpoint), and the parent of each .avhd this VM made.
+    current_disks: dict[str, str] = field(default_factory=dict)
+    disk_parents: dict[str, str] = field(default_factory=dict)
+    #: Checkpoints (oldest first) and the one the running state ("Now") follows.
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    current_checkpoint: str | None = None
+    checkpoint_counter: int = 0
+    #: The guest's memory contents while a partition exists (engine.vmdisks.memory_record).
+    memory_record: dict[str, Any] | None = None
+    boot_number: int = 0
 
     @property
     def id(self) -> str:
@@ -270,6 +282,8 @@ class Host:
         self._sync_table(vm)
         self.vms[cfg.id] = vm
         self._dm_vms = None
+        if self.lab.storage_root is not None:
+            vmdisks.create_missing_disks(self.lab, vm)
         self.log(ev.CH_VMMS, ev.EV_VM_CREATED, Level.INFORMATION,
                  f"'{cfg.name}' was created. (Virtual machine ID {cfg.id})", vm)
         self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, cfg.id, "added"))
@@ -683,10 +697,14 @@ class Host:
                 self.log(ev.CH_WORKER, ev.EV_VM_HYPERVISOR_DOWN, Level.ERROR,
                          " ".join(err.details), vm)
             raise
+        from_saved = vm.state is VmState.SAVED
+        if from_saved:
+            on_disk = vmdisks.read_saved_state(self.lab, vm)  # raises if damaged
+            if on_disk is not None:
+                vm.saved_state = on_disk
         hv = self.hypervisor
         assert hv is not None
         root = hv.ROOT_ID
-        from_saved = vm.state is VmState.SAVED
         pid = hv.hypercall(root, "HvCreatePartition", name=vm.name).value
         hv.hypercall(root, "HvInitializePartition", pid)
         mapped = hv.hypercall(root, "HvMapGpaPages", pid, mb=self.memory_needed_mb(vm),
@@ -766,11 +784,38 @@ class Host:
         self._require(vm, Operation.DELETE_SAVED_STATE)
         job = self._begin_job(vm, Operation.DELETE_SAVED_STATE, "Deleting saved state", 0.0)
         self._finish_job(job)
+        self.discard_saved_state(vm)
+        return job
+
+    def discard_saved_state(self, vm: VmRuntime) -> None:
         vm.saved_state = None
         vm.uptime_base_us = 0
+        vmdisks.remove_saved_state(self.lab, vm)
         self._enter_phase(vm, GuestPhase.OFF, ())
         self._set_state(vm, VmState.OFF, "saved state deleted")
-        return job
+
+    def power_off(self, vm: VmRuntime, reason: str) -> None:
+        """Turn the VM off at once (the partition is destroyed; the guest gets no say)."""
+        self._kill(vm, reason)
+
+    def replace_config(self, vm: VmRuntime, cfg: VmConfig) -> None:
+        """A whole configuration from a checkpoint or an import (validated by the caller)."""
+        vm.config = cfg
+        self._dm_vms = None
+        self._sync_table(vm)
+        self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "config"))
+
+    def restore_saved_state_record(self, vm: VmRuntime, record: dict[str, Any]) -> None:
+        """An Off VM takes a saved state (a checkpoint applied): it becomes Saved."""
+        vm.saved_state = record
+        vm.phase = GuestPhase(int(record["phase"]))
+        self._sync_table(vm)
+        try:
+            vmdisks.write_saved_state(self.lab, vm, record)
+        except OSError as err:
+            self.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                     f"'{vm.name}': the saved state file could not be written: {err}", vm)
+        self._set_state(vm, VmState.SAVED, "checkpoint applied")
 
     def rename(self, vm: VmRuntime, new_name: str) -> None:
         self._require(vm, Operation.RENAME)
@@ -783,6 +828,8 @@ class Host:
         self._dm_vms = None
         self.net.release_macs(vm)
         self.lab.devices.remove_vm(vm.id)
+        self.lab.disk_handles.close(
+            [p for d in vm.config.hard_drives if (p := vmdisks.current_path(self.lab, vm, d))])
         self.lab.table.remove(vm.slot)
         self.log(ev.CH_VMMS, ev.EV_VM_DELETED, Level.INFORMATION,
                  f"'{vm.name}' was deleted. (Virtual machine ID {vm.id})", vm)
@@ -832,7 +879,10 @@ class Host:
                 vm.phase = GuestPhase(int(saved["phase"]))
                 vm.plan_index = int(saved["plan_index"])
                 vm.guest_frozen_left_us = saved["frozen_left_us"]
+                vm.boot_number = int(saved.get("boot_number", vm.boot_number))
+                vm.memory_record = copy.deepcopy(saved.get("memory_record"))
                 vm.saved_state = None
+                vmdisks.remove_saved_state(self.lab, vm)
                 self._sync_table(vm)
             vm.running_since_us = now
             self._set_state(vm, VmState.RUNNING, "restored" if restored else "started")
@@ -871,17 +921,32 @@ class Host:
             self.log(ev.CH_WORKER_OP, ev.EV_VM_RESUMED, Level.INFORMATION,
                      f"'{vm.name}' was resumed. (Virtual machine ID {vm.id})", vm)
 
-    def _save_now(self, vm: VmRuntime) -> None:
-        """Write the saved state and tear the partition down (memory is freed)."""
+    def capture_saved_state(self, vm: VmRuntime) -> dict[str, Any]:
+        """The VM's device state and memory record as a Save would write them."""
         now = self.lab.now_us
-        vm.saved_state = {
+        left = vm.guest_frozen_left_us
+        if vm.guest_due_us is not None:
+            left = max(vm.guest_due_us - now, 0)
+        return {
             "memory_mb": int(self.lab.table.memory_assigned_mb[vm.slot]),
             "uptime_us": vm.uptime_us(now),
             "phase": int(vm.phase),
             "plan_index": vm.plan_index,
-            "frozen_left_us": vm.guest_frozen_left_us,
+            "frozen_left_us": left,
             "saved_us": now,
+            "boot_number": vm.boot_number,
+            "memory_record": copy.deepcopy(vm.memory_record),
         }
+
+    def _save_now(self, vm: VmRuntime) -> None:
+        """Write the saved state and tear the partition down (memory is freed)."""
+        vm.saved_state = self.capture_saved_state(vm)
+        try:
+            vmdisks.write_saved_state(self.lab, vm, vm.saved_state)
+        except OSError as err:
+            self.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                     f"'{vm.name}': the saved state file could not be written: {err}", vm)
+        vm.memory_record = None
         vm.running_since_us = None
         vm.uptime_base_us = 0
         self._destroy_partition(vm)
@@ -911,6 +976,8 @@ class Host:
         return boot_plan(vm.config, self.guest_of(vm))
 
     def _start_guest(self, vm: VmRuntime) -> None:
+        vm.boot_number += 1
+        vm.memory_record = vmdisks.memory_record(vm, vm.config.memory_startup_mb)
         if vm.is_setup_pending:
             # Integration services installed from the setup disk load at this boot.
             vm.is_setup_pending = False
@@ -1076,6 +1143,23 @@ class Host:
         # A failure is in the event log, which is all Hyper-V's automatic start does with it.
         with contextlib.suppress(HvError):
             self.start(vm)
+
+    # -- guest activity on real files ------------------------------------------------------
+    def guest_activity(self, second: int) -> None:
+        """Once a simulated second: running guests write to their disks (bounded) and
+        dirty their memory (a run per 10 s of uptime)."""
+        t = self.lab.table
+        for vm in self._running_ready():
+            iops = float(t.disk_iops[vm.slot])
+            if iops > 0 and self.lab.storage_root is not None:
+                vmdisks.guest_writes(self.lab, self, vm, second, iops)
+            uptime_s = vm.uptime_us(self.lab.now_us) // 1_000_000
+            if uptime_s and uptime_s % 10 == 0:
+                vmdisks.dirty_memory(vm, int(uptime_s))
+
+    def _running_ready(self) -> list[VmRuntime]:
+        return [v for v in self.vms.values()
+                if v.state is VmState.RUNNING and v.phase is GuestPhase.READY]
 
     # -- dynamic memory ---------------------------------------------------------------------
     def balance_memory(self) -> None:

@@ -51,10 +51,14 @@ class JobRecord:
     state: JobState = JobState.RUNNING
     error: str | None = None
     finished_us: int | None = None
+    #: File jobs (real disk work on a worker thread) report progress as a fraction.
+    file_progress: float | None = None
 
     def percent(self, now_us: int) -> int:
         if self.state is JobState.COMPLETED:
             return 100
+        if self.file_progress is not None:
+            return max(0, min(99, int(100 * self.file_progress)))
         if self.state.finished:
             end = self.finished_us or now_us
         else:

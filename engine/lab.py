@@ -10,19 +10,24 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import deque
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from engine import events as ev
-from engine import io
+from engine import io, vmdisks
 from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
 from engine.counters import History
+from engine.errors import HvError
+from engine.filework import FileWorker
 from engine.host import Host, VmRuntime
 from engine.jobs import JobRecord, JobState
 from engine.lifecycle import Operation
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, HostProfile
+from engine.storage.errors import OperationCancelled
 from engine.vmtable import VmTable
 
 STEP_US = 100_000
@@ -48,6 +53,11 @@ class Lab:
         self.bus = ev.EventBus()
         self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
         self.history = History()
+        self.files = FileWorker()
+        self.disk_handles = vmdisks.DiskHandles()
+        #: Folder real files (virtual hard disks, saved states) live under; the library
+        #: sets it to its own folder.  None: paths are used as given.
+        self.storage_root: Path | None = None
         self.devices = io.DeviceTable()
         self.devices.on_new_row = self.history.clear_device
         self._switch_index: dict[tuple[str, str], int] = {}
@@ -56,6 +66,9 @@ class Lab:
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:
         self.bus.publish(event)
+
+    def publish_vm_changed(self, host: Host, vm: VmRuntime) -> None:
+        self.bus.publish(ev.VmListChanged(self.now_us, host.id, vm.id, "config"))
 
     def record(self, entry: ev.LogEntry) -> None:
         self.event_log.append(entry)
@@ -119,6 +132,45 @@ class Lab:
         self._prune_jobs()
         return job
 
+    def new_file_job(self, kind: str, description: str, host_id: str, vm_id: str,
+                     work: Callable[[Callable[[float], None], Callable[[], bool]], Any],
+                     on_done: Callable[[Any], None] | None = None,
+                     cancellable: bool = True) -> JobRecord:
+        """A job whose work runs on a worker thread; ``on_done(result)`` is applied here, on
+        the engine's thread, at the next advance or poll after the work finishes."""
+        job = self.new_job(kind, description, host_id, vm_id, 0.0, cancellable)
+        job.file_progress = 0.0
+
+        def done(result: Any) -> None:
+            try:
+                if on_done is not None:
+                    on_done(result)
+            except HvError as err:
+                self.finish_job(job, err.text)
+                return
+            self.finish_job(job)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, OperationCancelled):
+                self.cancel_job_record(job, "The operation was cancelled.")
+            elif isinstance(error, HvError):
+                self.finish_job(job, error.text)
+            elif isinstance(error, OSError):
+                self.finish_job(job, f"{error.filename or ''}: {error.strerror or error}")
+            else:
+                self.finish_job(job, f"{type(error).__name__}: {error}")
+
+        self.files.submit(job.id, work, done, failed)
+        return job
+
+    def poll_files(self) -> None:
+        """Apply finished file work and refresh the progress of the rest."""
+        for job_id, task in list(self.files.tasks.items()):
+            job = self.jobs.get(job_id)
+            if job is not None:
+                job.file_progress = task.progress
+        self.files.poll()
+
     def job_record(self, job_id: int) -> JobRecord | None:
         return self.jobs.get(job_id)
 
@@ -147,6 +199,7 @@ class Lab:
         self.advance_to(self.now_us + seconds_to_us(seconds))
 
     def advance_to(self, target_us: int) -> None:
+        self.poll_files()
         while True:
             next_step = (self.step_index + 1) * STEP_US
             next_action = self.queue.peek_time()
@@ -192,8 +245,10 @@ class Lab:
             samples.append(host.sample(lps[i], float(hypercalls[i]), float(intercepts[i])))
         self.history.accumulate(table, samples, self.devices)
         if self.step_index % SLOW_EVERY == 0:
+            second = self.step_index // SLOW_EVERY
             for host in hosts:
                 host.balance_memory()
+                host.guest_activity(second)
             self.history.sample(self.now_us)
 
     def replace_history(self, history: History) -> None:
@@ -227,6 +282,12 @@ class Lab:
             host.on_auto_start(vm, int(action.data["boot"]))
         else:  # pragma: no cover - a new kind without a handler is a programming error
             raise AssertionError(f"no handler for action kind {action.kind!r}")
+
+    def close(self) -> None:
+        """Close open disk files and stop the file workers (the lab stays usable: both
+        reopen on demand)."""
+        self.disk_handles.close()
+        self.files.shutdown()
 
     def idle(self) -> bool:
         """True when no job is running (nothing is in flight but guest activity)."""

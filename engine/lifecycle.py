@@ -123,6 +123,7 @@ LEGAL_TRANSITIONS: frozenset[tuple[VmState, VmState]] = frozenset(
         (S.SAVED, S.OFF),  # Delete Saved State
         (S.PAUSED, S.RUNNING),  # Reset of a paused VM
         (S.STARTING, S.SAVED),  # a restore cut short: the saved state is still on disk
+    (S.OFF, S.SAVED),  # a checkpoint with a saved state was applied
         # The root partition crashed or the host powered off: every partition is gone at once.
         *((s, S.OFF) for s in PARTITION_STATES),
     }

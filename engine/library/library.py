@@ -53,6 +53,7 @@ from engine.library.state import (
     Json,
     snapshot_lab,
 )
+from engine.vmdisks import VHD_FOLDER
 
 if TYPE_CHECKING:
     from engine.library.api import LibraryApi
@@ -73,8 +74,10 @@ AUTOSAVE_SECONDS = 30.0
 
 _ROOT_NAMES = {LIBRARY_FILE, STATE_FILE, LOCK_NAME, EVENTS_FILE, f"{EVENTS_FILE}-wal",
                f"{EVENTS_FILE}-shm", f"{EVENTS_FILE}-journal", HOSTS_DIR, VMS_DIR,
-               HISTORY_FILE}
+               HISTORY_FILE, VHD_FOLDER, "imports"}
 _VM_NAMES = {CONFIG_FILE, RUNTIME_FILE, f"{CONFIG_FILE}.prev", f"{RUNTIME_FILE}.prev"}
+#: Files the engine keeps in a VM's folder: checkpoint disks and the saved state.
+VM_FILE_SUFFIXES = (".avhd", ".vsv")
 _HOST_NAMES = {HOST_FILE, f"{HOST_FILE}.prev"}
 
 
@@ -162,6 +165,7 @@ class Library:
                 self._write_history()
         finally:
             self._closed = True
+            self.lab.close()
             if self._unsubscribe is not None:
                 self._unsubscribe()
             if self._store is not None:
@@ -226,6 +230,8 @@ class Library:
         from engine.library.api import LibraryApi
 
         self._api = LibraryApi(lab, self)
+        # Virtual hard disks, checkpoint disks and saved states live in the library.
+        lab.storage_root = self.path
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
     def _after_command(self, always: bool) -> None:

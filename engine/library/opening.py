@@ -30,6 +30,7 @@ from engine.library.library import (
     LIBRARY_FILE,
     RUNTIME_FILE,
     STATE_FILE,
+    VM_FILE_SUFFIXES,
     VMS_DIR,
     Library,
     default_library_path,
@@ -376,13 +377,16 @@ def _clean_orphans(lib: Library, state: Json) -> None:
         if not folder.is_dir():
             continue
         removed = False
+        def ours(name: str, names: frozenset[str] | set[str] = names, sub: str = sub) -> bool:
+            return name in names or (sub == VMS_DIR and name.endswith(VM_FILE_SUFFIXES))
+
         for entry in sorted(folder.iterdir()):
             if entry.name in known:
                 for p in entry.iterdir():
-                    if p.name not in names:
+                    if not ours(p.name):
                         lib._note(f"{p}: not a file of an hvlab library; it was left alone.")
                 continue
-            if entry.is_dir() and all(p.name in names for p in entry.iterdir()):
+            if entry.is_dir() and all(ours(p.name) for p in entry.iterdir()):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed = True
             else:

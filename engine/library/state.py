@@ -15,6 +15,7 @@ when an engine class grows an attribute this module does not know about yet.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -46,10 +47,13 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # ``history`` (the counters' 600 s ring buffers) is display data, not simulation
     # state: it is not saved, and the graphs start empty after a reopen.
     # ``devices``, ``_switch_index`` and ``switch_infos`` are derived from the VM
-    # configurations and the hosts' switches, and rebuilt on restore.
+    # configurations and the hosts' switches, and rebuilt on restore.  ``files`` (worker
+    # threads), ``disk_handles`` (open files) and ``storage_root`` (the library's own
+    # folder) belong to the running process.
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
                       "_next_job", "vm_counter", "bus", "event_log", "history", "devices",
-                      "_switch_index", "switch_infos"}),
+                      "_switch_index", "switch_infos", "files", "disk_handles",
+                      "storage_root"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
@@ -193,8 +197,9 @@ def vm_runtime(vm: VmRuntime) -> Json:
             value = value.value
         elif isinstance(value, GuestPhase):
             value = int(value)
-        elif isinstance(value, dict):
-            value = dict(value)
+        elif isinstance(value, dict | list):
+            # Deep: the record must not share lists the engine keeps appending to.
+            value = copy.deepcopy(value)
         out[name] = value
     return out
 

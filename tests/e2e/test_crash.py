@@ -26,7 +26,7 @@ from engine.library.files import is_temporary, read_raw, verify
 from engine.lifecycle import PARTITION_STATES, VmState
 from tests.e2e.hvctl import REPO, env
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = pytest.mark.e2e  # runs in every `make test`: the acceptance needs its 50+ kills
 
 WORKERS = 4
 KILLS_PER_WORKER = 15

@@ -1,0 +1,93 @@
+"""Real file work (virtual hard disks, saved states, export) off the caller's thread.
+
+ARCHITECTURE: long file operations run in a small worker pool; the result is applied to
+engine state by the engine's own thread on the next ``advance`` (or ``poll``).  The worker
+reports progress as a fraction and checks a cancel flag between chunks, so jobs show percent
+and Cancel works.  File work takes wall time, not simulated time: its completion is applied
+at the first advance after it finishes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+WORKERS = 2
+
+
+@dataclass
+class FileTask:
+    job_id: int
+    future: Future[Any]
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: float = 0.0  # 0..1, written by the worker
+
+
+class FileWorker:
+    """A lazily started thread pool plus the list of tasks still to be applied."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self.tasks: dict[int, FileTask] = {}
+
+    def submit(self, job_id: int, work: Callable[[Callable[[float], None], Callable[[], bool]],
+                                                 Any],
+               on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+               ) -> FileTask:
+        """Run ``work(progress, cancelled)`` on a worker thread."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hvlab-file")
+        holder: dict[str, FileTask] = {}
+
+        def progress(fraction: float) -> None:
+            holder["task"].progress = max(0.0, min(1.0, fraction))
+
+        def cancelled() -> bool:
+            return holder["task"].cancel.is_set()
+
+        task = FileTask(job_id, Future(), on_done, on_error)
+        holder["task"] = task
+        task.future = self._pool.submit(work, progress, cancelled)
+        self.tasks[job_id] = task
+        return task
+
+    def poll(self) -> list[int]:
+        """Apply every finished task on this (the engine's) thread; returns their job ids."""
+        done = [t for t in self.tasks.values() if t.future.done()]
+        for task in done:
+            del self.tasks[task.job_id]
+            error = task.future.exception()
+            if error is None:
+                task.on_done(task.future.result())
+            else:
+                task.on_error(error)
+        return [t.job_id for t in done]
+
+    def wait(self, job_id: int, timeout: float | None = None) -> None:
+        """Block until the task's work has finished (not yet applied: call poll)."""
+        task = self.tasks.get(job_id)
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                task.future.exception(timeout=timeout)
+
+    def cancel(self, job_id: int) -> bool:
+        task = self.tasks.get(job_id)
+        if task is None:
+            return False
+        task.cancel.set()
+        return True
+
+    def progress(self, job_id: int) -> float | None:
+        task = self.tasks.get(job_id)
+        return None if task is None else task.progress
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None

@@ -1,0 +1,326 @@
+"""The storage part of the management API: disks, checkpoints, export and import.
+
+Mixed into :class:`engine.api.ManagementApi`.  Disk operations run on a worker thread and
+return a Job (percent, Cancel); they complete at the next ``advance``/``poll`` after the work
+is done, and ``wait`` blocks for them.  Checkpoint operations change small files and run
+at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine import vmdisks
+from engine.errors import HvError, InvalidStateError, NotFoundError, ValidationError
+from engine.jobs import Job
+from engine.lifecycle import VmState
+from engine.storage import (
+    DEFAULT_BLOCK_SIZE,
+    MAX_DISK_SIZE,
+    DiskType,
+    VhdInfo,
+    compact_disk,
+    convert_disk,
+    expand_disk,
+    inspect_disk,
+    merge_disk,
+    new_disk,
+    reconnect_disk,
+)
+from engine.transfer import do_import, plan_export, read_import, write_export
+
+if TYPE_CHECKING:
+    from engine.host import Host, VmRuntime
+    from engine.lab import Lab
+
+
+@dataclass(frozen=True)
+class VmDiskInfo:
+    key: str  # "ide0:0"
+    path: str  # the file the VM writes now (an .avhd after a checkpoint)
+    base_path: str  # the configured disk
+    exists: bool
+    file_size: int  # bytes of the current file
+    chain_file_size: int  # bytes of every file of the chain
+    maximum_size: int
+    chain_length: int
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    id: str
+    name: str
+    parent_id: str | None
+    created_seconds: float
+    has_saved_state: bool
+
+
+def _disk_type(value: str | DiskType) -> DiskType:
+    if isinstance(value, DiskType):
+        return value
+    for t in (DiskType.FIXED, DiskType.DYNAMIC, DiskType.DIFFERENCING):
+        if value.casefold() in (t.name.casefold(), {"DYNAMIC": "dynamically expanding"}.get(
+                t.name, t.name).casefold()):
+            return t
+    raise ValidationError("disk_type", "The disk type must be fixed, dynamic or differencing.")
+
+
+class StorageApi:
+    """Disks, checkpoints, export and import (see engine.vmdisks, engine.transfer)."""
+
+    lab: Lab
+
+    def _resolve(self, ref: str) -> tuple[Host, VmRuntime]:  # provided by ManagementApi
+        raise NotImplementedError
+
+    def _host(self, ref: str | None) -> Host:  # provided by ManagementApi
+        raise NotImplementedError
+
+    # -- files -----------------------------------------------------------------------------
+    def vhd_folder(self) -> str:
+        """Where new virtual hard disks go by default (the library's VHD folder)."""
+        folder = vmdisks.vhd_folder(self.lab)
+        if folder is None:
+            return os.getcwd()
+        return os.fspath(folder)
+
+    def _path(self, path: str) -> str:
+        resolved = vmdisks.resolve(self.lab, path)
+        return os.fspath(resolved) if resolved is not None else os.path.abspath(path)
+
+    def _users(self, path: str) -> list[tuple[VmRuntime, str]]:
+        """VMs using the file, and how (current disk, checkpoint chain)."""
+        target = os.path.realpath(path)
+        out = []
+        for host in self.lab.hosts.values():
+            for vm in host.vms.values():
+                files = {os.path.realpath(os.fspath(p)): "attached" for d in vm.config.hard_drives
+                         if (p := vmdisks.current_path(self.lab, vm, d)) is not None}
+                chain = set(vm.disk_parents) | set(vm.disk_parents.values())
+                chain |= {p for cp in vm.checkpoints for p in cp["disks"].values()}
+                for link in chain:
+                    files.setdefault(os.path.realpath(link), "checkpoints")
+                for d in vm.config.hard_drives:
+                    b = vmdisks.base_path(self.lab, d)
+                    if b is not None and vm.checkpoints:
+                        files[os.path.realpath(os.fspath(b))] = "checkpoints"
+                if target in files:
+                    out.append((vm, files[target]))
+        return out
+
+    def _require_editable(self, path: str, action: str) -> None:
+        for vm, how in self._users(path):
+            if how == "checkpoints":
+                raise InvalidStateError(
+                    f"The virtual hard disk '{path}' cannot be {action}.",
+                    [f"It is part of the checkpoints of the virtual machine '{vm.name}'; "
+                     "editing it would break the differencing disks that depend on it. "
+                     "Delete the checkpoints first."])
+            if vm.state is not VmState.OFF:
+                raise InvalidStateError(
+                    f"The virtual hard disk '{path}' cannot be {action}.",
+                    [f"It is in use by the virtual machine '{vm.name}', which is "
+                     f"{vm.state.value}. Turn it off (or delete its saved state) first."])
+
+    def _file_job(self, kind: str, description: str, work: Any, on_done: Any = None) -> Job:
+        lab = self.lab
+        host = next(iter(lab.hosts.values())) if lab.hosts else None
+        job = lab.new_file_job(kind, description, host.id if host else "", "", work, on_done)
+        return job.view(lab.now_us)
+
+    def poll(self) -> None:
+        """Apply finished file work without moving simulated time."""
+        self.lab.poll_files()
+
+    def new_vhd(self, path: str, size_bytes: int = vmdisks.DEFAULT_DISK_BYTES, *,
+                disk_type: str | DiskType = "dynamic", parent: str | None = None,
+                block_size: int = DEFAULT_BLOCK_SIZE) -> Job:
+        """New-VHD: a fixed disk is written in the background (progress, Cancel)."""
+        kind = _disk_type(disk_type)
+        target = self._path(path)
+        if not target.lower().endswith((".vhd", ".avhd")):
+            raise ValidationError("path", "A virtual hard disk file name ends in .vhd.")
+        if os.path.exists(target):
+            raise ValidationError("path", f"The file '{target}' already exists.")
+        if kind is not DiskType.DIFFERENCING and not 1 <= size_bytes <= MAX_DISK_SIZE:
+            raise ValidationError("size_bytes", "The size must be between 1 GB and 2,040 GB "
+                                                "for a VHD.")
+        parent_path = self._path(parent) if parent is not None else None
+        if kind is DiskType.DIFFERENCING and (parent_path is None
+                                              or not os.path.exists(parent_path)):
+            raise ValidationError("parent", "A differencing disk needs an existing parent disk.")
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+
+        def work(progress: Any, cancelled: Any) -> VhdInfo:
+            return new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
+                            parent=parent_path, progress=lambda p: progress(p / 100),
+                            cancelled=cancelled)
+
+        return self._file_job("new-vhd", f"Creating {os.path.basename(target)}", work)
+
+    def inspect_vhd(self, path: str) -> VhdInfo:
+        """Inspect Disk: format, type, sizes, parent and the block allocation."""
+        return inspect_disk(self._path(path))
+
+    def compact_vhd(self, path: str) -> Job:
+        target = self._path(path)
+        self._require_editable(target, "compacted")
+        self.lab.disk_handles.close([Path(target)])
+        return self._file_job("compact-vhd", f"Compacting {os.path.basename(target)}",
+                              lambda progress, cancelled: compact_disk(
+                                  target, progress=lambda p: progress(p / 100),
+                                  cancelled=cancelled))
+
+    def convert_vhd(self, source: str, destination: str,
+                    disk_type: str | DiskType = "dynamic") -> Job:
+        src, dst = self._path(source), self._path(destination)
+        self._require_editable(src, "converted")
+        kind = _disk_type(disk_type)
+        return self._file_job("convert-vhd", f"Converting {os.path.basename(src)}",
+                              lambda progress, cancelled: convert_disk(
+                                  src, dst, disk_type=kind,
+                                  progress=lambda p: progress(p / 100), cancelled=cancelled))
+
+    def expand_vhd(self, path: str, new_size_bytes: int) -> Job:
+        target = self._path(path)
+        self._require_editable(target, "expanded")
+        if not 1 <= new_size_bytes <= MAX_DISK_SIZE:
+            raise ValidationError("new_size_bytes", "The new size must be at most 2,040 GB.")
+        return self._file_job("expand-vhd", f"Expanding {os.path.basename(target)}",
+                              lambda progress, cancelled: expand_disk(
+                                  target, new_size_bytes, progress=lambda p: progress(p / 100),
+                                  cancelled=cancelled))
+
+    def merge_vhd(self, child: str, destination: str | None = None) -> Job:
+        src = self._path(child)
+        self._require_editable(src, "merged")
+        dst = self._path(destination) if destination is not None else None
+        return self._file_job("merge-vhd", f"Merging {os.path.basename(src)}",
+                              lambda progress, cancelled: merge_disk(
+                                  src, dst, progress=lambda p: progress(p / 100),
+                                  cancelled=cancelled))
+
+    def reconnect_vhd(self, child: str, parent: str, ignore_id_mismatch: bool = False) -> Job:
+        src, par = self._path(child), self._path(parent)
+        self._require_editable(src, "reconnected")
+        return self._file_job("reconnect-vhd", f"Reconnecting {os.path.basename(src)}",
+                              lambda progress, cancelled: reconnect_disk(
+                                  src, par, ignore_id_mismatch=ignore_id_mismatch))
+
+    # -- a VM's disks -------------------------------------------------------------------------
+    def vm_disks(self, ref: str) -> list[VmDiskInfo]:
+        """Each drive's files: current and configured, with real file sizes."""
+        _, vm = self._resolve(ref)
+        out = []
+        for d in vm.config.hard_drives:
+            cur = vmdisks.current_path(self.lab, vm, d)
+            base = vmdisks.base_path(self.lab, d)
+            exists = cur is not None and cur.exists()
+            chain, size, maximum = 0, 0, 0
+            path = os.fspath(cur) if cur is not None else ""
+            while path and os.path.exists(path):
+                chain += 1
+                size += os.path.getsize(path)
+                path = vm.disk_parents.get(path, "")
+            if exists and cur is not None:
+                try:
+                    maximum = inspect_disk(cur).maximum_size
+                except HvError:  # a damaged file still lists, its size unknown
+                    maximum = 0
+            out.append(VmDiskInfo(vmdisks.drive_key(d), os.fspath(cur) if cur else d.path,
+                                  os.fspath(base) if base else d.path, exists,
+                                  os.path.getsize(cur) if exists and cur else 0, size,
+                                  maximum, chain))
+        return out
+
+    def guest_read(self, ref: str, drive: str, lba: int, sectors: int) -> bytes:
+        """What the guest reads from a drive (through its checkpoint chain)."""
+        _, vm = self._resolve(ref)
+        return vmdisks.read_drive(self.lab, vm, drive, lba, sectors)
+
+    def guest_write(self, ref: str, drive: str, lba: int, data: bytes) -> None:
+        """Write to a drive as the guest would (training demos and tests)."""
+        _, vm = self._resolve(ref)
+        vmdisks.write_drive(self.lab, vm, drive, lba, data)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def checkpoint(self, ref: str, name: str | None = None) -> Job:
+        """Checkpoint-VM."""
+        host, vm = self._resolve(ref)
+        record = vmdisks.take_checkpoint(host, vm, name)
+        return self._instant_job(host, vm, "checkpoint", f"Creating checkpoint {record['name']}")
+
+    def _instant_job(self, host: Host, vm: VmRuntime, kind: str, description: str) -> Job:
+        job = self.lab.new_job(kind, description, host.id, vm.id, 0.0, False)
+        self.lab.finish_job(job)
+        self.lab.publish_vm_changed(host, vm)
+        return job.view(self.lab.now_us)
+
+    def checkpoints(self, ref: str) -> list[CheckpointInfo]:
+        _, vm = self._resolve(ref)
+        return [CheckpointInfo(cp["id"], cp["name"], cp["parent"], cp["created_us"] / 1e6,
+                               cp["saved_state"] is not None) for cp in vm.checkpoints]
+
+    def current_checkpoint(self, ref: str) -> str | None:
+        """The checkpoint the VM's running state ("Now") follows."""
+        _, vm = self._resolve(ref)
+        return vm.current_checkpoint
+
+    def apply_checkpoint(self, ref: str, checkpoint_id: str) -> Job:
+        host, vm = self._resolve(ref)
+        vmdisks.apply_checkpoint(host, vm, checkpoint_id)
+        return self._instant_job(host, vm, "apply-checkpoint", "Applying checkpoint")
+
+    def rename_checkpoint(self, ref: str, checkpoint_id: str, name: str) -> None:
+        host, vm = self._resolve(ref)
+        vmdisks.rename_checkpoint(host, vm, checkpoint_id, name)
+        self.lab.publish_vm_changed(host, vm)
+
+    def delete_checkpoint(self, ref: str, checkpoint_id: str, subtree: bool = False) -> Job:
+        host, vm = self._resolve(ref)
+        vmdisks.delete_checkpoint(host, vm, checkpoint_id, subtree)
+        return self._instant_job(host, vm, "delete-checkpoint",
+                                 "Deleting checkpoint subtree" if subtree else
+                                 "Deleting checkpoint")
+
+    # -- export and import -----------------------------------------------------------------
+    def export_vm(self, ref: str, folder: str) -> Job:
+        """Export-VM: configuration, disks, checkpoints and saved state into ``folder``."""
+        host, vm = self._resolve(ref)
+        self.lab.disk_handles.close()
+        target, copies, manifest = plan_export(self.lab, host, vm, Path(folder))
+        vm_id = vm.id
+        return self._file_job("export", f"Exporting {vm.name}",
+                              lambda progress, cancelled: write_export(
+                                  target, copies, manifest, vm_id, progress, cancelled))
+
+    def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:
+        """Import-VM: Register in place, Restore (same id) or Copy (new id).  The folder is
+        validated completely first; a refused import writes nothing."""
+        h = self._host(host)
+        source = Path(folder)
+        manifest, config = read_import(source)
+        new_id, key = self.lab.new_vm_identity()
+        lab = self.lab
+
+        def work(progress: Any, cancelled: Any) -> None:
+            progress(0.5)
+
+        def apply(_: Any) -> None:
+            vm = do_import(lab, h, source, mode, manifest, config, new_id, key)
+            from engine import events as ev
+            from engine.events import Level
+
+            h.log(ev.CH_VMMS, ev.EV_VM_IMPORT, Level.INFORMATION,
+                  f"'{vm.name}' was imported ({mode}) from '{source}'.", vm)
+
+        return self._file_job("import", f"Importing {config.name}", work, apply)
+
+    def vm_id_of(self, name: str) -> str:
+        try:
+            return self._resolve(name)[1].id
+        except NotFoundError:
+            raise

@@ -1,0 +1,471 @@
+"""A VM's real files: its virtual hard disks, checkpoint chains and saved-state file.
+
+Files live under the lab's ``storage_root`` (the library folder): base disks in
+``Virtual Hard Disks/``, checkpoint differencing disks (``.avhd``) and the saved-state file
+(``.vsv``) in the VM's folder ``vms/<id>/``.  A lab without a storage root (an in-memory lab)
+records disk paths but has no files; checkpoints then keep configuration and saved state only.
+
+Checkpoints follow Hyper-V: taking one freezes each current disk and continues on a new
+``.avhd`` child; applying one starts a new child of the checkpoint's disks; deleting one
+merges what can be merged so that no data written after it is lost.  The chain bookkeeping
+(``disk_parents``) is the VM's own record of the ``.avhd`` files it made.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine import events as ev
+from engine.config import HardDrive, VmConfig
+from engine.errors import HvError, InvalidStateError, NotFoundError, ResourceLimitError
+from engine.events import Level
+from engine.storage import (
+    DiskType,
+    VhdDisk,
+    VhdError,
+    create_vhd,
+    merge_disk,
+    open_vhd,
+    reconnect_disk,
+)
+
+if TYPE_CHECKING:
+    from engine.host import Host, VmRuntime
+    from engine.lab import Lab
+
+VHD_FOLDER = "Virtual Hard Disks"
+VMS_FOLDER = "vms"
+DEFAULT_DISK_BYTES = 127 * 1024**3
+#: Guest writes touch this much of the disk (a working area), in 4 KiB pages.
+WORKING_AREA_PAGES = 64 * 1024  # 256 MiB
+VHD_EPOCH_UNIX = 946684800  # 2000-01-01
+SAVED_STATE_SCHEMA = 1
+MAX_OPEN_DISKS = 64
+
+
+def drive_key(d: HardDrive) -> str:
+    return f"{d.controller.lower()}{d.controller_number}:{d.location}"
+
+
+def vm_folder(lab: Lab, vm_id: str) -> Path | None:
+    return None if lab.storage_root is None else lab.storage_root / VMS_FOLDER / vm_id
+
+
+def vhd_folder(lab: Lab) -> Path | None:
+    return None if lab.storage_root is None else lab.storage_root / VHD_FOLDER
+
+
+def resolve(lab: Lab, path: str) -> Path | None:
+    """A disk path as a file: absolute paths as given; relative ones in the VHD folder."""
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    folder = vhd_folder(lab)
+    return None if folder is None else folder / p
+
+
+def base_path(lab: Lab, d: HardDrive) -> Path | None:
+    return resolve(lab, d.path)
+
+
+def current_path(lab: Lab, vm: VmRuntime, d: HardDrive) -> Path | None:
+    current = vm.current_disks.get(drive_key(d))
+    return Path(current) if current else base_path(lab, d)
+
+
+def _ident(lab: Lab, *parts: object) -> bytes:
+    """A deterministic 16-byte id (a VHD's unique id) from the seed and a name."""
+    digest = hashlib.sha256(":".join(map(str, (lab.seed, *parts))).encode()).digest()
+    return digest[:16]
+
+
+def vhd_time(lab: Lab) -> int:
+    """VHD time stamps follow the simulated clock (seconds since 2000), so runs repeat."""
+    return int(lab.now_us // 1_000_000)
+
+
+class DiskHandles:
+    """Open writable disks for guest writes, least recently used closed first."""
+
+    def __init__(self) -> None:
+        self._open: OrderedDict[str, VhdDisk] = OrderedDict()
+
+    def get(self, path: Path) -> VhdDisk:
+        key = os.fspath(path)
+        disk = self._open.pop(key, None)
+        if disk is None:
+            disk = open_vhd(key, writable=True)
+            while len(self._open) >= MAX_OPEN_DISKS:
+                _, old = self._open.popitem(last=False)
+                old.close()
+        self._open[key] = disk
+        return disk
+
+    def __del__(self) -> None:
+        # A lab dropped without close() (tests, scripts) still closes its files cleanly.
+        for disk in self._open.values():
+            disk.close()
+        self._open.clear()
+
+    def close(self, paths: list[Path] | None = None) -> None:
+        keys = list(self._open) if paths is None else [os.fspath(p) for p in paths]
+        for key in keys:
+            disk = self._open.pop(key, None)
+            if disk is not None:
+                disk.close()
+
+
+# -- creating disks and guest writes --------------------------------------------------------
+
+def create_missing_disks(lab: Lab, vm: VmRuntime) -> None:
+    """Give each drive whose file does not exist a new dynamic disk (127 GB, Hyper-V's
+    default); a bootable drive gets the guest's installed OS written to it."""
+    for d in vm.config.hard_drives:
+        path = base_path(lab, d)
+        if path is None or path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_vhd(path, DEFAULT_DISK_BYTES, unique_id=_ident(lab, "vhd", path.name),
+                   timestamp=vhd_time(lab))
+        if d.bootable:
+            write_os_image(lab, vm, path)
+
+
+def _pattern(seed: bytes, length: int) -> bytes:
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed).digest()[:8], "little"))
+    return rng.integers(0, 256, length, dtype=np.uint8).tobytes()
+
+
+def write_os_image(lab: Lab, vm: VmRuntime, path: Path) -> None:
+    """The OS install phase: a deterministic pattern where an OS puts its files (boot
+    sector, system files, page file), so the dynamic disk grows as a real one would."""
+    guest = vm.config.guest_os.encode()
+    with open_vhd(path, writable=True) as disk:
+        for lba, label in ((0, b"boot"), (128 * 2048, b"system"), (1024 * 2048, b"pagefile")):
+            if lba * 512 < disk.size:
+                disk.write_sectors(lba, _pattern(guest + label + vm.id.encode(), 64 * 1024))
+        disk.flush()
+
+
+def guest_writes(lab: Lab, host: Host, vm: VmRuntime, second: int, iops: float) -> None:
+    """What the workload wrote in the last second: a bounded number of 4 KiB pages at
+    deterministic places in the disk's working area."""
+    if iops <= 0 or lab.storage_root is None:
+        return
+    drives = [d for d in vm.config.hard_drives]
+    if not drives:
+        return
+    chunks = min(4, 1 + int(iops // 1000))
+    for i in range(chunks):
+        d = drives[i % len(drives)]
+        path = current_path(lab, vm, d)
+        if path is None or not path.exists():
+            continue
+        seed = f"{vm.key}:{second}:{i}".encode()
+        page = int.from_bytes(hashlib.sha256(seed).digest()[:4], "little") % WORKING_AREA_PAGES
+        try:
+            disk = lab.disk_handles.get(path)
+            lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
+            if (lba + 8) * 512 <= disk.size:
+                disk.write_sectors(lba, _pattern(seed, 4096))
+        except (VhdError, OSError) as err:
+            host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                     f"'{vm.name}': writing to '{path}' failed: {err}", vm)
+            lab.disk_handles.close([path])
+            return
+
+
+# -- saved state -------------------------------------------------------------------------------
+
+def memory_record(vm: VmRuntime, ram_mb: int) -> dict[str, Any]:
+    """A compact, deterministic description of the guest's memory contents: the OS image
+    seeded per boot, then one run per 10 s of uptime for the pages the guest dirtied."""
+    pages = ram_mb * 256
+    return {"pages": pages, "boot": vm.boot_number,
+            "base_seed": hashlib.sha256(f"{vm.key}:{vm.boot_number}".encode()).hexdigest()[:16],
+            "runs": []}
+
+
+def dirty_memory(vm: VmRuntime, uptime_s: int) -> None:
+    """Each 10 s of uptime the guest rewrites one run of pages (at most 64 runs kept)."""
+    record = vm.memory_record
+    if not record:
+        return
+    pages = int(record["pages"])
+    digest = hashlib.sha256(f"{vm.key}:{vm.boot_number}:{uptime_s}".encode()).digest()
+    first = int.from_bytes(digest[:4], "little") % max(pages - 256, 1)
+    record["runs"].append([first, 256, digest[4:12].hex()])
+    del record["runs"][:-64]
+
+
+def saved_state_path(lab: Lab, vm: VmRuntime) -> Path | None:
+    folder = vm_folder(lab, vm.id)
+    return None if folder is None else folder / f"{vm.id}.vsv"
+
+
+def write_saved_state(lab: Lab, vm: VmRuntime, state: dict[str, Any]) -> None:
+    path = saved_state_path(lab, vm)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Key order kept as in memory: a restored VM is then identical, down to its record.
+    body = json.dumps({"schema": SAVED_STATE_SCHEMA, "vm_id": vm.id, "state": state})
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    tmp = path.with_suffix(".vsv.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"sha256": digest, "body": body}))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
+    """The saved state on disk; raises with the reason when it is missing or damaged."""
+    path = saved_state_path(lab, vm)
+    if path is None:
+        return None
+    problem = ""
+    try:
+        outer = json.loads(path.read_text(encoding="utf-8"))
+        body = str(outer["body"])
+        if hashlib.sha256(body.encode()).hexdigest() != outer["sha256"]:
+            problem = "its checksum does not match its contents"
+        else:
+            data = json.loads(body)
+            if data.get("schema") != SAVED_STATE_SCHEMA or data.get("vm_id") != vm.id:
+                problem = "it belongs to another virtual machine or another hvlab version"
+            else:
+                state: dict[str, Any] = data["state"]
+                return state
+    except FileNotFoundError:
+        problem = "the file is missing"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = f"it cannot be read ({exc})"
+    raise InvalidStateError(
+        f"'{vm.name}' failed to restore its saved state.",
+        [f"The saved state file '{path}' is corrupt: {problem}.",
+         "Delete the saved state (Delete Saved State) to start the virtual machine from Off."],
+    )
+
+
+def remove_saved_state(lab: Lab, vm: VmRuntime) -> None:
+    path = saved_state_path(lab, vm)
+    if path is not None and path.exists():
+        path.unlink()
+
+
+# -- checkpoints -------------------------------------------------------------------------------
+
+def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
+    for cp in vm.checkpoints:
+        if cp["id"] == checkpoint_id or cp["name"] == checkpoint_id:
+            return cp
+    raise NotFoundError(f"'{vm.name}' has no checkpoint '{checkpoint_id}'.")
+
+
+def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, Any]:
+    """Checkpoint-VM: freeze the disks, copy the configuration, capture the saved state of
+    a running VM; the VM continues on new differencing disks."""
+    lab = host.lab
+    if vm.state.transitional:
+        raise InvalidStateError(
+            f"Cannot create a checkpoint of '{vm.name}'.",
+            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
+    limit = host.profile.limits.checkpoints_per_vm
+    if len(vm.checkpoints) >= limit:
+        raise ResourceLimitError(f"Cannot create a checkpoint of '{vm.name}'.",
+                                 [f"A virtual machine can have at most {limit} checkpoints."])
+    index = vm.checkpoint_counter
+    vm.checkpoint_counter += 1
+    cid = str(uuid.UUID(bytes=_ident(lab, "checkpoint", vm.id, index), version=4)).upper()
+    disks: dict[str, str] = {}
+    folder = vm_folder(lab, vm.id)
+    new_disks: dict[str, str] = {}
+    for d in vm.config.hard_drives:
+        cur = current_path(lab, vm, d)
+        if cur is None or not cur.exists() or folder is None:
+            continue
+        key = drive_key(d)
+        child = folder / f"{Path(d.path).stem}_{cid[:8]}.avhd"
+        folder.mkdir(parents=True, exist_ok=True)
+        lab.disk_handles.close([cur])
+        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=cur,
+                   unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
+        disks[key] = os.fspath(cur)
+        new_disks[key] = os.fspath(child)
+    for key, child_path in new_disks.items():
+        vm.disk_parents[child_path] = disks[key]
+        vm.current_disks[key] = child_path
+    saved = None
+    if vm.partition_id is not None:
+        saved = host.capture_saved_state(vm)
+    elif vm.saved_state is not None:
+        saved = copy.deepcopy(vm.saved_state)
+    record = {"id": cid, "name": name or f"{vm.name} - ({lab.now_us // 1_000_000} s)",
+              "parent": vm.current_checkpoint, "created_us": lab.now_us,
+              "config": vm.config.to_dict(), "saved_state": saved, "disks": disks}
+    vm.checkpoints.append(record)
+    vm.current_checkpoint = cid
+    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
+             f"Checkpoint '{record['name']}' of '{vm.name}' was created.", vm)
+    return record
+
+
+def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
+    """Restore-VMSnapshot: the VM returns to the checkpoint (Saved if it was running then,
+    else Off); what it did since the checkpoint is discarded."""
+    lab = host.lab
+    cp = find_checkpoint(vm, checkpoint_id)
+    if vm.state.transitional:
+        raise InvalidStateError(
+            f"Cannot apply the checkpoint to '{vm.name}'.",
+            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
+    if vm.partition_id is not None:
+        host.power_off(vm, "checkpoint applied")
+    if vm.saved_state is not None:
+        host.discard_saved_state(vm)
+    config = VmConfig.from_dict(cp["config"])
+    adapters = tuple(a if a.switch is None or a.switch in host.net.switches
+                     else type(a)(**{**a.__dict__, "switch": None})
+                     for a in config.network_adapters)
+    from dataclasses import replace
+
+    host.replace_config(vm, replace(config, id=vm.id, name=vm.name, network_adapters=adapters))
+    folder = vm_folder(lab, vm.id)
+    stamp = vm.checkpoint_counter
+    vm.checkpoint_counter += 1
+    for key, frozen in cp["disks"].items():
+        if folder is None:
+            break
+        child = folder / f"{Path(frozen).stem.split('_')[0]}_{cp['id'][:8]}_{stamp}.avhd"
+        folder.mkdir(parents=True, exist_ok=True)
+        lab.disk_handles.close([Path(frozen)])
+        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=frozen,
+                   unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
+        vm.disk_parents[os.fspath(child)] = frozen
+        vm.current_disks[key] = os.fspath(child)
+    vm.current_checkpoint = cp["id"]
+    collect(host, vm)
+    if cp["saved_state"] is not None:
+        host.restore_saved_state_record(vm, copy.deepcopy(cp["saved_state"]))
+    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
+             f"Checkpoint '{cp['name']}' was applied to '{vm.name}'.", vm)
+
+
+def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
+    cp = find_checkpoint(vm, checkpoint_id)
+    if not name.strip() or len(name) > 100:
+        from engine.errors import ValidationError
+
+        raise ValidationError("name", "A checkpoint name must be 1 to 100 characters.")
+    cp["name"] = name
+
+
+def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bool) -> None:
+    """Remove-VMSnapshot [-IncludeAllChildSnapshots]: the checkpoint goes; its disk is
+    merged into the disk that follows it where that is the only one, so nothing written
+    after the checkpoint is lost."""
+    cp = find_checkpoint(vm, checkpoint_id)
+    if vm.state.transitional:
+        raise InvalidStateError(
+            f"Cannot delete the checkpoint of '{vm.name}'.",
+            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
+    doomed = {cp["id"]}
+    if subtree:
+        changed = True
+        while changed:
+            changed = False
+            for other in vm.checkpoints:
+                if other["parent"] in doomed and other["id"] not in doomed:
+                    doomed.add(other["id"])
+                    changed = True
+    for other in vm.checkpoints:
+        if other["parent"] in doomed and other["id"] not in doomed:
+            other["parent"] = cp["parent"]
+    if vm.current_checkpoint in doomed:
+        vm.current_checkpoint = cp["parent"]
+    vm.checkpoints = [c for c in vm.checkpoints if c["id"] not in doomed]
+    collect(host, vm)
+    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
+             f"Checkpoint '{cp['name']}'{' and its subtree' if subtree else ''} of "
+             f"'{vm.name}' was deleted.", vm)
+
+
+def collect(host: Host, vm: VmRuntime) -> None:
+    """Delete the .avhd files nothing needs, and merge a disk into its parent where the
+    parent is no checkpoint's state and has only that one child."""
+    lab = host.lab
+    base = {os.fspath(p) for d in vm.config.hard_drives
+            if (p := base_path(lab, d)) is not None}
+    while True:
+        referenced = set(vm.current_disks.values()) | base
+        for cp in vm.checkpoints:
+            referenced |= set(cp["disks"].values())
+        needed = set()
+        for path in referenced:
+            while path and path not in needed:
+                needed.add(path)
+                path = vm.disk_parents.get(path, "")
+        for path in [p for p in vm.disk_parents if p not in needed]:
+            lab.disk_handles.close([Path(path)])
+            Path(path).unlink(missing_ok=True)
+            del vm.disk_parents[path]
+        children: dict[str, list[str]] = {}
+        for child, parent in vm.disk_parents.items():
+            children.setdefault(parent, []).append(child)
+        frozen = {p for cp in vm.checkpoints for p in cp["disks"].values()}
+        merge = next(((parent, kids[0]) for parent, kids in sorted(children.items())
+                      if len(kids) == 1 and parent not in frozen), None)
+        if merge is None:
+            return
+        parent, child = merge
+        grandchildren = [c for c, p in vm.disk_parents.items() if p == child]
+        lab.disk_handles.close([Path(parent), Path(child), *map(Path, grandchildren)])
+        merge_disk(child)
+        del vm.disk_parents[child]
+        for key, path in list(vm.current_disks.items()):
+            if path == child:
+                vm.current_disks[key] = parent
+        for cp in vm.checkpoints:
+            for key, path in list(cp["disks"].items()):
+                if path == child:
+                    cp["disks"][key] = parent
+        for grandchild in grandchildren:
+            reconnect_disk(grandchild, parent, ignore_id_mismatch=True)
+            vm.disk_parents[grandchild] = parent
+
+
+def read_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, count: int) -> bytes:
+    """The guest's view of a drive (through its current chain): for tests and Inspect."""
+    for d in vm.config.hard_drives:
+        if drive_key(d) == key:
+            path = current_path(lab, vm, d)
+            if path is None:
+                raise HvError(f"'{vm.name}' drive {key} has no file.")
+            lab.disk_handles.close([path])
+            with open_vhd(path) as disk:
+                return bytes(disk.read_sectors(lba, count))
+    raise NotFoundError(f"'{vm.name}' has no drive {key}.")
+
+
+def write_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, data: bytes) -> None:
+    """Write as the guest would (tests and demos)."""
+    for d in vm.config.hard_drives:
+        if drive_key(d) == key:
+            path = current_path(lab, vm, d)
+            if path is None:
+                raise HvError(f"'{vm.name}' drive {key} has no file.")
+            disk = lab.disk_handles.get(path)
+            disk.write_sectors(lba, data)
+            disk.flush()
+            return
+    raise NotFoundError(f"'{vm.name}' has no drive {key}.")
