@@ -12,15 +12,15 @@ fills in. pyqtgraph is not imported at all until a graph is shown.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from engine.errors import HvError
 from gui.bridge import Bridge
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
@@ -54,7 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--speed", type=float, default=1.0, metavar="X", help="simulated seconds per wall second"
     )
-    parser.add_argument("--empty", action="store_true", help="start with a host and no VMs")
+    parser.add_argument("--empty", action="store_true",
+                        help="a new library gets a host and no VMs")
+    parser.add_argument(
+        "--in-memory", action="store_true",
+        help="a throwaway lab that is not saved (demos, tests): no library is opened",
+    )
     parser.add_argument(
         "--demo", choices=("contention",),
         help="open a ready-made scenario instead of the demo lab: contention = three "
@@ -71,37 +76,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_lab(args: argparse.Namespace) -> ManagementApi:
-    """The lab this console shows.
+    """The lab this console shows: the library (``--library DIR``, else ``$HVLAB_LIBRARY``,
+    else the user data folder; a new one gets the demo lab, or the host only with
+    ``--empty``), or with ``--in-memory`` / ``--demo`` a throwaway lab that is not saved.
 
-    For now an in-memory lab: the demo lab LAB-HOST-01 (or, with ``--empty``, the host
-    without VMs), built from ``--seed``. The library (``--library DIR``, issue 3) plugs in
-    here and nowhere else.
+    A library that another process holds raises its HvError ("The library … is in use by
+    … (process N)."); the caller shows it.
     """
     from engine.api import ManagementApi
     from engine.demo import populate_demo
 
+    seed = args.seed if args.seed is not None else 0
     if getattr(args, "demo", None) == "contention":
         from gui.graphs.demos import contention_lab
 
-        return contention_lab(args.seed if args.seed is not None else 0)
-    api = ManagementApi(seed=args.seed if args.seed is not None else 0)
-    populate_demo(api, empty=bool(args.empty))
-    return api
+        return contention_lab(seed)
+    if getattr(args, "in_memory", False):
+        api = ManagementApi(seed=seed)
+        populate_demo(api, empty=bool(args.empty))
+        return api
+    from engine.library import open_library
+
+    library = open_library(args.library, program="hvlab", seed=args.seed,
+                           empty=bool(args.empty))
+    return library.api
+
+
+def library_messages(api: ManagementApi) -> list[str]:
+    """What opening the library repaired or could not load (for the status bar)."""
+    library = getattr(api, "library", None)
+    return list(getattr(library, "messages", []))
+
+
+def close_lab(api: ManagementApi) -> None:
+    """Final save and release of the library lock (a no-op for in-memory labs)."""
+    library = getattr(api, "library", None)
+    if library is not None:
+        library.close()
+    else:
+        api.close()
 
 
 def _library_note(args: argparse.Namespace) -> str:
-    if args.library or os.environ.get("HVLAB_LIBRARY"):
-        return ("Library folders are not available yet: this lab lives in memory and is "
-                "lost when hvlab closes.")
+    if getattr(args, "in_memory", False) or getattr(args, "demo", None):
+        return "In-memory lab: nothing is saved when hvlab closes."
     return ""
 
 
 def create_main_window(api: ManagementApi | None = None, *, clock: str = "manual",
                        speed: float = 1.0, theme: Theme | None = None,
                        note: str = "") -> MainWindow:
-    """A main window over ``api`` (default: the demo lab), with its own bridge."""
+    """A main window over ``api`` (default: an in-memory demo lab), with its own bridge."""
     if api is None:
-        api = open_lab(build_parser().parse_args([]))
+        api = open_lab(build_parser().parse_args(["--in-memory"]))
     bridge = Bridge(api, clock=clock, speed=speed)
     window = MainWindow(bridge, theme=theme or Theme.SYSTEM, note=note)
     bridge.setParent(window)
@@ -143,9 +170,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     def load_lab() -> None:
         if probe:
             print(f"FIRST_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
-        bridge = Bridge(open_lab(args), clock=args.clock, speed=args.speed)
+        try:
+            api = open_lab(args)
+        except HvError as err:
+            print(str(err), file=sys.stderr)
+            QMessageBox.critical(window, "Hyper-V Manager", err.text)
+            app.exit(1)
+            return
+        bridge = Bridge(api, clock=args.clock, speed=args.speed)
         bridge.setParent(window)
         window.attach(bridge)
+        messages = library_messages(api)
+        if messages:
+            window.statusBar().showMessage(" ".join(messages), 30000)
         if probe:
             _AfterPaint(window.vm_list.viewport(), lab_painted)
 
@@ -154,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = app.exec()
     if window.attached:
         window.bridge.close()
+        close_lab(window.bridge.api)
     window.close()
     window.deleteLater()
     return code

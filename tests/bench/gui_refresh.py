@@ -52,7 +52,8 @@ def first_paint_seconds() -> dict[str, list[float]]:
     for _ in range(RUNS_FIRST_PAINT):
         start = time.time()
         proc = subprocess.run(
-            [sys.executable, "-m", "gui.app", "--clock", "manual", "--probe-first-paint"],
+            [sys.executable, "-m", "gui.app", "--in-memory", "--clock", "manual",
+             "--probe-first-paint"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
         marks = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
                  if line.startswith(("FIRST_PAINT ", "LAB_PAINT "))}

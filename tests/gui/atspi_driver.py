@@ -127,8 +127,8 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ, QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_QPA_PLATFORM="xcb",
                PYTHONPATH=str(ROOT))
-    app_proc = subprocess.Popen([args.app_python, "-m", "gui.app", "--clock", "manual",
-                                 "--theme", "light"], cwd=ROOT, env=env)
+    app_proc = subprocess.Popen([args.app_python, "-m", "gui.app", "--in-memory", "--clock",
+                                 "manual", "--theme", "light"], cwd=ROOT, env=env)
     result: dict[str, Any] = {}
     try:
         app = wait_for("hvlab on the accessibility bus", find_app)

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _SCRIPT = """
 import sys
 from gui.app import main
-code = main(["--clock", "manual", "--probe-first-paint"])
+code = main(["--in-memory", "--clock", "manual", "--probe-first-paint"])
 print("EXIT", code)
 print("PYQTGRAPH", "pyqtgraph" in sys.modules)
 """
