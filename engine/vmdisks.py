@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 VHD_FOLDER = "Virtual Hard Disks"
 VMS_FOLDER = "vms"
 DEFAULT_DISK_BYTES = 127 * 1024**3
-#: Guest writes touch this much of the disk (a working area), in 4 KiB pages.
-WORKING_AREA_PAGES = 64 * 1024  # 256 MiB
+#: Guest writes touch this much of the disk (a working area), in 4 KiB pages: a busy disk
+#: grows by at most 32 MiB, so a lab left running does not fill the host's disk.
+WORKING_AREA_PAGES = 8 * 1024
 VHD_EPOCH_UNIX = 946684800  # 2000-01-01
 SAVED_STATE_SCHEMA = 1
 MAX_OPEN_DISKS = 64
@@ -164,7 +165,11 @@ def guest_writes(lab: Lab, host: Host, vm: VmRuntime, second: int, iops: float) 
     drives = [d for d in vm.config.hard_drives]
     if not drives:
         return
-    chunks = min(4, 1 + int(iops // 1000))
+    # One 4 KiB page per 500 IOPS-seconds, at most four a second: idle guests rarely write.
+    every = max(1, int(500 // iops))
+    if second % every:
+        return
+    chunks = min(4, max(1, int(iops // 500)))
     for i in range(chunks):
         d = drives[i % len(drives)]
         path = current_path(lab, vm, d)

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.cli import devices, output
+from engine.cli import devices, output, storage
 from engine.config import HardDrive
 from engine.errors import HvError, ValidationError
 from engine.guests import INTEGRATION_SERVICES, load_catalogue
@@ -242,6 +242,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("clock", "advance"): _clock,
     ("events", None): _events,
     **devices.HANDLERS,
+    **storage.HANDLERS,
     **{("vm", name): _vm_lifecycle for name in (
         "start", "stop", "turn-off", "save", "pause", "resume", "reset",
         "remove-saved-state", "remove")},

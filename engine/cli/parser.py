@@ -123,9 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub(vs, "console", "print the VM's console text (what VM Connection shows)")
     console.add_argument("name", metavar="NAME")
 
-    from engine.cli import devices  # imported here: it imports on_off from this module
+    # Imported here: these modules import on_off from this one.
+    from engine.cli import devices, storage
 
     devices.add_parsers(top, vs, vset, sub)
+    storage.add_parsers(top, vs, sub)
 
     # clock
     clock = sub(top, "clock", "the simulated clock")
