@@ -260,9 +260,18 @@ class HardDrivePage(DevicePage):
         self.add_row(grid, "&Virtual hard disk:", self.path)
         self.place_message = message_label(self.path)
         grid.addWidget(self.place_message, grid.rowCount(), 1)
-        self.layout_.addWidget(self.text(
-            "New…, Edit… and Inspect… arrive with virtual hard disk files; until then the "
-            "path is recorded in the configuration.", note=True))
+        # Issue 8: New…, Edit…, Inspect… and Browse… open gui/disks' windows on real files.
+        disk_buttons = QHBoxLayout()
+        disk_buttons.addStretch(1)
+        for field, text, slot in (("newDisk", "&New…", self._new_disk),
+                                  ("editDisk", "&Edit…", self._edit_disk),
+                                  ("inspectDisk", "I&nspect…", self._inspect_disk),
+                                  ("browseDisk", "&Browse…", self._browse_disk)):
+            button = QPushButton(text)
+            _named(button, key, field, text.replace("&", ""))
+            button.clicked.connect(slot)
+            disk_buttons.addWidget(button)
+        self.layout_.addLayout(disk_buttons)
         self.bootable = QCheckBox("The disk holds an installed operating system (hvlab: the "
                                   "virtual machine can boot from it)")
         _named(self.bootable, key, "bootable", "The disk holds an installed operating system")
@@ -298,6 +307,31 @@ class HardDrivePage(DevicePage):
         self.min_iops.valueChanged.connect(self.send)
         self.max_iops.valueChanged.connect(self.send)
         self.remove.clicked.connect(self.remove_device)
+
+    def _set_disk(self, path: str) -> None:
+        self.path.setText(path)
+        self.send()
+
+    def _new_disk(self) -> None:
+        from gui.disks.dialogs import open_new_disk_wizard
+
+        open_new_disk_wizard(self, self.model.api, self._set_disk)
+
+    def _edit_disk(self) -> None:
+        from gui.disks.dialogs import open_edit_disk_wizard
+
+        open_edit_disk_wizard(self, self.model.api, self.path.text().strip())
+
+    def _inspect_disk(self) -> None:
+        from gui.disks.dialogs import open_inspect_dialog
+
+        open_inspect_dialog(self, self.model.api, self.path.text().strip())
+
+    def _browse_disk(self) -> None:
+        from gui.disks import files
+
+        api = self.model.api
+        files.choose_disk(self, "Open", api.vhd_folder(), self._set_disk)
 
     def _location_row(self) -> QWidget:
         w = QWidget()

@@ -14,7 +14,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
@@ -26,6 +26,7 @@ from gui.disks.allocation import FULL, layout_grid, squares
 from gui.disks.edit_disk import EditDiskWizard, offered_actions
 from gui.disks.new_disk import NewDiskWizard
 from gui.disks.sizes import GB, MB, size_text
+from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 
 BLOCK = 2 * MB
@@ -444,3 +445,48 @@ def test_edit_of_a_disk_in_use_shows_hyper_v_reason(qtbot: QtBot, api: Managemen
     message, details = shown.errors[0]
     assert "cannot be compacted" in message and "VM" in details and "Running" in details
     assert wizard.isVisible() and wizard.watcher() is None
+
+
+# -- the Hard Drive page of the VM settings -----------------------------------------------------
+def test_hard_drive_settings_page_opens_the_disk_windows(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from gui.disks.inspect import InspectDiskDialog
+    from gui.settings.dialog import VmSettingsDialog
+
+    dialog = window.open_vm_settings(api.vm("VM").id)
+    assert isinstance(dialog, VmSettingsDialog)
+    keep(dialog)
+    dialog.show_page("disk0")
+    page = dialog.page("disk0")
+
+    def button(field: str) -> QPushButton:
+        found = page.findChild(QPushButton, f"vmSettings_disk0_{field}")
+        assert found is not None, field
+        return found
+
+    qtbot.mouseClick(button("inspectDisk"), Qt.MouseButton.LeftButton)
+    (inspect,) = page.findChildren(InspectDiskDialog)
+    assert inspect.values["File Name"].text() == "VM.vhd"
+    inspect.close()
+
+    other = make_disk(api, tmp_path / "other.vhd")
+    monkeypatch.setattr(files, "choose_disk",
+                        lambda _parent, _title, _folder, on_chosen: on_chosen(str(other)))
+    qtbot.mouseClick(button("browseDisk"), Qt.MouseButton.LeftButton)
+    assert page.path.text() == str(other) and page.has_pending()  # type: ignore[attr-defined]
+
+    qtbot.mouseClick(button("newDisk"), Qt.MouseButton.LeftButton)
+    (wizard,) = page.findChildren(NewDiskWizard)
+    wizard.name_page.location.setText(str(tmp_path))
+    wizard.name_page.name.setText("fresh")
+    wizard.configure_page.size_box.setValue(2)
+    wizard.go_to(wizard.summary)
+    finish_and_wait(qtbot, wizard)
+    assert page.path.text() == str(tmp_path / "fresh.vhd")  # type: ignore[attr-defined]
+
+    qtbot.mouseClick(button("editDisk"), Qt.MouseButton.LeftButton)
+    (edit,) = page.findChildren(EditDiskWizard)
+    assert edit.disk_path() == str(tmp_path / "fresh.vhd")
+    assert edit.current_page() is edit.action_page
+    edit.close()
