@@ -152,16 +152,19 @@ class AllocationPicture(QWidget):
         target = QRect(area.left(), area.top(), cols * size, rows * size)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(target, image)
-        if size >= 6:
-            painter.setPen(QPen(line, 1))
-            for c in range(cols + 1):
-                x = target.left() + c * size
-                painter.drawLine(x, target.top(), x, target.top() + rows * size)
-            for r in range(rows + 1):
-                y = target.top() + r * size
-                painter.drawLine(target.left(), y, target.left() + cols * size, y)
-        else:
-            painter.setPen(QPen(line, 1))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(target.adjusted(0, 0, -1, -1))
+        painter.setPen(QPen(line, 1))
+        # Grid lines around the squares that exist (the last row may be short).
+        left, top = target.left(), target.top()
+        last = cells - (rows - 1) * cols  # squares in the last row
+        step = size if size >= 6 else 0  # small squares: an outline only
+        for r in range(rows + 1):
+            width = cols if r < rows else last
+            y = top + r * size
+            if step or r in (0, rows) or (r == rows - 1 and last < cols):
+                painter.drawLine(left, y, left + width * size, y)
+        for c in range(cols + 1):
+            x = left + c * size
+            depth = rows if c <= last else rows - 1
+            if step or c in (0, cols, last):
+                painter.drawLine(x, top, x, top + depth * size)
         painter.end()

@@ -42,9 +42,10 @@ class VmStorageTab(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        char = self.fontMetrics().averageCharWidth()
-        for col, chars in enumerate((10, 34, 18, 18, 18)):
-            self.setColumnWidth(col, chars * char)
+        fm = self.fontMetrics()
+        char = fm.averageCharWidth()
+        for col, chars in enumerate((9, 28, 12, 12, 16)):
+            self.setColumnWidth(col, max(chars * char, fm.horizontalAdvance(COLUMNS[col]) + 28))
         self._api: ManagementApi | None = None
         self._vm_id: str | None = None
         self._version: object = None
@@ -111,6 +112,7 @@ class VmStorageTab(QTreeWidget):
                 item.setToolTip(2, size_with_bytes(int(row[6])))
                 item.setToolTip(3, size_with_bytes(int(row[7])))
             self.addTopLevelItem(item)
+        self.setColumnWidth(1, max(self.columnWidth(1), self.sizeHintForColumn(1) + 12))
 
     def cell(self, row: int, column: str) -> str:
         item = self.topLevelItem(row)
