@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app, Theme.LIGHT)
     api = ManagementApi(seed=0)
     populate_demo(api)
-    api.create_switch("Lab Network", "Internal", notes="The training network")
-    api.create_switch("Uplink", "External", nic=api.host().nics[0])
+    if "Lab Network" not in {sw.name for sw in api.switches()}:
+        api.create_switch("Lab Network", "Internal", notes="The training network")
     bridge = Bridge(api, clock="manual")
     ini = Path(tempfile.mkdtemp()) / "hvlab.ini"
 
