@@ -1,6 +1,7 @@
 """The demo lab a first start opens: one host and VMs chosen to teach.
 
-LAB-HOST-01 is a Windows Server 2008 R2 SP1 server with 2 sockets x 4 cores and 32 GB.
+LAB-HOST-01 is a Windows Server 2008 R2 SP1 server with 2 sockets x 4 cores and 32 GB, and
+an External virtual switch on its first network adapter.
 Its VMs show the contrasts trainers need: an enlightened guest with integration services, a
 guest without them installed, one on emulated devices only, a Linux guest, and SQL-BIG,
 which does not fit in memory while the others run.
@@ -29,6 +30,8 @@ DEMO_VMS: list[dict[str, Any]] = [
         cpu_count=2,
         group="Infrastructure",
         running=True,
+        workload="web",
+        network_adapters=[NetworkAdapter(switch="External")],
         notes="Enlightened Windows Server 2008 x64 with integration services: synthetic "
         "devices over VMBus, graceful Shut Down, heartbeat.",
     ),
@@ -40,6 +43,8 @@ DEMO_VMS: list[dict[str, Any]] = [
         group="Legacy applications",
         running=True,
         guest_is_installed=False,
+        workload="file-server",
+        network_adapters=[NetworkAdapter(switch="External")],
         notes="Windows Server 2003 SP2 without integration services installed: emulated "
         "devices, no heartbeat, Shut Down unavailable until they are installed.",
     ),
@@ -51,7 +56,11 @@ DEMO_VMS: list[dict[str, Any]] = [
         group="Legacy applications",
         running=True,
         guest_is_installed=False,
-        network_adapters=[NetworkAdapter(legacy=True)],
+        network_adapters=[NetworkAdapter(legacy=True, switch="External")],
+        workload="custom",
+        workload_cpu_pct=8,
+        workload_net_mbit=60,
+        workload_disk_iops=150,
         notes="Windows NT 4.0: no integration services exist, so only emulated devices "
         "(IDE, legacy network adapter) work.",
     ),
@@ -63,6 +72,8 @@ DEMO_VMS: list[dict[str, Any]] = [
         group="Web",
         running=True,
         guest_is_installed=True,
+        workload="web",
+        network_adapters=[NetworkAdapter(switch="External")],
         notes="SUSE Linux Enterprise Server 10 with the Linux Integration Components.",
     ),
     dict(
@@ -96,6 +107,13 @@ def populate_demo(api: ManagementApi, *, empty: bool = False, settle_seconds: fl
     """
     api.add_host(
         DEMO_HOST, "ws2008r2", ram_gb=32, sockets=2, cores_per_socket=4, threads_per_core=1
+    )
+    api.create_switch(
+        "External",
+        "External",
+        nic=api.host(DEMO_HOST).nics[0],
+        host=DEMO_HOST,
+        notes="Bound to the host's first network adapter, shared with the management OS.",
     )
     if empty:
         return

@@ -23,15 +23,16 @@ from engine.config import NetworkAdapter
 from gui.app import build_parser, create_main_window, open_lab
 from gui.theme import Theme, apply_theme
 
-SWITCH = "External Network"
+SWITCH = "External"  # the demo lab's switch (engine/demo.py)
 #: The same load on both VMs: 80 Mbit/s of network traffic and 300 disk IOPS.
 WORKLOAD = dict(workload="custom", workload_net_mbit=80, workload_disk_iops=300)
 
 
 def build_demo(api: ManagementApi, settle_seconds: float = 120.0) -> None:
     """The emulated-vs-synthetic demo on the demo lab (see docs/architecture-view.md)."""
-    api.create_switch(SWITCH, "External", nic=api.host().nics[0],
-                      notes="The lab's uplink: both demo VMs are connected here.")
+    if SWITCH not in {s.name for s in api.switches()}:
+        api.create_switch(SWITCH, "External", nic=api.host().nics[0],
+                          notes="The lab's uplink: both demo VMs are connected here.")
     api.create_switch("Host Internal", "Internal", management_vlan_id=20)
     api.create_switch("Lab Private", "Private")
     api.set_vm("NT4-LEGACY", network_adapters=[NetworkAdapter(legacy=True, switch=SWITCH)],

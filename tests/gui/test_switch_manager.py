@@ -24,6 +24,12 @@ from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane
 
 
+@pytest.fixture(autouse=True)
+def _demo_without_its_switch(api: ManagementApi) -> None:
+    """These tests build their own switches: start from a host with none."""
+    api.remove_switch("External")
+
+
 @pytest.fixture
 def bridge(api: ManagementApi) -> Iterator[Bridge]:
     b = Bridge(api, clock="manual")

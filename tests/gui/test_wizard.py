@@ -23,6 +23,12 @@ from tests.gui.helpers import shown_names
 
 
 @pytest.fixture(autouse=True)
+def _demo_without_its_switch(api: ManagementApi) -> None:
+    """These tests build their own switches: start from a host with none."""
+    api.remove_switch("External")
+
+
+@pytest.fixture(autouse=True)
 def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "hvlab.ini"
     monkeypatch.setattr(wizard_module, "wizard_settings",
