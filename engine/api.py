@@ -667,33 +667,58 @@ class ManagementApi(StorageApi):
 
     # -- bulk snapshot ---------------------------------------------------------------------
     def vm_table(self) -> VmTableSnapshot:
-        """All VMs in one read: what the VM list needs each tick."""
+        """All VMs in one read: what the VM list needs each tick (one pass over the VMs)."""
         now = self.lab.now_us
         t = self.lab.table
-        rows = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()]
-        slots = np.fromiter((v.slot for _, v in rows), dtype=np.int64, count=len(rows))
+        ids: list[str] = []
+        names: list[str] = []
+        host_ids: list[str] = []
+        states: list[str] = []
+        statuses: list[str] = []
+        heartbeats: list[str] = []
+        groups: list[str] = []
+        slots: list[int] = []
+        generations: list[int] = []
+        lps: list[float] = []
+        uptimes: list[float] = []
+        for h in self.lab.hosts.values():
+            host_lps = float(max(h.logical_processors, 1))
+            for v in h.vms.values():
+                ids.append(v.id)
+                names.append(v.config.name)
+                host_ids.append(h.id)
+                states.append(v.state.value)
+                beat = h.heartbeat(v)
+                heartbeats.append(beat)
+                status = "Operating normally" if beat == "OK" else ""
+                if v.job_id is not None:
+                    job = self.lab.job_record(v.job_id)
+                    if job is not None and not job.state.finished:
+                        status = f"{job.description} ({job.percent(now)}%)"
+                statuses.append(status)
+                groups.append(v.config.group)
+                slots.append(v.slot)
+                generations.append(v.config.generation)
+                lps.append(host_lps)
+                uptimes.append(v.uptime_us(now) / 1e6)
+        index = np.array(slots, dtype=np.int64)
         return VmTableSnapshot(
             time_us=now,
             version=self._version,
-            ids=tuple(v.id for _, v in rows),
-            names=tuple(v.name for _, v in rows),
-            host_ids=tuple(h.id for h, _ in rows),
-            states=tuple(v.state.value for _, v in rows),
-            statuses=tuple(self._status(h, v) for h, v in rows),
-            generations=np.fromiter((v.config.generation for _, v in rows), dtype=np.int32,
-                                    count=len(rows)),
-            cpu_counts=t.vps[slots].copy(),
-            cpu_usage_percent=self._cpu_percent(slots, rows),
-            memory_assigned_mb=t.memory_assigned_mb[slots].copy(),
-            memory_demand_mb=t.memory_demand_mb[slots].copy(),
-            uptime_seconds=np.fromiter((v.uptime_us(now) / 1e6 for _, v in rows),
-                                       dtype=np.float64, count=len(rows)),
+            ids=tuple(ids),
+            names=tuple(names),
+            host_ids=tuple(host_ids),
+            states=tuple(states),
+            statuses=tuple(statuses),
+            generations=np.array(generations, dtype=np.int32),
+            cpu_counts=t.vps[index].copy(),
+            cpu_usage_percent=100.0 * t.cpu_usage_lp[index] / np.array(lps),
+            memory_assigned_mb=t.memory_assigned_mb[index].copy(),
+            memory_demand_mb=t.memory_demand_mb[index].copy(),
+            uptime_seconds=np.array(uptimes, dtype=np.float64),
+            heartbeats=tuple(heartbeats),
+            groups=tuple(groups),
         )
-
-    def _cpu_percent(self, slots: Any, rows: list[tuple[Host, VmRuntime]]) -> Any:
-        lps = np.fromiter((max(h.logical_processors, 1) for h, _ in rows), dtype=np.float64,
-                          count=len(rows))
-        return 100.0 * self.lab.table.cpu_usage_lp[slots] / lps
 
     def _status(self, host: Host, vm: VmRuntime) -> str:
         if vm.job_id is not None:

@@ -63,6 +63,9 @@ if TYPE_CHECKING:
     from engine.lab import Lab
 
 CONSOLE_LINES = 400
+_HEARTBEAT_STATES = frozenset(
+    {VmState.RUNNING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING}
+)
 HOST_BOOT_S = 90.0
 TURN_OFF_S = 0.5
 PAUSE_S = 0.3
@@ -116,6 +119,8 @@ class VmRuntime:
     #: The guest's memory contents while a partition exists (engine.vmdisks.memory_record).
     memory_record: dict[str, Any] | None = None
     boot_number: int = 0
+    #: The guest runs the Heartbeat service once it is up (derived from the configuration).
+    has_heartbeat: bool = False
 
     @property
     def id(self) -> str:
@@ -329,6 +334,7 @@ class Host:
         t.wl_ws[slot] = kind.working_set
         t.wl_jitter[slot] = kind.jitter
         t.vsc[slot] = has_vsc(cfg, guest)
+        vm.has_heartbeat = "heartbeat" in integration_services_running(cfg, guest)
         self._sync_devices(vm)
 
     def resync(self, vm: VmRuntime) -> None:
@@ -1032,10 +1038,10 @@ class Host:
             self._schedule_guest(vm, left)
 
     def heartbeat(self, vm: VmRuntime) -> str:
-        if vm.state not in (VmState.RUNNING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING):
+        """The Heartbeat column: OK, No Contact, or empty when the VM is not running."""
+        if vm.state not in _HEARTBEAT_STATES:
             return ""
-        running = integration_services_running(vm.config, self.guest_of(vm))
-        if "heartbeat" in running and vm.phase is GuestPhase.READY:
+        if vm.has_heartbeat and vm.phase is GuestPhase.READY:
             return "OK"
         return "No Contact"
 

@@ -118,6 +118,8 @@ class VmTableSnapshot:
     memory_assigned_mb: npt.NDArray[np.int64]
     memory_demand_mb: npt.NDArray[np.float64]
     uptime_seconds: npt.NDArray[np.float64]
+    heartbeats: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
