@@ -8,6 +8,7 @@ the profile's VHD format allows), returning one message per field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,8 +63,12 @@ SLOTS: dict[str, tuple[str, str]] = {
 
 
 def join_path(folder: str, name: str) -> str:
+    """``folder`` and ``name`` joined the way the folder is written: a Windows-style folder
+    (the host's simulated default folders) with a backslash, a real one with a slash."""
+    windows = "\\" in folder or re.match(r"[A-Za-z]:", folder) is not None
+    sep = "\\" if windows else "/"
     folder = folder.rstrip("\\/")
-    return f"{folder}\\{name}" if folder else name
+    return f"{folder}{sep}{name}" if folder else name
 
 
 @dataclass

@@ -297,7 +297,7 @@ class NetworkPanel(Panel):
 class DiskPanel(Panel):
     key = "disk"
 
-    def __init__(self, host: HostInfo, vm_name: str, vhd_max_gb: int) -> None:
+    def __init__(self, vhd_folder: str, vm_name: str, vhd_max_gb: int) -> None:
         super().__init__(
             "A virtual machine requires storage so that you can install an operating system. "
             "You can specify the storage now or configure it later by modifying the virtual "
@@ -311,7 +311,7 @@ class DiskPanel(Panel):
         self.new.setChecked(True)
         self.name_touched = False
         self.disk_name = _line(ids.WIZARD_DISK_NAME, f"{vm_name}.vhd")
-        self.disk_location = _line(ids.WIZARD_DISK_LOCATION, host.virtual_hard_disk_path)
+        self.disk_location = _line(ids.WIZARD_DISK_LOCATION, vhd_folder)
         self.size_gb = QSpinBox()
         ids.apply(self.size_gb, ids.WIZARD_DISK_SIZE)
         self.size_gb.setRange(0, 2_147_483_647)
@@ -319,7 +319,7 @@ class DiskPanel(Panel):
         self.size_gb.setSuffix(" GB")
         self.size_gb.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000000000 GB") + 30)
         self.disk_path = _line(ids.WIZARD_DISK_PATH,
-                               join_path(host.virtual_hard_disk_path, "disk.vhd"))
+                               join_path(vhd_folder, "disk.vhd"))
         self.layout_.addWidget(self.new)
         grid = QGridLayout()
         grid.setContentsMargins(24, 0, 0, 0)
@@ -337,9 +337,8 @@ class DiskPanel(Panel):
                 grid.addWidget(editor, row * 2, 1)
             grid.addWidget(self.message(slot, editor), row * 2 + 1, 1)
         self.layout_.addLayout(grid)
-        self.size_note = _text(f"Dynamically expanding; 1 to {vhd_max_gb:,} GB (the largest "
-                               "VHD). The file is created when the storage work lands; until "
-                               "then the choice is recorded in the configuration.", note=True)
+        self.size_note = _text(f"A dynamically expanding VHD of 1 to {vhd_max_gb:,} GB, created "
+                               "with the virtual machine.", note=True)
         self.layout_.addWidget(self.size_note)
         self.layout_.addWidget(self.existing)
         path_row = QHBoxLayout()

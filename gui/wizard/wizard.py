@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import HvError
-from gui import ids
+from gui import dialogs, ids
 from gui.bridge import Bridge
 from gui.icons import icon
 from gui.settings.fields import error_colour
@@ -113,7 +113,10 @@ class NewVmWizard(QDialog):
         self.generation = GenerationPanel() if 2 in self.host.generations else None
         self.memory = MemoryPanel(self.host, self._ram_limit(1))
         self.network = NetworkPanel([(s.name, s.type) for s in api.switches(self.host.id)])
-        self.disk = DiskPanel(self.host, self.name_panel.name.text(), self.limits.vhd_max_gb)
+        # New disks go to the library's folder for virtual hard disks (real files), as the
+        # New Virtual Hard Disk wizard's do.
+        self.disk = DiskPanel(api.vhd_folder(), self.name_panel.name.text(),
+                              self.limits.vhd_max_gb)
         self.install = InstallPanel(api.guest_os_list())
         self.summary = SummaryPanel()
         self.panels: list[Panel] = [self.intro, self.name_panel]
@@ -424,10 +427,20 @@ class NewVmWizard(QDialog):
         return info.id
 
     def _create_disk_file(self, c: NewVmChoices, info: VmInfo) -> None:
-        """Storage hook: when virtual hard disk files exist, create the new disk here
-        (``c.new_disk_path``, ``c.disk_size_gb`` GB, dynamically expanding) as a job of the
-        management API. Until then the disk is recorded in the configuration only."""
-        del c, info
+        """The new disk's size. A lab with files creates each missing disk of a new VM at
+        Hyper-V's default size (127 GB); a larger size is reached by expanding it, as a job
+        the jobs panel shows. (A smaller one needs create_vm to take the size: see
+        docs/settings.md.) An in-memory lab has no files: nothing to do."""
+        if c.disk_mode != "new":
+            return
+        wanted = c.disk_size_gb * 1024**3
+        api = self.bridge.api
+        try:
+            for disk in api.vm_disks(info.id):
+                if disk.exists and 0 < disk.maximum_size < wanted:
+                    self.bridge.call(api.expand_vhd, disk.path, wanted)
+        except HvError as err:
+            dialogs.show_error(self.parentWidget(), err)
 
     def _show_banner(self, text: str) -> None:
         self.banner.setStyleSheet(f"color: {error_colour()}; padding: 4px 0;")

@@ -115,7 +115,7 @@ def test_create_a_vm_by_clicks_and_typing(qtbot: QtBot, window: MainWindow) -> N
     assert [n.switch for n in cfg.network_adapters] == ["Lab Network"]
     [disk] = cfg.hard_drives
     assert (disk.controller, disk.controller_number, disk.location) == ("IDE", 0, 0)
-    assert disk.path.endswith("\\LAB-WEB02.vhd") and disk.bootable
+    assert Path(disk.path).name == "LAB-WEB02.vhd" and disk.bootable
     assert cfg.dvd_path == "C:\\ISO\\ws2008-x64.iso"
     assert "LAB-WEB02" in shown_names(window)
     assert window.selected_vm_ids() == [vm.id]
@@ -349,3 +349,31 @@ def test_no_generation_page_where_the_profile_has_only_generation_1(
     w = open_wizard(qtbot, window)
     assert "generation" not in w.keys
     assert w.findChild(QWidget, ids.WIZARD_GENERATION_2.object_name) is None
+
+
+def test_in_a_library_the_new_disk_is_a_file_of_the_chosen_size(
+        qtbot: QtBot, tmp_path: Path, light_theme: None) -> None:
+    from engine.library import open_library
+
+    library = open_library(tmp_path / "lab", program="test", empty=True)
+    bridge = Bridge(library.api, clock="manual")
+    try:
+        w = NewVmWizard(bridge, None, [])
+        qtbot.addWidget(w)
+        w.show()
+        w.go_to("name")
+        retype(qtbot, w, ids.NEW_VM_NAME, "FILES01")
+        w.go_to("disk")
+        assert w.disk.disk_location.text() == library.api.vhd_folder()
+        retype(qtbot, w, ids.WIZARD_DISK_SIZE, "200")
+        click(qtbot, w, ids.WIZARD_FINISH)
+        api = library.api
+        for job in api.jobs(active_only=True):
+            api.wait(job)
+        [disk] = api.vm_disks("FILES01")
+        assert disk.exists and disk.maximum_size == 200 * 1024**3
+        assert Path(disk.path).parent == Path(api.vhd_folder())
+        assert Path(disk.path).name == "FILES01.vhd"
+    finally:
+        bridge.close()
+        library.close()
