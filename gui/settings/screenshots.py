@@ -4,13 +4,15 @@ Run under Xvfb at 1280×800 so they look like a real desktop::
 
     xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.settings.screenshots docs/img
 
-Every scene is built through the API on a manual clock from the demo lab (seed 0), so the
-pictures are the same on every run. The wizard's QSettings go to a temporary file.
+Every scene is built through the API on a manual clock from a new demo library (seed 0) in
+the temporary folder, so the pictures are the same on every run. The wizard's QSettings go
+to a temporary file.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,8 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.api import ManagementApi
-from engine.demo import populate_demo
+from engine.library import open_library
 from gui.bridge import Bridge
 from gui.settings.dialog import VmSettingsDialog
 from gui.theme import Theme, apply_theme
@@ -45,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app, Theme.LIGHT)
-    api = ManagementApi(seed=0)
-    populate_demo(api)
+    # A demo library in a fixed place, so the wizard shows a real disk folder.
+    folder = Path(tempfile.gettempdir()) / "hvlab-demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    library = open_library(folder, program="screenshots", seed=0)
+    api = library.api
     if "Lab Network" not in {sw.name for sw in api.switches()}:
         api.create_switch("Lab Network", "Internal", notes="The training network")
     bridge = Bridge(api, clock="manual")
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     _save(app, dialog, args.out / "settings-network-adapter.png")
     dialog.cancel()
     bridge.close()
+    library.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
