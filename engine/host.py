@@ -1163,6 +1163,26 @@ class Host:
             if uptime_s and uptime_s % 10 == 0:
                 vmdisks.dirty_memory(vm, int(uptime_s))
 
+    def count_vmbus_traffic(self, interrupts_per_slot: Any) -> None:
+        """Once a second: each child's VMBus traffic as the hypercalls it issues.  A batch of
+        synthetic I/O signals the root once (HvSignalEvent); each running integration
+        component exchanges one message a second with the root (HvPostMessage)."""
+        hv = self.hypervisor
+        if hv is None:
+            return
+        for vm in self._running_ready():
+            if vm.partition_id is None or not vm.config.guest_is_installed:
+                continue
+            partition = hv.partitions.get(vm.partition_id)
+            if partition is None:
+                continue
+            signals = round(float(interrupts_per_slot[vm.slot]))
+            if signals:
+                partition.hypercalls["HvSignalEvent"] += signals
+            messages = len(integration_services_running(vm.config, self.guest_of(vm)))
+            if messages:
+                partition.hypercalls["HvPostMessage"] += messages
+
     def _running_ready(self) -> list[VmRuntime]:
         return [v for v in self.vms.values()
                 if v.state is VmState.RUNNING and v.phase is GuestPhase.READY]

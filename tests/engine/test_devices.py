@@ -352,3 +352,17 @@ def test_device_counter_sets_follow_the_io() -> None:
     _, irq_old = api.counter_history("Hyper-V VMBus", "Interrupts Received/sec", "Old")
     _, irq_new = api.counter_history("Hyper-V VMBus", "Interrupts Received/sec", "New")
     assert irq_old[-1] == 0.0 and irq_new[-1] > 0
+
+
+def test_vmbus_traffic_is_counted_as_the_childs_hypercalls() -> None:
+    api = lab()
+    net = {"workload": "custom", "workload_net_mbit": 100, "workload_cpu_pct": 5}
+    vm(api, "Synth", nics=[NetworkAdapter(switch="External")], **net)
+    vm(api, "Legacy", os="nt40-x86", installed=False, memory_startup_mb=128,
+       nics=[NetworkAdapter(legacy=True, switch="External")], **net)
+    settle(api, 130)
+    counters = {c.partition: c for c in api.hypercall_counters()}
+    synth = counters["Synth"].calls
+    assert synth.get("HvSignalEvent", 0) > 1000, "one signal per batch of synthetic I/O"
+    assert synth.get("HvPostMessage", 0) > 0, "integration components exchange messages"
+    assert counters["Legacy"].calls == {}, "an unenlightened guest on emulated devices: none"
