@@ -229,6 +229,9 @@ class ManagementApi(StorageApi):
             dynamic_memory_supported=h.profile.features.dynamic_memory,
             mac_minimum=h.net.mac_pool.minimum, mac_maximum=h.net.mac_pool.maximum,
             nics=tuple(n.name for n in hw.nics),
+            pending_virtualization_enabled=(h.pending_hardware or hw).virtualization_enabled,
+            pending_nx_enabled=(h.pending_hardware or hw).nx_enabled,
+            numa_spanning_configurable=h.profile.features.numa_spanning_setting,
         )
 
     def memory_map(self, ref: str | None = None) -> list[MemoryExtentInfo]:
@@ -766,6 +769,8 @@ class ManagementApi(StorageApi):
             created_seconds=cfg.created_us / 1e6, notes=cfg.notes, group=cfg.group,
             partition_id=vm.partition_id, has_saved_state=vm.saved_state is not None,
             integration_services=tuple(services), job=job, config=cfg,
+            enlightened=bool(self.lab.table.enlightened[vm.slot]),
+            integration_setup_pending=vm.is_setup_pending,
         )
 
 

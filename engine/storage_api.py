@@ -125,10 +125,11 @@ class StorageApi:
                     [f"It is in use by the virtual machine '{vm.name}', which is "
                      f"{vm.state.value}. Turn it off (or delete its saved state) first."])
 
-    def _file_job(self, kind: str, description: str, work: Any, on_done: Any = None) -> Job:
+    def _file_job(self, kind: str, description: str, work: Any, on_done: Any = None,
+                  vm_id: str = "") -> Job:
         lab = self.lab
         host = next(iter(lab.hosts.values())) if lab.hosts else None
-        job = lab.new_file_job(kind, description, host.id if host else "", "", work, on_done)
+        job = lab.new_file_job(kind, description, host.id if host else "", vm_id, work, on_done)
         return job.view(lab.now_us)
 
     def poll(self) -> None:
@@ -152,7 +153,11 @@ class StorageApi:
         if kind is DiskType.DIFFERENCING and (parent_path is None
                                               or not os.path.exists(parent_path)):
             raise ValidationError("parent", "A differencing disk needs an existing parent disk.")
-        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        except OSError as exc:
+            raise ValidationError("path", f"The folder for '{target}' cannot be created: "
+                                          f"{exc.strerror or exc}.") from None
 
         def work(progress: Any, cancelled: Any) -> VhdInfo:
             return new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
@@ -295,7 +300,8 @@ class StorageApi:
         vm_id = vm.id
         return self._file_job("export", f"Exporting {vm.name}",
                               lambda progress, cancelled: write_export(
-                                  target, copies, manifest, vm_id, progress, cancelled))
+                                  target, copies, manifest, vm_id, progress, cancelled),
+                              vm_id=vm_id)
 
     def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:
         """Import-VM: Register in place, Restore (same id) or Copy (new id).  The folder is

@@ -63,6 +63,11 @@ class HostInfo:
     mac_minimum: str = ""
     mac_maximum: str = ""
     nics: tuple[str, ...] = ()
+    #: The BIOS switches as they will be after the next restart.
+    pending_virtualization_enabled: bool = True
+    pending_nx_enabled: bool = True
+    #: Whether this profile has the NUMA spanning setting at all.
+    numa_spanning_configurable: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,11 @@ class VmInfo:
     integration_services: tuple[tuple[str, str], ...]
     job: Job | None
     config: VmConfig
+    #: The guest uses hypercalls instead of trapping (an enlightened kernel with its
+    #: integration services).
+    enlightened: bool = False
+    #: Integration services were installed from the setup disk; they load at the next boot.
+    integration_setup_pending: bool = False
 
 
 @dataclass(frozen=True)

@@ -366,3 +366,17 @@ def test_vmbus_traffic_is_counted_as_the_childs_hypercalls() -> None:
     assert synth.get("HvSignalEvent", 0) > 1000, "one signal per batch of synthetic I/O"
     assert synth.get("HvPostMessage", 0) > 0, "integration components exchange messages"
     assert counters["Legacy"].calls == {}, "an unenlightened guest on emulated devices: none"
+
+
+def test_vm_info_says_enlightened_and_setup_pending() -> None:
+    api = lab()
+    vm(api, "W2K3", os="ws2003sp2-x86", installed=False)
+    vm(api, "W2K8")
+    settle(api, 100)
+    assert api.vm("W2K8").enlightened and not api.vm("W2K3").enlightened
+    api.insert_integration_services_disk("W2K3")
+    assert api.vm("W2K3").integration_setup_pending
+    api.set_host(virtualization_enabled=False)
+    host = api.host()
+    assert host.virtualization_enabled and not host.pending_virtualization_enabled
+    assert host.numa_spanning_configurable
