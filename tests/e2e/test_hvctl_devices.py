@@ -35,6 +35,8 @@ def test_counters_survive_between_processes(demo: Path) -> None:
 
 
 def test_switches_adapters_and_network_io(demo: Path) -> None:
+    assert [s["name"] for s in hvctl(demo, "--json", "switch", "list").json()] == ["External"]
+    hvctl(demo, "switch", "remove", "External")  # the demo's; its adapters are unplugged
     created = hvctl(demo, "--json", "switch", "new", "Ext", "--type", "external", "--nic",
                     NIC).json()
     assert created["type"] == "External" and created["nic"] == NIC
@@ -43,6 +45,7 @@ def test_switches_adapters_and_network_io(demo: Path) -> None:
     live = hvctl(demo, "vm", "nic", "add", "W2K8-DC01", "--switch", "Ext", check=False)
     assert live.code == 1 and "only when the virtual machine is Off" in live.err
     hvctl(demo, "vm", "turn-off", "W2K8-DC01", "--wait")
+    hvctl(demo, "vm", "nic", "remove", "W2K8-DC01", "0")  # the demo's adapter
     hvctl(demo, "vm", "nic", "add", "W2K8-DC01", "--switch", "Ext", "--vlan", "12")
     hvctl(demo, "vm", "set", "W2K8-DC01", "--workload", "custom", "--workload-net", "150",
           "--workload-iops", "300")
@@ -55,7 +58,8 @@ def test_switches_adapters_and_network_io(demo: Path) -> None:
     hvctl(demo, "vm", "nic", "set", "W2K8-DC01", "0", "--max-mbit", "50")
     hvctl(demo, "clock", "advance", "5")
     rows = hvctl(demo, "--json", "counters", "--set", "Hyper-V Virtual Network Adapter").json()
-    sent = next(r["value"] for r in rows if r["counter"] == "Bytes/sec")
+    sent = next(r["value"] for r in rows if r["counter"] == "Bytes/sec"
+                and r["instance"].startswith("W2K8-DC01"))
     assert 0 < sent <= 50e6 / 8 * 1.001
     switches = hvctl(demo, "--json", "switch", "list").json()
     assert switches[0]["adapters"] == ["W2K8-DC01: Network Adapter 0"]
