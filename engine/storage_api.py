@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import vmdisks
-from engine.errors import HvError, InvalidStateError, NotFoundError, ValidationError
+from engine.errors import HvError, InvalidStateError, ValidationError
 from engine.jobs import Job
 from engine.lifecycle import VmState
 from engine.storage import (
@@ -324,9 +324,3 @@ class StorageApi:
                   f"'{vm.name}' was imported ({mode}) from '{source}'.", vm)
 
         return self._file_job("import", f"Importing {config.name}", work, apply)
-
-    def vm_id_of(self, name: str) -> str:
-        try:
-            return self._resolve(name)[1].id
-        except NotFoundError:
-            raise

@@ -34,7 +34,11 @@ class LibraryApi(ManagementApi):
 READS = frozenset({
     "subscribe", "profiles", "guest_os_list", "hosts", "host", "memory_map", "vms", "vm",
     "locked_fields", "available_operations", "start_check", "console", "job", "jobs",
-    "hypercall_counters", "event_log", "vm_table",
+    "hypercall_counters", "event_log", "vm_table", "counter_sets", "counter_history",
+    "counter_values", "vm_history", "host_history", "devices", "vmbus_channels", "device_io",
+    "network_adapters", "kvp", "integration_setup_blocker", "switches", "vhd_folder",
+    "inspect_vhd", "vm_disks", "guest_read", "checkpoints", "current_checkpoint",
+    "validate_new_vm", "validate_vm_changes", "memory_check", "close",
 })
 #: Methods that only move simulated time: committed by the autosave rule.
 TIME = frozenset({"advance", "wait"})
@@ -65,7 +69,10 @@ def _committing(fn: Callable[..., T], after: str) -> Callable[..., T]:
 
 # Every public command of ManagementApi, including ones added later, commits after it runs;
 # only the listed reads do not.
-for _name, _member in list(vars(ManagementApi).items()):
+_MEMBERS: dict[str, Any] = {}
+for _cls in reversed(ManagementApi.__mro__[:-1]):  # the storage mixin's commands too
+    _MEMBERS.update(vars(_cls))
+for _name, _member in list(_MEMBERS.items()):
     if _name.startswith("_") or _name in READS or not callable(_member):
         continue
     if isinstance(_member, (staticmethod, classmethod)):

@@ -239,3 +239,26 @@ def test_import_reports_unknown_fields(api: ManagementApi, tmp_path: Path) -> No
     with pytest.raises(ValidationError, match="warp_drive"):
         api.import_vm(str(tmp_path / "out" / "VM"), "copy")
     assert os.path.exists(tmp_path / "out" / "VM")
+
+
+def test_a_library_commits_after_each_checkpoint_command(tmp_path: Path) -> None:
+    from engine.library import open_library
+
+    lib = open_library(tmp_path / "lab", program="test", empty=True)
+    try:
+        api = lib.api
+        api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd")])
+        before = lib.commit_number
+        api.checkpoint("VM", "one")
+        assert lib.commit_number > before, "durable when the command returns"
+        before = lib.commit_number
+        api.rename_checkpoint("VM", "one", "renamed")
+        assert lib.commit_number > before
+    finally:
+        lib.close()
+    reopened = open_library(tmp_path / "lab", program="test")
+    try:
+        assert [c.name for c in reopened.api.checkpoints("VM")] == ["renamed"]
+        assert reopened.api.vm_disks("VM")[0].chain_length == 2
+    finally:
+        reopened.close()
