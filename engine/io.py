@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
+from engine.columns import ColumnTable
 from engine.profiles import IoCosts
 from engine.scheduler import schedule
 from engine.vmtable import READY, VmTable
@@ -49,10 +51,10 @@ class IoTick:
     hypervisor_lp: float
 
 
-class DeviceTable:
+class DeviceTable(ColumnTable):
     """One row per virtual disk and network adapter in the lab."""
 
-    _COLUMNS: dict[str, type] = {
+    _COLUMNS: ClassVar[dict[str, type]] = {
         "used": bool,
         "vm_slot": np.int64,
         "host": np.int32,
@@ -109,26 +111,12 @@ class DeviceTable:
     inv_hz: FloatArray
 
     def __init__(self, capacity: int = 64) -> None:
-        self.capacity = 0
-        self.size = 0
-        self._free: list[int] = []
         self.rows: dict[tuple[str, str], int] = {}  # (vm id, device key) -> row
         #: Called with a row number when a row is given to a new device (history reset).
         self.on_new_row: Callable[[int], None] | None = None
         #: Intercepts the last step's I/O caused, per VM slot (added to the VMs' counters).
         self.vm_intercepts_s: FloatArray = np.zeros(0)
-        for name, dtype in self._COLUMNS.items():
-            setattr(self, name, np.zeros(0, dtype=dtype))
-        self._grow(capacity)
-
-    def _grow(self, capacity: int) -> None:
-        for name in self._COLUMNS:
-            old = getattr(self, name)
-            new = np.zeros(capacity, dtype=old.dtype)
-            new[: len(old)] = old
-            setattr(self, name, new)
-        self._free.extend(range(capacity - 1, self.capacity - 1, -1))
-        self.capacity = capacity
+        super().__init__(capacity)
 
     def sync_vm(
         self,
@@ -146,15 +134,10 @@ class DeviceTable:
         for dkey, cls, lo, hi, switch, vlan in devices:
             row = self.rows.get((vm_id, dkey))
             if row is None:
-                if not self._free:
-                    self._grow(max(64, self.capacity * 2))
-                row = self._free.pop()
-                for name in self._COLUMNS:
-                    getattr(self, name)[row] = 0
+                row = self._allocate()
                 self.rows[(vm_id, dkey)] = row
                 if self.on_new_row is not None:
                     self.on_new_row(row)
-                self.size = max(self.size, row + 1)
             self.used[row] = True
             self.vm_slot[row] = vm_slot
             self.host[row] = host
@@ -196,8 +179,7 @@ class DeviceTable:
         self.used[row] = False
         self.carrying[row] = False
         self.rate[row] = 0.0
-        self._free.append(row)
-        self._free.sort(reverse=True)
+        self._release(row)
 
     def row(self, vm_id: str, key: str) -> int | None:
         return self.rows.get((vm_id, key))

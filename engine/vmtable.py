@@ -9,11 +9,13 @@ Nothing here loops over VMs in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from engine import noise
+from engine.columns import ColumnTable
 from engine.guest import PHASE_CPU, PHASE_MEMORY, GuestPhase
 from engine.scheduler import schedule
 
@@ -50,10 +52,10 @@ class HostTick:
     root_lp: float
 
 
-class VmTable:
+class VmTable(ColumnTable):
     """Columns indexed by slot.  ``active`` marks VMs whose virtual processors run."""
 
-    _COLUMNS: dict[str, type] = {
+    _COLUMNS: ClassVar[dict[str, type]] = {
         "key": np.uint64,
         "host": np.int32,
         "used": bool,
@@ -123,43 +125,20 @@ class VmTable:
     hypercalls_s: FloatArray
     intercepts_s: FloatArray
 
-    def __init__(self, capacity: int = 64) -> None:
-        self.capacity = 0
-        self.size = 0
-        self._free: list[int] = []
-        for name, dtype in self._COLUMNS.items():
-            setattr(self, name, np.zeros(0, dtype=dtype))
-        self._grow(capacity)
-
-    def _grow(self, capacity: int) -> None:
-        for name in self._COLUMNS:
-            old = getattr(self, name)
-            new = np.zeros(capacity, dtype=old.dtype)
-            new[: len(old)] = old
-            setattr(self, name, new)
-        self._free.extend(range(capacity - 1, self.capacity - 1, -1))
-        self.capacity = capacity
-
     def add(self, key: int, host: int) -> int:
-        if not self._free:
-            self._grow(max(64, self.capacity * 2))
-        slot = self._free.pop()
-        for name in self._COLUMNS:
-            getattr(self, name)[slot] = 0
+        slot = self._allocate()
         self.key[slot] = np.uint64(key)
         self.host[slot] = host
         self.used[slot] = True
         self.weight[slot] = 100.0
         self.limit[slot] = 1.0
         self.wl_ws[slot] = 1.0
-        self.size = max(self.size, slot + 1)
         return slot
 
     def remove(self, slot: int) -> None:
         self.used[slot] = False
         self.active[slot] = False
-        self._free.append(slot)
-        self._free.sort(reverse=True)
+        self._release(slot)
 
     def step(
         self,
