@@ -33,7 +33,7 @@ def _save(widget: QWidget, path: Path) -> None:
 
 def _window(app: QApplication, theme: Theme) -> MainWindow:
     apply_theme(app, theme)
-    api = open_lab(build_parser().parse_args(["--seed", "0"]))
+    api = open_lab(build_parser().parse_args(["--in-memory", "--seed", "0"]))
     window = create_main_window(api, clock="manual", theme=theme)
     window.resize(1280, 800)
     window.show()

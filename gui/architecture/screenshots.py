@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app, Theme.LIGHT)
-    api = open_lab(build_parser().parse_args(["--seed", "0"]))
+    api = open_lab(build_parser().parse_args(["--in-memory", "--seed", "0"]))
     build_demo(api)
     window = create_main_window(api, clock="manual", theme=Theme.LIGHT)
     window.show()

@@ -53,7 +53,7 @@ def _run(app: QApplication, window: MainWindow, seconds: int) -> None:
 def dashboard(app: QApplication, out: Path) -> None:
     """The demo lab at work: a database, a web server and a file server warm up, XP-CLIENT
     starts, and the details pane shows the database's Performance tab."""
-    window = _window(app, open_lab(build_parser().parse_args(["--seed", "0"])))
+    window = _window(app, open_lab(build_parser().parse_args(["--in-memory", "--seed", "0"])))
     api = window.bridge.api
     api.set_vm("W2K8-DC01", workload="database")
     api.set_vm("SLES10-WEB01", workload="web")
