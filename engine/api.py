@@ -455,8 +455,12 @@ class ManagementApi(StorageApi):
         out = []
         for p in h.hypervisor.partitions.values():
             vm = next((v for v in h.vms.values() if v.partition_id == p.id), None)
-            out.append(HypercallCounters(p.id, p.name, vm.id if vm else "",
-                                         dict(p.hypercalls), dict(p.denied)))
+            calls = dict(p.hypercalls)
+            if vm is not None:
+                for name, count in h.vmbus_hypercalls(vm).items():
+                    calls[name] = calls.get(name, 0) + count
+            out.append(HypercallCounters(p.id, p.name, vm.id if vm else "", calls,
+                                         dict(p.denied)))
         return out
 
     def event_log(self, *, vm: str | None = None, level: str | None = None,

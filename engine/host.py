@@ -121,6 +121,8 @@ class VmRuntime:
     boot_number: int = 0
     #: The guest runs the Heartbeat service once it is up (derived from the configuration).
     has_heartbeat: bool = False
+    #: Integration components the guest runs once it is up (each a VMBus channel).
+    ic_channels: int = 0
 
     @property
     def id(self) -> str:
@@ -334,7 +336,10 @@ class Host:
         t.wl_ws[slot] = kind.working_set
         t.wl_jitter[slot] = kind.jitter
         t.vsc[slot] = has_vsc(cfg, guest)
-        vm.has_heartbeat = "heartbeat" in integration_services_running(cfg, guest)
+        services = integration_services_running(cfg, guest)
+        vm.has_heartbeat = "heartbeat" in services
+        vm.ic_channels = len(services)
+        t.ic_channels[slot] = len(services)
         self._sync_devices(vm)
 
     def resync(self, vm: VmRuntime) -> None:
@@ -959,6 +964,19 @@ class Host:
         self._set_state(vm, VmState.SAVED, "saved")
         self._console(vm, "--- Saved ---")
 
+    def vmbus_hypercalls(self, vm: VmRuntime) -> dict[str, int]:
+        """The child's VMBus traffic as hypercalls: one HvSignalEvent per batch of synthetic
+        I/O, one HvPostMessage a second per running integration component (accumulated
+        per tick in the VM table, since the partition was created)."""
+        t = self.lab.table
+        out = {}
+        signals, messages = int(t.vmbus_signals[vm.slot]), int(t.vmbus_messages[vm.slot])
+        if signals:
+            out["HvSignalEvent"] = signals
+        if messages:
+            out["HvPostMessage"] = messages
+        return out
+
     def _destroy_partition(self, vm: VmRuntime) -> None:
         if vm.partition_id is not None and self.hypervisor is not None:
             hv = self.hypervisor
@@ -966,6 +984,8 @@ class Host:
             hv.hypercall(hv.ROOT_ID, "HvDeletePartition", vm.partition_id)
         vm.partition_id = None
         self.lab.table.memory_assigned_mb[vm.slot] = 0
+        self.lab.table.vmbus_signals[vm.slot] = 0.0
+        self.lab.table.vmbus_messages[vm.slot] = 0.0
 
     # -- guest ------------------------------------------------------------------------------
     def _console(self, vm: VmRuntime, line: str) -> None:
@@ -1155,33 +1175,16 @@ class Host:
         """Once a simulated second: running guests write to their disks (bounded) and
         dirty their memory (a run per 10 s of uptime)."""
         t = self.lab.table
+        now = self.lab.now_us
+        files = self.lab.storage_root is not None
         for vm in self._running_ready():
-            iops = float(t.disk_iops[vm.slot])
-            if iops > 0 and self.lab.storage_root is not None:
-                vmdisks.guest_writes(self.lab, self, vm, second, iops)
-            uptime_s = vm.uptime_us(self.lab.now_us) // 1_000_000
-            if uptime_s and uptime_s % 10 == 0:
+            if files:
+                iops = float(t.disk_iops[vm.slot])
+                if iops > 0:
+                    vmdisks.guest_writes(self.lab, self, vm, second, iops)
+            uptime_s = vm.uptime_us(now) // 1_000_000
+            if uptime_s % 10 == 0 and uptime_s:
                 vmdisks.dirty_memory(vm, int(uptime_s))
-
-    def count_vmbus_traffic(self, interrupts_per_slot: Any) -> None:
-        """Once a second: each child's VMBus traffic as the hypercalls it issues.  A batch of
-        synthetic I/O signals the root once (HvSignalEvent); each running integration
-        component exchanges one message a second with the root (HvPostMessage)."""
-        hv = self.hypervisor
-        if hv is None:
-            return
-        for vm in self._running_ready():
-            if vm.partition_id is None or not vm.config.guest_is_installed:
-                continue
-            partition = hv.partitions.get(vm.partition_id)
-            if partition is None:
-                continue
-            signals = round(float(interrupts_per_slot[vm.slot]))
-            if signals:
-                partition.hypercalls["HvSignalEvent"] += signals
-            messages = len(integration_services_running(vm.config, self.guest_of(vm)))
-            if messages:
-                partition.hypercalls["HvPostMessage"] += messages
 
     def _running_ready(self) -> list[VmRuntime]:
         return [v for v in self.vms.values()

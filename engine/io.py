@@ -116,6 +116,8 @@ class DeviceTable(ColumnTable):
         self.on_new_row: Callable[[int], None] | None = None
         #: Intercepts the last step's I/O caused, per VM slot (added to the VMs' counters).
         self.vm_intercepts_s: FloatArray = np.zeros(0)
+        #: VMBus signals (one per batch) of the last step, per VM slot.
+        self.vm_interrupts_s: FloatArray = np.zeros(0)
         super().__init__(capacity)
 
     def sync_vm(
@@ -237,6 +239,7 @@ def step(
     if active_rows.size == 0:
         dev.root_lp[:n] = dev.hv_lp[:n] = dev.intercepts_s[:n] = dev.interrupts_s[:n] = 0.0
         dev.vm_intercepts_s = np.zeros(0)
+        dev.vm_interrupts_s = np.zeros(0)
         return [IoTick(0.0, 0.0) for _ in range(hosts)]
 
     # Each VM's demand is spread over the devices that carry it.
@@ -288,4 +291,7 @@ def step(
     hv = np.bincount(hidx, weights=dev.hv_lp[active_rows], minlength=hosts)
     per_vm: FloatArray = np.bincount(a_slot, weights=exits, minlength=cap).astype(np.float64)
     dev.vm_intercepts_s = per_vm[: vms.size]
+    irq: FloatArray = np.bincount(a_slot, weights=dev.interrupts_s[active_rows],
+                                  minlength=cap).astype(np.float64)
+    dev.vm_interrupts_s = irq[: vms.size]
     return [IoTick(float(root[h]), float(hv[h])) for h in range(hosts)]

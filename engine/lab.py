@@ -232,6 +232,9 @@ class Lab:
         extra = self.devices.vm_intercepts_s
         if extra.size:
             table.intercepts_s[: extra.size] += extra
+        signals = self.devices.vm_interrupts_s
+        if signals.size:
+            table.vmbus_signals[: signals.size] += signals * (STEP_US / 1e6)
         n = table.size
         hidx = table.host[:n]
         hypercalls = np.bincount(hidx, weights=table.hypercalls_s[:n], minlength=len(hosts))
@@ -246,14 +249,9 @@ class Lab:
         self.history.accumulate(table, samples, self.devices)
         if self.step_index % SLOW_EVERY == 0:
             second = self.step_index // SLOW_EVERY
-            n = self.devices.size
-            dev = self.devices
-            interrupts = (np.bincount(dev.vm_slot[:n], weights=dev.interrupts_s[:n],
-                                      minlength=table.size) if n else np.zeros(table.size))
             for host in hosts:
                 host.balance_memory()
                 host.guest_activity(second)
-                host.count_vmbus_traffic(interrupts)
             self.history.sample(self.now_us)
 
     def replace_history(self, history: History) -> None:

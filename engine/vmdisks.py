@@ -234,7 +234,8 @@ def write_saved_state(lab: Lab, vm: VmRuntime, state: dict[str, Any]) -> None:
 
 
 def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
-    """The saved state on disk; raises with the reason when it is missing or damaged."""
+    """The saved state on disk (None when there is no file); raises with the reason when
+    the file is damaged."""
     path = saved_state_path(lab, vm)
     if path is None:
         return None
@@ -252,7 +253,9 @@ def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
                 state: dict[str, Any] = data["state"]
                 return state
     except FileNotFoundError:
-        problem = "the file is missing"
+        # Saved before the lab had a folder (an in-memory lab written as a new library):
+        # the record kept with the VM is the saved state.
+        return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problem = f"it cannot be read ({exc})"
     raise InvalidStateError(

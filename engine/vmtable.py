@@ -64,6 +64,9 @@ class VmTable(ColumnTable):
         "vps": np.int32,
         "enlightened": bool,
         "vsc": bool,
+        "ic_channels": np.int32,
+        "vmbus_signals": np.float64,
+        "vmbus_messages": np.float64,
         "working_set_mb": np.float64,
         "reserve": np.float64,
         "limit": np.float64,
@@ -99,6 +102,9 @@ class VmTable(ColumnTable):
     vps: npt.NDArray[np.int32]
     enlightened: npt.NDArray[np.bool_]
     vsc: npt.NDArray[np.bool_]  # the guest has its VMBus drivers (integration services)
+    ic_channels: npt.NDArray[np.int32]  # integration components running once the guest is up
+    vmbus_signals: FloatArray  # HvSignalEvent issued since the partition was created
+    vmbus_messages: FloatArray  # HvPostMessage issued since the partition was created
     working_set_mb: FloatArray
     reserve: FloatArray
     limit: FloatArray
@@ -208,7 +214,9 @@ class VmTable(ColumnTable):
             enl, INTERCEPTS_PER_LP_S_ENLIGHTENED, INTERCEPTS_PER_LP_S_UNENLIGHTENED
         )
 
+        self.vmbus_messages[:n] += self.ic_channels[:n] * ready * dt_s
         share = np.where(ready, self.wl_ws[:n], PHASE_MEMORY_SHARE[phase])
+
         demand_mb = self.working_set_mb[:n] * share * (0.95 + 0.1 * u2) * act
         self.memory_demand_mb[:n] = demand_mb
         avg = self.memory_demand_avg_mb[:n]
