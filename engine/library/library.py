@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.npz"
+#: The counter history (display data, about a megabyte compressed) is rewritten at most
+#: every ten simulated minutes, and at close: an autosave every 30 s must stay cheap.
+HISTORY_EVERY_US = 600 * 1_000_000
 EVENTS_FILE = "events.sqlite"
 HOSTS_DIR = "hosts"
 VMS_DIR = "vms"
@@ -161,7 +164,7 @@ class Library:
         try:
             if self._dirty or self._pending or self.lab.now_us != self._committed_now_us:
                 self._write_commit()
-            elif self.lab.now_us != self._history_us:
+            if self.lab.now_us != self._history_us:
                 self._write_history()
         finally:
             self._closed = True
@@ -321,7 +324,7 @@ class Library:
             ) from exc
         # Committed.  The counters' history is display data: written beside the commit,
         # best effort, and only when time moved.
-        if lab.now_us != self._history_us:
+        if lab.now_us - self._history_us >= HISTORY_EVERY_US:
             self._write_history()
         self._commit = stamp
         self._committed.update(written)
