@@ -697,12 +697,7 @@ class ManagementApi(StorageApi):
                 states.append(v.state.value)
                 beat = h.heartbeat(v)
                 heartbeats.append(beat)
-                status = "Operating normally" if beat == "OK" else ""
-                if v.job_id is not None:
-                    job = self.lab.job_record(v.job_id)
-                    if job is not None and not job.state.finished:
-                        status = f"{job.description} ({job.percent(now)}%)"
-                statuses.append(status)
+                statuses.append(self._status(h, v, beat))
                 groups.append(v.config.group)
                 slots.append(v.slot)
                 generations.append(v.config.generation)
@@ -727,14 +722,14 @@ class ManagementApi(StorageApi):
             groups=tuple(groups),
         )
 
-    def _status(self, host: Host, vm: VmRuntime) -> str:
+    def _status(self, host: Host, vm: VmRuntime, beat: str | None = None) -> str:
+        """The Status column: a running job's progress, else the heartbeat's verdict."""
         if vm.job_id is not None:
             job = self.lab.job_record(vm.job_id)
             if job is not None and not job.state.finished:
                 return f"{job.description} ({job.percent(self.lab.now_us)}%)"
-        if host.heartbeat(vm) == "OK":
-            return "Operating normally"
-        return ""
+        beat = host.heartbeat(vm) if beat is None else beat
+        return "Operating normally" if beat == "OK" else ""
 
     def _vm_info(self, host: Host, vm: VmRuntime) -> VmInfo:
         t = self.lab.table

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -1233,28 +1232,3 @@ class Host:
                 freed = hv.hypercall(hv.ROOT_ID, "HvUnmapGpaPages", vm.partition_id,
                                      mb=shrink).value
                 t.memory_assigned_mb[vm.slot] = assigned - freed
-
-    # -- persistence --------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "profile": self.profile.id,
-            "hardware": self.hardware.to_dict(),
-            "pending_hardware": (
-                None if self.pending_hardware is None else self.pending_hardware.to_dict()
-            ),
-            "numa_spanning": self.numa_spanning,
-            "virtual_machine_path": self.virtual_machine_path,
-            "virtual_hard_disk_path": self.virtual_hard_disk_path,
-        }
-
-
-def runtime_to_dict(vm: VmRuntime, now_us: int, assigned_mb: int) -> dict[str, Any]:
-    """The parts of a VM's runtime a library needs to resume it exactly."""
-    d = {f.name: getattr(vm, f.name) for f in dataclasses.fields(vm)
-         if f.name not in ("config", "console", "slot")}
-    d["state"] = vm.state.value
-    d["phase"] = int(vm.phase)
-    d["state_before_job"] = None if vm.state_before_job is None else vm.state_before_job.value
-    d["console"] = [[t, line] for t, line in vm.console]
-    d["memory_assigned_mb"] = assigned_mb
-    return d

@@ -295,10 +295,3 @@ class Lab:
     def idle(self) -> bool:
         """True when no job is running (nothing is in flight but guest activity)."""
         return not any(not j.state.finished for j in self.jobs.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seed": self.seed, "now_us": self.now_us, "step_index": self.step_index,
-            "vm_counter": self.vm_counter, "next_job": self._next_job,
-            "queue": self.queue.to_dict(),
-        }

@@ -18,16 +18,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from engine.config import VmConfig
-from engine.errors import HvError, InvalidStateError, ValidationError
+from engine.errors import InvalidStateError, ValidationError
 from engine.lifecycle import VmState
 from engine.storage import reconnect_disk
 from engine.vmdisks import (
     VHD_FOLDER,
     base_path,
-    current_path,
-    drive_key,
     saved_state_path,
-    vm_folder,
     write_saved_state,
 )
 
@@ -246,13 +243,5 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
     return vm
 
 
-def check_export_inputs(lab: Lab, vm: VmRuntime) -> None:
-    for d in vm.config.hard_drives:
-        path = current_path(lab, vm, d)
-        if path is not None and not path.exists() and vm_folder(lab, vm.id) is not None \
-                and drive_key(d) in vm.current_disks:
-            raise HvError(f"'{vm.name}' cannot be exported: its disk '{path}' is missing.")
-
-
-__all__ = ["check_export_inputs", "do_import", "plan_export", "read_import", "write_export",
+__all__ = ["do_import", "plan_export", "read_import", "write_export",
            "write_saved_state"]
