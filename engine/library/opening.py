@@ -383,6 +383,9 @@ def _clean_orphans(lib: Library, state: Json) -> None:
         for entry in sorted(folder.iterdir()):
             if entry.name in known:
                 for p in entry.iterdir():
+                    if sub == VMS_DIR and p.name.endswith(".vsv.tmp"):
+                        p.unlink(missing_ok=True)  # a saved state cut short by a crash
+                        continue
                     if not ours(p.name):
                         lib._note(f"{p}: not a file of an hvlab library; it was left alone.")
                 continue
