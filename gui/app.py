@@ -21,7 +21,6 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from engine.errors import HvError
-from gui.bridge import Bridge
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
 
@@ -129,6 +128,8 @@ def create_main_window(api: ManagementApi | None = None, *, clock: str = "manual
     """A main window over ``api`` (default: an in-memory demo lab), with its own bridge."""
     if api is None:
         api = open_lab(build_parser().parse_args(["--in-memory"]))
+    from gui.bridge import Bridge
+
     bridge = Bridge(api, clock=clock, speed=speed)
     window = MainWindow(bridge, theme=theme or Theme.SYSTEM, note=note)
     bridge.setParent(window)
@@ -177,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(window, "Hyper-V Manager", err.text)
             app.exit(1)
             return
+        from gui.bridge import Bridge
+
         bridge = Bridge(api, clock=args.clock, speed=args.speed)
         bridge.setParent(window)
         window.attach(bridge)

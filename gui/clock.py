@@ -8,14 +8,18 @@ for time to run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
 from gui import format as fmt
 from gui import ids
-from gui.bridge import SPEEDS, Bridge
 from gui.icons import icon
+
+if TYPE_CHECKING:
+    from gui.bridge import Bridge
 
 _SPEED_ACTIONS = (
     (0.0, ids.ACT_CLOCK_PAUSE, "clock-pause", "Ctrl+0", "Pause the simulated clock."),
@@ -40,7 +44,6 @@ class ClockControls(QObject):
         self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.speed_actions: dict[float, QAction] = {}
         for speed, name, icon_name, shortcut, tip in _SPEED_ACTIONS:
-            assert speed in SPEEDS
             action = QAction(icon(icon_name), _TEXTS[speed], parent)
             ids.apply(action, name)
             action.setCheckable(True)

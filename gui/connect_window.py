@@ -28,8 +28,9 @@ from gui import ids
 from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
 from gui.bridge import Bridge
 from gui.commands import VmCommands
-from gui.device_manager import IntegrationSetupAction, add_device_manager
+from gui.device_manager import add_device_manager
 from gui.icons import icon
+from gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
     from engine.views import VmTableSnapshot

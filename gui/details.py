@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 
 from gui import format as fmt
 from gui import ids
-from gui.disks.storage_tab import VmStorageTab
-from gui.graphs.console import VmPerformancePage
 
 if TYPE_CHECKING:
     from engine.views import VmInfo
+    from gui.disks.storage_tab import VmStorageTab
+    from gui.graphs.console import VmPerformancePage
 
 
 def _created(seconds: float) -> str:
@@ -81,6 +81,13 @@ class _FieldGrid(QWidget):
 class DetailsPane(QWidget):
     """Header with the VM name and a tab widget; ``show_vm(None)`` shows a hint instead."""
 
+    tabs: QTabWidget
+    summary: _FieldGrid
+    memory: _FieldGrid
+    networking: QTreeWidget
+    storage: VmStorageTab
+    performance: VmPerformancePage
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -95,6 +102,19 @@ class DetailsPane(QWidget):
         self._empty.setProperty("role", "note")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._stack.addWidget(self._empty)
+
+        self._built = False
+        self._network_key: tuple[object, ...] = ()
+        self.show_vm(None)
+
+    def build_tabs(self) -> None:
+        """The tabs, built when a lab is attached (after the window's first paint); until
+        then the pane shows only its hint."""
+        if self._built:
+            return
+        self._built = True
+        from gui.disks.storage_tab import VmStorageTab
+        from gui.graphs.console import VmPerformancePage
 
         self.tabs = QTabWidget()
         ids.apply(self.tabs, ids.DETAILS_TABS)
@@ -127,11 +147,12 @@ class DetailsPane(QWidget):
         self.performance = VmPerformancePage()
         self.tabs.addTab(self.performance, "Performance")
         self._stack.addWidget(self.tabs)
-        self._network_key: tuple[object, ...] = ()
-        self.show_vm(None)
 
     def show_vm(self, vm: VmInfo | None, selected_count: int = 1) -> None:
-        self.performance.show_vm(vm)
+        if vm is not None:
+            self.build_tabs()
+        if self._built:
+            self.performance.show_vm(vm)
         if vm is None:
             self.header.setText("Details")
             self._empty.setText("Select a virtual machine to see its details."

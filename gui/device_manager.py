@@ -8,21 +8,20 @@ icon) for synthetic devices the guest has no driver for, because its integration
 not installed or have not started. A second column says how each device works: emulated in
 the VM's worker process, or synthetic over VMBus to a VSP in the root partition.
 
-:class:`IntegrationSetupAction` is Action ▸ Insert Integration Services Setup Disk, enabled
-from ``ManagementApi.integration_setup_blocker`` (whose reason becomes the tooltip). After
-the guest restarts, its VMBus drivers load and the unknown devices get their drivers.
+Action ▸ Insert Integration Services Setup Disk (:mod:`gui.setup_disk`) changes what it
+shows: after the guest restarts, its VMBus drivers load and the unknown devices get their
+drivers.
 
-Both follow the bridge's tick; the panel reads the engine only while it is visible.
+The panel follows the bridge's tick and reads the engine only while it is visible.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -40,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import HvError
-from gui import dialogs, ids
+from gui import ids
 from gui.icons import icon
 
 if TYPE_CHECKING:  # engine.api imports numpy; the main window paints before it is loaded
@@ -286,70 +285,3 @@ def add_device_manager(window: QMainWindow, bridge: Bridge, vm_id: str,
     view_menu.addSeparator()
     view_menu.addAction(dock.toggleViewAction())
     return dock
-
-
-class IntegrationSetupAction(QAction):
-    """Action ▸ Insert Integration Services Setup Disk for the selected VM.
-
-    Signals:
-        message(str): a one-line result for the window's status bar.
-    """
-
-    message = Signal(str)
-    TEXT = "Insert Integration Services Setup Disk"
-    TIP = ("Install the integration services in the guest (VMBus drivers, heartbeat, "
-           "shutdown, time synchronization, data exchange). They load when the guest restarts.")
-
-    def __init__(self, name: ids.UiName, bridge_source: Callable[[], Bridge],
-                 parent: QWidget, *, vm_id: str | None = None) -> None:
-        super().__init__(icon("settings"), f"&{self.TEXT}", parent)
-        ids.apply(self, name)
-        self.setIconText(self.TEXT)
-        self._bridge_source = bridge_source
-        self._targets: list[str] = []
-        self._window = parent
-        self.setEnabled(False)
-        self.setToolTip(f"{self.TEXT}: select a virtual machine first.")
-        self.triggered.connect(self._on_triggered)
-        if vm_id is not None:
-            # A Connect window: one VM for good; follow it on every tick.
-            bridge_source().tick.connect(self.refresh)
-            self.set_targets([vm_id])
-
-    def set_targets(self, vm_ids: Sequence[str]) -> None:
-        self._targets = list(vm_ids)
-        self.refresh()
-
-    def refresh(self, _snap: object = None) -> None:
-        """Enable from the engine's answer for the (single) target."""
-        reason: str | None
-        if len(self._targets) != 1:
-            reason = ("Select a virtual machine first." if not self._targets else
-                      "Select only one virtual machine.")
-        else:
-            try:
-                reason = self._bridge_source().api.integration_setup_blocker(self._targets[0])
-            except HvError as err:
-                reason = err.message
-        self.setEnabled(reason is None)
-        tip = f"{self.TEXT}: {reason if reason is not None else self.TIP}"
-        if self.toolTip() != tip:
-            self.setToolTip(tip)
-            self.setStatusTip(reason or self.TIP)
-
-    def _on_triggered(self) -> None:
-        if len(self._targets) != 1:
-            return
-        bridge = self._bridge_source()
-        vm_id = self._targets[0]
-        try:
-            bridge.call(bridge.api.insert_integration_services_disk, vm_id)
-        except HvError as err:
-            dialogs.show_error(self._window, err)
-            return
-        finally:
-            self.refresh()
-        with contextlib.suppress(HvError):
-            name = bridge.api.vm(vm_id).name
-            self.message.emit(f"Integration services were installed in {name}; restart the "
-                              "virtual machine to load them.")

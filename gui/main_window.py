@@ -33,22 +33,21 @@ from engine.errors import HvError
 from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, start_fit_text
 from gui.actions_pane import ActionsPane
-from gui.bridge import Bridge
-from gui.checkpoints.pane import CheckpointsPane
 from gui.clock import ClockControls
-from gui.commands import VmCommands
 from gui.details import DetailsPane
-from gui.device_manager import IntegrationSetupAction
 from gui.disks.actions import StorageActions
 from gui.graphs.console import PerformanceViews
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
+from gui.setup_disk import IntegrationSetupAction
 from gui.theme import Theme, apply_theme
 from gui.vmlist import COLUMNS, VmListModel, VmListView
 
 if TYPE_CHECKING:
     from engine.views import HostInfo, VmTableSnapshot
+    from gui.bridge import Bridge
+    from gui.commands import VmCommands
     from gui.host_settings import HostSettingsDialog
 
 WINDOW_TITLE = "Hyper-V Manager — hvlab"
@@ -145,19 +144,14 @@ class MainWindow(QMainWindow):
         list_layout.addWidget(header_row)
         list_layout.addWidget(self.vm_list, 1)
 
-        # Issue 8: the Checkpoints pane (gui/checkpoints) and the storage actions (gui/disks).
-        self.checkpoints = CheckpointsPane(lambda: self.bridge, self.storage.open_export)
-        self.checkpoints.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
-        self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
-        self.checkpoint_tree = self.checkpoints.tree
-        self.checkpoint_note = self.checkpoints.note
-        self._checkpoint_stack = self.checkpoints
+        # The Checkpoints pane (gui/checkpoints) is built with the lab (_build_with_lab), after
+        # the first paint; its panel and header are here so that the layout does not move.
         checkpoint_panel = QWidget()
-        cp_layout = QVBoxLayout(checkpoint_panel)
-        cp_layout.setContentsMargins(0, 0, 0, 0)
-        cp_layout.setSpacing(0)
-        cp_layout.addWidget(_pane_header("Checkpoints"))
-        cp_layout.addWidget(self._checkpoint_stack, 1)
+        self._checkpoint_layout = QVBoxLayout(checkpoint_panel)
+        self._checkpoint_layout.setContentsMargins(0, 0, 0, 0)
+        self._checkpoint_layout.setSpacing(0)
+        self._checkpoint_layout.addWidget(_pane_header("Checkpoints"))
+        self._checkpoint_layout.addStretch(1)
 
         self.details = DetailsPane()
         self.actions_pane = ActionsPane()
@@ -243,7 +237,10 @@ class MainWindow(QMainWindow):
         """Show the lab behind ``bridge``: every view refreshes from its ticks from now on."""
         if self._bridge is not None:
             raise RuntimeError("the main window already shows a lab")
+        self._build_with_lab()
         self._bridge = bridge
+        from gui.commands import VmCommands
+
         self.commands = VmCommands(bridge, self, self.open_connect, self.open_vm_settings,
                                    self.open_rename_vm)
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -261,6 +258,32 @@ class MainWindow(QMainWindow):
             self.vm_list.select_ids([self.model.vm_id_at(0)])
         else:
             self._update_actions()
+
+    def _build_with_lab(self) -> None:
+        """The parts only a lab fills: built when the lab arrives, so that the window's
+        first paint does not wait for their modules."""
+        from gui.checkpoints.pane import CheckpointsPane
+
+        self.details.build_tabs()
+        a = self.vm_actions.actions
+        self.actions_pane.set_vm_actions([
+            a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],
+            a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"], a["export"],
+            a["delete_saved_state"], a["rename"], a["delete"]])
+        self.checkpoints = CheckpointsPane(lambda: self.bridge, self.storage.open_export)
+        self.checkpoints.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
+        self.checkpoint_tree = self.checkpoints.tree
+        self.checkpoint_note = self.checkpoints.note
+        self._checkpoint_layout.takeAt(1)  # the placeholder stretch
+        self._checkpoint_layout.addWidget(self.checkpoints, 1)
+        self.checkpoints.show()  # a layout shows a widget added late only from the event loop
+        self._centre.setSizes(self._centre_sizes)  # as they were before the pane's size hint
+        cp = self.checkpoints
+        self.actions_pane.set_checkpoint_actions([
+            cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
+            cp.delete_subtree_action])
+        self.actions_pane.set_checkpoint_title("")
 
     def _run_vm_action(self, key: str, vm_ids: list[str]) -> None:
         if key == "checkpoint" and vm_ids:
@@ -509,7 +532,6 @@ class MainWindow(QMainWindow):
             bar.showMessage(note, 15000)
 
     def _fill_actions_pane(self) -> None:
-        a = self.vm_actions.actions
         self.actions_pane.set_host_actions([
             (self.new_menu, "new-vm"), self.storage.import_action, self.host_settings_action,
             self.switch_manager_action, self.storage.edit_disk_action,
@@ -519,15 +541,9 @@ class MainWindow(QMainWindow):
             self.performance.perfmon_action, None, self.refresh_action,
             (self.view_menu, "view"),
             self.help_action])
-        self.actions_pane.set_vm_actions([
-            a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],
-            a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"], a["export"],
-            a["delete_saved_state"], a["rename"], a["delete"]])
+        # The VM and checkpoint blocks are hidden until something is selected; they are
+        # filled with the lab (_build_with_lab).
         self.actions_pane.set_vm_title("")
-        cp = self.checkpoints
-        self.actions_pane.set_checkpoint_actions([
-            cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
-            cp.delete_subtree_action])
         self.actions_pane.set_checkpoint_title("")
 
     def _apply_default_sizes(self) -> None:
@@ -540,7 +556,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.splitter.setSizes([left, 1280 - left - right, right])
         line = fm.height()
-        self._centre.setSizes([19 * line, 4 * line, 12 * line])
+        self._centre_sizes = [19 * line, 4 * line, 12 * line]
+        self._centre.setSizes(self._centre_sizes)
 
     # -- the tick ---------------------------------------------------------------------------------
     def _on_tick(self, snap: VmTableSnapshot) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QVBoxLayout, QWidget
 
 from gui import ids
-from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
 from gui.icons import icon
 from gui.vmlist import COLUMN_INDEX
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from gui.bridge import Bridge
     from gui.graphs.dashboard import HostDashboard
     from gui.graphs.perfmon import PerformanceMonitor
+    from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
     from gui.graphs.vm_performance import VmPerformanceView
     from gui.main_window import MainWindow
 
@@ -119,9 +119,9 @@ class PerformanceViews(QObject):
         for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
             action.setEnabled(False)  # until a lab is attached
 
-        self.cpu_ring = CpuHistoryRing()
-        self.sparkline = CpuSparklineDelegate(self.cpu_ring, window.vm_list)
-        window.vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
+        # The CPU History column's ring and delegate come with the lab (attach).
+        self.cpu_ring: CpuHistoryRing | None = None
+        self.sparkline: CpuSparklineDelegate | None = None
 
     # -- menus ----------------------------------------------------------------------------------
     def add_to_view_menu(self, menu: QMenu) -> None:
@@ -140,7 +140,12 @@ class PerformanceViews(QObject):
 
     # -- the lab ---------------------------------------------------------------------------------
     def attach(self, bridge: Bridge) -> None:
+        from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
+
         self._bridge = bridge
+        self.cpu_ring = CpuHistoryRing()
+        self.sparkline = CpuSparklineDelegate(self.cpu_ring, self._window.vm_list)
+        self._window.vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
         bridge.tick.connect(self._on_tick)
         bridge.host_changed.connect(self._on_host_changed)
         self._window.details.performance.attach(bridge.api)
@@ -153,7 +158,7 @@ class PerformanceViews(QObject):
             QTimer.singleShot(0, self.show_dashboard)
 
     def _on_tick(self, snap: VmTableSnapshot) -> None:
-        if self.cpu_ring.update(snap):
+        if self.cpu_ring is not None and self.cpu_ring.update(snap):
             self._repaint_sparklines()
         if self.dashboard is not None:
             self.dashboard.on_tick(snap)

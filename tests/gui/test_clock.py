@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from gui import ids
-from gui.bridge import Bridge
+from gui.bridge import SPEEDS, Bridge
 from gui.main_window import MainWindow
 from gui.theme import Theme
 
@@ -122,6 +122,10 @@ def test_clock_toolbar_buttons_change_speed(qtbot: QtBot, realtime_window: MainW
 
     press(ids.ACT_CLOCK_1X)
     assert bridge.speed == 1 and bridge.running
+
+
+def test_the_clock_controls_offer_exactly_the_bridge_speeds(window: MainWindow) -> None:
+    assert sorted(window.clock.speed_actions) == sorted(SPEEDS)
 
 
 def test_choosing_a_speed_leaves_manual_mode(window: MainWindow) -> None:
