@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine import storage_api
 from engine.api import ManagementApi
 from engine.config import HardDrive
 from engine.errors import HvError, InvalidStateError, ValidationError
@@ -176,16 +180,38 @@ def test_disk_jobs_refuse_disks_in_use_or_with_checkpoints(api: ManagementApi) -
         api.expand_vhd(path, 200 * 1024**3)
 
 
-def test_vhd_jobs_run_off_thread_with_progress_and_cancel(api: ManagementApi,
-                                                          tmp_path: Path) -> None:
+def test_vhd_jobs_run_off_thread_with_progress_and_cancel(
+        api: ManagementApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     job = api.new_vhd(str(tmp_path / "d.vhd"), 1024**3)
     done = api.wait(job)
     assert done.state.value == "Completed" and (tmp_path / "d.vhd").exists()
+
+    # Hold the fixed disk's writer at its first progress report until Cancel is requested,
+    # so that Cancel always arrives while the file is half written.
+    halfway = threading.Event()
+    real_new_disk = storage_api.new_disk
+
+    def held(*args: Any, progress: Callable[[float], None], cancelled: Callable[[], bool],
+             **kwargs: Any) -> Any:
+        def report(percent: float) -> None:
+            progress(percent)
+            if 1 <= percent < 100 and not halfway.is_set():
+                halfway.set()
+                deadline = time.monotonic() + 30
+                while not cancelled() and time.monotonic() < deadline:
+                    time.sleep(0.001)
+        return real_new_disk(*args, progress=report, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(storage_api, "new_disk", held)
     job = api.new_vhd(str(tmp_path / "f.vhd"), 2 * 1024**3, disk_type="fixed")
+    assert halfway.wait(30)
+    api.poll()  # progress is read on the engine's thread
+    running = api.job(job.id)
+    assert running.state.value == "Running" and 0 < running.percent < 100, running
+    assert len(list(tmp_path.iterdir())) == 2  # d.vhd, and f.vhd being written
     cancelled = api.cancel_job(job.id)
-    assert cancelled.state.value in ("Cancelled", "Completed")
-    if cancelled.state.value == "Cancelled":
-        assert not (tmp_path / "f.vhd").exists(), "a cancelled creation leaves nothing"
+    assert cancelled.state.value == "Cancelled", cancelled
+    assert [f.name for f in tmp_path.iterdir()] == ["d.vhd"], "a cancelled creation leaves nothing"
     with pytest.raises(ValidationError, match="already exists"):
         api.new_vhd(str(tmp_path / "d.vhd"), 1024**3)
     assert api.wait(api.expand_vhd(str(tmp_path / "d.vhd"), 2 * 1024**3)).error is None
