@@ -563,16 +563,25 @@ class Host:
 
     def available_operations(self, vm: VmRuntime) -> dict[Operation, str | None]:
         """Each operation mapped to None (available now) or the reason it is not."""
-        out: dict[Operation, str | None] = {}
-        for op in Operation:
-            if self.rebooting:
-                out[op] = "The host is restarting."
-                continue
-            reason = state_reason(op, vm.state)
-            if reason is None and op is Operation.SHUT_DOWN:
-                reason = self.shutdown_blocker(vm)
-            out[op] = reason
-        return out
+        return {op: self.operation_blocker(vm, op) for op in Operation}
+
+    def operation_blocker(self, vm: VmRuntime, op: Operation) -> str | None:
+        """Why ``op`` cannot be requested for ``vm`` now, or None when it can."""
+        if self.rebooting:
+            return "The host is restarting."
+        reason = state_reason(op, vm.state)
+        if reason is None and op is Operation.SHUT_DOWN:
+            reason = self.shutdown_blocker(vm)
+        if reason is None and op is Operation.CHECKPOINT:
+            reason = self.checkpoint_blocker(vm)
+        return reason
+
+    def checkpoint_blocker(self, vm: VmRuntime) -> str | None:
+        """Why no further checkpoint can be taken (the per-VM limit), or None."""
+        limit = self.profile.limits.checkpoints_per_vm
+        if len(vm.checkpoints) >= limit:
+            return f"A virtual machine can have at most {limit} checkpoints."
+        return None
 
     def _require(self, vm: VmRuntime, op: Operation) -> None:
         if self.rebooting:

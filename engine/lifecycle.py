@@ -68,6 +68,8 @@ class Operation(enum.StrEnum):
     DELETE_SAVED_STATE = "delete-saved-state"
     RENAME = "rename"
     DELETE = "delete"
+    CHECKPOINT = "checkpoint"
+    EXPORT = "export"
 
     @property
     def label(self) -> str:
@@ -85,6 +87,8 @@ _LABELS = {
     Operation.DELETE_SAVED_STATE: "Delete Saved State",
     Operation.RENAME: "Rename",
     Operation.DELETE: "Delete",
+    Operation.CHECKPOINT: "Checkpoint",
+    Operation.EXPORT: "Export",
 }
 
 S = VmState
@@ -100,6 +104,10 @@ LEGAL_STATES: dict[Operation, frozenset[VmState]] = {
     Operation.DELETE_SAVED_STATE: frozenset({S.SAVED}),
     Operation.RENAME: frozenset({S.OFF, S.RUNNING, S.PAUSED, S.SAVED}),
     Operation.DELETE: frozenset({S.OFF, S.SAVED}),
+    # Hyper-V 2008 R2 takes a snapshot in any steady state, and exports only a VM that is
+    # Off or Saved (live export came with 2012 R2).
+    Operation.CHECKPOINT: frozenset({S.OFF, S.RUNNING, S.PAUSED, S.SAVED}),
+    Operation.EXPORT: frozenset({S.OFF, S.SAVED}),
 }
 
 #: Every (from, to) state change the engine may make.  Tests check each change against it.

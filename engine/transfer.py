@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.config import VmConfig
 from engine.errors import InvalidStateError, ValidationError
-from engine.lifecycle import VmState
+from engine.lifecycle import Operation, VmState
 from engine.storage import reconnect_disk
 from engine.vmdisks import (
     VHD_FOLDER,
@@ -44,10 +44,11 @@ def _rel(path: str | os.PathLike[str], root: Path) -> str:
 def plan_export(lab: Lab, host: Host, vm: VmRuntime, folder: Path) -> tuple[Path, list[tuple[
         Path, Path]], dict[str, Any]]:
     """Where each file goes and the manifest; refuses a VM that is not Off or Saved."""
-    if vm.state not in (VmState.OFF, VmState.SAVED):
-        raise InvalidStateError(f"'{vm.name}' cannot be exported now.",
-                                ["Export needs the virtual machine Off or Saved; it is "
-                                 f"{vm.state.value}."])
+    reason = host.operation_blocker(vm, Operation.EXPORT)
+    if reason is not None:
+        raise InvalidStateError(f"'{vm.name}' cannot be exported now.", [
+            "The operation cannot be performed while the object is in its current state.",
+            reason])
     target = folder / vm.name
     if target.exists():
         raise ValidationError("folder", f"'{target}' already exists; choose another folder.")

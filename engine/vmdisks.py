@@ -284,14 +284,15 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
     """Checkpoint-VM: freeze the disks, copy the configuration, capture the saved state of
     a running VM; the VM continues on new differencing disks."""
     lab = host.lab
-    if vm.state.transitional:
+    if host.rebooting or vm.state.transitional:
         raise InvalidStateError(
             f"Cannot create a checkpoint of '{vm.name}'.",
-            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
-    limit = host.profile.limits.checkpoints_per_vm
-    if len(vm.checkpoints) >= limit:
-        raise ResourceLimitError(f"Cannot create a checkpoint of '{vm.name}'.",
-                                 [f"A virtual machine can have at most {limit} checkpoints."])
+            [f"The host {host.name} is restarting; try again when it is running."
+             if host.rebooting else
+             f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
+    blocker = host.checkpoint_blocker(vm)
+    if blocker is not None:
+        raise ResourceLimitError(f"Cannot create a checkpoint of '{vm.name}'.", [blocker])
     index = vm.checkpoint_counter
     vm.checkpoint_counter += 1
     cid = str(uuid.UUID(bytes=_ident(lab, "checkpoint", vm.id, index), version=4)).upper()

@@ -60,9 +60,9 @@ VM_ACTIONS: tuple[VmActionSpec, ...] = (
                  "Resume the paused virtual machine."),
     VmActionSpec("reset", "Rese&t", "reset", "Ctrl+E", Operation.RESET, True,
                  "Reset the virtual machine, like pressing its reset button."),
-    VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", None, False,
+    VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", Operation.CHECKPOINT, False,
                  "Take a checkpoint of the virtual machine."),
-    VmActionSpec("export", "E&xport…", "export", "", None, False,
+    VmActionSpec("export", "E&xport…", "export", "", Operation.EXPORT, False,
                  "Export the virtual machine to a folder: its configuration, virtual hard "
                  "disks, checkpoints and saved state."),
     VmActionSpec("delete_saved_state", "Delete Saved State…", "delete-saved-state", "",

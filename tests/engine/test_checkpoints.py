@@ -17,6 +17,7 @@ from engine import storage_api
 from engine.api import ManagementApi
 from engine.config import HardDrive
 from engine.errors import HvError, InvalidStateError, ValidationError
+from engine.lifecycle import Operation
 from engine.storage import inspect_disk
 
 SECTOR = 512
@@ -133,9 +134,40 @@ def test_ten_checkpoints_match_a_shadow_model(api: ManagementApi) -> None:
 def test_at_most_50_checkpoints(api: ManagementApi) -> None:
     api.create_vm("NoDisk")
     for i in range(50):
+        assert api.available_operations("NoDisk")[Operation.CHECKPOINT] is None
         api.checkpoint("NoDisk", f"c{i}")
+    reason = api.available_operations("NoDisk")[Operation.CHECKPOINT]
+    assert reason == "A virtual machine can have at most 50 checkpoints."
     with pytest.raises(HvError, match="at most 50 checkpoints"):
         api.checkpoint("NoDisk")
+
+
+def test_checkpoint_and_export_are_listed_exactly_when_the_engine_takes_them(
+        api: ManagementApi, tmp_path: Path) -> None:
+    """available_operations is what the console enables Checkpoint and Export… from."""
+    new(api)
+    ops = api.available_operations("VM")
+    assert ops[Operation.CHECKPOINT] is None and ops[Operation.EXPORT] is None  # Off
+    api.start("VM")  # Starting: neither
+    ops = api.available_operations("VM")
+    assert ops[Operation.CHECKPOINT] and ops[Operation.EXPORT]
+    with pytest.raises(InvalidStateError, match="Cannot create a checkpoint"):
+        api.checkpoint("VM")
+    with pytest.raises(InvalidStateError, match="cannot be exported"):
+        api.export_vm("VM", str(tmp_path / "starting"))
+    api.advance(95)  # Running: a checkpoint yes, an export no (2008 R2 exports Off or Saved)
+    ops = api.available_operations("VM")
+    assert ops[Operation.CHECKPOINT] is None
+    assert ops[Operation.EXPORT] == ("Export is not available while the virtual machine is "
+                                     "Running (it needs Off or Saved).")
+    api.checkpoint("VM", "running")
+    with pytest.raises(InvalidStateError, match="cannot be exported") as err:
+        api.export_vm("VM", str(tmp_path / "running"))
+    assert ops[Operation.EXPORT] in str(err.value)
+    assert not (tmp_path / "running").exists()
+    api.wait(api.save("VM"))
+    assert api.available_operations("VM")[Operation.EXPORT] is None
+    assert api.wait(api.export_vm("VM", str(tmp_path / "saved"))).error is None
 
 
 def test_saved_state_file_round_trips_the_memory_record(api: ManagementApi) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.errors import InvalidStateError
@@ -211,7 +213,8 @@ def test_rename_keeps_id_and_rejects_duplicates() -> None:
 
 
 @pytest.mark.parametrize("state", ["Off", "Running", "Paused", "Saved"])
-def test_illegal_operations_get_the_invalid_state_error_and_change_nothing(state: str) -> None:
+def test_illegal_operations_get_the_invalid_state_error_and_change_nothing(
+        state: str, tmp_path: Path) -> None:
     api = make_api()
     new_vm(api, "A")
     if state != "Off":
@@ -230,9 +233,10 @@ def test_illegal_operations_get_the_invalid_state_error_and_change_nothing(state
         if legal:
             continue
         before = (api.vm("A"), api.memory_map())
-        method = {Operation.DELETE: api.delete_vm}.get(op) or getattr(
-            api, op.value.replace("-", "_")
-        )
+        method = {
+            Operation.DELETE: api.delete_vm,
+            Operation.EXPORT: lambda ref: api.export_vm(ref, str(tmp_path / "export")),
+        }.get(op) or getattr(api, op.value.replace("-", "_"))
         args = ("A", "NewName") if op is Operation.RENAME else ("A",)
         with pytest.raises(InvalidStateError) as err:
             method(*args)

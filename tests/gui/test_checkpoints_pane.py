@@ -19,7 +19,7 @@ from gui import ids
 from gui.checkpoints import pane as pane_module
 from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
-from tests.gui.helpers import click_pane, select
+from tests.gui.helpers import click_pane, pane_button, select
 
 
 @pytest.fixture
@@ -182,6 +182,12 @@ def test_engine_refusal_is_shown(qtbot: QtBot, window: MainWindow,
     api.start("VM")
     window.bridge.refresh()
     assert api.vm("VM").state == "Starting"
-    click_pane(qtbot, window, ids.ACT_CHECKPOINT)
+    # The action follows the engine's available operations, with its reason...
+    button = pane_button(window, ids.ACT_CHECKPOINT)
+    assert not button.isEnabled()
+    assert "not available while the virtual machine is Starting" in button.toolTip()
+    # ...and a request that reaches the engine anyway (between two ticks) gets its refusal.
+    window.checkpoints.take_checkpoint(api.vm("VM").id)
     assert shown.errors and "Cannot create a checkpoint" in shown.errors[0][0]
     assert "Starting" in shown.errors[0][1]
+    assert api.checkpoints("VM") == []

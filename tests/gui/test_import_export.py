@@ -91,15 +91,22 @@ def test_export_refused_for_a_running_vm_says_why(qtbot: QtBot, window: MainWind
                                                   tmp_path: Path,
                                                   shown: DialogRecorder) -> None:
     api = window.bridge.api
-    api.wait(api.start("VM"))
     select(window, "VM")
     click_pane(qtbot, window, ids.ACT_EXPORT)
     dialog = window.findChild(ExportVmDialog, ids.EXPORT_DIALOG.object_name)
     assert dialog is not None
     dialog.folder.setText(str(tmp_path / "exports"))
+    # The VM starts while the dialog is open: the action disables itself with the engine's
+    # reason, and the dialog's Export is refused by the engine, keeping what was typed.
+    api.wait(api.start("VM"))
+    window.bridge.step(0)
+    export = window.vm_actions["export"]
+    assert not export.isEnabled()
+    assert "Export is not available while the virtual machine is Running" in export.toolTip()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert shown.errors and "cannot be exported" in shown.errors[0][0]
     assert "Running" in dialog.message.text() and dialog.isVisible()
+    assert dialog.folder.text() == str(tmp_path / "exports")
     assert not (tmp_path / "exports" / "VM").exists()
     dialog.close()
 
