@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QScrollArea,
     QSplitter,
     QStyledItemDelegate,
     QToolBar,
@@ -151,7 +152,10 @@ class MainWindow(QMainWindow):
         self._checkpoint_layout.setContentsMargins(0, 0, 0, 0)
         self._checkpoint_layout.setSpacing(0)
         self._checkpoint_layout.addWidget(_pane_header("Checkpoints"))
-        self._checkpoint_layout.addStretch(1)
+        # Until then an empty scroll area holds its place: the pane is one too, so the
+        # splitter keeps the same sizes when the pane replaces it.
+        self._checkpoint_placeholder = QScrollArea()
+        self._checkpoint_layout.addWidget(self._checkpoint_placeholder, 1)
 
         self.details = DetailsPane()
         self.actions_pane = ActionsPane()
@@ -275,10 +279,9 @@ class MainWindow(QMainWindow):
         self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
         self.checkpoint_tree = self.checkpoints.tree
         self.checkpoint_note = self.checkpoints.note
-        self._checkpoint_layout.takeAt(1)  # the placeholder stretch
-        self._checkpoint_layout.addWidget(self.checkpoints, 1)
+        self._checkpoint_layout.replaceWidget(self._checkpoint_placeholder, self.checkpoints)
+        self._checkpoint_placeholder.deleteLater()
         self.checkpoints.show()  # a layout shows a widget added late only from the event loop
-        self._centre.setSizes(self._centre_sizes)  # as they were before the pane's size hint
         cp = self.checkpoints
         self.actions_pane.set_checkpoint_actions([
             cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
@@ -556,8 +559,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.splitter.setSizes([left, 1280 - left - right, right])
         line = fm.height()
-        self._centre_sizes = [19 * line, 4 * line, 12 * line]
-        self._centre.setSizes(self._centre_sizes)
+        self._centre.setSizes([19 * line, 4 * line, 12 * line])
 
     # -- the tick ---------------------------------------------------------------------------------
     def _on_tick(self, snap: VmTableSnapshot) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QSplitter
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
@@ -86,9 +87,15 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
     assert win.findChild(type(win.vm_list), ids.VM_LIST.object_name) is win.vm_list
     assert not hasattr(win, "checkpoints")  # built with the lab
 
+    centre = win.findChild(QSplitter, ids.SPLIT_CENTRE.object_name)
+    assert isinstance(centre, QSplitter)
+    sizes = centre.sizes()
+
     bridge = Bridge(api, clock="manual")
     bridge.setParent(win)
     win.attach(bridge)
+    QCoreApplication.processEvents()
+    assert centre.sizes() == sizes, "the panes do not move when the lab arrives"
     assert win.new_vm_action.isEnabled()
     assert win.model.rowCount() == len(api.vms())
     assert win.checkpoints.isVisibleTo(win)
