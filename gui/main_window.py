@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         self.checkpoint_tree = self.checkpoints.tree
         self.checkpoint_note = self.checkpoints.note
         self._checkpoint_layout.replaceWidget(self._checkpoint_placeholder, self.checkpoints)
+        self._checkpoint_placeholder.hide()
         self._checkpoint_placeholder.deleteLater()
         self.checkpoints.show()  # a layout shows a widget added late only from the event loop
         cp = self.checkpoints
