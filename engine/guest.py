@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from engine.config import VmConfig
+from engine.config import BOOT_DEVICES, VmConfig
 from engine.guests import INTEGRATION_SERVICES, GuestOs
 
 
@@ -84,6 +84,25 @@ def integration_services_running(cfg: VmConfig, guest: GuestOs) -> frozenset[str
     return frozenset(s for s in guest.services if s in cfg.integration_services)
 
 
+#: Seconds a firmware's PXE client waits for a DHCP offer before it gives up (there is no
+#: boot server in the lab). An assumption: real clients take 10-30 s depending on retries.
+PXE_WAIT_S = 10.0
+#: Seconds the "Press any key to boot from CD or DVD" prompt waits before the firmware moves
+#: on to the next device (Windows setup media wait about five seconds).
+CD_PROMPT_S = 5.0
+#: The firmware's own start before it tries the first boot device.
+FIRMWARE_S = {1: 2.0, 2: 3.0}
+_DEVICE_NAMES = {"CD": "CD", "IDE": "IDE", "LegacyNetworkAdapter": "Legacy Network adapter",
+                 "Floppy": "Floppy", "HardDrive": "Hard Drive", "NetworkAdapter": "Network Adapter",
+                 "DVD": "DVD"}
+
+
+def boot_order(cfg: VmConfig) -> tuple[str, ...]:
+    """The order in which the firmware tries the boot devices (the configured one, or the
+    default of the VM's generation)."""
+    return cfg.boot_order or BOOT_DEVICES.get(cfg.generation, ())
+
+
 def _boot_device(cfg: VmConfig) -> str | None:
     controller = "IDE" if cfg.generation == 1 else "SCSI"
     for d in sorted(cfg.hard_drives, key=lambda d: (d.controller_number, d.location)):
@@ -93,38 +112,97 @@ def _boot_device(cfg: VmConfig) -> str | None:
 
 
 def firmware_lines(cfg: VmConfig) -> tuple[str, ...]:
+    order = ", ".join(_DEVICE_NAMES.get(d, d) for d in boot_order(cfg))
     if cfg.generation == 1:
         return (
             "American Megatrends Inc. BIOS 090004 (Hyper-V Virtual Machine)",
             f"Memory test: {cfg.memory_startup_mb * 1024:,} KB OK",
             f"{cfg.cpu_count} virtual processor(s) detected",
-            "Boot order: CD, IDE, Legacy Network adapter, Floppy",
+            f"Boot order: {order}",
         )
     return (
         "Microsoft Hyper-V UEFI Release v1.0",
         f"{cfg.memory_startup_mb:,} MB memory, {cfg.cpu_count} virtual processor(s)",
-        "Secure Boot: enabled (Microsoft Windows)",
+        "Secure Boot: enabled (template: Microsoft Windows)" if cfg.secure_boot
+        else "Secure Boot: disabled",
+        f"Boot order: {order}",
     )
 
 
-def no_boot_device_lines(cfg: VmConfig) -> tuple[str, ...]:
-    if cfg.generation == 1:
-        legacy = any(n.legacy for n in cfg.network_adapters)
-        lines = ["CD-ROM: no media"]
-        if legacy:
-            lines += ["Intel UNDI, PXE-2.1 (build 082)", "PXE-E53: No boot filename received"]
-        lines += [
-            "Reboot and Select proper Boot device",
-            "or Insert Boot Media in selected Boot device and press a key",
-        ]
-        return tuple(lines)
-    return (
-        "Virtual Machine Boot Summary",
-        "1. SCSI Disk (0,0)  The boot loader did not load an operating system.",
-        "2. Network Adapter  A boot image was not found.",
-        "No operating system was loaded. Your virtual machine may be configured incorrectly.",
-        "Exit and re-configure your VM or click restart to retry the current boot sequence again.",
-    )
+@dataclass(frozen=True)
+class _Attempts:
+    """What the firmware does before a boot loader runs: the steps it prints while trying
+    devices, then the device it boots from (None: it found none) or the lines it stops on."""
+
+    steps: list[BootStep]
+    wait: float  # seconds from the last of ``steps`` to the boot loader or the failure
+    device: str | None
+    failure: tuple[str, ...] = ()
+
+
+def _bios_attempts(cfg: VmConfig) -> _Attempts:
+    """Generation 1: the BIOS tries each device of the startup order in turn."""
+    steps: list[BootStep] = []
+    delay = FIRMWARE_S[1]
+    for kind in boot_order(cfg):
+        if kind == "CD" and cfg.dvd_path:
+            # The setup media waits for a key; nobody presses one, so the BIOS moves on.
+            steps.append(BootStep(delay, GuestPhase.FIRMWARE, (
+                "Booting from CD-ROM...", "Press any key to boot from CD or DVD......")))
+            delay = CD_PROMPT_S
+        elif kind == "IDE":
+            device = _boot_device(cfg)
+            if device is not None:
+                return _Attempts(steps, delay, device)
+        elif kind == "LegacyNetworkAdapter" and any(n.legacy for n in cfg.network_adapters):
+            steps.append(BootStep(delay, GuestPhase.FIRMWARE, (
+                "Intel UNDI, PXE-2.1 (build 082)", "Copyright (C) 1997-2000  Intel Corporation",
+                "DHCP...")))
+            steps.append(BootStep(PXE_WAIT_S, GuestPhase.FIRMWARE, (
+                "PXE-E53: No boot filename received", "PXE-M0F: Exiting Intel PXE ROM.")))
+            delay = 0.5
+        elif kind == "Floppy" and cfg.diskette_path:
+            # A data diskette has no boot sector: the BIOS stops on it, as real ones do.
+            return _Attempts(steps, delay, None, (
+                "Booting from Floppy...", "Non-system disk or disk error",
+                "Replace and strike any key when ready"))
+    return _Attempts(steps, delay, None, (
+        "Reboot and Select proper Boot device",
+        "or Insert Boot Media in selected Boot device and press a key"))
+
+
+def _uefi_attempts(cfg: VmConfig, guest: GuestOs) -> _Attempts:
+    """Generation 2: UEFI tries each boot entry and lists the failures in its summary."""
+    steps: list[BootStep] = []
+    summary: list[str] = []
+    delay = FIRMWARE_S[2]
+    for kind in boot_order(cfg):
+        if kind == "HardDrive":
+            device = _boot_device(cfg)
+            if device is None:
+                continue
+            if cfg.secure_boot and guest.family == "linux":
+                # The Microsoft Windows template trusts only Windows' boot loader.
+                summary.append(f"{device.replace('SCSI', 'SCSI Disk')}  The signed image's "
+                               "hash is not allowed (DB).")
+                continue
+            return _Attempts(steps, delay, device)
+        if kind == "NetworkAdapter" and any(not n.legacy for n in cfg.network_adapters):
+            steps.append(BootStep(delay, GuestPhase.FIRMWARE, ("Start PXE over IPv4.",)))
+            delay = PXE_WAIT_S
+            summary.append("Network Adapter  A boot image was not found.")
+        elif kind == "DVD" and cfg.dvd_path:
+            steps.append(BootStep(delay, GuestPhase.FIRMWARE, (
+                "Press any key to boot from CD or DVD..",)))
+            delay = CD_PROMPT_S
+            summary.append("SCSI DVD  The boot loader did not load an operating system.")
+    lines = ["Virtual Machine Boot Summary"]
+    lines += [f"{i}. {text}" for i, text in enumerate(summary, 1)]
+    lines += ["No operating system was loaded. Your virtual machine may be configured "
+              "incorrectly.",
+              "Exit and re-configure your VM or click restart to retry the current boot "
+              "sequence again."]
+    return _Attempts(steps, delay, None, tuple(lines))
 
 
 def _loader_lines(guest: GuestOs) -> tuple[str, ...]:
@@ -139,15 +217,16 @@ def _loader_lines(guest: GuestOs) -> tuple[str, ...]:
 
 def boot_plan(cfg: VmConfig, guest: GuestOs) -> list[BootStep]:
     """The steps of one boot from power-on, for this configuration and guest."""
-    firmware_s = 2.0 if cfg.generation == 1 else 3.0
     steps = [BootStep(0.0, GuestPhase.FIRMWARE, firmware_lines(cfg))]
-    device = _boot_device(cfg)
-    if device is None:
-        steps.append(BootStep(firmware_s, GuestPhase.NO_BOOT_DEVICE, no_boot_device_lines(cfg)))
+    tried = _bios_attempts(cfg) if cfg.generation == 1 else _uefi_attempts(cfg, guest)
+    steps += tried.steps
+    if tried.device is None:
+        steps.append(BootStep(tried.wait, GuestPhase.NO_BOOT_DEVICE, tried.failure))
         return steps
     steps.append(
         BootStep(
-            firmware_s, GuestPhase.BOOT_LOADER, (f"Booting from {device}...", *_loader_lines(guest))
+            tried.wait, GuestPhase.BOOT_LOADER,
+            (f"Booting from {tried.device}...", *_loader_lines(guest))
         )
     )
     kernel = [guest.kernel, f"{cfg.cpu_count} processor(s), {cfg.memory_startup_mb:,} MB memory"]

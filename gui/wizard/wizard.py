@@ -117,7 +117,9 @@ class NewVmWizard(QDialog):
         # New Virtual Hard Disk wizard's do.
         self.disk = DiskPanel(api.vhd_folder(), self.name_panel.name.text(),
                               self.limits.vhd_max_gb)
-        self.install = InstallPanel(api.guest_os_list())
+        guests = api.guest_os_list()
+        self._guest_family = {g.id: g.family for g in guests}
+        self.install = InstallPanel(guests)
         self.summary = SummaryPanel()
         self.panels: list[Panel] = [self.intro, self.name_panel]
         if self.generation is not None:
@@ -286,6 +288,14 @@ class NewVmWizard(QDialog):
             "image": f"Will be installed from {c.image_path} ({guest})",
             "network": f"Will be installed from a network-based installation server ({guest})",
         }[c.install_mode]))
+        if c.generation == 2:
+            # Hyper-V's wizard leaves Secure Boot on with the Microsoft Windows template,
+            # which refuses a Linux boot loader: say so before the VM stops at the summary.
+            secure = "On (Microsoft Windows template)"
+            if self._guest_family.get(self.install.guest_os.currentData() or "") == "linux":
+                secure += (". It refuses this guest's boot loader: turn Secure Boot off in "
+                           "Settings ▸ Firmware before you start the virtual machine")
+            rows.append(("Secure Boot", secure))
         rows.append(("Virtual processors", "1 (change it in Settings after creating)"))
         body = "".join(f"<tr><td style='padding-right:16px'><b>{e(k)}:</b></td>"
                        f"<td>{e(v)}</td></tr>" for k, v in rows)

@@ -338,6 +338,9 @@ def test_generation_2_where_the_profile_offers_it(qtbot: QtBot, gen2_bridge: Bri
     assert "generation 2" in message(w, ids.NEW_VM_GUEST_OS)
     assert not named(w, ids.WIZARD_NEXT).isEnabled()
     w.install.guest_os.setCurrentIndex(w.install.guest_os.findData("ubuntu2004-x64"))
+    w.go_to("summary")
+    summary = named(w, ids.WIZARD_SUMMARY).text()
+    assert "Secure Boot" in summary and "turn Secure Boot off" in summary
     click(qtbot, w, ids.WIZARD_FINISH)
     cfg = gen2_bridge.api.vm("UEFI01").config
     assert cfg.generation == 2 and cfg.hard_drives[0].controller == "SCSI"
