@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QRadioButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -344,8 +342,6 @@ class _ImportType(WizardPage):
     def __init__(self) -> None:
         super().__init__("Choose Import Type")
         self.body.addWidget(wrapped("Choose the type of import to perform:"))
-        group = QButtonGroup(self)
-        self.buttons: dict[str, QRadioButton] = {}
         notes = {
             "register": "The virtual machine uses its files where they are now, and keeps "
                         "its unique ID.",
@@ -357,17 +353,10 @@ class _ImportType(WizardPage):
         names = {"register": ids.IMPORT_REGISTER, "restore": ids.IMPORT_RESTORE,
                  "copy": ids.IMPORT_COPY}
         mnemonics = {"register": "&Register", "restore": "R&estore", "copy": "&Copy"}
-        for key, text in IMPORT_TYPES.items():
-            button = QRadioButton(text.replace(text.split()[0], mnemonics[key], 1))
-            ids.apply(button, names[key])
-            group.addButton(button)
-            self.buttons[key] = button
-            note = wrapped(notes[key])
-            note.setContentsMargins(24, 0, 0, 6)
-            self.body.addWidget(button)
-            self.body.addWidget(note)
+        self.add_choices({
+            key: (names[key], text.replace(text.split()[0], mnemonics[key], 1), notes[key])
+            for key, text in IMPORT_TYPES.items()})
         self.buttons["register"].setChecked(True)
-        group.buttonToggled.connect(lambda *_: self.changed.emit())
         self.body.addStretch(1)
 
     def mode(self) -> str:

@@ -192,10 +192,7 @@ class _ActionPage(WizardPage):
         super().__init__("Choose Action")
         self._locate = locate
         self.body.addWidget(wrapped("What do you want to do to the virtual hard disk?"))
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QRadioButton] = {}
-        self.notes: dict[str, QLabel] = {}
-        texts = {
+        self.notes = self.add_choices({
             "compact": (ids.EDIT_DISK_COMPACT, "&Compact",
                         "Reduces the size of the file by removing blocks that hold no data "
                         "(blocks of zeros; for a differencing disk, blocks with no sector "
@@ -212,18 +209,7 @@ class _ActionPage(WizardPage):
             "reconnect": (ids.EDIT_DISK_RECONNECT, "&Reconnect",
                           "The parent of this differencing disk cannot be found. Reconnect "
                           "the disk to its parent at its new location."),
-        }
-        for key, (name, label, text) in texts.items():
-            button = QRadioButton(label)
-            ids.apply(button, name)
-            self.group.addButton(button)
-            self.buttons[key] = button
-            note = wrapped(text)
-            note.setContentsMargins(24, 0, 0, 6)
-            self.notes[key] = note
-            self.body.addWidget(button)
-            self.body.addWidget(note)
-        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
+        })
         self.body.addStretch(1)
 
     def offered(self) -> tuple[str, ...]:

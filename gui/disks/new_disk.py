@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -143,9 +142,7 @@ class _TypePage(WizardPage):
     def __init__(self) -> None:
         super().__init__("Choose Disk Type")
         self.body.addWidget(wrapped("What type of virtual hard disk do you want to create?"))
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QRadioButton] = {}
-        texts = {
+        self.add_choices({
             "fixed": (ids.NEW_DISK_TYPE_FIXED, "&Fixed size",
                       "The file is as large as the disk from the start and does not change "
                       "size when data is added or deleted. Best performance; writing it takes "
@@ -156,16 +153,8 @@ class _TypePage(WizardPage):
             "differencing": (ids.NEW_DISK_TYPE_DIFFERENCING, "Di&fferencing",
                              "The disk holds only the changes made to a parent disk, which "
                              "stays as it is. Changes can be discarded easily."),
-        }
-        for key, (name, label, text) in texts.items():
-            button = QRadioButton(label)
-            ids.apply(button, name)
-            self.group.addButton(button)
-            self.buttons[key] = button
-            self.body.addWidget(button)
-            self.body.addWidget(_indented(wrapped(text)))
+        })
         self.buttons["dynamic"].setChecked(True)
-        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
         self.body.addStretch(1)
 
     def disk_type(self) -> str:

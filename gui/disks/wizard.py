@@ -19,12 +19,14 @@ Signals (StepWizard):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -111,6 +114,30 @@ class WizardPage(QWidget):
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(18, 14, 18, 8)
         self.body.setSpacing(8)
+
+    def add_choices(self, choices: Mapping[str, tuple[ids.UiName, str, str]]
+                    ) -> dict[str, QLabel]:
+        """One exclusive set of radio buttons, each with its explanation indented under it.
+
+        ``choices`` maps a key to (automation name, label with its mnemonic, explanation).
+        Sets :attr:`group` and :attr:`buttons` (by key); returns the explanations by key.
+        Toggling a button emits :attr:`changed`.
+        """
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        notes: dict[str, QLabel] = {}
+        for key, (name, label, text) in choices.items():
+            button = QRadioButton(label)
+            ids.apply(button, name)
+            self.group.addButton(button)
+            self.buttons[key] = button
+            note = wrapped(text)
+            note.setContentsMargins(24, 0, 0, 6)
+            notes[key] = note
+            self.body.addWidget(button)
+            self.body.addWidget(note)
+        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
+        return notes
 
     def applies(self) -> bool:
         """Whether the wizard shows this page for the choices made so far."""
