@@ -10,25 +10,14 @@ every run (seed 0).
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from gui.app import build_parser, create_main_window, open_lab
 from gui.main_window import MainWindow
+from gui.shots import save, settle, start
 from gui.theme import Theme, apply_theme
-
-
-def _settle(app: QApplication, rounds: int = 8) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
 
 
 def _window(app: QApplication, theme: Theme) -> MainWindow:
@@ -37,17 +26,12 @@ def _window(app: QApplication, theme: Theme) -> MainWindow:
     window = create_main_window(api, clock="manual", theme=theme)
     window.resize(1280, 800)
     window.show()
-    _settle(app)
+    settle(app)
     return window
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
+    app, out = start(argv, __doc__)
 
     # The main window: a save in progress, the demo VMs, the domain controller selected.
     window = _window(app, Theme.LIGHT)
@@ -57,22 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     api.save("SLES10-WEB01")
     window.bridge.step(0.3)
     window.vm_list.select_ids([api.vm("W2K8-DC01").id])
-    _settle(app)
-    _save(window, args.out / "main-window.png")
+    settle(app)
+    save(window, out / "main-window.png")
 
     # Its Virtual Machine Connection window, with the guest booted.
     connect = window.open_connect(api.vm("W2K8-DC01").id)
     connect.resize(820, 560)
-    _settle(app)
-    _save(connect, args.out / "connect-window.png")
+    settle(app)
+    save(connect, out / "connect-window.png")
     connect.close()
 
     # The jobs panel and the Start pre-check for the VM that does not fit.
     window.jobs_panel.show()
     window.vm_list.select_ids([api.vm("SQL-BIG").id])
     window.bridge.step(0)
-    _settle(app)
-    _save(window, args.out / "jobs-and-memory-check.png")
+    settle(app)
+    save(window, out / "jobs-and-memory-check.png")
     window.close()
 
     # Dark theme, filtered to one VM group.
@@ -81,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     window.tree.select_key(("group", host, "Legacy applications"))
     window.vm_list.select_ids([window.bridge.api.vm("W2K3-APP01").id])
     window.bridge.step(0)
-    _settle(app)
-    _save(window, args.out / "main-window-dark.png")
+    settle(app)
+    save(window, out / "main-window-dark.png")
 
     # Hyper-V Settings: the hypervisor stopped because VT-x was switched off in the BIOS.
     api = window.bridge.api
@@ -92,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     dialog = window.open_host_settings()
     dialog.show_page("hardware")
     dialog.resize(820, 560)
-    _settle(app)
-    _save(dialog, args.out / "hyper-v-settings.png")
+    settle(app)
+    save(dialog, out / "hyper-v-settings.png")
     dialog.close()
     window.close()
     return 0

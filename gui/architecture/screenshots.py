@@ -12,16 +12,13 @@ W2K8-DC01 (integration services built in) on a synthetic one, both with the same
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
-
-from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.api import ManagementApi
 from engine.config import NetworkAdapter
 from gui.app import build_parser, create_main_window, open_lab
-from gui.theme import Theme, apply_theme
+from gui.shots import save, settle, start
+from gui.theme import Theme
 
 SWITCH = "External"  # the demo lab's switch (engine/demo.py)
 #: The same load on both VMs: 80 Mbit/s of network traffic and 300 disk IOPS.
@@ -45,52 +42,38 @@ def build_demo(api: ManagementApi, settle_seconds: float = 120.0) -> None:
     api.advance(settle_seconds)
 
 
-def _settle(app: QApplication, rounds: int = 8) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    apply_theme(app, Theme.LIGHT)
+    app, out = start(argv, __doc__)
     api = open_lab(build_parser().parse_args(["--in-memory", "--seed", "0"]))
     build_demo(api)
     window = create_main_window(api, clock="manual", theme=Theme.LIGHT)
     window.show()
     window.bridge.step(0)
-    _settle(app)
+    settle(app)
 
     # The architecture view during the demo; a few ticks so the dots are spread out.
     arch = window.open_architecture()
     arch.resize(1280, 720)
-    _settle(app)
+    settle(app)
     for _ in range(3):
         window.bridge.step(1)
-    _settle(app)
-    _save(arch, args.out / "architecture-view.png")
-    arch.export_png(args.out / "architecture-export.png")  # type: ignore[attr-defined]
-    print(args.out / "architecture-export.png")
+    settle(app)
+    save(arch, out / "architecture-view.png")
+    arch.export_png(out / "architecture-export.png")  # type: ignore[attr-defined]
+    print(out / "architecture-export.png")
     arch.close()
 
     # Virtual Switch Manager with the external switch selected.
     dialog = window.open_switch_manager()
     dialog.resize(880, 620)
     dialog.select_switch(SWITCH)  # type: ignore[attr-defined]
-    _settle(app)
-    _save(dialog, args.out / "switch-manager.png")
+    settle(app)
+    save(dialog, out / "switch-manager.png")
     dialog.show_mac_range()  # type: ignore[attr-defined]
-    _settle(app)
-    _save(dialog, args.out / "switch-manager-mac-range.png")
+    settle(app)
+    save(dialog, out / "switch-manager-mac-range.png")
     dialog.close()
     window.close()
     return 0

@@ -9,13 +9,12 @@ The lab is the demo lab (seed 0) with its files in a temporary folder, on a manu
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter
 
 from engine.api import ManagementApi
 from engine.demo import populate_demo
@@ -24,17 +23,8 @@ from gui import ids
 from gui.app import create_main_window
 from gui.disks.dialogs import open_inspect_dialog, open_new_disk_wizard
 from gui.disks.sizes import GB
-from gui.theme import Theme, apply_theme
-
-
-def _settle(app: QApplication, rounds: int = 10) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
+from gui.shots import save, settle, start
+from gui.theme import Theme
 
 
 def _picture_disk(api: ManagementApi, path: Path) -> None:
@@ -51,13 +41,7 @@ def _picture_disk(api: ManagementApi, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    apply_theme(app, Theme.LIGHT)
+    app, out = start(argv, __doc__)
     folder = Path(tempfile.mkdtemp(prefix="hvlab-shots-"))
     try:
         api = ManagementApi(seed=0)
@@ -67,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         # The New Virtual Hard Disk Wizard at Choose Disk Type.
         wizard = open_new_disk_wizard(None, api)
         wizard.go_to(wizard.type_page)
-        _settle(app)
-        _save(wizard, args.out / "disk-new-wizard.png")
+        settle(app, 10)
+        save(wizard, out / "disk-new-wizard.png")
         wizard.close()
 
         # Inspect Disk with its block allocation picture.
@@ -77,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         dialog = open_inspect_dialog(None, api, str(disk))
         assert dialog is not None
         dialog.resize(660, 640)
-        _settle(app)
-        _save(dialog, args.out / "disk-inspect.png")
+        settle(app, 10)
+        save(dialog, out / "disk-inspect.png")
         dialog.close()
 
         # The Checkpoints pane: a small tree with a branch, Now after an Apply.
@@ -101,12 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         window.details.tabs.setCurrentWidget(window.details.storage)
         window.bridge.refresh()
         window.checkpoints.select(second)
-        _settle(app)
+        settle(app, 10)
         # The Actions pane scrolls: show the VM block and the checkpoint block under it.
         window.actions_pane.verticalScrollBar().setValue(
             window.actions_pane.verticalScrollBar().maximum())
-        _settle(app)
-        _save(window, args.out / "checkpoint-pane.png")
+        settle(app, 10)
+        save(window, out / "checkpoint-pane.png")
         window.close()
         api.close()
     finally:

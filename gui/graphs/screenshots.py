@@ -11,11 +11,10 @@ time (as the 1x clock would), so the pictures are the same on every run.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from engine.api import ManagementApi
 from gui.app import build_parser, create_main_window, open_lab
@@ -23,31 +22,22 @@ from gui.graphs.console import SPARKLINE_COLUMN
 from gui.graphs.demos import CONTENTION_VMS, add_contention_demo
 from gui.graphs.pdh import CounterPath
 from gui.main_window import MainWindow
-from gui.theme import Theme, apply_theme
-
-
-def _settle(app: QApplication, rounds: int = 8) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
-def _save(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
+from gui.shots import save, settle, start
+from gui.theme import Theme
 
 
 def _window(app: QApplication, api: ManagementApi) -> MainWindow:
     window = create_main_window(api, clock="manual", theme=Theme.LIGHT)
     window.resize(1280, 800)
     window.show()
-    _settle(app)
+    settle(app)
     return window
 
 
 def _run(app: QApplication, window: MainWindow, seconds: int) -> None:
     for _ in range(seconds):
         window.bridge.step(1)
-    _settle(app)
+    settle(app)
 
 
 def dashboard(app: QApplication, out: Path) -> None:
@@ -66,7 +56,7 @@ def dashboard(app: QApplication, out: Path) -> None:
     window.vm_list.select_ids([api.vm("W2K8-DC01").id])
     window.details.tabs.setCurrentWidget(window.details.performance)
     _run(app, window, 2)
-    _save(window, out / "dashboard.png")
+    save(window, out / "dashboard.png")
     window.close()
 
 
@@ -90,7 +80,7 @@ def contention(app: QApplication, out: Path) -> None:
     window.vm_list.select_ids([api.vm(names[-1]).id])
     window.details.tabs.setCurrentWidget(window.details.performance)
     _run(app, window, 2)
-    _save(window, out / "contention.png")
+    save(window, out / "contention.png")
 
     perfmon = window.performance.open_perfmon()
     host = api.host(host_id).name
@@ -106,27 +96,21 @@ def contention(app: QApplication, out: Path) -> None:
     perfmon.highlight_action.setChecked(True)
     perfmon.resize(1000, 620)
     _run(app, window, 1)
-    _save(perfmon, out / "perfmon.png")
+    save(perfmon, out / "perfmon.png")
     dialog = perfmon.open_add_counters()
     dialog.select("Hyper-V Hypervisor Virtual Processor", ["% Total Run Time"],
                   [f"{names[0]}:Hv VP 0", f"{names[0]}:Hv VP 1"])
-    _settle(app)
-    _save(dialog, out / "perfmon-add-counters.png")
+    settle(app)
+    save(dialog, out / "perfmon-add-counters.png")
     dialog.reject()
     perfmon.close()
     window.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    apply_theme(app, Theme.LIGHT)
-    dashboard(app, args.out)
-    contention(app, args.out)
+    app, out = start(argv, __doc__)
+    dashboard(app, out)
+    contention(app, out)
     return 0
 
 

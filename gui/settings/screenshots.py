@@ -11,7 +11,6 @@ to a temporary file.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -23,29 +22,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 from engine.library import open_library
 from gui.bridge import Bridge
 from gui.settings.dialog import VmSettingsDialog
-from gui.theme import Theme, apply_theme
+from gui.shots import save, settle, start
 from gui.wizard.wizard import NewVmWizard
 
 
-def _settle(app: QApplication, rounds: int = 8) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
 def _save(app: QApplication, widget: QWidget, path: Path) -> None:
-    _settle(app)
-    widget.grab().save(str(path))
-    print(path)
+    settle(app)
+    save(widget, path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    apply_theme(app, Theme.LIGHT)
+    app, out = start(argv, __doc__)
     # A demo library in a fixed place, so the wizard shows a real disk folder.
     folder = Path(tempfile.gettempdir()) / "hvlab-demo"
     shutil.rmtree(folder, ignore_errors=True)
@@ -65,14 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     wizard.name_panel.name.textEdited.emit("LAB-WEB02")
     wizard.go_to("memory")
     wizard.memory.memory.setValue(70000)
-    _save(app, wizard, args.out / "wizard-memory-invalid.png")
+    _save(app, wizard, out / "wizard-memory-invalid.png")
     wizard.memory.memory.setValue(2048)
     wizard.go_to("disk")
-    _save(app, wizard, args.out / "wizard.png")
+    _save(app, wizard, out / "wizard.png")
     # Expert Mode: every field on one page.
     wizard.set_expert(True)
     wizard.network.switch.setCurrentIndex(1)
-    _save(app, wizard, args.out / "wizard-expert.png")
+    _save(app, wizard, out / "wizard-expert.png")
     wizard.set_expert(False)
     wizard.close()
 
@@ -82,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     dialog.show()
     dialog.show_page("memory")
     dialog.page("memory").dynamic.setChecked(True)  # type: ignore[attr-defined]
-    _save(app, dialog, args.out / "settings-memory.png")
+    _save(app, dialog, out / "settings-memory.png")
     dialog.cancel()
 
     # Settings of a running VM: Processor, the count locked with the engine's reason.
@@ -92,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     page = dialog.page("processor")
     page.reserve.setValue(25)  # type: ignore[attr-defined]
     page.limit.setValue(75)  # type: ignore[attr-defined]
-    _save(app, dialog, args.out / "settings-processor.png")
+    _save(app, dialog, out / "settings-processor.png")
     # The engine refuses a change set: the dialog names the field and changes nothing.
     page.reserve.setValue(80)  # type: ignore[attr-defined]
     page.limit.setValue(50)  # type: ignore[attr-defined]
     dialog.show_page("memory")
     dialog.page("memory").weight.setValue(80)  # type: ignore[attr-defined]
     dialog.apply()
-    _save(app, dialog, args.out / "settings-refused.png")
+    _save(app, dialog, out / "settings-refused.png")
     dialog.cancel()
 
     # A network adapter: connected, with a VLAN and bandwidth management.
@@ -108,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     dialog = VmSettingsDialog(bridge, api.vm("SQL-BIG").id)
     dialog.show()
     dialog.show_page("nic0")
-    _save(app, dialog, args.out / "settings-network-adapter.png")
+    _save(app, dialog, out / "settings-network-adapter.png")
     dialog.cancel()
     bridge.close()
     library.close()
