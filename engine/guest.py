@@ -90,6 +90,8 @@ PXE_WAIT_S = 10.0
 #: Seconds the "Press any key to boot from CD or DVD" prompt waits before the firmware moves
 #: on to the next device (Windows setup media wait about five seconds).
 CD_PROMPT_S = 5.0
+#: After a PXE ROM gives up, the BIOS moves on to the next device this much later.
+PXE_EXIT_S = 0.5
 #: The firmware's own start before it tries the first boot device.
 FIRMWARE_S = {1: 2.0, 2: 3.0}
 _DEVICE_NAMES = {"CD": "CD", "IDE": "IDE", "LegacyNetworkAdapter": "Legacy Network adapter",
@@ -160,7 +162,7 @@ def _bios_attempts(cfg: VmConfig) -> _Attempts:
                 "DHCP...")))
             steps.append(BootStep(PXE_WAIT_S, GuestPhase.FIRMWARE, (
                 "PXE-E53: No boot filename received", "PXE-M0F: Exiting Intel PXE ROM.")))
-            delay = 0.5
+            delay = PXE_EXIT_S
         elif kind == "Floppy" and cfg.diskette_path:
             # A data diskette has no boot sector: the BIOS stops on it, as real ones do.
             return _Attempts(steps, delay, None, (

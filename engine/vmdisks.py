@@ -28,6 +28,7 @@ from engine import events as ev
 from engine.config import HardDrive, VmConfig
 from engine.errors import HvError, InvalidStateError, NotFoundError, ResourceLimitError
 from engine.events import Level
+from engine.lifecycle import Operation
 from engine.storage import (
     DiskType,
     VhdDisk,
@@ -284,15 +285,16 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
     """Checkpoint-VM: freeze the disks, copy the configuration, capture the saved state of
     a running VM; the VM continues on new differencing disks."""
     lab = host.lab
-    if host.rebooting or vm.state.transitional:
-        raise InvalidStateError(
-            f"Cannot create a checkpoint of '{vm.name}'.",
-            [f"The host {host.name} is restarting; try again when it is running."
-             if host.rebooting else
-             f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
-    blocker = host.checkpoint_blocker(vm)
-    if blocker is not None:
-        raise ResourceLimitError(f"Cannot create a checkpoint of '{vm.name}'.", [blocker])
+    # The same rule available_operations lists, so the console's Checkpoint action and this
+    # command never disagree.
+    reason = host.operation_blocker(vm, Operation.CHECKPOINT)
+    if reason is not None:
+        title = f"Cannot create a checkpoint of '{vm.name}'."
+        if reason == host.checkpoint_blocker(vm):
+            raise ResourceLimitError(title, [reason])
+        raise InvalidStateError(title, [
+            "The operation cannot be performed while the object is in its current state.",
+            reason])
     index = vm.checkpoint_counter
     vm.checkpoint_counter += 1
     cid = str(uuid.UUID(bytes=_ident(lab, "checkpoint", vm.id, index), version=4)).upper()
