@@ -13,9 +13,13 @@ PIP_INSTALL = -m pip install --quiet
 ARGS ?=
 # Options (not paths) for both pytest runs of `make test`, e.g. PYTEST_ARGS="-x -k vhd".
 PYTEST_ARGS ?=
-# pytest exits 5 when it ran no test. That fails `make test`, except for the engine-only run
-# when PYTEST_ARGS narrowed the selection to tests outside tests/engine.
-ENGINE_RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
+# pytest-xdist workers for both runs ("auto": one per core; 0 runs in one process, which
+# `-x` and debugging want).
+PYTEST_WORKERS ?= auto
+PYTEST_RUN = -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+# pytest exits 5 when it ran no test. That fails `make test`, except when PYTEST_ARGS
+# narrowed the selection so that one of the two runs has nothing to run.
+RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
 
 # Debian packages the tests need: Xvfb/xauth/xcb-cursor/AT-SPI/D-Bus to drive the real app
 # from outside (e2e), qemu-img and libvhdi's tools as oracles for the VHD files we write.
@@ -51,12 +55,15 @@ run: $(RUN_STAMP)
 	@$(VENV)/bin/python -m compileall -q engine gui
 	$(VENV)/bin/hvlab $(ARGS)
 
+# The engine suite runs once, in the venv without Qt: that run is what proves the engine needs
+# no GUI package. The second run takes everything else (GUI, e2e) in the full venv.
 test: system-packages venvs lint
 	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
-	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_ARGS) \
-		|| { rc=$$?; [ $$rc -eq 5 ] && $(ENGINE_RUN_MAY_BE_EMPTY) || exit $$rc; }
-	@echo "== whole suite, in $(VENV)"
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_RUN) \
+		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
+	@echo "== GUI and end-to-end tests, in $(VENV)"
+	$(VENV)/bin/python -m pytest --ignore=tests/engine $(PYTEST_RUN) \
+		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
 
 # Both tools run even when the first fails, so one run reports every problem.
 lint: $(TEST_STAMP)
