@@ -28,11 +28,11 @@ SYSTEM_PACKAGES := xvfb xauth libxcb-cursor0 at-spi2-core dbus-x11 qemu-utils li
 
 # Packages kept out of the engine venv, so its test run proves the engine needs none of them.
 ENGINE_VENV_EXCLUDES := pyside6 pyside6-essentials pyside6-addons shiboken6 pyqtgraph \
-	pytest-qt ruff mypy
+	pytest-qt ruff mypy import-linter grimp
 
 # Re-install when the project definition changes, or when a top-level package appears after
 # the install (the editable install maps only the packages it found at install time).
-INSTALL_INPUTS := pyproject.toml $(wildcard engine/__init__.py gui/__init__.py)
+INSTALL_INPUTS := pyproject.toml $(wildcard engine/__init__.py gui/__init__.py hvctl/__init__.py)
 
 RUN_STAMP := $(VENV)/.hvlab-run-installed
 TEST_STAMP := $(VENV)/.hvlab-test-installed
@@ -43,7 +43,7 @@ ENGINE_STAMP := $(ENGINE_VENV)/.hvlab-engine-installed
 help:
 	@echo "make run    start hvlab on the default library (ARGS='--library DIR ...' passed on)"
 	@echo "make test   install what is missing, then lint, type-check and run every test"
-	@echo "make lint   ruff and mypy only"
+	@echo "make lint   ruff, mypy and the import contracts only"
 	@echo "make bench  run every tests/bench/*.py and print its figures"
 	@echo "make clean  remove both venvs and caches"
 
@@ -52,7 +52,7 @@ help:
 # PYTHONDONTWRITEBYTECODE would then compile every module on every start (~0.08 s of the
 # 0.5 s first-paint budget; docs/performance.md).
 run: $(RUN_STAMP)
-	@$(VENV)/bin/python -m compileall -q engine gui
+	@$(VENV)/bin/python -m compileall -q engine gui hvctl
 	$(VENV)/bin/hvlab $(ARGS)
 
 # The engine suite runs once, in the venv without Qt: that run is what proves the engine needs
@@ -65,11 +65,14 @@ test: system-packages venvs lint
 	$(VENV)/bin/python -m pytest --ignore=tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
 
-# Both tools run even when the first fails, so one run reports every problem.
+# Every tool runs even when one fails, so one run reports every problem.
 lint: $(TEST_STAMP)
 	@status=0; \
-	echo "ruff check engine gui tests"; $(VENV)/bin/ruff check engine gui tests || status=1; \
-	echo "mypy engine gui"; $(VENV)/bin/mypy engine gui || status=1; \
+	echo "ruff check engine gui hvctl tests"; $(VENV)/bin/ruff check engine gui hvctl tests \
+		|| status=1; \
+	echo "mypy engine gui hvctl"; $(VENV)/bin/mypy engine gui hvctl || status=1; \
+	echo "lint-imports (the layers in pyproject.toml)"; $(VENV)/bin/lint-imports --no-cache \
+		|| status=1; \
 	exit $$status
 
 bench: $(RUN_STAMP)

@@ -230,6 +230,20 @@ class Host:
         self.pending_hardware = hardware if hardware != self.hardware else None
         self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "hardware"))
 
+    def set_folders(self, virtual_machine_path: str | None,
+                    virtual_hard_disk_path: str | None) -> None:
+        """The default folders for new VM files and new virtual hard disks."""
+        if virtual_machine_path is not None:
+            self.virtual_machine_path = virtual_machine_path
+        if virtual_hard_disk_path is not None:
+            self.virtual_hard_disk_path = virtual_hard_disk_path
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "settings"))
+
+    def set_mac_range(self, minimum: str, maximum: str) -> None:
+        """The dynamic MAC address pool (validated by the caller)."""
+        self.net.set_mac_range(minimum, maximum)
+        self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "settings"))
+
     def set_numa_spanning(self, enabled: bool) -> None:
         self.numa_spanning = enabled
         self.lab.publish(ev.HostChanged(self.lab.now_us, self.id, "settings"))

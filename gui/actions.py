@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from engine.errors import HvError
-from engine.lifecycle import Operation
+from engine.api import HvError, Operation
 from gui import format as fmt
 from gui import ids
 from gui.icons import icon

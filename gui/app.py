@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from engine.api import Library, ManagementApi
 
-__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab"]
+__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
 
 MAIN_WINDOW_NAME = "mainWindow"
 MAIN_WINDOW_ACCESSIBLE_NAME = "Hyper-V Manager"
@@ -75,45 +75,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_lab(args: argparse.Namespace) -> ManagementApi:
-    """The lab this console shows: the library (``--library DIR``, else ``$HVLAB_LIBRARY``,
-    else the user data folder; a new one gets the demo lab, or the host only with
-    ``--empty``), or with ``--in-memory`` / ``--demo`` a throwaway lab that is not saved.
+    """The lab this console shows (see :func:`open_session`), for callers that need only the
+    API (screenshots, tests)."""
+    return open_session(args)[0]
+
+
+def open_session(args: argparse.Namespace) -> tuple[ManagementApi, Library | None]:
+    """The lab this console shows, and its library: the library (``--library DIR``, else
+    ``$HVLAB_LIBRARY``, else the user data folder; a new one gets the demo lab, or the host
+    only with ``--empty``), or with ``--in-memory`` / ``--demo`` a throwaway lab that is not
+    saved (no library).
 
     A library that another process holds raises its HvError ("The library … is in use by
     … (process N)."); the caller shows it.
     """
-    from engine.api import ManagementApi
-    from engine.demo import populate_demo
+    from engine.api import ManagementApi, populate_demo
 
     seed = args.seed if args.seed is not None else 0
     if getattr(args, "demo", None) == "contention":
         from gui.graphs.demos import contention_lab
 
-        return contention_lab(seed)
+        return contention_lab(seed), None
     if getattr(args, "in_memory", False):
         api = ManagementApi(seed=seed)
         populate_demo(api, empty=bool(args.empty))
-        return api
-    from engine.library import open_library
+        return api, None
+    from engine.api import open_library
 
     library = open_library(args.library, program="hvlab", seed=args.seed,
                            empty=bool(args.empty))
-    return library.api
-
-
-def library_messages(api: ManagementApi) -> list[str]:
-    """What opening the library repaired or could not load (for the status bar)."""
-    library = getattr(api, "library", None)
-    return list(getattr(library, "messages", []))
-
-
-def close_lab(api: ManagementApi) -> None:
-    """Final save and release of the library lock (a no-op for in-memory labs)."""
-    library = getattr(api, "library", None)
-    if library is not None:
-        library.close()
-    else:
-        api.close()
+    return library.api, library
 
 
 def _library_note(args: argparse.Namespace) -> str:
@@ -172,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if probe:
             print(f"FIRST_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
         try:
-            api = open_lab(args)
+            api, library = open_session(args)
         except HvError as err:
             print(str(err), file=sys.stderr)
             QMessageBox.critical(window, "Hyper-V Manager", err.text)
@@ -183,18 +174,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         bridge = Bridge(api, clock=args.clock, speed=args.speed)
         bridge.setParent(window)
         window.attach(bridge)
-        messages = library_messages(api)
-        if messages:
-            window.statusBar().showMessage(" ".join(messages), 30000)
+        opened.append((api, library))
+        if library is not None and library.messages:
+            # What opening the library repaired or could not load.
+            window.statusBar().showMessage(" ".join(library.messages), 30000)
         if probe:
             _AfterPaint(window.vm_list.viewport(), lab_painted)
 
+    opened: list[tuple[ManagementApi, Library | None]] = []
     _AfterPaint(window.vm_list.viewport(), load_lab)
     window.show()
     code = app.exec()
     if window.attached:
         window.bridge.close()
-        close_lab(window.bridge.api)
+    for api, library in opened:
+        # The final save and the release of the library lock; in memory, only the files.
+        if library is not None:
+            library.close()
+        else:
+            api.close()
     window.close()
     window.deleteLater()
     return code

@@ -26,11 +26,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine import events as ev
+from engine.api import EngineEvent, HostChanged, JobChanged, LogEntry, VmListChanged, VmStateChanged
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.views import VmTableSnapshot
+    from engine.api import ManagementApi, VmTableSnapshot
 
 T = TypeVar("T")
 
@@ -64,7 +63,7 @@ class Bridge(QObject):
         self._speed = max(0.0, float(speed))
         self._wall_clock = wall_clock
         self._last_wall = wall_clock()
-        self._pending: list[ev.EngineEvent] = []
+        self._pending: list[EngineEvent] = []
         self._flush_scheduled = False
         self._snapshot: VmTableSnapshot | None = None
         self._unsubscribe = api.subscribe(self._on_engine_event)
@@ -159,7 +158,7 @@ class Bridge(QObject):
         self._unsubscribe()
 
     # -- engine events ---------------------------------------------------------------------------
-    def _on_engine_event(self, event: ev.EngineEvent) -> None:
+    def _on_engine_event(self, event: EngineEvent) -> None:
         self._pending.append(event)
         if not self._flush_scheduled:
             # An API call made outside call()/step() still reaches the views promptly.
@@ -173,14 +172,14 @@ class Bridge(QObject):
             for event in batch:
                 self._emit(event)
 
-    def _emit(self, event: ev.EngineEvent) -> None:
-        if isinstance(event, ev.VmStateChanged):
+    def _emit(self, event: EngineEvent) -> None:
+        if isinstance(event, VmStateChanged):
             self.vm_state_changed.emit(event.vm_id, event.old, event.new, event.reason)
-        elif isinstance(event, ev.VmListChanged):
+        elif isinstance(event, VmListChanged):
             self.vm_list_changed.emit(event.host_id, event.vm_id, event.change)
-        elif isinstance(event, ev.JobChanged):
+        elif isinstance(event, JobChanged):
             self.job_changed.emit(event.job_id, event.state, event.percent)
-        elif isinstance(event, ev.HostChanged):
+        elif isinstance(event, HostChanged):
             self.host_changed.emit(event.host_id, event.what)
-        elif isinstance(event, ev.LogEntry):
+        elif isinstance(event, LogEntry):
             self.log_entry.emit(event)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs
 
 if TYPE_CHECKING:

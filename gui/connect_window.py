@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import format as fmt
 from gui import ids
 from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
@@ -33,7 +33,7 @@ from gui.icons import icon
 from gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
-    from engine.views import VmTableSnapshot
+    from engine.api import VmTableSnapshot
 
 TITLE = "{name} on {host} - Virtual Machine Connection"
 #: Console lines kept in the window (the engine keeps its own, shorter, ring).

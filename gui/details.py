@@ -27,7 +27,7 @@ from gui import format as fmt
 from gui import ids
 
 if TYPE_CHECKING:
-    from engine.views import VmInfo
+    from engine.api import VmInfo
     from gui.disks.storage_tab import VmStorageTab
     from gui.graphs.console import VmPerformancePage
 

@@ -38,12 +38,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import ids
 from gui.icons import icon
 
 if TYPE_CHECKING:  # engine.api imports numpy; the main window paints before it is loaded
-    from engine.devices import Device
+    from engine.api import Device
     from gui.bridge import Bridge
 
 OTHER = "Other devices"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import ids
 
 #: The title of Hyper-V Manager's message boxes.

@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.views import HostInfo
+from engine.api import HostInfo, HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
 from gui.icons import icon

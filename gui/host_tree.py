@@ -18,7 +18,7 @@ from gui import ids
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.views import HostInfo, VmInfo
+    from engine.api import HostInfo, VmInfo
 
 ROOT_TEXT = "hvlab"
 UNGROUPED = "(No group)"

@@ -37,8 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.jobs import Job, JobState
+from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks import files
 from gui.disks.jobs import JobWatcher

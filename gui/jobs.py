@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jobs import Job, JobState
+from engine.api import Job, JobState
 from gui import format as fmt
 from gui import ids
 from gui.icons import icon

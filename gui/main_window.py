@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, start_fit_text
 from gui.actions_pane import ActionsPane
@@ -46,7 +46,7 @@ from gui.theme import Theme, apply_theme
 from gui.vmlist import COLUMNS, VmListModel, VmListView
 
 if TYPE_CHECKING:
-    from engine.views import HostInfo, VmTableSnapshot
+    from engine.api import HostInfo, VmTableSnapshot
     from gui.bridge import Bridge
     from gui.commands import VmCommands
     from gui.host_settings import HostSettingsDialog

@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs, ids
 from gui.icons import icon
 

@@ -45,12 +45,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError, ValidationError
+from engine.api import HvError, ValidationError
 from gui import dialogs, ids
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.views import SwitchInfoView
+    from engine.api import SwitchInfoView
     from gui.bridge import Bridge
 
 TYPES = ("External", "Internal", "Private")

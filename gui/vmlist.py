@@ -39,7 +39,7 @@ from gui.icons import state_icon
 if TYPE_CHECKING:
     import numpy as np
 
-    from engine.views import VmInfo, VmTableSnapshot
+    from engine.api import VmInfo, VmTableSnapshot
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -1,24 +1,24 @@
 """The library: a lab on disk (hosts, VM folders, clock, runtime state, event log).
 
-``open_library`` is the one way in; the GUI and ``hvctl`` drive the lab through
-``Library.api``, a :class:`~engine.api.ManagementApi` that commits after every command.
+Persistence only: it stores a lab and knows nothing of the management API.  Clients open a
+library through ``engine.api.open_library``, which drives the lab through a
+:class:`~engine.api.ManagementApi` that reports each command to :meth:`Library.after_command`.
 See docs/library.md for the layout, durability and locking rules.  Modules: ``library``
 (layout, commits), ``opening`` (create, read back, repair), ``state`` (a lab as data),
 ``files`` (atomic self-checking files), ``schema`` (versions, migrations), ``eventlog``,
-``lock``, ``api`` (the committing ManagementApi).
+``lock``.
 """
 
-from engine.library.api import LibraryApi
 from engine.library.errors import LibraryError, LibraryLockedError
-from engine.library.library import AUTOSAVE_SECONDS, Library, default_library_path
+from engine.library.library import AUTOSAVE_SECONDS, Library, Populate, default_library_path
 from engine.library.opening import create_library, open_library
 
 __all__ = [
     "AUTOSAVE_SECONDS",
     "Library",
-    "LibraryApi",
     "LibraryError",
     "LibraryLockedError",
+    "Populate",
     "create_library",
     "default_library_path",
     "open_library",

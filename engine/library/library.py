@@ -28,12 +28,10 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine import events as ev
 from engine.clock import seconds_to_us
 from engine.counters import History
-from engine.errors import NotFoundError
 from engine.lab import Lab
 from engine.library import schema
 from engine.library.errors import LibraryError
@@ -55,8 +53,8 @@ from engine.library.state import (
 )
 from engine.vmdisks import VHD_FOLDER
 
-if TYPE_CHECKING:
-    from engine.library.api import LibraryApi
+#: Fills a new, empty lab: ``populate(lab, host_only)`` (the demo lab, or its host only).
+Populate = Callable[[Lab, bool], None]
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
@@ -103,21 +101,26 @@ class _Loaded:
 
 
 class Library:
-    """An open library.  Use :func:`open_library`; the lab is driven through :attr:`api`.
+    """An open library on disk: the lab it holds and the commits that keep it.
 
-    ``messages`` holds what the open found and repaired or skipped (a damaged file, an
-    upgraded schema), one sentence each, naming the file.
+    Use :func:`open_library`.  Clients get it wrapped with a management API
+    (``engine.api.open_library``), whose commands and clock calls report to
+    :meth:`after_command` and :meth:`after_clock`.  ``messages`` holds what the open found
+    and repaired or skipped (a damaged file, an upgraded schema), one sentence each, naming
+    the file.
     """
 
-    def __init__(self, path: Path, lock: LibraryLock, *, autosave_seconds: float) -> None:
+    def __init__(self, path: Path, lock: LibraryLock, *, autosave_seconds: float,
+                 populate: Populate) -> None:
         self.path = path
+        self.populate = populate
         self.messages: list[str] = []
         #: Silent repairs of an unfinished commit (for tests and diagnostics).
         self.repairs: list[str] = []
         self._lock = lock
         self._autosave_us = seconds_to_us(autosave_seconds)
         self._store: EventLogStore | None = None
-        self._api: LibraryApi | None = None
+        self._lab: Lab | None = None
         self._commit = 0  # the last finished commit
         self._attempt = 0  # the last commit number used (finished or not)
         # path -> (stamp, data) of the file on disk, and the stamp the last commit names.
@@ -134,14 +137,10 @@ class Library:
 
     # -- public -----------------------------------------------------------------------------
     @property
-    def api(self) -> LibraryApi:
-        if self._api is None:  # pragma: no cover - set by open_library
-            raise LibraryError("The library is not open.")
-        return self._api
-
-    @property
     def lab(self) -> Lab:
-        return self.api.lab
+        if self._lab is None:  # pragma: no cover - set while opening
+            raise LibraryError("The library is not open.")
+        return self._lab
 
     @property
     def commit_number(self) -> int:
@@ -192,19 +191,11 @@ class Library:
         if not self._suspended:
             self._write_commit()
 
-    def events(self, *, vm: str | None = None, level: str | None = None,
-               since_seconds: float | None = None, last: int | None = None) -> list[ev.LogEntry]:
-        """The event log (every entry kept on disk), oldest first, filtered.
-
-        ``vm`` is a VM name or id; a VM deleted since is matched by the name it had.
-        """
-        vm_id: str | None = None
-        vm_name: str | None = None
-        if vm is not None:
-            try:
-                vm_id = self.api.vm(vm).id
-            except NotFoundError:
-                vm_name = vm
+    def events(self, *, vm_id: str | None = None, vm_name: str | None = None,
+               level: str | None = None, since_seconds: float | None = None,
+               last: int | None = None) -> list[ev.LogEntry]:
+        """The event log (every entry kept on disk and those not yet committed), oldest
+        first, filtered by VM id or by the name a VM had, level and time."""
         since_us = None if since_seconds is None else seconds_to_us(since_seconds)
         assert self._store is not None
         stored = self._store.query(vm_id=vm_id, vm_name=vm_name, level=level, since_us=since_us,
@@ -218,9 +209,6 @@ class Library:
                     and (since_us is None or e.time_us >= since_us))
 
         out = [e for e in rows if keep(e)]
-        if vm_name is not None and not out:
-            # Neither a VM now nor one in the log: the engine's own wording.
-            self.api.vm(vm_name)
         return out[-last:] if last else out
 
     # -- bus ----------------------------------------------------------------------------------
@@ -230,18 +218,21 @@ class Library:
         self._dirty = True
 
     def _attach(self, lab: Lab) -> None:
-        from engine.library.api import LibraryApi
-
-        self._api = LibraryApi(lab, self)
+        self._lab = lab
         # Virtual hard disks, checkpoint disks and saved states live in the library.
         lab.storage_root = self.path
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
-    def _after_command(self, always: bool) -> None:
-        if not self._suspended and not self._closed and (always or self._dirty):
+    # -- told by the management API (engine.api.surface.ApiObserver) ---------------------------
+    def after_command(self) -> None:
+        """A command returned: commit what it changed.  Every change to the lab publishes an
+        event, so a command that published nothing (a refused one, a poll with no finished
+        work) writes nothing."""
+        if not self._suspended and not self._closed and self._dirty:
             self._write_commit()
 
-    def _after_time(self) -> None:
+    def after_clock(self) -> None:
+        """The clock moved: commit when ``autosave_seconds`` passed since the last commit."""
         if self._suspended or self._closed:
             return
         if self.lab.now_us - self._committed_now_us >= self._autosave_us:

@@ -33,6 +33,7 @@ from engine.library.library import (
     VM_FILE_SUFFIXES,
     VMS_DIR,
     Library,
+    Populate,
     default_library_path,
 )
 from engine.library.lock import LibraryLock, LockHeldError
@@ -41,14 +42,14 @@ from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
 
 
-def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "hvlab",
-                 seed: int | None = None, empty: bool = False,
+def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
+                 program: str = "hvlab", seed: int | None = None, empty: bool = False,
                  autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
     """Open (or create) the library at ``path`` for this process.
 
-    ``path`` defaults to :func:`default_library_path`.  A new library gets the demo lab
-    (:func:`engine.demo.populate_demo`), or the demo host only with ``empty``; ``seed`` is
-    used only when the library is created.  Raises :class:`LibraryLockedError` when another
+    ``path`` defaults to :func:`default_library_path`.  A new library is filled by
+    ``populate(lab, empty)`` (the demo lab, or its host only); ``seed`` is used only when
+    the library is created.  Raises :class:`LibraryLockedError` when another
     process holds it, :class:`LibraryError` when the folder is not a library or was written
     by a newer hvlab.  Damaged files do not stop the open: see ``Library.messages``.
     """
@@ -71,7 +72,7 @@ def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "
     except OSError as exc:
         raise LibraryError(f"The library {folder} cannot be opened.",
                            [f"{exc.filename or folder}: {exc.strerror or exc}"]) from exc
-    library = Library(folder, lock, autosave_seconds=autosave_seconds)
+    library = Library(folder, lock, autosave_seconds=autosave_seconds, populate=populate)
     try:
         _open_locked(library, seed=seed, empty=empty, program=program)
     except BaseException:
@@ -82,7 +83,8 @@ def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "
     return library
 
 
-def create_library(path: str | os.PathLike[str], lab: Lab, *, program: str = "hvlab",
+def create_library(path: str | os.PathLike[str], lab: Lab, populate: Populate, *,
+                   program: str = "hvlab",
                    autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
     """Write ``lab`` (built elsewhere, e.g. by a test or a script) as a new library at
     ``path``, which must not exist or be empty, and return it open."""
@@ -91,7 +93,8 @@ def create_library(path: str | os.PathLike[str], lab: Lab, *, program: str = "hv
         raise LibraryError(f"The folder {folder} is not empty.",
                            ["A new library needs an empty or new folder."])
     folder.mkdir(parents=True, exist_ok=True)
-    lib = Library(folder, LibraryLock(folder, program), autosave_seconds=autosave_seconds)
+    lib = Library(folder, LibraryLock(folder, program), autosave_seconds=autosave_seconds,
+                  populate=populate)
     try:
         lib._store = EventLogStore(folder / EVENTS_FILE)
         lib._attach(lab)
@@ -215,12 +218,10 @@ def _write_identity(lib: Library, seed: int, program: str) -> None:
 
 
 def _create(lib: Library, *, seed: int, empty: bool, program: str) -> None:
-    from engine.demo import populate_demo
-
     lab = Lab(seed)
     lib._attach(lab)
     with lib.batch():
-        populate_demo(lib.api, empty=empty)
+        lib.populate(lab, empty)
     # Last: until library.json exists, an interrupted creation is simply started over.
     _write_identity(lib, seed, program)
 
@@ -469,10 +470,8 @@ def _cold_start(lib: Library, identity: Json, why: DamagedFileError) -> None:
         lib._suspended -= 1
     lib._attempt = lib._commit = lib._store.max_commit()
     if not lab.hosts:
-        from engine.demo import populate_demo
-
         lib._note("No host could be read, so the demo host was added.")
-        populate_demo(lib.api, empty=True, settle_seconds=0.0)
+        lib.populate(lab, True)
     lib._write_commit()
 
 

@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.views import DeviceIoInfo
+    from engine.api import DeviceIoInfo, ManagementApi
 
 #: Child partitions drawn at most; more are summarised in the title.
 MAX_CHILDREN = 6

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import sys
 
-from engine.api import ManagementApi
-from engine.config import NetworkAdapter
+from engine.api import ManagementApi, NetworkAdapter
 from gui.app import build_parser, create_main_window, open_lab
 from gui.shots import save, settle, start
 from gui.theme import Theme
 
-SWITCH = "External"  # the demo lab's switch (engine/demo.py)
+SWITCH = "External"  # the demo lab's switch (engine/api/demo.py)
 #: The same load on both VMs: 80 Mbit/s of network traffic and 300 disk IOPS.
 WORKLOAD = dict(workload="custom", workload_net_mbit=80, workload_disk_iops=300)
 

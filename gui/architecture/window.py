@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs, ids
 from gui.architecture.export import export_png, export_svg
 from gui.architecture.model import Diagram, layout, read_host

@@ -33,15 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.jobs import Job, JobState
+from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui import format as fmt
 from gui.disks.jobs import when_done
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.storage_api import CheckpointInfo
+    from engine.api import CheckpointInfo
     from gui.bridge import Bridge
 
 NOW = "Now"

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs, ids
 from gui.icons import icon
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs
 from gui.disks import files
 from gui.disks.edit_disk import EditDiskWizard

@@ -36,8 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.jobs import Job
+from engine.api import HvError, Job
 from gui import ids
 from gui.disks import files
 from gui.disks.new_disk import SPIN_MAX, browse_row, file_name_problem, size_problem, type_text
@@ -52,8 +51,7 @@ from gui.disks.wizard import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.storage import VhdInfo
+    from engine.api import ManagementApi, VhdInfo
 
 ACTIONS = ("compact", "convert", "expand", "merge", "reconnect")
 ACTION_LABELS = {"compact": "Compact", "convert": "Convert", "expand": "Expand",

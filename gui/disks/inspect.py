@@ -33,8 +33,7 @@ from gui.disks.wizard import error_style, wrapped
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.storage import VhdInfo
+    from engine.api import ManagementApi, VhdInfo
 
 TYPE_NAMES = {"FIXED": "Fixed size virtual hard disk",
               "DYNAMIC": "Dynamically expanding virtual hard disk",

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.errors import HvError
-from engine.jobs import Job, JobState
+from engine.api import HvError, Job, JobState
 
 if TYPE_CHECKING:
     from engine.api import ManagementApi

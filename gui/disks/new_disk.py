@@ -27,9 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.jobs import Job
-from engine.storage import MAX_DISK_SIZE
+from engine.api import MAX_DISK_SIZE, HvError, Job
 from gui import ids
 from gui.disks import files
 from gui.disks.sizes import GB, size_text
@@ -44,8 +42,7 @@ from gui.disks.wizard import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.storage import VhdInfo
+    from engine.api import ManagementApi, VhdInfo
 
 DEFAULT_NAME = "New Virtual Hard Disk.vhd"
 #: Hyper-V's default size for a new blank disk (GB).

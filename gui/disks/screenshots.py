@@ -16,9 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QSplitter
 
-from engine.api import ManagementApi
-from engine.demo import populate_demo
-from engine.storage import open_vhd
+from engine.api import HardDrive, ManagementApi, populate_demo
 from gui import ids
 from gui.app import create_main_window
 from gui.disks.dialogs import open_inspect_dialog, open_new_disk_wizard
@@ -29,23 +27,25 @@ from gui.theme import Theme
 
 def _picture_disk(api: ManagementApi, path: Path) -> None:
     """A 2 GB dynamic disk with an installed system at the start, a few scattered files and
-    some blocks only partly written: the kinds of square the picture shows."""
+    some blocks only partly written: the kinds of square the picture shows.  Written as a
+    guest would, through a VM the disk is attached to, which is then removed."""
     api.wait(api.new_vhd(str(path), 2 * GB))
     block = 2 * 1024 * 1024
-    with open_vhd(path, writable=True) as disk:
-        disk.write_sectors(0, b"\x5a" * (56 * block))
-        for n, b in enumerate(range(120, 1000, 37)):
-            disk.write_sectors(b * block // 512, b"\x11" * (block if n % 3 else block // 4))
-        for b in range(300, 330, 2):
-            disk.write_sectors(b * block // 512, b"\x22" * (block // 2))
+    api.create_vm("DISK-PICTURE", hard_drives=[HardDrive("IDE", 0, 0, str(path))])
+    api.guest_write("DISK-PICTURE", "ide0:0", 0, b"\x5a" * (56 * block))
+    for n, b in enumerate(range(120, 1000, 37)):
+        api.guest_write("DISK-PICTURE", "ide0:0", b * block // 512,
+                        b"\x11" * (block if n % 3 else block // 4))
+    for b in range(300, 330, 2):
+        api.guest_write("DISK-PICTURE", "ide0:0", b * block // 512, b"\x22" * (block // 2))
+    api.delete_vm("DISK-PICTURE")
 
 
 def main(argv: list[str] | None = None) -> int:
     app, out = start(argv, __doc__)
     folder = Path(tempfile.mkdtemp(prefix="hvlab-shots-"))
     try:
-        api = ManagementApi(seed=0)
-        api.lab.storage_root = folder / "Library"
+        api = ManagementApi(seed=0, storage_root=folder / "Library")
         populate_demo(api)
 
         # The New Virtual Hard Disk Wizard at Choose Disk Type.

@@ -16,7 +16,7 @@ from PySide6.QtCore import QElapsedTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import ids
 from gui.disks.sizes import size_text, size_with_bytes
 

@@ -43,8 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
-from engine.jobs import Job, JobState
+from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks.jobs import JobWatcher
 from gui.icons import icon

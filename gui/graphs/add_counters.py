@@ -33,8 +33,7 @@ from gui import ids
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.views import CounterSetInfo
+    from engine.api import CounterSetInfo, ManagementApi
 
 ALL_INSTANCES = "<All instances>"
 _SET_ROLE = int(Qt.ItemDataRole.UserRole) + 1

@@ -22,8 +22,7 @@ from gui.icons import icon
 from gui.vmlist import COLUMN_INDEX
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.views import VmInfo, VmTableSnapshot
+    from engine.api import ManagementApi, VmInfo, VmTableSnapshot
     from gui.bridge import Bridge
     from gui.graphs.dashboard import HostDashboard
     from gui.graphs.perfmon import PerformanceMonitor

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import ids
 from gui.graphs import colours, style
 from gui.graphs.memory_map import Extent, MemoryMapBar
@@ -36,8 +36,7 @@ from gui.graphs.memory_map import Extent, MemoryMapBar
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import ManagementApi
-    from engine.views import VmTableSnapshot
+    from engine.api import ManagementApi, VmTableSnapshot
 
 #: (label, seconds) of the time window choices.
 WINDOWS = (("Last 100 seconds", 100), ("Last 10 minutes", 600))

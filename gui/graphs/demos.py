@@ -29,7 +29,7 @@ SETTLE_SECONDS = 120.0
 def add_contention_demo(api: ManagementApi, *, start: bool = True) -> str:
     """Add the contention host and (unless ``start`` is False) start its three VMs; a second
     call adds nothing. Returns the host id."""
-    from engine.config import HardDrive
+    from engine.api import HardDrive
 
     existing = [h for h in api.hosts() if h.name == CONTENTION_HOST]
     if existing:

@@ -44,15 +44,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import ids
 from gui.graphs import colours, pdh, style
 from gui.graphs.add_counters import AddCountersDialog
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.views import VmTableSnapshot
+    from engine.api import ManagementApi, VmTableSnapshot
 
 DURATIONS = (100, 600)
 DEFAULT_DURATION = 100

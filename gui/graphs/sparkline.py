@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from engine.views import VmTableSnapshot
+    from engine.api import VmTableSnapshot
 
 #: Seconds of history a sparkline shows.
 SECONDS = 60

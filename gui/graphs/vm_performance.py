@@ -20,8 +20,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.counters import SET_VP
-from engine.errors import HvError
+from engine.api import SET_VP, HvError
 from gui import ids
 from gui.graphs import colours, style
 from gui.graphs.dashboard import swatch
@@ -29,8 +28,7 @@ from gui.graphs.dashboard import swatch
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import ManagementApi
-    from engine.views import VmInfo
+    from engine.api import ManagementApi, VmInfo
 
 WINDOW_S = 600
 #: Up to this many VPs the CPU title names each VP with its value.

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import HardDrive, NetworkAdapter
+from engine.api import HardDrive, NetworkAdapter
 from gui import ids
 from gui.settings.fields import Page, message_label, show_message, spin
 from gui.settings.hardware import free_location, new_drive_path

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError, ValidationError
+from engine.api import HvError, ValidationError
 from gui import ids
 from gui.bridge import Bridge
 from gui.icons import icon

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.config import BOOT_DEVICES, HardDrive, NetworkAdapter
+from engine.api import BOOT_DEVICES, HardDrive, NetworkAdapter
 from gui import ids
 from gui.settings.fields import Page, message_label, show_message, spin
 from gui.settings.model import SettingsModel

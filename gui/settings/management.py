@@ -25,9 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.config import StartAction, StopAction
-from engine.guests import INTEGRATION_SERVICES
-from engine.workloads import WORKLOADS
+from engine.api import INTEGRATION_SERVICES, WORKLOADS, StartAction, StopAction
 from gui import ids
 from gui.settings.fields import Page, spin
 from gui.settings.model import SettingsModel

@@ -26,13 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.config import HardDrive, VmConfig
-from engine.errors import HvError, ValidationError
+from engine.api import HardDrive, HvError, ValidationError, VmConfig
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from engine.profiles import HostProfile
-    from engine.views import HostInfo, VmInfo
+    from engine.api import HostInfo, HostProfile, ManagementApi, VmInfo
 
 #: The VmConfig fields that hold device lists.
 DEVICE_FIELDS = ("hard_drives", "network_adapters")

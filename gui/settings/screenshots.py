@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.library import open_library
+from engine.api import open_library
 from gui.bridge import Bridge
 from gui.settings.dialog import VmSettingsDialog
 from gui.shots import save, settle, start

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.guests import GuestOs
-from engine.views import HostInfo
+from engine.api import GuestOs, HostInfo
 from gui import ids
 from gui.settings.fields import message_label, note_label, plain_label, show_message
 from gui.wizard.choices import PAGE_TITLES, NewVmChoices, join_path

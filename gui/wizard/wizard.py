@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import HvError
+from engine.api import HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
 from gui.icons import icon
@@ -62,7 +62,7 @@ from gui.wizard.pages import (
 )
 
 if TYPE_CHECKING:
-    from engine.views import VmInfo
+    from engine.api import VmInfo
 
 SETTINGS_ORGANIZATION = "hvlab"
 SETTINGS_APPLICATION = "hvlab"

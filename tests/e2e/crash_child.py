@@ -11,9 +11,7 @@ from __future__ import annotations
 import random
 import sys
 
-from engine.config import HardDrive
-from engine.errors import HvError
-from engine.library import open_library
+from engine.api import HardDrive, HvError, open_library
 
 OPS = ("create", "create", "start", "start", "shut_down", "turn_off", "save", "pause",
        "resume", "reset", "set", "rename", "advance", "advance", "advance", "delete",

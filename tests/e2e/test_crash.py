@@ -21,7 +21,7 @@ from typing import IO
 
 import pytest
 
-from engine.library import open_library
+from engine.api import open_library
 from engine.library.eventlog import EventLogStore
 from engine.library.files import is_temporary, read_raw, verify
 from engine.lifecycle import PARTITION_STATES, VmState
@@ -56,7 +56,7 @@ def check_library(folder: Path, must_have: set[str]) -> None:
         ids = {v.id for v in lib.api.vms()}
         missing = must_have - ids
         assert not missing, f"VMs created before the kill are gone: {sorted(missing)}"
-        for host in lib.lab.hosts.values():
+        for host in lib.api.lab.hosts.values():
             host.memory.check_invariants()
             for vm in host.vms.values():
                 has_partition = vm.partition_id is not None

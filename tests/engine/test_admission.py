@@ -100,8 +100,7 @@ def test_numa_spanning_off_places_each_vm_in_one_node() -> None:
 
 
 def test_demo_sql_big_does_not_fit_while_the_others_run() -> None:
-    from engine.api import ManagementApi
-    from engine.demo import populate_demo
+    from engine.api import ManagementApi, populate_demo
 
     api = ManagementApi(seed=0)
     populate_demo(api)

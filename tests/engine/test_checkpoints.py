@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from engine import storage_api
 from engine.api import ManagementApi
+from engine.api import storage as storage_api
 from engine.config import HardDrive
 from engine.errors import HvError, InvalidStateError, ValidationError
 from engine.lifecycle import Operation
@@ -25,8 +25,7 @@ SECTOR = 512
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[ManagementApi]:
-    api = ManagementApi(seed=3)
-    api.lab.storage_root = tmp_path / "lib"
+    api = ManagementApi(seed=3, storage_root=tmp_path / "lib")
     api.add_host("HOST", "ws2008r2")
     yield api
     api.close()
@@ -300,7 +299,7 @@ def test_import_reports_unknown_fields(api: ManagementApi, tmp_path: Path) -> No
 
 
 def test_a_library_commits_after_each_checkpoint_command(tmp_path: Path) -> None:
-    from engine.library import open_library
+    from engine.api import open_library
 
     lib = open_library(tmp_path / "lab", program="test", empty=True)
     try:

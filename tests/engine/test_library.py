@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.api import Library, LibraryError, LibraryLockedError, open_library
 from engine.config import HardDrive
 from engine.errors import NotFoundError
-from engine.library import LibraryError, LibraryLockedError, open_library
 from engine.library import files as library_files
 from engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
-from engine.library.library import Library
 from engine.library.schema import CURRENT, MIGRATIONS, SchemaError, upgrade
 from engine.library.state import snapshot_lab
 
@@ -29,10 +28,10 @@ def lib_at(folder: Path, **kw: object) -> Library:
 
 def abandon(lib: Library) -> None:
     """What a killed process leaves: no final commit, the lock and files just dropped."""
-    lib._closed = True
-    assert lib._store is not None
-    lib._store.close()
-    lib._lock.release()
+    lib.store._closed = True
+    assert lib.store._store is not None
+    lib.store._store.close()
+    lib.store._lock.release()
 
 
 def vm_dir(lib: Library, name: str) -> Path:
@@ -164,7 +163,7 @@ def test_a_truncated_vm_config_is_named_and_the_others_load(tmp_path: Path) -> N
         # Its partition and memory went with it; the rest of the host is whole.
         host = lib.api.host()
         assert host.memory_free_mb > free_before and host.memory_vms_mb < dc_mb
-        for h in lib.lab.hosts.values():
+        for h in lib.api.lab.hosts.values():
             h.memory.check_invariants()
         lib.api.advance(30)
     with lib_at(tmp_path / "lib") as lib:  # still skipped, still said
@@ -285,7 +284,7 @@ def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
         folder = tmp_path / f"run{n}"
         shutil.copytree(seed_lib, folder)
         lib = lib_at(folder)
-        expected = json.dumps(snapshot_lab(lib.lab))
+        expected = json.dumps(snapshot_lab(lib.api.lab))
         kill = KillAt(n)
         monkeypatch.setattr("engine.library.library.write_atomic", kill.wrap(
             library_files.write_atomic))
@@ -303,11 +302,11 @@ def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
         except KeyboardInterrupt:
             pass
         monkeypatch.undo()
-        after = json.dumps(snapshot_lab(lib.lab))
+        after = json.dumps(snapshot_lab(lib.api.lab))
         abandon(lib)
         with lib_at(folder) as reopened:
             assert reopened.messages == []
-            got = json.dumps(snapshot_lab(reopened.lab))
+            got = json.dumps(snapshot_lab(reopened.api.lab))
             assert got == (after if finished else expected), f"crash at operation {n}"
         if finished:
             break
@@ -362,7 +361,7 @@ def test_event_log_queries(tmp_path: Path) -> None:
 def test_event_rows_of_an_unfinished_commit_are_rolled_back(tmp_path: Path) -> None:
     with lib_at(tmp_path / "lib") as lib:
         count = len(lib.events())
-        store = lib._store
+        store = lib.store._store
         assert store is not None
         store.append(lib.events(last=3), lib.commit_number + 1)  # as if state.json never came
     with lib_at(tmp_path / "lib") as lib:

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.api import ManagementApi
+from engine.api import ManagementApi, open_library, populate_demo
+from engine.api.library import create_library
 from engine.config import HardDrive
-from engine.demo import populate_demo
 from engine.errors import HvError
 from engine.host import Host, VmRuntime
 from engine.hypervisor import Hypervisor
 from engine.lab import Lab
-from engine.library import create_library, open_library
 from engine.library.state import KNOWN_ATTRIBUTES, is_scalar, restore_lab, snapshot_lab
 from engine.vmtable import VmTable
 
@@ -118,7 +117,8 @@ def test_library_round_trip_through_files_is_exact(tmp_path: Path) -> None:
 
 _CHILD = """
 import json, sys
-from engine.library import create_library, open_library
+from engine.api import open_library
+from engine.api.library import create_library
 from engine.library.state import snapshot_lab
 lib = open_library(sys.argv[1], program="child")
 api = lib.api
@@ -136,7 +136,7 @@ def test_a_fresh_process_resumes_exactly(tmp_path: Path) -> None:
     lib.api.start("XP-CLIENT")
     lib.api.advance(0.3)
     lib.api.pause("SLES10-WEB01")
-    original = ManagementApi(restore_lab(snapshot_lab(lib.lab), list(lib.lab.event_log)))
+    original = ManagementApi(restore_lab(snapshot_lab(lib.api.lab), list(lib.api.lab.event_log)))
     lib.close()
     child = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "lib"), "2.25"],
                            capture_output=True, text=True, check=True, cwd=REPO)

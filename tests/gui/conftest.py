@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.demo import populate_demo
+from engine.api import HardDrive, ManagementApi, populate_demo
 from gui import dialogs
 from gui.main_window import MainWindow
 from gui.theme import Theme, apply_theme
@@ -55,6 +55,17 @@ def api(_pristine_demo_lab: ManagementApi) -> ManagementApi:
     engine is deterministic and holds no outside resources for an in-memory lab).
     """
     return copy.deepcopy(_pristine_demo_lab)
+
+
+@pytest.fixture
+def file_api(tmp_path: Path) -> Iterator[ManagementApi]:
+    """A small lab whose real files (disks, saved states) live under ``tmp_path / "lib"``:
+    host HOST and VM with a disk VM.vhd."""
+    api = ManagementApi(seed=3, storage_root=tmp_path / "lib")
+    api.add_host("HOST", "ws2008r2")
+    api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
+    yield api
+    api.close()
 
 
 @dataclass

@@ -7,7 +7,6 @@ Uses the walker of test_accessibility.py. Each wizard is walked on every page it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
-from engine.config import HardDrive
 from gui import ids
 from gui.disks import dialogs as disk_dialogs
 from gui.disks.sizes import GB
@@ -29,13 +27,8 @@ from tests.gui.test_accessibility import duplicate_names, unnamed
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[ManagementApi]:
-    api = ManagementApi(seed=3)
-    api.lab.storage_root = tmp_path / "lib"
-    api.add_host("HOST", "ws2008r2")
-    api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
-    yield api
-    api.close()
+def api(file_api: ManagementApi) -> ManagementApi:
+    return file_api
 
 
 @pytest.fixture

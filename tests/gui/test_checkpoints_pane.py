@@ -5,16 +5,14 @@ The lab's files live under tmp_path, so every checkpoint is a real differencing 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.config import HardDrive
+from engine.api import HardDrive, ManagementApi
 from gui import ids
 from gui.checkpoints import pane as pane_module
 from gui.main_window import MainWindow
@@ -23,14 +21,10 @@ from tests.gui.helpers import click_pane, pane_button, select
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[ManagementApi]:
-    api = ManagementApi(seed=3)
-    api.lab.storage_root = tmp_path / "lib"
-    api.add_host("HOST", "ws2008r2")
-    api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
-    api.create_vm("Other", hard_drives=[HardDrive("IDE", 0, 0, "Other.vhd", bootable=True)])
-    yield api
-    api.close()
+def api(file_api: ManagementApi) -> ManagementApi:
+    """The file-backed lab with a second VM, Other."""
+    file_api.create_vm("Other", hard_drives=[HardDrive("IDE", 0, 0, "Other.vhd", bootable=True)])
+    return file_api
 
 
 def shape(window: MainWindow) -> list[tuple[int, str]]:

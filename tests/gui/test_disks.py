@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
-from engine.config import HardDrive
 from engine.storage import DiskType, open_vhd
 from gui.disks import dialogs as disk_dialogs
 from gui.disks import files
@@ -33,14 +32,8 @@ BLOCK = 2 * MB
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[ManagementApi]:
-    """A small lab whose files live under tmp_path: one host, one VM with a real disk."""
-    api = ManagementApi(seed=3)
-    api.lab.storage_root = tmp_path / "lib"
-    api.add_host("HOST", "ws2008r2")
-    api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
-    yield api
-    api.close()
+def api(file_api: ManagementApi) -> ManagementApi:
+    return file_api
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,7 @@ import pytest
 from PySide6.QtGui import QAction, QColor
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.counters import SET_VP
+from engine.api import SET_VP, ManagementApi
 from gui import ids
 from gui.app import build_parser, open_lab
 from gui.graphs import sparkline

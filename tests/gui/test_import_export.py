@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
-from engine.config import HardDrive
 from gui import ids
 from gui.import_export import ExportVmDialog, ImportVmWizard, find_exported_vms
 from gui.main_window import MainWindow
@@ -21,13 +19,8 @@ from tests.gui.helpers import click_pane, select
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[ManagementApi]:
-    api = ManagementApi(seed=3)
-    api.lab.storage_root = tmp_path / "lib"
-    api.add_host("HOST", "ws2008r2")
-    api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
-    yield api
-    api.close()
+def api(file_api: ManagementApi) -> ManagementApi:
+    return file_api
 
 
 def export(qtbot: QtBot, window: MainWindow, folder: Path) -> Path:

@@ -29,21 +29,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Modules the first paint must not wait for: the engine (and numpy) come with the lab;
 #: the rest are panes and tabs the lab fills, built when it arrives.
-LATER = ("numpy", "engine.api", "engine.lab", "pyqtgraph", "gui.bridge", "gui.commands",
-         "gui.checkpoints.pane", "gui.graphs.sparkline", "gui.device_manager",
+LATER = ("numpy", "engine.api.management", "engine.lab", "pyqtgraph", "gui.bridge",
+         "gui.commands", "gui.checkpoints.pane", "gui.graphs.sparkline", "gui.device_manager",
          "gui.disks.storage_tab", "gui.disks.jobs", "gui.settings.dialog", "gui.wizard.wizard")
 
 _SCRIPT = f"""
 import sys
 import gui.app as app
 LATER = {LATER!r}
-open_lab = app.open_lab
+open_session = app.open_session
 
 def spy(args):  # called just after the first paint
     print("LOADED_AT_FIRST_PAINT", *[m for m in LATER if m in sys.modules])
-    return open_lab(args)
+    return open_session(args)
 
-app.open_lab = spy
+app.open_session = spy
 code = app.main(["--in-memory", "--clock", "manual", "--probe-first-paint"])
 print("EXIT", code)
 print("PYQTGRAPH", "pyqtgraph" in sys.modules)

@@ -14,8 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.config import NetworkAdapter
+from engine.api import ManagementApi, NetworkAdapter
 from gui import ids
 from gui.bridge import Bridge
 from gui.main_window import MainWindow

@@ -356,7 +356,7 @@ def test_no_generation_page_where_the_profile_has_only_generation_1(
 
 def test_in_a_library_the_new_disk_is_a_file_of_the_chosen_size(
         qtbot: QtBot, tmp_path: Path, light_theme: None) -> None:
-    from engine.library import open_library
+    from engine.api import open_library
 
     library = open_library(tmp_path / "lab", program="test", empty=True)
     bridge = Bridge(library.api, clock="manual")

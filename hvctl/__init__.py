@@ -1,7 +1,8 @@
 """``hvctl``: the hvlab command line, a client of the same management API as the GUI.
 
 Each run opens the library (taking its lock), runs one command through
-:class:`~engine.library.LibraryApi` (which commits before the command returns) and closes
+:class:`~engine.api.ManagementApi` of :func:`engine.api.open_library` (which commits before
+the command returns) and closes
 it.  Errors go to stderr in the words the GUI shows (``str(HvError)``) with exit code 1;
 usage errors exit 2.  No Qt is imported here or below.
 """
@@ -14,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from engine.cli import commands
-from engine.cli.parser import build_parser
-from engine.errors import HvError
+from engine.api import HvError
+from hvctl import commands
+from hvctl.parser import build_parser
 
 __all__ = ["main"]
 
@@ -58,7 +59,7 @@ def _run(args: argparse.Namespace, out: _Printer) -> int:
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0
-    from engine.library import open_library
+    from engine.api import open_library
 
     library = open_library(getattr(args, "library", None), program="hvctl",
                            seed=getattr(args, "seed", None), empty=getattr(args, "empty", False))
@@ -73,5 +74,5 @@ def _run(args: argparse.Namespace, out: _Printer) -> int:
     return code
 
 
-if __name__ == "__main__":  # pragma: no cover - python -m engine.cli
+if __name__ == "__main__":  # pragma: no cover - python -m hvctl
     sys.exit(main())

@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("name", metavar="NAME")
 
     # Imported here: these modules import on_off from this one.
-    from engine.cli import devices, storage
+    from hvctl import devices, storage
 
     devices.add_parsers(top, vs, vset, sub)
     storage.add_parsers(top, vs, sub)

@@ -216,3 +216,24 @@ class SwitchInfoView:
     management_vlan_id: int
     notes: str
     adapters: tuple[str, ...]  # "VM name: Network Adapter n"
+
+
+@dataclass(frozen=True)
+class VmDiskInfo:
+    key: str  # "ide0:0"
+    path: str  # the file the VM writes now (an .avhd after a checkpoint)
+    base_path: str  # the configured disk
+    exists: bool
+    file_size: int  # bytes of the current file
+    chain_file_size: int  # bytes of every file of the chain
+    maximum_size: int
+    chain_length: int
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    id: str
+    name: str
+    parent_id: str | None
+    created_seconds: float
+    has_saved_state: bool

@@ -6,17 +6,22 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.cli import devices, output, storage
-from engine.config import HardDrive
-from engine.errors import HvError, ValidationError
-from engine.guests import INTEGRATION_SERVICES, load_catalogue
-from engine.jobs import Job, JobState
-from engine.profiles import load_profiles
-from engine.views import VmInfo
+from engine.api import (
+    INTEGRATION_SERVICES,
+    HardDrive,
+    HvError,
+    Job,
+    JobState,
+    ValidationError,
+    VmInfo,
+    load_catalogue,
+    load_profiles,
+)
+from hvctl import devices, output, storage
 
 if TYPE_CHECKING:
-    from engine.cli import _Printer
-    from engine.library import Library, LibraryApi
+    from engine.api import Library, ManagementApi
+    from hvctl import _Printer
 
 
 class UsageError(Exception):
@@ -192,7 +197,7 @@ def _vm_rename(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
 
 
 def _vm_console(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
-    api: LibraryApi = lib.api
+    api: ManagementApi = lib.api
     vm = api.vm(args.name)
     serial, lines = api.console(vm.id)
     data = {"name": vm.name, "id": vm.id, "serial": serial,

@@ -6,12 +6,12 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.cli import output
-from engine.jobs import Job, JobState
+from engine.api import Job, JobState
+from hvctl import output
 
 if TYPE_CHECKING:
-    from engine.cli import _Printer
-    from engine.library import Library
+    from engine.api import Library
+    from hvctl import _Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 GB = 1024**3
@@ -77,7 +77,7 @@ def add_parsers(top: Any, vm_actions: Any, sub: Sub) -> None:
 def _finish(lib: Library, job: Job) -> Job:
     done = lib.api.wait(job)
     if done.state is not JobState.COMPLETED:
-        from engine.errors import HvError
+        from engine.api import HvError
 
         raise HvError(f"{done.description} {done.state.value.lower()}.",
                       [done.error] if done.error else [])

@@ -1,6 +1,6 @@
 """The storage part of the management API: disks, checkpoints, export and import.
 
-Mixed into :class:`engine.api.ManagementApi`.  Disk operations run on a worker thread and
+Part of :class:`engine.api.ManagementApi`.  Disk operations run on a worker thread and
 return a Job (percent, Cancel); they complete at the next ``advance``/``poll`` after the work
 is done, and ``wait`` blocks for them.  Checkpoint operations change small files and run
 at once.
@@ -9,11 +9,13 @@ at once.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import vmdisks
+from engine.api.surface import ApiCore, command, query
+from engine.api.types import CheckpointInfo, VmDiskInfo
+from engine.api.values import parse_disk_type
 from engine.errors import HvError, InvalidStateError, ValidationError
 from engine.jobs import Job
 from engine.lifecycle import VmState
@@ -34,52 +36,13 @@ from engine.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
     from engine.host import Host, VmRuntime
-    from engine.lab import Lab
 
 
-@dataclass(frozen=True)
-class VmDiskInfo:
-    key: str  # "ide0:0"
-    path: str  # the file the VM writes now (an .avhd after a checkpoint)
-    base_path: str  # the configured disk
-    exists: bool
-    file_size: int  # bytes of the current file
-    chain_file_size: int  # bytes of every file of the chain
-    maximum_size: int
-    chain_length: int
-
-
-@dataclass(frozen=True)
-class CheckpointInfo:
-    id: str
-    name: str
-    parent_id: str | None
-    created_seconds: float
-    has_saved_state: bool
-
-
-def _disk_type(value: str | DiskType) -> DiskType:
-    if isinstance(value, DiskType):
-        return value
-    for t in (DiskType.FIXED, DiskType.DYNAMIC, DiskType.DIFFERENCING):
-        if value.casefold() in (t.name.casefold(), {"DYNAMIC": "dynamically expanding"}.get(
-                t.name, t.name).casefold()):
-            return t
-    raise ValidationError("disk_type", "The disk type must be fixed, dynamic or differencing.")
-
-
-class StorageApi:
+class StorageCalls(ApiCore):
     """Disks, checkpoints, export and import (see engine.vmdisks, engine.transfer)."""
 
-    lab: Lab
-
-    def _resolve(self, ref: str) -> tuple[Host, VmRuntime]:  # provided by ManagementApi
-        raise NotImplementedError
-
-    def _host(self, ref: str | None) -> Host:  # provided by ManagementApi
-        raise NotImplementedError
-
     # -- files -----------------------------------------------------------------------------
+    @query
     def vhd_folder(self) -> str:
         """Where new virtual hard disks go by default (the library's VHD folder)."""
         folder = vmdisks.vhd_folder(self.lab)
@@ -132,15 +95,17 @@ class StorageApi:
         job = lab.new_file_job(kind, description, host.id if host else "", vm_id, work, on_done)
         return job.view(lab.now_us)
 
+    @command
     def poll(self) -> None:
         """Apply finished file work without moving simulated time."""
         self.lab.poll_files()
 
+    @command
     def new_vhd(self, path: str, size_bytes: int = vmdisks.DEFAULT_DISK_BYTES, *,
                 disk_type: str | DiskType = "dynamic", parent: str | None = None,
                 block_size: int = DEFAULT_BLOCK_SIZE) -> Job:
         """New-VHD: a fixed disk is written in the background (progress, Cancel)."""
-        kind = _disk_type(disk_type)
+        kind = parse_disk_type(disk_type)
         target = self._path(path)
         if not target.lower().endswith((".vhd", ".avhd")):
             raise ValidationError("path", "A virtual hard disk file name ends in .vhd.")
@@ -166,10 +131,12 @@ class StorageApi:
 
         return self._file_job("new-vhd", f"Creating {os.path.basename(target)}", work)
 
+    @query
     def inspect_vhd(self, path: str) -> VhdInfo:
         """Inspect Disk: format, type, sizes, parent and the block allocation."""
         return inspect_disk(self._path(path))
 
+    @command
     def compact_vhd(self, path: str) -> Job:
         target = self._path(path)
         self._require_editable(target, "compacted")
@@ -179,16 +146,18 @@ class StorageApi:
                                   target, progress=lambda p: progress(p / 100),
                                   cancelled=cancelled))
 
+    @command
     def convert_vhd(self, source: str, destination: str,
                     disk_type: str | DiskType = "dynamic") -> Job:
         src, dst = self._path(source), self._path(destination)
         self._require_editable(src, "converted")
-        kind = _disk_type(disk_type)
+        kind = parse_disk_type(disk_type)
         return self._file_job("convert-vhd", f"Converting {os.path.basename(src)}",
                               lambda progress, cancelled: convert_disk(
                                   src, dst, disk_type=kind,
                                   progress=lambda p: progress(p / 100), cancelled=cancelled))
 
+    @command
     def expand_vhd(self, path: str, new_size_bytes: int) -> Job:
         target = self._path(path)
         self._require_editable(target, "expanded")
@@ -199,6 +168,7 @@ class StorageApi:
                                   target, new_size_bytes, progress=lambda p: progress(p / 100),
                                   cancelled=cancelled))
 
+    @command
     def merge_vhd(self, child: str, destination: str | None = None) -> Job:
         src = self._path(child)
         self._require_editable(src, "merged")
@@ -208,6 +178,7 @@ class StorageApi:
                                   src, dst, progress=lambda p: progress(p / 100),
                                   cancelled=cancelled))
 
+    @command
     def reconnect_vhd(self, child: str, parent: str, ignore_id_mismatch: bool = False) -> Job:
         src, par = self._path(child), self._path(parent)
         self._require_editable(src, "reconnected")
@@ -216,6 +187,7 @@ class StorageApi:
                                   src, par, ignore_id_mismatch=ignore_id_mismatch))
 
     # -- a VM's disks -------------------------------------------------------------------------
+    @query
     def vm_disks(self, ref: str) -> list[VmDiskInfo]:
         """Each drive's files: current and configured, with real file sizes."""
         _, vm = self._resolve(ref)
@@ -241,17 +213,20 @@ class StorageApi:
                                   maximum, chain))
         return out
 
+    @query
     def guest_read(self, ref: str, drive: str, lba: int, sectors: int) -> bytes:
         """What the guest reads from a drive (through its checkpoint chain)."""
         _, vm = self._resolve(ref)
         return vmdisks.read_drive(self.lab, vm, drive, lba, sectors)
 
+    @command
     def guest_write(self, ref: str, drive: str, lba: int, data: bytes) -> None:
         """Write to a drive as the guest would (training demos and tests)."""
         _, vm = self._resolve(ref)
         vmdisks.write_drive(self.lab, vm, drive, lba, data)
 
     # -- checkpoints --------------------------------------------------------------------------
+    @command
     def checkpoint(self, ref: str, name: str | None = None) -> Job:
         """Checkpoint-VM."""
         host, vm = self._resolve(ref)
@@ -264,26 +239,31 @@ class StorageApi:
         self.lab.publish_vm_changed(host, vm)
         return job.view(self.lab.now_us)
 
+    @query
     def checkpoints(self, ref: str) -> list[CheckpointInfo]:
         _, vm = self._resolve(ref)
         return [CheckpointInfo(cp["id"], cp["name"], cp["parent"], cp["created_us"] / 1e6,
                                cp["saved_state"] is not None) for cp in vm.checkpoints]
 
+    @query
     def current_checkpoint(self, ref: str) -> str | None:
         """The checkpoint the VM's running state ("Now") follows."""
         _, vm = self._resolve(ref)
         return vm.current_checkpoint
 
+    @command
     def apply_checkpoint(self, ref: str, checkpoint_id: str) -> Job:
         host, vm = self._resolve(ref)
         vmdisks.apply_checkpoint(host, vm, checkpoint_id)
         return self._instant_job(host, vm, "apply-checkpoint", "Applying checkpoint")
 
+    @command
     def rename_checkpoint(self, ref: str, checkpoint_id: str, name: str) -> None:
         host, vm = self._resolve(ref)
         vmdisks.rename_checkpoint(host, vm, checkpoint_id, name)
         self.lab.publish_vm_changed(host, vm)
 
+    @command
     def delete_checkpoint(self, ref: str, checkpoint_id: str, subtree: bool = False) -> Job:
         host, vm = self._resolve(ref)
         vmdisks.delete_checkpoint(host, vm, checkpoint_id, subtree)
@@ -292,6 +272,7 @@ class StorageApi:
                                  "Deleting checkpoint")
 
     # -- export and import -----------------------------------------------------------------
+    @command
     def export_vm(self, ref: str, folder: str) -> Job:
         """Export-VM: configuration, disks, checkpoints and saved state into ``folder``."""
         host, vm = self._resolve(ref)
@@ -303,6 +284,7 @@ class StorageApi:
                                   target, copies, manifest, vm_id, progress, cancelled),
                               vm_id=vm_id)
 
+    @command
     def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:
         """Import-VM: Register in place, Restore (same id) or Copy (new id).  The folder is
         validated completely first; a refused import writes nothing."""

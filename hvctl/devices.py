@@ -8,16 +8,20 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.cli import output
-from engine.cli.parser import on_off
-from engine.config import HardDrive, NetworkAdapter
-from engine.errors import NotFoundError, ValidationError
-from engine.guests import INTEGRATION_SERVICES
-from engine.workloads import WORKLOADS
+from engine.api import (
+    INTEGRATION_SERVICES,
+    WORKLOADS,
+    HardDrive,
+    NetworkAdapter,
+    NotFoundError,
+    ValidationError,
+)
+from hvctl import output
+from hvctl.parser import on_off
 
 if TYPE_CHECKING:
-    from engine.cli import _Printer
-    from engine.library import Library
+    from engine.api import Library
+    from hvctl import _Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 

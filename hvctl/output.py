@@ -9,12 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.events import LogEntry
-from engine.guests import GuestOs
-from engine.jobs import Job
-from engine.lifecycle import Operation
-from engine.profiles import HostProfile
-from engine.views import HostInfo, VmInfo
+from engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
 
 Json = dict[str, Any]
 

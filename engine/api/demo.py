@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api import ManagementApi
+from engine.api.management import ManagementApi
 from engine.config import HardDrive, NetworkAdapter
 
 DEMO_HOST = "LAB-HOST-01"

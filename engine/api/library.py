@@ -1,0 +1,119 @@
+"""Opening a library as a client: the lab on disk, driven through a management API that
+commits after every command (see docs/library.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from engine import library as store
+from engine.api.demo import populate_demo
+from engine.api.management import ManagementApi
+from engine.errors import NotFoundError
+from engine.events import LogEntry
+from engine.lab import Lab
+from engine.library import (
+    AUTOSAVE_SECONDS,
+    LibraryError,
+    LibraryLockedError,
+    default_library_path,
+)
+
+__all__ = ["AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
+           "create_library", "default_library_path", "open_library"]
+
+
+def _populate(lab: Lab, host_only: bool) -> None:
+    """A new library's lab: the demo lab, or only its host (then without settling time)."""
+    populate_demo(ManagementApi(lab), empty=host_only,
+                  settle_seconds=0.0 if host_only else 90.0)
+
+
+class Library:
+    """An open library: :attr:`api` drives its lab, and every command is committed to disk
+    before it returns (the clock commits every ``autosave_seconds`` of simulated time, and
+    :meth:`close` commits the rest).  A context manager; closing releases the lock."""
+
+    def __init__(self, opened: store.Library) -> None:
+        #: The persistence layer (commits, files): for diagnostics and tests.
+        self.store = opened
+        self.api = ManagementApi(opened.lab, observer=opened)
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    @property
+    def messages(self) -> list[str]:
+        """What the open found and repaired or skipped, one sentence each, naming the file."""
+        return self.store.messages
+
+    @property
+    def commit_number(self) -> int:
+        return self.store.commit_number
+
+    @property
+    def closed(self) -> bool:
+        return self.store.closed
+
+    def commit(self) -> None:
+        """Write everything that changed since the last commit; durable when it returns."""
+        self.store.commit()
+
+    def close(self) -> None:
+        """Commit what is left and release the lock.  Safe to call twice."""
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run several commands and commit once at the end."""
+        with self.store.batch():
+            yield
+
+    def events(self, *, vm: str | None = None, level: str | None = None,
+               since_seconds: float | None = None, last: int | None = None) -> list[LogEntry]:
+        """The whole event log kept on disk, oldest first, filtered.  ``vm`` is a VM name or
+        id; a VM deleted since is matched by the name it had."""
+        vm_id: str | None = None
+        vm_name: str | None = None
+        if vm is not None:
+            try:
+                vm_id = self.api.vm(vm).id
+            except NotFoundError:
+                vm_name = vm
+        out = self.store.events(vm_id=vm_id, vm_name=vm_name, level=level,
+                                 since_seconds=since_seconds, last=last)
+        if vm_name is not None and not out:
+            # Neither a VM now nor one in the log: the engine's own wording.
+            self.api.vm(vm_name)
+        return out
+
+
+def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "hvlab",
+                 seed: int | None = None, empty: bool = False,
+                 autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
+    """Open (or create) the library at ``path`` (default: :func:`default_library_path`).
+
+    A new library gets the demo lab, or the demo host only with ``empty``; ``seed`` is used
+    only when the library is created.  Raises :class:`LibraryLockedError` when another
+    process holds it and :class:`LibraryError` when the folder is not a library or was
+    written by a newer hvlab.  Damaged files do not stop the open: see :attr:`Library.messages`.
+    """
+    return Library(store.open_library(path, _populate, program=program, seed=seed, empty=empty,
+                                      autosave_seconds=autosave_seconds))
+
+
+def create_library(path: str | os.PathLike[str], lab: Lab, *, program: str = "hvlab",
+                   autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
+    """Write ``lab`` (built by a script or a test) as a new library at ``path``, which must
+    not exist or be empty, and return it open."""
+    return Library(store.create_library(path, lab, _populate, program=program,
+                                        autosave_seconds=autosave_seconds))

@@ -1,0 +1,98 @@
+"""Events, simulated time, jobs and the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from engine import events as ev
+from engine.api.surface import ApiCore, clock, command, query
+from engine.clock import us_to_seconds
+from engine.errors import InvalidStateError, NotFoundError
+from engine.jobs import Job
+
+
+class SessionCalls(ApiCore):
+    """Subscribe to events, move the clock, follow and cancel jobs."""
+
+    @query
+    def subscribe(self, callback: Callable[[ev.EngineEvent], None]) -> Callable[[], None]:
+        """Receive every engine event record; returns an unsubscribe function."""
+        return self.lab.bus.subscribe(callback)
+
+    @property
+    def now_seconds(self) -> float:
+        return us_to_seconds(self.lab.now_us)
+
+    @property
+    def now_us(self) -> int:
+        return self.lab.now_us
+
+    @clock
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward by ``seconds``."""
+        self.lab.advance(seconds)
+
+    @clock
+    def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:
+        """Advance simulated time until the job finishes (or the timeout passes)."""
+        job_id = job if isinstance(job, int) else job.id
+        deadline = self.lab.now_us + round(timeout_seconds * 1_000_000)
+        while True:
+            record = self.lab.job_record(job_id)
+            if record is None:
+                raise NotFoundError(f"No job with id {job_id}.")
+            if record.state.finished or self.lab.now_us >= deadline:
+                return record.view(self.lab.now_us)
+            if job_id in self.lab.files.tasks:
+                # Real file work: wait for the worker (wall time), then apply it.
+                self.lab.files.wait(job_id)
+                self.lab.poll_files()
+                continue
+            target = min(deadline, max(record.expected_end_us, self.lab.now_us + 1))
+            self.lab.advance_to(target)
+
+    @query
+    def job(self, job_id: int) -> Job:
+        record = self.lab.job_record(job_id)
+        if record is None:
+            raise NotFoundError(f"No job with id {job_id}.")
+        return record.view(self.lab.now_us)
+
+    @query
+    def jobs(self, *, active_only: bool = False) -> list[Job]:
+        return [j.view(self.lab.now_us) for j in self.lab.jobs.values()
+                if not (active_only and j.state.finished)]
+
+    @command
+    def cancel_job(self, job_id: int) -> Job:
+        record = self.lab.job_record(job_id)
+        if record is None:
+            raise NotFoundError(f"No job with id {job_id}.")
+        if not record.state.finished and self.lab.files.cancel(job_id):
+            # The worker stops at its next check; the job ends Cancelled when applied.
+            self.lab.files.wait(job_id)
+            self.lab.poll_files()
+            return record.view(self.lab.now_us)
+        if record.state.finished or not record.cancellable:
+            raise InvalidStateError("The job cannot be cancelled.",
+                                    [f"{record.description} is {record.state.value.lower()}"
+                                     if record.state.finished else
+                                     f"{record.description} cannot be cancelled."])
+        host, vm = self._resolve(record.vm_id)
+        host.cancel(vm, record)
+        return record.view(self.lab.now_us)
+
+    @query
+    def event_log(self, *, vm: str | None = None, level: str | None = None,
+                  since_seconds: float | None = None, last: int | None = None) -> list[ev.LogEntry]:
+        """Event log entries held in memory, oldest first, filtered."""
+        vm_id = self._resolve(vm)[1].id if vm is not None else None
+        out = [e for e in self.lab.event_log
+               if (vm_id is None or e.vm_id == vm_id)
+               and (level is None or e.level.value.casefold() == level.casefold())
+               and (since_seconds is None or e.time_us >= since_seconds * 1_000_000)]
+        return out[-last:] if last else out
+
+    def close(self) -> None:
+        """Release files this lab holds open (disk handles, file workers)."""
+        self.lab.close()

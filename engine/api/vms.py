@@ -1,0 +1,256 @@
+"""Virtual machines: create, read, change, dry runs, lifecycle, the bulk table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from engine.api.records import vm_info, vm_status
+from engine.api.surface import ApiCore, command, query
+from engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
+from engine.api.values import coerce_fields
+from engine.clock import us_to_seconds
+from engine.config import EDITABLE_FIELDS, VmConfig
+from engine.errors import InvalidStateError, ValidationError
+from engine.guests import load_catalogue
+from engine.host import Host, VmRuntime
+from engine.hypervisor import HypercallResult
+from engine.jobs import Job
+from engine.lifecycle import Operation
+from engine.memory import pages_mb, vm_overhead_mb
+
+
+class VmCalls(ApiCore):
+    """Virtual machines and their lifecycle."""
+
+    @command
+    def create_vm(self, name: str, *, host: str | None = None, **fields: Any) -> VmInfo:
+        """Create a VM (Off).  ``fields`` are :class:`~engine.config.VmConfig` fields."""
+        h = self._host(host)
+        fields = coerce_fields(fields)
+        vm_id, key = self.lab.new_vm_identity()
+        cfg = self._new_config(name, fields, vm_id)
+        vm = h.add_vm(cfg, key)
+        return vm_info(self.lab, h, vm)
+
+    def _new_config(self, name: str, fields: dict[str, Any], vm_id: str) -> VmConfig:
+        """The configuration ``create_vm`` builds from coerced ``fields`` (not yet validated
+        against the host)."""
+        bad = set(fields) - set(VmConfig.__dataclass_fields__) | {"id", "created_us"} & set(fields)
+        if bad:
+            field = sorted(bad)[0]
+            raise ValidationError(field, f"'{field}' is not a virtual machine setting.")
+        if "guest_is_installed" not in fields:
+            os_id = fields.get("guest_os", VmConfig.__dataclass_fields__["guest_os"].default)
+            catalogue = load_catalogue()
+            if os_id in catalogue:
+                fields["guest_is_installed"] = catalogue[os_id].integration_services == "builtin"
+        try:
+            return VmConfig(id=vm_id, name=name, created_us=self.lab.now_us, **fields)
+        except TypeError as exc:
+            raise ValidationError("name", str(exc)) from None
+
+    @query
+    def vms(self, host: str | None = None) -> list[VmInfo]:
+        hosts = [self._host(host)] if host is not None else list(self.lab.hosts.values())
+        return [vm_info(self.lab, h, v) for h in hosts for v in h.vms.values()]
+
+    @query
+    def vm(self, ref: str) -> VmInfo:
+        return vm_info(self.lab, *self._resolve(ref))
+
+    @command
+    def set_vm(self, ref: str, **changes: Any) -> VmInfo:
+        """Apply a change set atomically: every field is validated (range and hot-add rules
+        for the VM's state) before any changes; an error names the field."""
+        host, vm = self._resolve(ref)
+        host.set_vm(vm, coerce_fields(changes))
+        return vm_info(self.lab, host, vm)
+
+    @query
+    def validate_new_vm(self, name: str, *, host: str | None = None, **fields: Any) -> None:
+        """Raise the :class:`ValidationError` that ``create_vm(name, host=host, **fields)``
+        would raise, naming the field; create nothing (no VM id is used up)."""
+        h = self._host(host)
+        cfg = self._new_config(name, coerce_fields(fields), "")
+        h.validate(cfg)
+
+    @query
+    def validate_vm_changes(self, ref: str, **changes: Any) -> None:
+        """Raise the :class:`ValidationError` that ``set_vm(ref, **changes)`` would raise
+        (ranges, and the hot-add rules for the VM's current state); change nothing."""
+        host, vm = self._resolve(ref)
+        changes = coerce_fields(changes)
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ValidationError(name, f"'{name}' is not a setting that can be changed.")
+        for name, value in changes.items():
+            if value == getattr(vm.config, name):
+                continue
+            reason = host.field_lock(vm, name, value)
+            if reason is not None:
+                raise ValidationError(name, reason)
+        host.validate(replace(vm.config, **changes), exclude=vm.id)
+
+    @query
+    def memory_check(self, memory_startup_mb: int, host: str | None = None) -> StartCheckInfo:
+        """Would a new VM with ``memory_startup_mb`` of startup RAM fit in the host's memory
+        now?  Memory only (startup RAM + overhead against what is available, MB);
+        :meth:`start_check` is the full check for an existing VM."""
+        h = self._host(host)
+        needed = pages_mb(memory_startup_mb + vm_overhead_mb(memory_startup_mb))
+        if h.hypervisor is None:
+            reason = " ".join(["The hypervisor is not running.", *h.blockers])
+            return StartCheckInfo(False, reason, needed, 0)
+        available = h.memory_available_mb()
+        if h.memory.fits(needed, h.numa_spanning):
+            return StartCheckInfo(True, None, needed, available)
+        return StartCheckInfo(
+            False, f"It needs {needed:,} MB (startup RAM plus {needed - memory_startup_mb:,} MB "
+                   f"overhead); {available:,} MB is available.", needed, available)
+
+    @query
+    def locked_fields(self, ref: str) -> dict[str, str]:
+        """Fields that cannot change in the VM's current state, with the reason."""
+        host, vm = self._resolve(ref)
+        return host.locked_fields(vm)
+
+    @query
+    def available_operations(self, ref: str) -> dict[Operation, str | None]:
+        """Each lifecycle operation: None when available now, else the reason it is not."""
+        host, vm = self._resolve(ref)
+        return host.available_operations(vm)
+
+    @query
+    def start_check(self, ref: str) -> StartCheckInfo:
+        """Would Start succeed now?  Memory needed (startup RAM + overhead) and available."""
+        host, vm = self._resolve(ref)
+        c = host.start_check(vm)
+        return StartCheckInfo(c.ok, c.reason, c.needed_mb, c.available_mb)
+
+    @query
+    def console(self, ref: str, since_serial: int = 0) -> tuple[int, list[tuple[float, str]]]:
+        """Console lines (simulated time, text) newer than ``since_serial``, and the serial."""
+        _, vm = self._resolve(ref)
+        lines = list(vm.console)
+        new = vm.console_serial - since_serial
+        if since_serial > 0:
+            lines = lines[-new:] if 0 < new <= len(lines) else ([] if new <= 0 else lines)
+        return vm.console_serial, [(us_to_seconds(t), text) for t, text in lines]
+
+    @command
+    def start(self, ref: str) -> Job:
+        return self._op(ref, Host.start)
+
+    @command
+    def turn_off(self, ref: str) -> Job:
+        return self._op(ref, Host.turn_off)
+
+    @command
+    def shut_down(self, ref: str) -> Job:
+        return self._op(ref, Host.shut_down)
+
+    @command
+    def save(self, ref: str) -> Job:
+        return self._op(ref, Host.save)
+
+    @command
+    def pause(self, ref: str) -> Job:
+        return self._op(ref, Host.pause)
+
+    @command
+    def resume(self, ref: str) -> Job:
+        return self._op(ref, Host.resume)
+
+    @command
+    def reset(self, ref: str) -> Job:
+        return self._op(ref, Host.reset)
+
+    @command
+    def delete_saved_state(self, ref: str) -> Job:
+        return self._op(ref, Host.delete_saved_state)
+
+    def _op(self, ref: str, method: Callable[[Host, VmRuntime], Any]) -> Job:
+        host, vm = self._resolve(ref)
+        record = method(host, vm)
+        view: Job = record.view(self.lab.now_us)
+        return view
+
+    @command
+    def rename(self, ref: str, new_name: str) -> VmInfo:
+        host, vm = self._resolve(ref)
+        host.rename(vm, new_name)
+        return vm_info(self.lab, host, vm)
+
+    @command
+    def delete_vm(self, ref: str) -> None:
+        host, vm = self._resolve(ref)
+        host.delete(vm)
+
+    @command
+    def issue_hypercall(self, ref: str, name: str, target_vm: str | None = None,
+                        **params: Any) -> HypercallResult:
+        """Have the guest in VM ``ref`` issue hypercall ``name`` (a training demonstration:
+        a child partition trying a privileged call is denied, counted and logged)."""
+        host, vm = self._resolve(ref)
+        if host.hypervisor is None or vm.partition_id is None:
+            raise InvalidStateError(f"'{vm.name}' has no running partition to issue a hypercall.")
+        target: int | None = None
+        if target_vm is not None:
+            _, tvm = self._resolve(target_vm)
+            target = tvm.partition_id if tvm.partition_id is not None else -1
+        return host.hypervisor.hypercall(vm.partition_id, name, target, **params)
+
+    @query
+    def vm_table(self) -> VmTableSnapshot:
+        """All VMs in one read: what the VM list needs each tick (one pass over the VMs)."""
+        now = self.lab.now_us
+        t = self.lab.table
+        ids: list[str] = []
+        names: list[str] = []
+        host_ids: list[str] = []
+        states: list[str] = []
+        statuses: list[str] = []
+        heartbeats: list[str] = []
+        groups: list[str] = []
+        slots: list[int] = []
+        generations: list[int] = []
+        lps: list[float] = []
+        uptimes: list[float] = []
+        for h in self.lab.hosts.values():
+            host_lps = float(max(h.logical_processors, 1))
+            for v in h.vms.values():
+                ids.append(v.id)
+                names.append(v.config.name)
+                host_ids.append(h.id)
+                states.append(v.state.value)
+                beat = h.heartbeat(v)
+                heartbeats.append(beat)
+                statuses.append(vm_status(self.lab, h, v, beat))
+                groups.append(v.config.group)
+                slots.append(v.slot)
+                generations.append(v.config.generation)
+                lps.append(host_lps)
+                uptimes.append(v.uptime_us(now) / 1e6)
+        index = np.array(slots, dtype=np.int64)
+        return VmTableSnapshot(
+            time_us=now,
+            version=self._version,
+            ids=tuple(ids),
+            names=tuple(names),
+            host_ids=tuple(host_ids),
+            states=tuple(states),
+            statuses=tuple(statuses),
+            generations=np.array(generations, dtype=np.int32),
+            cpu_counts=t.vps[index].copy(),
+            cpu_usage_percent=100.0 * t.cpu_usage_lp[index] / np.array(lps),
+            memory_assigned_mb=t.memory_assigned_mb[index].copy(),
+            memory_demand_mb=t.memory_demand_mb[index].copy(),
+            uptime_seconds=np.array(uptimes, dtype=np.float64),
+            heartbeats=tuple(heartbeats),
+            groups=tuple(groups),
+        )

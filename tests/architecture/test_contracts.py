@@ -1,0 +1,71 @@
+"""The import contracts in pyproject.toml (run by `make lint`) hold, and they fail when a
+forbidden import is added: checked on a copy of the sources with one bad line added."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _copy_sources(to: Path) -> Path:
+    for package in ("engine", "gui", "hvctl"):
+        shutil.copytree(REPO / package, to / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "pyproject.toml", to / "pyproject.toml")
+    return to
+
+
+def _lint(folder: Path) -> subprocess.CompletedProcess[str]:
+    # The copy's packages come first on sys.path (lint-imports adds the working directory).
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=folder, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _copy_sources(tmp_path_factory.mktemp("sources"))
+
+
+def test_the_contracts_hold(sources: Path) -> None:
+    result = _lint(sources)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+#: (module, the line added, the contract it must break): one of each kind of layer crossing.
+FORBIDDEN = [
+    ("gui/format.py", "from engine.lab import Lab",
+     "Clients (the console, hvctl) use the engine through engine.api only"),
+    ("hvctl/output.py", "from engine.api.management import ManagementApi",
+     "Clients (the console, hvctl) use the engine through engine.api only"),
+    ("engine/memory.py", "import PySide6.QtCore",
+     "The engine imports neither Qt nor its clients"),
+    ("engine/library/lock.py", "from engine.api import ManagementApi",
+     "The library stores a lab and knows nothing of the management API"),
+    ("hvctl/commands.py", "import gui.format", "The console and hvctl are separate clients"),
+]
+
+
+def test_each_forbidden_import_is_reported(tmp_path: Path) -> None:
+    copy = _copy_sources(tmp_path)
+    for module, line, _ in FORBIDDEN:
+        target = copy / module
+        target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n",
+                          encoding="utf-8")
+    result = _lint(copy)
+    assert result.returncode != 0
+    report = result.stdout
+    for module, line, contract in FORBIDDEN:
+        assert f"{contract} BROKEN" in report, report
+        importer = module.removesuffix(".py").replace("/", ".")
+        imported = line.split()[1]
+        if imported.split(".")[0] not in ("engine", "gui", "hvctl"):
+            imported = imported.split(".")[0]  # outside packages are reported by their root
+        assert f"{importer} -> {imported}" in report, (module, line, report)
