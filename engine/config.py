@@ -172,13 +172,29 @@ _PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
 _NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
 
 
-def _range(field_name: str, label: str, value: int, lo: int, hi: int, unit: str = "") -> None:
-    if not lo <= value <= hi:
+class FieldErrors:
+    """Every field found outside its rules, with the first reason for each: the whole answer
+    of one check, so a settings page can mark every wrong field at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, str] = {}
+
+    def add(self, field_name: str, message: str) -> None:
+        self.by_field.setdefault(field_name, message)
+
+    def range(self, field_name: str, label: str, value: int, lo: int, hi: int,
+              unit: str = "") -> bool:
+        """Record an out-of-range value; True when it is in range."""
+        if lo <= value <= hi:
+            return True
         u = f" {unit}" if unit else ""
-        raise ValidationError(
-            field_name,
-            f"{label} must be between {lo:,}{u} and {hi:,}{u}; {value:,}{u} is out of range.",
-        )
+        self.add(field_name,
+                 f"{label} must be between {lo:,}{u} and {hi:,}{u}; {value:,}{u} is out of range.")
+        return False
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError.for_fields(self.by_field)
 
 
 def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
@@ -193,49 +209,64 @@ def validate_config(
     other_names: set[str],
     switches: set[str] | None = None,
 ) -> None:
-    """Raise :class:`ValidationError` for the first field outside what the profile allows."""
+    """Raise :class:`ValidationError` naming every field outside what the profile allows."""
+    errors = FieldErrors()
+    check_config(errors, cfg, profile, guest, host_lps, other_names, switches)
+    errors.raise_if_any()
+
+
+def check_config(
+    errors: FieldErrors,
+    cfg: VmConfig,
+    profile: HostProfile,
+    guest: GuestOs,
+    host_lps: int,
+    other_names: set[str],
+    switches: set[str] | None = None,
+) -> None:
+    """Record in ``errors`` every field outside what the profile allows."""
     name = cfg.name
     if not name.strip():
-        raise ValidationError("name", "The virtual machine name cannot be empty.")
+        errors.add("name", "The virtual machine name cannot be empty.")
     if len(name) > 100:
-        raise ValidationError("name", "The virtual machine name must be 100 characters or fewer.")
+        errors.add("name", "The virtual machine name must be 100 characters or fewer.")
     if name != name.strip():
-        raise ValidationError("name", "The virtual machine name cannot start or end with a space.")
+        errors.add("name", "The virtual machine name cannot start or end with a space.")
     if _NAME_BAD.search(name):
-        raise ValidationError(
+        errors.add(
             "name",
             'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |',
         )
     if name.casefold() in other_names:
-        raise ValidationError(
+        errors.add(
             "name", f"A virtual machine named '{name}' already exists on this host."
         )
     if cfg.generation not in profile.generations:
         allowed = " or ".join(str(g) for g in profile.generations)
-        raise ValidationError(
+        errors.add(
             "generation", f"{profile.name} supports generation {allowed} virtual machines only."
         )
     if cfg.generation not in guest.generations:
-        raise ValidationError(
+        errors.add(
             "guest_os", f"{guest.name} cannot run in a generation {cfg.generation} virtual machine."
         )
     if cfg.guest_is_installed and not guest.has_integration_services:
-        raise ValidationError(
+        errors.add(
             "guest_is_installed", f"Integration services do not exist for {guest.name}."
         )
 
     ram_max = profile.limits.ram_per_vm_mb.get(cfg.generation, 0)
-    _range("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, 32, ram_max, "MB")
+    errors.range("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, 32, ram_max, "MB")
     if cfg.memory_startup_mb % PAGE_MB:
-        raise ValidationError(
+        errors.add(
             "memory_startup_mb", f"Startup RAM must be a multiple of {PAGE_MB} MB."
         )
     if cfg.dynamic_memory_enabled:
         if not profile.features.dynamic_memory:
-            raise ValidationError(
+            errors.add(
                 "dynamic_memory_enabled", f"{profile.name} does not support Dynamic Memory."
             )
-        _range(
+        errors.range(
             "memory_minimum_mb",
             "Minimum RAM",
             cfg.memory_minimum_mb,
@@ -243,7 +274,7 @@ def validate_config(
             cfg.memory_startup_mb,
             "MB",
         )
-        _range(
+        errors.range(
             "memory_maximum_mb",
             "Maximum RAM",
             cfg.memory_maximum_mb,
@@ -256,58 +287,59 @@ def validate_config(
             ("memory_maximum_mb", "Maximum RAM"),
         ):
             if getattr(cfg, fname) % PAGE_MB:
-                raise ValidationError(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
-    _range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
-    _range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
+                errors.add(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
+    errors.range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
+    errors.range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
 
-    _range(
+    errors.range(
         "cpu_count",
         "Number of virtual processors",
         cfg.cpu_count,
         1,
         max_vps(profile, cfg.generation, host_lps),
     )
-    _range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
-    _range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
+    errors.range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
+    errors.range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
     if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
-        raise ValidationError(
+        errors.add(
             "cpu_reserve_pct",
             f"Virtual machine reserve ({cfg.cpu_reserve_pct}%) cannot be greater than the "
             f"virtual machine limit ({cfg.cpu_limit_pct}%).",
         )
-    _range("cpu_weight", "Relative weight", cfg.cpu_weight, 1, 10000)
+    errors.range("cpu_weight", "Relative weight", cfg.cpu_weight, 1, 10000)
 
     if len(cfg.notes) > 10000:
-        raise ValidationError("notes", "Notes must be 10,000 characters or fewer.")
-    _range(
+        errors.add("notes", "Notes must be 10,000 characters or fewer.")
+    errors.range(
         "automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds"
     )
     unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
     if unknown:
-        raise ValidationError(
+        errors.add(
             "integration_services", f"Unknown integration services: {sorted(unknown)}."
         )
 
     lim = profile.limits
-    _range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0, lim.scsi_controllers)
+    errors.range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0,
+                 lim.scsi_controllers)
     for drive in cfg.hard_drives:
         if drive.controller == "IDE":
             if cfg.generation != 1:
-                raise ValidationError(
+                errors.add(
                     "hard_drives", "Generation 2 virtual machines have no IDE controllers."
                 )
-            _range(
+            errors.range(
                 "hard_drives",
                 "IDE controller number",
                 drive.controller_number,
                 0,
                 lim.ide_controllers - 1,
             )
-            _range(
+            errors.range(
                 "hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1
             )
         elif drive.controller == "SCSI":
-            _range(
+            errors.range(
                 "hard_drives",
                 "SCSI controller number",
                 drive.controller_number,
@@ -315,8 +347,8 @@ def validate_config(
                 max(cfg.scsi_controllers - 1, 0),
             )
             if cfg.scsi_controllers == 0:
-                raise ValidationError("hard_drives", "The virtual machine has no SCSI controller.")
-            _range(
+                errors.add("hard_drives", "The virtual machine has no SCSI controller.")
+            errors.range(
                 "hard_drives",
                 "SCSI location",
                 drive.location,
@@ -324,63 +356,66 @@ def validate_config(
                 lim.devices_per_scsi_controller - 1,
             )
         else:
-            raise ValidationError("hard_drives", f"Unknown controller type '{drive.controller}'.")
+            errors.add("hard_drives", f"Unknown controller type '{drive.controller}'.")
     slots = [(d.controller, d.controller_number, d.location) for d in cfg.hard_drives]
     if len(slots) != len(set(slots)):
-        raise ValidationError(
+        errors.add(
             "hard_drives", "Two drives are attached at the same controller location."
         )
     for drive in cfg.hard_drives:
-        _range("hard_drives", "Minimum IOPS", drive.min_iops, 0, 1_000_000)
-        _range("hard_drives", "Maximum IOPS", drive.max_iops, 0, 1_000_000)
+        errors.range("hard_drives", "Minimum IOPS", drive.min_iops, 0, 1_000_000)
+        errors.range("hard_drives", "Maximum IOPS", drive.max_iops, 0, 1_000_000)
         if drive.max_iops and drive.min_iops > drive.max_iops:
-            raise ValidationError(
+            errors.add(
                 "hard_drives", "Minimum IOPS cannot be greater than maximum IOPS."
             )
     for nic in cfg.network_adapters:
         if nic.vlan_id:
-            _range("network_adapters", "VLAN ID", nic.vlan_id, 1, 4094)
-        _range("network_adapters", "Minimum bandwidth", nic.min_mbit, 0, 100_000, "Mbps")
-        _range("network_adapters", "Maximum bandwidth", nic.max_mbit, 0, 100_000, "Mbps")
+            errors.range("network_adapters", "VLAN ID", nic.vlan_id, 1, 4094)
+        errors.range("network_adapters", "Minimum bandwidth", nic.min_mbit, 0, 100_000, "Mbps")
+        errors.range("network_adapters", "Maximum bandwidth", nic.max_mbit, 0, 100_000, "Mbps")
         if nic.max_mbit and nic.min_mbit > nic.max_mbit:
-            raise ValidationError(
+            errors.add(
                 "network_adapters",
                 "Minimum bandwidth cannot be greater than maximum bandwidth.",
             )
         if nic.static_mac is not None and not _MAC.fullmatch(nic.static_mac):
-            raise ValidationError(
+            errors.add(
                 "network_adapters",
                 f"'{nic.static_mac}' is not a MAC address; use the form 00-15-5D-01-02-03.",
             )
         if nic.switch is not None and switches is not None and nic.switch not in switches:
-            raise ValidationError(
+            errors.add(
                 "network_adapters", f"No virtual switch named '{nic.switch}' exists on this host."
             )
     legacy = sum(1 for n in cfg.network_adapters if n.legacy)
     synthetic = len(cfg.network_adapters) - legacy
     if legacy and cfg.generation != 1:
-        raise ValidationError(
+        errors.add(
             "network_adapters", "Generation 2 virtual machines have no legacy network adapters."
         )
-    _range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
-    _range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
+    errors.range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
+    errors.range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
     if cfg.workload not in WORKLOADS:
-        raise ValidationError(
+        errors.add(
             "workload", f"Workload must be one of: {', '.join(WORKLOADS)}; not '{cfg.workload}'."
         )
-    _range("workload_cpu_pct", "Workload CPU", cfg.workload_cpu_pct, 0, 100, "%")
-    _range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0, 1_000_000)
-    _range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000, "Mbit/s")
-    _range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0, 10_000_000)
+    errors.range("workload_cpu_pct", "Workload CPU", cfg.workload_cpu_pct, 0, 100, "%")
+    errors.range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0,
+                 1_000_000)
+    errors.range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000,
+                 "Mbit/s")
+    errors.range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0,
+                 10_000_000)
     if len(cfg.group) > 64:
-        raise ValidationError("group", "The group name must be 64 characters or fewer.")
-    _validate_firmware_and_media(cfg)
+        errors.add("group", "The group name must be 64 characters or fewer.")
+    _check_firmware_and_media(errors, cfg)
 
 
-def _validate_firmware_and_media(cfg: VmConfig) -> None:
+def _check_firmware_and_media(errors: FieldErrors, cfg: VmConfig) -> None:
     kinds = BOOT_DEVICES.get(cfg.generation, ())
     if cfg.boot_order and sorted(cfg.boot_order) != sorted(kinds):
-        raise ValidationError(
+        errors.add(
             "boot_order", f"The boot order must list each of {', '.join(kinds)} exactly once."
         )
     for fname, label, ext in (
@@ -389,15 +424,15 @@ def _validate_firmware_and_media(cfg: VmConfig) -> None:
     ):
         path = getattr(cfg, fname)
         if path and (path != path.strip() or not path.lower().endswith(ext)):
-            raise ValidationError(fname, f"{label} must be a {ext} file; '{path}' is not.")
+            errors.add(fname, f"{label} must be a {ext} file; '{path}' is not.")
     if cfg.diskette_path and cfg.generation != 1:
-        raise ValidationError(
+        errors.add(
             "diskette_path", "Generation 2 virtual machines have no diskette drive."
         )
     for number, fname in ((1, "com1_pipe"), (2, "com2_pipe")):
         pipe = getattr(cfg, fname)
         if pipe and not _PIPE.fullmatch(pipe):
-            raise ValidationError(
+            errors.add(
                 fname,
                 f"COM {number}: a named pipe has the form \\\\.\\pipe\\name or "
                 f"\\\\server\\pipe\\name; '{pipe}' is not one.",

@@ -7,7 +7,7 @@ what ``hvctl`` prints on stderr.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class HvError(Exception):
@@ -27,16 +27,27 @@ class HvError(Exception):
 
 
 class ValidationError(HvError):
-    """A configuration value outside what the host profile allows.
+    """Configuration values outside what the host profile allows.
 
-    ``field`` names the configuration field (as in :class:`engine.config.VmConfig`).
+    ``field`` names the first wrong configuration field (as in
+    :class:`engine.config.VmConfig`) and ``message`` says why; ``fields`` maps every wrong
+    field to its reason, so a form can mark them all from one check.
     """
 
     code = 32773  # Invalid parameter
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str,
+                 fields: Mapping[str, str] | None = None) -> None:
         self.field = field
-        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields) if fields else {field: message}
+        others = [f"{name}: {text}" for name, text in self.fields.items() if name != field]
+        super().__init__(message, others)
+
+    @classmethod
+    def for_fields(cls, fields: Mapping[str, str]) -> ValidationError:
+        """One error for several fields (``fields`` must not be empty)."""
+        field, message = next(iter(fields.items()))
+        return cls(field, message, fields)
 
 
 class InvalidStateError(HvError):
@@ -46,9 +57,33 @@ class InvalidStateError(HvError):
 
 
 class OutOfMemoryError(HvError):
-    """Not enough free host memory, without overcommit (0x8007000E)."""
+    """Not enough free host memory, without overcommit (0x8007000E).
+
+    Besides Hyper-V's lines it carries the figures (MB) and hvlab's own sentence about them
+    (``shortfall``), for the start check and the event log.
+    """
 
     code = 32778
+
+    def __init__(self, message: str, details: Sequence[str] = (), *, needed_mb: int = 0,
+                 available_mb: int = 0, shortfall: str = "", event_text: str = "") -> None:
+        self.needed_mb = needed_mb
+        self.available_mb = available_mb
+        #: "It needs N MB (startup RAM plus M MB overhead); K MB is available." (and more)
+        self.shortfall = shortfall
+        #: The line the worker process writes to the event log.
+        self.event_text = event_text
+        super().__init__(message, details)
+
+
+class MacPoolExhaustedError(InvalidStateError):
+    """No dynamic MAC address is left for a network adapter (event 12565)."""
+
+    def __init__(self, message: str, details: Sequence[str] = (), *,
+                 event_text: str = "") -> None:
+        #: The line the worker process writes to the event log.
+        self.event_text = event_text
+        super().__init__(message, details)
 
 
 class HypervisorNotRunningError(HvError):

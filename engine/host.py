@@ -18,9 +18,11 @@ from engine import events as ev
 from engine import io, vmdisks
 from engine.config import (
     EDITABLE_FIELDS,
+    FieldErrors,
     StartAction,
     StopAction,
     VmConfig,
+    check_config,
     validate_config,
 )
 from engine.counters import HostSample, root_vps
@@ -29,6 +31,7 @@ from engine.errors import (
     HvError,
     HypervisorNotRunningError,
     InvalidStateError,
+    MacPoolExhaustedError,
     NotFoundError,
     OutOfMemoryError,
     ResourceLimitError,
@@ -290,8 +293,11 @@ class Host:
     def _other_names(self, exclude: str | None) -> set[str]:
         return {v.name.casefold() for v in self.vms.values() if v.id != exclude}
 
+    def guest_of_config(self, cfg: VmConfig) -> GuestOs:
+        return get_guest_os(cfg.guest_os)
+
     def validate(self, cfg: VmConfig, exclude: str | None = None) -> None:
-        validate_config(cfg, self.profile, get_guest_os(cfg.guest_os), self.logical_processors,
+        validate_config(cfg, self.profile, self.guest_of_config(cfg), self.logical_processors,
                         self._other_names(exclude), set(self.net.switches))
 
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
@@ -453,25 +459,44 @@ class Host:
                 out[name] = reason
         return out
 
-    def set_vm(self, vm: VmRuntime, changes: dict[str, Any]) -> VmConfig:
-        """Apply a change set atomically: all fields or none."""
-        unknown = set(changes) - EDITABLE_FIELDS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ValidationError(name, f"'{name}' is not a setting that can be changed.")
-        try:
-            new = replace(vm.config, **changes)
-        except TypeError as exc:  # pragma: no cover - guarded by EDITABLE_FIELDS
-            raise ValidationError(sorted(changes)[0], str(exc)) from None
-        for name, value in changes.items():
+    def change_errors(self, vm: VmRuntime, changes: dict[str, Any]) -> dict[str, str]:
+        """Every reason the change set cannot be applied now, by field (empty: it can).
+
+        The one settings rule: ranges and limits of the profile, the locks of the VM's
+        state (hot-add rules), and, for a running VM, CPU reserve admission.  ``set_vm`` and
+        the Settings dialog's live check both ask it.
+        """
+        errors = FieldErrors()
+        for name in sorted(set(changes) - EDITABLE_FIELDS):
+            errors.add(name, f"'{name}' is not a setting that can be changed.")
+        known = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
+        for name, value in known.items():
             if value == getattr(vm.config, name):
                 continue
             reason = self.field_lock(vm, name, value)
             if reason is not None:
-                raise ValidationError(name, reason)
-        self.validate(new, exclude=vm.id)
-        if vm.state in PARTITION_STATES and new.cpu_reserve_pct != vm.config.cpu_reserve_pct:
-            self._check_reserve(vm, new)
+                errors.add(name, reason)
+        try:
+            new = replace(vm.config, **known)
+        except TypeError as exc:  # pragma: no cover - guarded by EDITABLE_FIELDS
+            errors.add(sorted(known)[0], str(exc))
+            return errors.by_field
+        check_config(errors, new, self.profile, self.guest_of_config(new),
+                     self.logical_processors, self._other_names(vm.id), set(self.net.switches))
+        if (vm.state in PARTITION_STATES and "cpu_reserve_pct" not in errors.by_field
+                and (new.cpu_reserve_pct, new.cpu_count) != (vm.config.cpu_reserve_pct,
+                                                             vm.config.cpu_count)):
+            shortfall = self._reserve_shortfall(vm, new)
+            if shortfall is not None:
+                errors.add("cpu_reserve_pct", shortfall)
+        return errors.by_field
+
+    def set_vm(self, vm: VmRuntime, changes: dict[str, Any]) -> VmConfig:
+        """Apply a change set atomically: all fields or none (:meth:`change_errors`)."""
+        errors = self.change_errors(vm, changes)
+        if errors:
+            raise ValidationError.for_fields(errors)
+        new = replace(vm.config, **changes)
         old_name = vm.config.name
         vm.config = new
         self._dm_vms = None
@@ -628,7 +653,7 @@ class Host:
             self._admission(vm)
         except OutOfMemoryError as err:
             # The short form: what hvlab adds under Hyper-V's own lines.
-            return StartCheck(False, " ".join(err.details[3:]), needed, available)
+            return StartCheck(False, err.shortfall, needed, available)
         except HvError as err:
             return StartCheck(False, " ".join(err.details) or err.message, needed, available)
         return StartCheck(True, None, needed, available)
@@ -664,68 +689,72 @@ class Host:
                 f"'{name}' failed to start.",
                 [f"{self.profile.name} runs at most {lim.vps_per_host} virtual processors."],
             )
-        self._check_reserve(vm, vm.config)
+        shortfall = self._reserve_shortfall(vm, vm.config)
+        if shortfall is not None:
+            raise ResourceLimitError(f"'{name}' failed to start.", [shortfall])
         needed_macs = sum(1 for i, n in enumerate(vm.config.network_adapters)
                           if n.static_mac is None and str(i) not in vm.macs)
         pool = self.net.mac_pool
         if needed_macs > pool.free_count():
-            raise InvalidStateError(
+            port = (f"Synthetic Ethernet Port (Instance ID {vm.id}): Failed to power on with "
+                    "Error 'Attempt to access invalid address'.")
+            raise MacPoolExhaustedError(
                 f"'{name}' failed to start.",
-                [f"Synthetic Ethernet Port (Instance ID {vm.id}): Failed to power on with Error "
-                 "'Attempt to access invalid address'.",
-                 f"The dynamic MAC address pool ({pool.minimum} to {pool.maximum}, "
-                 f"{pool.size} addresses) is exhausted."],
+                [port, f"The dynamic MAC address pool ({pool.minimum} to {pool.maximum}, "
+                       f"{pool.size} addresses) is exhausted."],
+                event_text=port,
             )
         needed = self.memory_needed_mb(vm)
         if not self.memory.fits(needed, self.numa_spanning):
             ram = (int(vm.saved_state["memory_mb"]) if vm.state is VmState.SAVED and vm.saved_state
                    else vm.config.memory_startup_mb)
             available = self.memory_available_mb()
+            event_text = (f"Not enough memory in the system to start the virtual machine {name} "
+                          f"with ram size {ram} megabytes. (Virtual machine ID {vm.id})")
+            short = [f"It needs {needed:,} MB (startup RAM plus {needed - ram:,} MB "
+                     f"overhead); {available:,} MB is available."]
+            if not self.numa_spanning:
+                short.append(
+                    "NUMA spanning is disabled, so the virtual machine must fit in one NUMA "
+                    f"node; the largest node has {self.memory.largest_node_free_mb():,} MB free."
+                )
             details = [
                 f"Not enough memory in the system to start the virtual machine {name}.",
                 "Could not initialize memory: Not enough memory resources are available to "
                 "complete this operation. (0x8007000E).",
-                f"Not enough memory in the system to start the virtual machine {name} with ram "
-                f"size {ram} megabytes. (Virtual machine ID {vm.id})",
-                f"It needs {needed:,} MB (startup RAM plus {needed - ram:,} MB overhead); "
-                f"{available:,} MB is available.",
+                event_text,
+                *short,
             ]
-            if not self.numa_spanning:
-                details.append(
-                    "NUMA spanning is disabled, so the virtual machine must fit in one NUMA "
-                    f"node; the largest node has {self.memory.largest_node_free_mb():,} MB free."
-                )
-            raise OutOfMemoryError(f"'{name}' failed to start.", details)
+            raise OutOfMemoryError(f"'{name}' failed to start.", details, needed_mb=needed,
+                                   available_mb=available, shortfall=" ".join(short),
+                                   event_text=event_text)
 
-    def _check_reserve(self, vm: VmRuntime, cfg: VmConfig) -> None:
-        """CPU reserve admission: the reserves of running VMs fit on the host's LPs."""
+    def _reserve_shortfall(self, vm: VmRuntime, cfg: VmConfig) -> str | None:
+        """CPU reserve admission: why ``cfg``'s reserve does not fit beside the reserves of
+        the other running VMs on the host's LPs (None when it fits)."""
         if cfg.cpu_reserve_pct == 0:
-            return
+            return None
         others = sum(v.config.cpu_reserve_pct * v.config.cpu_count
                      for v in self.vms.values() if v.partition_id is not None and v is not vm)
         want = cfg.cpu_reserve_pct * cfg.cpu_count
         capacity = 100 * self.logical_processors
-        if others + want > capacity:
-            raise ResourceLimitError(
-                f"'{cfg.name}' failed to start.",
-                [f"The virtual machine reserve cannot be met: it needs {want / 100:.2f} logical "
-                 f"processors, and {max(capacity - others, 0) / 100:.2f} are unreserved."],
-            )
+        if others + want <= capacity:
+            return None
+        return (f"The virtual machine reserve cannot be met: it needs {want / 100:.2f} logical "
+                f"processors, and {max(capacity - others, 0) / 100:.2f} are unreserved.")
 
     # -- operations -------------------------------------------------------------------------
     def start(self, vm: VmRuntime) -> JobRecord:
         try:
             self._admission(vm)
-        except InvalidStateError as err:
-            if "Synthetic Ethernet Port" in " ".join(err.details):
-                self.log(ev.CH_WORKER, ev.EV_VM_MAC_EXHAUSTED, Level.ERROR,
-                         " ".join(err.details[:1]), vm)
+        except MacPoolExhaustedError as err:
+            self.log(ev.CH_WORKER, ev.EV_VM_MAC_EXHAUSTED, Level.ERROR, err.event_text, vm)
             raise
         except (OutOfMemoryError, HypervisorNotRunningError, ResourceLimitError) as err:
             self.log(ev.CH_WORKER, ev.EV_VM_FAILED_START, Level.ERROR,
                      f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})", vm)
             if isinstance(err, OutOfMemoryError):
-                self.log(ev.CH_WORKER, ev.EV_VM_OUT_OF_MEMORY, Level.ERROR, err.details[2], vm)
+                self.log(ev.CH_WORKER, ev.EV_VM_OUT_OF_MEMORY, Level.ERROR, err.event_text, vm)
             elif isinstance(err, HypervisorNotRunningError):
                 self.log(ev.CH_WORKER, ev.EV_VM_HYPERVISOR_DOWN, Level.ERROR,
                          " ".join(err.details), vm)

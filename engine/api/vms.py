@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from engine.api.surface import ApiCore, command, query
 from engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
 from engine.api.values import coerce_fields
 from engine.clock import us_to_seconds
-from engine.config import EDITABLE_FIELDS, VmConfig
+from engine.config import VmConfig
 from engine.errors import InvalidStateError, ValidationError
 from engine.guests import load_catalogue
 from engine.host import Host, VmRuntime
@@ -79,22 +78,20 @@ class VmCalls(ApiCore):
         h.validate(cfg)
 
     @query
+    def vm_change_errors(self, ref: str, **changes: Any) -> dict[str, str]:
+        """Every reason ``set_vm(ref, **changes)`` would refuse, by field (empty: it would
+        apply): ranges, the hot-add rules for the VM's state, and CPU reserve admission for a
+        running VM.  The Settings dialog's live check; changes nothing."""
+        host, vm = self._resolve(ref)
+        return host.change_errors(vm, coerce_fields(changes))
+
+    @query
     def validate_vm_changes(self, ref: str, **changes: Any) -> None:
         """Raise the :class:`ValidationError` that ``set_vm(ref, **changes)`` would raise
-        (ranges, and the hot-add rules for the VM's current state); change nothing."""
-        host, vm = self._resolve(ref)
-        changes = coerce_fields(changes)
-        unknown = set(changes) - EDITABLE_FIELDS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ValidationError(name, f"'{name}' is not a setting that can be changed.")
-        for name, value in changes.items():
-            if value == getattr(vm.config, name):
-                continue
-            reason = host.field_lock(vm, name, value)
-            if reason is not None:
-                raise ValidationError(name, reason)
-        host.validate(replace(vm.config, **changes), exclude=vm.id)
+        (naming every wrong field in ``fields``); change nothing."""
+        errors = self.vm_change_errors(ref, **changes)
+        if errors:
+            raise ValidationError.for_fields(errors)
 
     @query
     def memory_check(self, memory_startup_mb: int, host: str | None = None) -> StartCheckInfo:

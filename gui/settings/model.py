@@ -2,9 +2,9 @@
 
 The dialog never decides what is valid. Each edit is kept as a pending change to one
 :class:`~engine.config.VmConfig` field; after every edit the whole pending change set is
-dry-run against the engine (``ManagementApi.validate_vm_changes``), and the field each error
-names gets the message. Apply sends the change set in one ``set_vm`` call, so the engine
-applies all of it or nothing.
+dry-run against the engine in one call (``ManagementApi.vm_change_errors``, which returns
+every field's error at once), and each field gets its message. Apply sends the change set in
+one ``set_vm`` call, so the engine applies all of it or nothing.
 
 Devices (hard drives, network adapters) are lists inside one field each. The model keeps
 every device with a stable id and the index it had in the applied configuration, so a
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.api import HardDrive, HvError, ValidationError, VmConfig
+from engine.api import HardDrive, HvError, VmConfig
 
 if TYPE_CHECKING:
     from engine.api import HostInfo, HostProfile, ManagementApi, VmInfo
@@ -185,10 +185,10 @@ class SettingsModel(QObject):
         else:
             trial[device.origin] = change(trial[device.origin])
         try:
-            self.api.validate_vm_changes(self.vm_id, **{field: tuple(trial)})
+            errors = self.api.vm_change_errors(self.vm_id, **{field: tuple(trial)})
         except HvError as err:
             return err.message
-        return ""
+        return next(iter(errors.values()), "")
 
     def set_scsi_controllers(self, count: int, drives: list[Device] | None = None) -> None:
         """Change the number of SCSI controllers (and the drives, when a controller with
@@ -267,35 +267,21 @@ class SettingsModel(QObject):
 
     def _dry_run(self, changes: dict[str, Any], field: str) -> str:
         """The engine's objection to ``changes`` that concerns ``field`` ("" if none)."""
-        # Other pending fields with errors of their own must not hide this one's answer.
-        for other in list(changes):
-            if other not in (field, *DEVICE_FIELDS, "scsi_controllers") and other in self.errors:
-                changes.pop(other)
         try:
-            self.api.validate_vm_changes(self.vm_id, **changes)
-        except ValidationError as err:
-            related = err.field in (field, *DEVICE_FIELDS, "scsi_controllers")
-            return err.message if related else ""
+            errors = self.api.vm_change_errors(self.vm_id, **changes)
         except HvError as err:
             return err.message
+        for name in (field, *DEVICE_FIELDS, "scsi_controllers"):
+            if name in errors:
+                return errors[name]
         return ""
 
     def _revalidate(self) -> None:
-        """Dry-run the pending change set; collect one message per field."""
-        errors: dict[str, str] = {}
-        changes = dict(self.pending)
-        for _ in range(len(changes) + 1):
-            try:
-                self.api.validate_vm_changes(self.vm_id, **changes)
-                break
-            except ValidationError as err:
-                errors.setdefault(err.field, err.message)
-                if err.field not in changes:
-                    break  # a field the user did not touch: its message says what to do
-                del changes[err.field]  # check the rest without this field's edit
-            except HvError as err:  # the VM is gone, or similar: say so on every page
-                errors.setdefault("", err.message)
-                break
+        """Dry-run the pending change set: one message per wrong field, from one call."""
+        try:
+            errors = self.api.vm_change_errors(self.vm_id, **self.pending)
+        except HvError as err:  # the VM is gone, or similar: say so on every page
+            errors = {"": err.message}
         self.errors = errors
         self.device_errors = {f: self._trace_device_errors(f) for f in DEVICE_FIELDS
                               if f in errors}
@@ -315,12 +301,11 @@ class SettingsModel(QObject):
             else:
                 trial[device.origin] = device.value
             try:
-                self.api.validate_vm_changes(self.vm_id, **{field: tuple(trial)})
-            except ValidationError as err:
-                if err.field == field:
-                    out[device.uid] = err.message
+                errors = self.api.vm_change_errors(self.vm_id, **{field: tuple(trial)})
             except HvError as err:
-                out[device.uid] = err.message
+                errors = {field: err.message}
+            if field in errors:
+                out[device.uid] = errors[field]
         if not out:
             out[LIST_ERROR] = self.errors.get(field, "")
         return out

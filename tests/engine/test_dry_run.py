@@ -154,3 +154,40 @@ def test_a_diskette_needs_generation_1() -> None:
     with pytest.raises(ValidationError) as err:
         api.validate_new_vm("G2", generation=2, guest_os="ws2012r2-x64", diskette_path="a.vfd")
     assert err.value.field == "diskette_path"
+
+
+def test_reserve_beyond_what_is_unreserved_is_refused_by_the_live_check_too() -> None:
+    """Two 4-VP VMs at 100 % reserve fill an 8-LP host: a running VM's reserve cannot rise.
+
+    The live check and set_vm ask the same rule, so both refuse it, and neither says the
+    running VM "failed to start"."""
+    api = make_api("ws2008r2")
+    assert api.host().logical_processors == 8
+    for name in ("A0", "A1"):
+        new_vm(api, name, memory_startup_mb=512, cpu_count=4, cpu_reserve_pct=100)
+    new_vm(api, "B", memory_startup_mb=512, cpu_count=1)
+    for name in ("A0", "A1", "B"):
+        boot(api, name)
+    errors = api.vm_change_errors("B", cpu_reserve_pct=50)
+    assert list(errors) == ["cpu_reserve_pct"]
+    assert "reserve cannot be met" in errors["cpu_reserve_pct"]
+    assert "0.50 logical processors" in errors["cpu_reserve_pct"]
+    with pytest.raises(ValidationError) as dry:
+        api.validate_vm_changes("B", cpu_reserve_pct=50)
+    with pytest.raises(ValidationError) as real:
+        api.set_vm("B", cpu_reserve_pct=50)
+    assert (dry.value.field, dry.value.message) == (real.value.field, real.value.message)
+    assert "failed to start" not in real.value.text
+    assert api.vm("B").config.cpu_reserve_pct == 0
+
+
+def test_every_wrong_field_is_reported_by_one_check() -> None:
+    api = make_api("ws2008r2")
+    new_vm(api, "A")
+    errors = api.vm_change_errors("A", memory_startup_mb=70000, cpu_count=99, cpu_weight=0,
+                                  notes="x" * 10_001, colour="red")
+    assert set(errors) == {"memory_startup_mb", "cpu_count", "cpu_weight", "notes", "colour"}
+    with pytest.raises(ValidationError) as err:
+        api.set_vm("A", memory_startup_mb=70000, cpu_count=99)
+    assert set(err.value.fields) == {"memory_startup_mb", "cpu_count"}
+    assert "cpu_count: Number of virtual processors" in str(err.value)

@@ -508,3 +508,23 @@ def test_generation_2_has_firmware_and_no_legacy_devices(qtbot: QtBot, window: M
     click(qtbot, d, ids.VM_SETTINGS_OK)
     assert api.vm("UEFI01").config.secure_boot is False
     bridge.close()
+
+
+def test_one_engine_check_marks_every_wrong_field(qtbot: QtBot, window: MainWindow,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each edit costs one dry run, however many fields are wrong, and every wrong field
+    gets its own message."""
+    d = open_settings(qtbot, window, "XP-CLIENT")
+    api = window.bridge.api
+    calls: list[dict[str, object]] = []
+    check = api.vm_change_errors
+
+    def counted(ref: str, **changes: object) -> dict[str, str]:
+        calls.append(changes)
+        return check(ref, **changes)
+
+    monkeypatch.setattr(api, "vm_change_errors", counted)
+    d.model.set_many({"memory_startup_mb": 70000, "cpu_weight": 0, "cpu_count": 99})
+    assert len(calls) == 1
+    assert set(d.model.errors) == {"memory_startup_mb", "cpu_weight", "cpu_count"}
+    assert all(d.model.errors.values())
