@@ -27,8 +27,7 @@ __all__ = ["AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
 
 def _populate(lab: Lab, host_only: bool) -> None:
     """A new library's lab: the demo lab, or only its host (then without settling time)."""
-    populate_demo(ManagementApi(lab), empty=host_only,
-                  settle_seconds=0.0 if host_only else 90.0)
+    populate_demo(ManagementApi(lab), empty=host_only)
 
 
 class Library:
