@@ -104,8 +104,8 @@ class EventBus:
             cb(event)
 
 
-# Event ids.  Those marked "documented" come from ../shared/research/hyperv-anchor.md §11;
-# the rest are hvlab's own, chosen in the same channels and listed in docs/engine.md.
+# Event ids.  Those marked "documented" are Hyper-V's own (sources in docs/engine.md); the
+# rest are hvlab's, chosen in the same channels and listed there.
 CH_VMMS = "Microsoft-Windows-Hyper-V-VMMS-Admin"
 CH_WORKER = "Microsoft-Windows-Hyper-V-Worker-Admin"
 CH_WORKER_OP = "Microsoft-Windows-Hyper-V-Worker-Operational"

@@ -1,4 +1,4 @@
-"""``hvctl`` commands for virtual hard disks, checkpoints, export and import (issue 8)."""
+"""``hvctl`` commands for virtual hard disks, checkpoints, export and import."""
 
 from __future__ import annotations
 

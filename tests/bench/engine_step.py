@@ -1,7 +1,7 @@
 """Engine step benchmark: prints advance(0.1) cost for 128 and 1,024 running VMs, and the
 wall time of one simulated hour of 128 running VMs in fast-forward.
 
-Targets (ARCHITECTURE.md): advance(0.1) <= 2 ms with 1,024 running VMs on this 2-core
+Targets (docs/engine.md, "Performance"): advance(0.1) <= 2 ms with 1,024 running VMs on this 2-core
 machine.  Run: ``.venv/bin/python tests/bench/engine_step.py``.
 """
 
