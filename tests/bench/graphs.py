@@ -1,4 +1,4 @@
-"""Graph benchmarks (issue 6): the per-VM graph redraw, and the GUI process's CPU with the
+"""Graph benchmarks: the per-VM graph redraw, and the GUI process's CPU with the
 host dashboard open.
 
 Run with the project venv, under Xvfb for figures comparable to a desktop:
@@ -10,7 +10,7 @@ A script, not a test: tests/conftest.py keeps pytest out of tests/bench.
 
 What is measured:
 
-1. **Per-VM graph redraw, 16 curves x 600 points** (target <= 10 ms, ARCHITECTURE.md): the
+1. **Per-VM graph redraw, 16 curves x 600 points** (target <= 10 ms, docs/performance.md): the
    details pane's Performance tab for a 16-VP VM with a full 600 s history. "CPU graph" is
    ``setData`` on the 16 virtual-processor curves plus the synchronous repaint of that plot;
    "whole tab" is one refresh as the console does it each second (16 counter_history reads,

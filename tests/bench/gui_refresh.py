@@ -1,5 +1,5 @@
 """Console benchmarks: time to the first painted main window, and the cost of one VM-list
-refresh with 1,024 running VMs (targets from ARCHITECTURE.md: <= 0.5 s and <= 8 ms).
+refresh with 1,024 running VMs (targets from docs/performance.md: <= 0.5 s and <= 8 ms).
 
 Run with the project venv, under Xvfb for figures comparable to a desktop:
 

@@ -1,4 +1,4 @@
-"""The engine never imports Qt, pyqtgraph or the GUI (ARCHITECTURE.md: engine/ is pure Python).
+"""The engine never imports Qt, pyqtgraph or the GUI (engine/ is pure Python).
 
 Checked three ways: statically (every import statement under engine/), dynamically (import
 every engine module in a fresh interpreter and look at sys.modules), and, in the engine-only

@@ -1,4 +1,4 @@
-"""Real disks, checkpoints, saved state files, export and import (issue 8)."""
+"""Real disks, checkpoints, saved state files, export and import."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Performance counters and their history (issue 6)."""
+"""Performance counters and their history."""
 
 from __future__ import annotations
 

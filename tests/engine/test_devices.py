@@ -1,4 +1,4 @@
-"""Emulated vs synthetic devices, VMBus, integration services, switches, QoS (issue 7)."""
+"""Emulated vs synthetic devices, VMBus, integration services, switches, QoS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CPU scheduler: reserve, limit and weight as Hyper-V defines them (issue 6)."""
+"""The CPU scheduler: reserve, limit and weight as Hyper-V defines them."""
 
 from __future__ import annotations
 

@@ -218,10 +218,11 @@ def test_old_qemu_footer_checksum_with_zero_uuid_is_accepted(tmp_path: Path) -> 
 # ---------------------------------------------------------------------------- Windows layout
 
 def windows_differencing(folder: Path, parent: Path) -> tuple[Path, bytes]:
-    """A differencing disk laid out like fat-differential.vhd (research/vhd.md §1.6 and §4),
-    built byte by byte here, independently of the engine: creator ``win `` 10.0, header at
-    0x200, W2ku at 0x1000 (space 4096), BAT at 0x2000 padded to 4 KiB, W2ru at 0x3000 (space
-    65536), block data 4 KiB-aligned, parent time stamp 0, a zero gap before the footer."""
+    """A differencing disk laid out like fat-differential.vhd (a public test image in the
+    log2timeline dfvfs test data), built byte by byte here, independently of the engine:
+    creator ``win `` 10.0, header at 0x200, W2ku at 0x1000 (space 4096), BAT at 0x2000
+    padded to 4 KiB, W2ru at 0x3000 (space 65536), block data 4 KiB-aligned, parent time
+    stamp 0, a zero gap before the footer."""
     with open_vhd(parent) as disk:
         parent_id, size = disk.unique_id, disk.size
     block_size, entries = 2 * M, -(-size // (2 * M))

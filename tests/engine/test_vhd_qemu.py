@@ -1,4 +1,4 @@
-"""qemu-img and qemu-io as the oracle for fixed and dynamic VHDs (research/vhd.md §6).
+"""qemu-img and qemu-io as the oracle for fixed and dynamic VHDs.
 
 Ours → qemu: disks we create and write read in qemu exactly as our shadow model says, with
 qemu's default size rule (CHS, for our unknown creator id) and with force_size_calc=
@@ -67,7 +67,7 @@ def test_qemu_version_is_recorded() -> None:
 ])
 def test_sizes_match_qemu_create(request_size: int, chs: tuple[int, int, int],
                                  size: int) -> None:
-    # The table of research/vhd.md §3.4, observed from qemu-img create.
+    # Observed from qemu-img 7.2's `create` (the geometry and footer it writes).
     assert rounded_disk_size(request_size) == size
     assert chs_geometry(size // 512) == chs
 

@@ -1,4 +1,4 @@
-"""Automation names in the issue 7 windows: Virtual Switch Manager, Device Manager, the
+"""Automation names in the device windows: Virtual Switch Manager, Device Manager, the
 architecture view, and their hooks in the main window and the Connect window.
 
 Uses the console's walker (tests/gui/test_accessibility.py), so "interactive" means the same

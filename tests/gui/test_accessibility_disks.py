@@ -1,5 +1,5 @@
 """Every interactive widget and action of the disk, checkpoint, export and import windows has
-an objectName and an accessible name from gui/ids.py (issue 8).
+an objectName and an accessible name from gui/ids.py.
 
 Uses the walker of test_accessibility.py. Each wizard is walked on every page it can show
 (pages that depend on a choice are made current first) and while its job runs.

@@ -1,4 +1,4 @@
-"""The Checkpoints pane follows the engine: tree, "Now" marker, Apply, Rename, Delete (issue 8).
+"""The Checkpoints pane follows the engine: tree, "Now" marker, Apply, Rename, Delete.
 
 The lab's files live under tmp_path, so every checkpoint is a real differencing disk.
 """

@@ -1,4 +1,4 @@
-"""New Virtual Hard Disk, Edit Virtual Hard Disk and Inspect Disk on real files (issue 8).
+"""New Virtual Hard Disk, Edit Virtual Hard Disk and Inspect Disk on real files.
 
 Every disk is a real VHD file under tmp_path. Jobs run on the engine's worker threads; the
 wizards poll them, and the tests wait for the wizard's signal (never a sleep).

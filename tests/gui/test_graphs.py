@@ -1,5 +1,5 @@
 """The host dashboard, the details pane's Performance tab, the VM list's CPU sparkline and
-the CPU contention demo (issue 6).
+the CPU contention demo.
 
 Graphs are checked against the engine's history through the API, so a test fails when a
 curve shows anything but the engine's figures. The clock is manual: tests step it.

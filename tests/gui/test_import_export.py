@@ -1,4 +1,4 @@
-"""Export… and Import Virtual Machine… through the console, on real folders (issue 8)."""
+"""Export… and Import Virtual Machine… through the console, on real folders."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Performance Monitor: Add Counters, remove, highlight, freeze, scale, duration, and the
-PDH-CSV 4.0 export checked byte by byte and against the engine's history (issue 6)."""
+PDH-CSV 4.0 export checked byte by byte and against the engine's history."""
 
 from __future__ import annotations
 
