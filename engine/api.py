@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import counters
+from engine import counters, vmdisks
 from engine import events as ev
 from engine.clock import us_to_seconds
 from engine.config import (
@@ -38,6 +38,7 @@ from engine.jobs import Job
 from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT, pages_mb, vm_overhead_mb
+from engine.names import name_key
 from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
 from engine.storage_api import StorageApi
 from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
@@ -284,8 +285,9 @@ class ManagementApi(StorageApi):
         found = self.lab.find_vm(ref)
         if found is not None:
             return found
+        key = name_key(ref)
         matches = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()
-                   if v.name.casefold() == ref.casefold()]
+                   if name_key(v.name) == key]
         if not matches:
             raise NotFoundError(f'Hyper-V was unable to find a virtual machine with name "{ref}".')
         if len(matches) > 1:
@@ -306,6 +308,7 @@ class ManagementApi(StorageApi):
         h = self._host(host)
         cfg = self._new_config(name, _coerce_fields(fields), "")
         h.validate(cfg)
+        vmdisks.check_attachments(self.lab, cfg.hard_drives)
 
     def validate_vm_changes(self, ref: str, **changes: Any) -> None:
         """Raise the :class:`ValidationError` that ``set_vm(ref, **changes)`` would raise
@@ -323,6 +326,8 @@ class ManagementApi(StorageApi):
             if reason is not None:
                 raise ValidationError(name, reason)
         host.validate(replace(vm.config, **changes), exclude=vm.id)
+        if "hard_drives" in changes:
+            vmdisks.check_attachments(self.lab, changes["hard_drives"], vm.config.hard_drives)
 
     def memory_check(self, memory_startup_mb: int, host: str | None = None) -> StartCheckInfo:
         """Would a new VM with ``memory_startup_mb`` of startup RAM fit in the host's memory
@@ -577,9 +582,10 @@ class ManagementApi(StorageApi):
                       notes: str = "", host: str | None = None) -> SwitchInfoView:
         """New-VMSwitch: External (bound to ``nic``), Internal or Private."""
         h = self._host(host)
-        h.create_switch(VirtualSwitch(name, _switch_type(switch_type), nic, allow_management_os,
-                                      management_vlan_id, notes))
-        return next(s for s in self.switches(h.id) if s.name == name)
+        switch = VirtualSwitch(name, _switch_type(switch_type), nic, allow_management_os,
+                               management_vlan_id, notes)
+        h.create_switch(switch)
+        return next(s for s in self.switches(h.id) if s.name == switch.name)
 
     def set_switch(self, name: str, *, new_name: str | None = None,
                    switch_type: str | None = None, nic: str | None = None,

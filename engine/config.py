@@ -16,6 +16,7 @@ from typing import Any
 from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
+from engine.names import GROUP_NAME, SWITCH_NAME, VM_NAME, check_name, name_key, normalize
 from engine.profiles import HostProfile
 from engine.workloads import WORKLOADS
 
@@ -73,6 +74,11 @@ class NetworkAdapter:
     min_mbit: int = 0
     max_mbit: int = 0
 
+    def __post_init__(self) -> None:
+        # The switch is named as switches store their names (engine.names).
+        if isinstance(self.switch, str):
+            object.__setattr__(self, "switch", normalize(self.switch, SWITCH_NAME))
+
 
 @dataclass(frozen=True)
 class VmConfig:
@@ -125,6 +131,14 @@ class VmConfig:
     com2_pipe: str = ""
     created_us: int = 0
 
+    def __post_init__(self) -> None:
+        # Every configuration, however it was made (created, changed, imported, read back),
+        # holds its names in their stored form (engine.names); validation checks the rest.
+        for name, kind in (("name", VM_NAME), ("group", GROUP_NAME)):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, normalize(value, kind))
+
     # -- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"schema": SCHEMA_VERSION}
@@ -169,7 +183,6 @@ EDITABLE_FIELDS = frozenset(
 
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
 _PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
-_NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
 
 
 def _range(field_name: str, label: str, value: int, lo: int, hi: int, unit: str = "") -> None:
@@ -194,19 +207,8 @@ def validate_config(
     switches: set[str] | None = None,
 ) -> None:
     """Raise :class:`ValidationError` for the first field outside what the profile allows."""
-    name = cfg.name
-    if not name.strip():
-        raise ValidationError("name", "The virtual machine name cannot be empty.")
-    if len(name) > 100:
-        raise ValidationError("name", "The virtual machine name must be 100 characters or fewer.")
-    if name != name.strip():
-        raise ValidationError("name", "The virtual machine name cannot start or end with a space.")
-    if _NAME_BAD.search(name):
-        raise ValidationError(
-            "name",
-            'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |',
-        )
-    if name.casefold() in other_names:
+    name = check_name(cfg.name, VM_NAME)
+    if name_key(name) in other_names:
         raise ValidationError(
             "name", f"A virtual machine named '{name}' already exists on this host."
         )
@@ -372,8 +374,7 @@ def validate_config(
     _range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0, 1_000_000)
     _range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000, "Mbit/s")
     _range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0, 10_000_000)
-    if len(cfg.group) > 64:
-        raise ValidationError("group", "The group name must be 64 characters or fewer.")
+    check_name(cfg.group, GROUP_NAME)
     _validate_firmware_and_media(cfg)
 
 

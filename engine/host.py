@@ -53,6 +53,7 @@ from engine.lifecycle import (
     state_reason,
 )
 from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
+from engine.names import name_key
 from engine.networking import HostNetworking, renamed_switch
 from engine.profiles import HostHardware, HostProfile
 from engine.switches import VirtualSwitch
@@ -274,7 +275,7 @@ class Host:
         return get_guest_os(vm.config.guest_os)
 
     def _other_names(self, exclude: str | None) -> set[str]:
-        return {v.name.casefold() for v in self.vms.values() if v.id != exclude}
+        return {name_key(v.name) for v in self.vms.values() if v.id != exclude}
 
     def validate(self, cfg: VmConfig, exclude: str | None = None) -> None:
         validate_config(cfg, self.profile, get_guest_os(cfg.guest_os), self.logical_processors,
@@ -282,6 +283,7 @@ class Host:
 
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
         self.validate(cfg)
+        vmdisks.check_attachments(self.lab, cfg.hard_drives)
         slot = self.lab.table.add(key, self.index)
         self.lab.history.clear_slot(slot)
         vm = VmRuntime(cfg, slot, key)
@@ -456,6 +458,7 @@ class Host:
             if reason is not None:
                 raise ValidationError(name, reason)
         self.validate(new, exclude=vm.id)
+        vmdisks.check_attachments(self.lab, new.hard_drives, vm.config.hard_drives)
         if vm.state in PARTITION_STATES and new.cpu_reserve_pct != vm.config.cpu_reserve_pct:
             self._check_reserve(vm, new)
         old_name = vm.config.name
@@ -481,6 +484,7 @@ class Host:
 
     def set_switch(self, name: str, switch: VirtualSwitch) -> None:
         old = self.switch(name)
+        name = old.name
         self.net.validate_switch(switch, self.hardware, replacing=name)
         if old.type is not switch.type and any(
                 n.switch == name for v in self.vms.values() for n in v.config.network_adapters
@@ -499,7 +503,7 @@ class Host:
         self.lab.switches_changed()
 
     def remove_switch(self, name: str) -> None:
-        self.switch(name)
+        name = self.switch(name).name
         del self.net.switches[name]
         for vm in self.vms.values():
             vm.config = renamed_switch(vm.config, name, None)
@@ -508,11 +512,16 @@ class Host:
         self.lab.switches_changed()
 
     def switch(self, name: str) -> VirtualSwitch:
-        try:
-            return self.net.switches[name]
-        except KeyError:
-            raise NotFoundError(
-                f'Hyper-V was unable to find a virtual switch with name "{name}".') from None
+        """The switch named ``name`` (exactly, else by :func:`engine.names.name_key`)."""
+        found = self.net.switches.get(name)
+        if found is not None:
+            return found
+        key = name_key(name)
+        for sw in self.net.switches.values():
+            if name_key(sw.name) == key:
+                return sw
+        raise NotFoundError(
+                f'Hyper-V was unable to find a virtual switch with name "{name}".')
 
     # -- integration services setup disk -------------------------------------------------------
     def integration_setup_blocker(self, vm: VmRuntime) -> str | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from engine.config import NetworkAdapter, VmConfig
 from engine.errors import InvalidStateError, ValidationError
+from engine.names import SWITCH_NAME, check_name, name_key
 from engine.profiles import HostHardware
 from engine.switches import (
     INTERNAL_SWITCH_MBIT,
@@ -31,11 +32,9 @@ class HostNetworking:
     def validate_switch(
         self, switch: VirtualSwitch, hardware: HostHardware, replacing: str | None = None
     ) -> None:
-        name = switch.name
-        if not name.strip() or len(name) > 100:
-            raise ValidationError("name", "The virtual switch name must be 1 to 100 characters.")
-        taken = {s.casefold() for s in self.switches if s != replacing}
-        if name.casefold() in taken:
+        name = check_name(switch.name, SWITCH_NAME)
+        taken = {name_key(s) for s in self.switches if s != replacing}
+        if name_key(name) in taken:
             raise ValidationError("name", f"A virtual switch named '{name}' already exists.")
         if switch.type is SwitchType.EXTERNAL:
             nics = {n.name for n in hardware.nics}

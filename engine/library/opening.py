@@ -52,6 +52,11 @@ def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "
     process holds it, :class:`LibraryError` when the folder is not a library or was written
     by a newer hvlab.  Damaged files do not stop the open: see ``Library.messages``.
     """
+    if path is not None and not os.fspath(path).strip():
+        # Path("") is the current folder: a demo library would appear wherever one stood.
+        raise LibraryError("The library folder may not be empty.",
+                           ["Give a folder with --library, or leave it out to use the "
+                            "default."])
     folder = Path(path).expanduser() if path is not None else default_library_path()
     folder = folder.absolute()
     if folder.exists() and not folder.is_dir():
