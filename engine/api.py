@@ -53,6 +53,7 @@ from engine.views import (
     NumaNodeInfo,
     StartCheckInfo,
     SwitchInfoView,
+    VmbusConnectionInfo,
     VmInfo,
     VmTableSnapshot,
 )
@@ -440,18 +441,36 @@ class ManagementApi(StorageApi):
         return record.view(self.lab.now_us)
 
     # -- hypercalls and counters -----------------------------------------------------------------
-    def issue_hypercall(self, ref: str, name: str, target_vm: str | None = None,
+    def issue_hypercall(self, ref: str, call: str, /, target_vm: str | None = None,
                         **params: Any) -> HypercallResult:
-        """Have the guest in VM ``ref`` issue hypercall ``name`` (a training demonstration:
-        a child partition trying a privileged call is denied, counted and logged)."""
+        """Have the guest in VM ``ref`` issue hypercall ``call`` with ``params`` (a training
+        demonstration: a child partition trying a privileged call, or a message on a
+        connection it does not own, is refused, counted and logged).  ``target_vm`` names
+        the VM acted on, or the one a message is meant for; ``"root"`` is the root."""
         host, vm = self._resolve(ref)
         if host.hypervisor is None or vm.partition_id is None:
             raise InvalidStateError(f"'{vm.name}' has no running partition to issue a hypercall.")
         target: int | None = None
-        if target_vm is not None:
+        if target_vm is not None and target_vm.casefold() == "root":
+            target = host.hypervisor.ROOT_ID
+        elif target_vm is not None:
             _, tvm = self._resolve(target_vm)
             target = tvm.partition_id if tvm.partition_id is not None else -1
-        return host.hypervisor.hypercall(vm.partition_id, name, target, **params)
+        return host.hypervisor.hypercall(vm.partition_id, call, target, **params)
+
+    def vmbus_connections(self, ref: str) -> list[VmbusConnectionInfo]:
+        """The VM's VMBus connections while its partition exists: the VMBus message
+        connection and one event connection per offered channel, each to a port the root
+        made for this partition (the ids HvPostMessage and HvSignalEvent take)."""
+        host, vm = self._resolve(ref)
+        hv = host.hypervisor
+        out = []
+        for c in host.vmbus_connections(vm):  # none without a hypervisor
+            receiver = hv.partitions.get(c.port_partition) if hv is not None else None
+            port = receiver.port(c.port_id) if receiver is not None else None
+            out.append(VmbusConnectionInfo(c.id, c.label, c.port_partition, c.port_id,
+                                           port.type if port is not None else ""))
+        return out
 
     def hypercall_counters(self, host: str | None = None) -> list[HypercallCounters]:
         h = self._host(host)
@@ -493,8 +512,10 @@ class ManagementApi(StorageApi):
         host, vm = self._resolve(ref)
         up = self._is_up(host, vm)
         guest = host.guest_of(vm)
-        return channels_for(vm.config, guest, vm.partition_id is not None, up,
-                            devices_for(vm.config, guest, up))
+        ids = {c.label: c.id for c in host.vmbus_connections(vm)}
+        return [replace(c, connection_id=ids.get(c.key))
+                for c in channels_for(vm.config, guest, vm.partition_id is not None, up,
+                                      devices_for(vm.config, guest, up))]
 
     def device_io(self, ref: str) -> list[DeviceIoInfo]:
         """Live I/O of the VM's disks and network adapters, with what it costs the root."""

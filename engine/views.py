@@ -216,3 +216,14 @@ class SwitchInfoView:
     management_vlan_id: int
     notes: str
     adapters: tuple[str, ...]  # "VM name: Network Adapter n"
+
+
+@dataclass(frozen=True)
+class VmbusConnectionInfo:
+    """One of a child partition's VMBus connections (it sends on it)."""
+
+    connection_id: int
+    label: str  # "vmbus" (the message connection) or the channel's key ("nic0", "ic:heartbeat")
+    port_partition: int  # who receives: the root (0)
+    port_id: int
+    port_type: str  # "Message" or "Event"

@@ -285,13 +285,14 @@ def _devices(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
                          "guest_name": d.guest_name, "handled_by": d.handled_by,
                          "fast_path": d.fast_path} for d in devices],
             "vmbus_channels": [{"key": c.key, "device": c.device, "vsc": c.vsc, "vsp": c.vsp,
-                                "state": c.state} for c in channels]}
+                                "state": c.state, "connection_id": c.connection_id}
+                               for c in channels]}
     text = output.table(["Device", "Kind", "Guest sees", "Handled by"],
                         [[d.name, d.kind, d.guest_name, d.handled_by] for d in devices])
     if channels:
         text += "\n\nVMBus channels\n" + output.table(
-            ["Channel", "VSC (child)", "VSP (root)", "State"],
-            [[c.device, c.vsc, c.vsp, c.state] for c in channels])
+            ["Channel", "VSC (child)", "VSP (root)", "State", "Connection"],
+            [[c.device, c.vsc, c.vsp, c.state, c.connection_id or ""] for c in channels])
     out.emit(data, text)
     return 0
 
