@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from engine import counters, vmdisks
+from engine import bounds, counters, vmdisks
 from engine import events as ev
+from engine.bounds import MAX_ADVANCE_SECONDS
 from engine.clock import us_to_seconds
 from engine.config import (
     EDITABLE_FIELDS,
@@ -39,7 +40,13 @@ from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT, pages_mb, vm_overhead_mb
 from engine.names import name_key
-from engine.profiles import HostHardware, HostProfile, get_profile, load_profiles
+from engine.profiles import (
+    MAX_HOST_RAM_GB,
+    HostHardware,
+    HostProfile,
+    get_profile,
+    load_profiles,
+)
 from engine.storage_api import StorageApi
 from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 from engine.views import (
@@ -91,12 +98,16 @@ class ManagementApi(StorageApi):
         return self.lab.now_us
 
     def advance(self, seconds: float) -> None:
-        """Move simulated time forward by ``seconds``."""
-        self.lab.advance(seconds)
+        """Move simulated time forward by ``seconds`` (0 to :data:`MAX_ADVANCE_SECONDS`, a
+        simulated day: a longer run is several calls, each a point to save and to stop)."""
+        self.lab.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
+                                     MAX_ADVANCE_SECONDS, "s"))
 
     def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:
         """Advance simulated time until the job finishes (or the timeout passes)."""
         job_id = job if isinstance(job, int) else job.id
+        timeout_seconds = bounds.real("timeout_seconds", "The time to wait", timeout_seconds, 0,
+                                      MAX_ADVANCE_SECONDS, "s")
         deadline = self.lab.now_us + round(timeout_seconds * 1_000_000)
         while True:
             record = self.lab.job_record(job_id)
@@ -173,9 +184,8 @@ class ManagementApi(StorageApi):
             if nx_enabled is not None:
                 hw = replace(hw, nx_enabled=nx_enabled)
             if ram_gb is not None:
-                if not 1 <= ram_gb <= 65536:
-                    raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
-                hw = hw.with_ram_gb(ram_gb)
+                hw = hw.with_ram_gb(bounds.whole("ram_gb", "Host RAM", ram_gb, 1, MAX_HOST_RAM_GB,
+                                                 "GB"))
             host.set_hardware(hw)
         return self._host_info(host)
 
@@ -335,6 +345,10 @@ class ManagementApi(StorageApi):
         now?  Memory only (startup RAM + overhead against what is available, MB);
         :meth:`start_check` is the full check for an existing VM."""
         h = self._host(host)
+        # A question, not a setting: any whole number is answered (a size no host holds
+        # does not fit), but NaN, infinity or a fraction is refused.
+        memory_startup_mb = bounds.whole("memory_startup_mb", "Startup RAM", memory_startup_mb,
+                                         0, 2**53, "MB")
         needed = pages_mb(memory_startup_mb + vm_overhead_mb(memory_startup_mb))
         if h.hypervisor is None:
             reason = " ".join(["The hypervisor is not running.", *h.blockers])
@@ -365,6 +379,8 @@ class ManagementApi(StorageApi):
     def console(self, ref: str, since_serial: int = 0) -> tuple[int, list[tuple[float, str]]]:
         """Console lines (simulated time, text) newer than ``since_serial``, and the serial."""
         _, vm = self._resolve(ref)
+        since_serial = bounds.whole("since_serial", "The console serial", since_serial, 0,
+                                    2**63 - 1)
         lines = list(vm.console)
         new = vm.console_serial - since_serial
         if since_serial > 0:
@@ -490,6 +506,7 @@ class ManagementApi(StorageApi):
     def event_log(self, *, vm: str | None = None, level: str | None = None,
                   since_seconds: float | None = None, last: int | None = None) -> list[ev.LogEntry]:
         """Event log entries held in memory, oldest first, filtered."""
+        since_seconds, last = ev.check_query(since_seconds, last)
         vm_id = self._resolve(vm)[1].id if vm is not None else None
         out = [e for e in self.lab.event_log
                if (vm_id is None or e.vm_id == vm_id)
@@ -810,21 +827,15 @@ def _switch_type(value: str) -> SwitchType:
 def _custom_hardware(hw: HostHardware, ram_gb: int | None, sockets: int | None,
                      cores: int | None, threads: int | None) -> HostHardware:
     if sockets is not None:
-        if not 1 <= sockets <= 64:
-            raise ValidationError("sockets", "Sockets must be between 1 and 64.")
-        hw = replace(hw, sockets=sockets)
+        hw = replace(hw, sockets=bounds.whole("sockets", "Sockets", sockets, 1, 64))
     if cores is not None:
-        if not 1 <= cores <= 128:
-            raise ValidationError("cores_per_socket", "Cores per socket must be between 1 and 128.")
-        hw = replace(hw, cores_per_socket=cores)
+        hw = replace(hw, cores_per_socket=bounds.whole("cores_per_socket", "Cores per socket",
+                                                       cores, 1, 128))
     if threads is not None:
-        if threads not in (1, 2):
-            raise ValidationError("threads_per_core", "Threads per core must be 1 or 2.")
-        hw = replace(hw, threads_per_core=threads)
+        hw = replace(hw, threads_per_core=bounds.whole("threads_per_core", "Threads per core",
+                                                       threads, 1, 2))
     if ram_gb is not None:
-        if not 1 <= ram_gb <= 65536:
-            raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
-        hw = hw.with_ram_gb(ram_gb)
+        hw = hw.with_ram_gb(bounds.whole("ram_gb", "Host RAM", ram_gb, 1, MAX_HOST_RAM_GB, "GB"))
     return hw
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.bounds import whole
 from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
@@ -185,13 +186,40 @@ _MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
 _PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
 
 
-def _range(field_name: str, label: str, value: int, lo: int, hi: int, unit: str = "") -> None:
-    if not lo <= value <= hi:
-        u = f" {unit}" if unit else ""
-        raise ValidationError(
-            field_name,
-            f"{label} must be between {lo:,}{u} and {hi:,}{u}; {value:,}{u} is out of range.",
-        )
+@dataclass(frozen=True)
+class Range:
+    """The range a setting allows whatever the host profile: label, bounds and unit."""
+
+    label: str
+    lo: int
+    hi: int
+    unit: str = ""
+
+    def check(self, field_name: str, value: int) -> int:
+        return whole(field_name, self.label, value, self.lo, self.hi, self.unit)
+
+
+#: Ranges of the settings that do not depend on the host profile (validate_config uses them
+#: and hvctl's parser checks its options against them).
+RANGES: dict[str, Range] = {
+    "memory_buffer_pct": Range("Memory buffer", 5, 2000, "%"),
+    "memory_weight": Range("Memory weight", 0, 100),
+    "cpu_reserve_pct": Range("Virtual machine reserve", 0, 100, "%"),
+    "cpu_limit_pct": Range("Virtual machine limit", 0, 100, "%"),
+    "cpu_weight": Range("Relative weight", 1, 10000),
+    "automatic_start_delay_s": Range("Startup delay", 0, 86400, "seconds"),
+    "workload_cpu_pct": Range("Workload CPU", 0, 100, "%"),
+    "workload_disk_iops": Range("Workload disk IOPS", 0, 1_000_000),
+    "workload_net_mbit": Range("Workload network", 0, 100_000, "Mbit/s"),
+    "workload_dirty_pages": Range("Workload dirty pages", 0, 10_000_000),
+    "min_iops": Range("Minimum IOPS", 0, 1_000_000),
+    "max_iops": Range("Maximum IOPS", 0, 1_000_000),
+    "vlan_id": Range("VLAN ID", 1, 4094),
+    "min_mbit": Range("Minimum bandwidth", 0, 100_000, "Mbps"),
+    "max_mbit": Range("Maximum bandwidth", 0, 100_000, "Mbps"),
+}
+#: Startup, minimum and maximum RAM start at 32 MB on every profile.
+MIN_RAM_MB = 32
 
 
 def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
@@ -227,7 +255,7 @@ def validate_config(
         )
 
     ram_max = profile.limits.ram_per_vm_mb.get(cfg.generation, 0)
-    _range("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, 32, ram_max, "MB")
+    whole("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, MIN_RAM_MB, ram_max, "MB")
     if cfg.memory_startup_mb % PAGE_MB:
         raise ValidationError(
             "memory_startup_mb", f"Startup RAM must be a multiple of {PAGE_MB} MB."
@@ -237,15 +265,15 @@ def validate_config(
             raise ValidationError(
                 "dynamic_memory_enabled", f"{profile.name} does not support Dynamic Memory."
             )
-        _range(
+        whole(
             "memory_minimum_mb",
             "Minimum RAM",
             cfg.memory_minimum_mb,
-            32,
+            MIN_RAM_MB,
             cfg.memory_startup_mb,
             "MB",
         )
-        _range(
+        whole(
             "memory_maximum_mb",
             "Maximum RAM",
             cfg.memory_maximum_mb,
@@ -259,31 +287,29 @@ def validate_config(
         ):
             if getattr(cfg, fname) % PAGE_MB:
                 raise ValidationError(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
-    _range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
-    _range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
+    RANGES["memory_buffer_pct"].check("memory_buffer_pct", cfg.memory_buffer_pct)
+    RANGES["memory_weight"].check("memory_weight", cfg.memory_weight)
 
-    _range(
+    whole(
         "cpu_count",
         "Number of virtual processors",
         cfg.cpu_count,
         1,
         max_vps(profile, cfg.generation, host_lps),
     )
-    _range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
-    _range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
+    RANGES["cpu_reserve_pct"].check("cpu_reserve_pct", cfg.cpu_reserve_pct)
+    RANGES["cpu_limit_pct"].check("cpu_limit_pct", cfg.cpu_limit_pct)
     if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
         raise ValidationError(
             "cpu_reserve_pct",
             f"Virtual machine reserve ({cfg.cpu_reserve_pct}%) cannot be greater than the "
             f"virtual machine limit ({cfg.cpu_limit_pct}%).",
         )
-    _range("cpu_weight", "Relative weight", cfg.cpu_weight, 1, 10000)
+    RANGES["cpu_weight"].check("cpu_weight", cfg.cpu_weight)
 
     if len(cfg.notes) > 10000:
         raise ValidationError("notes", "Notes must be 10,000 characters or fewer.")
-    _range(
-        "automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds"
-    )
+    RANGES["automatic_start_delay_s"].check("automatic_start_delay_s", cfg.automatic_start_delay_s)
     unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
     if unknown:
         raise ValidationError(
@@ -291,25 +317,25 @@ def validate_config(
         )
 
     lim = profile.limits
-    _range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0, lim.scsi_controllers)
+    whole("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0, lim.scsi_controllers)
     for drive in cfg.hard_drives:
         if drive.controller == "IDE":
             if cfg.generation != 1:
                 raise ValidationError(
                     "hard_drives", "Generation 2 virtual machines have no IDE controllers."
                 )
-            _range(
+            whole(
                 "hard_drives",
                 "IDE controller number",
                 drive.controller_number,
                 0,
                 lim.ide_controllers - 1,
             )
-            _range(
+            whole(
                 "hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1
             )
         elif drive.controller == "SCSI":
-            _range(
+            whole(
                 "hard_drives",
                 "SCSI controller number",
                 drive.controller_number,
@@ -318,7 +344,7 @@ def validate_config(
             )
             if cfg.scsi_controllers == 0:
                 raise ValidationError("hard_drives", "The virtual machine has no SCSI controller.")
-            _range(
+            whole(
                 "hard_drives",
                 "SCSI location",
                 drive.location,
@@ -333,17 +359,17 @@ def validate_config(
             "hard_drives", "Two drives are attached at the same controller location."
         )
     for drive in cfg.hard_drives:
-        _range("hard_drives", "Minimum IOPS", drive.min_iops, 0, 1_000_000)
-        _range("hard_drives", "Maximum IOPS", drive.max_iops, 0, 1_000_000)
+        RANGES["min_iops"].check("hard_drives", drive.min_iops)
+        RANGES["max_iops"].check("hard_drives", drive.max_iops)
         if drive.max_iops and drive.min_iops > drive.max_iops:
             raise ValidationError(
                 "hard_drives", "Minimum IOPS cannot be greater than maximum IOPS."
             )
     for nic in cfg.network_adapters:
         if nic.vlan_id:
-            _range("network_adapters", "VLAN ID", nic.vlan_id, 1, 4094)
-        _range("network_adapters", "Minimum bandwidth", nic.min_mbit, 0, 100_000, "Mbps")
-        _range("network_adapters", "Maximum bandwidth", nic.max_mbit, 0, 100_000, "Mbps")
+            RANGES["vlan_id"].check("network_adapters", nic.vlan_id)
+        RANGES["min_mbit"].check("network_adapters", nic.min_mbit)
+        RANGES["max_mbit"].check("network_adapters", nic.max_mbit)
         if nic.max_mbit and nic.min_mbit > nic.max_mbit:
             raise ValidationError(
                 "network_adapters",
@@ -364,16 +390,16 @@ def validate_config(
         raise ValidationError(
             "network_adapters", "Generation 2 virtual machines have no legacy network adapters."
         )
-    _range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
-    _range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
+    whole("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
+    whole("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
     if cfg.workload not in WORKLOADS:
         raise ValidationError(
             "workload", f"Workload must be one of: {', '.join(WORKLOADS)}; not '{cfg.workload}'."
         )
-    _range("workload_cpu_pct", "Workload CPU", cfg.workload_cpu_pct, 0, 100, "%")
-    _range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0, 1_000_000)
-    _range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000, "Mbit/s")
-    _range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0, 10_000_000)
+    RANGES["workload_cpu_pct"].check("workload_cpu_pct", cfg.workload_cpu_pct)
+    RANGES["workload_disk_iops"].check("workload_disk_iops", cfg.workload_disk_iops)
+    RANGES["workload_net_mbit"].check("workload_net_mbit", cfg.workload_net_mbit)
+    RANGES["workload_dirty_pages"].check("workload_dirty_pages", cfg.workload_dirty_pages)
     check_name(cfg.group, GROUP_NAME)
     _validate_firmware_and_media(cfg)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.config import NetworkAdapter, VmConfig
+from engine.config import RANGES, NetworkAdapter, VmConfig
 from engine.errors import InvalidStateError, ValidationError
 from engine.names import SWITCH_NAME, check_name, name_key
 from engine.profiles import HostHardware
@@ -59,8 +59,8 @@ class HostNetworking:
                 "nic",
                 f"A {switch.type.value.lower()} switch is not bound to a physical network adapter.",
             )
-        if switch.management_vlan_id and not 1 <= switch.management_vlan_id <= 4094:
-            raise ValidationError("management_vlan_id", "VLAN ID must be between 1 and 4,094.")
+        if switch.management_vlan_id != 0 or not isinstance(switch.management_vlan_id, int):
+            RANGES["vlan_id"].check("management_vlan_id", switch.management_vlan_id)
 
     def capacity_mbit(self, switch: VirtualSwitch, hardware: HostHardware) -> float:
         if switch.type is SwitchType.EXTERNAL:

@@ -198,6 +198,7 @@ class Library:
 
         ``vm`` is a VM name or id; a VM deleted since is matched by the name it had.
         """
+        since_seconds, last = ev.check_query(since_seconds, last)
         vm_id: str | None = None
         vm_name: str | None = None
         if vm is not None:
