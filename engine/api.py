@@ -39,7 +39,7 @@ from engine.jobs import Job
 from engine.lab import Lab
 from engine.lifecycle import Operation, VmState
 from engine.memory import FREE, HYPERVISOR, ROOT, pages_mb, vm_overhead_mb
-from engine.names import name_key
+from engine.names import check_text, name_key
 from engine.profiles import (
     MAX_HOST_RAM_GB,
     HostHardware,
@@ -163,6 +163,11 @@ class ManagementApi(StorageApi):
         """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
         switches, RAM) is staged and applies at the next host restart, as on a real server."""
         host = self._host(ref)
+        for field, label, text in (
+                ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
+                ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):
+            if text is not None:  # checked first: a refused change set changes nothing
+                check_text(field, label, text)
         if numa_spanning is not None:
             if not host.profile.features.numa_spanning_setting and not numa_spanning:
                 raise ValidationError("numa_spanning",

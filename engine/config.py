@@ -17,7 +17,15 @@ from engine.bounds import whole
 from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
-from engine.names import GROUP_NAME, SWITCH_NAME, VM_NAME, check_name, name_key, normalize
+from engine.names import (
+    GROUP_NAME,
+    SWITCH_NAME,
+    VM_NAME,
+    check_name,
+    check_text,
+    name_key,
+    normalize,
+)
 from engine.profiles import HostProfile
 from engine.workloads import WORKLOADS
 
@@ -236,6 +244,7 @@ def validate_config(
 ) -> None:
     """Raise :class:`ValidationError` for the first field outside what the profile allows."""
     name = check_name(cfg.name, VM_NAME)
+    _check_texts(cfg)
     if name_key(name) in other_names:
         raise ValidationError(
             "name", f"A virtual machine named '{name}' already exists on this host."
@@ -402,6 +411,20 @@ def validate_config(
     RANGES["workload_dirty_pages"].check("workload_dirty_pages", cfg.workload_dirty_pages)
     check_name(cfg.group, GROUP_NAME)
     _validate_firmware_and_media(cfg)
+
+
+def _check_texts(cfg: VmConfig) -> None:
+    """Every text of the configuration can be saved (engine.names.check_text)."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, str):
+            check_text(f.name, f"'{f.name}'", value)
+    for drive in cfg.hard_drives:
+        check_text("hard_drives", "A drive's path", drive.path)
+    for nic in cfg.network_adapters:
+        for text in (nic.switch, nic.static_mac):
+            if text is not None:
+                check_text("network_adapters", "A network adapter's setting", text)
 
 
 def _validate_firmware_and_media(cfg: VmConfig) -> None:

@@ -99,3 +99,14 @@ def check_name(text: object, kind: NameKind) -> str:
         raise ValidationError(kind.field, f"{kind.label} cannot contain any of these "
                                           f"characters: {' '.join(kind.reserved)}")
     return name
+
+
+def check_text(field: str, label: str, text: object) -> None:
+    """Free text (notes, paths): any character but an unpaired surrogate, which is not
+    Unicode text and cannot be saved as UTF-8 (a file name in bytes that were not UTF-8
+    reaches Python that way)."""
+    if not isinstance(text, str):
+        raise ValidationError(field, f"{label} must be text.")
+    bad = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
+    if bad is not None:
+        raise ValidationError(field, f"{label} cannot contain {describe(bad)}.")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from engine.config import RANGES, NetworkAdapter, VmConfig
 from engine.errors import InvalidStateError, ValidationError
-from engine.names import SWITCH_NAME, check_name, name_key
+from engine.names import SWITCH_NAME, check_name, check_text, name_key
 from engine.profiles import HostHardware
 from engine.switches import (
     INTERNAL_SWITCH_MBIT,
@@ -33,6 +33,7 @@ class HostNetworking:
         self, switch: VirtualSwitch, hardware: HostHardware, replacing: str | None = None
     ) -> None:
         name = check_name(switch.name, SWITCH_NAME)
+        check_text("notes", "The switch's notes", switch.notes)
         taken = {name_key(s) for s in self.switches if s != replacing}
         if name_key(name) in taken:
             raise ValidationError("name", f"A virtual switch named '{name}' already exists.")

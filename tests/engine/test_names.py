@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 
@@ -167,3 +168,47 @@ def test_a_name_is_refused_or_kept_printable_and_normalized(text: str) -> None:
     assert unicodedata.is_normalized("NFC", name)
     assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Cn")
                    for ch in name)
+
+
+@pytest.mark.parametrize(("where", "bad"), [("config", "Web\u202eserver"),
+                                            ("checkpoint", "\x1b]0;owned\x07")])
+def test_defect09_an_import_brings_no_name_the_rule_refuses(tmp_path: Path, where: str,
+                                                             bad: str) -> None:
+    lib = open_library(tmp_path / "lib", program="pytest", empty=True)
+    try:
+        api = lib.api
+        api.create_vm("Web", hard_drives=[{"controller": "IDE", "controller_number": 0,
+                                           "location": 0, "path": "web.vhd"}])
+        api.checkpoint("Web", "Base")
+        assert api.wait(api.export_vm("Web", str(tmp_path / "out"))).error is None
+        api.delete_checkpoint("Web", "Base")
+        api.delete_vm("Web")
+        manifest_path = next((tmp_path / "out" / "Web" / "Virtual Machines").glob("*.json"))
+        manifest = json.loads(manifest_path.read_text())
+        if where == "config":
+            manifest["config"]["name"] = bad
+        else:
+            manifest["checkpoints"][0]["name"] = bad
+        manifest_path.write_text(json.dumps(manifest))
+        with pytest.raises(ValidationError, match=r"U\+"):
+            api.import_vm(str(tmp_path / "out" / "Web"), "copy")
+        assert api.vms() == []
+    finally:
+        lib.close()
+
+
+def test_text_that_is_not_unicode_is_refused_before_it_reaches_a_file(tmp_path: Path) -> None:
+    lib = open_library(tmp_path / "lib", program="pytest", empty=True)
+    try:
+        api = lib.api
+        api.create_vm("Kept")
+        for attempt in (lambda: api.create_vm("S", notes="bad \udc80 bytes"),
+                        lambda: api.set_vm("Kept", notes="\udcff"),
+                        lambda: api.set_host(virtual_machine_path="/x/\udc80", numa_spanning=False),
+                        lambda: api.create_switch("LAN", "Private", notes="\ud800")):
+            with pytest.raises(ValidationError, match="unpaired surrogate"):
+                attempt()
+        assert api.host().numa_spanning, "a refused change set changes nothing"
+        lib.commit()  # and the library still saves
+    finally:
+        lib.close()
