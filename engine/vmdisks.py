@@ -35,7 +35,7 @@ from engine.errors import (
 )
 from engine.events import Level
 from engine.lifecycle import Operation
-from engine.names import CHECKPOINT_NAME, check_name
+from engine.names import CHECKPOINT_NAME, check_name, normalize
 from engine.storage import (
     DiskType,
     VhdDisk,
@@ -309,8 +309,10 @@ def remove_saved_state(lab: Lab, vm: VmRuntime) -> None:
 # -- checkpoints -------------------------------------------------------------------------------
 
 def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
+    """By id, or by name as the name rule stores it (any composition of an accent)."""
+    name = normalize(checkpoint_id, CHECKPOINT_NAME)
     for cp in vm.checkpoints:
-        if cp["id"] == checkpoint_id or cp["name"] == checkpoint_id:
+        if checkpoint_id in (cp["id"], cp["name"]) or cp["name"] == name:
             return cp
     raise NotFoundError(f"'{vm.name}' has no checkpoint '{checkpoint_id}'.")
 

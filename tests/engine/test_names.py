@@ -79,6 +79,9 @@ def test_defect09_composed_and_decomposed_accents_are_one_name() -> None:
     api.set_switch(PRECOMPOSED, notes="found by either form")
     api.set_vm(made.id, group=f"  {DECOMPOSED} ")
     assert api.vm(made.id).config.group == PRECOMPOSED
+    api.checkpoint(made.id, DECOMPOSED)
+    api.rename_checkpoint(made.id, PRECOMPOSED, "Renamed")
+    assert [c.name for c in api.checkpoints(made.id)] == ["Renamed"]
 
 
 @pytest.mark.parametrize(("name", "words"), [
