@@ -17,19 +17,25 @@ from engine.library import open_library
 
 from .helpers import make_api, new_vm, parser_leaves
 
-#: The command lines that ended in ValueError or OverflowError tracebacks.
+#: The 18 command lines that ended in ValueError or OverflowError tracebacks.
 NUMBER_CASES = [
-    *(["clock", "advance", v] for v in ("nan", "inf", "-inf", "1e400", "-1e400")),
-    *(["vhd", "new", "d.vhd", "--size-gb", v] for v in ("nan", "inf", "-inf", "1e400")),
+    *(["clock", "advance", v] for v in ("nan", "inf", "1e400", "NaN", "Infinity", "1e309")),
+    *(["vhd", "new", "d.vhd", "--size-gb", v] for v in ("nan", "inf", "1e400")),
     *(["vhd", "expand", "d.vhd", "--size-gb", v] for v in ("nan", "inf", "1e400")),
-    *(["events", "--since", v] for v in ("nan", "inf", "-inf", "1e400")),
-    *(["events", "--last", v] for v in ("99999999999999999999", "-99999999999999999999")),
+    *(["events", "--since", v] for v in ("nan", "inf", "1e400")),
+    *(["events", "--last", v] for v in ("99999999999999999999", "9223372036854775808",
+                                        "1" + "0" * 30)),
 ]
+#: Negative ones argparse took for unknown options, and a negative count that was exit 1.
+NEGATIVE_CASES = [["clock", "advance", "-inf"], ["clock", "advance", "-1e400"],
+                  ["vhd", "new", "d.vhd", "--size-gb", "-inf"], ["events", "--since", "-inf"],
+                  ["events", "--last", "-99999999999999999999"]]
 OPTION = {"advance": "SECONDS", "--size-gb": "--size-gb", "--since": "--since",
           "--last": "--last"}
 
 
-@pytest.mark.parametrize("argv", NUMBER_CASES, ids=[" ".join(a) for a in NUMBER_CASES])
+@pytest.mark.parametrize("argv", NUMBER_CASES + NEGATIVE_CASES,
+                         ids=[" ".join(a) for a in NUMBER_CASES + NEGATIVE_CASES])
 def test_defect06_numbers_nan_inf_overflow_are_usage_errors(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(NUMBER_CASES) == 18
