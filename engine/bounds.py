@@ -98,7 +98,8 @@ def _quoted(text: str) -> str:
 
 @dataclass(frozen=True)
 class Number:
-    """An argparse ``type``: text to an int (``integer``) or a finite float in range."""
+    """A range a number must be in (``integer``: a whole number), and the argparse
+    ``type`` that parses text into it."""
 
     label: str
     lo: float
@@ -137,10 +138,12 @@ class Number:
         except ValueError:
             raise refusal from None
 
-    def check(self, value: int | float) -> int | float:
+    def check(self, value: object, field: str = "") -> int | float:
+        """``value`` checked; :class:`ValidationError` names ``field``."""
         if self.integer:
-            return whole("", self.label, value, int(self.lo), int(self.hi), self.unit, self.why)
-        return real("", self.label, value, self.lo, self.hi, self.unit, self.why)
+            return whole(field, self.label, value, int(self.lo), int(self.hi), self.unit,
+                         self.why)
+        return real(field, self.label, value, self.lo, self.hi, self.unit, self.why)
 
 
 def library_folder(text: str) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.bounds import whole
+from engine.bounds import Number, whole
 from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
@@ -194,37 +194,24 @@ _MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
 _PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
 
 
-@dataclass(frozen=True)
-class Range:
-    """The range a setting allows whatever the host profile: label, bounds and unit."""
-
-    label: str
-    lo: int
-    hi: int
-    unit: str = ""
-
-    def check(self, field_name: str, value: int) -> int:
-        return whole(field_name, self.label, value, self.lo, self.hi, self.unit)
-
-
 #: Ranges of the settings that do not depend on the host profile (validate_config uses them
 #: and hvctl's parser checks its options against them).
-RANGES: dict[str, Range] = {
-    "memory_buffer_pct": Range("Memory buffer", 5, 2000, "%"),
-    "memory_weight": Range("Memory weight", 0, 100),
-    "cpu_reserve_pct": Range("Virtual machine reserve", 0, 100, "%"),
-    "cpu_limit_pct": Range("Virtual machine limit", 0, 100, "%"),
-    "cpu_weight": Range("Relative weight", 1, 10000),
-    "automatic_start_delay_s": Range("Startup delay", 0, 86400, "seconds"),
-    "workload_cpu_pct": Range("Workload CPU", 0, 100, "%"),
-    "workload_disk_iops": Range("Workload disk IOPS", 0, 1_000_000),
-    "workload_net_mbit": Range("Workload network", 0, 100_000, "Mbit/s"),
-    "workload_dirty_pages": Range("Workload dirty pages", 0, 10_000_000),
-    "min_iops": Range("Minimum IOPS", 0, 1_000_000),
-    "max_iops": Range("Maximum IOPS", 0, 1_000_000),
-    "vlan_id": Range("VLAN ID", 1, 4094),
-    "min_mbit": Range("Minimum bandwidth", 0, 100_000, "Mbps"),
-    "max_mbit": Range("Maximum bandwidth", 0, 100_000, "Mbps"),
+RANGES: dict[str, Number] = {
+    "memory_buffer_pct": Number("Memory buffer", 5, 2000, "%"),
+    "memory_weight": Number("Memory weight", 0, 100),
+    "cpu_reserve_pct": Number("Virtual machine reserve", 0, 100, "%"),
+    "cpu_limit_pct": Number("Virtual machine limit", 0, 100, "%"),
+    "cpu_weight": Number("Relative weight", 1, 10000),
+    "automatic_start_delay_s": Number("Startup delay", 0, 86400, "seconds"),
+    "workload_cpu_pct": Number("Workload CPU", 0, 100, "%"),
+    "workload_disk_iops": Number("Workload disk IOPS", 0, 1_000_000),
+    "workload_net_mbit": Number("Workload network", 0, 100_000, "Mbit/s"),
+    "workload_dirty_pages": Number("Workload dirty pages", 0, 10_000_000),
+    "min_iops": Number("Minimum IOPS", 0, 1_000_000),
+    "max_iops": Number("Maximum IOPS", 0, 1_000_000),
+    "vlan_id": Number("VLAN ID", 1, 4094),
+    "min_mbit": Number("Minimum bandwidth", 0, 100_000, "Mbps"),
+    "max_mbit": Number("Maximum bandwidth", 0, 100_000, "Mbps"),
 }
 #: Startup, minimum and maximum RAM start at 32 MB on every profile.
 MIN_RAM_MB = 32
@@ -296,8 +283,8 @@ def validate_config(
         ):
             if getattr(cfg, fname) % PAGE_MB:
                 raise ValidationError(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
-    RANGES["memory_buffer_pct"].check("memory_buffer_pct", cfg.memory_buffer_pct)
-    RANGES["memory_weight"].check("memory_weight", cfg.memory_weight)
+    RANGES["memory_buffer_pct"].check(cfg.memory_buffer_pct, "memory_buffer_pct")
+    RANGES["memory_weight"].check(cfg.memory_weight, "memory_weight")
 
     whole(
         "cpu_count",
@@ -306,19 +293,19 @@ def validate_config(
         1,
         max_vps(profile, cfg.generation, host_lps),
     )
-    RANGES["cpu_reserve_pct"].check("cpu_reserve_pct", cfg.cpu_reserve_pct)
-    RANGES["cpu_limit_pct"].check("cpu_limit_pct", cfg.cpu_limit_pct)
+    RANGES["cpu_reserve_pct"].check(cfg.cpu_reserve_pct, "cpu_reserve_pct")
+    RANGES["cpu_limit_pct"].check(cfg.cpu_limit_pct, "cpu_limit_pct")
     if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
         raise ValidationError(
             "cpu_reserve_pct",
             f"Virtual machine reserve ({cfg.cpu_reserve_pct}%) cannot be greater than the "
             f"virtual machine limit ({cfg.cpu_limit_pct}%).",
         )
-    RANGES["cpu_weight"].check("cpu_weight", cfg.cpu_weight)
+    RANGES["cpu_weight"].check(cfg.cpu_weight, "cpu_weight")
 
     if len(cfg.notes) > 10000:
         raise ValidationError("notes", "Notes must be 10,000 characters or fewer.")
-    RANGES["automatic_start_delay_s"].check("automatic_start_delay_s", cfg.automatic_start_delay_s)
+    RANGES["automatic_start_delay_s"].check(cfg.automatic_start_delay_s, "automatic_start_delay_s")
     unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
     if unknown:
         raise ValidationError(
@@ -368,17 +355,17 @@ def validate_config(
             "hard_drives", "Two drives are attached at the same controller location."
         )
     for drive in cfg.hard_drives:
-        RANGES["min_iops"].check("hard_drives", drive.min_iops)
-        RANGES["max_iops"].check("hard_drives", drive.max_iops)
+        RANGES["min_iops"].check(drive.min_iops, "hard_drives")
+        RANGES["max_iops"].check(drive.max_iops, "hard_drives")
         if drive.max_iops and drive.min_iops > drive.max_iops:
             raise ValidationError(
                 "hard_drives", "Minimum IOPS cannot be greater than maximum IOPS."
             )
     for nic in cfg.network_adapters:
         if nic.vlan_id:
-            RANGES["vlan_id"].check("network_adapters", nic.vlan_id)
-        RANGES["min_mbit"].check("network_adapters", nic.min_mbit)
-        RANGES["max_mbit"].check("network_adapters", nic.max_mbit)
+            RANGES["vlan_id"].check(nic.vlan_id, "network_adapters")
+        RANGES["min_mbit"].check(nic.min_mbit, "network_adapters")
+        RANGES["max_mbit"].check(nic.max_mbit, "network_adapters")
         if nic.max_mbit and nic.min_mbit > nic.max_mbit:
             raise ValidationError(
                 "network_adapters",
@@ -405,10 +392,10 @@ def validate_config(
         raise ValidationError(
             "workload", f"Workload must be one of: {', '.join(WORKLOADS)}; not '{cfg.workload}'."
         )
-    RANGES["workload_cpu_pct"].check("workload_cpu_pct", cfg.workload_cpu_pct)
-    RANGES["workload_disk_iops"].check("workload_disk_iops", cfg.workload_disk_iops)
-    RANGES["workload_net_mbit"].check("workload_net_mbit", cfg.workload_net_mbit)
-    RANGES["workload_dirty_pages"].check("workload_dirty_pages", cfg.workload_dirty_pages)
+    RANGES["workload_cpu_pct"].check(cfg.workload_cpu_pct, "workload_cpu_pct")
+    RANGES["workload_disk_iops"].check(cfg.workload_disk_iops, "workload_disk_iops")
+    RANGES["workload_net_mbit"].check(cfg.workload_net_mbit, "workload_net_mbit")
+    RANGES["workload_dirty_pages"].check(cfg.workload_dirty_pages, "workload_dirty_pages")
     check_name(cfg.group, GROUP_NAME)
     _validate_firmware_and_media(cfg)
 

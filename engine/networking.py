@@ -61,7 +61,7 @@ class HostNetworking:
                 f"A {switch.type.value.lower()} switch is not bound to a physical network adapter.",
             )
         if switch.management_vlan_id != 0 or not isinstance(switch.management_vlan_id, int):
-            RANGES["vlan_id"].check("management_vlan_id", switch.management_vlan_id)
+            RANGES["vlan_id"].check(switch.management_vlan_id, "management_vlan_id")
 
     def capacity_mbit(self, switch: VirtualSwitch, hardware: HostHardware) -> float:
         if switch.type is SwitchType.EXTERNAL:

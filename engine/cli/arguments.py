@@ -15,10 +15,9 @@ from engine.profiles import MAX_HOST_RAM_GB, widest
 from engine.storage import MAX_DISK_SIZE
 
 
-def setting(field: str, why: str = "") -> Number:
-    """The type of an option that sets ``field`` (a key of ``engine.config.RANGES``)."""
-    r = RANGES[field]
-    return Number(r.label, r.lo, r.hi, r.unit, why)
+def setting(field: str) -> Number:
+    """The type of an option that sets ``field``: the engine's own range for it."""
+    return RANGES[field]
 
 
 SECONDS_TO_ADVANCE = Number(

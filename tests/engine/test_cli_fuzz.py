@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -149,22 +150,19 @@ def test_the_walk_finds_every_command() -> None:
         assert expected in paths
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(argv=command_lines())
-def test_every_command_survives_adversarial_arguments(
-        argv: list[str], fuzz_library: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(fuzz_library.parent)
-    check_one(argv, fuzz_library, capsys)
+def fuzzed(examples: int) -> Callable[..., None]:
+    """The property test, run for ``examples`` command lines."""
+
+    @settings(max_examples=examples, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(argv=command_lines())
+    def test(argv: list[str], fuzz_library: Path, capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(fuzz_library.parent)  # relative paths land in the test's folder
+        check_one(argv, fuzz_library, capsys)
+
+    return test
 
 
-@pytest.mark.slow
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
-@given(argv=command_lines())
-def test_every_command_survives_adversarial_arguments_long_run(
-        argv: list[str], fuzz_library: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(fuzz_library.parent)
-    check_one(argv, fuzz_library, capsys)
+test_every_command_survives_adversarial_arguments = fuzzed(60)
+test_every_command_survives_adversarial_arguments_long_run = pytest.mark.slow(fuzzed(3000))
