@@ -10,12 +10,23 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from engine.bounds import Number, whole
 from engine.errors import ValidationError
 from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
 from engine.memory import PAGE_MB
+from engine.names import (
+    GROUP_NAME,
+    SWITCH_NAME,
+    VM_NAME,
+    check_name,
+    check_text,
+    name_key,
+    normalize,
+)
 from engine.profiles import HostProfile
 from engine.workloads import WORKLOADS
 
@@ -73,6 +84,11 @@ class NetworkAdapter:
     min_mbit: int = 0
     max_mbit: int = 0
 
+    def __post_init__(self) -> None:
+        # The switch is named as switches store their names (engine.names).
+        if isinstance(self.switch, str):
+            object.__setattr__(self, "switch", normalize(self.switch, SWITCH_NAME))
+
 
 @dataclass(frozen=True)
 class VmConfig:
@@ -125,6 +141,14 @@ class VmConfig:
     com2_pipe: str = ""
     created_us: int = 0
 
+    def __post_init__(self) -> None:
+        # Every configuration, however it was made (created, changed, imported, read back),
+        # holds its names in their stored form (engine.names); validation checks the rest.
+        for name, kind in (("name", VM_NAME), ("group", GROUP_NAME)):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, normalize(value, kind))
+
     # -- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"schema": SCHEMA_VERSION}
@@ -169,7 +193,32 @@ EDITABLE_FIELDS = frozenset(
 
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}")
 _PIPE = re.compile(r"\\\\[^\\/:*?\"<>|]+\\pipe\\[^\\]+")
-_NAME_BAD = re.compile(r"[\x00-\x1f\\/:*?\"<>|]")
+
+
+#: Ranges of the settings that do not depend on the host profile (validate_config uses them
+#: and hvctl's parser checks its options against them).
+RANGES: dict[str, Number] = {
+    "memory_buffer_pct": Number("Memory buffer", 5, 2000, "%"),
+    "memory_weight": Number("Memory weight", 0, 100),
+    "cpu_reserve_pct": Number("Virtual machine reserve", 0, 100, "%"),
+    "cpu_limit_pct": Number("Virtual machine limit", 0, 100, "%"),
+    "cpu_weight": Number("Relative weight", 1, 10000),
+    "automatic_start_delay_s": Number("Startup delay", 0, 86400, "seconds"),
+    "workload_cpu_pct": Number("Workload CPU", 0, 100, "%"),
+    "workload_disk_iops": Number("Workload disk IOPS", 0, 1_000_000),
+    "workload_net_mbit": Number("Workload network", 0, 100_000, "Mbit/s"),
+    "workload_dirty_pages": Number("Workload dirty pages", 0, 10_000_000),
+    "min_iops": Number("Minimum IOPS", 0, 1_000_000),
+    "max_iops": Number("Maximum IOPS", 0, 1_000_000),
+    "vlan_id": Number("VLAN ID", 1, 4094),
+    "min_mbit": Number("Minimum bandwidth", 0, 100_000, "Mbps"),
+    "max_mbit": Number("Maximum bandwidth", 0, 100_000, "Mbps"),
+}
+#: Startup, minimum and maximum RAM start at 32 MB on every profile.
+MIN_RAM_MB = 32
+
+
+T = TypeVar("T")
 
 
 class FieldErrors:
@@ -182,15 +231,15 @@ class FieldErrors:
     def add(self, field_name: str, message: str) -> None:
         self.by_field.setdefault(field_name, message)
 
-    def range(self, field_name: str, label: str, value: int, lo: int, hi: int,
-              unit: str = "") -> bool:
-        """Record an out-of-range value; True when it is in range."""
-        if lo <= value <= hi:
-            return True
-        u = f" {unit}" if unit else ""
-        self.add(field_name,
-                 f"{label} must be between {lo:,}{u} and {hi:,}{u}; {value:,}{u} is out of range.")
-        return False
+    def attempt(self, check: Callable[..., T], *args: Any) -> T | None:
+        """Run one check that raises :class:`ValidationError`; record its fields instead
+        (None then) and go on to the next."""
+        try:
+            return check(*args)
+        except ValidationError as err:
+            for name, message in err.fields.items():
+                self.add(name, message)
+            return None
 
     def raise_if_any(self) -> None:
         if self.by_field:
@@ -225,19 +274,9 @@ def check_config(
     switches: set[str] | None = None,
 ) -> None:
     """Record in ``errors`` every field outside what the profile allows."""
-    name = cfg.name
-    if not name.strip():
-        errors.add("name", "The virtual machine name cannot be empty.")
-    if len(name) > 100:
-        errors.add("name", "The virtual machine name must be 100 characters or fewer.")
-    if name != name.strip():
-        errors.add("name", "The virtual machine name cannot start or end with a space.")
-    if _NAME_BAD.search(name):
-        errors.add(
-            "name",
-            'The virtual machine name cannot contain any of these characters: \\ / : * ? " < > |',
-        )
-    if name.casefold() in other_names:
+    name = errors.attempt(check_name, cfg.name, VM_NAME) or cfg.name
+    _check_texts(errors, cfg)
+    if name_key(name) in other_names:
         errors.add(
             "name", f"A virtual machine named '{name}' already exists on this host."
         )
@@ -256,7 +295,8 @@ def check_config(
         )
 
     ram_max = profile.limits.ram_per_vm_mb.get(cfg.generation, 0)
-    errors.range("memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, 32, ram_max, "MB")
+    errors.attempt(whole, "memory_startup_mb", "Startup RAM", cfg.memory_startup_mb, MIN_RAM_MB,
+                   ram_max, "MB")
     if cfg.memory_startup_mb % PAGE_MB:
         errors.add(
             "memory_startup_mb", f"Startup RAM must be a multiple of {PAGE_MB} MB."
@@ -266,15 +306,15 @@ def check_config(
             errors.add(
                 "dynamic_memory_enabled", f"{profile.name} does not support Dynamic Memory."
             )
-        errors.range(
+        errors.attempt(whole,
             "memory_minimum_mb",
             "Minimum RAM",
             cfg.memory_minimum_mb,
-            32,
+            MIN_RAM_MB,
             cfg.memory_startup_mb,
             "MB",
         )
-        errors.range(
+        errors.attempt(whole,
             "memory_maximum_mb",
             "Maximum RAM",
             cfg.memory_maximum_mb,
@@ -288,31 +328,29 @@ def check_config(
         ):
             if getattr(cfg, fname) % PAGE_MB:
                 errors.add(fname, f"{label} must be a multiple of {PAGE_MB} MB.")
-    errors.range("memory_buffer_pct", "Memory buffer", cfg.memory_buffer_pct, 5, 2000, "%")
-    errors.range("memory_weight", "Memory weight", cfg.memory_weight, 0, 100)
+    _ranged(errors, cfg, "memory_buffer_pct")
+    _ranged(errors, cfg, "memory_weight")
 
-    errors.range(
+    errors.attempt(whole,
         "cpu_count",
         "Number of virtual processors",
         cfg.cpu_count,
         1,
         max_vps(profile, cfg.generation, host_lps),
     )
-    errors.range("cpu_reserve_pct", "Virtual machine reserve", cfg.cpu_reserve_pct, 0, 100, "%")
-    errors.range("cpu_limit_pct", "Virtual machine limit", cfg.cpu_limit_pct, 0, 100, "%")
+    _ranged(errors, cfg, "cpu_reserve_pct")
+    _ranged(errors, cfg, "cpu_limit_pct")
     if cfg.cpu_reserve_pct > cfg.cpu_limit_pct:
         errors.add(
             "cpu_reserve_pct",
             f"Virtual machine reserve ({cfg.cpu_reserve_pct}%) cannot be greater than the "
             f"virtual machine limit ({cfg.cpu_limit_pct}%).",
         )
-    errors.range("cpu_weight", "Relative weight", cfg.cpu_weight, 1, 10000)
+    _ranged(errors, cfg, "cpu_weight")
 
     if len(cfg.notes) > 10000:
         errors.add("notes", "Notes must be 10,000 characters or fewer.")
-    errors.range(
-        "automatic_start_delay_s", "Startup delay", cfg.automatic_start_delay_s, 0, 86400, "seconds"
-    )
+    _ranged(errors, cfg, "automatic_start_delay_s")
     unknown = cfg.integration_services - set(INTEGRATION_SERVICES)
     if unknown:
         errors.add(
@@ -320,26 +358,26 @@ def check_config(
         )
 
     lim = profile.limits
-    errors.range("scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0,
-                 lim.scsi_controllers)
+    errors.attempt(whole, "scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0,
+                   lim.scsi_controllers)
     for drive in cfg.hard_drives:
         if drive.controller == "IDE":
             if cfg.generation != 1:
                 errors.add(
                     "hard_drives", "Generation 2 virtual machines have no IDE controllers."
                 )
-            errors.range(
+            errors.attempt(whole,
                 "hard_drives",
                 "IDE controller number",
                 drive.controller_number,
                 0,
                 lim.ide_controllers - 1,
             )
-            errors.range(
+            errors.attempt(whole,
                 "hard_drives", "IDE location", drive.location, 0, lim.devices_per_ide_controller - 1
             )
         elif drive.controller == "SCSI":
-            errors.range(
+            errors.attempt(whole,
                 "hard_drives",
                 "SCSI controller number",
                 drive.controller_number,
@@ -348,7 +386,7 @@ def check_config(
             )
             if cfg.scsi_controllers == 0:
                 errors.add("hard_drives", "The virtual machine has no SCSI controller.")
-            errors.range(
+            errors.attempt(whole,
                 "hard_drives",
                 "SCSI location",
                 drive.location,
@@ -363,17 +401,17 @@ def check_config(
             "hard_drives", "Two drives are attached at the same controller location."
         )
     for drive in cfg.hard_drives:
-        errors.range("hard_drives", "Minimum IOPS", drive.min_iops, 0, 1_000_000)
-        errors.range("hard_drives", "Maximum IOPS", drive.max_iops, 0, 1_000_000)
+        errors.attempt(RANGES["min_iops"].check, drive.min_iops, "hard_drives")
+        errors.attempt(RANGES["max_iops"].check, drive.max_iops, "hard_drives")
         if drive.max_iops and drive.min_iops > drive.max_iops:
             errors.add(
                 "hard_drives", "Minimum IOPS cannot be greater than maximum IOPS."
             )
     for nic in cfg.network_adapters:
         if nic.vlan_id:
-            errors.range("network_adapters", "VLAN ID", nic.vlan_id, 1, 4094)
-        errors.range("network_adapters", "Minimum bandwidth", nic.min_mbit, 0, 100_000, "Mbps")
-        errors.range("network_adapters", "Maximum bandwidth", nic.max_mbit, 0, 100_000, "Mbps")
+            errors.attempt(RANGES["vlan_id"].check, nic.vlan_id, "network_adapters")
+        errors.attempt(RANGES["min_mbit"].check, nic.min_mbit, "network_adapters")
+        errors.attempt(RANGES["max_mbit"].check, nic.max_mbit, "network_adapters")
         if nic.max_mbit and nic.min_mbit > nic.max_mbit:
             errors.add(
                 "network_adapters",
@@ -394,22 +432,38 @@ def check_config(
         errors.add(
             "network_adapters", "Generation 2 virtual machines have no legacy network adapters."
         )
-    errors.range("network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
-    errors.range("network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
+    errors.attempt(whole, "network_adapters", "Legacy network adapters", legacy, 0, lim.legacy_nics)
+    errors.attempt(whole, "network_adapters", "Network adapters", synthetic, 0, lim.synthetic_nics)
     if cfg.workload not in WORKLOADS:
         errors.add(
             "workload", f"Workload must be one of: {', '.join(WORKLOADS)}; not '{cfg.workload}'."
         )
-    errors.range("workload_cpu_pct", "Workload CPU", cfg.workload_cpu_pct, 0, 100, "%")
-    errors.range("workload_disk_iops", "Workload disk IOPS", cfg.workload_disk_iops, 0,
-                 1_000_000)
-    errors.range("workload_net_mbit", "Workload network", cfg.workload_net_mbit, 0, 100_000,
-                 "Mbit/s")
-    errors.range("workload_dirty_pages", "Workload dirty pages", cfg.workload_dirty_pages, 0,
-                 10_000_000)
-    if len(cfg.group) > 64:
-        errors.add("group", "The group name must be 64 characters or fewer.")
+    _ranged(errors, cfg, "workload_cpu_pct")
+    _ranged(errors, cfg, "workload_disk_iops")
+    _ranged(errors, cfg, "workload_net_mbit")
+    _ranged(errors, cfg, "workload_dirty_pages")
+    errors.attempt(check_name, cfg.group, GROUP_NAME)
     _check_firmware_and_media(errors, cfg)
+
+
+def _ranged(errors: FieldErrors, cfg: VmConfig, name: str) -> None:
+    """A setting whose range does not depend on the profile (:data:`RANGES`)."""
+    errors.attempt(RANGES[name].check, getattr(cfg, name), name)
+
+
+def _check_texts(errors: FieldErrors, cfg: VmConfig) -> None:
+    """Every text of the configuration can be saved (engine.names.check_text)."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, str):
+            errors.attempt(check_text, f.name, f"'{f.name}'", value)
+    for drive in cfg.hard_drives:
+        errors.attempt(check_text, "hard_drives", "A drive's path", drive.path)
+    for nic in cfg.network_adapters:
+        for text in (nic.switch, nic.static_mac):
+            if text is not None:
+                errors.attempt(check_text, "network_adapters", "A network adapter's setting",
+                               text)
 
 
 def _check_firmware_and_media(errors: FieldErrors, cfg: VmConfig) -> None:

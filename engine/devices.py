@@ -99,6 +99,8 @@ class Channel:
     vsc: str
     vsp: str
     state: str  # "Offered" or "Open"
+    #: The child's connection to the channel's port in the root (None: not offered).
+    connection_id: int | None = None
 
 
 def has_vsc(cfg: VmConfig, guest: GuestOs) -> bool:
@@ -235,3 +237,9 @@ def channels_for(
                 )
             )
     return out
+
+
+def offered_channels(cfg: VmConfig, guest: GuestOs) -> list[Channel]:
+    """Every channel the root offers a partition with this configuration when it starts
+    (whether the guest opens it is up to its integration services)."""
+    return channels_for(cfg, guest, True, True, devices_for(cfg, guest, True))

@@ -11,12 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine import bounds
+
 
 class Level(enum.StrEnum):
     INFORMATION = "Information"
     WARNING = "Warning"
     ERROR = "Error"
     CRITICAL = "Critical"
+
+
+#: The most entries one query returns (``last``): far more than a lab writes.
+MAX_QUERY_ENTRIES = 1_000_000_000
+
+
+def check_query(since_seconds: float | None, last: int | None) -> tuple[float | None, int | None]:
+    """An event log query's numbers, checked: ``since_seconds`` a simulated time (0 to a
+    simulated century), ``last`` a count (0: no limit)."""
+    if since_seconds is not None:
+        since_seconds = bounds.real("since_seconds", "The start time", since_seconds, 0,
+                                    bounds.MAX_CLOCK_SECONDS, "s")
+    if last is not None:
+        last = bounds.whole("last", "The number of entries", last, 0, MAX_QUERY_ENTRIES)
+    return since_seconds, last
 
 
 @dataclass(frozen=True)

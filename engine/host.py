@@ -23,10 +23,9 @@ from engine.config import (
     StopAction,
     VmConfig,
     check_config,
-    validate_config,
 )
 from engine.counters import HostSample, root_vps
-from engine.devices import has_vsc
+from engine.devices import has_vsc, offered_channels
 from engine.errors import (
     HvError,
     HypervisorNotRunningError,
@@ -46,7 +45,15 @@ from engine.guest import (
     shutdown_lines,
 )
 from engine.guests import GuestOs, get_guest_os
-from engine.hypervisor import HvStatus, HypercallSpec, Hypervisor, Partition, launch_blockers
+from engine.hypervisor import (
+    Connection,
+    HvStatus,
+    HypercallSpec,
+    Hypervisor,
+    Partition,
+    PortType,
+    launch_blockers,
+)
 from engine.jobs import JobRecord
 from engine.lifecycle import (
     LEGAL_TRANSITIONS,
@@ -56,6 +63,7 @@ from engine.lifecycle import (
     state_reason,
 )
 from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
+from engine.names import name_key
 from engine.networking import HostNetworking, renamed_switch
 from engine.profiles import HostHardware, HostProfile
 from engine.switches import VirtualSwitch
@@ -258,14 +266,14 @@ class Host:
                                     self.id, vm.id if vm else "", vm.name if vm else ""))
 
     def _on_hypercall_denied(self, caller: Partition, spec: HypercallSpec,
-                             target: int | None) -> None:
+                             target: int | None, status: HvStatus, reason: str) -> None:
         vm = self._vm_by_partition(caller.id)
         who = f"'{vm.name}' (partition {caller.id})" if vm else f"partition {caller.id}"
         on = f" on partition {target}" if target is not None else ""
         self.log(ev.CH_HYPERVISOR, ev.EV_HV_ACCESS_DENIED, Level.WARNING,
                  f"The hypervisor denied hypercall {spec.name} (0x{spec.code:04X}){on} from "
-                 f"{who}: the partition lacks the {spec.privilege.name} privilege. "
-                 "HV_STATUS_ACCESS_DENIED was returned and nothing changed.", vm)
+                 f"{who}: {reason}. HV_STATUS_{status.name} was returned and nothing "
+                 "changed.", vm)
 
     def _vm_by_partition(self, partition_id: int) -> VmRuntime | None:
         for vm in self.vms.values():
@@ -291,14 +299,19 @@ class Host:
         return get_guest_os(vm.config.guest_os)
 
     def _other_names(self, exclude: str | None) -> set[str]:
-        return {v.name.casefold() for v in self.vms.values() if v.id != exclude}
+        return {name_key(v.name) for v in self.vms.values() if v.id != exclude}
 
     def guest_of_config(self, cfg: VmConfig) -> GuestOs:
         return get_guest_os(cfg.guest_os)
 
     def validate(self, cfg: VmConfig, exclude: str | None = None) -> None:
-        validate_config(cfg, self.profile, self.guest_of_config(cfg), self.logical_processors,
-                        self._other_names(exclude), set(self.net.switches))
+        """Raise :class:`ValidationError` naming every field of a whole configuration (a new
+        or imported VM, ``exclude`` its own id) that the host refuses, its disks included."""
+        errors = FieldErrors()
+        check_config(errors, cfg, self.profile, self.guest_of_config(cfg),
+                     self.logical_processors, self._other_names(exclude), set(self.net.switches))
+        errors.attempt(vmdisks.check_attachments, self.lab, cfg.hard_drives)
+        errors.raise_if_any()
 
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
         self.validate(cfg)
@@ -360,6 +373,7 @@ class Host:
         vm.ic_channels = len(services)
         t.ic_channels[slot] = len(services)
         self._sync_devices(vm)
+        self._sync_vmbus(vm)
 
     def resync(self, vm: VmRuntime) -> None:
         """Copy the VM's configuration into the lab's per-tick tables again."""
@@ -483,6 +497,9 @@ class Host:
             return errors.by_field
         check_config(errors, new, self.profile, self.guest_of_config(new),
                      self.logical_processors, self._other_names(vm.id), set(self.net.switches))
+        if new.hard_drives != vm.config.hard_drives:
+            errors.attempt(vmdisks.check_attachments, self.lab, new.hard_drives,
+                           vm.config.hard_drives)
         if (vm.state in PARTITION_STATES and "cpu_reserve_pct" not in errors.by_field
                 and (new.cpu_reserve_pct, new.cpu_count) != (vm.config.cpu_reserve_pct,
                                                              vm.config.cpu_count)):
@@ -520,6 +537,7 @@ class Host:
 
     def set_switch(self, name: str, switch: VirtualSwitch) -> None:
         old = self.switch(name)
+        name = old.name
         self.net.validate_switch(switch, self.hardware, replacing=name)
         if old.type is not switch.type and any(
                 n.switch == name for v in self.vms.values() for n in v.config.network_adapters
@@ -538,7 +556,7 @@ class Host:
         self.lab.switches_changed()
 
     def remove_switch(self, name: str) -> None:
-        self.switch(name)
+        name = self.switch(name).name
         del self.net.switches[name]
         for vm in self.vms.values():
             vm.config = renamed_switch(vm.config, name, None)
@@ -547,11 +565,16 @@ class Host:
         self.lab.switches_changed()
 
     def switch(self, name: str) -> VirtualSwitch:
-        try:
-            return self.net.switches[name]
-        except KeyError:
-            raise NotFoundError(
-                f'Hyper-V was unable to find a virtual switch with name "{name}".') from None
+        """The switch named ``name`` (exactly, else by :func:`engine.names.name_key`)."""
+        found = self.net.switches.get(name)
+        if found is not None:
+            return found
+        key = name_key(name)
+        for sw in self.net.switches.values():
+            if name_key(sw.name) == key:
+                return sw
+        raise NotFoundError(
+                f'Hyper-V was unable to find a virtual switch with name "{name}".')
 
     # -- integration services setup disk -------------------------------------------------------
     def integration_setup_blocker(self, vm: VmRuntime) -> str | None:
@@ -776,6 +799,7 @@ class Host:
             raise OutOfMemoryError(f"'{vm.name}' failed to start.", [mapped.detail])
         hv.hypercall(root, "HvCreateVp", pid, count=vm.config.cpu_count)
         vm.partition_id = pid
+        self._sync_vmbus(vm)
         self.net.lease_macs(vm)
         ram = int(vm.saved_state["memory_mb"]) if from_saved and vm.saved_state else \
             vm.config.memory_startup_mb
@@ -1015,16 +1039,50 @@ class Host:
         self._set_state(vm, VmState.SAVED, "saved")
         self._console(vm, "--- Saved ---")
 
+    def _sync_vmbus(self, vm: VmRuntime) -> None:
+        """Offer the partition its VMBus: a message port in the root for the VMBus and an
+        event port per channel, each with the child's connection to it (HvCreatePort and
+        HvConnectPort by the root); rescind what the configuration no longer has."""
+        hv = self.hypervisor
+        pid = vm.partition_id
+        if hv is None or pid is None or pid not in hv.partitions:
+            return
+        root, child = hv.root, hv.partitions[pid]
+        wanted = {"vmbus": PortType.MESSAGE}
+        wanted.update((c.key, PortType.EVENT)
+                      for c in offered_channels(vm.config, self.guest_of(vm)))
+        have = {p.label: p for p in root.ports if p.sender == pid}
+        for label in [label for label in have if label not in wanted]:
+            for c in [c for c in child.connections if c.port_id == have[label].id]:
+                hv.hypercall(hv.ROOT_ID, "HvDisconnectPort", pid, connection_id=c.id)
+            hv.hypercall(hv.ROOT_ID, "HvDeletePort", hv.ROOT_ID, port_id=have[label].id)
+        for label, kind in wanted.items():
+            if label in have:
+                continue
+            port = hv.hypercall(hv.ROOT_ID, "HvCreatePort", hv.ROOT_ID, sender=pid,
+                                port_type=kind, label=label)
+            hv.hypercall(hv.ROOT_ID, "HvConnectPort", pid, port_partition=hv.ROOT_ID,
+                         port_id=port.value)
+
+    def vmbus_connections(self, vm: VmRuntime) -> list[Connection]:
+        """The child's connections (it sends on them), in the order they were made."""
+        hv = self.hypervisor
+        if hv is None or vm.partition_id is None or vm.partition_id not in hv.partitions:
+            return []
+        return list(hv.partitions[vm.partition_id].connections)
+
     def vmbus_hypercalls(self, vm: VmRuntime) -> dict[str, int]:
         """The child's VMBus traffic as hypercalls: one HvSignalEvent per batch of synthetic
         I/O, one HvPostMessage a second per running integration component (accumulated
-        per tick in the VM table, since the partition was created)."""
+        per tick in the VM table, since the partition was created).  The traffic travels
+        on the child's connections, so a partition without them has none."""
         t = self.lab.table
+        labels = {c.label for c in self.vmbus_connections(vm)}
         out = {}
         signals, messages = int(t.vmbus_signals[vm.slot]), int(t.vmbus_messages[vm.slot])
-        if signals:
+        if signals and labels - {"vmbus"}:  # on the channels' event connections
             out["HvSignalEvent"] = signals
-        if messages:
+        if messages and "vmbus" in labels:  # on the VMBus message connection
             out["HvPostMessage"] = messages
         return out
 

@@ -6,6 +6,16 @@ physical memory map and the partitions.  The root partition is created at launch
 privilege; child partitions are created, given memory and destroyed only through hypercalls
 issued by the root.  A child that issues a privileged hypercall is refused with
 HV_STATUS_ACCESS_DENIED; the refusal is counted and reported, and nothing changes.
+
+Messages and events travel only on connections (the TLFS's ports and connections).  When
+the root offers a VMBus channel to a child it creates a port in the receiving partition
+(HvCreatePort, naming the one partition allowed to send to it) and a connection for the
+sender (HvConnectPort).  HvPostMessage and HvSignalEvent name a connection id: the
+hypervisor delivers only on a connection the caller owns, to the owner of the connection's
+port, and refuses anything else (HV_STATUS_INVALID_CONNECTION_ID, HV_STATUS_INVALID_PORT_ID
+or HV_STATUS_ACCESS_DENIED), counted and reported like a denied privilege.  Connection ids
+are numbered across the hypervisor (the TLFS asks only that they differ within a partition),
+so a guest that names another partition's connection is recognised and refused.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ import enum
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.memory import HYPERVISOR, ROOT, MemoryMap, MemoryShortageError
 from engine.profiles import HostHardware
@@ -31,6 +41,8 @@ class Privilege(enum.IntFlag):
     POST_MESSAGES = enum.auto()
     SIGNAL_EVENTS = enum.auto()
     ACCESS_STATS = enum.auto()
+    CREATE_PORT = enum.auto()
+    CONNECT_PORT = enum.auto()
 
 
 ROOT_PRIVILEGES = (
@@ -41,6 +53,8 @@ ROOT_PRIVILEGES = (
     | Privilege.POST_MESSAGES
     | Privilege.SIGNAL_EVENTS
     | Privilege.ACCESS_STATS
+    | Privilege.CREATE_PORT
+    | Privilege.CONNECT_PORT
 )
 CHILD_PRIVILEGES = Privilege.ACCESS_PARTITION_ID | Privilege.POST_MESSAGES | Privilege.SIGNAL_EVENTS
 
@@ -55,6 +69,8 @@ class HvStatus(enum.IntEnum):
     INVALID_PARTITION_STATE = 0x0007
     INSUFFICIENT_MEMORY = 0x000B
     INVALID_PARTITION_ID = 0x000D
+    INVALID_PORT_ID = 0x0011
+    INVALID_CONNECTION_ID = 0x0012
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,8 @@ class HypercallSpec:
     privilege: Privilege
     #: True when the call acts on another partition, which must be the caller's child.
     targets_child: bool
+    #: A call that acts on a partition may also name the caller itself (ports, connections).
+    may_target_self: bool = False
 
 
 HYPERCALLS: dict[str, HypercallSpec] = {
@@ -75,6 +93,11 @@ HYPERCALLS: dict[str, HypercallSpec] = {
         HypercallSpec("HvMapGpaPages", 0x004B, Privilege.ACCESS_MEMORY_POOL, True),
         HypercallSpec("HvUnmapGpaPages", 0x004C, Privilege.ACCESS_MEMORY_POOL, True),
         HypercallSpec("HvCreateVp", 0x004E, Privilege.CPU_MANAGEMENT, True),
+        # The V1 port calls of Windows Server 2008 (0x0057..0x005B).
+        HypercallSpec("HvCreatePort", 0x0057, Privilege.CREATE_PORT, True, True),
+        HypercallSpec("HvDeletePort", 0x0058, Privilege.CREATE_PORT, True, True),
+        HypercallSpec("HvConnectPort", 0x0059, Privilege.CONNECT_PORT, True, True),
+        HypercallSpec("HvDisconnectPort", 0x005B, Privilege.CONNECT_PORT, True, True),
         HypercallSpec("HvPostMessage", 0x005C, Privilege.POST_MESSAGES, False),
         HypercallSpec("HvSignalEvent", 0x005D, Privilege.SIGNAL_EVENTS, False),
     )
@@ -84,6 +107,29 @@ HYPERCALLS: dict[str, HypercallSpec] = {
 class PartitionState(enum.Enum):
     CREATED = "Created"
     ACTIVE = "Active"
+
+
+class PortType(enum.StrEnum):
+    MESSAGE = "Message"
+    EVENT = "Event"
+
+
+class Port(NamedTuple):
+    """A port of the receiving partition (HvCreatePort): only ``sender`` may reach it."""
+
+    id: int
+    type: str  # a PortType value
+    sender: int  # the ConnectionPartition of the TLFS
+    label: str  # what it serves: "vmbus" (the VMBus message port) or a channel key
+
+
+class Connection(NamedTuple):
+    """A sender's connection to a port (HvConnectPort)."""
+
+    id: int
+    port_partition: int
+    port_id: int
+    label: str
 
 
 @dataclass
@@ -97,6 +143,23 @@ class Partition:
     #: Hypercalls issued by this partition, by name; refused ones are counted in ``denied``.
     hypercalls: Counter[str] = field(default_factory=Counter)
     denied: Counter[str] = field(default_factory=Counter)
+    #: Ports this partition receives on, and its connections (it sends on them).
+    ports: list[Port] = field(default_factory=list)
+    connections: list[Connection] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Read back from a library file the records are lists; the root holds every
+        # privilege this build defines, including ones added since the file was written.
+        self.ports = [Port(*p) for p in self.ports]
+        self.connections = [Connection(*c) for c in self.connections]
+        if self.parent_id is None:
+            self.privileges |= ROOT_PRIVILEGES
+
+    def port(self, port_id: int) -> Port | None:
+        return next((p for p in self.ports if p.id == port_id), None)
+
+    def connection(self, connection_id: int) -> Connection | None:
+        return next((c for c in self.connections if c.id == connection_id), None)
 
     @property
     def is_root(self) -> bool:
@@ -137,7 +200,9 @@ def launch_blockers(hw: HostHardware) -> list[str]:
     return reasons
 
 
-DeniedCallback = Callable[[Partition, HypercallSpec, "int | None"], None]
+#: Told of every refused hypercall: the caller, the call, its target partition, the status
+#: returned and why (for the event log).
+DeniedCallback = Callable[[Partition, HypercallSpec, "int | None", HvStatus, str], None]
 
 
 class Hypervisor:
@@ -157,6 +222,8 @@ class Hypervisor:
         #: Virtual processors of all child partitions, kept as a running total.
         self.child_vps = 0
         self._next_id = 1
+        self._next_port = 1
+        self._next_connection = 1
         self._on_denied = on_denied
         memory.allocate(HYPERVISOR, hypervisor_mb, spanning=True, node=memory.nodes()[0])
         memory.allocate(ROOT, root_mb, spanning=True, node=memory.nodes()[0])
@@ -171,13 +238,17 @@ class Hypervisor:
         return [p for p in self.partitions.values() if not p.is_root]
 
     def hypercall(
-        self, caller_id: int, call: str, target: int | None = None, **params: Any
+        self, caller_id: int, call: str, target: int | None = None, /, **params: Any
     ) -> HypercallResult:
         """Issue hypercall ``call`` from partition ``caller_id``.
 
-        ``target`` is the partition acted on, for calls that act on a child.  Parameters:
-        HvCreatePartition(name=str), HvMapGpaPages(mb=int, spanning=bool, node=int|None),
-        HvUnmapGpaPages(mb=int|None), HvCreateVp(count=int).
+        ``target`` is the partition acted on, for calls that act on a partition (for
+        HvPostMessage and HvSignalEvent, the partition the caller means to reach, which must
+        be where its connection leads).  Parameters: HvCreatePartition(name=str),
+        HvMapGpaPages(mb=int, spanning=bool, node=int|None), HvUnmapGpaPages(mb=int|None),
+        HvCreateVp(count=int), HvCreatePort(sender=int, port_type=PortType, label=str),
+        HvDeletePort(port_id=int), HvConnectPort(port_partition=int, port_id=int),
+        HvDisconnectPort(connection_id=int), HvPostMessage/HvSignalEvent(connection_id=int).
         """
         spec = HYPERCALLS.get(call)
         caller = self.partitions.get(caller_id)
@@ -185,24 +256,73 @@ class Hypervisor:
             return HypercallResult(HvStatus.INVALID_PARTITION_ID, detail="unknown caller")
         if spec is None:
             return HypercallResult(HvStatus.INVALID_HYPERCALL_CODE, detail=call)
-        if not caller.privileges & spec.privilege or (
+        if not caller.privileges & spec.privilege:
+            return self._refuse(caller, spec, target, HvStatus.ACCESS_DENIED,
+                                f"the partition lacks the {spec.privilege.name} privilege")
+        if (
             spec.targets_child
             and target is not None
             and target in self.partitions
             and self.partitions[target].parent_id != caller.id
+            and not (spec.may_target_self and target == caller.id)
         ):
-            caller.denied[call] += 1
-            if self._on_denied is not None:
-                self._on_denied(caller, spec, target)
-            return HypercallResult(
-                HvStatus.ACCESS_DENIED, detail=f"{call} needs {spec.privilege.name}"
-            )
+            return self._refuse(caller, spec, target, HvStatus.ACCESS_DENIED,
+                                f"partition {target} is not its child")
+        if spec.name in ("HvPostMessage", "HvSignalEvent"):
+            return self._deliver(spec, caller, target, params)
         caller.hypercalls[call] += 1
         if spec.targets_child:
             if target is None or target not in self.partitions:
                 return HypercallResult(HvStatus.INVALID_PARTITION_ID, detail=f"partition {target}")
             return self._dispatch(spec, caller, self.partitions[target], params)
         return self._dispatch(spec, caller, None, params)
+
+    def _refuse(self, caller: Partition, spec: HypercallSpec, target: int | None,
+                status: HvStatus, reason: str) -> HypercallResult:
+        caller.denied[spec.name] += 1
+        if self._on_denied is not None:
+            self._on_denied(caller, spec, target, status, reason)
+        return HypercallResult(status, detail=reason)
+
+    def _deliver(self, spec: HypercallSpec, caller: Partition, target: int | None,
+                 params: dict[str, Any]) -> HypercallResult:
+        """HvPostMessage / HvSignalEvent: only on the caller's own connection, only to the
+        owner of its port."""
+        wanted = PortType.MESSAGE if spec.name == "HvPostMessage" else PortType.EVENT
+        connection_id = params.get("connection_id")
+        if isinstance(connection_id, bool) or not isinstance(connection_id, int):
+            return self._refuse(caller, spec, target, HvStatus.INVALID_CONNECTION_ID,
+                                "no connection id was given")
+        connection = caller.connection(connection_id)
+        if connection is None:
+            owner = next((p for p in self.partitions.values()
+                          if p.connection(connection_id) is not None), None)
+            if owner is not None:
+                return self._refuse(caller, spec, target, HvStatus.ACCESS_DENIED,
+                                    f"connection {connection_id} belongs to partition "
+                                    f"{owner.id}, not to the caller")
+            return self._refuse(caller, spec, target, HvStatus.INVALID_CONNECTION_ID,
+                                f"connection {connection_id} does not exist")
+        receiver = self.partitions.get(connection.port_partition)
+        port = receiver.port(connection.port_id) if receiver is not None else None
+        if receiver is None or port is None or receiver.state is not PartitionState.ACTIVE:
+            return self._refuse(caller, spec, target, HvStatus.INVALID_PORT_ID,
+                                f"the port of connection {connection_id} no longer exists")
+        if port.type != wanted.value:
+            return self._refuse(caller, spec, target, HvStatus.INVALID_PORT_ID,
+                                f"connection {connection_id} leads to {port.type.lower()} "
+                                f"port {port.id}, not to {wanted.value.lower()} port")
+        if port.sender != caller.id:  # pragma: no cover - HvConnectPort keeps this true
+            return self._refuse(caller, spec, target, HvStatus.ACCESS_DENIED,
+                                f"port {port.id} accepts only partition {port.sender}")
+        if target is not None and target != receiver.id:
+            return self._refuse(caller, spec, target, HvStatus.ACCESS_DENIED,
+                                f"connection {connection_id} leads to partition {receiver.id}, "
+                                f"not to partition {target}")
+        caller.hypercalls[spec.name] += 1
+        return HypercallResult(HvStatus.SUCCESS, receiver.id,
+                               f"delivered to port {port.id} ({port.label}) of partition "
+                               f"{receiver.id}")
 
     def _dispatch(
         self,
@@ -253,9 +373,53 @@ class Hypervisor:
             self.memory.release(target.memory_owner)
             self.child_vps -= target.virtual_processors
             del self.partitions[target.id]
+            # Its ports and connections go with it, and so do the others' that served it.
+            for other in self.partitions.values():
+                other.ports = [p for p in other.ports if p.sender != target.id]
+                other.connections = [c for c in other.connections
+                                     if c.port_partition != target.id]
             return HypercallResult(HvStatus.SUCCESS)
-        # HvPostMessage / HvSignalEvent: counted message traffic over VMBus connections.
-        return HypercallResult(HvStatus.SUCCESS)
+        assert target is not None
+        return self._ports(spec, target, params)
+
+    def _ports(self, spec: HypercallSpec, target: Partition,
+               params: dict[str, Any]) -> HypercallResult:
+        """HvCreatePort / HvDeletePort (``target`` receives) and HvConnectPort /
+        HvDisconnectPort (``target`` sends)."""
+        if target.state is not PartitionState.ACTIVE:
+            return HypercallResult(HvStatus.INVALID_PARTITION_STATE)
+        if spec.name == "HvCreatePort":
+            sender = params.get("sender")
+            if not isinstance(sender, int) or sender not in self.partitions:
+                return HypercallResult(HvStatus.INVALID_PARTITION_ID, detail=f"sender {sender}")
+            port = Port(self._next_port, PortType(params["port_type"]).value, sender,
+                        str(params.get("label", "")))
+            self._next_port += 1
+            target.ports.append(port)
+            return HypercallResult(HvStatus.SUCCESS, port.id)
+        if spec.name == "HvDeletePort":
+            kept = [p for p in target.ports if p.id != params.get("port_id")]
+            found = len(kept) < len(target.ports)
+            target.ports = kept
+            return HypercallResult(HvStatus.SUCCESS if found else HvStatus.INVALID_PORT_ID)
+        if spec.name == "HvConnectPort":
+            receiver = self.partitions.get(params.get("port_partition", -1))
+            to = receiver.port(params.get("port_id", -1)) if receiver is not None else None
+            if receiver is None or to is None:
+                return HypercallResult(HvStatus.INVALID_PORT_ID)
+            if to.sender != target.id:
+                return HypercallResult(HvStatus.ACCESS_DENIED,
+                                       detail=f"port {to.id} accepts only partition {to.sender}")
+            connection = Connection(self._next_connection, receiver.id, to.id, to.label)
+            self._next_connection += 1
+            target.connections.append(connection)
+            return HypercallResult(HvStatus.SUCCESS, connection.id)
+        # HvDisconnectPort
+        kept_connections = [c for c in target.connections
+                            if c.id != params.get("connection_id")]
+        found = len(kept_connections) < len(target.connections)
+        target.connections = kept_connections
+        return HypercallResult(HvStatus.SUCCESS if found else HvStatus.INVALID_CONNECTION_ID)
 
     def shutdown(self) -> None:
         """Tear down every partition and hand all memory back (host power cycle)."""

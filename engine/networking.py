@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.config import NetworkAdapter, VmConfig
+from engine.config import RANGES, NetworkAdapter, VmConfig
 from engine.errors import InvalidStateError, ValidationError
+from engine.names import SWITCH_NAME, check_name, check_text, name_key
 from engine.profiles import HostHardware
 from engine.switches import (
     INTERNAL_SWITCH_MBIT,
@@ -31,11 +32,10 @@ class HostNetworking:
     def validate_switch(
         self, switch: VirtualSwitch, hardware: HostHardware, replacing: str | None = None
     ) -> None:
-        name = switch.name
-        if not name.strip() or len(name) > 100:
-            raise ValidationError("name", "The virtual switch name must be 1 to 100 characters.")
-        taken = {s.casefold() for s in self.switches if s != replacing}
-        if name.casefold() in taken:
+        name = check_name(switch.name, SWITCH_NAME)
+        check_text("notes", "The switch's notes", switch.notes)
+        taken = {name_key(s) for s in self.switches if s != replacing}
+        if name_key(name) in taken:
             raise ValidationError("name", f"A virtual switch named '{name}' already exists.")
         if switch.type is SwitchType.EXTERNAL:
             nics = {n.name for n in hardware.nics}
@@ -60,8 +60,8 @@ class HostNetworking:
                 "nic",
                 f"A {switch.type.value.lower()} switch is not bound to a physical network adapter.",
             )
-        if switch.management_vlan_id and not 1 <= switch.management_vlan_id <= 4094:
-            raise ValidationError("management_vlan_id", "VLAN ID must be between 1 and 4,094.")
+        if switch.management_vlan_id != 0 or not isinstance(switch.management_vlan_id, int):
+            RANGES["vlan_id"].check(switch.management_vlan_id, "management_vlan_id")
 
     def capacity_mbit(self, switch: VirtualSwitch, hardware: HostHardware) -> float:
         if switch.type is SwitchType.EXTERNAL:

@@ -9,6 +9,7 @@ profile's.  Which configuration fields may change while a VM runs is read from t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -269,6 +270,16 @@ def load_profiles() -> dict[str, HostProfile]:
             found.append(profile_from_dict(json.load(fh)))
     found.sort(key=lambda p: (p.release, p.id))
     return {p.id: p for p in found}
+
+
+#: The most host RAM hvlab models, in GB: above every edition's cap.
+MAX_HOST_RAM_GB = 65536
+
+
+def widest(limit: Callable[[ProfileLimits], int]) -> int:
+    """The largest value of a limit over every host profile: what a setting may be on some
+    host (the host's own profile then checks it exactly)."""
+    return max(limit(p.limits) for p in load_profiles().values())
 
 
 def get_profile(profile_id: str) -> HostProfile:

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from engine.errors import ValidationError
+from engine.names import SWITCH_NAME, normalize
 
 
 class SwitchType(enum.StrEnum):
@@ -35,6 +36,10 @@ class VirtualSwitch:
     #: VLAN of the management OS's adapter on this switch (0 = none).
     management_vlan_id: int = 0
     notes: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.name, str):  # the stored form of a name (engine.names)
+            object.__setattr__(self, "name", normalize(self.name, SWITCH_NAME))
 
     def to_dict(self) -> dict[str, object]:
         return {

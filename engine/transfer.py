@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from engine.config import VmConfig
 from engine.errors import InvalidStateError, ValidationError
 from engine.lifecycle import Operation, VmState
+from engine.names import CHECKPOINT_NAME, VM_NAME, check_name
 from engine.storage import reconnect_disk
 from engine.vmdisks import (
     VHD_FOLDER,
@@ -160,12 +161,14 @@ def read_import(folder: Path) -> tuple[dict[str, Any], VmConfig]:
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError("config", f"The configuration in '{manifests[0]}' is not "
                                         f"valid: {exc}.") from None
+    check_name(config.name, VM_NAME)
     for d in config.hard_drives:
         _inside(folder, d.path, "virtual hard disk")
     for cp in manifest.get("checkpoints", []):
         for rel in cp.get("disks", {}).values():
             _inside(folder, rel, "checkpoint disk")
         VmConfig.from_dict(cp["config"])
+        cp["name"] = check_name(cp.get("name"), CHECKPOINT_NAME)
     for rel in manifest.get("current_disks", {}).values():
         _inside(folder, rel, "current disk")
     for child, parent in manifest.get("disk_parents", {}).items():

@@ -26,9 +26,16 @@ import numpy as np
 
 from engine import events as ev
 from engine.config import HardDrive, VmConfig
-from engine.errors import HvError, InvalidStateError, NotFoundError, ResourceLimitError
+from engine.errors import (
+    HvError,
+    InvalidStateError,
+    NotFoundError,
+    ResourceLimitError,
+    ValidationError,
+)
 from engine.events import Level
 from engine.lifecycle import Operation
+from engine.names import CHECKPOINT_NAME, check_name, normalize
 from engine.storage import (
     DiskType,
     VhdDisk,
@@ -37,6 +44,7 @@ from engine.storage import (
     merge_disk,
     open_vhd,
     reconnect_disk,
+    vhd_problem,
 )
 
 if TYPE_CHECKING:
@@ -127,6 +135,32 @@ class DiskHandles:
 
 
 # -- creating disks and guest writes --------------------------------------------------------
+
+#: File name endings of virtual hard disks (Hyper-V's; hvlab writes VHD content).
+DISK_SUFFIXES = (".vhd", ".avhd", ".vhdx", ".avhdx")
+
+
+def check_attachments(lab: Lab, drives: tuple[HardDrive, ...],
+                      before: tuple[HardDrive, ...] = ()) -> None:
+    """Refuse a drive path that is not a virtual hard disk, before anything is attached:
+    the name must end as a disk's does, and in a lab with files an existing file must be a
+    VHD (:func:`engine.storage.vhd_problem`).  A path that does not exist yet is a new disk,
+    made when the VM is created.  Paths already attached (``before``) are not checked again."""
+    known = {d.path for d in before}
+    for d in drives:
+        if d.path in known:
+            continue
+        if not d.path.lower().endswith(DISK_SUFFIXES):
+            raise ValidationError(
+                "hard_drives", f"'{d.path}' is not a virtual hard disk file: its name must end "
+                               f"in {', '.join(DISK_SUFFIXES[:-1])} or {DISK_SUFFIXES[-1]}.")
+        path = base_path(lab, d)
+        if path is None or not (path.exists() or path.is_symlink()):
+            continue
+        problem = vhd_problem(path)
+        if problem is not None:
+            raise ValidationError("hard_drives", problem)
+
 
 def create_missing_disks(lab: Lab, vm: VmRuntime) -> None:
     """Give each drive whose file does not exist a new dynamic disk (127 GB, Hyper-V's
@@ -275,8 +309,10 @@ def remove_saved_state(lab: Lab, vm: VmRuntime) -> None:
 # -- checkpoints -------------------------------------------------------------------------------
 
 def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
+    """By id, or by name as the name rule stores it (any composition of an accent)."""
+    name = normalize(checkpoint_id, CHECKPOINT_NAME)
     for cp in vm.checkpoints:
-        if cp["id"] == checkpoint_id or cp["name"] == checkpoint_id:
+        if checkpoint_id in (cp["id"], cp["name"]) or cp["name"] == name:
             return cp
     raise NotFoundError(f"'{vm.name}' has no checkpoint '{checkpoint_id}'.")
 
@@ -287,6 +323,8 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
     lab = host.lab
     # The same rule available_operations lists, so the console's Checkpoint action and this
     # command never disagree.
+    if name is not None:
+        name = check_name(name, CHECKPOINT_NAME)
     reason = host.operation_blocker(vm, Operation.CHECKPOINT)
     if reason is not None:
         title = f"Cannot create a checkpoint of '{vm.name}'."
@@ -374,11 +412,7 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
 
 def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
     cp = find_checkpoint(vm, checkpoint_id)
-    if not name.strip() or len(name) > 100:
-        from engine.errors import ValidationError
-
-        raise ValidationError("name", "A checkpoint name must be 1 to 100 characters.")
-    cp["name"] = name
+    cp["name"] = check_name(name, CHECKPOINT_NAME)
 
 
 def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bool) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from engine.api import HvError
+from engine.api import MAX_CLOCK_SPEED, SEED, HvError, Number, library_folder
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
 
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
 
+CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
+                     why="simulated seconds per wall second; faster leaves the window no time "
+                         "to draw", integer=False)
 MAIN_WINDOW_NAME = "mainWindow"
 MAIN_WINDOW_ACCESSIBLE_NAME = "Hyper-V Manager"
 
@@ -40,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--library",
         metavar="DIR",
+        type=library_folder,
         help="lab library folder (default: $HVLAB_LIBRARY, else the user data folder)",
     )
-    parser.add_argument("--seed", type=int, metavar="N", help="seed for a reproducible lab")
+    parser.add_argument("--seed", type=SEED, metavar="N", help="seed for a reproducible lab")
     parser.add_argument(
         "--clock",
         choices=("manual", "realtime"),
@@ -51,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stepped (Clock ▸ Step, F10)",
     )
     parser.add_argument(
-        "--speed", type=float, default=1.0, metavar="X", help="simulated seconds per wall second"
+        "--speed", type=CLOCK_SPEED, default=1.0, metavar="X",
+        help=f"simulated seconds per wall second (0 to {MAX_CLOCK_SPEED})"
     )
     parser.add_argument("--empty", action="store_true",
                         help="a new library gets a host and no VMs")

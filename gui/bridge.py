@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import EngineEvent, HostChanged, JobChanged, LogEntry, VmListChanged, VmStateChanged
+from engine.api import (
+    MAX_CLOCK_SPEED,
+    EngineEvent,
+    HostChanged,
+    JobChanged,
+    LogEntry,
+    VmListChanged,
+    VmStateChanged,
+    real,
+)
 
 if TYPE_CHECKING:
     from engine.api import ManagementApi, VmTableSnapshot
@@ -60,7 +69,7 @@ class Bridge(QObject):
             raise ValueError(f"unknown clock mode {clock!r}")
         self._api = api
         self._mode = clock
-        self._speed = max(0.0, float(speed))
+        self._speed = real("speed", "The clock speed", speed, 0, MAX_CLOCK_SPEED)
         self._wall_clock = wall_clock
         self._last_wall = wall_clock()
         self._pending: list[EngineEvent] = []
@@ -101,7 +110,9 @@ class Bridge(QObject):
 
     # -- clock ------------------------------------------------------------------------------
     def set_speed(self, speed: float) -> None:
-        speed = max(0.0, float(speed))
+        """Simulated seconds per wall second, 0 to ``MAX_CLOCK_SPEED`` (engine.bounds):
+        one tick then never asks the engine for a long run."""
+        speed = real("speed", "The clock speed", speed, 0, MAX_CLOCK_SPEED)
         if speed == self._speed:
             return
         self._speed = speed

@@ -4,19 +4,28 @@ Each run opens the library (taking its lock), runs one command through
 :class:`~engine.api.ManagementApi` of :func:`engine.api.open_library` (which commits before
 the command returns) and closes
 it.  Errors go to stderr in the words the GUI shows (``str(HvError)``) with exit code 1;
-usage errors exit 2.  No Qt is imported here or below.
+usage errors exit 2 with one line.  Ctrl+C asks the command to stop at its next safe point
+(a long clock run stops after the step it is in, saves, and exits 130); a second Ctrl+C
+ends the process at once, leaving the library as its last commit left it.  Whatever a
+library or an argument holds is printed with its hidden characters escaped.  No Qt is
+imported here or below.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 from engine.api import HvError
 from hvctl import commands
+from hvctl.output import for_terminal, json_for_terminal
 from hvctl.parser import build_parser
 
 __all__ = ["main"]
@@ -29,33 +38,72 @@ class _Printer:
 
     def emit(self, data: Any, text: str | None) -> None:
         if self.as_json:
-            self.stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            self.stream.write(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False))
+                              + "\n")
         elif text is not None:
-            self.stream.write(text + "\n")
+            self.stream.write(for_terminal(text) + "\n")
+
+
+class Interrupts:
+    """Ctrl+C while a command runs: the first asks it to stop at its next safe point
+    (:attr:`requested`); the second ends the process at once, as a crash would, so the
+    library keeps its last commit.  Installed only in the main thread."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            os.write(2, b"\nhvctl: stopped at once; the library keeps its last saved state.\n")
+            os._exit(130)
+        self.requested = True
+
+
+def _not_text(arg: str) -> bool:
+    """An argument that is not UTF-8 reaches Python as lone surrogates."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hvctl`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    for arg in arguments:
+        if _not_text(arg):
+            print(f"hvctl: error: the argument {for_terminal(repr(arg))} is not valid text "
+                  "(UTF-8)", file=sys.stderr)
+            return 2
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as stop:  # usage error (2) or --help (0)
         return stop.code if isinstance(stop.code, int) else 2
     out = _Printer(bool(getattr(args, "json", False)), sys.stdout)
     try:
-        return _run(args, out)
+        with Interrupts() as interrupts:
+            return _run(args, out, interrupts)
     except HvError as err:
         sys.stdout.flush()
-        print(str(err), file=sys.stderr)
+        print(for_terminal(str(err)), file=sys.stderr)
         return 1
     except commands.UsageError as err:
-        print(f"hvctl: error: {err}", file=sys.stderr)
+        print(f"hvctl: error: {for_terminal(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `hvctl vm list | head`
         return 0
 
 
-def _run(args: argparse.Namespace, out: _Printer) -> int:
+def _run(args: argparse.Namespace, out: _Printer, interrupts: Interrupts) -> int:
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0
@@ -64,9 +112,9 @@ def _run(args: argparse.Namespace, out: _Printer) -> int:
     library = open_library(getattr(args, "library", None), program="hvctl",
                            seed=getattr(args, "seed", None), empty=getattr(args, "empty", False))
     for message in library.messages:
-        print(f"hvctl: warning: {message}", file=sys.stderr)
+        print(f"hvctl: warning: {for_terminal(message)}", file=sys.stderr)
     try:
-        code = commands.run(library, args, out)
+        code = commands.run(library, args, out, interrupts)
     except BaseException:
         library.close()
         raise

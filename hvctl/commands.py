@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.api import (
     INTEGRATION_SERVICES,
@@ -22,6 +24,11 @@ from hvctl import devices, output, storage
 if TYPE_CHECKING:
     from engine.api import Library, ManagementApi
     from hvctl import _Printer
+from engine.api import US_PER_S, seconds_to_us, us_to_seconds
+
+if TYPE_CHECKING:
+    from engine.api import Library, ManagementApi
+    from hvctl import Interrupts, _Printer
 
 
 class UsageError(Exception):
@@ -44,9 +51,12 @@ def catalogue(args: argparse.Namespace, out: _Printer) -> None:
              for p in profiles], right=(5,)))
 
 
-def run(library: Library, args: argparse.Namespace, out: _Printer) -> int:
-    handler = _HANDLERS[(args.area, getattr(args, "command", None))]
-    return handler(library, args, out)
+def run(library: Library, args: argparse.Namespace, out: _Printer,
+        interrupts: Interrupts) -> int:
+    key = (args.area, getattr(args, "command", None))
+    if key == ("clock", "advance"):
+        return _clock_advance(library, args, out, interrupts)
+    return _HANDLERS[key](library, args, out)
 
 
 # -- host ------------------------------------------------------------------------------------
@@ -213,19 +223,70 @@ def _vm_console(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
 
 def _clock(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     api = lib.api
-    if args.command == "advance":
-        if args.seconds < 0:
-            raise ValidationError("seconds", "Simulated time cannot go backwards.")
-        api.advance(args.seconds)
     now = api.now_seconds
     out.emit({"now_seconds": now, "now_us": api.now_us},
              f"Simulated time: {now:.3f} s ({output.duration(now)}).")
     return 0
 
 
+def _clock_advance(lib: Library, args: argparse.Namespace, out: _Printer,
+                   interrupts: Interrupts) -> int:
+    """``clock advance``: one simulated second at a time, so Ctrl+C stops after a finished
+    step and the library's autosave commits as the run goes; progress on a terminal."""
+    api = lib.api
+    start_us = api.now_us
+    target_us = start_us + seconds_to_us(args.seconds)
+    progress = ClockProgress(args.seconds, sys.stderr)
+    while api.now_us < target_us and not interrupts.requested:
+        api.advance(us_to_seconds(min(target_us - api.now_us, US_PER_S)))
+        progress.show(us_to_seconds(api.now_us - start_us))
+    progress.clear()
+    now = api.now_seconds
+    advanced = us_to_seconds(api.now_us - start_us)
+    stopped = api.now_us < target_us
+    out.emit({"now_seconds": now, "now_us": api.now_us, "requested_seconds": args.seconds,
+              "advanced_seconds": advanced, "interrupted": stopped},
+             f"Simulated time: {now:.3f} s ({output.duration(now)}).")
+    if stopped:
+        print(f"hvctl: stopped by Ctrl+C after {advanced:,g} of {args.seconds:,g} s; "
+              f"simulated time is {now:,.3f} s and the library is saved there.",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+class ClockProgress:
+    """A progress line on stderr while a clock run is long, on a terminal only (a log or
+    a pipe gets nothing; stdout stays clean for --json)."""
+
+    #: Wall seconds between updates, and before the first one.
+    EVERY_S = 0.25
+
+    def __init__(self, total_seconds: float, stream: TextIO) -> None:
+        self.total = total_seconds
+        self.stream = stream
+        self.live = stream.isatty()
+        self._next = time.monotonic() + self.EVERY_S
+        self._width = 0
+
+    def show(self, done_seconds: float) -> None:
+        if not self.live or time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self.EVERY_S
+        percent = 100.0 * done_seconds / self.total if self.total else 100.0
+        line = (f"Advancing the clock: {done_seconds:,.0f} of {self.total:,.0f} s "
+                f"({percent:.0f} %); Ctrl+C stops and saves")
+        self._width = max(self._width, len(line))
+        self.stream.write("\r" + line.ljust(self._width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+
+
 def _events(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
-    if args.last is not None and args.last < 1:
-        raise ValidationError("last", "--last must be 1 or more.")
     entries = lib.events(vm=args.vm, level=args.level, since_seconds=args.since, last=args.last)
     out.emit([output.event_json(e) for e in entries], output.events_text(entries))
     return 0
@@ -244,7 +305,6 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("vm", "rename"): _vm_rename,
     ("vm", "console"): _vm_console,
     ("clock", "show"): _clock,
-    ("clock", "advance"): _clock,
     ("events", None): _events,
     **devices.HANDLERS,
     **storage.HANDLERS,

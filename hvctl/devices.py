@@ -16,6 +16,7 @@ from engine.api import (
     NotFoundError,
     ValidationError,
 )
+from hvctl import arguments as num
 from hvctl import output
 from hvctl.parser import on_off
 
@@ -30,14 +31,17 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     """Add this module's commands to the hvctl parser."""
     vm_set.add_argument("--workload", choices=tuple(WORKLOADS),
                         help="the guest's workload (custom takes the numbers below)")
-    vm_set.add_argument("--workload-cpu", type=int, metavar="PCT",
+    vm_set.add_argument("--workload-cpu", type=num.setting("workload_cpu_pct"), metavar="PCT",
                         help="custom workload: CPU per virtual processor")
-    vm_set.add_argument("--workload-iops", type=int, metavar="N",
+    vm_set.add_argument("--workload-iops", type=num.setting("workload_disk_iops"), metavar="N",
                         help="custom workload: disk IOPS (8 KB)")
-    vm_set.add_argument("--workload-net", type=int, metavar="MBIT", help="custom workload")
-    vm_set.add_argument("--workload-dirty", type=int, metavar="PAGES",
+    vm_set.add_argument("--workload-net", type=num.setting("workload_net_mbit"), metavar="MBIT",
+                        help="custom workload")
+    vm_set.add_argument("--workload-dirty", type=num.setting("workload_dirty_pages"),
+                        metavar="PAGES",
                         help="custom workload: pages written per second")
 
+    adapter = num.adapter_index()
     counters = sub(top, "counters", "performance counters (Get-Counter)")
     counters.add_argument("--set", dest="counter_set", metavar="NAME",
                           help="only this counter set, e.g. 'Hyper-V Hypervisor'")
@@ -53,7 +57,7 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     new.add_argument("--nic", metavar="ADAPTER", help="the host's network adapter (External)")
     new.add_argument("--management-os", type=on_off, default=True, metavar="on|off",
                      help="share the adapter with the management OS (default on)")
-    new.add_argument("--vlan", type=int, default=0, metavar="ID",
+    new.add_argument("--vlan", type=num.VLAN, default=0, metavar="ID",
                      help="VLAN of the management OS on this switch")
     new.add_argument("--notes", default="", metavar="TEXT")
     sset = sub(ss, "set", "change a virtual switch (Set-VMSwitch, Rename-VMSwitch)")
@@ -62,7 +66,7 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     sset.add_argument("--type", choices=("External", "Internal", "Private"), type=str.capitalize)
     sset.add_argument("--nic", metavar="ADAPTER")
     sset.add_argument("--management-os", type=on_off, metavar="on|off")
-    sset.add_argument("--vlan", type=int, metavar="ID")
+    sset.add_argument("--vlan", type=num.VLAN, metavar="ID")
     sset.add_argument("--notes", metavar="TEXT")
     rm = sub(ss, "remove", "delete a virtual switch (Remove-VMSwitch)")
     rm.add_argument("name", metavar="NAME")
@@ -75,22 +79,23 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     na.add_argument("name", metavar="NAME")
     na.add_argument("--legacy", action="store_true", help="the emulated DEC 21140 (Gen 1)")
     na.add_argument("--switch", metavar="SWITCH")
-    na.add_argument("--vlan", type=int, default=0, metavar="ID")
+    na.add_argument("--vlan", type=num.VLAN, default=0, metavar="ID")
     na.add_argument("--static-mac", metavar="MAC")
     nr = sub(ns, "remove", "remove an adapter (Remove-VMNetworkAdapter)")
     nr.add_argument("name", metavar="NAME")
-    nr.add_argument("index", type=int, metavar="INDEX")
+    nr.add_argument("index", type=adapter, metavar="INDEX")
     nc = sub(ns, "connect", "connect an adapter to a switch, or --none (Connect-VMNetworkAdapter)")
     nc.add_argument("name", metavar="NAME")
-    nc.add_argument("index", type=int, metavar="INDEX")
+    nc.add_argument("index", type=adapter, metavar="INDEX")
     nc.add_argument("switch", nargs="?", metavar="SWITCH")
     nc.add_argument("--none", action="store_true", help="disconnect")
     nset = sub(ns, "set", "VLAN, bandwidth, MAC (Set-VMNetworkAdapter[Vlan])")
     nset.add_argument("name", metavar="NAME")
-    nset.add_argument("index", type=int, metavar="INDEX")
-    nset.add_argument("--vlan", type=int, metavar="ID", help="0 turns VLAN identification off")
-    nset.add_argument("--min-mbit", type=int, metavar="MBPS")
-    nset.add_argument("--max-mbit", type=int, metavar="MBPS")
+    nset.add_argument("index", type=adapter, metavar="INDEX")
+    nset.add_argument("--vlan", type=num.VLAN, metavar="ID",
+                      help="0 turns VLAN identification off")
+    nset.add_argument("--min-mbit", type=num.setting("min_mbit"), metavar="MBPS")
+    nset.add_argument("--max-mbit", type=num.setting("max_mbit"), metavar="MBPS")
     nset.add_argument("--static-mac", metavar="MAC")
     nset.add_argument("--dynamic-mac", action="store_true")
 
@@ -101,8 +106,9 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     dadd = sub(ds, "add", "attach a drive (Add-VMHardDiskDrive)")
     dadd.add_argument("name", metavar="NAME")
     dadd.add_argument("--controller", choices=("IDE", "SCSI"), type=str.upper, default="SCSI")
-    dadd.add_argument("--number", type=int, default=0, metavar="N")
-    dadd.add_argument("--location", type=int, required=True, metavar="N")
+    dadd.add_argument("--number", type=num.controller_number(), default=0, metavar="N")
+    dadd.add_argument("--location", type=num.controller_location(), required=True,
+                      metavar="N")
     dadd.add_argument("--path", required=True, metavar="VHD")
     dadd.add_argument("--bootable", action="store_true")
     drm = sub(ds, "remove", "detach a drive (Remove-VMHardDiskDrive)")
@@ -111,8 +117,8 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     dset = sub(ds, "set", "storage QoS (Set-VMHardDiskDrive -MinimumIOPS/-MaximumIOPS)")
     dset.add_argument("name", metavar="NAME")
     dset.add_argument("drive", metavar="KEY")
-    dset.add_argument("--min-iops", type=int, metavar="N")
-    dset.add_argument("--max-iops", type=int, metavar="N")
+    dset.add_argument("--min-iops", type=num.setting("min_iops"), metavar="N")
+    dset.add_argument("--max-iops", type=num.setting("max_iops"), metavar="N")
 
     integ = sub(vm_actions, "integration",
                 "integration services (Get-/Enable-/Disable-VMIntegrationService)")
@@ -289,13 +295,14 @@ def _devices(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
                          "guest_name": d.guest_name, "handled_by": d.handled_by,
                          "fast_path": d.fast_path} for d in devices],
             "vmbus_channels": [{"key": c.key, "device": c.device, "vsc": c.vsc, "vsp": c.vsp,
-                                "state": c.state} for c in channels]}
+                                "state": c.state, "connection_id": c.connection_id}
+                               for c in channels]}
     text = output.table(["Device", "Kind", "Guest sees", "Handled by"],
                         [[d.name, d.kind, d.guest_name, d.handled_by] for d in devices])
     if channels:
         text += "\n\nVMBus channels\n" + output.table(
-            ["Channel", "VSC (child)", "VSP (root)", "State"],
-            [[c.device, c.vsc, c.vsp, c.state] for c in channels])
+            ["Channel", "VSC (child)", "VSP (root)", "State", "Connection"],
+            [[c.device, c.vsc, c.vsp, c.state, c.connection_id or ""] for c in channels])
     out.emit(data, text)
     return 0
 

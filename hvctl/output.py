@@ -6,12 +6,38 @@ renamed or removed.  Units are in the key names (``_mb``, ``_seconds``, ``_perce
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
 
 Json = dict[str, Any]
+
+
+#: What never reaches the terminal raw: controls (escape sequences), format characters (bidi
+#: overrides, zero-width), line and paragraph separators.  Tab and newline are layout.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _escaped(text: str, form: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(form.format(ord(ch)) if ch not in "\n\t"
+                   and unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+
+
+def for_terminal(text: str) -> str:
+    """Text with every hidden character shown as an escape (``\\x1b``, ``\\u202e``): what
+    a library or an argument holds can never move the cursor, recolour or reorder the
+    terminal."""
+    return "\n".join(_escaped(line, "\\u{:04x}") for line in text.split("\n"))
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with the hidden characters json.dumps leaves raw (DEL, C1, bidi, U+2028)
+    written as ``\\uXXXX`` escapes: the same JSON, safe to print."""
+    return _escaped(text, "\\u{:04x}")
 
 
 def _round(x: float, digits: int = 3) -> float:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import re
+from typing import Any, NoReturn
+
+from engine.api import MAX_ADVANCE_SECONDS, SEED, library_folder
+from hvctl import arguments as num
 
 LIFECYCLE = {
     "start": "start the VM (Start-VM)",
@@ -18,6 +22,12 @@ LIFECYCLE = {
 }
 
 
+#: What argparse takes as a negative number rather than an option: its own ``-5`` and
+#: ``-.5``, and also exponents, infinities and NaN, so the number's type can refuse them.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^-(inf|infinity|nan)$",
+                              re.IGNORECASE)
+
+
 def on_off(text: str) -> bool:
     value = text.casefold()
     if value in ("on", "true", "yes", "1", "enabled"):
@@ -27,16 +37,29 @@ def on_off(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected on or off, not {text!r}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (``hvctl vm new: error: …``), exit code 2, as scripts and
+    the property tests expect; ``-h`` still prints the whole usage.  A value such as
+    ``-inf`` or ``-1e400`` is a number to check, not an unknown option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def _common(suppress: bool) -> argparse.ArgumentParser:
     """Options accepted before or after the command (``hvctl --json vm list`` or
     ``hvctl vm list --json``)."""
     p = argparse.ArgumentParser(add_help=False)
     d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
-    p.add_argument("--library", metavar="DIR",
+    p.add_argument("--library", metavar="DIR", type=library_folder,
                    help="library folder (default: $HVLAB_LIBRARY, else the user data folder)",
                    **d)
     p.add_argument("--json", action="store_true", help="print stable JSON (docs/cli.md)", **d)
-    p.add_argument("--seed", type=int, metavar="N",
+    p.add_argument("--seed", type=SEED, metavar="N",
                    help="seed of a library created by this command", **d)
     p.add_argument("--empty", action="store_true",
                    help="a library created by this command gets the host only, no VMs", **d)
@@ -45,7 +68,7 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     leaf = _common(suppress=True)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hvctl", parents=[_common(suppress=False)],
         description="Drive an hvlab library from scripts, like the Hyper-V PowerShell module.",
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.")
@@ -66,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="hardware virtualization in the BIOS (applies at restart)")
     hset.add_argument("--nx", type=on_off, metavar="on|off",
                       help="no-execute protection in the BIOS (applies at restart)")
-    hset.add_argument("--ram-gb", type=int, metavar="N", help="installed RAM (applies at restart)")
+    hset.add_argument("--ram-gb", type=num.HOST_RAM_GB, metavar="N",
+                      help="installed RAM (applies at restart)")
     hset.add_argument("--vm-path", metavar="PATH", help="default folder for VM files")
     hset.add_argument("--vhd-path", metavar="PATH", help="default folder for virtual hard disks")
     for name, text in (("reboot", "restart the host; staged changes apply"),
@@ -82,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("name", metavar="NAME")
     new = sub(vs, "new", "create a VM, Off (New-VM)")
     new.add_argument("name", metavar="NAME")
-    new.add_argument("--generation", type=int, metavar="N")
-    new.add_argument("--memory", type=int, metavar="MB", help="startup RAM")
-    new.add_argument("--cpus", type=int, metavar="N")
+    new.add_argument("--generation", type=num.GENERATION, metavar="N")
+    new.add_argument("--memory", type=num.ram_mb("Startup RAM"), metavar="MB",
+                     help="startup RAM")
+    new.add_argument("--cpus", type=num.processors(), metavar="N")
     new.add_argument("--os", metavar="ID", help="guest operating system (see `hvctl os list`)")
     new.add_argument("--notes", metavar="TEXT")
     new.add_argument("--vhd", metavar="PATH",
@@ -92,16 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--host", metavar="NAME")
     vset = sub(vs, "set", "change VM settings (Set-VM, Set-VMProcessor, Set-VMMemory)")
     vset.add_argument("name", metavar="NAME")
-    vset.add_argument("--memory", type=int, metavar="MB", help="startup RAM")
+    vset.add_argument("--memory", type=num.ram_mb("Startup RAM"), metavar="MB",
+                      help="startup RAM")
     vset.add_argument("--dynamic-memory", type=on_off, metavar="on|off")
-    vset.add_argument("--memory-min", type=int, metavar="MB")
-    vset.add_argument("--memory-max", type=int, metavar="MB")
-    vset.add_argument("--memory-buffer", type=int, metavar="PCT")
-    vset.add_argument("--memory-weight", type=int, metavar="N")
-    vset.add_argument("--cpus", type=int, metavar="N")
-    vset.add_argument("--reserve", type=int, metavar="PCT", help="processor reserve")
-    vset.add_argument("--limit", type=int, metavar="PCT", help="processor limit")
-    vset.add_argument("--weight", type=int, metavar="N", help="processor relative weight")
+    vset.add_argument("--memory-min", type=num.ram_mb("Minimum RAM"), metavar="MB")
+    vset.add_argument("--memory-max", type=num.ram_mb("Maximum RAM"), metavar="MB")
+    vset.add_argument("--memory-buffer", type=num.setting("memory_buffer_pct"), metavar="PCT")
+    vset.add_argument("--memory-weight", type=num.setting("memory_weight"), metavar="N")
+    vset.add_argument("--cpus", type=num.processors(), metavar="N")
+    vset.add_argument("--reserve", type=num.setting("cpu_reserve_pct"), metavar="PCT",
+                      help="processor reserve")
+    vset.add_argument("--limit", type=num.setting("cpu_limit_pct"), metavar="PCT",
+                      help="processor limit")
+    vset.add_argument("--weight", type=num.setting("cpu_weight"), metavar="N",
+                      help="processor relative weight")
     vset.add_argument("--notes", metavar="TEXT")
     vset.add_argument("--group", metavar="TEXT")
     vset.add_argument("--os", metavar="ID")
@@ -110,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     vset.add_argument("--integration-service", action="append", metavar="NAME=on|off",
                       help="enable or disable one integration service (repeatable)")
     vset.add_argument("--start-action", choices=("Nothing", "StartIfRunning", "Start"))
-    vset.add_argument("--start-delay", type=int, metavar="SECONDS")
+    vset.add_argument("--start-delay", type=num.setting("automatic_start_delay_s"),
+                      metavar="SECONDS")
     vset.add_argument("--stop-action", choices=("Save", "TurnOff", "ShutDown"))
     for name, text in LIFECYCLE.items():
         p = sub(vs, name, text)
@@ -134,16 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
     cs = clock.add_subparsers(dest="command", metavar="ACTION", required=True)
     sub(cs, "show", "show simulated time")
     adv = sub(cs, "advance", "move simulated time forward")
-    adv.add_argument("seconds", type=float, metavar="SECONDS")
+    adv.add_argument("seconds", type=num.SECONDS_TO_ADVANCE, metavar="SECONDS",
+                     help=f"at most {MAX_ADVANCE_SECONDS:,} (a simulated day); "
+                          "Ctrl+C stops at the last finished step and saves it")
 
     # events, catalogues
     events = sub(top, "events", "the event log (Get-WinEvent on the Hyper-V channels)")
     events.add_argument("--vm", metavar="NAME")
     events.add_argument("--level", choices=("Information", "Warning", "Error", "Critical"),
                         type=str.capitalize)
-    events.add_argument("--since", type=float, metavar="SECONDS",
+    events.add_argument("--since", type=num.SINCE_SECONDS, metavar="SECONDS",
                         help="only entries at or after this simulated time")
-    events.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
+    events.add_argument("--last", type=num.LAST_ENTRIES, metavar="N",
+                        help="only the newest N entries")
     osp = sub(top, "os", "guest operating systems")
     osp.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
         "list", help="list the guest OS catalogue", parents=[leaf])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.api import Job, JobState
+from hvctl import arguments as num
 from hvctl import output
 
 if TYPE_CHECKING:
@@ -24,10 +25,10 @@ def add_parsers(top: Any, vm_actions: Any, sub: Sub) -> None:
     new = sub(vs, "new", "create a disk (New-VHD)")
     new.add_argument("path", metavar="PATH", help="relative paths go in the library's "
                                                   "Virtual Hard Disks folder")
-    new.add_argument("--size-gb", type=float, default=127.0, metavar="GB")
+    new.add_argument("--size-gb", type=num.DISK_SIZE_GB, default=127.0, metavar="GB")
     new.add_argument("--type", choices=("dynamic", "fixed", "differencing"), default="dynamic")
     new.add_argument("--parent", metavar="PATH", help="differencing: the parent disk")
-    new.add_argument("--block-kb", type=int, choices=(512, 2048), default=2048)
+    new.add_argument("--block-kb", type=num.BLOCK_KB, choices=(512, 2048), default=2048)
     inspect = sub(vs, "inspect", "show a disk (Get-VHD)")
     inspect.add_argument("path", metavar="PATH")
     for name, text in (("compact", "reclaim empty blocks (Optimize-VHD)"),):
@@ -39,7 +40,7 @@ def add_parsers(top: Any, vm_actions: Any, sub: Sub) -> None:
     conv.add_argument("--type", choices=("dynamic", "fixed"), default="dynamic")
     exp = sub(vs, "expand", "grow the maximum size (Resize-VHD)")
     exp.add_argument("path", metavar="PATH")
-    exp.add_argument("--size-gb", type=float, required=True, metavar="GB")
+    exp.add_argument("--size-gb", type=num.DISK_SIZE_GB, required=True, metavar="GB")
     merge = sub(vs, "merge", "merge a differencing disk into its parent or a new disk "
                              "(Merge-VHD)")
     merge.add_argument("path", metavar="PATH")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.api.surface import ApiCore, command, query
-from engine.api.types import AdapterInfo, DeviceIoInfo
+from engine.api.types import AdapterInfo, DeviceIoInfo, VmbusConnectionInfo
 from engine.devices import Channel, Device, channels_for, devices_for
 from engine.guest import integration_services_running
 from engine.host import Host, VmRuntime
@@ -24,12 +26,29 @@ class DeviceCalls(ApiCore):
     @query
     def vmbus_channels(self, ref: str) -> list[Channel]:
         """VMBus channels of a running VM: offered by the root, open once the guest's VSCs
-        (integration services) run."""
+        (integration services) run; each with the id of the child's connection for it."""
         host, vm = self._resolve(ref)
         up = self._is_up(host, vm)
         guest = host.guest_of(vm)
-        return channels_for(vm.config, guest, vm.partition_id is not None, up,
-                            devices_for(vm.config, guest, up))
+        ids = {c.label: c.id for c in host.vmbus_connections(vm)}
+        return [replace(c, connection_id=ids.get(c.key))
+                for c in channels_for(vm.config, guest, vm.partition_id is not None, up,
+                                      devices_for(vm.config, guest, up))]
+
+    @query
+    def vmbus_connections(self, ref: str) -> list[VmbusConnectionInfo]:
+        """The VM's VMBus connections while its partition exists: the VMBus message
+        connection and one event connection per offered channel, each to a port the root
+        made for this partition (the ids HvPostMessage and HvSignalEvent take)."""
+        host, vm = self._resolve(ref)
+        hv = host.hypervisor
+        out = []
+        for c in host.vmbus_connections(vm):  # none without a hypervisor
+            receiver = hv.partitions.get(c.port_partition) if hv is not None else None
+            port = receiver.port(c.port_id) if receiver is not None else None
+            out.append(VmbusConnectionInfo(c.id, c.label, c.port_partition, c.port_id,
+                                           port.type if port is not None else ""))
+        return out
 
     @query
     def device_io(self, ref: str) -> list[DeviceIoInfo]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from engine import bounds
 from engine.api.records import host_info
 from engine.api.surface import ApiCore, command, query
 from engine.api.types import HostInfo, HypercallCounters, MemoryExtentInfo, SwitchInfoView
@@ -11,7 +12,8 @@ from engine.api.values import custom_hardware, parse_switch_type
 from engine.errors import ValidationError
 from engine.guests import GuestOs, load_catalogue
 from engine.jobs import Job
-from engine.profiles import HostProfile, get_profile, load_profiles
+from engine.names import check_text
+from engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
 from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 
 
@@ -52,6 +54,11 @@ class HostCalls(ApiCore):
         """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
         switches, RAM) is staged and applies at the next host restart, as on a real server."""
         host = self._host(ref)
+        for field, label, text in (
+                ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
+                ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):
+            if text is not None:  # checked first: a refused change set changes nothing
+                check_text(field, label, text)
         if numa_spanning is not None:
             if not host.profile.features.numa_spanning_setting and not numa_spanning:
                 raise ValidationError("numa_spanning",
@@ -71,9 +78,8 @@ class HostCalls(ApiCore):
             if nx_enabled is not None:
                 hw = replace(hw, nx_enabled=nx_enabled)
             if ram_gb is not None:
-                if not 1 <= ram_gb <= 65536:
-                    raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
-                hw = hw.with_ram_gb(ram_gb)
+                hw = hw.with_ram_gb(bounds.whole("ram_gb", "Host RAM", ram_gb, 1, MAX_HOST_RAM_GB,
+                                                 "GB"))
             host.set_hardware(hw)
         return host_info(host)
 
@@ -121,9 +127,10 @@ class HostCalls(ApiCore):
                       notes: str = "", host: str | None = None) -> SwitchInfoView:
         """New-VMSwitch: External (bound to ``nic``), Internal or Private."""
         h = self._host(host)
-        h.create_switch(VirtualSwitch(name, parse_switch_type(switch_type), nic,
-                                      allow_management_os, management_vlan_id, notes))
-        return next(s for s in self.switches(h.id) if s.name == name)
+        switch = VirtualSwitch(name, parse_switch_type(switch_type), nic, allow_management_os,
+                               management_vlan_id, notes)
+        h.create_switch(switch)
+        return next(s for s in self.switches(h.id) if s.name == switch.name)
 
     @command
     def set_switch(self, name: str, *, new_name: str | None = None,

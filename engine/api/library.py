@@ -12,7 +12,7 @@ from engine import library as store
 from engine.api.demo import populate_demo
 from engine.api.management import ManagementApi
 from engine.errors import NotFoundError
-from engine.events import LogEntry
+from engine.events import LogEntry, check_query
 from engine.lab import Lab
 from engine.library import (
     AUTOSAVE_SECONDS,
@@ -81,6 +81,7 @@ class Library:
                since_seconds: float | None = None, last: int | None = None) -> list[LogEntry]:
         """The whole event log kept on disk, oldest first, filtered.  ``vm`` is a VM name or
         id; a VM deleted since is matched by the name it had."""
+        since_seconds, last = check_query(since_seconds, last)  # before any lookup
         vm_id: str | None = None
         vm_name: str | None = None
         if vm is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine import bounds
 from engine import events as ev
 from engine.api.surface import ApiCore, clock, command, query
+from engine.bounds import MAX_ADVANCE_SECONDS
 from engine.clock import us_to_seconds
 from engine.errors import InvalidStateError, NotFoundError
 from engine.jobs import Job
@@ -29,13 +31,17 @@ class SessionCalls(ApiCore):
 
     @clock
     def advance(self, seconds: float) -> None:
-        """Move simulated time forward by ``seconds``."""
-        self.lab.advance(seconds)
+        """Move simulated time forward by ``seconds`` (0 to :data:`MAX_ADVANCE_SECONDS`, a
+        simulated day: a longer run is several calls, each a point to save and to stop)."""
+        self.lab.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
+                                     MAX_ADVANCE_SECONDS, "s"))
 
     @clock
     def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:
         """Advance simulated time until the job finishes (or the timeout passes)."""
         job_id = job if isinstance(job, int) else job.id
+        timeout_seconds = bounds.real("timeout_seconds", "The time to wait", timeout_seconds, 0,
+                                      MAX_ADVANCE_SECONDS, "s")
         deadline = self.lab.now_us + round(timeout_seconds * 1_000_000)
         while True:
             record = self.lab.job_record(job_id)
@@ -86,6 +92,7 @@ class SessionCalls(ApiCore):
     def event_log(self, *, vm: str | None = None, level: str | None = None,
                   since_seconds: float | None = None, last: int | None = None) -> list[ev.LogEntry]:
         """Event log entries held in memory, oldest first, filtered."""
+        since_seconds, last = ev.check_query(since_seconds, last)
         vm_id = self._resolve(vm)[1].id if vm is not None else None
         out = [e for e in self.lab.event_log
                if (vm_id is None or e.vm_id == vm_id)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import vmdisks
+from engine import bounds, vmdisks
 from engine.api.surface import ApiCore, command, query
 from engine.api.types import CheckpointInfo, VmDiskInfo
 from engine.api.values import parse_disk_type
@@ -36,6 +36,10 @@ from engine.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
     from engine.host import Host, VmRuntime
+
+
+#: The smallest disk New-VHD makes here: 1 MiB (hvctl's --size-gb takes 0.001 GB).
+MIN_DISK_SIZE = 1024**2
 
 
 class StorageCalls(ApiCore):
@@ -111,9 +115,9 @@ class StorageCalls(ApiCore):
             raise ValidationError("path", "A virtual hard disk file name ends in .vhd.")
         if os.path.exists(target):
             raise ValidationError("path", f"The file '{target}' already exists.")
-        if kind is not DiskType.DIFFERENCING and not 1 <= size_bytes <= MAX_DISK_SIZE:
-            raise ValidationError("size_bytes", "The size must be between 1 GB and 2,040 GB "
-                                                "for a VHD.")
+        if kind is not DiskType.DIFFERENCING:
+            size_bytes = bounds.whole("size_bytes", "The size of a VHD", size_bytes,
+                                      MIN_DISK_SIZE, MAX_DISK_SIZE, "bytes")
         parent_path = self._path(parent) if parent is not None else None
         if kind is DiskType.DIFFERENCING and (parent_path is None
                                               or not os.path.exists(parent_path)):
@@ -161,8 +165,8 @@ class StorageCalls(ApiCore):
     def expand_vhd(self, path: str, new_size_bytes: int) -> Job:
         target = self._path(path)
         self._require_editable(target, "expanded")
-        if not 1 <= new_size_bytes <= MAX_DISK_SIZE:
-            raise ValidationError("new_size_bytes", "The new size must be at most 2,040 GB.")
+        new_size_bytes = bounds.whole("new_size_bytes", "The new size of a VHD", new_size_bytes,
+                                      MIN_DISK_SIZE, MAX_DISK_SIZE, "bytes")
         return self._file_job("expand-vhd", f"Expanding {os.path.basename(target)}",
                               lambda progress, cancelled: expand_disk(
                                   target, new_size_bytes, progress=lambda p: progress(p / 100),

@@ -20,6 +20,7 @@ from engine import events as ev
 from engine.errors import NotFoundError
 from engine.host import Host, VmRuntime
 from engine.lab import Lab
+from engine.names import name_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,8 +124,9 @@ class ApiCore:
         found = self.lab.find_vm(ref)
         if found is not None:
             return found
+        key = name_key(ref)
         matches = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()
-                   if v.name.casefold() == ref.casefold()]
+                   if name_key(v.name) == key]
         if not matches:
             raise NotFoundError(f'Hyper-V was unable to find a virtual machine with name "{ref}".')
         if len(matches) > 1:

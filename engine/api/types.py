@@ -237,3 +237,14 @@ class CheckpointInfo:
     parent_id: str | None
     created_seconds: float
     has_saved_state: bool
+
+
+@dataclass(frozen=True)
+class VmbusConnectionInfo:
+    """One of a child partition's VMBus connections (it sends on it)."""
+
+    connection_id: int
+    label: str  # "vmbus" (the message connection) or the channel's key ("nic0", "ic:heartbeat")
+    port_partition: int  # who receives: the root (0)
+    port_id: int
+    port_type: str  # "Message" or "Event"

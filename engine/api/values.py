@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from engine import bounds
 from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction
 from engine.errors import ValidationError
-from engine.profiles import HostHardware
+from engine.profiles import MAX_HOST_RAM_GB, HostHardware
 from engine.storage import DiskType
 from engine.switches import SwitchType
 
@@ -21,23 +22,17 @@ def parse_switch_type(value: str) -> SwitchType:
 
 
 def custom_hardware(hw: HostHardware, ram_gb: int | None, sockets: int | None,
-                     cores: int | None, threads: int | None) -> HostHardware:
+                    cores: int | None, threads: int | None) -> HostHardware:
     if sockets is not None:
-        if not 1 <= sockets <= 64:
-            raise ValidationError("sockets", "Sockets must be between 1 and 64.")
-        hw = replace(hw, sockets=sockets)
+        hw = replace(hw, sockets=bounds.whole("sockets", "Sockets", sockets, 1, 64))
     if cores is not None:
-        if not 1 <= cores <= 128:
-            raise ValidationError("cores_per_socket", "Cores per socket must be between 1 and 128.")
-        hw = replace(hw, cores_per_socket=cores)
+        hw = replace(hw, cores_per_socket=bounds.whole("cores_per_socket", "Cores per socket",
+                                                       cores, 1, 128))
     if threads is not None:
-        if threads not in (1, 2):
-            raise ValidationError("threads_per_core", "Threads per core must be 1 or 2.")
-        hw = replace(hw, threads_per_core=threads)
+        hw = replace(hw, threads_per_core=bounds.whole("threads_per_core", "Threads per core",
+                                                       threads, 1, 2))
     if ram_gb is not None:
-        if not 1 <= ram_gb <= 65536:
-            raise ValidationError("ram_gb", "Host RAM must be between 1 and 65,536 GB.")
-        hw = hw.with_ram_gb(ram_gb)
+        hw = hw.with_ram_gb(bounds.whole("ram_gb", "Host RAM", ram_gb, 1, MAX_HOST_RAM_GB, "GB"))
     return hw
 
 

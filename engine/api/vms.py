@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import bounds
 from engine.api.records import vm_info, vm_status
 from engine.api.surface import ApiCore, command, query
 from engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
@@ -99,6 +100,10 @@ class VmCalls(ApiCore):
         now?  Memory only (startup RAM + overhead against what is available, MB);
         :meth:`start_check` is the full check for an existing VM."""
         h = self._host(host)
+        # A question, not a setting: any whole number is answered (a size no host holds
+        # does not fit), but NaN, infinity or a fraction is refused.
+        memory_startup_mb = bounds.whole("memory_startup_mb", "Startup RAM", memory_startup_mb,
+                                         0, 2**53, "MB")
         needed = pages_mb(memory_startup_mb + vm_overhead_mb(memory_startup_mb))
         if h.hypervisor is None:
             reason = " ".join(["The hypervisor is not running.", *h.blockers])
@@ -133,6 +138,8 @@ class VmCalls(ApiCore):
     def console(self, ref: str, since_serial: int = 0) -> tuple[int, list[tuple[float, str]]]:
         """Console lines (simulated time, text) newer than ``since_serial``, and the serial."""
         _, vm = self._resolve(ref)
+        since_serial = bounds.whole("since_serial", "The console serial", since_serial, 0,
+                                    2**63 - 1)
         lines = list(vm.console)
         new = vm.console_serial - since_serial
         if since_serial > 0:
@@ -189,18 +196,22 @@ class VmCalls(ApiCore):
         host.delete(vm)
 
     @command
-    def issue_hypercall(self, ref: str, name: str, target_vm: str | None = None,
+    def issue_hypercall(self, ref: str, call: str, /, target_vm: str | None = None,
                         **params: Any) -> HypercallResult:
-        """Have the guest in VM ``ref`` issue hypercall ``name`` (a training demonstration:
-        a child partition trying a privileged call is denied, counted and logged)."""
+        """Have the guest in VM ``ref`` issue hypercall ``call`` with ``params`` (a training
+        demonstration: a child partition trying a privileged call, or a message on a
+        connection it does not own, is refused, counted and logged).  ``target_vm`` names
+        the VM acted on, or the one a message is meant for; ``"root"`` is the root."""
         host, vm = self._resolve(ref)
         if host.hypervisor is None or vm.partition_id is None:
             raise InvalidStateError(f"'{vm.name}' has no running partition to issue a hypercall.")
         target: int | None = None
-        if target_vm is not None:
+        if target_vm is not None and target_vm.casefold() == "root":
+            target = host.hypervisor.ROOT_ID
+        elif target_vm is not None:
             _, tvm = self._resolve(target_vm)
             target = tvm.partition_id if tvm.partition_id is not None else -1
-        return host.hypervisor.hypercall(vm.partition_id, name, target, **params)
+        return host.hypervisor.hypercall(vm.partition_id, call, target, **params)
 
     @query
     def vm_table(self) -> VmTableSnapshot:

@@ -196,6 +196,7 @@ class Library:
                last: int | None = None) -> list[ev.LogEntry]:
         """The event log (every entry kept on disk and those not yet committed), oldest
         first, filtered by VM id or by the name a VM had, level and time."""
+        since_seconds, last = ev.check_query(since_seconds, last)
         since_us = None if since_seconds is None else seconds_to_us(since_seconds)
         assert self._store is not None
         stored = self._store.query(vm_id=vm_id, vm_name=vm_name, level=level, since_us=since_us,

@@ -40,6 +40,7 @@ from engine.library.lock import LibraryLock, LockHeldError
 from engine.library.state import Json, attach_vm_off, restore_lab
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
+from engine.vmdisks import VHD_FOLDER
 
 
 def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
@@ -53,6 +54,11 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
     process holds it, :class:`LibraryError` when the folder is not a library or was written
     by a newer hvlab.  Damaged files do not stop the open: see ``Library.messages``.
     """
+    if path is not None and not os.fspath(path).strip():
+        # Path("") is the current folder: a demo library would appear wherever one stood.
+        raise LibraryError("The library folder may not be empty.",
+                           ["Give a folder with --library, or leave it out to use the "
+                            "default."])
     folder = Path(path).expanduser() if path is not None else default_library_path()
     folder = folder.absolute()
     if folder.exists() and not folder.is_dir():
@@ -157,9 +163,12 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
 
 
 def _remove_temporaries(folder: Path) -> None:
-    """Temporary files are writes that never completed: never valid, always removable."""
-    for parent in (folder, *(p for sub in (HOSTS_DIR, VMS_DIR) if (folder / sub).is_dir()
-                             for p in (folder / sub).iterdir() if p.is_dir())):
+    """Temporary files are writes that never completed: never valid, always removable.  They
+    are looked for where the library writes: its root, each host and VM folder, and the
+    folder of virtual hard disks (a disk being created is written beside its final name)."""
+    vhds = [folder / VHD_FOLDER] if (folder / VHD_FOLDER).is_dir() else []
+    for parent in (folder, *vhds, *(p for sub in (HOSTS_DIR, VMS_DIR) if (folder / sub).is_dir()
+                                    for p in (folder / sub).iterdir() if p.is_dir())):
         for p in parent.iterdir():
             if p.is_file() and is_temporary(p):
                 p.unlink(missing_ok=True)

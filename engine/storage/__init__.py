@@ -39,7 +39,7 @@ from engine.storage.vhd_format import (
     chs_geometry,
     rounded_disk_size,
 )
-from engine.storage.vhd_open import find_parent, open_vhd
+from engine.storage.vhd_open import find_parent, open_vhd, vhd_problem
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -71,4 +71,5 @@ __all__ = [
     "open_vhd",
     "reconnect_disk",
     "rounded_disk_size",
+    "vhd_problem",
 ]

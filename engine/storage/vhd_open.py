@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 import uuid
 
 import numpy as np
 
-from engine.storage.errors import VhdCorruptError, VhdParentError
+from engine.storage.errors import VhdCorruptError, VhdError, VhdParentError
 from engine.storage.fileio import PositionedFile
 from engine.storage.locators import MAX_LOCATOR_LENGTH, PATH_CODES, locator_room
 from engine.storage.vhd import BatArray, VhdDifferencing, VhdDisk, VhdDynamic, VhdFixed
@@ -54,6 +55,37 @@ def open_vhd(path: str | os.PathLike[str], *, writable: bool = False,
                  parent=None if parent is None else os.fspath(parent),
                  resolve_parent=resolve_parent, check_timestamp=check_parent_timestamp,
                  chain=())
+
+
+def vhd_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be attached as a virtual hard disk, or None when it can: it is
+    missing, not a regular file, has no VHD footer, is damaged, or is a differencing disk
+    whose parent chain is broken.  Only a regular file is opened, so a pipe or a device
+    cannot block or feed the check."""
+    text = os.fspath(path)
+    try:
+        info = os.stat(text)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return f"The system cannot find the file '{text}'. (0x80070002)"
+        return f"'{text}' cannot be read: {exc.strerror or exc}."
+    if not stat.S_ISREG(info.st_mode):
+        if stat.S_ISDIR(info.st_mode):
+            return f"'{text}' is a folder, not a virtual hard disk file."
+        return f"'{text}' is not a regular file, so it cannot be a virtual hard disk."
+    try:
+        with PositionedFile(text) as file:
+            size = file.size()
+            # The trailing footer (512 bytes, or 511 from old Virtual PC) or the copy at 0.
+            starts = {0, size - FOOTER_SIZE, size - FOOTER_SIZE + 1}
+            ends = [file.read(8, at) for at in sorted(starts) if 0 <= at <= size - 8]
+        if FOOTER_COOKIE not in ends:
+            return (f"The file '{text}' is not a virtual hard disk: it has no VHD footer "
+                    "(cookie \"conectix\").")
+        with open_vhd(text):
+            return None
+    except VhdError as err:
+        return err.text
 
 
 def find_parent(child: VhdDifferencing, *, check_timestamp: bool = True) -> str:

@@ -65,7 +65,7 @@ def check_library(folder: Path, must_have: set[str]) -> None:
         lib.api.advance(5)  # and it runs on
     finally:
         lib.close()
-    assert not any(is_temporary(p) for p in folder.rglob("*"))
+    assert not [p for p in folder.rglob("*") if is_temporary(p)]
 
 
 def read_line(pipe: IO[bytes]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
 from typing import Any
 
 from engine.api import ManagementApi
@@ -25,3 +27,15 @@ def boot(api: ManagementApi, name: str, seconds: float = 120.0) -> None:
     """Start a VM and let the guest finish booting."""
     api.wait(api.start(name))
     api.advance(seconds)
+
+
+def parser_leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+                  ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command of a parser with subcommands, as (words, its parser): found by
+    walking the tree, so a new command is included without naming it."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield path, parser
+        return
+    for name, child in subs[0].choices.items():
+        yield from parser_leaves(child, (*path, name))

@@ -308,7 +308,8 @@ def test_a_child_still_cannot_issue_privileged_hypercalls() -> None:
     vm(api, "Guest")
     settle(api, 5)
     assert api.issue_hypercall("Guest", "HvCreatePartition").status is HvStatus.ACCESS_DENIED
-    assert api.issue_hypercall("Guest", "HvSignalEvent").ok
+    channel = next(c for c in api.vmbus_channels("Guest") if c.connection_id is not None)
+    assert api.issue_hypercall("Guest", "HvSignalEvent", connection_id=channel.connection_id).ok
 
 
 def test_device_counter_sets_follow_the_io() -> None:

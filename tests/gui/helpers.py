@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from gui import ids
@@ -44,3 +45,14 @@ def click_pane(qtbot: QtBot, window: MainWindow, action: ids.UiName) -> None:
     button = pane_button(window, action)
     assert button.isEnabled(), f"{action.accessible_name} is disabled: {button.toolTip()}"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    """Type ``text`` into the focused ``widget``: key by key, or, for characters no key
+    produces (accents, invisible ones), committed as an input method commits them."""
+    if text.isascii() and text.isprintable():
+        qtbot.keyClicks(widget, text)
+        return
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)

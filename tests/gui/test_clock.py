@@ -6,6 +6,7 @@ tests are exact and never wait.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +15,11 @@ from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
-from gui import ids
-from gui.bridge import SPEEDS, Bridge
+from engine.bounds import MAX_CLOCK_SPEED
+from engine.errors import ValidationError
+from gui import app, ids
+from gui.bridge import MAX_WALL_STEP_S, SPEEDS, Bridge
+from gui.clock import STEP_MINUTE_SECONDS
 from gui.main_window import MainWindow
 from gui.theme import Theme
 
@@ -142,3 +146,29 @@ def test_clock_shortcuts(window: MainWindow) -> None:
     assert shortcuts == {"actionClockPause": "Ctrl+0", "actionClock1x": "Ctrl+1",
                          "actionClock10x": "Ctrl+2", "actionClock60x": "Ctrl+3",
                          "actionClockStep": "F10"}
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "-1", "1e9", "121"])
+def test_defect07_the_console_clock_speed_is_bounded_at_the_parser(
+        bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        app.build_parser().parse_args([f"--speed={bad}"])
+    assert stop.value.code == 2
+    assert f"The clock speed must be between 0 and {MAX_CLOCK_SPEED}" in capsys.readouterr().err
+
+
+def test_defect07_no_console_clock_action_asks_for_a_long_run(
+        api: ManagementApi, wall: FakeWallClock, qapp: object) -> None:
+    """The console has no run-for action: its longest single advance is the fastest speed
+    over the longest wall gap a tick replays, or Step 1 Minute, both far below the engine's
+    one-day bound (so a tick never needs progress or Cancel)."""
+    bridge = Bridge(api, clock="realtime", speed=MAX_CLOCK_SPEED, wall_clock=wall)
+    t0 = api.now_seconds
+    _tick(bridge, wall, 3600)
+    assert api.now_seconds - t0 == pytest.approx(MAX_CLOCK_SPEED * MAX_WALL_STEP_S)
+    assert max(MAX_CLOCK_SPEED * MAX_WALL_STEP_S, STEP_MINUTE_SECONDS) <= 240
+    for bad in (math.nan, math.inf, -1.0, MAX_CLOCK_SPEED + 1):
+        with pytest.raises(ValidationError):
+            bridge.set_speed(bad)
+    assert bridge.speed == MAX_CLOCK_SPEED
+    bridge.close()

@@ -24,7 +24,7 @@ from gui.main_window import MainWindow
 from gui.settings import prompts
 from gui.settings.dialog import VmSettingsDialog
 from gui.settings.hardware import AddHardwarePage
-from tests.gui.helpers import select
+from tests.gui.helpers import select, type_text
 
 
 def open_settings(qtbot: QtBot, window: MainWindow, vm_name: str) -> VmSettingsDialog:
@@ -56,7 +56,7 @@ def retype(qtbot: QtBot, top: QWidget, name: ids.UiName | str, text: str) -> Non
     widget.setFocus()
     qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(widget, Qt.Key.Key_Delete)
-    qtbot.keyClicks(widget, text)
+    type_text(qtbot, widget, text)
 
 
 def message(top: QWidget, name: ids.UiName | str) -> str:
@@ -127,6 +127,7 @@ def test_apply_is_one_change_set(qtbot: QtBot, window: MainWindow) -> None:
         ("processor", ids.PROCESSOR_COUNT, "5", "between 1 and 4"),
         ("processor", ids.PROCESSOR_WEIGHT, "20000", "between 1 and 10,000"),
         ("name", ids.VM_NAME, "W2K8-DC01", "already exists"),
+        ("name", ids.VM_NAME, "XP\u202eTNEILC", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
         ("automatic_start", ids.START_DELAY, "99999", "between 0 seconds and 86,400"),
     ],
 )

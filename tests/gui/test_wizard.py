@@ -19,7 +19,7 @@ from gui.bridge import Bridge
 from gui.main_window import MainWindow
 from gui.wizard import wizard as wizard_module
 from gui.wizard.wizard import SKIP_INTRO_KEY, NewVmWizard
-from tests.gui.helpers import shown_names
+from tests.gui.helpers import shown_names, type_text
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def retype(qtbot: QtBot, top: QWidget, name: ids.UiName, text: str) -> None:
     qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(widget, Qt.Key.Key_Delete)
     if text:
-        qtbot.keyClicks(widget, text)
+        type_text(qtbot, widget, text)
 
 
 def message(top: QWidget, name: ids.UiName) -> str:
@@ -173,6 +173,7 @@ def test_the_mode_is_remembered(qtbot: QtBot, window: MainWindow) -> None:
         ("name", ids.NEW_VM_NAME, "", "cannot be empty"),
         ("name", ids.NEW_VM_NAME, "W2K8-DC01", "already exists"),
         ("name", ids.NEW_VM_NAME, "a/b", "cannot contain"),
+        ("name", ids.NEW_VM_NAME, "Web\u200bserver", "U+200B (ZERO WIDTH SPACE)"),
         ("memory", ids.NEW_VM_MEMORY, "70000", "between 32 MB and 65,536 MB"),
         ("memory", ids.NEW_VM_MEMORY, "16", "between 32 MB and 65,536 MB"),
         ("memory", ids.NEW_VM_MEMORY, "1025", "multiple of 2 MB"),
