@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -45,18 +46,8 @@ PAGES = (
 
 
 def staged_bios(info: HostInfo) -> tuple[bool, bool]:
-    """(virtualization, NX) as they will be after the next restart.
-
-    HostInfo gives only the running values and the pending changes as sentences, so the
-    staged values are read back from those sentences (see docs/console.md, engine requests).
-    """
-    virt, nx = info.virtualization_enabled, info.nx_enabled
-    for change in info.pending_changes:
-        if change.startswith("Hardware virtualization "):
-            virt = change.endswith("enabled")
-        elif change.startswith("NX "):
-            nx = change.endswith("enabled")
-    return virt, nx
+    """(virtualization, NX) as they will be after the next restart."""
+    return info.pending_virtualization_enabled, info.pending_nx_enabled
 
 
 def _page(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
@@ -316,7 +307,7 @@ class HostSettingsDialog(QDialog):
     def _restart(self) -> None:
         dialogs.confirm(
             self, "Restart Host", "Are you sure you want to restart the host?",
-            lambda: self._host_job("reboot_host"), accept_text="Restart",
+            lambda: self._host_job(self.bridge.api.reboot_host), accept_text="Restart",
             informative="Each virtual machine's Automatic Stop Action runs first; staged "
                         "BIOS settings apply when the host starts again.")
 
@@ -324,16 +315,16 @@ class HostSettingsDialog(QDialog):
         dialogs.confirm(
             self, "Simulate Root Partition Crash",
             "Simulate a crash of the root partition?",
-            lambda: self._host_job("crash_root_partition"),
+            lambda: self._host_job(self.bridge.api.crash_root_partition),
             accept_text="Crash the Root Partition",
             informative="Every virtual machine stops at once, without saving, and the host "
                         "restarts.")
 
-    def _host_job(self, method: str) -> None:
+    def _host_job(self, command: Callable[[str], object]) -> None:
         if self.pending_edits() and not self.apply():
             return
         try:
-            self.bridge.call(getattr(self.bridge.api, method), self.host_id)
+            self.bridge.call(command, self.host_id)
         except HvError as err:
             dialogs.show_error(self, err)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from gui import ids
-from gui.host_settings import HostSettingsDialog
+from gui.host_settings import HostSettingsDialog, staged_bios
 from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, select
@@ -97,3 +99,14 @@ def test_root_partition_crash_takes_every_vm_down(
     window.bridge.step(HOST_BOOT_SECONDS)
     assert api.host().hypervisor_running
     assert window.crash_action.isEnabled()
+
+
+def test_staged_bios_values_come_from_the_typed_fields(api: ManagementApi) -> None:
+    api.set_host(virtualization_enabled=False)
+    host = api.host()
+    assert staged_bios(host) == (False, True)
+    # The sentences are for people: reworded or absent, the staged values stay the same.
+    assert staged_bios(dataclasses.replace(host, pending_changes=())) == (False, True)
+    running = dataclasses.replace(host, pending_virtualization_enabled=True,
+                                  pending_nx_enabled=False)
+    assert staged_bios(running) == (True, False)
