@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError
 from gui import format as fmt
 from gui import ids
-from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
+from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, WindowTask
 from gui.bridge import Bridge
 from gui.commands import VmCommands
 from gui.device_manager import add_device_manager
@@ -60,10 +60,10 @@ class ConnectWindow(QMainWindow):
         self._host = ""
         self._deleted = False
 
-        self.vm_actions = VmActions(lambda: self.bridge.api, CONNECT_NAMES, self,
-                                    shortcuts=CONNECT_SHORTCUTS)
-        self.commands = VmCommands(bridge, self, lambda _v: None, self._open_settings)
-        self.vm_actions.triggered.connect(self.commands.run)
+        self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
+        self.vm_actions.attach(bridge)
+        self.commands = VmCommands(bridge, self.vm_actions, self,
+                                   {WindowTask.SETTINGS: self._open_settings})
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.ctrl_alt_del = QAction(icon("ctrl-alt-del"), "Ctrl+Alt+&Delete", self)
         ids.apply(self.ctrl_alt_del, ids.CONNECT_CTRL_ALT_DEL)

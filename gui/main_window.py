@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError
 from gui import dialogs, ids
-from gui.actions import MAIN_NAMES, VmActions, start_fit_text
+from gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
 from gui.actions_pane import ActionsPane
 from gui.clock import ClockControls
 from gui.details import DetailsPane
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
                                  lambda: self.bridge.api.vms(), self)
         self.vm_list = VmListView(self.model)
         self.vm_list.setItemDelegateForColumn(0, _NameDelegate(self.vm_list))
-        self.vm_actions = VmActions(lambda: self.bridge.api, MAIN_NAMES, self)
+        self.vm_actions = VmActions(MAIN_NAMES, self)
         self.clock = ClockControls(self)
         self._make_host_actions()
         self._make_view_actions()
@@ -204,7 +204,6 @@ class MainWindow(QMainWindow):
         self.vm_list.customContextMenuRequested.connect(self._on_context_menu)
         self.vm_list.horizontalHeader().customContextMenuRequested.connect(
             self._on_header_menu)
-        self.vm_actions.triggered.connect(self._run_vm_action)
         self.model.rename_requested.connect(self._rename_vm)
         self.tree.filter_changed.connect(self._on_tree_filter)
         self.search.textChanged.connect(self.model.set_search_text)
@@ -245,9 +244,16 @@ class MainWindow(QMainWindow):
         self._bridge = bridge
         from gui.commands import VmCommands
 
-        self.commands = VmCommands(bridge, self, self.open_connect, self.open_vm_settings,
-                                   self.open_rename_vm)
+        self.commands = VmCommands(bridge, self.vm_actions, self, {
+            WindowTask.CONNECT: self.open_connect,
+            WindowTask.SETTINGS: self.open_vm_settings,
+            WindowTask.CHECKPOINT: self.checkpoints.take_checkpoint,
+            WindowTask.EXPORT: self.storage.open_export,
+            WindowTask.RENAME: self.open_rename_vm,
+            WindowTask.DELETE: self.open_delete_vm,
+        })
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.vm_actions.attach(bridge)
         self.clock.attach(bridge)
         bridge.tick.connect(self._on_tick)
         bridge.vm_list_changed.connect(self._on_vm_list_changed)
@@ -288,19 +294,6 @@ class MainWindow(QMainWindow):
             cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
             cp.delete_subtree_action])
         self.actions_pane.set_checkpoint_title("")
-
-    def _run_vm_action(self, key: str, vm_ids: list[str]) -> None:
-        if key == "checkpoint" and vm_ids:
-            self.checkpoints.take_checkpoint(vm_ids[0])
-            return
-        if key == "export" and vm_ids:
-            self.storage.open_export(vm_ids[0])
-            return
-        if key == "delete" and len(vm_ids) == 1:
-            self.open_delete_vm(vm_ids[0])
-            return
-        if self.commands is not None:
-            self.commands.run(key, vm_ids)
 
     def _rename_vm(self, vm_id: str, name: str) -> None:
         if self.commands is not None:
