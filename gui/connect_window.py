@@ -128,8 +128,8 @@ class ConnectWindow(QMainWindow):
         for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
             action_menu.addAction(a[key])
         # Issue 7 (gui/device_manager.py): the setup disk, and View ▸ Device Manager below.
-        self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK,
-                                                     lambda: self.bridge, self, vm_id=vm_id)
+        self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK, self)
+        self.is_disk_action.attach(bridge, follow=vm_id)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 6000))
         action_menu.addSeparator()
         action_menu.addAction(self.is_disk_action)

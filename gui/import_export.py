@@ -55,6 +55,7 @@ from gui.icons import icon
 
 if TYPE_CHECKING:
     from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: The folder inside an export that holds the configuration (as Hyper-V's exports).
 CONFIG_FOLDER = "Virtual Machines"
@@ -74,18 +75,18 @@ def default_export_folder(api: ManagementApi) -> str:
 class ExportVmDialog(QDialog):
     exported = Signal(str)
 
-    def __init__(self, api: ManagementApi, vm_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.EXPORT_DIALOG)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Export Virtual Machine")
         self.setWindowIcon(icon("export"))
-        self.api = api
+        self.bridge = bridge
         self.vm_id = vm_id
-        self.vm_name = api.vm(vm_id).name
+        self.vm_name = bridge.api.vm(vm_id).name
         self._watcher: JobWatcher | None = None
 
-        self.folder = QLineEdit(default_export_folder(api))
+        self.folder = QLineEdit(default_export_folder(bridge.api))
         ids.apply(self.folder, ids.EXPORT_FOLDER)
         self.browse = QPushButton("&Browse…")
         ids.apply(self.browse, ids.EXPORT_BROWSE)
@@ -152,7 +153,7 @@ class ExportVmDialog(QDialog):
         if self._watcher is not None or not self.export_button.isEnabled():
             return
         try:
-            job = self.api.export_vm(self.vm_id, self.folder.text().strip())
+            job = self.bridge.api.export_vm(self.vm_id, self.folder.text().strip())
         except HvError as err:
             show_message(self.message, err.text)
             dialogs.show_error(self, err, title="Export Virtual Machine")
@@ -161,7 +162,7 @@ class ExportVmDialog(QDialog):
         self.progress.show()
         for w in (self.folder, self.browse, self.export_button):
             w.setEnabled(False)
-        self._watcher = JobWatcher(self.api, job, self)
+        self._watcher = JobWatcher(self.bridge, job, self)
         self._watcher.progressed.connect(self.progress.setValue)
         self._watcher.finished.connect(self._on_finished)
 
@@ -365,11 +366,11 @@ class _ImportType(WizardPage):
 class ImportVmWizard(StepWizard):
     imported = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None,
                  folder: str = "") -> None:
-        super().__init__(api, ids.IMPORT, "Import Virtual Machine", "import-vm", parent)
+        super().__init__(bridge, ids.IMPORT, "Import Virtual Machine", "import-vm", parent)
         self.intro = _ImportIntro()
-        self.locate = _LocateFolder(folder or default_export_folder(api))
+        self.locate = _LocateFolder(folder or default_export_folder(bridge.api))
         self.select = _SelectVm(self.locate)
         self.import_type = _ImportType()
         self.summary = SummaryPage("You are about to import the following virtual machine.",
@@ -400,10 +401,10 @@ class ImportVmWizard(StepWizard):
         chosen = self.chosen()
         if chosen is None:
             raise HvError("Select a virtual machine to import.")
-        self._before = {v.id for v in self.api.vms()}
-        return self.api.import_vm(chosen.folder, self.import_type.mode())
+        self._before = {v.id for v in self.bridge.api.vms()}
+        return self.bridge.api.import_vm(chosen.folder, self.import_type.mode())
 
     def succeeded(self, job: Job) -> None:
-        new = [v.id for v in self.api.vms() if v.id not in self._before]
+        new = [v.id for v in self.bridge.api.vms() if v.id not in self._before]
         if new:
             self.imported.emit(new[0])

@@ -99,8 +99,7 @@ class MainWindow(QMainWindow):
         self._jobs_sized = False
 
         # -- models, views, actions --------------------------------------------------------------
-        self.model = VmListModel(lambda vm: self.bridge.api.vm(vm),
-                                 lambda: self.bridge.api.vms(), self)
+        self.model = VmListModel(self)
         self.vm_list = VmListView(self.model)
         self.vm_list.setItemDelegateForColumn(0, _NameDelegate(self.vm_list))
         self.vm_actions = VmActions(MAIN_NAMES, self)
@@ -190,7 +189,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel.toggleViewAction().setShortcut(QKeySequence("Ctrl+J"))
         ids.apply(self.jobs_panel.toggleViewAction(), ids.ACT_SHOW_JOBS)
 
-        self.performance = PerformanceViews(self)
+        self.performance = PerformanceViews(self, self.vm_list, self.tree,
+                                            self.column_actions["cpu_history"])
         self._make_menus()
         self._make_toolbars()
         self._make_status_bar(note)
@@ -240,8 +240,8 @@ class MainWindow(QMainWindow):
         """Show the lab behind ``bridge``: every view refreshes from its ticks from now on."""
         if self._bridge is not None:
             raise RuntimeError("the main window already shows a lab")
-        self._build_with_lab()
         self._bridge = bridge
+        self._build_with_lab(bridge)
         from gui.commands import VmCommands
 
         self.commands = VmCommands(bridge, self.vm_actions, self, {
@@ -253,7 +253,10 @@ class MainWindow(QMainWindow):
             WindowTask.DELETE: self.open_delete_vm,
         })
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.model.attach(bridge)
         self.vm_actions.attach(bridge)
+        self.is_disk_action.attach(bridge)
+        self.storage.attach(bridge)
         self.clock.attach(bridge)
         bridge.tick.connect(self._on_tick)
         bridge.vm_list_changed.connect(self._on_vm_list_changed)
@@ -269,18 +272,18 @@ class MainWindow(QMainWindow):
         else:
             self._update_actions()
 
-    def _build_with_lab(self) -> None:
+    def _build_with_lab(self, bridge: Bridge) -> None:
         """The parts only a lab fills: built when the lab arrives, so that the window's
         first paint does not wait for their modules."""
         from gui.checkpoints.pane import CheckpointsPane
 
-        self.details.build_tabs()
+        self.details.attach(bridge)
         a = self.vm_actions.actions
         self.actions_pane.set_vm_actions([
             a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],
             a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"], a["export"],
             a["delete_saved_state"], a["rename"], a["delete"]])
-        self.checkpoints = CheckpointsPane(lambda: self.bridge, self.storage.open_export)
+        self.checkpoints = CheckpointsPane(bridge, self.storage.open_export)
         self.checkpoints.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
         self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
         self.checkpoint_tree = self.checkpoints.tree
@@ -343,10 +346,9 @@ class MainWindow(QMainWindow):
             "Show the host's live architecture: hypervisor, root and child partitions, VMBus, "
             "and the path each I/O takes.")
         self.architecture_action.triggered.connect(self.open_architecture)
-        self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK,
-                                                     lambda: self.bridge, self)
+        self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
-        self.storage = StorageActions(lambda: self.bridge, self)
+        self.storage = StorageActions(self)
         self.storage.message.connect(lambda t: self.statusBar().showMessage(t, 8000))
         self.storage.vm_imported.connect(lambda vm_id: self.vm_list.select_ids([vm_id]))
         self.exit_action = self._action(ids.ACT_EXIT, "E&xit", "exit", "Ctrl+Q",
@@ -658,16 +660,14 @@ class MainWindow(QMainWindow):
         if not self._selected or not current:
             self.details.show_vm(None, 0)
             self._show_checkpoints(None)
-            self.details.storage.show_vm(self.bridge.api, None)
             return
         try:
             info = self.bridge.api.vm(current)
         except HvError:
             self.details.show_vm(None, 0)
             return
-        self.details.show_vm(info, len(self._selected))
+        self.details.show_vm(info, len(self._selected), self.bridge.snapshot.version)
         self._show_checkpoints(info.name, current)
-        self.details.storage.show_vm(self.bridge.api, current, self.bridge.snapshot.version)
 
     def _show_checkpoints(self, vm_name: str | None, vm_id: str | None = None) -> None:
         self.checkpoints.show_vm(vm_id if vm_name is not None else None, vm_name or "")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from engine.api import VmInfo, VmTableSnapshot
+    from gui.bridge import Bridge
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -139,12 +140,9 @@ class VmListModel(QAbstractTableModel):
 
     rename_requested = Signal(str, str)
 
-    def __init__(self, vm_info: Callable[[str], VmInfo],
-                 all_vm_info: Callable[[], Sequence[VmInfo]],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._vm_info = vm_info
-        self._all_vm_info = all_vm_info
+        self._bridge: Bridge | None = None
         self._snap: VmTableSnapshot | None = None
         self._info: dict[str, VmInfo] = {}
         self._dirty: set[str] = set()
@@ -303,6 +301,10 @@ class VmListModel(QAbstractTableModel):
         """A VM's configuration changed (name, group, notes): re-read it on the next update."""
         self._dirty.add(vm_id)
 
+    def attach(self, bridge: Bridge) -> None:
+        """List the lab behind ``bridge``: VM details are read from it as rows change."""
+        self._bridge = bridge
+
     def update_snapshot(self, snap: VmTableSnapshot) -> None:
         """Take the tick's snapshot: one ranged dataChanged, or a layout change / reset when
         the rows shown or their order changed."""
@@ -347,13 +349,16 @@ class VmListModel(QAbstractTableModel):
         self._dirty.clear()
         if not changed:
             return False
+        if self._bridge is None:
+            raise RuntimeError("the list has no lab yet")
+        api = self._bridge.api
         if len(changed) > _BULK_INFO_THRESHOLD:
-            for info in self._all_vm_info():
+            for info in api.vms():
                 self._info[info.id] = info
             return True
         for vm_id in changed:
             try:
-                self._info[vm_id] = self._vm_info(vm_id)
+                self._info[vm_id] = api.vm(vm_id)
             except Exception:  # deleted between the snapshot and now
                 self._info.pop(vm_id, None)
         return True

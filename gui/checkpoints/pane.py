@@ -85,11 +85,10 @@ class CheckpointsPane(QStackedWidget):
     message = Signal(str)
     selection_changed = Signal()
 
-    def __init__(self, bridge_source: Callable[[], Bridge],
-                 open_export: Callable[[str], object] | None = None,
+    def __init__(self, bridge: Bridge, open_export: Callable[[str], object] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bridge_source = bridge_source
+        self._bridge = bridge
         self._open_export = open_export
         self._vm_id: str | None = None
         self._vm_name = ""
@@ -173,7 +172,7 @@ class CheckpointsPane(QStackedWidget):
             self._show_note(NO_VM)
             self._update_actions()
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         try:
             checkpoints = api.checkpoints(vm_id)
             current = api.current_checkpoint(vm_id)
@@ -325,7 +324,7 @@ class CheckpointsPane(QStackedWidget):
     def _run(self, what: str, command: Callable[[], Job | None],
              then: Callable[[], None] | None = None) -> None:
         """Run an API command; report its error or its job's failure; tick afterwards."""
-        bridge = self._bridge_source()
+        bridge = self._bridge
         try:
             job = bridge.call(command)
         except HvError as err:
@@ -346,7 +345,7 @@ class CheckpointsPane(QStackedWidget):
             if then is not None:
                 then()
             return
-        when_done(bridge.api, job, self, ended)
+        when_done(bridge, job, self, ended)
 
     def take_checkpoint(self, vm_id: str | None = None,
                         then: Callable[[], None] | None = None) -> None:
@@ -354,7 +353,7 @@ class CheckpointsPane(QStackedWidget):
         vm = vm_id or self._vm_id
         if vm is None:
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         try:
             name = api.vm(vm).name
         except HvError as err:
@@ -375,7 +374,7 @@ class CheckpointsPane(QStackedWidget):
         self._apply(vm, cid, answer)
 
     def _apply(self, vm: str, cid: str, answer: str) -> None:
-        api = self._bridge_source().api
+        api = self._bridge.api
         name = self._items[cid].text(0) if cid in self._items else cid
 
         def apply() -> None:
@@ -398,7 +397,7 @@ class CheckpointsPane(QStackedWidget):
         vm = self._vm_id
         if vm is None:
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         self._key = None  # re-read: a refused name puts the old one back
         self._run(f"The checkpoint was renamed to '{name}'.",
                   lambda: api.rename_checkpoint(vm, checkpoint_id, name))
@@ -419,7 +418,7 @@ class CheckpointsPane(QStackedWidget):
         if cid is None or vm is None:
             return
         name = self.selected_name()
-        api = self._bridge_source().api
+        api = self._bridge.api
         if subtree:
             title = "Delete Checkpoint Subtree"
             question = (f"Are you sure you want to delete the checkpoint '{name}' and all the "

@@ -36,9 +36,9 @@ class StorageActions(QObject):
     message = Signal(str)
     vm_imported = Signal(str)
 
-    def __init__(self, bridge_source: Callable[[], Bridge], window: QWidget) -> None:
+    def __init__(self, window: QWidget) -> None:
         super().__init__(window)
-        self._bridge_source = bridge_source
+        self._bridge: Bridge | None = None
         self._window = window
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
@@ -69,9 +69,15 @@ class StorageActions(QObject):
         self.host_actions = [self.new_disk_action, self.import_action, self.edit_disk_action,
                              self.inspect_disk_action]
 
+    def attach(self, bridge: Bridge) -> None:
+        """Open the dialogs over the lab behind ``bridge`` from now on."""
+        self._bridge = bridge
+
     @property
     def bridge(self) -> Bridge:
-        return self._bridge_source()
+        if self._bridge is None:
+            raise RuntimeError("no lab is open yet")
+        return self._bridge
 
     def _edited(self, text: str) -> None:
         self.bridge.refresh()
@@ -81,24 +87,24 @@ class StorageActions(QObject):
         from gui.disks import dialogs as disk_dialogs
 
         return disk_dialogs.open_new_disk_wizard(
-            self._window, self.bridge.api,
+            self._window, self.bridge,
             lambda path: self._edited(f"The virtual hard disk {path} was created."))
 
     def open_edit_disk(self, path: str = "") -> EditDiskWizard:
         from gui.disks import dialogs as disk_dialogs
 
-        return disk_dialogs.open_edit_disk_wizard(self._window, self.bridge.api, path,
+        return disk_dialogs.open_edit_disk_wizard(self._window, self.bridge, path,
                                                   self._edited)
 
     def inspect_disk(self) -> None:
         from gui.disks import dialogs as disk_dialogs
 
-        disk_dialogs.choose_and_inspect(self._window, self.bridge.api)
+        disk_dialogs.choose_and_inspect(self._window, self.bridge)
 
     def open_import(self) -> ImportVmWizard:
         from gui.import_export import ImportVmWizard
 
-        wizard = ImportVmWizard(self.bridge.api, self._window)
+        wizard = ImportVmWizard(self.bridge, self._window)
         wizard.imported.connect(self._on_imported)
         wizard.open()
         return wizard
@@ -117,7 +123,7 @@ class StorageActions(QObject):
         from gui.import_export import ExportVmDialog
 
         try:
-            dialog = ExportVmDialog(self.bridge.api, vm_id, self._window)
+            dialog = ExportVmDialog(self.bridge, vm_id, self._window)
         except HvError as err:
             dialogs.show_error(self._window, err)
             return None

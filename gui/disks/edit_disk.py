@@ -51,7 +51,8 @@ from gui.disks.wizard import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
+    from gui.bridge import Bridge
 
 ACTIONS = ("compact", "convert", "expand", "merge", "reconnect")
 ACTION_LABELS = {"compact": "Compact", "convert": "Convert", "expand": "Expand",
@@ -109,9 +110,9 @@ class _IntroPage(WizardPage):
 
 
 class _LocatePage(WizardPage):
-    def __init__(self, api: ManagementApi, path: str) -> None:
+    def __init__(self, bridge: Bridge, path: str) -> None:
         super().__init__("Locate Disk")
-        self._api = api
+        self._bridge = bridge
         self._info: tuple[str, VhdInfo | HvError] | None = None
         self.body.addWidget(wrapped("Where is the virtual hard disk that you want to edit?"))
         grid = QGridLayout()
@@ -136,7 +137,7 @@ class _LocatePage(WizardPage):
         self._refresh()
 
     def _browse(self) -> None:
-        folder = os.path.dirname(self.path.text().strip()) or self._api.vhd_folder()
+        folder = os.path.dirname(self.path.text().strip()) or self._bridge.api.vhd_folder()
         files.choose_disk(self, "Open", folder, self.path.setText)
 
     def disk_path(self) -> str:
@@ -148,7 +149,7 @@ class _LocatePage(WizardPage):
             return None
         if self._info is None or self._info[0] != path:
             try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
+                result: VhdInfo | HvError = self._bridge.api.inspect_vhd(path)
             except HvError as err:
                 result = err
             self._info = (path, result)
@@ -442,9 +443,9 @@ class _MergePage(WizardPage):
 
 
 class _ReconnectPage(WizardPage):
-    def __init__(self, api: ManagementApi, locate: _LocatePage, action: _ActionPage) -> None:
+    def __init__(self, bridge: Bridge, locate: _LocatePage, action: _ActionPage) -> None:
         super().__init__("Reconnect", "Reconnect Differencing Disk")
-        self._api = api
+        self._bridge = bridge
         self._locate, self._action = locate, action
         self._parent_info: tuple[str, VhdInfo | HvError] | None = None
         self.intro = wrapped("")
@@ -491,7 +492,7 @@ class _ReconnectPage(WizardPage):
     def _browse(self) -> None:
         info = self._locate.info()
         folder = (os.path.dirname(info.path) if info is not None and not isinstance(
-            info, HvError) else self._api.vhd_folder())
+            info, HvError) else self._bridge.api.vhd_folder())
         files.choose_disk(self, "Open", folder, self.path.setText)
 
     def parent_info(self) -> VhdInfo | HvError | None:
@@ -500,7 +501,7 @@ class _ReconnectPage(WizardPage):
             return None
         if self._parent_info is None or self._parent_info[0] != path:
             try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
+                result: VhdInfo | HvError = self._bridge.api.inspect_vhd(path)
             except HvError as err:
                 result = err
             self._parent_info = (path, result)
@@ -529,17 +530,17 @@ class _ReconnectPage(WizardPage):
 class EditDiskWizard(StepWizard):
     edited = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None,
                  path: str = "") -> None:
-        super().__init__(api, ids.EDIT_DISK, "Edit Virtual Hard Disk Wizard", "edit-disk",
+        super().__init__(bridge, ids.EDIT_DISK, "Edit Virtual Hard Disk Wizard", "edit-disk",
                          parent)
         self.intro = _IntroPage()
-        self.locate = _LocatePage(api, path)
+        self.locate = _LocatePage(bridge, path)
         self.action_page = _ActionPage(self.locate)
         self.convert_page = _ConvertPage(self.locate, self.action_page)
         self.expand_page = _ExpandPage(self.locate, self.action_page)
         self.merge_page = _MergePage(self.locate, self.action_page)
-        self.reconnect_page = _ReconnectPage(api, self.locate, self.action_page)
+        self.reconnect_page = _ReconnectPage(bridge, self.locate, self.action_page)
         self.summary = SummaryPage("You have successfully completed the Edit Virtual Hard "
                                    "Disk Wizard. You are about to make the following change.",
                                    ids.EDIT_DISK_SUMMARY)
@@ -590,16 +591,16 @@ class EditDiskWizard(StepWizard):
         path = self.disk_path()
         action = self.action()
         if action == "compact":
-            return self.api.compact_vhd(path)
+            return self.bridge.api.compact_vhd(path)
         if action == "convert":
-            return self.api.convert_vhd(path, self.convert_page.path.text().strip(),
+            return self.bridge.api.convert_vhd(path, self.convert_page.path.text().strip(),
                                         self.convert_page.disk_type())
         if action == "expand":
-            return self.api.expand_vhd(path, self.expand_page.size_box.value() * GB)
+            return self.bridge.api.expand_vhd(path, self.expand_page.size_box.value() * GB)
         if action == "merge":
-            return self.api.merge_vhd(path, self.merge_page.destination())
+            return self.bridge.api.merge_vhd(path, self.merge_page.destination())
         if action == "reconnect":
-            return self.api.reconnect_vhd(path, self.reconnect_page.path.text().strip(),
+            return self.bridge.api.reconnect_vhd(path, self.reconnect_page.path.text().strip(),
                                           self.reconnect_page.ignore_id.isChecked())
         raise HvError("Choose what to do to the virtual hard disk.")
 
@@ -619,7 +620,7 @@ class EditDiskWizard(StepWizard):
         if action == "reconnect":
             return f"{name} was reconnected to {self.reconnect_page.path.text().strip()}."
         try:
-            after = self.api.inspect_vhd(self.disk_path())
+            after = self.bridge.api.inspect_vhd(self.disk_path())
         except HvError:
             return f"{name} was edited."
         if action == "compact" and before is not None:

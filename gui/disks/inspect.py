@@ -33,7 +33,7 @@ from gui.disks.wizard import error_style, wrapped
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
 
 TYPE_NAMES = {"FIXED": "Fixed size virtual hard disk",
               "DYNAMIC": "Dynamically expanding virtual hard disk",
@@ -224,18 +224,3 @@ class InspectDiskDialog(QDialog):
     def _on_edit(self) -> None:
         if self._open_edit is not None:
             self._open_edit(self.info.path)
-
-
-def inspect_dialog(api: ManagementApi, info: VhdInfo, parent: QWidget | None,
-                   open_edit: Callable[[str], object] | None = None) -> InspectDiskDialog:
-    """A dialog for ``info`` whose Inspect Parent opens the parent's dialog the same way."""
-
-    dialog: InspectDiskDialog | None = None
-
-    def open_parent(path: str) -> object:
-        from gui.disks.dialogs import open_inspect_dialog
-
-        return open_inspect_dialog(dialog, api, path)  # on top of this one
-
-    dialog = InspectDiskDialog(info, parent, open_parent=open_parent, open_edit=open_edit)
-    return dialog

@@ -42,7 +42,8 @@ from gui.disks.wizard import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
+    from gui.bridge import Bridge
 
 DEFAULT_NAME = "New Virtual Hard Disk.vhd"
 #: Hyper-V's default size for a new blank disk (GB).
@@ -213,9 +214,9 @@ class _NamePage(WizardPage):
 
 
 class _ConfigurePage(WizardPage):
-    def __init__(self, api: ManagementApi, type_page: _TypePage) -> None:
+    def __init__(self, bridge: Bridge, type_page: _TypePage) -> None:
         super().__init__("Configure Disk")
-        self._api = api
+        self._bridge = bridge
         self._type_page = type_page
         self._parent_info: tuple[str, VhdInfo | HvError] | None = None
         # New blank disk
@@ -283,7 +284,7 @@ class _ConfigurePage(WizardPage):
         self.changed.connect(self._refresh)
 
     def _browse_parent(self) -> None:
-        folder = os.path.dirname(self.parent_path.text()) or self._api.vhd_folder()
+        folder = os.path.dirname(self.parent_path.text()) or self._bridge.api.vhd_folder()
         files.choose_disk(self, "Open", folder, self.parent_path.setText)
 
     def entered(self) -> None:
@@ -299,7 +300,7 @@ class _ConfigurePage(WizardPage):
             return None
         if self._parent_info is None or self._parent_info[0] != path:
             try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
+                result: VhdInfo | HvError = self._bridge.api.inspect_vhd(path)
             except HvError as err:
                 result = err
             self._parent_info = (path, result)
@@ -350,14 +351,14 @@ def _indented(widget: QWidget) -> QWidget:
 class NewDiskWizard(StepWizard):
     created = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None, *,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None, *,
                  folder: str | None = None) -> None:
-        super().__init__(api, ids.NEW_DISK, "New Virtual Hard Disk Wizard", "new-disk", parent)
+        super().__init__(bridge, ids.NEW_DISK, "New Virtual Hard Disk Wizard", "new-disk", parent)
         self.intro = _IntroPage()
         self.format_page = _FormatPage()
         self.type_page = _TypePage()
-        self.name_page = _NamePage(folder or api.vhd_folder())
-        self.configure_page = _ConfigurePage(api, self.type_page)
+        self.name_page = _NamePage(folder or bridge.api.vhd_folder())
+        self.configure_page = _ConfigurePage(bridge, self.type_page)
         self.summary = SummaryPage("You have successfully completed the New Virtual Hard "
                                    "Disk Wizard. You are about to create the following "
                                    "virtual hard disk.", ids.NEW_DISK_SUMMARY)
@@ -395,9 +396,9 @@ class NewDiskWizard(StepWizard):
         if kind == "differencing":
             info = self.configure_page.parent_info()
             size = 0 if info is None or isinstance(info, HvError) else info.maximum_size
-            return self.api.new_vhd(self.path(), size, disk_type=kind,
+            return self.bridge.api.new_vhd(self.path(), size, disk_type=kind,
                                     parent=self.configure_page.parent_path.text().strip())
-        return self.api.new_vhd(self.path(), self.configure_page.size_box.value() * GB,
+        return self.bridge.api.new_vhd(self.path(), self.configure_page.size_box.value() * GB,
                                 disk_type=kind,
                                 block_size=int(self.configure_page.block_size.currentData()))
 

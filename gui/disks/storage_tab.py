@@ -21,7 +21,7 @@ from gui import ids
 from gui.disks.sizes import size_text, size_with_bytes
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: Wall milliseconds between two reads of the same VM's files.
 REFRESH_MS = 2000
@@ -35,7 +35,7 @@ def drive_label(key: str) -> str:
 
 
 class VmStorageTab(QTreeWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.DETAILS_STORAGE)
         self.setHeaderLabels(list(COLUMNS))
@@ -46,15 +46,14 @@ class VmStorageTab(QTreeWidget):
         char = fm.averageCharWidth()
         for col, chars in enumerate((9, 28, 12, 12, 16)):
             self.setColumnWidth(col, max(chars * char, fm.horizontalAdvance(COLUMNS[col]) + 28))
-        self._api: ManagementApi | None = None
+        self._bridge = bridge
         self._vm_id: str | None = None
         self._version: object = None
         self._rows: tuple[object, ...] = ()
         self._clock = QElapsedTimer()
 
-    def show_vm(self, api: ManagementApi, vm_id: str | None, version: object = None) -> None:
+    def show_vm(self, vm_id: str | None, version: object = None) -> None:
         """Called every tick for the focused VM; reads files only when worth it."""
-        self._api = api
         changed = vm_id != self._vm_id or version != self._version
         self._vm_id, self._version = vm_id, version
         if not self.isVisible():
@@ -70,11 +69,11 @@ class VmStorageTab(QTreeWidget):
 
     def refresh(self) -> None:
         self._clock.start()
-        if self._api is None or self._vm_id is None:
+        if self._vm_id is None:
             self._fill([])
             return
         try:
-            disks = self._api.vm_disks(self._vm_id)
+            disks = self._bridge.api.vm_disks(self._vm_id)
         except HvError:
             disks = []
         rows: list[tuple[str, ...]] = []

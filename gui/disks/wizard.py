@@ -49,7 +49,7 @@ from gui.disks.jobs import JobWatcher
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: Smallest width of the step list, in average characters (it grows to fit its steps).
 STEP_LIST_CHARS = 22
@@ -207,10 +207,10 @@ class _ProgressPage(WizardPage):
 class StepWizard(QDialog):
     completed = Signal(object)
 
-    def __init__(self, api: ManagementApi, names: ids.WizardNames, title: str, icon_name: str,
+    def __init__(self, bridge: Bridge, names: ids.WizardNames, title: str, icon_name: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.api = api
+        self.bridge = bridge
         self.names = names
         ids.apply(self, names.dialog)
         self.setWindowTitle(title)
@@ -446,7 +446,7 @@ class StepWizard(QDialog):
         self.progress_page.note.setText(
             "Click Cancel to stop; nothing is left half done." if job.cancellable else "")
         self.stack.setCurrentWidget(self.progress_page)
-        self._watcher = JobWatcher(self.api, job, self)
+        self._watcher = JobWatcher(self.bridge, job, self)
         self._watcher.progressed.connect(self.progress_page.bar.setValue)
         self._watcher.finished.connect(self._on_job_finished)
         self._update()

@@ -33,7 +33,8 @@ from gui import ids
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import CounterSetInfo, ManagementApi
+    from engine.api import CounterSetInfo
+    from gui.bridge import Bridge
 
 ALL_INSTANCES = "<All instances>"
 _SET_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -41,18 +42,18 @@ _COUNTER_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
 
 class AddCountersDialog(QDialog):
-    def __init__(self, api: ManagementApi, current: Sequence[CounterPath] = (),
+    def __init__(self, bridge: Bridge, current: Sequence[CounterPath] = (),
                  host: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.ADD_COUNTERS_DIALOG)
         self.setWindowTitle("Add Counters")
-        self._api = api
+        self._bridge = bridge
         self._sets: dict[str, CounterSetInfo] = {}
         self._added: list[CounterPath] = []
 
         self.computer = QComboBox()
         ids.apply(self.computer, ids.ADD_COUNTERS_COMPUTER)
-        for h in api.hosts():
+        for h in bridge.api.hosts():
             self.computer.addItem(h.name, h.id)
         if host:
             index = max(self.computer.findText(host), self.computer.findData(host), 0)
@@ -142,7 +143,7 @@ class AddCountersDialog(QDialog):
     # -- building the lists ---------------------------------------------------------------------
     def _load_sets(self) -> None:
         host = self.computer.currentData()
-        sets = self._api.counter_sets(str(host)) if host else []
+        sets = self._bridge.api.counter_sets(str(host)) if host else []
         self._sets = {s.name: s for s in sets}
         self.available.clear()
         for s in sets:

@@ -51,7 +51,8 @@ from gui.graphs.add_counters import AddCountersDialog
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VmTableSnapshot
+    from engine.api import VmTableSnapshot
+    from gui.bridge import Bridge
 
 DURATIONS = (100, 600)
 DEFAULT_DURATION = 100
@@ -97,12 +98,12 @@ def _swatch(colour: str) -> QIcon:
 class PerformanceMonitor(QMainWindow):
     """The window. ``on_tick`` is connected to the bridge's tick by the console."""
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.PERFMON_WINDOW)
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setWindowTitle("Performance Monitor — hvlab")
-        self._api = api
+        self._bridge = bridge
         self.traces: list[Trace] = []
         self._duration = DEFAULT_DURATION
         self._drawn_second: int | None = None
@@ -250,7 +251,7 @@ class PerformanceMonitor(QMainWindow):
 
     # -- counters -----------------------------------------------------------------------------
     def default_host(self) -> str:
-        return self._api.host().name
+        return self._bridge.api.host().name
 
     def add_counter(self, path: CounterPath | str, scale: float | None = None) -> Trace | None:
         """Add one counter (a path or its text); None when it is already in the graph."""
@@ -319,7 +320,7 @@ class PerformanceMonitor(QMainWindow):
             self._add_dialog.raise_()
             return self._add_dialog
         host = self.traces[-1].path.computer if self.traces else self.default_host()
-        dialog = AddCountersDialog(self._api, self.paths(), host, self)
+        dialog = AddCountersDialog(self._bridge, self.paths(), host, self)
         self._add_dialog = dialog
 
         def done(result: int) -> None:
@@ -436,7 +437,7 @@ class PerformanceMonitor(QMainWindow):
 
     def refresh(self, force: bool = False) -> None:
         """Read every counter's history if a new second has been sampled."""
-        second = self._api.now_us // 1_000_000
+        second = self._bridge.api.now_us // 1_000_000
         if not force and second == self._drawn_second:
             return
         self._drawn_second = second
@@ -450,7 +451,7 @@ class PerformanceMonitor(QMainWindow):
     def _pull(self, trace: Trace) -> None:
         p = trace.path
         try:
-            times, values = self._api.counter_history(p.counter_set, p.counter, p.instance,
+            times, values = self._bridge.api.counter_history(p.counter_set, p.counter, p.instance,
                                                       p.computer)
         except HvError:
             # The instance is gone (its VM stopped): perfmon leaves the line where it ended.
@@ -469,7 +470,7 @@ class PerformanceMonitor(QMainWindow):
 
     def _newest(self) -> float:
         ends = [float(t.times[-1]) for t in self.traces if len(t.times)]
-        return max(ends) if ends else self._api.now_seconds
+        return max(ends) if ends else self._bridge.api.now_seconds
 
     def _update_range(self) -> None:
         end = self._newest()

@@ -28,7 +28,8 @@ from gui.graphs.dashboard import swatch
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import ManagementApi, VmInfo
+    from engine.api import VmInfo
+    from gui.bridge import Bridge
 
 WINDOW_S = 600
 #: Up to this many VPs the CPU title names each VP with its value.
@@ -75,9 +76,9 @@ class _Panel(QWidget):
 class VmPerformanceView(QWidget):
     """Four small graphs of one VM; :meth:`show_vm` picks the VM (None: nothing)."""
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._api = api
+        self._bridge = bridge
         self._vm: VmInfo | None = None
         self._drawn_key: tuple[object, ...] | None = None
         self.redraws = 0
@@ -107,7 +108,7 @@ class VmPerformanceView(QWidget):
 
     def refresh(self, force: bool = False) -> None:
         vm = self._vm
-        second = self._api.now_us // 1_000_000
+        second = self._bridge.api.now_us // 1_000_000
         key = (vm.id, vm.name, vm.cpu_count, vm.state, second) if vm is not None else None
         if not force and key == self._drawn_key:
             return
@@ -115,7 +116,7 @@ class VmPerformanceView(QWidget):
         if vm is None:
             return
         try:
-            history = self._api.vm_history(vm.id)
+            history = self._bridge.api.vm_history(vm.id)
         except HvError:  # deleted since the details pane read it
             return
         self.redraws += 1
@@ -138,7 +139,7 @@ class VmPerformanceView(QWidget):
         out = []
         for k in range(vm.cpu_count):
             try:
-                _, values = self._api.counter_history(SET_VP, "% Total Run Time",
+                _, values = self._bridge.api.counter_history(SET_VP, "% Total Run Time",
                                                       vp_instance(vm.name, k), vm.host_id)
             except HvError:
                 return None

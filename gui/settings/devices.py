@@ -315,17 +315,17 @@ class HardDrivePage(DevicePage):
     def _new_disk(self) -> None:
         from gui.disks.dialogs import open_new_disk_wizard
 
-        open_new_disk_wizard(self, self.model.api, self._set_disk)
+        open_new_disk_wizard(self, self.model.bridge, self._set_disk)
 
     def _edit_disk(self) -> None:
         from gui.disks.dialogs import open_edit_disk_wizard
 
-        open_edit_disk_wizard(self, self.model.api, self.path.text().strip())
+        open_edit_disk_wizard(self, self.model.bridge, self.path.text().strip())
 
     def _inspect_disk(self) -> None:
         from gui.disks.dialogs import open_inspect_dialog
 
-        open_inspect_dialog(self, self.model.api, self.path.text().strip())
+        open_inspect_dialog(self, self.model.bridge, self.path.text().strip())
 
     def _browse_disk(self) -> None:
         from gui.disks import files

@@ -158,7 +158,7 @@ class VmSettingsDialog(QDialog):
         self.setWindowIcon(icon("settings"))
         self.bridge = bridge
         self.vm_id = vm_id
-        self.model = SettingsModel(bridge.api, vm_id, self)
+        self.model = SettingsModel(bridge, vm_id, self)
         self._closing = False
         self._asking = False
         self._deleted = False

@@ -53,11 +53,6 @@ def test_every_window_task_has_an_action_and_connect_is_the_only_one_for_many() 
     assert many == {"connect"}
 
 
-@pytest.fixture
-def bridge(api: ManagementApi) -> Bridge:
-    return Bridge(api, clock="manual")
-
-
 def test_a_window_must_handle_every_task_its_actions_hand_over(
         qtbot: QtBot, bridge: Bridge) -> None:
     holder = QWidget()

@@ -30,13 +30,6 @@ def _demo_without_its_switch(api: ManagementApi) -> None:
 
 
 @pytest.fixture
-def bridge(api: ManagementApi) -> Iterator[Bridge]:
-    b = Bridge(api, clock="manual")
-    yield b
-    b.close()
-
-
-@pytest.fixture
 def dialog(qtbot: QtBot, bridge: Bridge, light_theme: None) -> Iterator[SwitchManagerDialog]:
     d = SwitchManagerDialog(bridge)  # deletes itself on close (WA_DeleteOnClose)
     d.show()
