@@ -9,6 +9,7 @@ instead. Several windows may be open; each follows its own VM through the bridge
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -47,7 +48,11 @@ _DELETED_TEXT = "The virtual machine '{name}' was deleted."
 
 
 class ConnectWindow(QMainWindow):
-    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
+    """Virtual Machine Connection for ``vm_id``; ``open_settings(vm_id)`` is what its
+    Settings… opens (the main window's dialog, so a VM has one Settings dialog)."""
+
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None, *,
+                 open_settings: Callable[[str], object]) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         ids.apply(self, ids.CONNECT_WINDOW)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -63,7 +68,7 @@ class ConnectWindow(QMainWindow):
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
         self.commands = VmCommands(bridge, self.vm_actions, self,
-                                   {WindowTask.SETTINGS: self._open_settings})
+                                   {WindowTask.SETTINGS: open_settings})
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.ctrl_alt_del = QAction(icon("ctrl-alt-del"), "Ctrl+Alt+&Delete", self)
         ids.apply(self.ctrl_alt_del, ids.CONNECT_CTRL_ALT_DEL)
@@ -255,12 +260,6 @@ class ConnectWindow(QMainWindow):
         self.statusBar().showMessage(
             "Ctrl+Alt+Delete was sent to the virtual machine (the simulated guest does not "
             "react to keystrokes yet).", 6000)
-
-    def _open_settings(self, vm_id: str) -> None:
-        parent = self.parent()
-        opener = getattr(parent, "open_vm_settings", None)
-        if callable(opener):
-            opener(vm_id)
 
     def _zoom(self, step: int) -> None:
         for widget in (self.console, self.message):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from engine.api import HvError
 from gui import dialogs, ids
-from gui.icons import icon
+from gui.icons import named_action
 
 if TYPE_CHECKING:
     from gui.bridge import Bridge
@@ -43,11 +43,7 @@ class StorageActions(QObject):
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
                    slot: Callable[[], object]) -> QAction:
-            a = QAction(icon(icon_name), text, window)
-            a.setIconText(text.replace("&", ""))
-            ids.apply(a, name)
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
+            a = named_action(window, name, text, icon_name, tip)
             a.triggered.connect(lambda _=False: slot())
             return a
 
@@ -68,10 +64,14 @@ class StorageActions(QObject):
             "Import a virtual machine from a folder an export made.", self.open_import)
         self.host_actions = [self.new_disk_action, self.import_action, self.edit_disk_action,
                              self.inspect_disk_action]
+        for a in self.host_actions:
+            a.setEnabled(False)  # until a lab is attached
 
     def attach(self, bridge: Bridge) -> None:
         """Open the dialogs over the lab behind ``bridge`` from now on."""
         self._bridge = bridge
+        for a in self.host_actions:
+            a.setEnabled(True)
 
     @property
     def bridge(self) -> Bridge:

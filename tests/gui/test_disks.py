@@ -453,7 +453,7 @@ def test_hard_drive_settings_page_opens_the_disk_windows(
     from gui.disks.inspect import InspectDiskDialog
     from gui.settings.dialog import VmSettingsDialog
 
-    dialog = window.open_vm_settings(api.vm("VM").id)
+    dialog = window.vm_windows.open_settings(api.vm("VM").id)
     assert isinstance(dialog, VmSettingsDialog)
     keep(dialog)
     dialog.show_page("disk0")

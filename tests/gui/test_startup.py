@@ -83,7 +83,7 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
         early_window: MainWindow, api: ManagementApi) -> None:
     win = early_window
     assert win.count_label.text() == "Opening the lab…"
-    assert not win.new_vm_action.isEnabled()
+    assert not win.host_actions.new_vm_action.isEnabled()
     assert win.findChild(type(win.vm_list), ids.VM_LIST.object_name) is win.vm_list
     assert not hasattr(win, "checkpoints")  # built with the lab
 
@@ -96,7 +96,7 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
     win.attach(bridge)
     QCoreApplication.processEvents()
     assert centre.sizes() == sizes, "the panes do not move when the lab arrives"
-    assert win.new_vm_action.isEnabled()
+    assert win.host_actions.new_vm_action.isEnabled()
     assert win.model.rowCount() == len(api.vms())
     assert win.checkpoints.isVisibleTo(win)
     # The first VM is selected: its block in the Actions pane and its details are shown.
