@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError
+from gui import dialogs, ids
 from gui import format as fmt
-from gui import ids
 from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, WindowTask
 from gui.bridge import Bridge
 from gui.commands import VmCommands
@@ -54,9 +54,7 @@ class ConnectWindow(QMainWindow):
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None, *,
                  open_settings: Callable[[str], object]) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        ids.apply(self, ids.CONNECT_WINDOW)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("connect"))
+        dialogs.dress(self, ids.CONNECT_WINDOW, "connect")
         self.bridge = bridge
         self.vm_id = vm_id
         self._serial = 0

@@ -9,7 +9,6 @@ server, so the page offers Restart Host… and, for trainers, a root partition c
 
 from __future__ import annotations
 
-import contextlib
 import html
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -35,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.api import HostInfo, HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
+from gui.dialogs import HostDialog
 from gui.icons import icon
 
 PAGES = (
@@ -64,16 +62,11 @@ def _page(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
     return page, layout
 
 
-class HostSettingsDialog(QDialog):
+class HostSettingsDialog(HostDialog):
     def __init__(self, bridge: Bridge, host_id: str | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.HOST_SETTINGS_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.bridge = bridge
-        info = bridge.api.host(host_id)
-        self.host_id = info.id
-        self.setWindowTitle(f"Hyper-V Settings for {info.name}")
-        self.setWindowIcon(icon("host-settings"))
+        super().__init__(bridge, host_id, ids.HOST_SETTINGS_DIALOG, "Hyper-V Settings",
+                         "host-settings", (ids.HOST_OK, ids.HOST_CANCEL, ids.HOST_APPLY), parent)
+        info = bridge.api.host(self.host_id)
 
         self.pages = QListWidget()
         ids.apply(self.pages, ids.HOST_SETTINGS_PAGES)
@@ -158,14 +151,6 @@ class HostSettingsDialog(QDialog):
             self.pages.addItem(item)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.HOST_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.HOST_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.HOST_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(self.apply)
@@ -185,7 +170,6 @@ class HostSettingsDialog(QDialog):
             box.toggled.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
         self.crash.clicked.connect(self._crash)
-        bridge.tick.connect(self._on_tick)
         self.pages.setCurrentRow(0)
         self.resize(760, 520)
 
@@ -274,7 +258,7 @@ class HostSettingsDialog(QDialog):
         for button in (self.restart, self.crash):
             button.setEnabled(not h.rebooting)
 
-    def _on_tick(self, _snap: object) -> None:
+    def on_tick(self, _snap: object) -> None:
         try:
             info = self.bridge.api.host(self.host_id)
         except HvError:
@@ -327,8 +311,3 @@ class HostSettingsDialog(QDialog):
             self.bridge.call(command, self.host_id)
         except HvError as err:
             dialogs.show_error(self, err)
-
-    def done(self, result: int) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.bridge.tick.disconnect(self._on_tick)
-        super().done(result)

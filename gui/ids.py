@@ -435,7 +435,7 @@ def settings_service(key: str, label: str) -> UiName:
 
 
 # == Issue 8: disks, checkpoints, export and import ================================================
-# (gui/disks/, gui/checkpoints/, gui/import_export.py). Each wizard names its frame the same
+# (gui/disks/, gui/checkpoints/, gui/disks/import_export.py). Each wizard names its frame the same
 # way: "<prefix>Dialog", "<prefix>Steps", "<prefix>Previous", "<prefix>Next", "<prefix>Finish",
 # "<prefix>Cancel", and its progress bar "<prefix>Progress".
 ACT_NEW_HARD_DISK = _n("actionNewHardDisk", "Hard Disk…")

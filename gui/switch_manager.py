@@ -14,7 +14,6 @@ adapters connected to it.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -24,8 +23,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -46,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError, ValidationError
 from gui import dialogs, ids
+from gui.dialogs import HostDialog
 from gui.icons import icon
 from gui.switch_edits import TYPES, ApplyRefused, PendingEdits, SwitchDraft, SwitchEdits
 
@@ -198,20 +196,15 @@ class _MacRangePage(QWidget):
         self.mac_size.setText(f"{count:,} addresses." if count > 0 else "")
 
 
-class SwitchManagerDialog(QDialog):
+class SwitchManagerDialog(HostDialog):
     """Virtual Switch Manager for one host."""
 
     def __init__(self, bridge: Bridge, host_id: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.SWITCH_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.bridge = bridge
-        info = bridge.api.host(host_id)
-        self.host_id = info.id
-        self.setWindowTitle(f"Virtual Switch Manager for {info.name}")
-        self.setWindowIcon(icon("host-settings"))
-        self.edits = SwitchEdits(bridge, info.id)
+        super().__init__(bridge, host_id, ids.SWITCH_DIALOG, "Virtual Switch Manager",
+                         "host-settings", (ids.SWITCH_OK, ids.SWITCH_CANCEL, ids.SWITCH_APPLY),
+                         parent)
+        self.edits = SwitchEdits(bridge, self.host_id)
         self._loading = False
         self._current: SwitchDraft | None = None
 
@@ -250,15 +243,6 @@ class SwitchManagerDialog(QDialog):
         for page in (self.new_page, self.switch_page, self.mac_page):
             self.stack.addWidget(page)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.SWITCH_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.SWITCH_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.SWITCH_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(lambda: self.apply(close=True))
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(lambda: self.apply())
@@ -274,7 +258,6 @@ class SwitchManagerDialog(QDialog):
         self._reload()
         self.tree.expandAll()
         self.tree.setCurrentItem(self._new_item)
-        bridge.tick.connect(self._on_tick)
         self.resize(860, 600)
 
     # -- pages ------------------------------------------------------------------------------------
@@ -385,7 +368,7 @@ class SwitchManagerDialog(QDialog):
         self.mac_page.set_range(*self.edits.mac_base)
         self._rebuild_items()
 
-    def _on_tick(self, _snap: object) -> None:
+    def on_tick(self, _snap: object) -> None:
         """Follow the engine: connected adapters always; switches only while nothing is
         pending (so the user's edits are never overwritten)."""
         try:
@@ -607,9 +590,3 @@ class SwitchManagerDialog(QDialog):
             self.mac_page.show_error(f"{label}: {err.message}" if label else err.message, fld)
         self._update_buttons()
         dialogs.show_error(self, err, details, title="Virtual Switch Manager")
-
-    def done(self, result: int) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.bridge.tick.disconnect(self._on_tick)
-        super().done(result)
-

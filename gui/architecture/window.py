@@ -113,9 +113,7 @@ class ArchitectureWindow(QMainWindow):
     def __init__(self, bridge: Bridge, host_id: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        ids.apply(self, ids.ARCH_WINDOW)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("view"))
+        dialogs.dress(self, ids.ARCH_WINDOW, "view")
         self.bridge = bridge
         self.host_id = bridge.api.host(host_id).id
         self.diagram: Diagram | None = None

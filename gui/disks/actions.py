@@ -3,7 +3,7 @@ Import Virtual Machine… (host block), and what Export… (VM block) opens.
 
 One :class:`StorageActions` per main window. Its QActions sit in the New menu, the Action ▸
 Host menu and the Actions pane's host block; they open the wizards and dialogs of
-:mod:`gui.disks.dialogs` and :mod:`gui.import_export` over the window's bridge. Those are
+:mod:`gui.disks.dialogs` and :mod:`gui.disks.import_export` over the window's bridge. Those are
 imported when first opened: they need numpy (engine.storage), and the main window paints
 before numpy is loaded.
 
@@ -28,8 +28,8 @@ from gui.icons import named_action
 if TYPE_CHECKING:
     from gui.bridge import Bridge
     from gui.disks.edit_disk import EditDiskWizard
+    from gui.disks.import_export import ExportVmDialog, ImportVmWizard
     from gui.disks.new_disk import NewDiskWizard
-    from gui.import_export import ExportVmDialog, ImportVmWizard
 
 
 class StorageActions(QObject):
@@ -102,7 +102,7 @@ class StorageActions(QObject):
         disk_dialogs.choose_and_inspect(self._window, self.bridge)
 
     def open_import(self) -> ImportVmWizard:
-        from gui.import_export import ImportVmWizard
+        from gui.disks.import_export import ImportVmWizard
 
         wizard = ImportVmWizard(self.bridge, self._window)
         wizard.imported.connect(self._on_imported)
@@ -120,7 +120,7 @@ class StorageActions(QObject):
 
     def open_export(self, vm_id: str) -> ExportVmDialog | None:
         """Export… for one VM."""
-        from gui.import_export import ExportVmDialog
+        from gui.disks.import_export import ExportVmDialog
 
         try:
             dialog = ExportVmDialog(self.bridge, vm_id, self._window)

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import dialogs, ids
 from gui import format as fmt
-from gui import ids
 from gui.disks.allocation import FULL, PARTIAL_FLOOR, AllocationPicture
 from gui.disks.sizes import size_text, size_with_bytes
 from gui.disks.wizard import error_style, wrapped
@@ -78,10 +78,8 @@ class InspectDiskDialog(QDialog):
                  open_parent: Callable[[str], object] | None = None,
                  open_edit: Callable[[str], object] | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.INSPECT_DISK_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Virtual Hard Disk Properties")
-        self.setWindowIcon(icon("inspect-disk"))
+        dialogs.dress(self, ids.INSPECT_DISK_DIALOG, "inspect-disk",
+                      "Virtual Hard Disk Properties")
         self.info = info
         self._open_parent = open_parent
         self._open_edit = open_edit

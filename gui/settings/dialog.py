@@ -25,7 +25,6 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError, ValidationError
-from gui import ids
+from gui import dialogs, ids
 from gui.bridge import Bridge
 from gui.icons import icon
 from gui.settings import prompts
@@ -153,9 +152,7 @@ class VmSettingsDialog(QDialog):
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.VM_SETTINGS_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("settings"))
+        dialogs.dress(self, ids.VM_SETTINGS_DIALOG, "settings")
         self.bridge = bridge
         self.vm_id = vm_id
         self.model = SettingsModel(bridge, vm_id, self)
@@ -182,16 +179,9 @@ class VmSettingsDialog(QDialog):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.hide()
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.VM_SETTINGS_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.VM_SETTINGS_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.VM_SETTINGS_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        self.buttons, self.ok_button, self.cancel_button, self.apply_button = \
+            dialogs.ok_cancel_apply((ids.VM_SETTINGS_OK, ids.VM_SETTINGS_CANCEL,
+                                     ids.VM_SETTINGS_APPLY))
         self.ok_button.clicked.connect(self.ok)
         self.cancel_button.clicked.connect(self.cancel)
         self.apply_button.clicked.connect(self.apply)

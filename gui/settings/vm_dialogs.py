@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError
-from gui import ids
+from gui import dialogs, ids
 from gui.bridge import Bridge
-from gui.icons import icon
 from gui.settings.fields import message_label, show_message
 
 #: Why "Also delete the virtual hard disk files" is disabled for now.
@@ -44,14 +43,11 @@ class RenameVmDialog(QDialog):
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.RENAME_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("rename"))
+        dialogs.dress(self, ids.RENAME_DIALOG, "rename", "Rename Virtual Machine")
         self.bridge = bridge
         self.vm_id = vm_id
         info = bridge.api.vm(vm_id)
         self.old_name = info.name
-        self.setWindowTitle("Rename Virtual Machine")
         intro = QLabel(f"Type a new name for the virtual machine '{info.name}' on "
                        f"{info.host_name}.")
         intro.setWordWrap(True)
@@ -108,10 +104,7 @@ class DeleteVmDialog(QDialog):
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.DELETE_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("delete"))
-        self.setWindowTitle("Delete Selected Virtual Machine")
+        dialogs.dress(self, ids.DELETE_DIALOG, "delete", "Delete Selected Virtual Machine")
         self.bridge = bridge
         self.vm_id = vm_id
         info = bridge.api.vm(vm_id)

@@ -91,10 +91,7 @@ class NewVmWizard(QDialog):
     def __init__(self, bridge: Bridge, host_id: str | None, groups: list[str],
                  parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.NEW_VM_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("New Virtual Machine Wizard")
-        self.setWindowIcon(icon("new-vm"))
+        dialogs.dress(self, ids.NEW_VM_DIALOG, "new-vm", "New Virtual Machine Wizard")
         self.bridge = bridge
         self.settings = settings if settings is not None else wizard_settings()
         api = bridge.api

@@ -19,9 +19,9 @@ from engine.api import ManagementApi
 from gui import ids
 from gui.bridge import Bridge
 from gui.disks import dialogs as disk_dialogs
+from gui.disks.import_export import ExportVmDialog, ImportVmWizard
 from gui.disks.sizes import GB
 from gui.disks.wizard import StepWizard
-from gui.import_export import ExportVmDialog, ImportVmWizard
 from gui.main_window import MainWindow
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed

@@ -21,14 +21,12 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QTreeWidget,
@@ -41,13 +39,14 @@ from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks import files
 from gui.disks.jobs import JobWatcher
-from gui.disks.new_disk import browse_row
 from gui.disks.wizard import (
+    IntroPage,
     StepWizard,
     SummaryPage,
     WizardPage,
     message_label,
     note_label,
+    path_field,
     show_message,
     wrapped,
 )
@@ -77,24 +76,16 @@ class ExportVmDialog(QDialog):
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.EXPORT_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Export Virtual Machine")
-        self.setWindowIcon(icon("export"))
+        dialogs.dress(self, ids.EXPORT_DIALOG, "export", "Export Virtual Machine")
         self.bridge = bridge
         self.vm_id = vm_id
         self.vm_name = bridge.api.vm(vm_id).name
         self._watcher: JobWatcher | None = None
 
-        self.folder = QLineEdit(default_export_folder(bridge.api))
-        ids.apply(self.folder, ids.EXPORT_FOLDER)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EXPORT_BROWSE)
-        label = QLabel("&Location:")
-        label.setBuddy(self.folder)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.folder, self.browse), 0, 1)
+        self.folder, self.browse = path_field(grid, 0, "&Location:",
+                                              (ids.EXPORT_FOLDER, ids.EXPORT_BROWSE),
+                                              default_export_folder(bridge.api))
         self.where = note_label("")
         self.message = message_label()
         self.progress = QProgressBar()
@@ -234,43 +225,23 @@ def find_exported_vms(folder: str) -> list[ExportedVm]:
     return found
 
 
-class _ImportIntro(WizardPage):
-    def __init__(self) -> None:
-        super().__init__("Before You Begin")
-        self.body.addWidget(wrapped(
-            "This wizard helps you import a virtual machine from a folder that an export "
-            "made: its configuration, virtual hard disks, checkpoints and saved state."))
-        self.body.addWidget(wrapped(
-            "hvlab checks the whole folder before it changes anything: no path in the "
-            "configuration may point outside the folder, and an import that cannot complete "
-            "leaves nothing behind."))
-        self.body.addWidget(wrapped("To continue, click Next."))
-        self.body.addStretch(1)
-
-
 class _LocateFolder(WizardPage):
     def __init__(self, folder: str) -> None:
         super().__init__("Locate Folder")
         self.body.addWidget(wrapped("Specify the folder containing the virtual machine to "
                                     "import."))
-        self.folder = QLineEdit(folder)
-        ids.apply(self.folder, ids.IMPORT_FOLDER)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.IMPORT_BROWSE)
-        label = QLabel("&Folder:")
-        label.setBuddy(self.folder)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.folder, self.browse), 0, 1)
+        self.folder, self.browse = path_field(grid, 0, "&Folder:",
+                                              (ids.IMPORT_FOLDER, ids.IMPORT_BROWSE), folder)
         self.body.addLayout(grid)
         self.message = message_label()
         self.body.addWidget(self.message)
         self.body.addStretch(1)
         self._found: tuple[str, list[ExportedVm]] | None = None
-        self.folder.textChanged.connect(lambda _t: self.changed.emit())
+        self.follow(self.folder.textChanged)
         self.browse.clicked.connect(lambda: files.choose_folder(
             self, "Select Folder", self.folder.text(), self.folder.setText))
-        self.changed.connect(lambda: show_message(self.message, self.problem()))
+        self.report(self.message)
 
     def found(self) -> list[ExportedVm]:
         folder = self.folder.text().strip()
@@ -369,7 +340,13 @@ class ImportVmWizard(StepWizard):
     def __init__(self, bridge: Bridge, parent: QWidget | None = None,
                  folder: str = "") -> None:
         super().__init__(bridge, ids.IMPORT, "Import Virtual Machine", "import-vm", parent)
-        self.intro = _ImportIntro()
+        self.intro = IntroPage(
+            "This wizard helps you import a virtual machine from a folder that an export "
+            "made: its configuration, virtual hard disks, checkpoints and saved state.",
+            "hvlab checks the whole folder before it changes anything: no path in the "
+            "configuration may point outside the folder, and an import that cannot complete "
+            "leaves nothing behind.",
+            "To continue, click Next.")
         self.locate = _LocateFolder(folder or default_export_folder(bridge.api))
         self.select = _SelectVm(self.locate)
         self.import_type = _ImportType()
