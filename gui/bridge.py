@@ -101,19 +101,17 @@ class Bridge(QObject):
 
     # -- clock ------------------------------------------------------------------------------
     def set_speed(self, speed: float) -> None:
-        speed = max(0.0, float(speed))
-        if speed == self._speed:
-            return
-        self._speed = speed
-        self._update_timer()
-        self.clock_changed.emit()
+        self._set_clock(self._mode, max(0.0, float(speed)))
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("realtime", "manual"):
             raise ValueError(f"unknown clock mode {mode!r}")
-        if mode == self._mode:
+        self._set_clock(mode, self._speed)
+
+    def _set_clock(self, mode: str, speed: float) -> None:
+        if (mode, speed) == (self._mode, self._speed):
             return
-        self._mode = mode
+        self._mode, self._speed = mode, speed
         self._update_timer()
         self.clock_changed.emit()
 

@@ -17,26 +17,28 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from engine.api import HvError
 from gui import dialogs, ids
-from gui.icons import named_action
+from gui.bars import named_action
+from gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from engine.api import HostInfo
+    from engine.api import HostInfo, ManagementApi
     from gui.architecture.window import ArchitectureWindow
-    from gui.bridge import Bridge
     from gui.host_settings import HostSettingsDialog
     from gui.host_tree import HostTree
     from gui.switch_manager import SwitchManagerDialog
 
+W = TypeVar("W", bound=QWidget)
 
-class HostActions(QObject):
+
+class HostActions(LabPart, QObject):
     message = Signal(str)
     vm_created = Signal(str)
     vm_picked = Signal(str)
@@ -46,10 +48,7 @@ class HostActions(QObject):
         super().__init__(window)
         self._window = window
         self._hosts = hosts
-        self._bridge: Bridge | None = None
-        self._host_settings: HostSettingsDialog | None = None
-        self._switch_manager: SwitchManagerDialog | None = None
-        self._architecture: ArchitectureWindow | None = None
+        self._open: dict[type[QWidget], QWidget] = {}
 
         def action(name: ids.UiName, text: str, icon_name: str, shortcut: str, tip: str,
                    slot: Callable[[], object]) -> QAction:
@@ -78,24 +77,9 @@ class HostActions(QObject):
             ids.ACT_ARCHITECTURE, "&Architecture", "view", "",
             "Show the host's live architecture: hypervisor, root and child partitions, VMBus, "
             "and the path each I/O takes.", self.open_architecture)
-        for a in self.actions():
-            a.setEnabled(False)  # until a lab is attached
-
-    def actions(self) -> list[QAction]:
-        return [self.new_vm_action, self.settings_action, self.switch_manager_action,
-                self.architecture_action, self.restart_action, self.crash_action]
-
-    def attach(self, bridge: Bridge) -> None:
-        """Act on the lab behind ``bridge`` from now on."""
-        self._bridge = bridge
-        for a in self.actions():
-            a.setEnabled(True)
-
-    @property
-    def bridge(self) -> Bridge:
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
-        return self._bridge
+        self.wait_for_lab([self.new_vm_action, self.settings_action,
+                           self.switch_manager_action, self.architecture_action,
+                           self.restart_action, self.crash_action])
 
     def show_host(self, host: HostInfo | None) -> None:
         """The selected host, as the main window last read it: Restart and Crash apply
@@ -113,37 +97,45 @@ class HostActions(QObject):
     def open_host_settings(self) -> HostSettingsDialog:
         from gui.host_settings import HostSettingsDialog
 
-        if self._host_settings is None:
-            dialog = HostSettingsDialog(self.bridge, self._current_host_id(), self._window)
-            dialog.finished.connect(lambda _r: setattr(self, "_host_settings", None))
-            dialog.open()
-            self._host_settings = dialog
-        self._host_settings.raise_()
-        return self._host_settings
+        return self._one(HostSettingsDialog, lambda: HostSettingsDialog(
+            self.bridge, self._current_host_id(), self._window))
 
     def open_switch_manager(self) -> SwitchManagerDialog:
         from gui.switch_manager import SwitchManagerDialog
 
-        if self._switch_manager is None:
-            dialog = SwitchManagerDialog(self.bridge, self._current_host_id(), self._window)
-            dialog.finished.connect(lambda _r: setattr(self, "_switch_manager", None))
-            dialog.open()
-            self._switch_manager = dialog
-        self._switch_manager.raise_()
-        return self._switch_manager
+        return self._one(SwitchManagerDialog, lambda: SwitchManagerDialog(
+            self.bridge, self._current_host_id(), self._window))
 
     def open_architecture(self) -> ArchitectureWindow:
         """View ▸ Architecture; clicking a child partition there picks its VM."""
         from gui.architecture import ArchitectureWindow
 
-        if self._architecture is None:
+        def build() -> ArchitectureWindow:
             window = ArchitectureWindow(self.bridge, self._current_host_id(), self._window)
             window.vm_selected.connect(self.vm_picked)
-            window.destroyed.connect(lambda _=None: setattr(self, "_architecture", None))
-            self._architecture = window
-        self._architecture.show()
-        self._architecture.raise_()
-        return self._architecture
+            return window
+
+        return self._one(ArchitectureWindow, build)
+
+    def _one(self, kind: type[W], build: Callable[[], W]) -> W:
+        """The open window of ``kind``, raised; else a new one from ``build()``, shown (a
+        dialog window-modal). Each is forgotten once closed."""
+        window = self._open.get(kind)
+        if not isinstance(window, kind):
+            window = build()
+            self._open[kind] = window
+
+            def forget(*_: object) -> None:
+                self._open.pop(kind, None)
+
+            window.destroyed.connect(forget)
+            if isinstance(window, QDialog):
+                window.finished.connect(forget)
+                window.open()
+            else:
+                window.show()
+        window.raise_()
+        return window
 
     def open_new_vm(self) -> QWidget:
         from gui.wizard.wizard import NewVmWizard
@@ -157,40 +149,36 @@ class HostActions(QObject):
 
     # -- host jobs -------------------------------------------------------------------------------
     def restart_host(self) -> None:
-        host = self._current_host()
-        if host is None:
-            return
-        dialogs.confirm(
-            self._window, "Restart Host", f"Are you sure you want to restart {host.name}?",
-            lambda: self._host_job(self.bridge.api.reboot_host, host.id),
-            accept_text="Restart",
-            informative="Each virtual machine's Automatic Stop Action runs first (Save by "
-                        "default). Staged hardware changes apply when the host starts again.")
+        self._host_job(
+            lambda api: api.reboot_host, "Restart Host",
+            "Are you sure you want to restart {host}?", "Restart",
+            "Each virtual machine's Automatic Stop Action runs first (Save by default). "
+            "Staged hardware changes apply when the host starts again.")
 
     def crash_root(self) -> None:
-        host = self._current_host()
-        if host is None:
-            return
-        dialogs.confirm(
-            self._window, "Simulate Root Partition Crash",
-            f"Simulate a crash of the root partition of {host.name}?",
-            lambda: self._host_job(self.bridge.api.crash_root_partition, host.id),
-            accept_text="Crash the Root Partition",
-            informative="The management operating system bugchecks. Every virtual machine "
-                        "stops at once, without saving, and the host restarts: the parent "
-                        "partition is what every child partition depends on.")
+        self._host_job(
+            lambda api: api.crash_root_partition, "Simulate Root Partition Crash",
+            "Simulate a crash of the root partition of {host}?", "Crash the Root Partition",
+            "The management operating system bugchecks. Every virtual machine stops at once, "
+            "without saving, and the host restarts: the parent partition is what every child "
+            "partition depends on.")
 
-    def _current_host(self) -> HostInfo | None:
+    def _host_job(self, command: Callable[[ManagementApi], Callable[[str], object]],
+                  title: str, question: str, accept: str, informative: str) -> None:
+        """Ask ``question`` about the selected host; if agreed, run ``command(api)`` on it."""
         try:
-            return self.bridge.api.host(self._hosts.selected_host_id() or None)
+            host = self.bridge.api.host(self._hosts.selected_host_id() or None)
         except HvError:
-            return None
-
-    def _host_job(self, command: Callable[[str], object], host_id: str) -> None:
-        try:
-            self.bridge.call(command, host_id)
-        except HvError as err:
-            dialogs.show_error(self._window, err)
             return
-        self.host_restarting.emit()
-        self.message.emit("The host is restarting.")
+
+        def run() -> None:
+            try:
+                self.bridge.call(command(self.bridge.api), host.id)
+            except HvError as err:
+                dialogs.show_error(self._window, err)
+                return
+            self.host_restarting.emit()
+            self.message.emit("The host is restarting.")
+
+        dialogs.confirm(self._window, title, question.format(host=host.name), run,
+                        accept_text=accept, informative=informative)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolBar, QWidget
+from PySide6.QtWidgets import QWidget
 
 
 @dataclass(frozen=True)
@@ -554,14 +554,6 @@ IMPORT_SUMMARY = _n("importVmSummary", "Summary")
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""
     return UiName(f"toolbar_{action.object_name}", action.accessible_name)
-
-
-def name_tool_buttons(toolbar: QToolBar) -> None:
-    """Give each button of ``toolbar`` the :func:`tool_button` name of its action."""
-    for action in toolbar.actions():
-        widget = toolbar.widgetForAction(action)
-        if widget is not None and action.objectName():
-            apply(widget, tool_button(UiName(action.objectName(), accessible_name(action))))
 
 
 def pane_button(action: UiName) -> UiName:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 from gui import ids
+from gui.bars import fill_toolbar, name_tool_buttons
 
 if TYPE_CHECKING:
     from gui.actions import VmActions
@@ -176,21 +177,18 @@ def _toolbars(window: QMainWindow, a: WindowActions) -> tuple[QToolBar, QToolBar
     main = QToolBar("Virtual machine toolbar", window)
     ids.apply(main, ids.MAIN_TOOLBAR)
     vm = [None if key is None else a.vm[key] for key in VM_TOOLBAR]
-    for entry in (a.host.new_vm_action, None, *vm, None, a.host.settings_action, a.refresh):
-        if entry is None:
-            main.addSeparator()
-        else:
-            main.addAction(entry)
+    fill_toolbar(main, [a.host.new_vm_action, None, *vm, None, a.host.settings_action,
+                        a.refresh])
     clock = QToolBar("Simulated clock", window)
     ids.apply(clock, ids.CLOCK_TOOLBAR)
     a.clock.fill_toolbar(clock)
+    name_tool_buttons(clock)
     for toolbar, toggle_name, toggle_text in ((main, ids.ACT_SHOW_TOOLBAR, "&Toolbar"),
                                               (clock, ids.ACT_SHOW_CLOCK_TOOLBAR,
                                                "&Clock Toolbar")):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         window.addToolBar(toolbar)
-        ids.name_tool_buttons(toolbar)
         toolbar.toggleViewAction().setText(toggle_text)
         ids.apply(toolbar.toggleViewAction(), toggle_name)
     return main, clock

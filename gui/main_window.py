@@ -37,13 +37,14 @@ from engine.api import HvError
 from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
 from gui.actions_pane import ActionsPane
+from gui.bars import named_action
 from gui.clock import ClockControls
 from gui.details import DetailsPane
 from gui.disks.actions import StorageActions
 from gui.graphs.console import PerformanceViews
 from gui.host_actions import HostActions
 from gui.host_tree import HostTree, TreeKey, filter_of
-from gui.icons import icon, named_action
+from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
 from gui.main_menus import WindowActions, build_menus
 from gui.setup_disk import IntegrationSetupAction

@@ -23,22 +23,21 @@ from PySide6.QtWidgets import QWidget
 
 from engine.api import HvError
 from gui import dialogs, ids
-from gui.icons import named_action
+from gui.bars import named_action
+from gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
     from gui.disks.edit_disk import EditDiskWizard
     from gui.disks.import_export import ExportVmDialog, ImportVmWizard
     from gui.disks.new_disk import NewDiskWizard
 
 
-class StorageActions(QObject):
+class StorageActions(LabPart, QObject):
     message = Signal(str)
     vm_imported = Signal(str)
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
-        self._bridge: Bridge | None = None
         self._window = window
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
@@ -64,20 +63,7 @@ class StorageActions(QObject):
             "Import a virtual machine from a folder an export made.", self.open_import)
         self.host_actions = [self.new_disk_action, self.import_action, self.edit_disk_action,
                              self.inspect_disk_action]
-        for a in self.host_actions:
-            a.setEnabled(False)  # until a lab is attached
-
-    def attach(self, bridge: Bridge) -> None:
-        """Open the dialogs over the lab behind ``bridge`` from now on."""
-        self._bridge = bridge
-        for a in self.host_actions:
-            a.setEnabled(True)
-
-    @property
-    def bridge(self) -> Bridge:
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
-        return self._bridge
+        self.wait_for_lab(self.host_actions)
 
     def _edited(self, text: str) -> None:
         self.bridge.refresh()

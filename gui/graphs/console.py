@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTableView
 
 from gui import ids
 from gui.icons import icon
+from gui.lab_part import LabPart
 from gui.vmlist import COLUMN_INDEX
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 SPARKLINE_COLUMN = COLUMN_INDEX["cpu_history"]
 
 
-class PerformanceViews(QObject):
+class PerformanceViews(LabPart, QObject):
     """The console's performance entry points and their feed from the bridge."""
 
     def __init__(self, window: QMainWindow, vm_list: QTableView, hosts: HostTree,
@@ -45,7 +46,6 @@ class PerformanceViews(QObject):
         self._vm_list = vm_list
         self._hosts = hosts
         self._cpu_history_column = cpu_history_column
-        self._bridge: Bridge | None = None
         self.dashboard: HostDashboard | None = None
         self.perfmon: PerformanceMonitor | None = None
 
@@ -76,8 +76,7 @@ class PerformanceViews(QObject):
             "Add a host with 2 logical processors and three CPU burners weighted "
             "100/200/400, and watch them share it.")
         self.contention_action.triggered.connect(self.load_contention_demo)
-        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
-            action.setEnabled(False)  # until a lab is attached
+        self.wait_for_lab([self.dashboard_action, self.perfmon_action, self.contention_action])
 
         # The CPU History column's ring and delegate come with the lab (attach).
         self.cpu_ring: CpuHistoryRing | None = None
@@ -102,14 +101,12 @@ class PerformanceViews(QObject):
     def attach(self, bridge: Bridge) -> None:
         from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
 
-        self._bridge = bridge
+        super().attach(bridge)
         self.cpu_ring = CpuHistoryRing()
         self.sparkline = CpuSparklineDelegate(self.cpu_ring, self._vm_list)
         self._vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
         bridge.tick.connect(self._on_tick)
         bridge.host_changed.connect(self._on_host_changed)
-        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
-            action.setEnabled(True)
         self._on_tick(bridge.snapshot)
         from gui.graphs.demos import is_contention_lab
 
@@ -149,12 +146,10 @@ class PerformanceViews(QObject):
 
     def _ensure_dashboard(self) -> HostDashboard:
         if self.dashboard is None:
-            if self._bridge is None:
-                raise RuntimeError("no lab is open yet")
             from gui.graphs.dashboard import HostDashboard
 
-            self.dashboard = HostDashboard(self._bridge, self.dock)
-            self.dashboard.on_tick(self._bridge.snapshot)
+            self.dashboard = HostDashboard(self.bridge, self.dock)
+            self.dashboard.on_tick(self.bridge.snapshot)
             self.dock.setWidget(self.dashboard)
         return self.dashboard
 
@@ -169,13 +164,11 @@ class PerformanceViews(QObject):
 
     def open_perfmon(self) -> PerformanceMonitor:
         """Show the Performance Monitor window (one per console)."""
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
         if self.perfmon is None:
             from gui.graphs.perfmon import PerformanceMonitor
 
-            self.perfmon = PerformanceMonitor(self._bridge, self._window)
-            host = self._bridge.api.host(self._hosts.selected_host_id() or None)
+            self.perfmon = PerformanceMonitor(self.bridge, self._window)
+            host = self.bridge.api.host(self._hosts.selected_host_id() or None)
             self.perfmon.add_counter(
                 f"\\\\{host.name}\\Hyper-V Hypervisor Logical Processor(_Total)"
                 "\\% Total Run Time")
@@ -186,11 +179,9 @@ class PerformanceViews(QObject):
 
     def load_contention_demo(self) -> str:
         """Help ▸ Demos ▸ CPU Contention: add the demo host, show it and its dashboard."""
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
         from gui.graphs.demos import add_contention_demo
 
-        bridge = self._bridge
+        bridge = self.bridge
         host_id = bridge.call(add_contention_demo, bridge.api)
         self._hosts.select_key(("host", host_id))
         self._cpu_history_column.setChecked(True)

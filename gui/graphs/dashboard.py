@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -67,7 +67,7 @@ def stacked_percent(history: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     return x, guest, hv, root
 
 
-class HostDashboard(QWidget):
+class HostDashboard(style.LiveGraphs, QWidget):
     """The dashboard for one host at a time (the Host box picks it)."""
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -299,12 +299,3 @@ class HostDashboard(QWidget):
 
     def plots(self) -> list[pg.PlotWidget]:
         return [self.cpu_plot, self.running_plot]
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            style.on_palette_change(self, self.plots)

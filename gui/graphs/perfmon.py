@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError
 from gui import ids
+from gui.bars import fill_toolbar, toolbar_field
 from gui.graphs import colours, pdh, style
 from gui.graphs.add_counters import AddCountersDialog
 from gui.graphs.pdh import CounterPath
@@ -211,21 +211,8 @@ class PerformanceMonitor(QMainWindow):
             lambda _i: self.set_scale_selected(float(self.scale_box.currentData())))
         for box, name, text in ((self.duration_box, ids.PERFMON_DURATION_ACTION, "D&uration:"),
                                 (self.scale_box, ids.PERFMON_SCALE_ACTION, "Scal&e:")):
-            holder = QWidget()
-            row = QHBoxLayout(holder)
-            row.setContentsMargins(8, 0, 0, 0)
-            label = QLabel(text)
-            label.setBuddy(box)
-            row.addWidget(label)
-            row.addWidget(box)
-            ids.apply(bar.addWidget(holder), name)
-        bar.addSeparator()
-        bar.addAction(self.save_action)
-        for action in bar.actions():
-            widget = bar.widgetForAction(action)
-            if widget is not None and action.objectName():
-                ids.apply(widget, ids.tool_button(
-                    ids.UiName(action.objectName(), ids.accessible_name(action))))
+            toolbar_field(bar, text, box, name, margins=(8, 0, 0, 0))
+        fill_toolbar(bar, [None, self.save_action])
         ids.apply(bar.toggleViewAction(), ids.PERFMON_SHOW_TOOLBAR)
         self.addToolBar(bar)
         self.toolbar = bar

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.api import SET_VP, HvError
@@ -73,7 +73,7 @@ class _Panel(QWidget):
             self.title.setText(text)
 
 
-class VmPerformanceView(QWidget):
+class VmPerformanceView(style.LiveGraphs, QWidget):
     """Four small graphs of one VM; :meth:`show_vm` picks the VM (None: nothing)."""
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -197,12 +197,3 @@ class VmPerformanceView(QWidget):
 
     def plots(self) -> list[pg.PlotWidget]:
         return [p.plot for p in (self.cpu, self.memory, self.disk, self.network)]
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            style.on_palette_change(self, self.plots)

@@ -628,10 +628,9 @@ class MediaPage(Page):
         row.addWidget(self.path, 1)
         self.layout_.addLayout(row)
         self.binding = self.bind(field, [self.path, self.none, self.some], self._read,
-                                 self._write)
+                                 self._write, self.path.textEdited)
         self.layout_.addWidget(self.binding.message)
         self.none.toggled.connect(self._on_choice)
-        self.path.textEdited.connect(self.binding.edited)
 
     def _read(self) -> str:
         return self.path.text() if self.some.isChecked() else ""
