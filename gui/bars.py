@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolBar, QWidget
 
 from gui import ids
+from gui.forms import caption
 from gui.icons import icon
 
 
@@ -53,14 +54,12 @@ def name_tool_buttons(toolbar: QToolBar) -> None:
                 ids.UiName(action.objectName(), ids.accessible_name(action))))
 
 
-def toolbar_field(toolbar: QToolBar, caption: str, field: QWidget, name: ids.UiName,
+def toolbar_field(toolbar: QToolBar, text: str, field: QWidget, name: ids.UiName,
                   margins: tuple[int, int, int, int] = (6, 0, 6, 0)) -> None:
     """A captioned field (a combo box) on ``toolbar``; ``name`` is its toolbar action's."""
     holder = QWidget()
     row = QHBoxLayout(holder)
     row.setContentsMargins(*margins)
-    label = QLabel(caption)
-    label.setBuddy(field)
-    row.addWidget(label)
+    row.addWidget(caption(text, field))
     row.addWidget(field)
     ids.apply(toolbar.addWidget(holder), name)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QLabel,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from gui import format as fmt
 from gui import ids
+from gui.forms import flat_list
 
 if TYPE_CHECKING:
     from engine.api import VmInfo
@@ -130,15 +130,9 @@ class DetailsPane(QWidget):
             ["Startup Memory", "Dynamic Memory", "Minimum Memory", "Maximum Memory"],
             ["Assigned Memory", "Memory Demand", "Memory Weight", "Memory Buffer"])
         ids.apply(self.memory, ids.DETAILS_MEMORY)
-        self.networking = QTreeWidget()
-        ids.apply(self.networking, ids.DETAILS_NETWORKING)
-        self.networking.setHeaderLabels(["Adapter", "Connected To", "MAC Address", "Status"])
-        self.networking.setRootIsDecorated(False)
-        self.networking.setUniformRowHeights(True)
-        self.networking.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.networking.setColumnWidth(0, 190)
-        self.networking.setColumnWidth(1, 150)
-        self.networking.setColumnWidth(2, 130)
+        self.networking = flat_list(
+            QTreeWidget(), ids.DETAILS_NETWORKING,
+            ["Adapter", "Connected To", "MAC Address", "Status"], (190, 150, 130))
         self.tabs.addTab(_scrolled(self.summary), "Summary")
         self.tabs.addTab(_scrolled(self.memory), "Memory")
         self.tabs.addTab(self.networking, "Networking")

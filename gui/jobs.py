@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QHeaderView,
     QProgressBar,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui import format as fmt
+from gui.forms import flat_list
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -82,18 +82,13 @@ class JobsPanel(QDockWidget):
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.tree = QTreeWidget()
-        ids.apply(self.tree, ids.JOBS_LIST)
-        self.tree.setHeaderLabels(["Operation", "Virtual Machine", "Progress", "State",
-                                   "Started", ""])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        char = self.tree.fontMetrics().averageCharWidth()
+        # Operation, Virtual Machine, Progress, State, Started, Cancel (_COL_* in that order).
+        flat_list(self.tree, ids.JOBS_LIST,
+                  ["Operation", "Virtual Machine", "Progress", "State", "Started", ""],
+                  [chars * char + 16 for chars in (26, 20, 20, 12, 18, 12)])
         header = self.tree.header()
         header.setStretchLastSection(False)
-        char = self.tree.fontMetrics().averageCharWidth()
-        for col, chars in ((_COL_OP, 26), (_COL_VM, 20), (_COL_PROGRESS, 20),
-                           (_COL_STATE, 12), (_COL_STARTED, 18), (_COL_CANCEL, 12)):
-            self.tree.setColumnWidth(col, chars * char + 16)
         header.setSectionResizeMode(_COL_OP, QHeaderView.ResizeMode.Stretch)
         self.setWidget(self.tree)
         self._rows: dict[int, QTreeWidgetItem] = {}

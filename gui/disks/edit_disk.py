@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QGridLayout,
-    QLabel,
     QRadioButton,
     QSpinBox,
     QWidget,
@@ -50,6 +49,7 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
+from gui.forms import caption
 
 if TYPE_CHECKING:
     from engine.api import VhdInfo
@@ -274,10 +274,8 @@ class _ExpandPage(WizardPage):
         self.size_box.setRange(0, SPIN_MAX)
         self.size_box.setSuffix(" GB")
         self.size_box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 16)
-        label = QLabel("&New size:")
-        label.setBuddy(self.size_box)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
+        grid.addWidget(caption("&New size:", self.size_box), 0, 0)
         grid.addWidget(self.size_box, 0, 1)
         grid.setColumnStretch(2, 1)
         self.message = message_label()

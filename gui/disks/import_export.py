@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
+from gui.forms import Selection, flat_list
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -270,12 +270,8 @@ class _SelectVm(WizardPage):
         super().__init__("Select Virtual Machine")
         self._locate = locate
         self.body.addWidget(wrapped("Select the virtual machine to import:"))
-        self.list = QTreeWidget()
-        ids.apply(self.list, ids.IMPORT_VM_LIST)
-        self.list.setHeaderLabels(["Name", "Folder"])
-        self.list.setRootIsDecorated(False)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setColumnWidth(0, 200)
+        self.list = flat_list(QTreeWidget(), ids.IMPORT_VM_LIST, ["Name", "Folder"], (200,),
+                              Selection.SingleSelection)
         self.body.addWidget(self.list, 1)
         self._shown: list[ExportedVm] = []
         self.list.itemSelectionChanged.connect(self.changed.emit)

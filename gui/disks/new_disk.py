@@ -42,6 +42,7 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
+from gui.forms import caption
 
 if TYPE_CHECKING:
     from engine.api import VhdInfo
@@ -149,9 +150,7 @@ class _NamePage(WizardPage):
         grid = QGridLayout()
         self.name = QLineEdit(DEFAULT_NAME)
         ids.apply(self.name, ids.NEW_DISK_NAME)
-        name_label = QLabel("&Name:")
-        name_label.setBuddy(self.name)
-        grid.addWidget(name_label, 0, 0)
+        grid.addWidget(caption("&Name:", self.name), 0, 0)
         grid.addWidget(self.name, 0, 1)
         self.location, self.browse = path_field(
             grid, 1, "&Location:", (ids.NEW_DISK_LOCATION, ids.NEW_DISK_LOCATION_BROWSE), folder)
@@ -202,21 +201,18 @@ class _ConfigurePage(WizardPage):
         self.size_box.setValue(DEFAULT_SIZE_GB)
         self.size_box.setSuffix(" GB")
         self.size_box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 16)
-        size_label = QLabel("&Size:")
-        size_label.setBuddy(self.size_box)
         self.size_range = QLabel(f"(Maximum: {MAX_SIZE_GB:,} GB)")
         self.size_message = message_label()
         self.block_size = QComboBox()
         ids.apply(self.block_size, ids.NEW_DISK_BLOCK_SIZE)
         for value, text in BLOCK_SIZES:
             self.block_size.addItem(text, value)
-        self.block_label = QLabel("Bloc&k size:")
-        self.block_label.setBuddy(self.block_size)
+        self.block_label = caption("Bloc&k size:", self.block_size)
         self.block_note = note_label("Hyper-V sets the block size only from PowerShell "
                                      "(New-VHD -BlockSizeBytes).")
         self.fixed_note = wrapped("")
         bl.addWidget(self.blank_choice, 0, 0, 1, 4)
-        bl.addWidget(size_label, 1, 1)
+        bl.addWidget(caption("&Size:", self.size_box), 1, 1)
         bl.addWidget(self.size_box, 1, 2)
         bl.addWidget(self.size_range, 1, 3)
         bl.addWidget(self.size_message, 2, 1, 1, 3)

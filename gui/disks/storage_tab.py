@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from engine.api import HvError
 from gui import ids
 from gui.disks.sizes import size_text, size_with_bytes
+from gui.forms import flat_list
 
 if TYPE_CHECKING:
     from gui.bridge import Bridge
@@ -37,15 +38,10 @@ def drive_label(key: str) -> str:
 class VmStorageTab(QTreeWidget):
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.DETAILS_STORAGE)
-        self.setHeaderLabels(list(COLUMNS))
-        self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         fm = self.fontMetrics()
-        char = fm.averageCharWidth()
-        for col, chars in enumerate((9, 28, 12, 12, 16)):
-            self.setColumnWidth(col, max(chars * char, fm.horizontalAdvance(COLUMNS[col]) + 28))
+        flat_list(self, ids.DETAILS_STORAGE, COLUMNS, [
+            max(chars * fm.averageCharWidth(), fm.horizontalAdvance(title) + 28)
+            for chars, title in zip((9, 28, 12, 12, 16), COLUMNS, strict=True)])
         self._bridge = bridge
         self._vm_id: str | None = None
         self._version: object = None

@@ -50,6 +50,7 @@ from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks import files
 from gui.disks.jobs import JobWatcher
+from gui.forms import caption
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -109,14 +110,12 @@ def path_field(grid: QGridLayout, row: int, label: str, names: tuple[ids.UiName,
     ids.apply(edit, names[0])
     button = QPushButton(browse)
     ids.apply(button, names[1])
-    caption = QLabel(label)
-    caption.setBuddy(edit)
     holder = QWidget()
     row_layout = QHBoxLayout(holder)
     row_layout.setContentsMargins(0, 0, 0, 0)
     row_layout.addWidget(edit, 1)
     row_layout.addWidget(button)
-    grid.addWidget(caption, row, 0)
+    grid.addWidget(caption(label, edit), row, 0)
     grid.addWidget(holder, row, 1)
     return edit, button
 

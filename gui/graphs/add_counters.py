@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QPushButton,
     QTreeWidget,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ids
+from gui.forms import Selection, caption, flat_list
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
@@ -70,15 +70,9 @@ class AddCountersDialog(QDialog):
         ids.apply(self.add_button, ids.ADD_COUNTERS_ADD)
         self.remove_button = QPushButton("<< &Remove")
         ids.apply(self.remove_button, ids.ADD_COUNTERS_REMOVE)
-        self.added = QTreeWidget()
-        ids.apply(self.added, ids.ADD_COUNTERS_ADDED)
-        self.added.setHeaderLabels(["Counter", "Instance", "Object", "Computer"])
-        self.added.setRootIsDecorated(False)
-        self.added.setUniformRowHeights(True)
-        self.added.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.added.setColumnWidth(0, 150)
-        self.added.setColumnWidth(1, 145)
-        self.added.setColumnWidth(2, 255)
+        self.added = flat_list(QTreeWidget(), ids.ADD_COUNTERS_ADDED,
+                               ["Counter", "Instance", "Object", "Computer"], (150, 145, 255),
+                               Selection.ExtendedSelection)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -89,26 +83,17 @@ class AddCountersDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         left = QVBoxLayout()
-        computer_label = QLabel("Select counters from &computer:")
-        computer_label.setBuddy(self.computer)
-        available_label = QLabel("A&vailable counters:")
-        available_label.setBuddy(self.available)
-        instances_label = QLabel("&Instances of selected object:")
-        instances_label.setBuddy(self.instances)
-        left.addWidget(computer_label)
-        left.addWidget(self.computer)
-        left.addWidget(available_label)
-        left.addWidget(self.available, 3)
-        left.addWidget(instances_label)
-        left.addWidget(self.instances, 2)
+        for text, field, stretch in (("Select counters from &computer:", self.computer, 0),
+                                     ("A&vailable counters:", self.available, 3),
+                                     ("&Instances of selected object:", self.instances, 2)):
+            left.addWidget(caption(text, field))
+            left.addWidget(field, stretch)
         add_row = QHBoxLayout()
         add_row.addStretch(1)
         add_row.addWidget(self.add_button)
         left.addLayout(add_row)
         right = QVBoxLayout()
-        added_label = QLabel("Added &counters:")
-        added_label.setBuddy(self.added)
-        right.addWidget(added_label)
+        right.addWidget(caption("Added &counters:", self.added))
         right.addWidget(self.added, 1)
         remove_row = QHBoxLayout()
         remove_row.addWidget(self.remove_button)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError
 from gui import ids
+from gui.forms import caption
 from gui.graphs import colours, style
 from gui.graphs.memory_map import Extent, MemoryMapBar
 
@@ -92,15 +93,11 @@ class HostDashboard(style.LiveGraphs, QWidget):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        host_label = QLabel("&Host:")
-        host_label.setBuddy(self.host_box)
-        window_label = QLabel("&Show:")
-        window_label.setBuddy(self.window_box)
-        top.addWidget(host_label)
+        top.addWidget(caption("&Host:", self.host_box))
         top.addWidget(self.host_box)
         top.addSpacing(12)
         top.addWidget(self.summary, 1)
-        top.addWidget(window_label)
+        top.addWidget(caption("&Show:", self.window_box))
         top.addWidget(self.window_box)
 
         # Logical processors, stacked.

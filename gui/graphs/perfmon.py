@@ -29,7 +29,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QGridLayout,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError
 from gui import ids
 from gui.bars import fill_toolbar, toolbar_field
+from gui.forms import Selection, flat_list
 from gui.graphs import colours, pdh, style
 from gui.graphs.add_counters import AddCountersDialog
 from gui.graphs.pdh import CounterPath
@@ -115,16 +115,11 @@ class PerformanceMonitor(QMainWindow):
                                     x_range=(0, DEFAULT_DURATION))
         self.graph.setMinimumSize(400, 200)
         self.values_bar = self._make_values_bar()
-        self.legend = QTreeWidget()
-        ids.apply(self.legend, ids.PERFMON_LEGEND)
-        self.legend.setHeaderLabels(["Show", "Color", "Scale", "Counter", "Instance", "Object",
-                                     "Computer"])
-        self.legend.setRootIsDecorated(False)
-        self.legend.setUniformRowHeights(True)
-        self.legend.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        for col, width in ((_COL_SHOW, 48), (_COL_COLOUR, 48), (_COL_SCALE, 70),
-                           (_COL_COUNTER, 170), (_COL_INSTANCE, 170), (_COL_OBJECT, 250)):
-            self.legend.setColumnWidth(col, width)
+        # Show, Color, Scale, Counter, Instance, Object, Computer (_COL_* in that order).
+        self.legend = flat_list(QTreeWidget(), ids.PERFMON_LEGEND,
+                                ["Show", "Color", "Scale", "Counter", "Instance", "Object",
+                                 "Computer"], (48, 48, 70, 170, 170, 250),
+                                Selection.ExtendedSelection)
         self._make_actions()
         self._make_toolbar()
 

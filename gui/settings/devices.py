@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HardDrive, NetworkAdapter
 from gui import ids
+from gui.forms import caption
 from gui.settings.fields import Page, message_label, show_message, spin
 from gui.settings.hardware import free_location, new_drive_path
 from gui.settings.model import Device, SettingsModel
@@ -337,9 +338,7 @@ class HardDrivePage(DevicePage):
         w = QWidget()
         h = QHBoxLayout(w)
         h.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("&Location:")
-        label.setBuddy(self.location)
-        h.addWidget(label)
+        h.addWidget(caption("&Location:", self.location))
         h.addWidget(self.location)
         h.addStretch(1)
         return w

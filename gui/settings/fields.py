@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ids
+from gui.forms import caption
 from gui.settings.model import SettingsModel
 from gui.theme import colours, current_is_dark
 
@@ -191,9 +192,7 @@ class Page(QWidget):
                 binding: Binding | None = None, *, after: QWidget | None = None) -> None:
         """A labelled editor in ``grid`` with its message underneath."""
         row = grid.rowCount()
-        caption = QLabel(label)
-        caption.setBuddy(editor)
-        grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(caption(label, editor), row, 0, Qt.AlignmentFlag.AlignVCenter)
         if after is not None:
             line = QWidget()
             h = QGridLayout(line)
