@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QTreeWidget, QWidget
 
 from gui import ids
 
@@ -33,3 +33,10 @@ def caption(text: str, field: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(field)
     return label
+
+
+def named_button(text: str, name: ids.UiName) -> QPushButton:
+    """A push button named for automation."""
+    push = QPushButton(text)
+    ids.apply(push, name)
+    return push

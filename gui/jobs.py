@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui import format as fmt
-from gui.forms import flat_list
+from gui.forms import flat_list, named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -187,8 +187,7 @@ class JobsPanel(QDockWidget):
             self.tree.setItemWidget(item, _COL_PROGRESS, bar)
             self._bars[job.id] = bar
             if job.cancellable and not job.state.finished:
-                button = QPushButton("Cancel")
-                ids.apply(button, ids.job_cancel(job.id, f"{job.description} {vm}"))
+                button = named_button("Cancel", ids.job_cancel(job.id, f"{job.description} {vm}"))
                 button.setToolTip(f"Cancel {job.description.lower()} {vm}; the virtual machine "
                                   "returns to the state it was in.")
                 button.clicked.connect(lambda _=False, jid=job.id: self.cancel_requested.emit(jid))

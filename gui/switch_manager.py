@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, ValidationError
 from gui import dialogs, ids
 from gui.dialogs import HostDialog
+from gui.forms import named_button
 from gui.icons import icon
 from gui.switch_edits import TYPES, ApplyRefused, PendingEdits, SwitchDraft, SwitchEdits
 
@@ -110,8 +111,7 @@ class _NewSwitchPage(QWidget):
         self.new_type.setMaximumHeight(self.new_type.sizeHintForRow(0) * 3 + 8)
         self.new_type.setCurrentRow(0)
         layout.addWidget(self.new_type)
-        self.create_button = QPushButton("Create Virtual Switch")
-        ids.apply(self.create_button, ids.SWITCH_CREATE)
+        self.create_button = named_button("Create Virtual Switch", ids.SWITCH_CREATE)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.create_button)

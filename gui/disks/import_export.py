@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QProgressBar,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -49,7 +48,7 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
-from gui.forms import Selection, flat_list
+from gui.forms import Selection, flat_list, named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -92,11 +91,9 @@ class ExportVmDialog(QDialog):
         ids.apply(self.progress, ids.EXPORT_PROGRESS)
         self.progress.setRange(0, 100)
         self.progress.hide()
-        self.export_button = QPushButton("&Export")
-        ids.apply(self.export_button, ids.EXPORT_OK)
+        self.export_button = named_button("&Export", ids.EXPORT_OK)
         self.export_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, ids.EXPORT_CANCEL)
+        self.cancel_button = named_button("Cancel", ids.EXPORT_CANCEL)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)

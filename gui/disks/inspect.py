@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from gui import format as fmt
 from gui.disks.allocation import FULL, PARTIAL_FLOOR, AllocationPicture
 from gui.disks.sizes import size_text, size_with_bytes
 from gui.disks.wizard import error_style, wrapped
+from gui.forms import named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -182,21 +182,18 @@ class InspectDiskDialog(QDialog):
         self.notes.setStyleSheet(error_style())
         self.notes.setVisible(bool(info.notes))
 
-        self.inspect_parent = QPushButton("&Inspect Parent")
-        ids.apply(self.inspect_parent, ids.INSPECT_DISK_PARENT)
+        self.inspect_parent = named_button("&Inspect Parent", ids.INSPECT_DISK_PARENT)
         self.inspect_parent.setVisible(info.disk_type.name == "DIFFERENCING")
         self.inspect_parent.setEnabled(info.parent_found and open_parent is not None)
         if not info.parent_found:
             self.inspect_parent.setToolTip("The parent cannot be found. Use Edit… to reconnect "
                                            "the disk to its parent.")
         self.inspect_parent.clicked.connect(self._on_inspect_parent)
-        self.edit = QPushButton("&Edit…")
-        ids.apply(self.edit, ids.INSPECT_DISK_EDIT)
+        self.edit = named_button("&Edit…", ids.INSPECT_DISK_EDIT)
         self.edit.setToolTip("Open the Edit Virtual Hard Disk Wizard for this disk.")
         self.edit.setVisible(open_edit is not None)
         self.edit.clicked.connect(self._on_edit)
-        close = QPushButton("Close")
-        ids.apply(close, ids.INSPECT_DISK_CLOSE)
+        close = named_button("Close", ids.INSPECT_DISK_CLOSE)
         close.setDefault(True)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()

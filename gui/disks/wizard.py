@@ -50,7 +50,7 @@ from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks import files
 from gui.disks.jobs import JobWatcher
-from gui.forms import caption
+from gui.forms import caption, named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -361,14 +361,10 @@ class StepWizard(QDialog):
         middle.addWidget(divider)
         middle.addLayout(right, 1)
 
-        self.previous_button = QPushButton("< &Previous")
-        ids.apply(self.previous_button, names.previous)
-        self.next_button = QPushButton("&Next >")
-        ids.apply(self.next_button, names.next)
-        self.finish_button = QPushButton("&Finish")
-        ids.apply(self.finish_button, names.finish)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, names.cancel)
+        self.previous_button = named_button("< &Previous", names.previous)
+        self.next_button = named_button("&Next >", names.next)
+        self.finish_button = named_button("&Finish", names.finish)
+        self.cancel_button = named_button("Cancel", names.cancel)
         for b in (self.previous_button, self.next_button, self.finish_button,
                   self.cancel_button):
             b.setAutoDefault(False)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QListWidget,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ids
-from gui.forms import Selection, caption, flat_list
+from gui.forms import Selection, caption, flat_list, named_button
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
@@ -66,10 +65,8 @@ class AddCountersDialog(QDialog):
         self.instances = QListWidget()
         ids.apply(self.instances, ids.ADD_COUNTERS_INSTANCES)
         self.instances.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.add_button = QPushButton("&Add >>")
-        ids.apply(self.add_button, ids.ADD_COUNTERS_ADD)
-        self.remove_button = QPushButton("<< &Remove")
-        ids.apply(self.remove_button, ids.ADD_COUNTERS_REMOVE)
+        self.add_button = named_button("&Add >>", ids.ADD_COUNTERS_ADD)
+        self.remove_button = named_button("<< &Remove", ids.ADD_COUNTERS_REMOVE)
         self.added = flat_list(QTreeWidget(), ids.ADD_COUNTERS_ADDED,
                                ["Counter", "Instance", "Object", "Computer"], (150, 145, 255),
                                Selection.ExtendedSelection)

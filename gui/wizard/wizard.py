@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
+from gui.forms import named_button
 from gui.icons import icon
 from gui.settings.fields import error_colour
 from gui.wizard.choices import (
@@ -165,17 +165,12 @@ class NewVmWizard(QDialog):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.hide()
 
-        self.expert_button = QPushButton("Expert Mode")
-        ids.apply(self.expert_button, ids.WIZARD_EXPERT)
+        self.expert_button = named_button("Expert Mode", ids.WIZARD_EXPERT)
         self.expert_button.setCheckable(True)
-        self.previous_button = QPushButton("< &Previous")
-        ids.apply(self.previous_button, ids.WIZARD_PREVIOUS)
-        self.next_button = QPushButton("&Next >")
-        ids.apply(self.next_button, ids.WIZARD_NEXT)
-        self.finish_button = QPushButton("&Finish")
-        ids.apply(self.finish_button, ids.WIZARD_FINISH)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, ids.NEW_VM_CANCEL)
+        self.previous_button = named_button("< &Previous", ids.WIZARD_PREVIOUS)
+        self.next_button = named_button("&Next >", ids.WIZARD_NEXT)
+        self.finish_button = named_button("&Finish", ids.WIZARD_FINISH)
+        self.cancel_button = named_button("Cancel", ids.NEW_VM_CANCEL)
         buttons = QHBoxLayout()
         buttons.addWidget(self.expert_button)
         buttons.addStretch(1)
