@@ -124,7 +124,7 @@ class ConnectWindow(QMainWindow):
         action_menu.addSeparator()
         for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
             action_menu.addAction(a[key])
-        # Issue 7 (gui/device_manager.py): the setup disk, and View ▸ Device Manager below.
+        # The setup disk here, and View ▸ Device Manager (gui/device_manager.py) below.
         self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK, self)
         self.is_disk_action.attach(bridge, follow=vm_id)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 6000))

@@ -1,6 +1,6 @@
 """The details pane under the VM list: Summary, Memory and Networking of the focused VM.
 
-Field lists follow Hyper-V Manager's details pane (../shared/research/hyperv-anchor.md §1).
+Field lists follow Hyper-V Manager's details pane.
 The pane is refreshed from one ``ManagementApi.vm`` read per tick for the focused VM only.
 """
 

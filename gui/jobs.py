@@ -1,7 +1,7 @@
 """Jobs: the status-bar indicator and the panel that lists running and recent jobs.
 
 Hyper-V Manager shows a job only as a percentage in the Status column and users cannot
-follow it (../shared/research/hyperv-anchor.md §12). Here the status bar says how many jobs
+follow it. Here the status bar says how many jobs
 run; its button opens a panel with each job's progress and a Cancel button where the
 engine says the job is cancellable (a Save, for instance).
 """

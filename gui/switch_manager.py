@@ -1,6 +1,6 @@
 """Virtual Switch Manager: a host's virtual switches and its dynamic MAC address range.
 
-Laid out like Hyper-V's dialog (../shared/research/hyperv-anchor.md §5): on the left the
+Laid out like Hyper-V Manager's dialog: on the left the
 *Virtual Switches* (New virtual network switch, then one entry per switch) and *Global
 Network Settings* ▸ MAC Address Range; on the right the page of the selected entry. Edits
 are pending until Apply or OK: new switches, changed ones and removed ones are kept as
@@ -80,6 +80,15 @@ DISRUPT_INFO = ("These changes affect an external virtual switch bound to a phys
                 "adapter of the host. Network connections of the management operating system "
                 "and of virtual machines using it may be interrupted while the switch is "
                 "reconfigured. Are you sure you want to apply them?")
+
+
+def _error_label() -> QLabel:
+    """Where the engine's refusal of a field is shown (hidden until then)."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #c42b1c;")
+    label.hide()
+    return label
 
 
 def _section_label(text: str) -> QLabel:
@@ -162,10 +171,7 @@ class _MacRangePage(QWidget):
         self.mac_size = QLabel("")
         self.mac_size.setProperty("role", "note")
         layout.addWidget(self.mac_size)
-        self.mac_error = QLabel("")
-        self.mac_error.setWordWrap(True)
-        self.mac_error.setStyleSheet("color: #c42b1c;")
-        self.mac_error.hide()
+        self.mac_error = _error_label()
         layout.addWidget(self.mac_error)
         layout.addStretch(1)
 
@@ -335,10 +341,7 @@ class SwitchManagerDialog(HostDialog):
         self.adapters.setMaximumHeight(self.fontMetrics().height() * 4 + 10)
         layout.addWidget(self.adapters)
 
-        self.error_label = QLabel("")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c42b1c;")
-        self.error_label.hide()
+        self.error_label = _error_label()
         layout.addWidget(self.error_label)
         bottom = QHBoxLayout()
         self.pending_label = QLabel("")

@@ -1,7 +1,6 @@
 """The Virtual Machines list: a table model over the bulk snapshot, and its view.
 
-Cost model (../shared/research/perf-fidelity.md §1.3): a refresh costs visible cells × roles
-asked × one Python call each, so
+Cost model: a refresh costs visible cells × roles asked × one Python call each, so
 
 - the model emits one ranged ``dataChanged`` per tick (or ``layoutChanged`` when a live sort
   column reorders rows), never one emit per row and never a reset for value changes;

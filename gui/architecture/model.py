@@ -6,7 +6,7 @@ wires and labels with scene coordinates. The Qt scene (:mod:`gui.architecture.sc
 draws a Diagram, so the picture on screen, the PNG and the SVG come from the same model, and
 tests can check the model without reading pixels.
 
-The picture follows Microsoft's architecture slides (../shared/seeds): hardware at the
+The picture follows the usual Hyper-V architecture diagram: hardware at the
 bottom, the hypervisor on it, and above it the root partition (user mode: the management
 service VMMS and one worker process per child; kernel mode: the drivers, the VSPs and VMBus)
 next to the child partitions (user mode: the guest's applications; kernel mode: its VSCs and

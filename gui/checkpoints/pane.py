@@ -1,6 +1,6 @@
 """The Checkpoints pane: a VM's checkpoint tree with the "Now" marker, and its actions.
 
-As in Hyper-V Manager (../shared/research/hyperv-anchor.md §1) each checkpoint hangs under
+As in Hyper-V Manager, each checkpoint hangs under
 the one it was taken from, and "Now" (the running state) hangs under the checkpoint it
 follows (``ManagementApi.current_checkpoint``). A checkpoint's actions, in its context menu
 and in the Actions pane: Apply…, Export…, Rename…, Delete Checkpoint…, Delete Checkpoint

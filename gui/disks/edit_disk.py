@@ -1,4 +1,4 @@
-"""Edit Disk…: the Edit Virtual Hard Disk Wizard (../shared/research/hyperv-anchor.md §4).
+"""Edit Disk…: Hyper-V Manager's Edit Virtual Hard Disk Wizard.
 
 Before You Begin → Locate Disk → Choose Action → the action's page → Summary. The actions
 offered follow the disk's type, as in Hyper-V Manager for VHD files:

@@ -4,7 +4,7 @@ Export asks for a folder and calls ``ManagementApi.export_vm``: the engine write
 named after the VM there (configuration, virtual hard disks, checkpoints, saved state), all
 or nothing, as a job with progress and Cancel.
 
-Import is Hyper-V's wizard (../shared/research/hyperv-anchor.md §1): Before You Begin →
+Import is Hyper-V Manager's Import Virtual Machine wizard: Before You Begin →
 Locate Folder → Select Virtual Machine → Choose Import Type (Register in place, Restore,
 Copy with a new unique id) → Summary. The engine validates the export completely before it
 writes anything; a refused import leaves nothing behind and the wizard shows why.

@@ -1,4 +1,4 @@
-"""Inspect Disk: the Virtual Hard Disk Properties dialog (../shared/research/hyperv-anchor.md §4).
+"""Inspect Disk: the Virtual Hard Disk Properties dialog, as Hyper-V Manager shows it.
 
 Hyper-V's fields (Format, Type, Location, File Name, Current File Size, Maximum Disk Size,
 Parent with Inspect Parent), plus hvlab's picture of which blocks the file holds

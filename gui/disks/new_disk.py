@@ -1,4 +1,4 @@
-"""New ▸ Hard Disk…: the New Virtual Hard Disk Wizard (../shared/research/hyperv-anchor.md §4).
+"""New ▸ Hard Disk…: Hyper-V Manager's New Virtual Hard Disk Wizard.
 
 Before You Begin → Choose Disk Format → Choose Disk Type → Specify Name and Location →
 Configure Disk → Summary. Finish calls ``ManagementApi.new_vhd``; the file is written on

@@ -1,4 +1,4 @@
-"""pyqtgraph set up the cheap way (perf-fidelity.md §1.2), shared by every graph.
+"""pyqtgraph set up the cheap way (docs/performance.md), shared by every graph.
 
 Importing this module imports pyqtgraph; only the graph views import it, when first shown.
 

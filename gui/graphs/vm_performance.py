@@ -3,7 +3,8 @@ network over the last 10 minutes.
 
 - **CPU**: ``\\Hyper-V Hypervisor Virtual Processor(<VM>:Hv VP n)\\% Total Run Time`` for
   each VP, in % of one logical processor (the physical time the VP got; in-guest CPU figures
-  would mislead, hyperv-anchor.md §10). Fixed range 0-100 %.
+  would mislead, as the guest does not see the time the hypervisor gives to others). Fixed
+  range 0-100 %.
 - **Memory**: assigned and demand (MB); the range is the VM's maximum (or startup) memory.
 - **Disk**: normalized IOPS (8 KB); **Network**: Mbit/s. Their ranges step through
   1-2-5 ceilings of the data instead of autoranging every second.

@@ -261,7 +261,7 @@ class HardDrivePage(DevicePage):
         self.add_row(grid, "&Virtual hard disk:", self.path)
         self.place_message = message_label(self.path)
         grid.addWidget(self.place_message, grid.rowCount(), 1)
-        # Issue 8: New…, Edit…, Inspect… and Browse… open gui/disks' windows on real files.
+        # New…, Edit…, Inspect… and Browse… open gui/disks' windows on real files.
         disk_buttons = QHBoxLayout()
         disk_buttons.addStretch(1)
         for field, text, slot in (("newDisk", "&New…", self._new_disk),

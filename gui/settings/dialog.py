@@ -1,6 +1,6 @@
 """Settings… for one VM: Hyper-V's page tree, OK / Cancel / Apply.
 
-The tree lists the pages of the VM's generation (research/hyperv-anchor.md §3): Hardware
+The tree lists the pages of the VM's generation, as Hyper-V's does: Hardware
 (Add Hardware, BIOS or Firmware, Memory, Processor ▸ Compatibility, NUMA, the controllers
 and their drives, network adapters, COM ports, diskette drive), Management, and hvlab's
 Guest section. A page with edits not yet applied is shown in bold; one with a field the

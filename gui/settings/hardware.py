@@ -1,6 +1,6 @@
 """Hardware pages: Add Hardware, BIOS / Firmware, Memory, Processor (Compatibility, NUMA).
 
-Fields and ranges follow Hyper-V's Settings dialog (research/hyperv-anchor.md §3); what is
+Fields and ranges follow Hyper-V's Settings dialog; what is
 allowed comes from the engine, so the ranges in the descriptions are read from the host's
 profile, never checked here.
 """

@@ -1,6 +1,6 @@
 """New ▸ Virtual Machine…: Hyper-V's New Virtual Machine Wizard, with an expert mode.
 
-Guided, it walks Hyper-V's pages (research/hyperv-anchor.md §4) with the steps listed on the
+Guided, it walks Hyper-V's pages with the steps listed on the
 left: Before You Begin, Specify Name and Location, Specify Generation (only where the host's
 profile offers generation 2), Assign Memory, Configure Networking, Connect Virtual Hard Disk,
 Installation Options, Summary. Expert Mode (as VirtualBox has it) shows every field on one
