@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
 
-MAIN_WINDOW_NAME = "mainWindow"
-MAIN_WINDOW_ACCESSIBLE_NAME = "Hyper-V Manager"
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

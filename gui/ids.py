@@ -76,7 +76,6 @@ MENU_HELP = _n("menuHelp", "Help")
 MENU_VM_CONTEXT = _n("vmContextMenu", "Virtual machine actions")
 MENU_VM_CONTEXT_ACTION = _n("vmContextMenuAction", "Virtual machine actions")
 
-MENU_HEADER_CONTEXT = _n("vmListHeaderMenu", "Columns")
 MAIN_TOOLBAR = _n("mainToolBar", "Virtual machine toolbar")
 CLOCK_TOOLBAR = _n("clockToolBar", "Simulated clock")
 CLOCK_TIME = _n("clockTime", "Simulated time")
@@ -566,10 +565,6 @@ def column_action(column_key: str, title: str) -> UiName:
 def job_cancel(job_id: int, description: str) -> UiName:
     """The Cancel button of one job in the jobs panel."""
     return UiName(f"jobCancel_{job_id}", f"Cancel {description}")
-
-
-def host_page(key: str, title: str) -> UiName:
-    return UiName(f"hostSettingsPage_{key}", title)
 
 
 def markdown_table() -> str:

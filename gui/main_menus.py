@@ -69,7 +69,6 @@ class MainMenus:
     context_menu: QMenu
     main_toolbar: QToolBar
     clock_toolbar: QToolBar
-    show_actions_pane: QAction
 
 
 def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> MainMenus:
@@ -162,7 +161,7 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
         a.host.restart_action, a.host.crash_action, None, a.performance.dashboard_action,
         a.performance.perfmon_action, None, a.refresh, (view_menu, "view"), a.help])
     return MainMenus(new_menu, view_menu, columns_menu, context_menu, main_toolbar,
-                     clock_toolbar, show_pane)
+                     clock_toolbar)
 
 
 def _add_vm_actions(menu: QMenu, a: WindowActions) -> None:

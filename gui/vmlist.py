@@ -80,8 +80,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("cpu_history", "CPU History", False, False, 14),  # gui.graphs.sparkline
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
-#: Optional columns (View ▸ Add/Remove Columns).
-OPTIONAL_COLUMNS = tuple(c for c in COLUMNS if not c.default_visible)
 
 _NAME = COLUMN_INDEX["name"]
 _INFO_COLUMNS = {"heartbeat", "notes", "configuration_version", "group"}
@@ -166,7 +164,6 @@ class VmListModel(QAbstractTableModel):
         self._pos: dict[str, int] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
-        self._editable = True
         self._flags_name = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                             | Qt.ItemFlag.ItemIsEditable)
         self._flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -225,7 +222,7 @@ class VmListModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if index.column() == _NAME and self._editable:
+        if index.column() == _NAME:
             return self._flags_name
         return self._flags
 
@@ -269,9 +266,6 @@ class VmListModel(QAbstractTableModel):
     def all_info(self) -> list[VmInfo]:
         return [self._info[v] for v in self._ids if v in self._info]
 
-    def set_editable(self, editable: bool) -> None:
-        self._editable = editable
-
     # -- filters --------------------------------------------------------------------------------
     def set_filter(self, *, host_id: str | None = None, group: str | None = None,
                    text: str | None = None) -> None:
@@ -286,14 +280,6 @@ class VmListModel(QAbstractTableModel):
 
     def set_search_text(self, text: str) -> None:
         self.set_filter(host_id=self._filter_host, group=self._filter_group, text=text)
-
-    @property
-    def filter_group(self) -> str | None:
-        return self._filter_group
-
-    @property
-    def filter_host(self) -> str | None:
-        return self._filter_host
 
     # -- the tick ---------------------------------------------------------------------------------
     def mark_dirty(self, vm_id: str) -> None:

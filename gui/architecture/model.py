@@ -91,7 +91,6 @@ class HostState:
     time_seconds: float
     children: tuple[ChildState, ...]
     more_children: int
-    root_hypercalls: int
 
 
 def _class_of_channel(key: str) -> str | None:
@@ -174,7 +173,7 @@ def read_host(api: ManagementApi, host_id: str | None,
         logical_processors=host.logical_processors, ram_gb=round(host.memory_total_mb / 1024),
         nics=host.nics, hypervisor_running=host.hypervisor_running,
         hypervisor_blockers=host.hypervisor_blockers, time_seconds=api.now_seconds,
-        children=tuple(children), more_children=more, root_hypercalls=calls.get("", 0))
+        children=tuple(children), more_children=more)
 
 
 # -- what the scene draws --------------------------------------------------------------------------

@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from engine.api import VhdInfo
     from gui.bridge import Bridge
 
-ACTIONS = ("compact", "convert", "expand", "merge", "reconnect")
 ACTION_LABELS = {"compact": "Compact", "convert": "Convert", "expand": "Expand",
                  "merge": "Merge", "reconnect": "Reconnect"}
 

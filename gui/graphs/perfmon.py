@@ -393,10 +393,6 @@ class PerformanceMonitor(QMainWindow):
         return fitting_scale(float(np.max(trace.values)) if len(trace.values) else 0.0)
 
     # -- time ---------------------------------------------------------------------------------
-    @property
-    def duration(self) -> int:
-        return self._duration
-
     def set_duration(self, seconds: int) -> None:
         self._duration = seconds
         index = DURATIONS.index(seconds)

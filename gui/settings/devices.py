@@ -42,10 +42,6 @@ def _named(widget: QWidget, key: str, field: str, label: str) -> None:
     ids.apply(widget, ids.settings_device_field(key, field, label))
 
 
-def drive_title(drive: HardDrive) -> str:
-    return f"{drive.controller} {drive.controller_number}:{drive.location}"
-
-
 class ControllerPage(Page):
     """IDE Controller 0/1 or a SCSI controller: its drives, Add Hard Drive (and Remove for
     SCSI controllers)."""

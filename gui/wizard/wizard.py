@@ -102,7 +102,6 @@ class NewVmWizard(QDialog):
         self._probe_name = free_name(names, "hvlab wizard name check")
         self.errors: dict[str, str] = {}
         self.choices = NewVmChoices()
-        self.created_vm: VmInfo | None = None
 
         skip = bool(self.settings.value(SKIP_INTRO_KEY, False, type=bool))
         self.intro = IntroPanel(skip)
@@ -302,9 +301,6 @@ class NewVmWizard(QDialog):
     def expert_mode(self) -> bool:
         return self._expert
 
-    def current_panel(self) -> Panel:
-        return self.panels[self._index]
-
     def go_to(self, key: str) -> bool:
         """Show page ``key``; refused (False) past the first page with a message."""
         index = self.keys.index(key)
@@ -422,7 +418,6 @@ class NewVmWizard(QDialog):
         except HvError as err:
             self._show_banner(err.text)
             return None
-        self.created_vm = info
         self._create_disk_file(c, info)
         self.created.emit(info.id)
         self.accept()
