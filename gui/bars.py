@@ -8,7 +8,7 @@ and its menu item by the same accessible name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
@@ -20,10 +20,11 @@ from gui.icons import icon
 
 
 def named_action(parent: QObject, name: ids.UiName, text: str, icon_name: str, tip: str = "",
-                 *, shortcut: str = "") -> QAction:
+                 *, shortcut: str = "", triggered: Callable[[], object] | None = None
+                 ) -> QAction:
     """A QAction with its icon, its automation name, its shortcut, and ``tip`` as status
-    tip and tooltip (the tooltip with the shortcut). Buttons show the text with its "…" and
-    without the mnemonic."""
+    tip and tooltip (the tooltip with the shortcut), calling ``triggered()`` when chosen.
+    Buttons show the text with its "…" and without the mnemonic."""
     action = QAction(icon(icon_name or "missing"), text, parent)
     action.setIconText(text.replace("&", ""))
     ids.apply(action, name)
@@ -32,6 +33,8 @@ def named_action(parent: QObject, name: ids.UiName, text: str, icon_name: str, t
     if tip:
         action.setToolTip(tip + (f" ({shortcut})" if shortcut else ""))
         action.setStatusTip(tip)
+    if triggered is not None:
+        action.triggered.connect(lambda _=False: triggered())
     return action
 
 

@@ -52,9 +52,8 @@ class HostActions(LabPart, QObject):
 
         def action(name: ids.UiName, text: str, icon_name: str, shortcut: str, tip: str,
                    slot: Callable[[], object]) -> QAction:
-            a = named_action(window, name, text, icon_name, tip, shortcut=shortcut)
-            a.triggered.connect(lambda _=False: slot())
-            return a
+            return named_action(window, name, text, icon_name, tip, shortcut=shortcut,
+                                triggered=slot)
 
         self.new_vm_action = action(ids.ACT_NEW_VM, "&Virtual Machine…", "new-vm",
                                     "Ctrl+Shift+N", "Create a virtual machine.", self.open_new_vm)

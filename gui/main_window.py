@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError
-from gui import dialogs, ids
+from gui import ids
 from gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
 from gui.actions_pane import ActionsPane
 from gui.bars import named_action
@@ -42,6 +42,7 @@ from gui.clock import ClockControls
 from gui.details import DetailsPane
 from gui.disks.actions import StorageActions
 from gui.graphs.console import PerformanceViews
+from gui.help_actions import HelpActions
 from gui.host_actions import HostActions
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.storage = StorageActions(self)
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)
+        self.help = HelpActions(self)
         self._make_window_actions()
 
         # -- panes --------------------------------------------------------------------------------
@@ -198,8 +200,8 @@ class MainWindow(QMainWindow):
             vm=self.vm_actions, host=self.host_actions, storage=self.storage,
             performance=self.performance, clock=self.clock,
             insert_setup_disk=self.is_disk_action, refresh=self.refresh_action,
-            find=self.find_action, exit=self.exit_action, help=self.help_action,
-            about=self.about_action, columns=list(self.column_actions.values()),
+            find=self.find_action, exit=self.exit_action, help=self.help.help_action,
+            about=self.help.about_action, columns=list(self.column_actions.values()),
             themes=list(self.theme_actions.values()),
             show_jobs=self.jobs_panel.toggleViewAction()), self.actions_pane)
         self._make_status_bar(note)
@@ -313,25 +315,16 @@ class MainWindow(QMainWindow):
 
     # -- construction -----------------------------------------------------------------------------
     def _make_window_actions(self) -> None:
-        def action(name: ids.UiName, text: str, icon_name: str, shortcut: str,
-                   tip: str) -> QAction:
-            return named_action(self, name, text, icon_name, tip, shortcut=shortcut)
-
-        self.refresh_action = action(ids.ACT_REFRESH, "&Refresh", "refresh", "F5",
-                                     "Read everything from the host again.")
-        self.refresh_action.triggered.connect(self.refresh_all)
-        self.exit_action = action(ids.ACT_EXIT, "E&xit", "exit", "Ctrl+Q",
-                                  "Close Hyper-V Manager.")
-        self.exit_action.triggered.connect(self.close)
-        self.find_action = action(ids.ACT_SEARCH, "&Find", "search", "Ctrl+F",
-                                  "Search the virtual machines by name, group or notes.")
-        self.find_action.triggered.connect(self._focus_search)
-        self.help_action = action(ids.ACT_HELP, "&Help Topics", "help", "F1",
-                                  "Keyboard shortcuts and where the user guide is.")
-        self.help_action.triggered.connect(self.show_help)
-        self.about_action = action(ids.ACT_ABOUT, "&About hvlab", "hvlab", "",
-                                   "What hvlab is.")
-        self.about_action.triggered.connect(self.show_about)
+        self.refresh_action = named_action(
+            self, ids.ACT_REFRESH, "&Refresh", "refresh", "Read everything from the host again.",
+            shortcut="F5", triggered=self.refresh_all)
+        self.exit_action = named_action(self, ids.ACT_EXIT, "E&xit", "exit",
+                                        "Close Hyper-V Manager.", shortcut="Ctrl+Q",
+                                        triggered=self.close)
+        self.find_action = named_action(
+            self, ids.ACT_SEARCH, "&Find", "search",
+            "Search the virtual machines by name, group or notes.", shortcut="Ctrl+F",
+            triggered=self._focus_search)
         self.column_actions: dict[str, QAction] = {}
         for i, col in enumerate(COLUMNS):
             if col.key == "name":
@@ -541,23 +534,7 @@ class MainWindow(QMainWindow):
         self.vm_list.select_ids([vm_id])
         self.statusBar().showMessage("The virtual machine was created.", 5000)
 
-    # -- help, theme, closing ---------------------------------------------------------------------
-    def show_help(self) -> None:
-        dialogs.information(
-            self, "hvlab Help",
-            "<b>Keyboard shortcuts</b>",
-            "Start Ctrl+S · Turn Off Ctrl+T · Shut Down Ctrl+D · Save Ctrl+Shift+S · "
-            "Pause Ctrl+P · Resume Ctrl+R · Reset Ctrl+E · Connect Ctrl+Enter · Rename F2 · "
-            "Delete Del · Find Ctrl+F · Refresh F5\n\n"
-            "Clock: Pause Ctrl+0 · 1x Ctrl+1 · 10x Ctrl+2 · 60x Ctrl+3 · Step F10 · "
-            "Step 1 minute Shift+F10\n\nThe user guide is docs/console.md.")
-
-    def show_about(self) -> None:
-        dialogs.information(
-            self, "About hvlab", "<b>hvlab</b> — Hyper-V Manager for a simulated lab",
-            "A console in the style of Hyper-V Manager over a simulated Windows Server "
-            "2008-era Hyper-V host, for learning and demonstrations.")
-
+    # -- theme, closing ---------------------------------------------------------------------------
     def set_theme(self, choice: Theme) -> None:
         self._theme = choice
         self.theme_actions[choice].setChecked(True)

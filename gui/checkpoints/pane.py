@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui import format as fmt
+from gui.bars import named_action
 from gui.disks.jobs import when_done
 from gui.icons import icon
 
@@ -111,38 +112,32 @@ class CheckpointsPane(QStackedWidget):
         self.addWidget(self.note)
         self.addWidget(self.tree)
 
-        def action(name: ids.UiName, text: str, icon_name: str, tip: str) -> QAction:
-            a = QAction(icon(icon_name), text, self)
-            a.setIconText(text.replace("&", ""))
-            ids.apply(a, name)
-            a.setStatusTip(tip)
-            a.setToolTip(f"{text.replace('&', '')}: {tip}")
+        def action(name: ids.UiName, text: str, icon_name: str, tip: str,
+                   slot: Callable[[], object]) -> QAction:
+            a = named_action(self, name, text, icon_name, tip, triggered=slot)
+            a.setToolTip(f"{a.iconText()}: {tip}")  # the block has no title saying what it is
             a.setEnabled(False)
             return a
 
         self.apply_action = action(
             ids.ACT_CHECKPOINT_APPLY, "&Apply…", "apply-checkpoint",
             "Return the virtual machine to this checkpoint; its current state is lost unless "
-            "you take a checkpoint first.")
+            "you take a checkpoint first.", self.apply_selected)
         self.export_action = action(
             ids.ACT_CHECKPOINT_EXPORT, "E&xport…", "export",
-            "Export the virtual machine, with its checkpoints, to a folder.")
+            "Export the virtual machine, with its checkpoints, to a folder.", self._export)
         self.rename_action = action(ids.ACT_CHECKPOINT_RENAME, "Rena&me…", "rename",
-                                    "Rename the checkpoint.")
+                                    "Rename the checkpoint.", self.rename_selected)
         self.delete_action = action(
             ids.ACT_CHECKPOINT_DELETE, "&Delete Checkpoint…", "delete",
             "Delete the checkpoint. Its changes are merged, so the virtual machine keeps "
-            "everything written since.")
+            "everything written since.", lambda: self.delete_selected(subtree=False))
         self.delete_subtree_action = action(
             ids.ACT_CHECKPOINT_DELETE_SUBTREE, "Delete Checkpoint &Subtree…", "delete",
-            "Delete the checkpoint and every checkpoint taken after it from its state.")
+            "Delete the checkpoint and every checkpoint taken after it from its state.",
+            lambda: self.delete_selected(subtree=True))
         self.actions_list = [self.apply_action, self.export_action, self.rename_action,
                              self.delete_action, self.delete_subtree_action]
-        self.apply_action.triggered.connect(lambda: self.apply_selected())
-        self.export_action.triggered.connect(self._export)
-        self.rename_action.triggered.connect(self.rename_selected)
-        self.delete_action.triggered.connect(lambda: self.delete_selected(subtree=False))
-        self.delete_subtree_action.triggered.connect(lambda: self.delete_selected(subtree=True))
 
         self.context_menu = QMenu(self)
         ids.apply(self.context_menu, ids.CHECKPOINT_CONTEXT_MENU)

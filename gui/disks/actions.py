@@ -42,9 +42,7 @@ class StorageActions(LabPart, QObject):
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
                    slot: Callable[[], object]) -> QAction:
-            a = named_action(window, name, text, icon_name, tip)
-            a.triggered.connect(lambda _=False: slot())
-            return a
+            return named_action(window, name, text, icon_name, tip, triggered=slot)
 
         self.new_disk_action = action(
             ids.ACT_NEW_HARD_DISK, "&Hard Disk…", "new-disk",
