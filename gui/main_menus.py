@@ -1,5 +1,5 @@
 """Where each of the main window's actions appears: menu bar, toolbars, the VM list's context
-menu and the Actions pane's host block.
+menu and the Actions pane's blocks.
 
 The actions belong to their components (:class:`~gui.actions.VmActions`,
 :class:`~gui.host_actions.HostActions`, :class:`~gui.disks.actions.StorageActions`,
@@ -37,6 +37,15 @@ VM_MENU_GROUPS = (("connect", "settings"),
 #: The VM actions on the main toolbar (None: a separator).
 VM_TOOLBAR = ("connect", "settings", None, "start", "turn_off", "shut_down", "save", "pause",
               "resume", "reset", None, "checkpoint")
+#: The Actions pane's block for the selected VMs (None: a separator).
+VM_PANE = ("connect", "settings", None, "start", "turn_off", "shut_down", "save", "pause",
+           "resume", "reset", None, "checkpoint", "export", "delete_saved_state", "rename",
+           "delete")
+
+
+def vm_entries(vm: VmActions, keys: Sequence[str | None]) -> list[QAction | None]:
+    """The actions of ``keys`` (None stays a separator)."""
+    return [None if key is None else vm[key] for key in keys]
 
 
 @dataclass(frozen=True)
@@ -175,9 +184,8 @@ def _add_vm_actions(menu: QMenu, a: WindowActions) -> None:
 def _toolbars(window: QMainWindow, a: WindowActions) -> tuple[QToolBar, QToolBar]:
     main = QToolBar("Virtual machine toolbar", window)
     ids.apply(main, ids.MAIN_TOOLBAR)
-    vm = [None if key is None else a.vm[key] for key in VM_TOOLBAR]
-    fill_toolbar(main, [a.host.new_vm_action, None, *vm, None, a.host.settings_action,
-                        a.refresh])
+    fill_toolbar(main, [a.host.new_vm_action, None, *vm_entries(a.vm, VM_TOOLBAR), None,
+                        a.host.settings_action, a.refresh])
     clock = QToolBar("Simulated clock", window)
     ids.apply(clock, ids.CLOCK_TOOLBAR)
     a.clock.fill_toolbar(clock)

@@ -47,7 +47,7 @@ from gui.host_actions import HostActions
 from gui.host_tree import HostTree, TreeKey, filter_of
 from gui.icons import icon
 from gui.jobs import JobsButton, JobsPanel
-from gui.main_menus import WindowActions, build_menus
+from gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
 from gui.setup_disk import IntegrationSetupAction
 from gui.theme import Theme, apply_theme
 from gui.vmlist import COLUMNS, VmListModel, VmListView
@@ -280,11 +280,7 @@ class MainWindow(QMainWindow):
         from gui.vm_windows import VmWindows
 
         self.details.attach(bridge)
-        a = self.vm_actions.actions
-        self.actions_pane.set_vm_actions([
-            a["connect"], a["settings"], None, a["start"], a["turn_off"], a["shut_down"],
-            a["save"], a["pause"], a["resume"], a["reset"], None, a["checkpoint"], a["export"],
-            a["delete_saved_state"], a["rename"], a["delete"]])
+        self.actions_pane.set_vm_actions(vm_entries(self.vm_actions, VM_PANE))
         self.checkpoints = CheckpointsPane(bridge, self.storage.open_export)
         self.checkpoints.message.connect(self._status)
         self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
