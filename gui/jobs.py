@@ -108,6 +108,7 @@ class JobsPanel(QDockWidget):
         bridge.tick.connect(self.refresh)
         self.cancel_requested.connect(self._cancel)
         self.visibilityChanged.connect(lambda visible: self.refresh() if visible else None)
+        self.refresh()
 
     def refresh(self, _snap: object = None) -> None:
         bridge = self._bridge

@@ -109,3 +109,12 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
         "Summary", "Memory", "Networking", "Storage", "Performance"]
     assert win.details.header.text() == first
     assert win.performance.sparkline is not None
+
+
+def test_a_job_running_when_the_lab_arrives_is_counted_at_once(
+        early_window: MainWindow, api: ManagementApi) -> None:
+    api.save("W2K8-DC01")  # a job that runs in simulated time; the clock is not stepped
+    bridge = Bridge(api, clock="manual")
+    bridge.setParent(early_window)
+    early_window.attach(bridge)
+    assert early_window.jobs_button.text() == "1 job running"
