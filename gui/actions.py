@@ -1,4 +1,11 @@
-"""The virtual machine actions, and their enablement from the engine.
+"""The virtual machine actions: one table says what each is, when it applies, what it does.
+
+:data:`VM_ACTIONS` declares every VM action once: its text, icon and shortcut, the engine
+:class:`~engine.api.Operation` whose rule enables it, and what triggering it does (``runs``):
+an :class:`EngineCommand` (one API call per selected VM, confirmed first where Hyper-V
+Manager asks) or a :class:`WindowCommand` (handed to the window: a window or dialog to open,
+or the Checkpoints pane). :class:`gui.commands.VmCommands` carries out either with one
+lookup in this table.
 
 One :class:`VmActions` set exists per window (the main window, each Connect window). Its
 QActions appear in that window's menu bar, toolbar, Actions pane and context menu. Whether
@@ -9,6 +16,7 @@ own about which state allows what.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +31,46 @@ from gui.icons import icon
 
 if TYPE_CHECKING:  # engine.api imports numpy; the window paints before it is loaded
     from engine.api import ManagementApi
+    from gui.bridge import Bridge
+
+
+class WindowTask(enum.Enum):
+    """What an action hands to its window because it is more than one engine call: a window
+    or dialog to open, or the Checkpoints pane, which follows the checkpoint's job."""
+
+    CONNECT = enum.auto()
+    SETTINGS = enum.auto()
+    CHECKPOINT = enum.auto()
+    EXPORT = enum.auto()
+    RENAME = enum.auto()
+    DELETE = enum.auto()
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The question Hyper-V Manager asks first; ``question`` has ``{what}`` for the VMs."""
+
+    title: str
+    question: str
+    informative: str
+    button: str
+
+
+@dataclass(frozen=True)
+class EngineCommand:
+    """One API call per selected VM; ``verb`` starts the status line ("Starting VM1.")."""
+
+    call: Callable[[ManagementApi, str], object]
+    verb: str
+    confirm: Confirmation | None = None
+
+
+@dataclass(frozen=True)
+class WindowCommand:
+    """Handed to the window's handler for ``task``, once per selected VM up to ``at_most``."""
+
+    task: WindowTask
+    at_most: int = 1
 
 
 @dataclass(frozen=True)
@@ -31,10 +79,16 @@ class VmActionSpec:
     text: str
     icon: str
     shortcut: str
-    operation: Operation | None
+    operation: Operation | None  # the engine's rule for enablement (None: always allowed)
     multi: bool  # may act on several selected VMs at once
     tip: str  # what it does (tooltip when enabled)
+    runs: EngineCommand | WindowCommand  # what triggering it does
 
+
+#: At most this many Connect windows open from one multi-selection.
+MAX_CONNECT_AT_ONCE = 8
+
+_LOST = "If you {verb} the virtual machine, any unsaved data in it will be lost."
 
 #: The VM block, in Hyper-V Manager's order. Shortcuts follow Virtual Machine Connection's
 #: Action menu (Ctrl+S Start, Ctrl+T Turn Off, Ctrl+D Shut Down, Ctrl+P Pause, Ctrl+E Reset,
@@ -42,35 +96,58 @@ class VmActionSpec:
 #: is Ctrl+Shift+S there and Ctrl+A only in a Connect window. docs/console.md lists them all.
 VM_ACTIONS: tuple[VmActionSpec, ...] = (
     VmActionSpec("connect", "&Connect…", "connect", "Ctrl+Return", None, True,
-                 "Open a Virtual Machine Connection window to the virtual machine."),
+                 "Open a Virtual Machine Connection window to the virtual machine.",
+                 WindowCommand(WindowTask.CONNECT, at_most=MAX_CONNECT_AT_ONCE)),
     VmActionSpec("settings", "S&ettings…", "settings", "", None, False,
-                 "Show the virtual machine's settings."),
+                 "Show the virtual machine's settings.", WindowCommand(WindowTask.SETTINGS)),
     VmActionSpec("start", "&Start", "start", "Ctrl+S", Operation.START, True,
-                 "Start the virtual machine."),
+                 "Start the virtual machine.",
+                 EngineCommand(lambda api, vm: api.start(vm), "Starting")),
     VmActionSpec("turn_off", "T&urn Off…", "turn-off", "Ctrl+T", Operation.TURN_OFF, True,
-                 "Turn off the virtual machine, like pulling its power cord."),
+                 "Turn off the virtual machine, like pulling its power cord.",
+                 EngineCommand(lambda api, vm: api.turn_off(vm), "Turning off", Confirmation(
+                     "Turn Off Machine", "Are you sure you want to turn off {what}?",
+                     _LOST.format(verb="turn off"), "Turn Off"))),
     VmActionSpec("shut_down", "Shut &Down…", "shut-down", "Ctrl+D", Operation.SHUT_DOWN, True,
-                 "Ask the guest operating system to shut down."),
+                 "Ask the guest operating system to shut down.",
+                 EngineCommand(lambda api, vm: api.shut_down(vm), "Shutting down", Confirmation(
+                     "Shut Down Machine", "Are you sure you want to shut down {what}?",
+                     "The guest operating system is asked to shut down through the "
+                     "Operating System Shutdown integration service.", "Shut Down"))),
     VmActionSpec("save", "Sa&ve", "save", "Ctrl+Shift+S", Operation.SAVE, True,
-                 "Save the virtual machine's memory and state to disk and stop it."),
+                 "Save the virtual machine's memory and state to disk and stop it.",
+                 EngineCommand(lambda api, vm: api.save(vm), "Saving")),
     VmActionSpec("pause", "&Pause", "pause", "Ctrl+P", Operation.PAUSE, True,
-                 "Pause the virtual machine; it keeps its memory."),
+                 "Pause the virtual machine; it keeps its memory.",
+                 EngineCommand(lambda api, vm: api.pause(vm), "Pausing")),
     VmActionSpec("resume", "&Resume", "resume", "Ctrl+R", Operation.RESUME, True,
-                 "Resume the paused virtual machine."),
+                 "Resume the paused virtual machine.",
+                 EngineCommand(lambda api, vm: api.resume(vm), "Resuming")),
     VmActionSpec("reset", "Rese&t", "reset", "Ctrl+E", Operation.RESET, True,
-                 "Reset the virtual machine, like pressing its reset button."),
+                 "Reset the virtual machine, like pressing its reset button.",
+                 EngineCommand(lambda api, vm: api.reset(vm), "Resetting", Confirmation(
+                     "Reset Machine", "Are you sure you want to reset {what}?",
+                     _LOST.format(verb="reset"), "Reset"))),
     VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", Operation.CHECKPOINT, False,
-                 "Take a checkpoint of the virtual machine."),
+                 "Take a checkpoint of the virtual machine.",
+                 WindowCommand(WindowTask.CHECKPOINT)),
     VmActionSpec("export", "E&xport…", "export", "", Operation.EXPORT, False,
                  "Export the virtual machine to a folder: its configuration, virtual hard "
-                 "disks, checkpoints and saved state."),
+                 "disks, checkpoints and saved state.", WindowCommand(WindowTask.EXPORT)),
     VmActionSpec("delete_saved_state", "Delete Saved State…", "delete-saved-state", "",
                  Operation.DELETE_SAVED_STATE, False,
-                 "Discard the saved state; the virtual machine is then Off."),
+                 "Discard the saved state; the virtual machine is then Off.",
+                 EngineCommand(lambda api, vm: api.delete_saved_state(vm),
+                               "Deleting the saved state of", Confirmation(
+                                   "Delete Saved State",
+                                   "Are you sure you want to delete the saved state of {what}?",
+                                   "The virtual machine starts from scratch the next time, as "
+                                   "if it had been turned off.", "Delete"))),
     VmActionSpec("rename", "Rena&me…", "rename", "F2", Operation.RENAME, False,
-                 "Rename the virtual machine."),
+                 "Rename the virtual machine.", WindowCommand(WindowTask.RENAME)),
     VmActionSpec("delete", "De&lete…", "delete", "Del", Operation.DELETE, False,
-                 "Delete the virtual machine's configuration (its virtual hard disks stay)."),
+                 "Delete the virtual machine's configuration (its virtual hard disks stay).",
+                 WindowCommand(WindowTask.DELETE)),
 )
 SPECS = {s.key: s for s in VM_ACTIONS}
 
@@ -159,16 +236,18 @@ def start_fit_text(api: ManagementApi, vm_ids: Sequence[str], names: dict[str, s
 class VmActions(QObject):
     """The QActions of the VM block for one window, enabled for the current targets.
 
+    Built before the lab when the window paints first; disabled until :meth:`attach`.
+
     Signals:
         triggered(str key, list vm_ids): the user chose an action for these VMs.
     """
 
     triggered = Signal(str, list)
 
-    def __init__(self, api_source: Callable[[], ManagementApi], names: dict[str, ids.UiName],
-                 parent: QObject, shortcuts: dict[str, str] | None = None) -> None:
+    def __init__(self, names: dict[str, ids.UiName], parent: QObject,
+                 shortcuts: dict[str, str] | None = None) -> None:
         super().__init__(parent)
-        self._api_source = api_source
+        self._bridge: Bridge | None = None
         self._targets: list[str] = []
         self._target_names: dict[str, str] = {}
         self.actions: dict[str, QAction] = {}
@@ -190,6 +269,15 @@ class VmActions(QObject):
     def __getitem__(self, key: str) -> QAction:
         return self.actions[key]
 
+    def specs(self) -> list[VmActionSpec]:
+        """The table rows of the actions this window shows."""
+        return [SPECS[key] for key in self.actions]
+
+    def attach(self, bridge: Bridge) -> None:
+        """Enable from the engine behind ``bridge`` from now on."""
+        self._bridge = bridge
+        self.update()
+
     @property
     def targets(self) -> list[str]:
         return list(self._targets)
@@ -202,13 +290,13 @@ class VmActions(QObject):
 
     def update(self) -> None:
         """Re-read the engine's available operations for the targets."""
-        if not self._targets:
+        if not self._targets or self._bridge is None:
             for key, action in self.actions.items():
                 action.setEnabled(False)
                 action.setToolTip(f"{plain(SPECS[key].text)}: {NO_SELECTION}")
                 action.setStatusTip(NO_SELECTION)
             return
-        api = self._api_source()
+        api = self._bridge.api
         ops: dict[str, dict[Operation, str | None]] = {}
         live: list[str] = []
         for vm_id in self._targets:

@@ -54,28 +54,26 @@ class ActionsPane(QScrollArea):
         self._host_block = QVBoxLayout()
         self._host_block.setSpacing(0)
         self._layout.addLayout(self._host_block)
-        self.vm_header = QLabel("")
-        self.vm_header.setProperty("role", "sectionHeader")
-        self._layout.addSpacing(6)
-        self._layout.addWidget(self.vm_header)
-        self._vm_widget = QWidget()
-        self._vm_block = QVBoxLayout(self._vm_widget)
-        self._vm_block.setContentsMargins(0, 0, 0, 0)
-        self._vm_block.setSpacing(0)
-        self._layout.addWidget(self._vm_widget)
-        # Issue 8: a block for the checkpoint selected in the Checkpoints pane.
-        self.checkpoint_header = QLabel("")
-        self.checkpoint_header.setProperty("role", "sectionHeader")
-        self._layout.addSpacing(6)
-        self._layout.addWidget(self.checkpoint_header)
-        self._checkpoint_widget = QWidget()
-        self._checkpoint_block = QVBoxLayout(self._checkpoint_widget)
-        self._checkpoint_block.setContentsMargins(0, 0, 0, 0)
-        self._checkpoint_block.setSpacing(0)
-        self._layout.addWidget(self._checkpoint_widget)
+        # The selected VM(s), and the checkpoint selected in the Checkpoints pane.
+        self.vm_header, self._vm_widget, self._vm_block = self._hidden_block()
+        self.checkpoint_header, self._checkpoint_widget, self._checkpoint_block = \
+            self._hidden_block()
         self._layout.addStretch(1)
         self.setWidget(body)
         self.buttons: dict[str, QToolButton] = {}
+
+    def _hidden_block(self) -> tuple[QLabel, QWidget, QVBoxLayout]:
+        """A block's header and the widget holding its buttons (shown with a title)."""
+        header = QLabel("")
+        header.setProperty("role", "sectionHeader")
+        self._layout.addSpacing(6)
+        self._layout.addWidget(header)
+        widget = QWidget()
+        block = QVBoxLayout(widget)
+        block.setContentsMargins(0, 0, 0, 0)
+        block.setSpacing(0)
+        self._layout.addWidget(widget)
+        return header, widget, block
 
     def set_host_actions(self, entries: Sequence[Entry]) -> None:
         self._fill(self._host_block, entries)

@@ -3,7 +3,7 @@
 ``open_lab`` is the one place that decides which lab the console shows; everything else
 receives the :class:`~engine.api.ManagementApi` it returns.
 
-Start-up order is chosen for time to first paint (ARCHITECTURE.md: <= 0.5 s): the main
+Start-up order is chosen for time to first paint (<= 0.5 s, docs/development.md): the main
 window is built and painted first, without the engine; the lab (numpy, the engine, the demo
 lab's first 90 simulated seconds) is loaded right after that first paint, and the window
 fills in. pyqtgraph is not imported at all until a graph is shown.
@@ -32,8 +32,6 @@ __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_l
 CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
                      why="simulated seconds per wall second; faster leaves the window no time "
                          "to draw", integer=False)
-MAIN_WINDOW_NAME = "mainWindow"
-MAIN_WINDOW_ACCESSIBLE_NAME = "Hyper-V Manager"
 
 
 def build_parser() -> argparse.ArgumentParser:

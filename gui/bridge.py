@@ -110,21 +110,19 @@ class Bridge(QObject):
 
     # -- clock ------------------------------------------------------------------------------
     def set_speed(self, speed: float) -> None:
-        """Simulated seconds per wall second, 0 to ``MAX_CLOCK_SPEED`` (engine.bounds):
-        one tick then never asks the engine for a long run."""
-        speed = real("speed", "The clock speed", speed, 0, MAX_CLOCK_SPEED)
-        if speed == self._speed:
-            return
-        self._speed = speed
-        self._update_timer()
-        self.clock_changed.emit()
+        """Simulated seconds per wall second, 0 to ``MAX_CLOCK_SPEED``: one tick then never
+        asks the engine for a long run."""
+        self._set_clock(self._mode, real("speed", "The clock speed", speed, 0, MAX_CLOCK_SPEED))
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("realtime", "manual"):
             raise ValueError(f"unknown clock mode {mode!r}")
-        if mode == self._mode:
+        self._set_clock(mode, self._speed)
+
+    def _set_clock(self, mode: str, speed: float) -> None:
+        if (mode, speed) == (self._mode, self._speed):
             return
-        self._mode = mode
+        self._mode, self._speed = mode, speed
         self._update_timer()
         self.clock_changed.emit()
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 from gui import format as fmt
 from gui import ids
 from gui.icons import icon
+from gui.lab_part import LabPart
 
 if TYPE_CHECKING:
     from gui.bridge import Bridge
@@ -33,12 +34,11 @@ STEP_SECONDS = 1.0
 STEP_MINUTE_SECONDS = 60.0
 
 
-class ClockControls(QObject):
+class ClockControls(LabPart, QObject):
     """The clock's actions (for the Clock menu and toolbar) and the time label."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._bridge: Bridge | None = None
         self.group = QActionGroup(self)
         # ExclusiveOptional: a --speed outside the buttons leaves none checked.
         self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -79,15 +79,11 @@ class ClockControls(QObject):
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance(
             "Day 000, 00:00:00 · Manual") + 16)
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._all = (*self.speed_actions.values(), self.step_action, self.step_minute_action,
-                     self.manual_action)
-        for action in self._all:
-            action.setEnabled(False)  # until there is a lab
+        self.wait_for_lab([*self.speed_actions.values(), self.step_action,
+                           self.step_minute_action, self.manual_action])
 
     def attach(self, bridge: Bridge) -> None:
-        self._bridge = bridge
-        for action in self._all:
-            action.setEnabled(True)
+        super().attach(bridge)
         bridge.clock_changed.connect(self._sync)
         bridge.tick.connect(lambda _snap: self._update_time())
         self._sync()

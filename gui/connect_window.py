@@ -9,10 +9,11 @@ instead. Several windows may be open; each follows its own VM through the bridge
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -23,13 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError
+from gui import dialogs, ids
 from gui import format as fmt
-from gui import ids
-from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions
+from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, WindowTask
+from gui.bars import fill_toolbar, named_action
 from gui.bridge import Bridge
 from gui.commands import VmCommands
 from gui.device_manager import add_device_manager
-from gui.icons import icon
 from gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
@@ -47,11 +48,13 @@ _DELETED_TEXT = "The virtual machine '{name}' was deleted."
 
 
 class ConnectWindow(QMainWindow):
-    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
+    """Virtual Machine Connection for ``vm_id``; ``open_settings(vm_id)`` is what its
+    Settings… opens (the main window's dialog, so a VM has one Settings dialog)."""
+
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None, *,
+                 open_settings: Callable[[str], object]) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        ids.apply(self, ids.CONNECT_WINDOW)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("connect"))
+        dialogs.dress(self, ids.CONNECT_WINDOW, "connect")
         self.bridge = bridge
         self.vm_id = vm_id
         self._serial = 0
@@ -60,31 +63,25 @@ class ConnectWindow(QMainWindow):
         self._host = ""
         self._deleted = False
 
-        self.vm_actions = VmActions(lambda: self.bridge.api, CONNECT_NAMES, self,
-                                    shortcuts=CONNECT_SHORTCUTS)
-        self.commands = VmCommands(bridge, self, lambda _v: None, self._open_settings)
-        self.vm_actions.triggered.connect(self.commands.run)
+        self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
+        self.vm_actions.attach(bridge)
+        self.commands = VmCommands(bridge, self.vm_actions, self,
+                                   {WindowTask.SETTINGS: open_settings})
         self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.ctrl_alt_del = QAction(icon("ctrl-alt-del"), "Ctrl+Alt+&Delete", self)
-        ids.apply(self.ctrl_alt_del, ids.CONNECT_CTRL_ALT_DEL)
-        self.ctrl_alt_del.setShortcut(QKeySequence("Ctrl+Alt+End"))
-        self.ctrl_alt_del.setToolTip("Send Ctrl+Alt+Delete to the virtual machine "
-                                     "(Ctrl+Alt+End).")
+        self.ctrl_alt_del = named_action(
+            self, ids.CONNECT_CTRL_ALT_DEL, "Ctrl+Alt+&Delete", "ctrl-alt-del",
+            "Send Ctrl+Alt+Delete to the virtual machine.", shortcut="Ctrl+Alt+End")
         self.ctrl_alt_del.triggered.connect(self.send_ctrl_alt_del)
-        self.close_action = QAction(icon("exit"), "E&xit", self)
-        ids.apply(self.close_action, ids.CONNECT_CLOSE)
-        self.close_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.close_action.setToolTip("Close this Virtual Machine Connection window; the "
-                                     "virtual machine keeps running.")
+        self.close_action = named_action(
+            self, ids.CONNECT_CLOSE, "E&xit", "exit", "Close this Virtual Machine Connection "
+            "window; the virtual machine keeps running.", shortcut="Ctrl+Q")
         self.close_action.triggered.connect(self.close)
-        self.zoom_in = QAction(icon("zoom-in"), "Zoom &In", self)
-        ids.apply(self.zoom_in, ids.CONNECT_ZOOM_IN)
-        self.zoom_in.setShortcut(QKeySequence.StandardKey.ZoomIn)
-        self.zoom_in.triggered.connect(lambda: self._zoom(1))
-        self.zoom_out = QAction(icon("zoom-out"), "Zoom &Out", self)
-        ids.apply(self.zoom_out, ids.CONNECT_ZOOM_OUT)
-        self.zoom_out.setShortcut(QKeySequence.StandardKey.ZoomOut)
-        self.zoom_out.triggered.connect(lambda: self._zoom(-1))
+        self.zoom_in = named_action(self, ids.CONNECT_ZOOM_IN, "Zoom &In", "zoom-in")
+        self.zoom_out = named_action(self, ids.CONNECT_ZOOM_OUT, "Zoom &Out", "zoom-out")
+        for action, standard, step in ((self.zoom_in, QKeySequence.StandardKey.ZoomIn, 1),
+                                       (self.zoom_out, QKeySequence.StandardKey.ZoomOut, -1)):
+            action.setShortcut(standard)
+            action.triggered.connect(lambda _=False, s=step: self._zoom(s))
 
         # -- screen ---------------------------------------------------------------------------
         self.console = QPlainTextEdit()
@@ -127,9 +124,9 @@ class ConnectWindow(QMainWindow):
         action_menu.addSeparator()
         for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
             action_menu.addAction(a[key])
-        # Issue 7 (gui/device_manager.py): the setup disk, and View ▸ Device Manager below.
-        self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK,
-                                                     lambda: self.bridge, self, vm_id=vm_id)
+        # The setup disk here, and View ▸ Device Manager (gui/device_manager.py) below.
+        self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK, self)
+        self.is_disk_action.attach(bridge, follow=vm_id)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 6000))
         action_menu.addSeparator()
         action_menu.addAction(self.is_disk_action)
@@ -140,17 +137,8 @@ class ConnectWindow(QMainWindow):
         ids.apply(tb, ids.CONNECT_TOOLBAR)
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        for entry in (self.ctrl_alt_del, None, a["start"], a["turn_off"], a["shut_down"],
-                      a["save"], a["pause"], a["resume"], a["reset"], None, a["settings"]):
-            if entry is None:
-                tb.addSeparator()
-            else:
-                tb.addAction(entry)
-        for action in tb.actions():
-            widget = tb.widgetForAction(action)
-            if widget is not None and action.objectName():
-                ids.apply(widget, ids.tool_button(
-                    ids.UiName(action.objectName(), ids.accessible_name(action))))
+        fill_toolbar(tb, [self.ctrl_alt_del, None, a["start"], a["turn_off"], a["shut_down"],
+                          a["save"], a["pause"], a["resume"], a["reset"], None, a["settings"]])
         self.addToolBar(tb)
         tb.toggleViewAction().setText("&Toolbar")
         ids.apply(tb.toggleViewAction(), ids.CONNECT_SHOW_TOOLBAR)
@@ -255,12 +243,6 @@ class ConnectWindow(QMainWindow):
         self.statusBar().showMessage(
             "Ctrl+Alt+Delete was sent to the virtual machine (the simulated guest does not "
             "react to keystrokes yet).", 6000)
-
-    def _open_settings(self, vm_id: str) -> None:
-        parent = self.parent()
-        opener = getattr(parent, "open_vm_settings", None)
-        if callable(opener):
-            opener(vm_id)
 
     def _zoom(self, step: int) -> None:
         for widget in (self.console, self.message):

@@ -1,6 +1,6 @@
 """The details pane under the VM list: Summary, Memory and Networking of the focused VM.
 
-Field lists follow Hyper-V Manager's details pane (../shared/research/hyperv-anchor.md §1).
+Field lists follow Hyper-V Manager's details pane.
 The pane is refreshed from one ``ManagementApi.vm`` read per tick for the focused VM only.
 """
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QLabel,
@@ -25,11 +24,13 @@ from PySide6.QtWidgets import (
 
 from gui import format as fmt
 from gui import ids
+from gui.forms import flat_list
 
 if TYPE_CHECKING:
     from engine.api import VmInfo
+    from gui.bridge import Bridge
     from gui.disks.storage_tab import VmStorageTab
-    from gui.graphs.console import VmPerformancePage
+    from gui.graphs.vm_page import VmPerformancePage
 
 
 def _created(seconds: float) -> str:
@@ -107,14 +108,14 @@ class DetailsPane(QWidget):
         self._network_key: tuple[object, ...] = ()
         self.show_vm(None)
 
-    def build_tabs(self) -> None:
-        """The tabs, built when a lab is attached (after the window's first paint); until
-        then the pane shows only its hint."""
+    def attach(self, bridge: Bridge) -> None:
+        """Build the tabs over the lab behind ``bridge``. The main window attaches after its
+        first paint; until then the pane shows only its hint."""
         if self._built:
-            return
+            raise RuntimeError("the details pane already shows a lab")
         self._built = True
         from gui.disks.storage_tab import VmStorageTab
-        from gui.graphs.console import VmPerformancePage
+        from gui.graphs.vm_page import VmPerformancePage
 
         self.tabs = QTabWidget()
         ids.apply(self.tabs, ids.DETAILS_TABS)
@@ -129,30 +130,27 @@ class DetailsPane(QWidget):
             ["Startup Memory", "Dynamic Memory", "Minimum Memory", "Maximum Memory"],
             ["Assigned Memory", "Memory Demand", "Memory Weight", "Memory Buffer"])
         ids.apply(self.memory, ids.DETAILS_MEMORY)
-        self.networking = QTreeWidget()
-        ids.apply(self.networking, ids.DETAILS_NETWORKING)
-        self.networking.setHeaderLabels(["Adapter", "Connected To", "MAC Address", "Status"])
-        self.networking.setRootIsDecorated(False)
-        self.networking.setUniformRowHeights(True)
-        self.networking.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.networking.setColumnWidth(0, 190)
-        self.networking.setColumnWidth(1, 150)
-        self.networking.setColumnWidth(2, 130)
+        self.networking = flat_list(
+            QTreeWidget(), ids.DETAILS_NETWORKING,
+            ["Adapter", "Connected To", "MAC Address", "Status"], (190, 150, 130))
         self.tabs.addTab(_scrolled(self.summary), "Summary")
         self.tabs.addTab(_scrolled(self.memory), "Memory")
         self.tabs.addTab(self.networking, "Networking")
-        # Issue 8: each hard drive's file and real size (the main window feeds it).
-        self.storage = VmStorageTab()
+        self.storage = VmStorageTab(bridge)
         self.tabs.addTab(self.storage, "Storage")
-        self.performance = VmPerformancePage()
+        self.performance = VmPerformancePage(bridge)
         self.tabs.addTab(self.performance, "Performance")
         self._stack.addWidget(self.tabs)
 
-    def show_vm(self, vm: VmInfo | None, selected_count: int = 1) -> None:
-        if vm is not None:
-            self.build_tabs()
+    def show_vm(self, vm: VmInfo | None, selected_count: int = 1,
+                version: object = None) -> None:
+        """Show ``vm`` (None: the hint); ``version`` is the lab's, so that the Storage tab
+        re-reads the files when the lab changed."""
         if self._built:
             self.performance.show_vm(vm)
+            self.storage.show_vm(vm.id if vm is not None else None, version)
+        elif vm is not None:
+            raise RuntimeError("the details pane has no lab yet")
         if vm is None:
             self.header.setText("Details")
             self._empty.setText("Select a virtual machine to see its details."

@@ -1,21 +1,29 @@
-"""Message boxes: errors in Hyper-V's words, and confirmations.
+"""Message boxes (errors in Hyper-V's words, confirmations), and what every dialog of the
+console shares: its name, title and icon, OK / Cancel / Apply, and for a dialog about one
+host, that host and the lab's tick.
 
-Every box opens with ``open()`` (window-modal, no nested event loop), so the simulated clock
-keeps running behind it and tests never block. Callers pass what to do next as a callback.
-Tests replace :func:`show_error` or :func:`confirm` with monkeypatch to capture or answer
-them.
+Every box and dialog opens with ``open()`` (window-modal, no nested event loop), so the
+simulated clock keeps running behind it and tests never block. Callers pass what to do next
+as a callback. Tests replace :func:`show_error` or :func:`confirm` with monkeypatch to
+capture or answer them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
 from engine.api import HvError
 from gui import ids
+from gui.icons import icon
+
+if TYPE_CHECKING:
+    from gui.bridge import Bridge
 
 #: The title of Hyper-V Manager's message boxes.
 TITLE = "Hyper-V Manager"
@@ -88,3 +96,51 @@ def _name_buttons(box: QMessageBox) -> None:
         text = button.text().replace("&", "")
         button.setObjectName(f"{box.objectName()}_{text.replace(' ', '')}")
         button.setAccessibleName(text)
+
+
+def dress(window: QWidget, name: ids.UiName, icon_name: str, title: str = "") -> None:
+    """Name a window for automation, give it its icon and its title (when it does not depend
+    on what it shows). It deletes itself when closed: each of the console's windows and
+    dialogs is built for one use."""
+    ids.apply(window, name)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.setWindowIcon(icon(icon_name))
+    if title:
+        window.setWindowTitle(title)
+
+
+def ok_cancel_apply(names: tuple[ids.UiName, ids.UiName, ids.UiName]
+                    ) -> tuple[QDialogButtonBox, QPushButton, QPushButton, QPushButton]:
+    """OK, Cancel and Apply in a button box, named (in that order) by ``names``; returns the
+    box and the three buttons."""
+    std = QDialogButtonBox.StandardButton
+    box = QDialogButtonBox(std.Ok | std.Cancel | std.Apply)
+    buttons = (box.button(std.Ok), box.button(std.Cancel), box.button(std.Apply))
+    for button, name in zip(buttons, names, strict=True):
+        ids.apply(button, name)
+    return box, *buttons
+
+
+class HostDialog(QDialog):
+    """A dialog about one host ("<title> for <host>") with OK, Cancel and Apply, which
+    follows the lab while it is open: :meth:`on_tick` after every tick."""
+
+    def __init__(self, bridge: Bridge, host_id: str | None, name: ids.UiName, title: str,
+                 icon_name: str, buttons: tuple[ids.UiName, ids.UiName, ids.UiName],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        host = bridge.api.host(host_id)
+        self.host_id = host.id
+        dress(self, name, icon_name, f"{title} for {host.name}")
+        self.buttons, self.ok_button, self.cancel_button, self.apply_button = \
+            ok_cancel_apply(buttons)
+        bridge.tick.connect(self.on_tick)
+
+    def on_tick(self, _snap: object) -> None:
+        """Called after every tick while the dialog is open."""
+
+    def done(self, result: int) -> None:
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.bridge.tick.disconnect(self.on_tick)
+        super().done(result)

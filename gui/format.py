@@ -14,11 +14,6 @@ def megabytes(mb: float) -> str:
     return f"{round(mb)} MB"
 
 
-def megabytes_grouped(mb: float) -> str:
-    """Running text: ``28,920 MB``."""
-    return f"{round(mb):,} MB"
-
-
 def cpu_percent(percent: float) -> str:
     """``3 %``: Hyper-V Manager rounds CPU usage to whole percent."""
     return f"{round(percent)} %"

@@ -9,15 +9,13 @@ server, so the page offers Restart Host… and, for trainers, a root partition c
 
 from __future__ import annotations
 
-import contextlib
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import (
 from engine.api import HostInfo, HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
+from gui.dialogs import HostDialog
 from gui.icons import icon
 
 PAGES = (
@@ -45,18 +44,8 @@ PAGES = (
 
 
 def staged_bios(info: HostInfo) -> tuple[bool, bool]:
-    """(virtualization, NX) as they will be after the next restart.
-
-    HostInfo gives only the running values and the pending changes as sentences, so the
-    staged values are read back from those sentences (see docs/console.md, engine requests).
-    """
-    virt, nx = info.virtualization_enabled, info.nx_enabled
-    for change in info.pending_changes:
-        if change.startswith("Hardware virtualization "):
-            virt = change.endswith("enabled")
-        elif change.startswith("NX "):
-            nx = change.endswith("enabled")
-    return virt, nx
+    """(virtualization, NX) as they will be after the next restart."""
+    return info.pending_virtualization_enabled, info.pending_nx_enabled
 
 
 def _page(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
@@ -73,16 +62,11 @@ def _page(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
     return page, layout
 
 
-class HostSettingsDialog(QDialog):
+class HostSettingsDialog(HostDialog):
     def __init__(self, bridge: Bridge, host_id: str | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.HOST_SETTINGS_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.bridge = bridge
-        info = bridge.api.host(host_id)
-        self.host_id = info.id
-        self.setWindowTitle(f"Hyper-V Settings for {info.name}")
-        self.setWindowIcon(icon("host-settings"))
+        super().__init__(bridge, host_id, ids.HOST_SETTINGS_DIALOG, "Hyper-V Settings",
+                         "host-settings", (ids.HOST_OK, ids.HOST_CANCEL, ids.HOST_APPLY), parent)
+        info = bridge.api.host(self.host_id)
 
         self.pages = QListWidget()
         ids.apply(self.pages, ids.HOST_SETTINGS_PAGES)
@@ -167,14 +151,6 @@ class HostSettingsDialog(QDialog):
             self.pages.addItem(item)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.HOST_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.HOST_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.HOST_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(self.apply)
@@ -194,7 +170,6 @@ class HostSettingsDialog(QDialog):
             box.toggled.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
         self.crash.clicked.connect(self._crash)
-        bridge.tick.connect(self._on_tick)
         self.pages.setCurrentRow(0)
         self.resize(760, 520)
 
@@ -283,7 +258,7 @@ class HostSettingsDialog(QDialog):
         for button in (self.restart, self.crash):
             button.setEnabled(not h.rebooting)
 
-    def _on_tick(self, _snap: object) -> None:
+    def on_tick(self, _snap: object) -> None:
         try:
             info = self.bridge.api.host(self.host_id)
         except HvError:
@@ -316,7 +291,7 @@ class HostSettingsDialog(QDialog):
     def _restart(self) -> None:
         dialogs.confirm(
             self, "Restart Host", "Are you sure you want to restart the host?",
-            lambda: self._host_job("reboot_host"), accept_text="Restart",
+            lambda: self._host_job(self.bridge.api.reboot_host), accept_text="Restart",
             informative="Each virtual machine's Automatic Stop Action runs first; staged "
                         "BIOS settings apply when the host starts again.")
 
@@ -324,20 +299,15 @@ class HostSettingsDialog(QDialog):
         dialogs.confirm(
             self, "Simulate Root Partition Crash",
             "Simulate a crash of the root partition?",
-            lambda: self._host_job("crash_root_partition"),
+            lambda: self._host_job(self.bridge.api.crash_root_partition),
             accept_text="Crash the Root Partition",
             informative="Every virtual machine stops at once, without saving, and the host "
                         "restarts.")
 
-    def _host_job(self, method: str) -> None:
+    def _host_job(self, command: Callable[[str], object]) -> None:
         if self.pending_edits() and not self.apply():
             return
         try:
-            self.bridge.call(getattr(self.bridge.api, method), self.host_id)
+            self.bridge.call(command, self.host_id)
         except HvError as err:
             dialogs.show_error(self, err)
-
-    def done(self, result: int) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.bridge.tick.disconnect(self._on_tick)
-        super().done(result)

@@ -36,3 +36,4 @@ def icon(name: str) -> QIcon:
 
 def state_icon(state: str) -> QIcon:
     return icon(STATE_ICONS.get(state, "vm-busy"))
+

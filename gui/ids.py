@@ -76,7 +76,6 @@ MENU_HELP = _n("menuHelp", "Help")
 MENU_VM_CONTEXT = _n("vmContextMenu", "Virtual machine actions")
 MENU_VM_CONTEXT_ACTION = _n("vmContextMenuAction", "Virtual machine actions")
 
-MENU_HEADER_CONTEXT = _n("vmListHeaderMenu", "Columns")
 MAIN_TOOLBAR = _n("mainToolBar", "Virtual machine toolbar")
 CLOCK_TOOLBAR = _n("clockToolBar", "Simulated clock")
 CLOCK_TIME = _n("clockTime", "Simulated time")
@@ -158,7 +157,7 @@ HOST_OK = _n("hostSettingsOk", "OK")
 HOST_CANCEL = _n("hostSettingsCancel", "Cancel")
 HOST_APPLY = _n("hostSettingsApply", "Apply")
 
-# -- New Virtual Machine Wizard (the rest of its names are in the issue 5 section below) ---------
+# -- New Virtual Machine Wizard (the rest of its names are in its section below) ----------------
 NEW_VM_DIALOG = _n("newVmDialog", "New Virtual Machine")
 NEW_VM_NAME = _n("newVmName", "Name")
 NEW_VM_GUEST_OS = _n("newVmGuestOs", "Guest operating system")
@@ -167,7 +166,7 @@ NEW_VM_GROUP = _n("newVmGroup", "Group")
 NEW_VM_GROUP_EDIT = _n("newVmGroupEdit", "Group name")
 NEW_VM_CANCEL = _n("newVmCancel", "Cancel")
 
-# -- VM Settings (the rest of its names are in the issue 5 section below) -------------------------
+# -- VM Settings (the rest of its names are in its section below) --------------------------------
 VM_SETTINGS_DIALOG = _n("vmSettingsDialog", "Virtual machine settings")
 VM_SETTINGS_TREE = _n("vmSettingsTree", "Settings")
 
@@ -201,7 +200,7 @@ CONNECT_SHOW_TOOLBAR = _n("connectShowToolbar", "Toolbar")
 CONNECT_ZOOM_IN = _n("connectZoomIn", "Zoom In")
 CONNECT_ZOOM_OUT = _n("connectZoomOut", "Zoom Out")
 
-# -- performance graphs (issue 6; gui/graphs) -----------------------------------------------------
+# -- performance graphs (gui/graphs) --------------------------------------------------------------
 # Main window: View ▸ Host Performance / Performance Monitor…, Help ▸ Demos.
 ACT_SHOW_HOST_PERFORMANCE = _n("actionShowHostPerformance", "Host Performance")
 ACT_PERFORMANCE_MONITOR = _n("actionPerformanceMonitor", "Performance Monitor…")
@@ -252,9 +251,9 @@ ADD_COUNTERS_OK = _n("addCountersOk", "OK")
 ADD_COUNTERS_CANCEL = _n("addCountersCancel", "Cancel")
 
 
-# == Issue 7: devices, virtual switches, the architecture view ===================================
-# (owned by the devices/architecture work; gui/switch_manager.py, gui/device_manager.py,
-# gui/architecture/). Hooks in the main window and the Connect window:
+# == Devices, virtual switches, the architecture view ==============================================
+# (gui/switch_manager.py, gui/device_manager.py, gui/architecture/). Hooks in the main window and
+# the Connect window:
 ACT_SWITCH_MANAGER = _n("actionVirtualSwitchManager", "Virtual Switch Manager…")
 ACT_ARCHITECTURE = _n("actionArchitectureView", "Architecture")
 ACT_INSERT_IS_DISK = _n("actionInsertIntegrationServicesDisk",
@@ -308,10 +307,9 @@ ARCH_FIT = _n("architectureFit", "Fit to Window")
 ARCH_ZOOM_IN = _n("architectureZoomIn", "Zoom In")
 ARCH_ZOOM_OUT = _n("architectureZoomOut", "Zoom Out")
 ARCH_CLOSE = _n("architectureClose", "Close")
-# == end of issue 7 ================================================================================
 
 
-# == Issue 5: New Virtual Machine Wizard, VM Settings, Rename, Delete ==============================
+# == New Virtual Machine Wizard, VM Settings, Rename, Delete =======================================
 # (gui/wizard/, gui/settings/). The wizard keeps the names of the one-page dialog it replaced
 # (newVmDialog, newVmName, newVmGuestOs, newVmMemory, newVmGroup, newVmGroupEdit, newVmCancel)
 # and the settings dialog keeps vmSettingsDialog and vmSettingsTree. The message a field shows
@@ -431,11 +429,10 @@ def settings_device_field(device: str, field: str, label: str) -> UiName:
 def settings_service(key: str, label: str) -> UiName:
     """An Integration Services check box (``key`` as in engine.guests.INTEGRATION_SERVICES)."""
     return UiName(f"vmSettingsService_{key}", label)
-# == end of issue 5 ================================================================================
 
 
-# == Issue 8: disks, checkpoints, export and import ================================================
-# (gui/disks/, gui/checkpoints/, gui/import_export.py). Each wizard names its frame the same
+# == Disks, checkpoints, export and import =========================================================
+# (gui/disks/, gui/checkpoints/, gui/disks/import_export.py). Each wizard names its frame the same
 # way: "<prefix>Dialog", "<prefix>Steps", "<prefix>Previous", "<prefix>Next", "<prefix>Finish",
 # "<prefix>Cancel", and its progress bar "<prefix>Progress".
 ACT_NEW_HARD_DISK = _n("actionNewHardDisk", "Hard Disk…")
@@ -547,7 +544,6 @@ IMPORT_REGISTER = _n("importVmRegister",
 IMPORT_RESTORE = _n("importVmRestore", "Restore the virtual machine (use the existing unique ID)")
 IMPORT_COPY = _n("importVmCopy", "Copy the virtual machine (create a new unique ID)")
 IMPORT_SUMMARY = _n("importVmSummary", "Summary")
-# == end of issue 8 ================================================================================
 
 
 # -- names made from data -------------------------------------------------------------------------
@@ -569,10 +565,6 @@ def column_action(column_key: str, title: str) -> UiName:
 def job_cancel(job_id: int, description: str) -> UiName:
     """The Cancel button of one job in the jobs panel."""
     return UiName(f"jobCancel_{job_id}", f"Cancel {description}")
-
-
-def host_page(key: str, title: str) -> UiName:
-    return UiName(f"hostSettingsPage_{key}", title)
 
 
 def markdown_table() -> str:

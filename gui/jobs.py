@@ -1,7 +1,7 @@
 """Jobs: the status-bar indicator and the panel that lists running and recent jobs.
 
 Hyper-V Manager shows a job only as a percentage in the Status column and users cannot
-follow it (../shared/research/hyperv-anchor.md §12). Here the status bar says how many jobs
+follow it. Here the status bar says how many jobs
 run; its button opens a panel with each job's progress and a Cancel button where the
 engine says the job is cancellable (a Save, for instance).
 """
@@ -9,10 +9,10 @@ engine says the job is cancellable (a Save, for instance).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QHeaderView,
     QProgressBar,
@@ -23,10 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import Job, JobState
+from engine.api import HvError, Job, JobState
+from gui import dialogs, ids
 from gui import format as fmt
-from gui import ids
+from gui.forms import flat_list, named_button
 from gui.icons import icon
+
+if TYPE_CHECKING:
+    from gui.bridge import Bridge
 
 #: Finished jobs stay listed this long (simulated seconds), so a quick job can be seen.
 RECENT_SECONDS = 120.0
@@ -57,13 +61,18 @@ class JobsButton(QToolButton):
 
 
 class JobsPanel(QDockWidget):
-    """A dock listing active and recently finished jobs.
+    """A dock listing active and recently finished jobs; once attached to a bridge it
+    follows the lab's jobs itself and cancels the one whose Cancel is clicked.
 
     Signals:
         cancel_requested(int job_id)
+        active_count(int): how many jobs run, after every tick (for the :class:`JobsButton`).
+        message(str): a one-line result for the status bar.
     """
 
     cancel_requested = Signal(int)
+    active_count = Signal(int)
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
@@ -73,24 +82,63 @@ class JobsPanel(QDockWidget):
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.tree = QTreeWidget()
-        ids.apply(self.tree, ids.JOBS_LIST)
-        self.tree.setHeaderLabels(["Operation", "Virtual Machine", "Progress", "State",
-                                   "Started", ""])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        char = self.tree.fontMetrics().averageCharWidth()
+        # Operation, Virtual Machine, Progress, State, Started, Cancel (_COL_* in that order).
+        flat_list(self.tree, ids.JOBS_LIST,
+                  ["Operation", "Virtual Machine", "Progress", "State", "Started", ""],
+                  [chars * char + 16 for chars in (26, 20, 20, 12, 18, 12)])
         header = self.tree.header()
         header.setStretchLastSection(False)
-        char = self.tree.fontMetrics().averageCharWidth()
-        for col, chars in ((_COL_OP, 26), (_COL_VM, 20), (_COL_PROGRESS, 20),
-                           (_COL_STATE, 12), (_COL_STARTED, 18), (_COL_CANCEL, 12)):
-            self.tree.setColumnWidth(col, chars * char + 16)
         header.setSectionResizeMode(_COL_OP, QHeaderView.ResizeMode.Stretch)
         self.setWidget(self.tree)
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._bars: dict[int, QProgressBar] = {}
         self._buttons: dict[int, QPushButton] = {}
         self._shown: tuple[tuple[int, JobState], ...] = ()
+        self._bridge: Bridge | None = None
+        self._active: set[int] = set()
+
+    def attach(self, bridge: Bridge) -> None:
+        """Follow the jobs of the lab behind ``bridge``: the count on every tick (kept from
+        job events, since listing every job each tick costs a millisecond at 1,024 VMs), the
+        list while the panel is shown."""
+        self._bridge = bridge
+        self._active = {j.id for j in bridge.api.jobs(active_only=True)}
+        bridge.job_changed.connect(self._on_job_changed)
+        bridge.tick.connect(self.refresh)
+        self.cancel_requested.connect(self._cancel)
+        self.visibilityChanged.connect(lambda visible: self.refresh() if visible else None)
+        self.refresh()
+
+    def refresh(self, _snap: object = None) -> None:
+        bridge = self._bridge
+        if bridge is None:
+            return
+        if self.isVisible():
+            api = bridge.api
+            jobs = api.jobs()
+            names = dict(zip(bridge.snapshot.ids, bridge.snapshot.names, strict=True))
+            self.update_jobs(jobs, api.now_seconds, lambda vm_id: names.get(vm_id, vm_id))
+            active = sum(1 for j in jobs if not j.state.finished)
+        else:
+            active = len(self._active)
+        self.active_count.emit(active)
+
+    def _on_job_changed(self, job_id: int, state: str, _percent: int) -> None:
+        if state == "Running":
+            self._active.add(job_id)
+        else:
+            self._active.discard(job_id)
+
+    def _cancel(self, job_id: int) -> None:
+        if self._bridge is None:
+            return
+        try:
+            self._bridge.call(self._bridge.api.cancel_job, job_id)
+        except HvError as err:
+            dialogs.show_error(self.window(), err)
+            return
+        self.message.emit("The job was cancelled.")
 
     def active_job_ids(self) -> list[int]:
         return [job_id for job_id, state in self._shown if state is JobState.RUNNING]
@@ -140,8 +188,7 @@ class JobsPanel(QDockWidget):
             self.tree.setItemWidget(item, _COL_PROGRESS, bar)
             self._bars[job.id] = bar
             if job.cancellable and not job.state.finished:
-                button = QPushButton("Cancel")
-                ids.apply(button, ids.job_cancel(job.id, f"{job.description} {vm}"))
+                button = named_button("Cancel", ids.job_cancel(job.id, f"{job.description} {vm}"))
                 button.setToolTip(f"Cancel {job.description.lower()} {vm}; the virtual machine "
                                   "returns to the state it was in.")
                 button.clicked.connect(lambda _=False, jid=job.id: self.cancel_requested.emit(jid))

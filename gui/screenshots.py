@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     save(window, out / "main-window.png")
 
     # Its Virtual Machine Connection window, with the guest booted.
-    connect = window.open_connect(api.vm("W2K8-DC01").id)
+    connect = window.vm_windows.open_connect(api.vm("W2K8-DC01").id)
     connect.resize(820, 560)
     settle(app)
     save(connect, out / "connect-window.png")
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     api.set_host(virtualization_enabled=False)
     api.reboot_host()
     window.bridge.step(300)
-    dialog = window.open_host_settings()
+    dialog = window.host_actions.open_host_settings()
     dialog.show_page("hardware")
     dialog.resize(820, 560)
     settle(app)

@@ -9,7 +9,7 @@ that panel so that the main window's first paint does not load the panel's widge
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -36,21 +36,24 @@ class IntegrationSetupAction(QAction):
     TIP = ("Install the integration services in the guest (VMBus drivers, heartbeat, "
            "shutdown, time synchronization, data exchange). They load when the guest restarts.")
 
-    def __init__(self, name: ids.UiName, bridge_source: Callable[[], Bridge],
-                 parent: QWidget, *, vm_id: str | None = None) -> None:
+    def __init__(self, name: ids.UiName, parent: QWidget) -> None:
         super().__init__(icon("settings"), f"&{self.TEXT}", parent)
         ids.apply(self, name)
         self.setIconText(self.TEXT)
-        self._bridge_source = bridge_source
+        self._bridge: Bridge | None = None
         self._targets: list[str] = []
         self._window = parent
         self.setEnabled(False)
         self.setToolTip(f"{self.TEXT}: select a virtual machine first.")
         self.triggered.connect(self._on_triggered)
-        if vm_id is not None:
-            # A Connect window: one VM for good; follow it on every tick.
-            bridge_source().tick.connect(self.refresh)
-            self.set_targets([vm_id])
+
+    def attach(self, bridge: Bridge, *, follow: str | None = None) -> None:
+        """Enable from the engine behind ``bridge``. ``follow``: a Connect window's VM, the
+        one target for good, re-read on every tick."""
+        self._bridge = bridge
+        if follow is not None:
+            bridge.tick.connect(self.refresh)
+            self.set_targets([follow])
 
     def set_targets(self, vm_ids: Sequence[str]) -> None:
         self._targets = list(vm_ids)
@@ -59,12 +62,12 @@ class IntegrationSetupAction(QAction):
     def refresh(self, _snap: object = None) -> None:
         """Enable from the engine's answer for the (single) target."""
         reason: str | None
-        if len(self._targets) != 1:
-            reason = ("Select a virtual machine first." if not self._targets else
-                      "Select only one virtual machine.")
+        if len(self._targets) != 1 or self._bridge is None:
+            reason = ("Select only one virtual machine." if len(self._targets) > 1 else
+                      "Select a virtual machine first.")
         else:
             try:
-                reason = self._bridge_source().api.integration_setup_blocker(self._targets[0])
+                reason = self._bridge.api.integration_setup_blocker(self._targets[0])
             except HvError as err:
                 reason = err.message
         self.setEnabled(reason is None)
@@ -74,9 +77,9 @@ class IntegrationSetupAction(QAction):
             self.setStatusTip(reason or self.TIP)
 
     def _on_triggered(self) -> None:
-        if len(self._targets) != 1:
+        bridge = self._bridge
+        if len(self._targets) != 1 or bridge is None:
             return
-        bridge = self._bridge_source()
         vm_id = self._targets[0]
         try:
             bridge.call(bridge.api.insert_integration_services_disk, vm_id)

@@ -1,6 +1,6 @@
 """Virtual Switch Manager: a host's virtual switches and its dynamic MAC address range.
 
-Laid out like Hyper-V's dialog (../shared/research/hyperv-anchor.md §5): on the left the
+Laid out like Hyper-V Manager's dialog: on the left the
 *Virtual Switches* (New virtual network switch, then one entry per switch) and *Global
 Network Settings* ▸ MAC Address Range; on the right the page of the selected entry. Edits
 are pending until Apply or OK: new switches, changed ones and removed ones are kept as
@@ -14,19 +14,15 @@ adapters connected to it.
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -47,14 +43,13 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError, ValidationError
 from gui import dialogs, ids
+from gui.dialogs import HostDialog
+from gui.forms import named_button
 from gui.icons import icon
+from gui.switch_edits import TYPES, ApplyRefused, PendingEdits, SwitchDraft, SwitchEdits
 
 if TYPE_CHECKING:
-    from engine.api import SwitchInfoView
     from gui.bridge import Bridge
-
-TYPES = ("External", "Internal", "Private")
-NEW_SWITCH_NAME = "New Virtual Switch"
 
 #: What each connection type is for (Hyper-V's descriptions, shortened).
 TYPE_TEXT = {
@@ -87,67 +82,13 @@ DISRUPT_INFO = ("These changes affect an external virtual switch bound to a phys
                 "reconfigured. Are you sure you want to apply them?")
 
 
-@dataclass
-class SwitchDraft:
-    """One switch as the dialog shows it: the engine's switch with the user's edits."""
-
-    original: str | None  # its name in the engine; None for a switch not created yet
-    name: str
-    type: str
-    nic: str | None
-    allow_management_os: bool
-    vlan_enabled: bool
-    vlan_id: int
-    notes: str
-    adapters: tuple[str, ...] = ()
-    removed: bool = False
-
-    @staticmethod
-    def of(view: SwitchInfoView) -> SwitchDraft:
-        return SwitchDraft(view.name, view.name, view.type, view.nic,
-                           view.allow_management_os, view.management_vlan_id > 0,
-                           view.management_vlan_id or 1, view.notes, tuple(view.adapters))
-
-    @property
-    def vlan(self) -> int:
-        """The VLAN id the engine stores (0: none)."""
-        return self.vlan_id if self.vlan_enabled else 0
-
-    def fields(self) -> dict[str, object]:
-        return {"name": self.name, "switch_type": self.type,
-                "nic": self.nic if self.type == "External" else None,
-                "allow_management_os": self.allow_management_os,
-                "management_vlan_id": self.vlan, "notes": self.notes}
-
-    def subtitle(self) -> str:
-        if self.type == "External":
-            return self.nic or "External"
-        return "Internal only" if self.type == "Internal" else "Private virtual switch"
-
-
-@dataclass
-class PendingEdits:
-    """What Apply would send, in the order it is sent."""
-
-    remove: list[SwitchDraft] = field(default_factory=list)
-    create: list[SwitchDraft] = field(default_factory=list)
-    change: list[tuple[SwitchDraft, dict[str, object]]] = field(default_factory=list)
-    mac: dict[str, str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.remove or self.create or self.change or self.mac)
-
-    def touches_external(self, base: dict[str, SwitchInfoView]) -> bool:
-        """Whether any pending edit affects an external switch (before or after)."""
-        for d in self.remove:
-            if d.original in base and base[d.original].type == "External":
-                return True
-        if any(d.type == "External" for d in self.create):
-            return True
-        for d, _changes in self.change:
-            if d.type == "External" or base[str(d.original)].type == "External":
-                return True
-        return False
+def _error_label() -> QLabel:
+    """Where the engine's refusal of a field is shown (hidden until then)."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #c42b1c;")
+    label.hide()
+    return label
 
 
 def _section_label(text: str) -> QLabel:
@@ -156,23 +97,120 @@ def _section_label(text: str) -> QLabel:
     return label
 
 
-class SwitchManagerDialog(QDialog):
+class _NewSwitchPage(QWidget):
+    """New virtual network switch: the type, and Create Virtual Switch.
+
+    Signals:
+        create_requested(str switch_type)
+    """
+
+    create_requested = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(_section_label("Create virtual switch"))
+        layout.addWidget(QLabel("What type of virtual switch do you want to create?"))
+        self.new_type = QListWidget()
+        ids.apply(self.new_type, ids.SWITCH_NEW_TYPE)
+        for kind in TYPES:
+            self.new_type.addItem(QListWidgetItem(icon("host") if kind == "External"
+                                                  else icon("vm"), kind))
+        self.new_type.setMaximumHeight(self.new_type.sizeHintForRow(0) * 3 + 8)
+        self.new_type.setCurrentRow(0)
+        layout.addWidget(self.new_type)
+        self.create_button = named_button("Create Virtual Switch", ids.SWITCH_CREATE)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.create_button)
+        layout.addLayout(row)
+        self.new_type_text = QLabel(TYPE_TEXT["External"])
+        self.new_type_text.setWordWrap(True)
+        layout.addWidget(self.new_type_text)
+        layout.addStretch(1)
+        self.new_type.currentRowChanged.connect(
+            lambda r: self.new_type_text.setText(TYPE_TEXT[TYPES[max(r, 0)]]))
+        self.new_type.itemDoubleClicked.connect(lambda _i: self.create_button.click())
+        self.create_button.clicked.connect(lambda: self.create_requested.emit(
+            TYPES[max(self.new_type.currentRow(), 0)]))
+
+
+class _MacRangePage(QWidget):
+    """Global Network Settings ▸ MAC Address Range.
+
+    Signals:
+        edited(): the user changed the minimum or the maximum.
+    """
+
+    edited = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(_section_label("MAC Address Range"))
+        text = QLabel("Specify the range of dynamic media access control (MAC) addresses that "
+                      "are assigned to virtual network adapters. A virtual machine's adapters "
+                      "get an address from this range when it first starts.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.mac_min = QLineEdit()
+        ids.apply(self.mac_min, ids.SWITCH_MAC_MINIMUM)
+        self.mac_max = QLineEdit()
+        ids.apply(self.mac_max, ids.SWITCH_MAC_MAXIMUM)
+        for edit in (self.mac_min, self.mac_max):
+            edit.setPlaceholderText("00-15-5D-00-00-00")
+            edit.setMaxLength(17)
+            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("00-15-5D-00-00-00") + 24)
+            edit.textEdited.connect(self._on_edited)
+        form.addRow("M&inimum:", self.mac_min)
+        form.addRow("Ma&ximum:", self.mac_max)
+        layout.addLayout(form)
+        self.mac_size = QLabel("")
+        self.mac_size.setProperty("role", "note")
+        layout.addWidget(self.mac_size)
+        self.mac_error = _error_label()
+        layout.addWidget(self.mac_error)
+        layout.addStretch(1)
+
+    def set_range(self, minimum: str, maximum: str) -> None:
+        """Show the engine's range (not an edit)."""
+        self.mac_min.setText(minimum)
+        self.mac_max.setText(maximum)
+        self._show_size()
+
+    def show_error(self, text: str, field: str) -> None:
+        self.mac_error.setText(text)
+        self.mac_error.show()
+        (self.mac_max if field == "mac_maximum" else self.mac_min).setFocus()
+
+    def _on_edited(self, _text: str) -> None:
+        self.mac_error.hide()
+        self._show_size()
+        self.edited.emit()
+
+    def _show_size(self) -> None:
+        try:
+            lo = int(self.mac_min.text().replace("-", ""), 16)
+            hi = int(self.mac_max.text().replace("-", ""), 16)
+        except ValueError:
+            self.mac_size.setText("")
+            return
+        count = hi - lo + 1
+        self.mac_size.setText(f"{count:,} addresses." if count > 0 else "")
+
+
+class SwitchManagerDialog(HostDialog):
     """Virtual Switch Manager for one host."""
 
     def __init__(self, bridge: Bridge, host_id: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.SWITCH_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.bridge = bridge
-        info = bridge.api.host(host_id)
-        self.host_id = info.id
-        self.setWindowTitle(f"Virtual Switch Manager for {info.name}")
-        self.setWindowIcon(icon("host-settings"))
-        self._nics: tuple[str, ...] = info.nics
-        self._base: dict[str, SwitchInfoView] = {}
-        self._drafts: list[SwitchDraft] = []
-        self._mac_base = (info.mac_minimum, info.mac_maximum)
+        super().__init__(bridge, host_id, ids.SWITCH_DIALOG, "Virtual Switch Manager",
+                         "host-settings", (ids.SWITCH_OK, ids.SWITCH_CANCEL, ids.SWITCH_APPLY),
+                         parent)
+        self.edits = SwitchEdits(bridge, self.host_id)
         self._loading = False
         self._current: SwitchDraft | None = None
 
@@ -203,21 +241,14 @@ class SwitchManagerDialog(QDialog):
 
         # -- right: the pages ---------------------------------------------------------------------
         self.stack = QStackedWidget()
-        self.new_page = self._make_new_page()
+        self.new_page = _NewSwitchPage()
+        self.new_page.create_requested.connect(self.new_switch)
         self.switch_page = self._make_switch_page()
-        self.mac_page = self._make_mac_page()
+        self.mac_page = _MacRangePage()
+        self.mac_page.edited.connect(self._update_buttons)
         for page in (self.new_page, self.switch_page, self.mac_page):
             self.stack.addWidget(page)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.SWITCH_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.SWITCH_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.SWITCH_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(lambda: self.apply(close=True))
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(lambda: self.apply())
@@ -233,41 +264,9 @@ class SwitchManagerDialog(QDialog):
         self._reload()
         self.tree.expandAll()
         self.tree.setCurrentItem(self._new_item)
-        bridge.tick.connect(self._on_tick)
         self.resize(860, 600)
 
     # -- pages ------------------------------------------------------------------------------------
-    def _make_new_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 0, 0, 0)
-        layout.addWidget(_section_label("Create virtual switch"))
-        layout.addWidget(QLabel("What type of virtual switch do you want to create?"))
-        self.new_type = QListWidget()
-        ids.apply(self.new_type, ids.SWITCH_NEW_TYPE)
-        for kind in TYPES:
-            self.new_type.addItem(QListWidgetItem(icon("host") if kind == "External"
-                                                  else icon("vm"), kind))
-        self.new_type.setMaximumHeight(self.new_type.sizeHintForRow(0) * 3 + 8)
-        self.new_type.setCurrentRow(0)
-        layout.addWidget(self.new_type)
-        self.create_button = QPushButton("Create Virtual Switch")
-        ids.apply(self.create_button, ids.SWITCH_CREATE)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.create_button)
-        layout.addLayout(row)
-        self.new_type_text = QLabel(TYPE_TEXT["External"])
-        self.new_type_text.setWordWrap(True)
-        layout.addWidget(self.new_type_text)
-        layout.addStretch(1)
-        self.new_type.currentRowChanged.connect(
-            lambda r: self.new_type_text.setText(TYPE_TEXT[TYPES[max(r, 0)]]))
-        self.new_type.itemDoubleClicked.connect(lambda _i: self.create_button.click())
-        self.create_button.clicked.connect(lambda: self.new_switch(TYPES[
-            max(self.new_type.currentRow(), 0)]))
-        return page
-
     def _make_switch_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -292,7 +291,7 @@ class SwitchManagerDialog(QDialog):
         ids.apply(self.external, ids.SWITCH_EXTERNAL)
         self.nic_combo = QComboBox()
         ids.apply(self.nic_combo, ids.SWITCH_NIC)
-        self.nic_combo.addItems(list(self._nics))
+        self.nic_combo.addItems(list(self.edits.nics))
         self.allow_os = QCheckBox(
             "&Allow management operating system to share this network adapter")
         ids.apply(self.allow_os, ids.SWITCH_ALLOW_MANAGEMENT_OS)
@@ -342,10 +341,7 @@ class SwitchManagerDialog(QDialog):
         self.adapters.setMaximumHeight(self.fontMetrics().height() * 4 + 10)
         layout.addWidget(self.adapters)
 
-        self.error_label = QLabel("")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c42b1c;")
-        self.error_label.hide()
+        self.error_label = _error_label()
         layout.addWidget(self.error_label)
         bottom = QHBoxLayout()
         self.pending_label = QLabel("")
@@ -368,56 +364,14 @@ class SwitchManagerDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_current)
         return page
 
-    def _make_mac_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 0, 0, 0)
-        layout.addWidget(_section_label("MAC Address Range"))
-        text = QLabel("Specify the range of dynamic media access control (MAC) addresses that "
-                      "are assigned to virtual network adapters. A virtual machine's adapters "
-                      "get an address from this range when it first starts.")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.mac_min = QLineEdit()
-        ids.apply(self.mac_min, ids.SWITCH_MAC_MINIMUM)
-        self.mac_max = QLineEdit()
-        ids.apply(self.mac_max, ids.SWITCH_MAC_MAXIMUM)
-        for edit in (self.mac_min, self.mac_max):
-            edit.setPlaceholderText("00-15-5D-00-00-00")
-            edit.setMaxLength(17)
-            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("00-15-5D-00-00-00") + 24)
-            edit.textEdited.connect(self._on_mac_edited)
-        form.addRow("M&inimum:", self.mac_min)
-        form.addRow("Ma&ximum:", self.mac_max)
-        layout.addLayout(form)
-        self.mac_size = QLabel("")
-        self.mac_size.setProperty("role", "note")
-        layout.addWidget(self.mac_size)
-        self.mac_error = QLabel("")
-        self.mac_error.setWordWrap(True)
-        self.mac_error.setStyleSheet("color: #c42b1c;")
-        self.mac_error.hide()
-        layout.addWidget(self.mac_error)
-        layout.addStretch(1)
-        return page
-
     # -- loading from the engine ------------------------------------------------------------------
     def _reload(self) -> None:
         """Read switches and the MAC range from the engine, dropping every pending edit."""
-        api = self.bridge.api
-        self._base = {s.name: s for s in api.switches(self.host_id)}
-        self._drafts = [SwitchDraft.of(s) for s in self._base.values()]
-        info = api.host(self.host_id)
-        self._mac_base = (info.mac_minimum, info.mac_maximum)
-        self._loading = True
-        self.mac_min.setText(info.mac_minimum)
-        self.mac_max.setText(info.mac_maximum)
-        self._loading = False
-        self._show_mac_size()
+        self.edits.reload()
+        self.mac_page.set_range(*self.edits.mac_base)
         self._rebuild_items()
 
-    def _on_tick(self, _snap: object) -> None:
+    def on_tick(self, _snap: object) -> None:
         """Follow the engine: connected adapters always; switches only while nothing is
         pending (so the user's edits are never overwritten)."""
         try:
@@ -425,10 +379,8 @@ class SwitchManagerDialog(QDialog):
         except HvError:
             return
         if self.pending_edits():
-            for d in self._drafts:
-                if d.original in views:
-                    d.adapters = tuple(views[d.original].adapters)
-        elif views != self._base:
+            self.edits.follow(views)
+        elif views != self.edits.base:
             current = self._current.original if self._current else None
             self._reload()
             if current is not None:
@@ -442,7 +394,7 @@ class SwitchManagerDialog(QDialog):
         self.tree.blockSignals(True)
         self._switches_root.takeChildren()  # the switches, and "New" which comes back first
         self._switches_root.addChild(self._new_item)
-        for index, draft in enumerate(self._drafts):
+        for index, draft in enumerate(self.edits.drafts):
             if draft.removed:
                 continue
             item = QTreeWidgetItem(self._switches_root, [self._item_text(draft)])
@@ -450,7 +402,7 @@ class SwitchManagerDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, ("switch", index))
             item.setToolTip(0, f"{draft.name}: {draft.type} — {draft.subtitle()}")
         self.tree.blockSignals(False)
-        if selected is not None and not selected.removed and selected in self._drafts:
+        if selected is not None and not selected.removed and selected in self.edits.drafts:
             self._select_draft(selected)
         self._update_buttons()
 
@@ -459,7 +411,7 @@ class SwitchManagerDialog(QDialog):
         return f"{draft.name}\n{draft.subtitle()}"
 
     def _item_of(self, draft: SwitchDraft) -> QTreeWidgetItem | None:
-        index = self._drafts.index(draft)
+        index = self.edits.drafts.index(draft)
         for i in range(1, self._switches_root.childCount()):
             item = self._switches_root.child(i)
             if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ("switch", index):
@@ -473,8 +425,8 @@ class SwitchManagerDialog(QDialog):
 
     def select_switch(self, name: str) -> bool:
         """Show the page of the switch called ``name`` (as named in the dialog now)."""
-        for draft in self._drafts:
-            if draft.name == name and not draft.removed:
+        for draft in self.edits.shown():
+            if draft.name == name:
                 self._select_draft(draft)
                 return True
         return False
@@ -484,13 +436,13 @@ class SwitchManagerDialog(QDialog):
 
     def switch_names(self) -> list[str]:
         """The switches the list shows now, pending edits included."""
-        return [d.name for d in self._drafts if not d.removed]
+        return [d.name for d in self.edits.shown()]
 
     def _on_current_item(self, item: QTreeWidgetItem | None, _old: object) -> None:
         data = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         kind, index = data if data else ("new", None)
         if kind == "switch" and index is not None:
-            self._current = self._drafts[index]
+            self._current = self.edits.drafts[index]
             self._show_draft(self._current)
             self.stack.setCurrentWidget(self.switch_page)
         elif kind == "mac":
@@ -552,7 +504,7 @@ class SwitchManagerDialog(QDialog):
         for key, value in changes.items():
             setattr(d, key, value)
         if d.type == "External" and not d.nic:
-            d.nic = self._free_nic(d) or self.nic_combo.currentText() or None
+            d.nic = self.edits.free_nic(d) or self.nic_combo.currentText() or None
             self._loading = True
             if d.nic:
                 self.nic_combo.setCurrentText(d.nic)
@@ -565,22 +517,9 @@ class SwitchManagerDialog(QDialog):
         self.error_label.hide()
         self._update_buttons()
 
-    def _free_nic(self, draft: SwitchDraft | None = None) -> str | None:
-        """The first host NIC no other external switch is bound to."""
-        taken = {d.nic for d in self._drafts
-                 if d is not draft and not d.removed and d.type == "External"}
-        return next((n for n in self._nics if n not in taken), None)
-
     def new_switch(self, switch_type: str) -> SwitchDraft:
         """New virtual network switch ▸ Create Virtual Switch: a pending switch, selected."""
-        names = {d.name.casefold() for d in self._drafts if not d.removed}
-        name, n = NEW_SWITCH_NAME, 2
-        while name.casefold() in names:
-            name, n = f"{NEW_SWITCH_NAME} {n}", n + 1
-        draft = SwitchDraft(None, name, switch_type,
-                            self._free_nic() if switch_type == "External" else None,
-                            True, False, 1, "")
-        self._drafts.append(draft)
+        draft = self.edits.new_draft(switch_type)
         self._rebuild_items()
         self._select_draft(draft)
         self.name_edit.setFocus()
@@ -592,49 +531,14 @@ class SwitchManagerDialog(QDialog):
         d = self._current
         if d is None:
             return
-        if d.original is None:
-            self._drafts.remove(d)
-        else:
-            d.removed = True
+        self.edits.remove(d)
         self._current = None
         self._rebuild_items()
         self.tree.setCurrentItem(self._new_item)
 
-    # -- MAC range ---------------------------------------------------------------------------------
-    def _on_mac_edited(self, _text: str) -> None:
-        self.mac_error.hide()
-        self._show_mac_size()
-        self._update_buttons()
-
-    def _show_mac_size(self) -> None:
-        try:
-            lo = int(self.mac_min.text().replace("-", ""), 16)
-            hi = int(self.mac_max.text().replace("-", ""), 16)
-        except ValueError:
-            self.mac_size.setText("")
-            return
-        count = hi - lo + 1
-        self.mac_size.setText(f"{count:,} addresses." if count > 0 else "")
-
     # -- pending edits and Apply ----------------------------------------------------------------
     def pending_edits(self) -> PendingEdits:
-        pending = PendingEdits()
-        for d in self._drafts:
-            if d.removed:
-                pending.remove.append(d)
-            elif d.original is None:
-                pending.create.append(d)
-            else:
-                base = SwitchDraft.of(self._base[d.original]).fields()
-                changes = {k: v for k, v in d.fields().items() if base.get(k) != v}
-                if changes:
-                    pending.change.append((d, changes))
-        lo, hi = self.mac_min.text().strip().upper(), self.mac_max.text().strip().upper()
-        if lo != self._mac_base[0]:
-            pending.mac["mac_minimum"] = lo
-        if hi != self._mac_base[1]:
-            pending.mac["mac_maximum"] = hi
-        return pending
+        return self.edits.pending(self.mac_page.mac_min.text(), self.mac_page.mac_max.text())
 
     def _update_buttons(self) -> None:
         self.apply_button.setEnabled(bool(self.pending_edits()))
@@ -646,69 +550,24 @@ class SwitchManagerDialog(QDialog):
             if close:
                 self.accept()
             return
-        if pending.touches_external(self._base):
+        if pending.touches_external(self.edits.base):
             dialogs.confirm(self, DISRUPT_TITLE, DISRUPT_TEXT,
-                            lambda: self._commit_confirmed(pending, close),
+                            lambda: self._commit(pending, close),
                             accept_text="Yes",
                             informative=DISRUPT_INFO)
         else:
             self._commit(pending, close)
 
-    def _commit_confirmed(self, pending: PendingEdits, close: bool) -> None:
-        self._commit(pending, close)
-
-    def _commit(self, pending: PendingEdits, close: bool) -> bool:
-        api = self.bridge.api
-        step: tuple[SwitchDraft | None, str] = (None, "")
+    def _commit(self, pending: PendingEdits, close: bool) -> None:
         try:
-            for d in pending.remove:
-                step = (d, "remove")
-                self.bridge.call(api.remove_switch, str(d.original), self.host_id)
-                self._drafts.remove(d)
-                self._base.pop(str(d.original), None)
-            for d in pending.create:
-                step = (d, "create")
-                f = d.fields()
-                view = self.bridge.call(
-                    api.create_switch, d.name, d.type, nic=f["nic"],
-                    allow_management_os=d.allow_management_os, management_vlan_id=d.vlan,
-                    notes=d.notes, host=self.host_id)
-                self._settle(d, view)
-            for d, changes in pending.change:
-                step = (d, "change")
-                kwargs: dict[str, object] = {
-                    ("new_name" if k == "name" else k): v for k, v in changes.items()}
-                if d.type == "External":
-                    kwargs["nic"] = d.nic
-                view = self.bridge.call(api.set_switch, str(d.original), host=self.host_id,
-                                        **kwargs)
-                self._settle(d, view)
-            if pending.mac:
-                step = (None, "mac")
-                self.bridge.call(api.set_host, self.host_id, **pending.mac)
-                info = api.host(self.host_id)
-                self._mac_base = (info.mac_minimum, info.mac_maximum)
-        except HvError as err:
+            self.edits.apply(pending)
+        except ApplyRefused as refused:
             self._rebuild_items()
-            self._show_failure(err, *step)
-            return False
+            self._show_failure(refused.error, refused.draft, refused.step)
+            return
         self._reload()
         if close:
             self.accept()
-        return True
-
-    def _settle(self, d: SwitchDraft, view: SwitchInfoView) -> None:
-        """A draft the engine accepted becomes the engine's switch."""
-        if d.original is not None:
-            self._base.pop(d.original, None)
-        self._base[view.name] = view
-        settled = SwitchDraft.of(view)
-        for key in ("original", "name", "type", "nic", "allow_management_os", "notes",
-                    "adapters"):
-            setattr(d, key, getattr(settled, key))
-        d.vlan_enabled = settled.vlan_enabled
-        if settled.vlan_enabled:
-            d.vlan_id = settled.vlan_id
 
     def _show_failure(self, err: HvError, draft: SwitchDraft | None, step: str) -> None:
         """Select the page and the field the engine refused, then show its message."""
@@ -731,14 +590,6 @@ class SwitchManagerDialog(QDialog):
             self.show_mac_range()
             if label:
                 details.append(f"Field: {label}")
-            self.mac_error.setText(f"{label}: {err.message}" if label else err.message)
-            self.mac_error.show()
-            (self.mac_max if fld == "mac_maximum" else self.mac_min).setFocus()
+            self.mac_page.show_error(f"{label}: {err.message}" if label else err.message, fld)
         self._update_buttons()
         dialogs.show_error(self, err, details, title="Virtual Switch Manager")
-
-    def done(self, result: int) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.bridge.tick.disconnect(self._on_tick)
-        super().done(result)
-

@@ -22,22 +22,22 @@ class Theme(enum.StrEnum):
     DARK = "dark"
 
 
-_LIGHT = {
-    "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f8fa", "text": "#1f2328",
-    "button": "#fbfbfc", "highlight": "#0a64c2", "hltext": "#ffffff", "mid": "#c9ced6",
-    "dark": "#9aa3ad", "light": "#ffffff", "disabled": "#8c959f", "link": "#0a64c2",
-    "tip": "#ffffff", "placeholder": "#8c959f", "indicator": "#8c959f",
-    "header_top": "#eef2f7", "header_bottom": "#dfe6ee", "header_text": "#1b3a5c",
-    "section": "#e7ecf2", "console_bg": "#0c0c0c", "console_fg": "#d0d0d0",
+#: Each colour role as (light, dark).
+_ROLES = {
+    "window": ("#f3f4f6", "#1e1f22"), "base": ("#ffffff", "#26282c"),
+    "alt": ("#f6f8fa", "#2b2d32"), "text": ("#1f2328", "#e6e7e9"),
+    "button": ("#fbfbfc", "#303237"), "highlight": ("#0a64c2", "#2f6fb8"),
+    "hltext": ("#ffffff", "#ffffff"), "mid": ("#c9ced6", "#45484e"),
+    "dark": ("#9aa3ad", "#111214"), "light": ("#ffffff", "#4a4d53"),
+    "disabled": ("#8c959f", "#80858d"), "link": ("#0a64c2", "#8ab4f8"),
+    "tip": ("#ffffff", "#2b2d31"), "placeholder": ("#8c959f", "#80868b"),
+    "indicator": ("#8c959f", "#9aa0a8"), "header_top": ("#eef2f7", "#2c3038"),
+    "header_bottom": ("#dfe6ee", "#262a31"), "header_text": ("#1b3a5c", "#cfe0f5"),
+    "section": ("#e7ecf2", "#272a30"), "console_bg": ("#0c0c0c", "#050505"),
+    "console_fg": ("#d0d0d0", "#cfcfcf"),
 }
-_DARK = {
-    "window": "#1e1f22", "base": "#26282c", "alt": "#2b2d32", "text": "#e6e7e9",
-    "button": "#303237", "highlight": "#2f6fb8", "hltext": "#ffffff", "mid": "#45484e",
-    "dark": "#111214", "light": "#4a4d53", "disabled": "#80858d", "link": "#8ab4f8",
-    "tip": "#2b2d31", "placeholder": "#80868b", "indicator": "#9aa0a8",
-    "header_top": "#2c3038", "header_bottom": "#262a31", "header_text": "#cfe0f5",
-    "section": "#272a30", "console_bg": "#050505", "console_fg": "#cfcfcf",
-}
+_LIGHT = {role: pair[0] for role, pair in _ROLES.items()}
+_DARK = {role: pair[1] for role, pair in _ROLES.items()}
 
 
 def colours(dark: bool) -> dict[str, str]:

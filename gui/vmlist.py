@@ -1,7 +1,6 @@
 """The Virtual Machines list: a table model over the bulk snapshot, and its view.
 
-Cost model (../shared/research/perf-fidelity.md §1.3): a refresh costs visible cells × roles
-asked × one Python call each, so
+Cost model: a refresh costs visible cells × roles asked × one Python call each, so
 
 - the model emits one ranged ``dataChanged`` per tick (or ``layoutChanged`` when a live sort
   column reorders rows), never one emit per row and never a reset for value changes;
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from engine.api import VmInfo, VmTableSnapshot
+    from gui.bridge import Bridge
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -80,8 +80,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("cpu_history", "CPU History", False, False, 14),  # gui.graphs.sparkline
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
-#: Optional columns (View ▸ Add/Remove Columns).
-OPTIONAL_COLUMNS = tuple(c for c in COLUMNS if not c.default_visible)
 
 _NAME = COLUMN_INDEX["name"]
 _INFO_COLUMNS = {"heartbeat", "notes", "configuration_version", "group"}
@@ -139,12 +137,9 @@ class VmListModel(QAbstractTableModel):
 
     rename_requested = Signal(str, str)
 
-    def __init__(self, vm_info: Callable[[str], VmInfo],
-                 all_vm_info: Callable[[], Sequence[VmInfo]],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._vm_info = vm_info
-        self._all_vm_info = all_vm_info
+        self._bridge: Bridge | None = None
         self._snap: VmTableSnapshot | None = None
         self._info: dict[str, VmInfo] = {}
         self._dirty: set[str] = set()
@@ -169,7 +164,6 @@ class VmListModel(QAbstractTableModel):
         self._pos: dict[str, int] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
-        self._editable = True
         self._flags_name = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                             | Qt.ItemFlag.ItemIsEditable)
         self._flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -228,7 +222,7 @@ class VmListModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if index.column() == _NAME and self._editable:
+        if index.column() == _NAME:
             return self._flags_name
         return self._flags
 
@@ -272,9 +266,6 @@ class VmListModel(QAbstractTableModel):
     def all_info(self) -> list[VmInfo]:
         return [self._info[v] for v in self._ids if v in self._info]
 
-    def set_editable(self, editable: bool) -> None:
-        self._editable = editable
-
     # -- filters --------------------------------------------------------------------------------
     def set_filter(self, *, host_id: str | None = None, group: str | None = None,
                    text: str | None = None) -> None:
@@ -290,18 +281,14 @@ class VmListModel(QAbstractTableModel):
     def set_search_text(self, text: str) -> None:
         self.set_filter(host_id=self._filter_host, group=self._filter_group, text=text)
 
-    @property
-    def filter_group(self) -> str | None:
-        return self._filter_group
-
-    @property
-    def filter_host(self) -> str | None:
-        return self._filter_host
-
     # -- the tick ---------------------------------------------------------------------------------
     def mark_dirty(self, vm_id: str) -> None:
         """A VM's configuration changed (name, group, notes): re-read it on the next update."""
         self._dirty.add(vm_id)
+
+    def attach(self, bridge: Bridge) -> None:
+        """List the lab behind ``bridge``: VM details are read from it as rows change."""
+        self._bridge = bridge
 
     def update_snapshot(self, snap: VmTableSnapshot) -> None:
         """Take the tick's snapshot: one ranged dataChanged, or a layout change / reset when
@@ -347,13 +334,16 @@ class VmListModel(QAbstractTableModel):
         self._dirty.clear()
         if not changed:
             return False
+        if self._bridge is None:
+            raise RuntimeError("the list has no lab yet")
+        api = self._bridge.api
         if len(changed) > _BULK_INFO_THRESHOLD:
-            for info in self._all_vm_info():
+            for info in api.vms():
                 self._info[info.id] = info
             return True
         for vm_id in changed:
             try:
-                self._info[vm_id] = self._vm_info(vm_id)
+                self._info[vm_id] = api.vm(vm_id)
             except Exception:  # deleted between the snapshot and now
                 self._info.pop(vm_id, None)
         return True

@@ -6,7 +6,7 @@ wires and labels with scene coordinates. The Qt scene (:mod:`gui.architecture.sc
 draws a Diagram, so the picture on screen, the PNG and the SVG come from the same model, and
 tests can check the model without reading pixels.
 
-The picture follows Microsoft's architecture slides (../shared/seeds): hardware at the
+The picture follows the usual Hyper-V architecture diagram: hardware at the
 bottom, the hypervisor on it, and above it the root partition (user mode: the management
 service VMMS and one worker process per child; kernel mode: the drivers, the VSPs and VMBus)
 next to the child partitions (user mode: the guest's applications; kernel mode: its VSCs and
@@ -91,7 +91,6 @@ class HostState:
     time_seconds: float
     children: tuple[ChildState, ...]
     more_children: int
-    root_hypercalls: int
 
 
 def _class_of_channel(key: str) -> str | None:
@@ -174,7 +173,7 @@ def read_host(api: ManagementApi, host_id: str | None,
         logical_processors=host.logical_processors, ram_gb=round(host.memory_total_mb / 1024),
         nics=host.nics, hypervisor_running=host.hypervisor_running,
         hypervisor_blockers=host.hypervisor_blockers, time_seconds=api.now_seconds,
-        children=tuple(children), more_children=more, root_hypercalls=calls.get("", 0))
+        children=tuple(children), more_children=more)
 
 
 # -- what the scene draws --------------------------------------------------------------------------

@@ -379,9 +379,6 @@ class ArchitectureScene(QGraphicsScene):
         return [k for k, item in self._boxes.items()
                 if item.box is not None and item.box.style in ("child", "child-legacy")]
 
-    def item_count(self) -> int:
-        return len(self.items())
-
     def vm_at(self, pos: QPointF) -> str:
         """The VM of the topmost child-partition item at scene position ``pos`` ("" if none)."""
         for item in self.items(pos):

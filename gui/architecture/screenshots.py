@@ -53,24 +53,24 @@ def main(argv: list[str] | None = None) -> int:
     settle(app)
 
     # The architecture view during the demo; a few ticks so the dots are spread out.
-    arch = window.open_architecture()
+    arch = window.host_actions.open_architecture()
     arch.resize(1280, 720)
     settle(app)
     for _ in range(3):
         window.bridge.step(1)
     settle(app)
     save(arch, out / "architecture-view.png")
-    arch.export_png(out / "architecture-export.png")  # type: ignore[attr-defined]
+    arch.export_png(out / "architecture-export.png")
     print(out / "architecture-export.png")
     arch.close()
 
     # Virtual Switch Manager with the external switch selected.
-    dialog = window.open_switch_manager()
+    dialog = window.host_actions.open_switch_manager()
     dialog.resize(880, 620)
-    dialog.select_switch(SWITCH)  # type: ignore[attr-defined]
+    dialog.select_switch(SWITCH)
     settle(app)
     save(dialog, out / "switch-manager.png")
-    dialog.show_mac_range()  # type: ignore[attr-defined]
+    dialog.show_mac_range()
     settle(app)
     save(dialog, out / "switch-manager-mac-range.png")
     dialog.close()

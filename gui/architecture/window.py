@@ -26,8 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QGraphicsView,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QToolBar,
     QWidget,
@@ -38,6 +36,7 @@ from gui import dialogs, ids
 from gui.architecture.export import export_png, export_svg
 from gui.architecture.model import Diagram, layout, read_host
 from gui.architecture.scene import ArchitectureScene
+from gui.bars import fill_toolbar, toolbar_field
 from gui.icons import icon
 
 if TYPE_CHECKING:
@@ -113,9 +112,7 @@ class ArchitectureWindow(QMainWindow):
     def __init__(self, bridge: Bridge, host_id: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        ids.apply(self, ids.ARCH_WINDOW)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("view"))
+        dialogs.dress(self, ids.ARCH_WINDOW, "view")
         self.bridge = bridge
         self.host_id = bridge.api.host(host_id).id
         self.diagram: Diagram | None = None
@@ -182,27 +179,11 @@ class ArchitectureWindow(QMainWindow):
             self.host_combo.addItem(h.name, h.id)
         self.host_combo.setCurrentIndex(max(self.host_combo.findData(self.host_id), 0))
         self.host_combo.currentIndexChanged.connect(self._on_host_chosen)
-        host_box = QWidget()
-        host_row = QHBoxLayout(host_box)
-        host_row.setContentsMargins(6, 0, 6, 0)
-        host_label = QLabel("&Host:")
-        host_label.setBuddy(self.host_combo)
-        host_row.addWidget(host_label)
-        host_row.addWidget(self.host_combo)
-        ids.apply(tb.addWidget(host_box), ids.UiName(f"{ids.ARCH_HOST.object_name}Action",
-                                                     ids.ARCH_HOST.accessible_name))
-        tb.addSeparator()
-        for a in (self.export_png_action, self.export_svg_action, None, self.fit_action,
-                  self.zoom_in_action, self.zoom_out_action):
-            if a is None:
-                tb.addSeparator()
-            else:
-                tb.addAction(a)
-        for a in tb.actions():
-            widget = tb.widgetForAction(a)
-            if widget is not None and a.objectName():
-                ids.apply(widget, ids.tool_button(ids.UiName(a.objectName(),
-                                                             ids.accessible_name(a))))
+        toolbar_field(tb, "&Host:", self.host_combo,
+                      ids.UiName(f"{ids.ARCH_HOST.object_name}Action",
+                                 ids.ARCH_HOST.accessible_name))
+        fill_toolbar(tb, [None, self.export_png_action, self.export_svg_action, None,
+                          self.fit_action, self.zoom_in_action, self.zoom_out_action])
         self.addToolBar(tb)
         tb.toggleViewAction().setText("&Toolbar")
         ids.apply(tb.toggleViewAction(), ids.ARCH_SHOW_TOOLBAR)

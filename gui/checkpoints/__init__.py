@@ -1,2 +1,2 @@
 """The Checkpoints pane of the main window: the tree with its "Now" marker, and the actions on
-a checkpoint (issue 8)."""
+a checkpoint."""

@@ -1,6 +1,6 @@
 """The Checkpoints pane: a VM's checkpoint tree with the "Now" marker, and its actions.
 
-As in Hyper-V Manager (../shared/research/hyperv-anchor.md §1) each checkpoint hangs under
+As in Hyper-V Manager, each checkpoint hangs under
 the one it was taken from, and "Now" (the running state) hangs under the checkpoint it
 follows (``ManagementApi.current_checkpoint``). A checkpoint's actions, in its context menu
 and in the Actions pane: Apply…, Export…, Rename…, Delete Checkpoint…, Delete Checkpoint
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui import format as fmt
+from gui.bars import named_action
 from gui.disks.jobs import when_done
 from gui.icons import icon
 
@@ -85,11 +86,10 @@ class CheckpointsPane(QStackedWidget):
     message = Signal(str)
     selection_changed = Signal()
 
-    def __init__(self, bridge_source: Callable[[], Bridge],
-                 open_export: Callable[[str], object] | None = None,
+    def __init__(self, bridge: Bridge, open_export: Callable[[str], object] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bridge_source = bridge_source
+        self._bridge = bridge
         self._open_export = open_export
         self._vm_id: str | None = None
         self._vm_name = ""
@@ -112,38 +112,32 @@ class CheckpointsPane(QStackedWidget):
         self.addWidget(self.note)
         self.addWidget(self.tree)
 
-        def action(name: ids.UiName, text: str, icon_name: str, tip: str) -> QAction:
-            a = QAction(icon(icon_name), text, self)
-            a.setIconText(text.replace("&", ""))
-            ids.apply(a, name)
-            a.setStatusTip(tip)
-            a.setToolTip(f"{text.replace('&', '')}: {tip}")
+        def action(name: ids.UiName, text: str, icon_name: str, tip: str,
+                   slot: Callable[[], object]) -> QAction:
+            a = named_action(self, name, text, icon_name, tip, triggered=slot)
+            a.setToolTip(f"{a.iconText()}: {tip}")  # the block has no title saying what it is
             a.setEnabled(False)
             return a
 
         self.apply_action = action(
             ids.ACT_CHECKPOINT_APPLY, "&Apply…", "apply-checkpoint",
             "Return the virtual machine to this checkpoint; its current state is lost unless "
-            "you take a checkpoint first.")
+            "you take a checkpoint first.", self.apply_selected)
         self.export_action = action(
             ids.ACT_CHECKPOINT_EXPORT, "E&xport…", "export",
-            "Export the virtual machine, with its checkpoints, to a folder.")
+            "Export the virtual machine, with its checkpoints, to a folder.", self._export)
         self.rename_action = action(ids.ACT_CHECKPOINT_RENAME, "Rena&me…", "rename",
-                                    "Rename the checkpoint.")
+                                    "Rename the checkpoint.", self.rename_selected)
         self.delete_action = action(
             ids.ACT_CHECKPOINT_DELETE, "&Delete Checkpoint…", "delete",
             "Delete the checkpoint. Its changes are merged, so the virtual machine keeps "
-            "everything written since.")
+            "everything written since.", lambda: self.delete_selected(subtree=False))
         self.delete_subtree_action = action(
             ids.ACT_CHECKPOINT_DELETE_SUBTREE, "Delete Checkpoint &Subtree…", "delete",
-            "Delete the checkpoint and every checkpoint taken after it from its state.")
+            "Delete the checkpoint and every checkpoint taken after it from its state.",
+            lambda: self.delete_selected(subtree=True))
         self.actions_list = [self.apply_action, self.export_action, self.rename_action,
                              self.delete_action, self.delete_subtree_action]
-        self.apply_action.triggered.connect(lambda: self.apply_selected())
-        self.export_action.triggered.connect(self._export)
-        self.rename_action.triggered.connect(self.rename_selected)
-        self.delete_action.triggered.connect(lambda: self.delete_selected(subtree=False))
-        self.delete_subtree_action.triggered.connect(lambda: self.delete_selected(subtree=True))
 
         self.context_menu = QMenu(self)
         ids.apply(self.context_menu, ids.CHECKPOINT_CONTEXT_MENU)
@@ -173,7 +167,7 @@ class CheckpointsPane(QStackedWidget):
             self._show_note(NO_VM)
             self._update_actions()
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         try:
             checkpoints = api.checkpoints(vm_id)
             current = api.current_checkpoint(vm_id)
@@ -325,7 +319,7 @@ class CheckpointsPane(QStackedWidget):
     def _run(self, what: str, command: Callable[[], Job | None],
              then: Callable[[], None] | None = None) -> None:
         """Run an API command; report its error or its job's failure; tick afterwards."""
-        bridge = self._bridge_source()
+        bridge = self._bridge
         try:
             job = bridge.call(command)
         except HvError as err:
@@ -346,7 +340,7 @@ class CheckpointsPane(QStackedWidget):
             if then is not None:
                 then()
             return
-        when_done(bridge.api, job, self, ended)
+        when_done(bridge, job, self, ended)
 
     def take_checkpoint(self, vm_id: str | None = None,
                         then: Callable[[], None] | None = None) -> None:
@@ -354,7 +348,7 @@ class CheckpointsPane(QStackedWidget):
         vm = vm_id or self._vm_id
         if vm is None:
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         try:
             name = api.vm(vm).name
         except HvError as err:
@@ -375,7 +369,7 @@ class CheckpointsPane(QStackedWidget):
         self._apply(vm, cid, answer)
 
     def _apply(self, vm: str, cid: str, answer: str) -> None:
-        api = self._bridge_source().api
+        api = self._bridge.api
         name = self._items[cid].text(0) if cid in self._items else cid
 
         def apply() -> None:
@@ -398,7 +392,7 @@ class CheckpointsPane(QStackedWidget):
         vm = self._vm_id
         if vm is None:
             return
-        api = self._bridge_source().api
+        api = self._bridge.api
         self._key = None  # re-read: a refused name puts the old one back
         self._run(f"The checkpoint was renamed to '{name}'.",
                   lambda: api.rename_checkpoint(vm, checkpoint_id, name))
@@ -419,7 +413,7 @@ class CheckpointsPane(QStackedWidget):
         if cid is None or vm is None:
             return
         name = self.selected_name()
-        api = self._bridge_source().api
+        api = self._bridge.api
         if subtree:
             title = "Delete Checkpoint Subtree"
             question = (f"Are you sure you want to delete the checkpoint '{name}' and all the "

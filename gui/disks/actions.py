@@ -3,7 +3,7 @@ Import Virtual Machine… (host block), and what Export… (VM block) opens.
 
 One :class:`StorageActions` per main window. Its QActions sit in the New menu, the Action ▸
 Host menu and the Actions pane's host block; they open the wizards and dialogs of
-:mod:`gui.disks.dialogs` and :mod:`gui.import_export` over the window's bridge. Those are
+:mod:`gui.disks.dialogs` and :mod:`gui.disks.import_export` over the window's bridge. Those are
 imported when first opened: they need numpy (engine.storage), and the main window paints
 before numpy is loaded.
 
@@ -23,33 +23,26 @@ from PySide6.QtWidgets import QWidget
 
 from engine.api import HvError
 from gui import dialogs, ids
-from gui.icons import icon
+from gui.bars import named_action
+from gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
     from gui.disks.edit_disk import EditDiskWizard
+    from gui.disks.import_export import ExportVmDialog, ImportVmWizard
     from gui.disks.new_disk import NewDiskWizard
-    from gui.import_export import ExportVmDialog, ImportVmWizard
 
 
-class StorageActions(QObject):
+class StorageActions(LabPart, QObject):
     message = Signal(str)
     vm_imported = Signal(str)
 
-    def __init__(self, bridge_source: Callable[[], Bridge], window: QWidget) -> None:
+    def __init__(self, window: QWidget) -> None:
         super().__init__(window)
-        self._bridge_source = bridge_source
         self._window = window
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
                    slot: Callable[[], object]) -> QAction:
-            a = QAction(icon(icon_name), text, window)
-            a.setIconText(text.replace("&", ""))
-            ids.apply(a, name)
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(lambda _=False: slot())
-            return a
+            return named_action(window, name, text, icon_name, tip, triggered=slot)
 
         self.new_disk_action = action(
             ids.ACT_NEW_HARD_DISK, "&Hard Disk…", "new-disk",
@@ -68,10 +61,7 @@ class StorageActions(QObject):
             "Import a virtual machine from a folder an export made.", self.open_import)
         self.host_actions = [self.new_disk_action, self.import_action, self.edit_disk_action,
                              self.inspect_disk_action]
-
-    @property
-    def bridge(self) -> Bridge:
-        return self._bridge_source()
+        self.wait_for_lab(self.host_actions)
 
     def _edited(self, text: str) -> None:
         self.bridge.refresh()
@@ -81,24 +71,24 @@ class StorageActions(QObject):
         from gui.disks import dialogs as disk_dialogs
 
         return disk_dialogs.open_new_disk_wizard(
-            self._window, self.bridge.api,
+            self._window, self.bridge,
             lambda path: self._edited(f"The virtual hard disk {path} was created."))
 
     def open_edit_disk(self, path: str = "") -> EditDiskWizard:
         from gui.disks import dialogs as disk_dialogs
 
-        return disk_dialogs.open_edit_disk_wizard(self._window, self.bridge.api, path,
+        return disk_dialogs.open_edit_disk_wizard(self._window, self.bridge, path,
                                                   self._edited)
 
     def inspect_disk(self) -> None:
         from gui.disks import dialogs as disk_dialogs
 
-        disk_dialogs.choose_and_inspect(self._window, self.bridge.api)
+        disk_dialogs.choose_and_inspect(self._window, self.bridge)
 
     def open_import(self) -> ImportVmWizard:
-        from gui.import_export import ImportVmWizard
+        from gui.disks.import_export import ImportVmWizard
 
-        wizard = ImportVmWizard(self.bridge.api, self._window)
+        wizard = ImportVmWizard(self.bridge, self._window)
         wizard.imported.connect(self._on_imported)
         wizard.open()
         return wizard
@@ -114,10 +104,10 @@ class StorageActions(QObject):
 
     def open_export(self, vm_id: str) -> ExportVmDialog | None:
         """Export… for one VM."""
-        from gui.import_export import ExportVmDialog
+        from gui.disks.import_export import ExportVmDialog
 
         try:
-            dialog = ExportVmDialog(self.bridge.api, vm_id, self._window)
+            dialog = ExportVmDialog(self.bridge, vm_id, self._window)
         except HvError as err:
             dialogs.show_error(self._window, err)
             return None

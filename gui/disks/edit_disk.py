@@ -1,4 +1,4 @@
-"""Edit Disk…: the Edit Virtual Hard Disk Wizard (../shared/research/hyperv-anchor.md §4).
+"""Edit Disk…: Hyper-V Manager's Edit Virtual Hard Disk Wizard.
 
 Before You Begin → Locate Disk → Choose Action → the action's page → Summary. The actions
 offered follow the disk's type, as in Hyper-V Manager for VHD files:
@@ -28,9 +28,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QGridLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QWidget,
@@ -39,21 +36,25 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job
 from gui import ids
 from gui.disks import files
-from gui.disks.new_disk import SPIN_MAX, browse_row, file_name_problem, size_problem, type_text
+from gui.disks.new_disk import SPIN_MAX, file_name_problem, size_problem, type_text
 from gui.disks.sizes import GB, size_text
 from gui.disks.wizard import (
+    IntroPage,
     StepWizard,
     SummaryPage,
+    VhdLookup,
     WizardPage,
     message_label,
+    path_field,
     show_message,
     wrapped,
 )
+from gui.forms import caption
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
+    from gui.bridge import Bridge
 
-ACTIONS = ("compact", "convert", "expand", "merge", "reconnect")
 ACTION_LABELS = {"compact": "Compact", "convert": "Convert", "expand": "Expand",
                  "merge": "Merge", "reconnect": "Reconnect"}
 
@@ -93,74 +94,39 @@ def new_disk_path_problem(path: str) -> str | None:
     return None
 
 
-class _IntroPage(WizardPage):
-    def __init__(self) -> None:
-        super().__init__("Before You Begin")
-        self.body.addWidget(wrapped(
-            "This wizard helps you edit a virtual hard disk: compact it, convert it to "
-            "another type, expand it, merge a differencing disk, or reconnect a differencing "
-            "disk to a parent that moved."))
-        self.body.addWidget(wrapped(
-            "Edit a disk only while no running virtual machine uses it, and never a disk that "
-            "is part of a checkpoint: its differencing disks depend on it staying as it is. "
-            "hvlab refuses both, with the reason."))
-        self.body.addWidget(wrapped("To continue, click Next."))
-        self.body.addStretch(1)
-
-
 class _LocatePage(WizardPage):
-    def __init__(self, api: ManagementApi, path: str) -> None:
+    def __init__(self, bridge: Bridge, path: str) -> None:
         super().__init__("Locate Disk")
-        self._api = api
-        self._info: tuple[str, VhdInfo | HvError] | None = None
         self.body.addWidget(wrapped("Where is the virtual hard disk that you want to edit?"))
         grid = QGridLayout()
-        self.path = QLineEdit(path)
-        ids.apply(self.path, ids.EDIT_DISK_PATH)
+        self.path, self.browse = path_field(grid, 0, "&Path:",
+                                            (ids.EDIT_DISK_PATH, ids.EDIT_DISK_BROWSE), path)
         self.path.setPlaceholderText("Path to a .vhd or .avhd file")
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EDIT_DISK_BROWSE)
-        label = QLabel("&Path:")
-        label.setBuddy(self.path)
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.path, self.browse), 0, 1)
+        self.lookup = VhdLookup(bridge, self.path)
         self.body.addLayout(grid)
         self.details = wrapped("")
         self.message = message_label()
         self.body.addWidget(self.details)
         self.body.addWidget(self.message)
         self.body.addStretch(1)
-        self.path.textChanged.connect(lambda _t: self.changed.emit())
-        self.browse.clicked.connect(self._browse)
+        self.follow(self.path.textChanged)
+        self.browse.clicked.connect(lambda: self.lookup.browse(self))
         self.changed.connect(self._refresh)
         self._refresh()
 
-    def _browse(self) -> None:
-        folder = os.path.dirname(self.path.text().strip()) or self._api.vhd_folder()
-        files.choose_disk(self, "Open", folder, self.path.setText)
-
     def disk_path(self) -> str:
-        return self.path.text().strip()
+        return self.lookup.path()
 
     def info(self) -> VhdInfo | HvError | None:
-        path = self.disk_path()
-        if not path:
-            return None
-        if self._info is None or self._info[0] != path:
-            try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
-            except HvError as err:
-                result = err
-            self._info = (path, result)
-        return self._info[1]
+        return self.lookup.info()
 
-    def reread(self) -> None:
-        """Forget what was read (the file changed)."""
-        self._info = None
-        self.changed.emit()
+    def disk(self) -> VhdInfo | None:
+        """The disk to edit, once the path names one the engine can read."""
+        return self.lookup.disk()
 
     def entered(self) -> None:
-        self.reread()
+        self.lookup.forget()  # the file may have changed
+        self.changed.emit()
 
     def _refresh(self) -> None:
         info = self.info()
@@ -177,12 +143,7 @@ class _LocatePage(WizardPage):
         self.details.setText(text)
 
     def problem(self) -> str | None:
-        info = self.info()
-        if info is None:
-            return "Enter the path of the virtual hard disk to edit."
-        if isinstance(info, HvError):
-            return info.message
-        return None
+        return self.lookup.problem("Enter the path of the virtual hard disk to edit.")
 
 
 class _ActionPage(WizardPage):
@@ -211,10 +172,8 @@ class _ActionPage(WizardPage):
         self.body.addStretch(1)
 
     def offered(self) -> tuple[str, ...]:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
-            return ()
-        return offered_actions(info)
+        info = self._locate.disk()
+        return () if info is None else offered_actions(info)
 
     def entered(self) -> None:
         offered = self.offered()
@@ -252,25 +211,19 @@ class _ConvertPage(WizardPage):
         self.body.addWidget(self.fixed)
         self.body.addWidget(self.dynamic)
         grid = QGridLayout()
-        self.path = QLineEdit()
-        ids.apply(self.path, ids.EDIT_DISK_CONVERT_PATH)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EDIT_DISK_CONVERT_BROWSE)
-        label = QLabel("&Path:")
-        label.setBuddy(self.path)
         grid.addWidget(wrapped("Where do you want to save the new virtual hard disk?"),
                        0, 0, 1, 2)
-        grid.addWidget(label, 1, 0)
-        grid.addWidget(browse_row(self.path, self.browse), 1, 1)
+        self.path, self.browse = path_field(
+            grid, 1, "&Path:", (ids.EDIT_DISK_CONVERT_PATH, ids.EDIT_DISK_CONVERT_BROWSE))
         self.body.addSpacing(8)
         self.body.addLayout(grid)
         self.message = message_label()
         self.body.addWidget(self.message)
         self.body.addStretch(1)
         group.buttonToggled.connect(lambda *_: self._on_type_changed())
-        self.path.textChanged.connect(lambda _t: self.changed.emit())
+        self.follow(self.path.textChanged)
         self.browse.clicked.connect(self._browse)
-        self.changed.connect(lambda: show_message(self.message, self.problem()))
+        self.report(self.message)
         self._suggested = ""
         self._source = ""
 
@@ -278,8 +231,8 @@ class _ConvertPage(WizardPage):
         return self._action.action() == "convert"
 
     def entered(self) -> None:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
+        info = self._locate.disk()
+        if info is None:
             return
         if self._source != info.path:
             self._source = info.path
@@ -320,10 +273,8 @@ class _ExpandPage(WizardPage):
         self.size_box.setRange(0, SPIN_MAX)
         self.size_box.setSuffix(" GB")
         self.size_box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 16)
-        label = QLabel("&New size:")
-        label.setBuddy(self.size_box)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
+        grid.addWidget(caption("&New size:", self.size_box), 0, 0)
         grid.addWidget(self.size_box, 0, 1)
         grid.setColumnStretch(2, 1)
         self.message = message_label()
@@ -331,22 +282,20 @@ class _ExpandPage(WizardPage):
         self.body.addLayout(grid)
         self.body.addWidget(self.message)
         self.body.addStretch(1)
-        self.size_box.valueChanged.connect(lambda _v: self.changed.emit())
-        self.changed.connect(lambda: show_message(self.message, self.problem()))
+        self.follow(self.size_box.valueChanged)
+        self.report(self.message)
         self._source = ""
 
     def applies(self) -> bool:
         return self._action.action() == "expand"
 
     def current_gb(self) -> float:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
-            return 0.0
-        return info.maximum_size / GB
+        info = self._locate.disk()
+        return 0.0 if info is None else info.maximum_size / GB
 
     def entered(self) -> None:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
+        info = self._locate.disk()
+        if info is None:
             return
         self.current.setText(f"The current size is {size_text(info.maximum_size)}. What "
                              "size do you want the virtual hard disk to be?")
@@ -379,17 +328,11 @@ class _MergePage(WizardPage):
         group.addButton(self.into_new)
         self.parent_note = wrapped("")
         self.parent_note.setContentsMargins(24, 0, 0, 6)
-        self.path = QLineEdit()
-        ids.apply(self.path, ids.EDIT_DISK_MERGE_PATH)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EDIT_DISK_MERGE_BROWSE)
         self.new_row = QWidget()
         nl = QGridLayout(self.new_row)
         nl.setContentsMargins(24, 0, 0, 0)
-        label = QLabel("P&ath:")
-        label.setBuddy(self.path)
-        nl.addWidget(label, 0, 0)
-        nl.addWidget(browse_row(self.path, self.browse), 0, 1)
+        self.path, self.browse = path_field(
+            nl, 0, "P&ath:", (ids.EDIT_DISK_MERGE_PATH, ids.EDIT_DISK_MERGE_BROWSE))
         nl.addWidget(wrapped("The new disk is dynamically expanding; the differencing disk "
                              "and its parent stay as they are."), 1, 1)
         self.message = message_label()
@@ -400,8 +343,7 @@ class _MergePage(WizardPage):
         self.body.addWidget(self.new_row)
         self.body.addWidget(self.message)
         self.body.addStretch(1)
-        group.buttonToggled.connect(lambda *_: self.changed.emit())
-        self.path.textChanged.connect(lambda _t: self.changed.emit())
+        self.follow(group.buttonToggled, self.path.textChanged)
         self.browse.clicked.connect(self._browse)
         self.changed.connect(self._refresh)
         self._source = ""
@@ -410,8 +352,8 @@ class _MergePage(WizardPage):
         return self._action.action() == "merge"
 
     def entered(self) -> None:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
+        info = self._locate.disk()
+        if info is None:
             return
         self.intro.setText(f"The differencing disk {os.path.basename(info.path)} holds "
                            f"{size_text(info.file_size)} of changes. Where do you want to "
@@ -442,26 +384,19 @@ class _MergePage(WizardPage):
 
 
 class _ReconnectPage(WizardPage):
-    def __init__(self, api: ManagementApi, locate: _LocatePage, action: _ActionPage) -> None:
+    def __init__(self, bridge: Bridge, locate: _LocatePage, action: _ActionPage) -> None:
         super().__init__("Reconnect", "Reconnect Differencing Disk")
-        self._api = api
         self._locate, self._action = locate, action
-        self._parent_info: tuple[str, VhdInfo | HvError] | None = None
         self.intro = wrapped("")
-        self.path = QLineEdit()
-        ids.apply(self.path, ids.EDIT_DISK_RECONNECT_PARENT)
+        grid = QGridLayout()
+        self.path, self.browse = path_field(
+            grid, 0, "&Parent:", (ids.EDIT_DISK_RECONNECT_PARENT, ids.EDIT_DISK_RECONNECT_BROWSE))
         self.path.setPlaceholderText("Path to the parent .vhd file")
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EDIT_DISK_RECONNECT_BROWSE)
+        self.parent_disk = VhdLookup(bridge, self.path)
         self.ignore_id = QCheckBox("&Ignore ID mismatch")
         ids.apply(self.ignore_id, ids.EDIT_DISK_RECONNECT_IGNORE_ID)
         self.ignore_id.setToolTip("Use this parent even though it is not the disk the "
                                   "differencing disk was made from. Its data may not match.")
-        grid = QGridLayout()
-        label = QLabel("&Parent:")
-        label.setBuddy(self.path)
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.path, self.browse), 0, 1)
         grid.addWidget(self.ignore_id, 1, 1)
         self.details = wrapped("")
         self.message = message_label()
@@ -470,8 +405,7 @@ class _ReconnectPage(WizardPage):
         self.body.addWidget(self.details)
         self.body.addWidget(self.message)
         self.body.addStretch(1)
-        self.path.textChanged.connect(lambda _t: self.changed.emit())
-        self.ignore_id.toggled.connect(lambda _on: self.changed.emit())
+        self.follow(self.path.textChanged, self.ignore_id.toggled)
         self.browse.clicked.connect(self._browse)
         self.changed.connect(self._refresh)
 
@@ -479,8 +413,8 @@ class _ReconnectPage(WizardPage):
         return self._action.action() == "reconnect"
 
     def entered(self) -> None:
-        info = self._locate.info()
-        if info is None or isinstance(info, HvError):
+        info = self._locate.disk()
+        if info is None:
             return
         self.intro.setText(
             f"The parent of {os.path.basename(info.path)} was "
@@ -489,38 +423,22 @@ class _ReconnectPage(WizardPage):
         self.changed.emit()
 
     def _browse(self) -> None:
-        info = self._locate.info()
-        folder = (os.path.dirname(info.path) if info is not None and not isinstance(
-            info, HvError) else self._api.vhd_folder())
-        files.choose_disk(self, "Open", folder, self.path.setText)
-
-    def parent_info(self) -> VhdInfo | HvError | None:
-        path = self.path.text().strip()
-        if not path:
-            return None
-        if self._parent_info is None or self._parent_info[0] != path:
-            try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
-            except HvError as err:
-                result = err
-            self._parent_info = (path, result)
-        return self._parent_info[1]
+        child = self._locate.disk()
+        self.parent_disk.browse(self, os.path.dirname(child.path) if child is not None else "")
 
     def _refresh(self) -> None:
-        info = self.parent_info()
-        self.details.setText("" if info is None or isinstance(info, HvError) else
+        info = self.parent_disk.disk()
+        self.details.setText("" if info is None else
                              f"{type_text(info)} disk of {size_text(info.maximum_size)}.")
         show_message(self.message, self.problem())
 
     def problem(self) -> str | None:
-        info = self.parent_info()
-        if info is None:
-            return "Enter the path of the parent virtual hard disk."
-        if isinstance(info, HvError):
-            return info.message
-        child = self._locate.info()
-        if child is not None and not isinstance(child, HvError) \
-                and info.maximum_size != child.maximum_size:
+        missing = self.parent_disk.problem("Enter the path of the parent virtual hard disk.")
+        info = self.parent_disk.disk()
+        if missing is not None or info is None:
+            return missing
+        child = self._locate.disk()
+        if child is not None and info.maximum_size != child.maximum_size:
             return (f"This disk is {size_text(info.maximum_size)}; the parent must be the same "
                     f"size as the differencing disk ({size_text(child.maximum_size)}).")
         return None
@@ -529,17 +447,24 @@ class _ReconnectPage(WizardPage):
 class EditDiskWizard(StepWizard):
     edited = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None,
                  path: str = "") -> None:
-        super().__init__(api, ids.EDIT_DISK, "Edit Virtual Hard Disk Wizard", "edit-disk",
+        super().__init__(bridge, ids.EDIT_DISK, "Edit Virtual Hard Disk Wizard", "edit-disk",
                          parent)
-        self.intro = _IntroPage()
-        self.locate = _LocatePage(api, path)
+        self.intro = IntroPage(
+            "This wizard helps you edit a virtual hard disk: compact it, convert it to "
+            "another type, expand it, merge a differencing disk, or reconnect a differencing "
+            "disk to a parent that moved.",
+            "Edit a disk only while no running virtual machine uses it, and never a disk that "
+            "is part of a checkpoint: its differencing disks depend on it staying as it is. "
+            "hvlab refuses both, with the reason.",
+            "To continue, click Next.")
+        self.locate = _LocatePage(bridge, path)
         self.action_page = _ActionPage(self.locate)
         self.convert_page = _ConvertPage(self.locate, self.action_page)
         self.expand_page = _ExpandPage(self.locate, self.action_page)
         self.merge_page = _MergePage(self.locate, self.action_page)
-        self.reconnect_page = _ReconnectPage(api, self.locate, self.action_page)
+        self.reconnect_page = _ReconnectPage(bridge, self.locate, self.action_page)
         self.summary = SummaryPage("You have successfully completed the Edit Virtual Hard "
                                    "Disk Wizard. You are about to make the following change.",
                                    ids.EDIT_DISK_SUMMARY)
@@ -585,21 +510,20 @@ class EditDiskWizard(StepWizard):
         return f"{verbs.get(self.action(), 'Editing')} {self.disk_path()}…"
 
     def start_job(self) -> Job:
-        info = self.locate.info()
-        self._before = None if info is None or isinstance(info, HvError) else info
+        self._before = self.locate.disk()
         path = self.disk_path()
         action = self.action()
         if action == "compact":
-            return self.api.compact_vhd(path)
+            return self.bridge.api.compact_vhd(path)
         if action == "convert":
-            return self.api.convert_vhd(path, self.convert_page.path.text().strip(),
+            return self.bridge.api.convert_vhd(path, self.convert_page.path.text().strip(),
                                         self.convert_page.disk_type())
         if action == "expand":
-            return self.api.expand_vhd(path, self.expand_page.size_box.value() * GB)
+            return self.bridge.api.expand_vhd(path, self.expand_page.size_box.value() * GB)
         if action == "merge":
-            return self.api.merge_vhd(path, self.merge_page.destination())
+            return self.bridge.api.merge_vhd(path, self.merge_page.destination())
         if action == "reconnect":
-            return self.api.reconnect_vhd(path, self.reconnect_page.path.text().strip(),
+            return self.bridge.api.reconnect_vhd(path, self.reconnect_page.path.text().strip(),
                                           self.reconnect_page.ignore_id.isChecked())
         raise HvError("Choose what to do to the virtual hard disk.")
 
@@ -619,7 +543,7 @@ class EditDiskWizard(StepWizard):
         if action == "reconnect":
             return f"{name} was reconnected to {self.reconnect_page.path.text().strip()}."
         try:
-            after = self.api.inspect_vhd(self.disk_path())
+            after = self.bridge.api.inspect_vhd(self.disk_path())
         except HvError:
             return f"{name} was edited."
         if action == "compact" and before is not None:

@@ -1,4 +1,4 @@
-"""Inspect Disk: the Virtual Hard Disk Properties dialog (../shared/research/hyperv-anchor.md §4).
+"""Inspect Disk: the Virtual Hard Disk Properties dialog, as Hyper-V Manager shows it.
 
 Hyper-V's fields (Format, Type, Location, File Name, Current File Size, Maximum Disk Size,
 Parent with Inspect Parent), plus hvlab's picture of which blocks the file holds
@@ -20,20 +20,20 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui import dialogs, ids
 from gui import format as fmt
-from gui import ids
 from gui.disks.allocation import FULL, PARTIAL_FLOOR, AllocationPicture
 from gui.disks.sizes import size_text, size_with_bytes
 from gui.disks.wizard import error_style, wrapped
+from gui.forms import named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
 
 TYPE_NAMES = {"FIXED": "Fixed size virtual hard disk",
               "DYNAMIC": "Dynamically expanding virtual hard disk",
@@ -78,10 +78,8 @@ class InspectDiskDialog(QDialog):
                  open_parent: Callable[[str], object] | None = None,
                  open_edit: Callable[[str], object] | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.INSPECT_DISK_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Virtual Hard Disk Properties")
-        self.setWindowIcon(icon("inspect-disk"))
+        dialogs.dress(self, ids.INSPECT_DISK_DIALOG, "inspect-disk",
+                      "Virtual Hard Disk Properties")
         self.info = info
         self._open_parent = open_parent
         self._open_edit = open_edit
@@ -184,21 +182,18 @@ class InspectDiskDialog(QDialog):
         self.notes.setStyleSheet(error_style())
         self.notes.setVisible(bool(info.notes))
 
-        self.inspect_parent = QPushButton("&Inspect Parent")
-        ids.apply(self.inspect_parent, ids.INSPECT_DISK_PARENT)
+        self.inspect_parent = named_button("&Inspect Parent", ids.INSPECT_DISK_PARENT)
         self.inspect_parent.setVisible(info.disk_type.name == "DIFFERENCING")
         self.inspect_parent.setEnabled(info.parent_found and open_parent is not None)
         if not info.parent_found:
             self.inspect_parent.setToolTip("The parent cannot be found. Use Edit… to reconnect "
                                            "the disk to its parent.")
         self.inspect_parent.clicked.connect(self._on_inspect_parent)
-        self.edit = QPushButton("&Edit…")
-        ids.apply(self.edit, ids.INSPECT_DISK_EDIT)
+        self.edit = named_button("&Edit…", ids.INSPECT_DISK_EDIT)
         self.edit.setToolTip("Open the Edit Virtual Hard Disk Wizard for this disk.")
         self.edit.setVisible(open_edit is not None)
         self.edit.clicked.connect(self._on_edit)
-        close = QPushButton("Close")
-        ids.apply(close, ids.INSPECT_DISK_CLOSE)
+        close = named_button("Close", ids.INSPECT_DISK_CLOSE)
         close.setDefault(True)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
@@ -224,18 +219,3 @@ class InspectDiskDialog(QDialog):
     def _on_edit(self) -> None:
         if self._open_edit is not None:
             self._open_edit(self.info.path)
-
-
-def inspect_dialog(api: ManagementApi, info: VhdInfo, parent: QWidget | None,
-                   open_edit: Callable[[str], object] | None = None) -> InspectDiskDialog:
-    """A dialog for ``info`` whose Inspect Parent opens the parent's dialog the same way."""
-
-    dialog: InspectDiskDialog | None = None
-
-    def open_parent(path: str) -> object:
-        from gui.disks.dialogs import open_inspect_dialog
-
-        return open_inspect_dialog(dialog, api, path)  # on top of this one
-
-    dialog = InspectDiskDialog(info, parent, open_parent=open_parent, open_edit=open_edit)
-    return dialog

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.api import HvError, Job, JobState
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: How often (wall milliseconds) a watched job is polled: smooth enough for a progress bar.
 POLL_MS = 100
@@ -33,9 +33,9 @@ class JobWatcher(QObject):
     progressed = Signal(int)
     finished = Signal(object)
 
-    def __init__(self, api: ManagementApi, job: Job, parent: QObject | None = None) -> None:
+    def __init__(self, bridge: Bridge, job: Job, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._api = api
+        self._bridge = bridge
         self.job = job
         self._percent = -1
         self._done = False
@@ -53,9 +53,10 @@ class JobWatcher(QObject):
         """Poll the engine, emit progress, and :attr:`finished` once when the job has ended."""
         if self._done:
             return self.job
-        self._api.poll()
+        api = self._bridge.api
+        api.poll()
         try:
-            self.job = self._api.job(self.job.id)
+            self.job = api.job(self.job.id)
         except HvError as err:  # no longer known to the engine
             self.job = replace(self.job, state=JobState.FAILED, error=err.message)
         if self.job.percent != self._percent:
@@ -72,21 +73,21 @@ class JobWatcher(QObject):
         if self._done:
             return
         with contextlib.suppress(HvError):  # it ended in the meantime: check() says how
-            self._api.cancel_job(self.job.id)
+            self._bridge.api.cancel_job(self.job.id)
         self.check()
 
     def stop(self) -> None:
         self._timer.stop()
 
 
-def when_done(api: ManagementApi, job: Job, owner: QObject,
+def when_done(bridge: Bridge, job: Job, owner: QObject,
               callback: Callable[[Job], None]) -> JobWatcher | None:
     """Call ``callback(job)`` once ``job`` has ended: at once if it already has (checkpoint
     jobs end inside the call), else when a watcher sees it end."""
     if job.state.finished:
         callback(job)
         return None
-    watcher = JobWatcher(api, job, owner)
+    watcher = JobWatcher(bridge, job, owner)
 
     def finished(ended: Job) -> None:
         watcher.deleteLater()

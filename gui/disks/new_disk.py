@@ -1,4 +1,4 @@
-"""New ▸ Hard Disk…: the New Virtual Hard Disk Wizard (../shared/research/hyperv-anchor.md §4).
+"""New ▸ Hard Disk…: Hyper-V Manager's New Virtual Hard Disk Wizard.
 
 Before You Begin → Choose Disk Format → Choose Disk Type → Specify Name and Location →
 Configure Disk → Summary. Finish calls ``ManagementApi.new_vhd``; the file is written on
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QWidget,
@@ -32,17 +31,22 @@ from gui import ids
 from gui.disks import files
 from gui.disks.sizes import GB, size_text
 from gui.disks.wizard import (
+    IntroPage,
     StepWizard,
     SummaryPage,
+    VhdLookup,
     WizardPage,
     message_label,
     note_label,
+    path_field,
     show_message,
     wrapped,
 )
+from gui.forms import caption
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VhdInfo
+    from engine.api import VhdInfo
+    from gui.bridge import Bridge
 
 DEFAULT_NAME = "New Virtual Hard Disk.vhd"
 #: Hyper-V's default size for a new blank disk (GB).
@@ -84,31 +88,8 @@ def with_extension(name: str) -> str:
     return name if name.lower().endswith(".vhd") else f"{name}.vhd"
 
 
-def browse_row(edit: QLineEdit, button: QPushButton) -> QWidget:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(edit, 1)
-    layout.addWidget(button)
-    return row
-
-
 def type_text(info: VhdInfo) -> str:
     return TYPE_LABELS.get(info.disk_type.name.lower(), info.disk_type.name.title())
-
-
-class _IntroPage(WizardPage):
-    def __init__(self) -> None:
-        super().__init__("Before You Begin")
-        self.body.addWidget(wrapped(
-            "This wizard helps you create a new virtual hard disk. A virtual hard disk is a "
-            "file that a virtual machine uses as its hard disk; attach it to a virtual "
-            "machine in the Hard Drive page of the virtual machine's settings."))
-        self.body.addWidget(wrapped(
-            "hvlab writes real VHD files in Microsoft's published format, so other tools "
-            "(qemu-img, libvhdi, Windows) can open the disks you create here."))
-        self.body.addWidget(wrapped("To create a virtual hard disk, click Next."))
-        self.body.addStretch(1)
 
 
 class _FormatPage(WizardPage):
@@ -169,26 +150,17 @@ class _NamePage(WizardPage):
         grid = QGridLayout()
         self.name = QLineEdit(DEFAULT_NAME)
         ids.apply(self.name, ids.NEW_DISK_NAME)
-        self.location = QLineEdit(folder)
-        ids.apply(self.location, ids.NEW_DISK_LOCATION)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.NEW_DISK_LOCATION_BROWSE)
-        name_label = QLabel("&Name:")
-        name_label.setBuddy(self.name)
-        location_label = QLabel("&Location:")
-        location_label.setBuddy(self.location)
-        grid.addWidget(name_label, 0, 0)
+        grid.addWidget(caption("&Name:", self.name), 0, 0)
         grid.addWidget(self.name, 0, 1)
-        grid.addWidget(location_label, 1, 0)
-        grid.addWidget(browse_row(self.location, self.browse), 1, 1)
+        self.location, self.browse = path_field(
+            grid, 1, "&Location:", (ids.NEW_DISK_LOCATION, ids.NEW_DISK_LOCATION_BROWSE), folder)
         self.body.addLayout(grid)
         self.message = message_label()
         self.body.addWidget(self.message)
         self.body.addStretch(1)
-        self.name.textChanged.connect(lambda _t: self.changed.emit())
-        self.location.textChanged.connect(lambda _t: self.changed.emit())
+        self.follow(self.name.textChanged, self.location.textChanged)
         self.browse.clicked.connect(self._browse)
-        self.changed.connect(lambda: show_message(self.message, self.problem()))
+        self.report(self.message)
 
     def _browse(self) -> None:
         files.choose_folder(self, "Select Folder", self.location.text(),
@@ -213,11 +185,9 @@ class _NamePage(WizardPage):
 
 
 class _ConfigurePage(WizardPage):
-    def __init__(self, api: ManagementApi, type_page: _TypePage) -> None:
+    def __init__(self, bridge: Bridge, type_page: _TypePage) -> None:
         super().__init__("Configure Disk")
-        self._api = api
         self._type_page = type_page
-        self._parent_info: tuple[str, VhdInfo | HvError] | None = None
         # New blank disk
         self.blank = QWidget()
         bl = QGridLayout(self.blank)
@@ -231,21 +201,18 @@ class _ConfigurePage(WizardPage):
         self.size_box.setValue(DEFAULT_SIZE_GB)
         self.size_box.setSuffix(" GB")
         self.size_box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 16)
-        size_label = QLabel("&Size:")
-        size_label.setBuddy(self.size_box)
         self.size_range = QLabel(f"(Maximum: {MAX_SIZE_GB:,} GB)")
         self.size_message = message_label()
         self.block_size = QComboBox()
         ids.apply(self.block_size, ids.NEW_DISK_BLOCK_SIZE)
         for value, text in BLOCK_SIZES:
             self.block_size.addItem(text, value)
-        self.block_label = QLabel("Bloc&k size:")
-        self.block_label.setBuddy(self.block_size)
+        self.block_label = caption("Bloc&k size:", self.block_size)
         self.block_note = note_label("Hyper-V sets the block size only from PowerShell "
                                      "(New-VHD -BlockSizeBytes).")
         self.fixed_note = wrapped("")
         bl.addWidget(self.blank_choice, 0, 0, 1, 4)
-        bl.addWidget(size_label, 1, 1)
+        bl.addWidget(caption("&Size:", self.size_box), 1, 1)
         bl.addWidget(self.size_box, 1, 2)
         bl.addWidget(self.size_range, 1, 3)
         bl.addWidget(self.size_message, 2, 1, 1, 3)
@@ -259,51 +226,29 @@ class _ConfigurePage(WizardPage):
         self.differencing = QWidget()
         dl = QGridLayout(self.differencing)
         dl.setContentsMargins(0, 0, 0, 0)
-        self.parent_path = QLineEdit()
-        ids.apply(self.parent_path, ids.NEW_DISK_PARENT)
+        self.parent_path, self.parent_browse = path_field(
+            dl, 1, "&Path:", (ids.NEW_DISK_PARENT, ids.NEW_DISK_PARENT_BROWSE),
+            browse="B&rowse…")
         self.parent_path.setPlaceholderText("Path to the parent .vhd file")
-        self.parent_browse = QPushButton("B&rowse…")
-        ids.apply(self.parent_browse, ids.NEW_DISK_PARENT_BROWSE)
-        parent_label = QLabel("&Path:")
-        parent_label.setBuddy(self.parent_path)
+        self.parent_disk = VhdLookup(bridge, self.parent_path)
         self.parent_details = wrapped("")
         self.parent_message = message_label()
         dl.addWidget(wrapped("Specify the parent virtual hard disk. The new disk records "
                              "only the changes made to it."), 0, 0, 1, 2)
-        dl.addWidget(parent_label, 1, 0)
-        dl.addWidget(browse_row(self.parent_path, self.parent_browse), 1, 1)
         dl.addWidget(self.parent_details, 2, 1)
         dl.addWidget(self.parent_message, 3, 1)
         self.body.addWidget(self.blank)
         self.body.addWidget(self.differencing)
         self.body.addStretch(1)
-        self.size_box.valueChanged.connect(lambda _v: self.changed.emit())
-        self.parent_path.textChanged.connect(lambda _t: self.changed.emit())
-        self.parent_browse.clicked.connect(self._browse_parent)
+        self.follow(self.size_box.valueChanged, self.parent_path.textChanged)
+        self.parent_browse.clicked.connect(lambda: self.parent_disk.browse(self))
         self.changed.connect(self._refresh)
-
-    def _browse_parent(self) -> None:
-        folder = os.path.dirname(self.parent_path.text()) or self._api.vhd_folder()
-        files.choose_disk(self, "Open", folder, self.parent_path.setText)
 
     def entered(self) -> None:
         self._refresh()
 
     def is_differencing(self) -> bool:
         return self._type_page.disk_type() == "differencing"
-
-    def parent_info(self) -> VhdInfo | HvError | None:
-        """The parent disk's Inspect result, or the engine's reason it cannot be one."""
-        path = self.parent_path.text().strip()
-        if not path:
-            return None
-        if self._parent_info is None or self._parent_info[0] != path:
-            try:
-                result: VhdInfo | HvError = self._api.inspect_vhd(path)
-            except HvError as err:
-                result = err
-            self._parent_info = (path, result)
-        return self._parent_info[1]
 
     def _refresh(self) -> None:
         differencing = self.is_differencing()
@@ -317,7 +262,7 @@ class _ConfigurePage(WizardPage):
             f"A fixed size disk is written in full now: {self.size_box.value():,} GB of zeros. "
             "The wizard shows the progress and can cancel.")
         show_message(self.size_message, size_problem(self.size_box.value()))
-        info = self.parent_info() if differencing else None
+        info = self.parent_disk.info() if differencing else None
         if isinstance(info, HvError):
             show_message(self.parent_message, info.message)
             self.parent_details.setText("")
@@ -330,12 +275,7 @@ class _ConfigurePage(WizardPage):
 
     def problem(self) -> str | None:
         if self.is_differencing():
-            info = self.parent_info()
-            if info is None:
-                return "Enter the path of the parent virtual hard disk."
-            if isinstance(info, HvError):
-                return info.message
-            return None
+            return self.parent_disk.problem("Enter the path of the parent virtual hard disk.")
         return size_problem(self.size_box.value())
 
 
@@ -350,14 +290,20 @@ def _indented(widget: QWidget) -> QWidget:
 class NewDiskWizard(StepWizard):
     created = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None, *,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None, *,
                  folder: str | None = None) -> None:
-        super().__init__(api, ids.NEW_DISK, "New Virtual Hard Disk Wizard", "new-disk", parent)
-        self.intro = _IntroPage()
+        super().__init__(bridge, ids.NEW_DISK, "New Virtual Hard Disk Wizard", "new-disk", parent)
+        self.intro = IntroPage(
+            "This wizard helps you create a new virtual hard disk. A virtual hard disk is a "
+            "file that a virtual machine uses as its hard disk; attach it to a virtual "
+            "machine in the Hard Drive page of the virtual machine's settings.",
+            "hvlab writes real VHD files in Microsoft's published format, so other tools "
+            "(qemu-img, libvhdi, Windows) can open the disks you create here.",
+            "To create a virtual hard disk, click Next.")
         self.format_page = _FormatPage()
         self.type_page = _TypePage()
-        self.name_page = _NamePage(folder or api.vhd_folder())
-        self.configure_page = _ConfigurePage(api, self.type_page)
+        self.name_page = _NamePage(folder or bridge.api.vhd_folder())
+        self.configure_page = _ConfigurePage(bridge, self.type_page)
         self.summary = SummaryPage("You have successfully completed the New Virtual Hard "
                                    "Disk Wizard. You are about to create the following "
                                    "virtual hard disk.", ids.NEW_DISK_SUMMARY)
@@ -376,10 +322,10 @@ class NewDiskWizard(StepWizard):
                 ("Name", with_extension(self.name_page.name.text())),
                 ("Location", self.name_page.location.text().strip())]
         if kind == "differencing":
-            rows.append(("Parent", self.configure_page.parent_path.text().strip()))
-            info = self.configure_page.parent_info()
-            if info is not None and not isinstance(info, HvError):
-                rows.append(("Size", size_text(info.maximum_size)))
+            rows.append(("Parent", self.configure_page.parent_disk.path()))
+            parent = self.configure_page.parent_disk.disk()
+            if parent is not None:
+                rows.append(("Size", size_text(parent.maximum_size)))
         else:
             rows.append(("Size", f"{self.configure_page.size_box.value():,} GB"))
             if kind == "dynamic":
@@ -393,13 +339,13 @@ class NewDiskWizard(StepWizard):
     def start_job(self) -> Job:
         kind = self.type_page.disk_type()
         if kind == "differencing":
-            info = self.configure_page.parent_info()
-            size = 0 if info is None or isinstance(info, HvError) else info.maximum_size
-            return self.api.new_vhd(self.path(), size, disk_type=kind,
-                                    parent=self.configure_page.parent_path.text().strip())
-        return self.api.new_vhd(self.path(), self.configure_page.size_box.value() * GB,
-                                disk_type=kind,
-                                block_size=int(self.configure_page.block_size.currentData()))
+            parent = self.configure_page.parent_disk.disk()
+            return self.bridge.api.new_vhd(
+                self.path(), 0 if parent is None else parent.maximum_size, disk_type=kind,
+                parent=self.configure_page.parent_disk.path())
+        return self.bridge.api.new_vhd(
+            self.path(), self.configure_page.size_box.value() * GB, disk_type=kind,
+            block_size=int(self.configure_page.block_size.currentData()))
 
     def succeeded(self, job: Job) -> None:
         self.created.emit(self.path())

@@ -47,9 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         api = ManagementApi(seed=0, storage_root=folder / "Library")
         populate_demo(api)
+        window = create_main_window(api, clock="manual", theme=Theme.LIGHT)
 
         # The New Virtual Hard Disk Wizard at Choose Disk Type.
-        wizard = open_new_disk_wizard(None, api)
+        wizard = open_new_disk_wizard(None, window.bridge)
         wizard.go_to(wizard.type_page)
         settle(app, 10)
         save(wizard, out / "disk-new-wizard.png")
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         # Inspect Disk with its block allocation picture.
         disk = folder / "Library" / "Virtual Hard Disks" / "Data.vhd"
         _picture_disk(api, disk)
-        dialog = open_inspect_dialog(None, api, str(disk))
+        dialog = open_inspect_dialog(None, window.bridge, str(disk))
         assert dialog is not None
         dialog.resize(660, 640)
         settle(app, 10)
@@ -66,7 +67,6 @@ def main(argv: list[str] | None = None) -> int:
         dialog.close()
 
         # The Checkpoints pane: a small tree with a branch, Now after an Apply.
-        window = create_main_window(api, clock="manual", theme=Theme.LIGHT)
         window.resize(1280, 800)
         window.show()
         vm = api.vm("W2K8-DC01").id

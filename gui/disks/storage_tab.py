@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from engine.api import HvError
 from gui import ids
 from gui.disks.sizes import size_text, size_with_bytes
+from gui.forms import flat_list
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: Wall milliseconds between two reads of the same VM's files.
 REFRESH_MS = 2000
@@ -35,26 +36,20 @@ def drive_label(key: str) -> str:
 
 
 class VmStorageTab(QTreeWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.DETAILS_STORAGE)
-        self.setHeaderLabels(list(COLUMNS))
-        self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         fm = self.fontMetrics()
-        char = fm.averageCharWidth()
-        for col, chars in enumerate((9, 28, 12, 12, 16)):
-            self.setColumnWidth(col, max(chars * char, fm.horizontalAdvance(COLUMNS[col]) + 28))
-        self._api: ManagementApi | None = None
+        flat_list(self, ids.DETAILS_STORAGE, COLUMNS, [
+            max(chars * fm.averageCharWidth(), fm.horizontalAdvance(title) + 28)
+            for chars, title in zip((9, 28, 12, 12, 16), COLUMNS, strict=True)])
+        self._bridge = bridge
         self._vm_id: str | None = None
         self._version: object = None
         self._rows: tuple[object, ...] = ()
         self._clock = QElapsedTimer()
 
-    def show_vm(self, api: ManagementApi, vm_id: str | None, version: object = None) -> None:
+    def show_vm(self, vm_id: str | None, version: object = None) -> None:
         """Called every tick for the focused VM; reads files only when worth it."""
-        self._api = api
         changed = vm_id != self._vm_id or version != self._version
         self._vm_id, self._version = vm_id, version
         if not self.isVisible():
@@ -70,11 +65,11 @@ class VmStorageTab(QTreeWidget):
 
     def refresh(self) -> None:
         self._clock.start()
-        if self._api is None or self._vm_id is None:
+        if self._vm_id is None:
             self._fill([])
             return
         try:
-            disks = self._api.vm_disks(self._vm_id)
+            disks = self._bridge.api.vm_disks(self._vm_id)
         except HvError:
             disks = []
         rows: list[tuple[str, ...]] = []

@@ -19,18 +19,21 @@ Signals (StepWizard):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -45,11 +48,14 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
+from gui.disks import files
 from gui.disks.jobs import JobWatcher
+from gui.forms import caption, named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from engine.api import VhdInfo
+    from gui.bridge import Bridge
 
 #: Smallest width of the step list, in average characters (it grows to fit its steps).
 STEP_LIST_CHARS = 22
@@ -96,6 +102,72 @@ def show_message(label: QLabel, text: str | None) -> None:
     label.setVisible(bool(text))
 
 
+def path_field(grid: QGridLayout, row: int, label: str, names: tuple[ids.UiName, ids.UiName],
+               text: str = "", browse: str = "&Browse…") -> tuple[QLineEdit, QPushButton]:
+    """A labelled path with its Browse… button, on ``row`` of ``grid``; ``names`` are the
+    automation names of the field and of the button."""
+    edit = QLineEdit(text)
+    ids.apply(edit, names[0])
+    button = QPushButton(browse)
+    ids.apply(button, names[1])
+    holder = QWidget()
+    row_layout = QHBoxLayout(holder)
+    row_layout.setContentsMargins(0, 0, 0, 0)
+    row_layout.addWidget(edit, 1)
+    row_layout.addWidget(button)
+    grid.addWidget(caption(label, edit), row, 0)
+    grid.addWidget(holder, row, 1)
+    return edit, button
+
+
+class VhdLookup:
+    """The virtual hard disk a path field names, as the engine reads it: read once per
+    path, and its Browse… (which starts where the field points)."""
+
+    def __init__(self, bridge: Bridge, field: QLineEdit) -> None:
+        self._bridge = bridge
+        self.field = field
+        self._read: tuple[str, VhdInfo | HvError] | None = None
+
+    def path(self) -> str:
+        return self.field.text().strip()
+
+    def info(self) -> VhdInfo | HvError | None:
+        """The disk's properties, the engine's reason it is not one, or None (no path)."""
+        path = self.path()
+        if not path:
+            return None
+        if self._read is None or self._read[0] != path:
+            try:
+                result: VhdInfo | HvError = self._bridge.api.inspect_vhd(path)
+            except HvError as err:
+                result = err
+            self._read = (path, result)
+        return self._read[1]
+
+    def disk(self) -> VhdInfo | None:
+        """The disk's properties, when the path names a disk the engine can read."""
+        info = self.info()
+        return None if isinstance(info, HvError) else info
+
+    def problem(self, missing: str) -> str | None:
+        """``missing`` without a path, the engine's reason when it is no disk, else None."""
+        info = self.info()
+        if info is None:
+            return missing
+        return info.message if isinstance(info, HvError) else None
+
+    def forget(self) -> None:
+        """Read the file again next time (it changed)."""
+        self._read = None
+
+    def browse(self, parent: QWidget, folder: str = "") -> None:
+        """Browse… for a disk, from the field's folder (else ``folder``, else the host's
+        folder of virtual hard disks)."""
+        start = os.path.dirname(self.path()) or folder or self._bridge.api.vhd_folder()
+        files.choose_disk(parent, "Open", start, self.field.setText)
+
+
 class WizardPage(QWidget):
     """One step. Subclasses fill :attr:`body` and override the hooks.
 
@@ -113,6 +185,18 @@ class WizardPage(QWidget):
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(18, 14, 18, 8)
         self.body.setSpacing(8)
+
+    def follow(self, *signals: SignalInstance) -> None:
+        """Each of ``signals`` (a field's edit signal) emits :attr:`changed`."""
+        for signal in signals:
+            signal.connect(self._emit_changed)
+
+    def report(self, label: QLabel) -> None:
+        """Show :meth:`problem` in ``label`` whenever the page changes."""
+        self.changed.connect(lambda: show_message(label, self.problem()))
+
+    def _emit_changed(self, *_: Any) -> None:
+        self.changed.emit()
 
     def add_choices(self, choices: Mapping[str, tuple[ids.UiName, str, str]]
                     ) -> dict[str, QLabel]:
@@ -135,7 +219,7 @@ class WizardPage(QWidget):
             notes[key] = note
             self.body.addWidget(button)
             self.body.addWidget(note)
-        self.group.buttonToggled.connect(lambda *_: self.changed.emit())
+        self.follow(self.group.buttonToggled)
         return notes
 
     def applies(self) -> bool:
@@ -148,6 +232,17 @@ class WizardPage(QWidget):
 
     def entered(self) -> None:
         """Called each time the page becomes the current one."""
+
+
+class IntroPage(WizardPage):
+    """Before You Begin: what the wizard does, in ``paragraphs``, the last one saying how to
+    go on."""
+
+    def __init__(self, *paragraphs: str) -> None:
+        super().__init__("Before You Begin")
+        for text in paragraphs:
+            self.body.addWidget(wrapped(text))
+        self.body.addStretch(1)
 
 
 class SummaryPage(WizardPage):
@@ -207,15 +302,12 @@ class _ProgressPage(WizardPage):
 class StepWizard(QDialog):
     completed = Signal(object)
 
-    def __init__(self, api: ManagementApi, names: ids.WizardNames, title: str, icon_name: str,
+    def __init__(self, bridge: Bridge, names: ids.WizardNames, title: str, icon_name: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.api = api
+        self.bridge = bridge
         self.names = names
-        ids.apply(self, names.dialog)
-        self.setWindowTitle(title)
-        self.setWindowIcon(icon(icon_name))
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialogs.dress(self, names.dialog, icon_name, title)
         self._pages: list[WizardPage] = []
         self._reached = 0  # index into the visible pages of the furthest one reached
         self._watcher: JobWatcher | None = None
@@ -269,14 +361,10 @@ class StepWizard(QDialog):
         middle.addWidget(divider)
         middle.addLayout(right, 1)
 
-        self.previous_button = QPushButton("< &Previous")
-        ids.apply(self.previous_button, names.previous)
-        self.next_button = QPushButton("&Next >")
-        ids.apply(self.next_button, names.next)
-        self.finish_button = QPushButton("&Finish")
-        ids.apply(self.finish_button, names.finish)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, names.cancel)
+        self.previous_button = named_button("< &Previous", names.previous)
+        self.next_button = named_button("&Next >", names.next)
+        self.finish_button = named_button("&Finish", names.finish)
+        self.cancel_button = named_button("Cancel", names.cancel)
         for b in (self.previous_button, self.next_button, self.finish_button,
                   self.cancel_button):
             b.setAutoDefault(False)
@@ -446,7 +534,7 @@ class StepWizard(QDialog):
         self.progress_page.note.setText(
             "Click Cancel to stop; nothing is left half done." if job.cancellable else "")
         self.stack.setCurrentWidget(self.progress_page)
-        self._watcher = JobWatcher(self.api, job, self)
+        self._watcher = JobWatcher(self.bridge, job, self)
         self._watcher.progressed.connect(self.progress_page.bar.setValue)
         self._watcher.finished.connect(self._on_job_finished)
         self._update()

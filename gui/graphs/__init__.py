@@ -1,7 +1,7 @@
 """Performance graphs: the host dashboard, the per-VM Performance tab, the VM list's CPU
-sparkline and the Performance Monitor window (issue 6).
+sparkline and the Performance Monitor window.
 
-Import rule (ARCHITECTURE.md, perf-fidelity.md §1.4): pyqtgraph costs about 0.3-0.5 s to
+Import rule (the first-paint budget, docs/development.md): pyqtgraph costs about 0.3-0.5 s to
 import, so only the modules that draw with it import it (``style``, ``dashboard``,
 ``vm_performance``, ``perfmon``), and nothing loads them until a graph is first shown.
 :mod:`gui.graphs.console` (what the main window imports at start-up) imports neither

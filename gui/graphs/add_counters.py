@@ -20,9 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QListWidget,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -30,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ids
+from gui.forms import Selection, caption, flat_list, named_button
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import CounterSetInfo, ManagementApi
+    from engine.api import CounterSetInfo
+    from gui.bridge import Bridge
 
 ALL_INSTANCES = "<All instances>"
 _SET_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -41,18 +41,18 @@ _COUNTER_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
 
 class AddCountersDialog(QDialog):
-    def __init__(self, api: ManagementApi, current: Sequence[CounterPath] = (),
+    def __init__(self, bridge: Bridge, current: Sequence[CounterPath] = (),
                  host: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.ADD_COUNTERS_DIALOG)
         self.setWindowTitle("Add Counters")
-        self._api = api
+        self._bridge = bridge
         self._sets: dict[str, CounterSetInfo] = {}
         self._added: list[CounterPath] = []
 
         self.computer = QComboBox()
         ids.apply(self.computer, ids.ADD_COUNTERS_COMPUTER)
-        for h in api.hosts():
+        for h in bridge.api.hosts():
             self.computer.addItem(h.name, h.id)
         if host:
             index = max(self.computer.findText(host), self.computer.findData(host), 0)
@@ -65,19 +65,11 @@ class AddCountersDialog(QDialog):
         self.instances = QListWidget()
         ids.apply(self.instances, ids.ADD_COUNTERS_INSTANCES)
         self.instances.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.add_button = QPushButton("&Add >>")
-        ids.apply(self.add_button, ids.ADD_COUNTERS_ADD)
-        self.remove_button = QPushButton("<< &Remove")
-        ids.apply(self.remove_button, ids.ADD_COUNTERS_REMOVE)
-        self.added = QTreeWidget()
-        ids.apply(self.added, ids.ADD_COUNTERS_ADDED)
-        self.added.setHeaderLabels(["Counter", "Instance", "Object", "Computer"])
-        self.added.setRootIsDecorated(False)
-        self.added.setUniformRowHeights(True)
-        self.added.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.added.setColumnWidth(0, 150)
-        self.added.setColumnWidth(1, 145)
-        self.added.setColumnWidth(2, 255)
+        self.add_button = named_button("&Add >>", ids.ADD_COUNTERS_ADD)
+        self.remove_button = named_button("<< &Remove", ids.ADD_COUNTERS_REMOVE)
+        self.added = flat_list(QTreeWidget(), ids.ADD_COUNTERS_ADDED,
+                               ["Counter", "Instance", "Object", "Computer"], (150, 145, 255),
+                               Selection.ExtendedSelection)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -88,26 +80,17 @@ class AddCountersDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         left = QVBoxLayout()
-        computer_label = QLabel("Select counters from &computer:")
-        computer_label.setBuddy(self.computer)
-        available_label = QLabel("A&vailable counters:")
-        available_label.setBuddy(self.available)
-        instances_label = QLabel("&Instances of selected object:")
-        instances_label.setBuddy(self.instances)
-        left.addWidget(computer_label)
-        left.addWidget(self.computer)
-        left.addWidget(available_label)
-        left.addWidget(self.available, 3)
-        left.addWidget(instances_label)
-        left.addWidget(self.instances, 2)
+        for text, field, stretch in (("Select counters from &computer:", self.computer, 0),
+                                     ("A&vailable counters:", self.available, 3),
+                                     ("&Instances of selected object:", self.instances, 2)):
+            left.addWidget(caption(text, field))
+            left.addWidget(field, stretch)
         add_row = QHBoxLayout()
         add_row.addStretch(1)
         add_row.addWidget(self.add_button)
         left.addLayout(add_row)
         right = QVBoxLayout()
-        added_label = QLabel("Added &counters:")
-        added_label.setBuddy(self.added)
-        right.addWidget(added_label)
+        right.addWidget(caption("Added &counters:", self.added))
         right.addWidget(self.added, 1)
         remove_row = QHBoxLayout()
         remove_row.addWidget(self.remove_button)
@@ -142,7 +125,7 @@ class AddCountersDialog(QDialog):
     # -- building the lists ---------------------------------------------------------------------
     def _load_sets(self) -> None:
         host = self.computer.currentData()
-        sets = self._api.counter_sets(str(host)) if host else []
+        sets = self._bridge.api.counter_sets(str(host)) if host else []
         self._sets = {s.name: s for s in sets}
         self.available.clear()
         for s in sets:

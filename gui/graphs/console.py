@@ -1,9 +1,11 @@
-"""Where the performance views plug into the console (the main window imports only this).
+"""Where the performance views plug into the main window (which imports only this).
 
 :class:`PerformanceViews` owns the entry points: View ▸ Host Performance (a dock with
 :class:`~gui.graphs.dashboard.HostDashboard`), View ▸ Performance Monitor…, Help ▸ Demos ▸
 CPU Contention, the VM list's CPU History column, and it feeds all of them from the bridge's
-tick. :class:`VmPerformancePage` is the details pane's Performance tab.
+tick. It is given only what it works with: the window that holds its dock, the VM list whose
+column it paints, the host tree (which host to show) and the CPU History column's action.
+The details pane's Performance tab is :mod:`gui.graphs.vm_page`.
 
 Neither pyqtgraph nor numpy is imported here: the graphs' modules load on first show, so the
 main window still paints before the lab and pyqtgraph are loaded.
@@ -11,80 +13,39 @@ main window still paints before the lab and pyqtgraph are loaded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTableView
 
 from gui import ids
 from gui.icons import icon
+from gui.lab_part import LabPart
 from gui.vmlist import COLUMN_INDEX
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VmInfo, VmTableSnapshot
+    from engine.api import VmTableSnapshot
     from gui.bridge import Bridge
     from gui.graphs.dashboard import HostDashboard
     from gui.graphs.perfmon import PerformanceMonitor
     from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
-    from gui.graphs.vm_performance import VmPerformanceView
-    from gui.main_window import MainWindow
+    from gui.host_tree import HostTree
 
 #: The VM list column the sparkline delegate paints.
 SPARKLINE_COLUMN = COLUMN_INDEX["cpu_history"]
 
 
-class VmPerformancePage(QWidget):
-    """The Performance tab: empty until first shown, then the VM's graphs."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.DETAILS_PERFORMANCE)
-        self._api: ManagementApi | None = None
-        self._vm: VmInfo | None = None
-        self.view: VmPerformanceView | None = None
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._placeholder = QLabel("Loading the graphs…")
-        self._placeholder.setProperty("role", "note")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._layout.addWidget(self._placeholder)
-
-    def attach(self, api: ManagementApi) -> None:
-        self._api = api
-        if self.isVisible():
-            self._build()
-
-    def show_vm(self, vm: VmInfo | None) -> None:
-        """The details pane's VM, each tick (None: nothing selected)."""
-        self._vm = vm
-        if self.view is not None:
-            self.view.show_vm(vm)
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        self._build()
-
-    def _build(self) -> None:
-        if self.view is not None or self._api is None:
-            return
-        from gui.graphs.vm_performance import VmPerformanceView
-
-        self.view = VmPerformanceView(self._api, self)
-        self._layout.removeWidget(self._placeholder)
-        self._placeholder.deleteLater()
-        self._layout.addWidget(self.view)
-        self.view.show()  # a layout would only show it from the event loop
-        self.view.show_vm(self._vm)
-
-
-class PerformanceViews(QObject):
+class PerformanceViews(LabPart, QObject):
     """The console's performance entry points and their feed from the bridge."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, vm_list: QTableView, hosts: HostTree,
+                 cpu_history_column: QAction) -> None:
         super().__init__(window)
         self._window = window
-        self._bridge: Bridge | None = None
+        self._vm_list = vm_list
+        self._hosts = hosts
+        self._cpu_history_column = cpu_history_column
         self.dashboard: HostDashboard | None = None
         self.perfmon: PerformanceMonitor | None = None
 
@@ -115,8 +76,7 @@ class PerformanceViews(QObject):
             "Add a host with 2 logical processors and three CPU burners weighted "
             "100/200/400, and watch them share it.")
         self.contention_action.triggered.connect(self.load_contention_demo)
-        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
-            action.setEnabled(False)  # until a lab is attached
+        self.wait_for_lab([self.dashboard_action, self.perfmon_action, self.contention_action])
 
         # The CPU History column's ring and delegate come with the lab (attach).
         self.cpu_ring: CpuHistoryRing | None = None
@@ -141,15 +101,12 @@ class PerformanceViews(QObject):
     def attach(self, bridge: Bridge) -> None:
         from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
 
-        self._bridge = bridge
+        super().attach(bridge)
         self.cpu_ring = CpuHistoryRing()
-        self.sparkline = CpuSparklineDelegate(self.cpu_ring, self._window.vm_list)
-        self._window.vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
+        self.sparkline = CpuSparklineDelegate(self.cpu_ring, self._vm_list)
+        self._vm_list.setItemDelegateForColumn(SPARKLINE_COLUMN, self.sparkline)
         bridge.tick.connect(self._on_tick)
         bridge.host_changed.connect(self._on_host_changed)
-        self._window.details.performance.attach(bridge.api)
-        for action in (self.dashboard_action, self.perfmon_action, self.contention_action):
-            action.setEnabled(True)
         self._on_tick(bridge.snapshot)
         from gui.graphs.demos import is_contention_lab
 
@@ -165,7 +122,7 @@ class PerformanceViews(QObject):
             self.perfmon.on_tick(snap)
 
     def _repaint_sparklines(self) -> None:
-        view = self._window.vm_list
+        view = self._vm_list
         if view.isColumnHidden(SPARKLINE_COLUMN):
             return
         x = view.columnViewportPosition(SPARKLINE_COLUMN)
@@ -189,12 +146,10 @@ class PerformanceViews(QObject):
 
     def _ensure_dashboard(self) -> HostDashboard:
         if self.dashboard is None:
-            if self._bridge is None:
-                raise RuntimeError("no lab is open yet")
             from gui.graphs.dashboard import HostDashboard
 
-            self.dashboard = HostDashboard(self._bridge.api, self.dock)
-            self.dashboard.on_tick(self._bridge.snapshot)
+            self.dashboard = HostDashboard(self.bridge, self.dock)
+            self.dashboard.on_tick(self.bridge.snapshot)
             self.dock.setWidget(self.dashboard)
         return self.dashboard
 
@@ -209,13 +164,11 @@ class PerformanceViews(QObject):
 
     def open_perfmon(self) -> PerformanceMonitor:
         """Show the Performance Monitor window (one per console)."""
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
         if self.perfmon is None:
             from gui.graphs.perfmon import PerformanceMonitor
 
-            self.perfmon = PerformanceMonitor(self._bridge.api, self._window)
-            host = self._bridge.api.host(self._window.tree.selected_host_id() or None)
+            self.perfmon = PerformanceMonitor(self.bridge, self._window)
+            host = self.bridge.api.host(self._hosts.selected_host_id() or None)
             self.perfmon.add_counter(
                 f"\\\\{host.name}\\Hyper-V Hypervisor Logical Processor(_Total)"
                 "\\% Total Run Time")
@@ -226,19 +179,16 @@ class PerformanceViews(QObject):
 
     def load_contention_demo(self) -> str:
         """Help ▸ Demos ▸ CPU Contention: add the demo host, show it and its dashboard."""
-        if self._bridge is None:
-            raise RuntimeError("no lab is open yet")
         from gui.graphs.demos import add_contention_demo
 
-        bridge = self._bridge
+        bridge = self.bridge
         host_id = bridge.call(add_contention_demo, bridge.api)
-        window = self._window
-        window.tree.select_key(("host", host_id))
-        window.column_actions["cpu_history"].setChecked(True)
+        self._hosts.select_key(("host", host_id))
+        self._cpu_history_column.setChecked(True)
         self.show_dashboard(host_id)
         message = ("CPU contention demo: three 2-VP CPU burners weighted 100, 200 and 400 "
                    "share 2 logical processors.")
         if not bridge.running:
             message += " The clock is stopped: step it (F10) or set it running to watch."
-        window.statusBar().showMessage(message, 15000)
+        self._window.statusBar().showMessage(message, 15000)
         return host_id

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,13 +30,15 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError
 from gui import ids
+from gui.forms import caption
 from gui.graphs import colours, style
 from gui.graphs.memory_map import Extent, MemoryMapBar
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import ManagementApi, VmTableSnapshot
+    from engine.api import VmTableSnapshot
+    from gui.bridge import Bridge
 
 #: (label, seconds) of the time window choices.
 WINDOWS = (("Last 100 seconds", 100), ("Last 10 minutes", 600))
@@ -66,13 +68,13 @@ def stacked_percent(history: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     return x, guest, hv, root
 
 
-class HostDashboard(QWidget):
+class HostDashboard(style.LiveGraphs, QWidget):
     """The dashboard for one host at a time (the Host box picks it)."""
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.HOST_PERF)
-        self._api = api
+        self._bridge = bridge
         self._host_id = ""
         self._window = DEFAULT_WINDOW
         self._drawn_key: tuple[object, ...] | None = None
@@ -91,15 +93,11 @@ class HostDashboard(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        host_label = QLabel("&Host:")
-        host_label.setBuddy(self.host_box)
-        window_label = QLabel("&Show:")
-        window_label.setBuddy(self.window_box)
-        top.addWidget(host_label)
+        top.addWidget(caption("&Host:", self.host_box))
         top.addWidget(self.host_box)
         top.addSpacing(12)
         top.addWidget(self.summary, 1)
-        top.addWidget(window_label)
+        top.addWidget(caption("&Show:", self.window_box))
         top.addWidget(self.window_box)
 
         # Logical processors, stacked.
@@ -173,7 +171,7 @@ class HostDashboard(QWidget):
 
     def reload_hosts(self) -> None:
         """Re-read the host list (a host was added, removed or renamed)."""
-        hosts = self._api.hosts()
+        hosts = self._bridge.api.hosts()
         current = self._host_id
         self.host_box.blockSignals(True)
         self.host_box.clear()
@@ -204,7 +202,8 @@ class HostDashboard(QWidget):
     def refresh(self, force: bool = False) -> None:
         """Redraw if a new history sample (or another host or window) is due."""
         snap = self._snap
-        second = snap.time_us // 1_000_000 if snap is not None else self._api.now_us // 1_000_000
+        now_us = snap.time_us if snap is not None else self._bridge.api.now_us
+        second = now_us // 1_000_000
         key = (self._host_id, second, self._window, snap.version if snap is not None else -1)
         if not force and key == self._drawn_key:
             return
@@ -212,9 +211,9 @@ class HostDashboard(QWidget):
         if not self._host_id:
             return
         try:
-            history = self._api.host_history(self._host_id)
-            host = self._api.host(self._host_id)
-            extents = self._api.memory_map(self._host_id)
+            history = self._bridge.api.host_history(self._host_id)
+            host = self._bridge.api.host(self._host_id)
+            extents = self._bridge.api.memory_map(self._host_id)
         except HvError:  # the host was removed since the last tick
             self.reload_hosts()
             return
@@ -297,12 +296,3 @@ class HostDashboard(QWidget):
 
     def plots(self) -> list[pg.PlotWidget]:
         return [self.cpu_plot, self.running_plot]
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            style.on_palette_change(self, self.plots)

@@ -29,11 +29,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -46,12 +44,15 @@ from PySide6.QtWidgets import (
 
 from engine.api import HvError
 from gui import ids
+from gui.bars import fill_toolbar, toolbar_field
+from gui.forms import Selection, flat_list
 from gui.graphs import colours, pdh, style
 from gui.graphs.add_counters import AddCountersDialog
 from gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VmTableSnapshot
+    from engine.api import VmTableSnapshot
+    from gui.bridge import Bridge
 
 DURATIONS = (100, 600)
 DEFAULT_DURATION = 100
@@ -97,12 +98,12 @@ def _swatch(colour: str) -> QIcon:
 class PerformanceMonitor(QMainWindow):
     """The window. ``on_tick`` is connected to the bridge's tick by the console."""
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ids.apply(self, ids.PERFMON_WINDOW)
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setWindowTitle("Performance Monitor — hvlab")
-        self._api = api
+        self._bridge = bridge
         self.traces: list[Trace] = []
         self._duration = DEFAULT_DURATION
         self._drawn_second: int | None = None
@@ -114,16 +115,11 @@ class PerformanceMonitor(QMainWindow):
                                     x_range=(0, DEFAULT_DURATION))
         self.graph.setMinimumSize(400, 200)
         self.values_bar = self._make_values_bar()
-        self.legend = QTreeWidget()
-        ids.apply(self.legend, ids.PERFMON_LEGEND)
-        self.legend.setHeaderLabels(["Show", "Color", "Scale", "Counter", "Instance", "Object",
-                                     "Computer"])
-        self.legend.setRootIsDecorated(False)
-        self.legend.setUniformRowHeights(True)
-        self.legend.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        for col, width in ((_COL_SHOW, 48), (_COL_COLOUR, 48), (_COL_SCALE, 70),
-                           (_COL_COUNTER, 170), (_COL_INSTANCE, 170), (_COL_OBJECT, 250)):
-            self.legend.setColumnWidth(col, width)
+        # Show, Color, Scale, Counter, Instance, Object, Computer (_COL_* in that order).
+        self.legend = flat_list(QTreeWidget(), ids.PERFMON_LEGEND,
+                                ["Show", "Color", "Scale", "Counter", "Instance", "Object",
+                                 "Computer"], (48, 48, 70, 170, 170, 250),
+                                Selection.ExtendedSelection)
         self._make_actions()
         self._make_toolbar()
 
@@ -210,21 +206,8 @@ class PerformanceMonitor(QMainWindow):
             lambda _i: self.set_scale_selected(float(self.scale_box.currentData())))
         for box, name, text in ((self.duration_box, ids.PERFMON_DURATION_ACTION, "D&uration:"),
                                 (self.scale_box, ids.PERFMON_SCALE_ACTION, "Scal&e:")):
-            holder = QWidget()
-            row = QHBoxLayout(holder)
-            row.setContentsMargins(8, 0, 0, 0)
-            label = QLabel(text)
-            label.setBuddy(box)
-            row.addWidget(label)
-            row.addWidget(box)
-            ids.apply(bar.addWidget(holder), name)
-        bar.addSeparator()
-        bar.addAction(self.save_action)
-        for action in bar.actions():
-            widget = bar.widgetForAction(action)
-            if widget is not None and action.objectName():
-                ids.apply(widget, ids.tool_button(
-                    ids.UiName(action.objectName(), ids.accessible_name(action))))
+            toolbar_field(bar, text, box, name, margins=(8, 0, 0, 0))
+        fill_toolbar(bar, [None, self.save_action])
         ids.apply(bar.toggleViewAction(), ids.PERFMON_SHOW_TOOLBAR)
         self.addToolBar(bar)
         self.toolbar = bar
@@ -250,7 +233,7 @@ class PerformanceMonitor(QMainWindow):
 
     # -- counters -----------------------------------------------------------------------------
     def default_host(self) -> str:
-        return self._api.host().name
+        return self._bridge.api.host().name
 
     def add_counter(self, path: CounterPath | str, scale: float | None = None) -> Trace | None:
         """Add one counter (a path or its text); None when it is already in the graph."""
@@ -319,7 +302,7 @@ class PerformanceMonitor(QMainWindow):
             self._add_dialog.raise_()
             return self._add_dialog
         host = self.traces[-1].path.computer if self.traces else self.default_host()
-        dialog = AddCountersDialog(self._api, self.paths(), host, self)
+        dialog = AddCountersDialog(self._bridge, self.paths(), host, self)
         self._add_dialog = dialog
 
         def done(result: int) -> None:
@@ -410,10 +393,6 @@ class PerformanceMonitor(QMainWindow):
         return fitting_scale(float(np.max(trace.values)) if len(trace.values) else 0.0)
 
     # -- time ---------------------------------------------------------------------------------
-    @property
-    def duration(self) -> int:
-        return self._duration
-
     def set_duration(self, seconds: int) -> None:
         self._duration = seconds
         index = DURATIONS.index(seconds)
@@ -436,7 +415,7 @@ class PerformanceMonitor(QMainWindow):
 
     def refresh(self, force: bool = False) -> None:
         """Read every counter's history if a new second has been sampled."""
-        second = self._api.now_us // 1_000_000
+        second = self._bridge.api.now_us // 1_000_000
         if not force and second == self._drawn_second:
             return
         self._drawn_second = second
@@ -450,7 +429,7 @@ class PerformanceMonitor(QMainWindow):
     def _pull(self, trace: Trace) -> None:
         p = trace.path
         try:
-            times, values = self._api.counter_history(p.counter_set, p.counter, p.instance,
+            times, values = self._bridge.api.counter_history(p.counter_set, p.counter, p.instance,
                                                       p.computer)
         except HvError:
             # The instance is gone (its VM stopped): perfmon leaves the line where it ended.
@@ -469,7 +448,7 @@ class PerformanceMonitor(QMainWindow):
 
     def _newest(self) -> float:
         ends = [float(t.times[-1]) for t in self.traces if len(t.times)]
-        return max(ends) if ends else self._api.now_seconds
+        return max(ends) if ends else self._bridge.api.now_seconds
 
     def _update_range(self) -> None:
         end = self._newest()

@@ -1,4 +1,4 @@
-"""pyqtgraph set up the cheap way (perf-fidelity.md §1.2), shared by every graph.
+"""pyqtgraph set up the cheap way (docs/performance.md), shared by every graph.
 
 Importing this module imports pyqtgraph; only the graph views import it, when first shown.
 
@@ -13,11 +13,11 @@ Importing this module imports pyqtgraph; only the graph views import it, when fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gui import ids
@@ -128,9 +128,10 @@ def set_y_range(plot: pg.PlotWidget, low: float, high: float) -> None:
     plot.setYRange(low - 0.015 * span, high + 0.07 * span, padding=0)
 
 
-def restyle(plot: pg.PlotWidget) -> None:
-    """Apply the palette's colours (called again when the theme changes)."""
-    background, text, grid = theme_colours(plot)
+def restyle(plot: pg.PlotWidget, owner: QWidget | None = None) -> None:
+    """Apply the palette's colours, the plot's own or ``owner``'s (called again when the
+    theme changes)."""
+    background, text, grid = theme_colours(owner if owner is not None else plot)
     plot.setBackground(background)
     item = plot.getPlotItem()
     for side in ("left", "bottom"):
@@ -180,7 +181,36 @@ def nice_ceiling(value: float, floor: float = 1.0) -> float:
 
 
 def on_palette_change(widget: QWidget, plots: Callable[[], list[pg.PlotWidget]]) -> None:
-    """Restyle ``plots()``; call from the owner's ``changeEvent`` on PaletteChange."""
+    """Restyle ``plots()`` in ``widget``'s colours; call from its ``changeEvent`` on
+    PaletteChange. Its palette is the new one by then, but a plot's may not be yet: Qt
+    updates the widgets in no particular order."""
     for plot in plots():
-        restyle(plot)
+        restyle(plot, widget)
     widget.update()
+
+
+# A mixin must not derive from a Qt class (a widget has one Qt base); for type checkers it is
+# the QWidget it is mixed into.
+if TYPE_CHECKING:
+    _Widget = QWidget
+else:
+    _Widget = object
+
+
+class LiveGraphs(_Widget):
+    """For a widget of graphs (mixed in before QWidget): it draws when shown, as it skips
+    drawing while hidden, and restyles its plots when the theme changes the palette. The
+    widget has ``refresh()`` and ``plots()``."""
+
+    if TYPE_CHECKING:
+        def refresh(self, force: bool = False) -> None: ...
+        def plots(self) -> list[pg.PlotWidget]: ...
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            on_palette_change(self, self.plots)

@@ -3,7 +3,8 @@ network over the last 10 minutes.
 
 - **CPU**: ``\\Hyper-V Hypervisor Virtual Processor(<VM>:Hv VP n)\\% Total Run Time`` for
   each VP, in % of one logical processor (the physical time the VP got; in-guest CPU figures
-  would mislead, hyperv-anchor.md §10). Fixed range 0-100 %.
+  would mislead, as the guest does not see the time the hypervisor gives to others). Fixed
+  range 0-100 %.
 - **Memory**: assigned and demand (MB); the range is the VM's maximum (or startup) memory.
 - **Disk**: normalized IOPS (8 KB); **Network**: Mbit/s. Their ranges step through
   1-2-5 ceilings of the data instead of autoranging every second.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.api import SET_VP, HvError
@@ -28,7 +29,8 @@ from gui.graphs.dashboard import swatch
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import ManagementApi, VmInfo
+    from engine.api import VmInfo
+    from gui.bridge import Bridge
 
 WINDOW_S = 600
 #: Up to this many VPs the CPU title names each VP with its value.
@@ -72,12 +74,12 @@ class _Panel(QWidget):
             self.title.setText(text)
 
 
-class VmPerformanceView(QWidget):
+class VmPerformanceView(style.LiveGraphs, QWidget):
     """Four small graphs of one VM; :meth:`show_vm` picks the VM (None: nothing)."""
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._api = api
+        self._bridge = bridge
         self._vm: VmInfo | None = None
         self._drawn_key: tuple[object, ...] | None = None
         self.redraws = 0
@@ -107,7 +109,7 @@ class VmPerformanceView(QWidget):
 
     def refresh(self, force: bool = False) -> None:
         vm = self._vm
-        second = self._api.now_us // 1_000_000
+        second = self._bridge.api.now_us // 1_000_000
         key = (vm.id, vm.name, vm.cpu_count, vm.state, second) if vm is not None else None
         if not force and key == self._drawn_key:
             return
@@ -115,7 +117,7 @@ class VmPerformanceView(QWidget):
         if vm is None:
             return
         try:
-            history = self._api.vm_history(vm.id)
+            history = self._bridge.api.vm_history(vm.id)
         except HvError:  # deleted since the details pane read it
             return
         self.redraws += 1
@@ -138,7 +140,7 @@ class VmPerformanceView(QWidget):
         out = []
         for k in range(vm.cpu_count):
             try:
-                _, values = self._api.counter_history(SET_VP, "% Total Run Time",
+                _, values = self._bridge.api.counter_history(SET_VP, "% Total Run Time",
                                                       vp_instance(vm.name, k), vm.host_id)
             except HvError:
                 return None
@@ -196,12 +198,3 @@ class VmPerformanceView(QWidget):
 
     def plots(self) -> list[pg.PlotWidget]:
         return [p.plot for p in (self.cpu, self.memory, self.disk, self.network)]
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        self.refresh()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            style.on_palette_change(self, self.plots)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import HardDrive, NetworkAdapter
 from gui import ids
+from gui.forms import caption
 from gui.settings.fields import Page, message_label, show_message, spin
 from gui.settings.hardware import free_location, new_drive_path
 from gui.settings.model import Device, SettingsModel
@@ -39,10 +40,6 @@ PROBE_MAC = "00-15-5D-00-00-01"
 
 def _named(widget: QWidget, key: str, field: str, label: str) -> None:
     ids.apply(widget, ids.settings_device_field(key, field, label))
-
-
-def drive_title(drive: HardDrive) -> str:
-    return f"{drive.controller} {drive.controller_number}:{drive.location}"
 
 
 class ControllerPage(Page):
@@ -260,7 +257,7 @@ class HardDrivePage(DevicePage):
         self.add_row(grid, "&Virtual hard disk:", self.path)
         self.place_message = message_label(self.path)
         grid.addWidget(self.place_message, grid.rowCount(), 1)
-        # Issue 8: New…, Edit…, Inspect… and Browse… open gui/disks' windows on real files.
+        # New…, Edit…, Inspect… and Browse… open gui/disks' windows on real files.
         disk_buttons = QHBoxLayout()
         disk_buttons.addStretch(1)
         for field, text, slot in (("newDisk", "&New…", self._new_disk),
@@ -315,17 +312,17 @@ class HardDrivePage(DevicePage):
     def _new_disk(self) -> None:
         from gui.disks.dialogs import open_new_disk_wizard
 
-        open_new_disk_wizard(self, self.model.api, self._set_disk)
+        open_new_disk_wizard(self, self.model.bridge, self._set_disk)
 
     def _edit_disk(self) -> None:
         from gui.disks.dialogs import open_edit_disk_wizard
 
-        open_edit_disk_wizard(self, self.model.api, self.path.text().strip())
+        open_edit_disk_wizard(self, self.model.bridge, self.path.text().strip())
 
     def _inspect_disk(self) -> None:
         from gui.disks.dialogs import open_inspect_dialog
 
-        open_inspect_dialog(self, self.model.api, self.path.text().strip())
+        open_inspect_dialog(self, self.model.bridge, self.path.text().strip())
 
     def _browse_disk(self) -> None:
         from gui.disks import files
@@ -337,9 +334,7 @@ class HardDrivePage(DevicePage):
         w = QWidget()
         h = QHBoxLayout(w)
         h.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("&Location:")
-        label.setBuddy(self.location)
-        h.addWidget(label)
+        h.addWidget(caption("&Location:", self.location))
         h.addWidget(self.location)
         h.addStretch(1)
         return w
@@ -628,10 +623,9 @@ class MediaPage(Page):
         row.addWidget(self.path, 1)
         self.layout_.addLayout(row)
         self.binding = self.bind(field, [self.path, self.none, self.some], self._read,
-                                 self._write)
+                                 self._write, self.path.textEdited)
         self.layout_.addWidget(self.binding.message)
         self.none.toggled.connect(self._on_choice)
-        self.path.textEdited.connect(self.binding.edited)
 
     def _read(self) -> str:
         return self.path.text() if self.some.isChecked() else ""

@@ -1,6 +1,6 @@
 """Settings… for one VM: Hyper-V's page tree, OK / Cancel / Apply.
 
-The tree lists the pages of the VM's generation (research/hyperv-anchor.md §3): Hardware
+The tree lists the pages of the VM's generation, as Hyper-V's does: Hardware
 (Add Hardware, BIOS or Firmware, Memory, Processor ▸ Compatibility, NUMA, the controllers
 and their drives, network adapters, COM ports, diskette drive), Management, and hvlab's
 Guest section. A page with edits not yet applied is shown in bold; one with a field the
@@ -25,7 +25,6 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError, ValidationError
-from gui import ids
+from gui import dialogs, ids
 from gui.bridge import Bridge
 from gui.icons import icon
 from gui.settings import prompts
@@ -153,12 +152,10 @@ class VmSettingsDialog(QDialog):
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.VM_SETTINGS_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("settings"))
+        dialogs.dress(self, ids.VM_SETTINGS_DIALOG, "settings")
         self.bridge = bridge
         self.vm_id = vm_id
-        self.model = SettingsModel(bridge.api, vm_id, self)
+        self.model = SettingsModel(bridge, vm_id, self)
         self._closing = False
         self._asking = False
         self._deleted = False
@@ -182,16 +179,9 @@ class VmSettingsDialog(QDialog):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.hide()
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel
-                                        | QDialogButtonBox.StandardButton.Apply)
-        for std, name in ((QDialogButtonBox.StandardButton.Ok, ids.VM_SETTINGS_OK),
-                          (QDialogButtonBox.StandardButton.Cancel, ids.VM_SETTINGS_CANCEL),
-                          (QDialogButtonBox.StandardButton.Apply, ids.VM_SETTINGS_APPLY)):
-            ids.apply(self.buttons.button(std), name)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+        self.buttons, self.ok_button, self.cancel_button, self.apply_button = \
+            dialogs.ok_cancel_apply((ids.VM_SETTINGS_OK, ids.VM_SETTINGS_CANCEL,
+                                     ids.VM_SETTINGS_APPLY))
         self.ok_button.clicked.connect(self.ok)
         self.cancel_button.clicked.connect(self.cancel)
         self.apply_button.clicked.connect(self.apply)

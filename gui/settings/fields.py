@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QBoxLayout,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QRadioButton,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import ids
+from gui.forms import caption
 from gui.settings.model import SettingsModel
 from gui.theme import colours, current_is_dark
 
@@ -189,9 +192,7 @@ class Page(QWidget):
                 binding: Binding | None = None, *, after: QWidget | None = None) -> None:
         """A labelled editor in ``grid`` with its message underneath."""
         row = grid.rowCount()
-        caption = QLabel(label)
-        caption.setBuddy(editor)
-        grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(caption(label, editor), row, 0, Qt.AlignmentFlag.AlignVCenter)
         if after is not None:
             line = QWidget()
             h = QGridLayout(line)
@@ -206,46 +207,43 @@ class Page(QWidget):
             grid.addWidget(binding.message, row + 1, 1)
 
     def bind(self, field: str, editors: Sequence[QWidget], read: Callable[[], Any],
-             write: Callable[[Any], None]) -> Binding:
+             write: Callable[[Any], None], *edited: SignalInstance) -> Binding:
+        """Bind ``field`` to ``editors``: ``read`` and ``write`` the value they show; each of
+        ``edited`` (the editors' change signals) records the value as a pending edit."""
         binding = Binding(self.model, field, editors, read, write, message_label(editors[0]))
+        for signal in edited:
+            signal.connect(binding.edited)
         self.bindings.append(binding)
         return binding
 
+    # One per kind of editor: how it shows a value, and the signal that says it changed.
     def bind_spin(self, field: str, box: QSpinBox) -> Binding:
-        b = self.bind(field, [box], box.value, lambda v: box.setValue(int(v)))
-        box.valueChanged.connect(b.edited)
-        return b
+        return self.bind(field, [box], box.value, lambda v: box.setValue(int(v)),
+                         box.valueChanged)
 
     def bind_check(self, field: str, box: QCheckBox) -> Binding:
-        b = self.bind(field, [box], box.isChecked, lambda v: box.setChecked(bool(v)))
-        box.toggled.connect(b.edited)
-        return b
+        return self.bind(field, [box], box.isChecked, lambda v: box.setChecked(bool(v)),
+                         box.toggled)
 
     def bind_line(self, field: str, edit: QLineEdit) -> Binding:
-        b = self.bind(field, [edit], edit.text, lambda v: edit.setText(str(v)))
-        edit.textEdited.connect(b.edited)
-        return b
+        return self.bind(field, [edit], edit.text, lambda v: edit.setText(str(v)),
+                         edit.textEdited)
 
     def bind_plain(self, field: str, edit: QPlainTextEdit) -> Binding:
-        b = self.bind(field, [edit], edit.toPlainText, lambda v: edit.setPlainText(str(v)))
-        edit.textChanged.connect(b.edited)
-        return b
+        return self.bind(field, [edit], edit.toPlainText,
+                         lambda v: edit.setPlainText(str(v)), edit.textChanged)
 
     def bind_combo(self, field: str, combo: QComboBox) -> Binding:
-        def write(value: Any) -> None:
-            index = combo.findData(value)
-            combo.setCurrentIndex(max(index, 0))
-
-        b = self.bind(field, [combo], combo.currentData, write)
-        combo.currentIndexChanged.connect(b.edited)
-        return b
+        return self.bind(field, [combo], combo.currentData,
+                         lambda v: combo.setCurrentIndex(max(combo.findData(v), 0)),
+                         combo.currentIndexChanged)
 
     def bind_slider(self, field: str, slider: QSlider) -> Binding:
-        b = self.bind(field, [slider], slider.value, lambda v: slider.setValue(int(v)))
-        slider.valueChanged.connect(b.edited)
-        return b
+        return self.bind(field, [slider], slider.value, lambda v: slider.setValue(int(v)),
+                         slider.valueChanged)
 
     def bind_radios(self, field: str, radios: Mapping[Any, QAbstractButton]) -> Binding:
+        """One field chosen among exclusive ``radios`` (by the value each stands for)."""
         def read() -> Any:
             return next((v for v, r in radios.items() if r.isChecked()), None)
 
@@ -257,6 +255,21 @@ class Page(QWidget):
         for r in radios.values():
             r.toggled.connect(lambda on, b=b: on and b.edited())
         return b
+
+    def add_radios(self, field: str, choices: Sequence[tuple[Any, ids.UiName]]) -> Binding:
+        """One exclusive radio button per (value, automation name) in ``choices``, labelled
+        with the name's text, bound to ``field``; its message follows them."""
+        group = QButtonGroup(self)
+        radios: dict[Any, QAbstractButton] = {}
+        for value, name in choices:
+            radio = QRadioButton(name.accessible_name)
+            ids.apply(radio, name)
+            group.addButton(radio)
+            radios[value] = radio
+            self.layout_.addWidget(radio)
+        binding = self.bind_radios(field, radios)
+        self.layout_.addWidget(binding.message)
+        return binding
 
     # -- state ---------------------------------------------------------------------------
     def load(self) -> None:

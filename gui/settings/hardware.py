@@ -1,6 +1,6 @@
 """Hardware pages: Add Hardware, BIOS / Firmware, Memory, Processor (Compatibility, NUMA).
 
-Fields and ranges follow Hyper-V's Settings dialog (research/hyperv-anchor.md §3); what is
+Fields and ranges follow Hyper-V's Settings dialog; what is
 allowed comes from the engine, so the ranges in the descriptions are read from the host's
 profile, never checked here.
 """
@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSlider,
     QVBoxLayout,
 )
 
 from engine.api import BOOT_DEVICES, HardDrive, NetworkAdapter
 from gui import ids
+from gui.forms import named_button
 from gui.settings.fields import Page, message_label, show_message, spin
 from gui.settings.model import SettingsModel
 
@@ -71,8 +71,7 @@ class AddHardwarePage(Page):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.list.addItem(item)
         self.list.setMaximumHeight(self.list.sizeHintForRow(0) * 4 + 8)
-        self.add_button = QPushButton("Add")
-        ids.apply(self.add_button, ids.ADD_HARDWARE_ADD)
+        self.add_button = named_button("Add", ids.ADD_HARDWARE_ADD)
         self.message = message_label(self.add_button)
         self.explain = self.text("")
         row = QHBoxLayout()
@@ -166,10 +165,8 @@ class BootOrderPage(Page):
         self.order = QListWidget()
         ids.apply(self.order, ids.STARTUP_ORDER if gen1 else ids.BOOT_ORDER)
         self.order.setMaximumHeight(self.order.fontMetrics().height() * 7)
-        self.up = QPushButton("Move Up")
-        ids.apply(self.up, ids.BOOT_MOVE_UP)
-        self.down = QPushButton("Move Down")
-        ids.apply(self.down, ids.BOOT_MOVE_DOWN)
+        self.up = named_button("Move Up", ids.BOOT_MOVE_UP)
+        self.down = named_button("Move Down", ids.BOOT_MOVE_DOWN)
         row = QHBoxLayout()
         row.addWidget(self.order, 1)
         buttons = QVBoxLayout()

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QGridLayout,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QRadioButton,
     QVBoxLayout,
 )
 
@@ -100,9 +98,7 @@ class IntegrationServicesPage(Page):
             grid.addWidget(status, row, 1)
         self.layout_.addLayout(grid)
         b = self.bind("integration_services", list(self.boxes.values()), self._read,
-                      self._write)
-        for box in self.boxes.values():
-            box.toggled.connect(b.edited)
+                      self._write, *(box.toggled for box in self.boxes.values()))
         self.layout_.addWidget(b.message)
         self.layout_.addStretch(1)
 
@@ -177,18 +173,10 @@ class AutomaticStartPage(Page):
         super().__init__(
             model, "automatic_start", "Automatic Start Action",
             "What do you want this virtual machine to do when the physical computer starts?")
-        radios = {}
-        group = QButtonGroup(self)
-        for action, name in ((StartAction.NOTHING, ids.START_NOTHING),
-                             (StartAction.START_IF_RUNNING, ids.START_IF_RUNNING),
-                             (StartAction.START, ids.START_ALWAYS)):
-            radio = QRadioButton(name.accessible_name)
-            ids.apply(radio, name)
-            group.addButton(radio)
-            radios[action] = radio
-            self.layout_.addWidget(radio)
-        b = self.bind_radios("automatic_start_action", radios)
-        self.layout_.addWidget(b.message)
+        self.add_radios("automatic_start_action", [
+            (StartAction.NOTHING, ids.START_NOTHING),
+            (StartAction.START_IF_RUNNING, ids.START_IF_RUNNING),
+            (StartAction.START, ids.START_ALWAYS)])
         delay = QGroupBox("Automatic start delay")
         v = QVBoxLayout(delay)
         v.addWidget(self.text("Specify a startup delay to reduce resource contention between "
@@ -211,18 +199,9 @@ class AutomaticStopPage(Page):
             model, "automatic_stop", "Automatic Stop Action",
             "What do you want this virtual machine to do when the physical computer shuts "
             "down?")
-        radios = {}
-        group = QButtonGroup(self)
-        for action, name in ((StopAction.SAVE, ids.STOP_SAVE),
-                             (StopAction.TURN_OFF, ids.STOP_TURN_OFF),
-                             (StopAction.SHUT_DOWN, ids.STOP_SHUT_DOWN)):
-            radio = QRadioButton(name.accessible_name)
-            ids.apply(radio, name)
-            group.addButton(radio)
-            radios[action] = radio
-            self.layout_.addWidget(radio)
-        b = self.bind_radios("automatic_stop_action", radios)
-        self.layout_.addWidget(b.message)
+        self.add_radios("automatic_stop_action", [
+            (StopAction.SAVE, ids.STOP_SAVE), (StopAction.TURN_OFF, ids.STOP_TURN_OFF),
+            (StopAction.SHUT_DOWN, ids.STOP_SHUT_DOWN)])
         self.layout_.addWidget(self.text(
             "Shut down needs the guest's Operating system shutdown integration service; "
             "without it the virtual machine is turned off.", note=True))

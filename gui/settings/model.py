@@ -30,6 +30,7 @@ from engine.api import HardDrive, HvError, VmConfig
 
 if TYPE_CHECKING:
     from engine.api import HostInfo, HostProfile, ManagementApi, VmInfo
+    from gui.bridge import Bridge
 
 #: The VmConfig fields that hold device lists.
 DEVICE_FIELDS = ("hard_drives", "network_adapters")
@@ -53,10 +54,11 @@ class SettingsModel(QObject):
     structure_changed = Signal()
     reloaded = Signal()
 
-    def __init__(self, api: ManagementApi, vm_id: str, parent: QObject | None = None) -> None:
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.api = api
+        self.bridge = bridge
         self.vm_id = vm_id
+        api = bridge.api
         self.info: VmInfo = api.vm(vm_id)
         self.original: VmConfig = self.info.config
         self.host: HostInfo = api.host(self.info.host_id)
@@ -74,6 +76,10 @@ class SettingsModel(QObject):
         self.locks = api.locked_fields(vm_id)
 
     # -- reading ----------------------------------------------------------------------------
+    @property
+    def api(self) -> ManagementApi:
+        return self.bridge.api
+
     @property
     def generation(self) -> int:
         return self.original.generation

@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import HvError
-from gui import ids
+from gui import dialogs, ids
 from gui.bridge import Bridge
-from gui.icons import icon
 from gui.settings.fields import message_label, show_message
 
 #: Why "Also delete the virtual hard disk files" is disabled for now.
@@ -39,19 +38,26 @@ DISKS_NOT_YET = ("hvlab records virtual hard disks in the configuration only unt
                  "storage work creates real files, so there are no files to delete yet.")
 
 
-class RenameVmDialog(QDialog):
+class _VmDialog(QDialog):
+    """A dialog about one VM, read when it opens (HvError if the VM is gone)."""
+
+    def __init__(self, bridge: Bridge, vm_id: str, name: ids.UiName, icon_name: str,
+                 title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        dialogs.dress(self, name, icon_name, title)
+        self.bridge = bridge
+        self.vm_id = vm_id
+        self.info = bridge.api.vm(vm_id)
+
+
+class RenameVmDialog(_VmDialog):
     renamed = Signal(str, str)
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.RENAME_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("rename"))
-        self.bridge = bridge
-        self.vm_id = vm_id
-        info = bridge.api.vm(vm_id)
+        super().__init__(bridge, vm_id, ids.RENAME_DIALOG, "rename", "Rename Virtual Machine",
+                         parent)
+        info = self.info
         self.old_name = info.name
-        self.setWindowTitle("Rename Virtual Machine")
         intro = QLabel(f"Type a new name for the virtual machine '{info.name}' on "
                        f"{info.host_name}.")
         intro.setWordWrap(True)
@@ -103,18 +109,13 @@ class RenameVmDialog(QDialog):
         return True
 
 
-class DeleteVmDialog(QDialog):
+class DeleteVmDialog(_VmDialog):
     deleted = Signal(str, str)
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        ids.apply(self, ids.DELETE_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowIcon(icon("delete"))
-        self.setWindowTitle("Delete Selected Virtual Machine")
-        self.bridge = bridge
-        self.vm_id = vm_id
-        info = bridge.api.vm(vm_id)
+        super().__init__(bridge, vm_id, ids.DELETE_DIALOG, "delete",
+                         "Delete Selected Virtual Machine", parent)
+        info = self.info
         self.name = info.name
         cfg = info.config
         e = html.escape

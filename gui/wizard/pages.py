@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import GuestOs, HostInfo
 from gui import ids
+from gui.forms import caption
 from gui.settings.fields import message_label, note_label, plain_label, show_message
 from gui.wizard.choices import PAGE_TITLES, NewVmChoices, join_path
 
@@ -72,6 +73,20 @@ class Panel(QWidget):
         self.messages[slot] = label
         return label
 
+    def add_field(self, text: str, field: QWidget, slot: str, *,
+                  indent: bool = False) -> None:
+        """``field`` after its caption on a row of its own, its message (``slot``) under it.
+        Indented under a choice it fills the row; else it keeps its width."""
+        row = QHBoxLayout()
+        if indent:
+            row.setContentsMargins(24, 0, 0, 0)
+        row.addWidget(caption(text, field))
+        row.addWidget(field, 1 if indent else 0)
+        if not indent:
+            row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.message(slot, field))
+
     def show_messages(self, messages: dict[str, str]) -> None:
         for slot, label in self.messages.items():
             show_message(label, messages.get(slot, ""))
@@ -118,9 +133,7 @@ class NamePanel(Panel):
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         self.name = _line(ids.NEW_VM_NAME, name)
-        caption = QLabel("&Name:")
-        caption.setBuddy(self.name)
-        grid.addWidget(caption, 0, 0)
+        grid.addWidget(caption("&Name:", self.name), 0, 0)
         grid.addWidget(self.name, 0, 1)
         grid.addWidget(self.message("name", self.name), 1, 1)
         self.group = QComboBox()
@@ -133,9 +146,7 @@ class NamePanel(Panel):
         if edit is not None:
             ids.apply(edit, ids.NEW_VM_GROUP_EDIT)
             edit.setPlaceholderText("No group")
-        group_caption = QLabel("&Group (hvlab):")
-        group_caption.setBuddy(self.group)
-        grid.addWidget(group_caption, 2, 0)
+        grid.addWidget(caption("&Group (hvlab):", self.group), 2, 0)
         grid.addWidget(self.group, 2, 1, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.message("group", self.group), 3, 1)
         self.layout_.addLayout(grid)
@@ -148,15 +159,8 @@ class NamePanel(Panel):
         ids.apply(self.elsewhere, ids.WIZARD_STORE_ELSEWHERE)
         self.location = _line(ids.WIZARD_LOCATION, host.virtual_machine_path)
         self.location.setEnabled(False)
-        row = QHBoxLayout()
-        row.setContentsMargins(24, 0, 0, 0)
-        location_caption = QLabel("&Location:")
-        location_caption.setBuddy(self.location)
-        row.addWidget(location_caption)
-        row.addWidget(self.location, 1)
         self.layout_.addWidget(self.elsewhere)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(self.message("location", self.location))
+        self.add_field("&Location:", self.location, "location", indent=True)
         self.layout_.addStretch(1)
         self.name.textEdited.connect(self.edited)
         self.group.editTextChanged.connect(self.edited)
@@ -224,7 +228,6 @@ class MemoryPanel(Panel):
             f"specify an amount from 32 MB through {ram_limit_mb:,} MB. To improve "
             "performance, specify more than the minimum amount recommended for the operating "
             "system.")
-        row = QHBoxLayout()
         self.memory = QSpinBox()
         ids.apply(self.memory, ids.NEW_VM_MEMORY)
         self.memory.setRange(0, 2_147_483_647)
@@ -232,13 +235,7 @@ class MemoryPanel(Panel):
         self.memory.setValue(1024)
         self.memory.setSuffix(" MB")
         self.memory.setMinimumWidth(self.fontMetrics().horizontalAdvance("000000000 MB") + 30)
-        caption = QLabel("Startup &memory:")
-        caption.setBuddy(self.memory)
-        row.addWidget(caption)
-        row.addWidget(self.memory)
-        row.addStretch(1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(self.message("memory", self.memory))
+        self.add_field("Startup &memory:", self.memory, "memory")
         self.dynamic = QCheckBox("Use Dynamic Memory for this virtual machine")
         ids.apply(self.dynamic, ids.WIZARD_DYNAMIC_MEMORY)
         self.layout_.addWidget(self.dynamic)
@@ -267,20 +264,13 @@ class NetworkPanel(Panel):
         super().__init__(
             "Each new virtual machine includes a network adapter. You can configure the "
             "network adapter to use a virtual switch, or it can remain disconnected.")
-        row = QHBoxLayout()
         self.switch = QComboBox()
         ids.apply(self.switch, ids.WIZARD_SWITCH)
         self.switch.addItem("Not Connected", None)
         for name, kind in switches:
             self.switch.addItem(f"{name} ({kind})", name)
         self.switch.setMinimumWidth(self.fontMetrics().horizontalAdvance("x" * 32))
-        caption = QLabel("&Connection:")
-        caption.setBuddy(self.switch)
-        row.addWidget(caption)
-        row.addWidget(self.switch)
-        row.addStretch(1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(self.message("switch", self.switch))
+        self.add_field("&Connection:", self.switch, "switch")
         if not switches:
             self.layout_.addWidget(_text(
                 "This host has no virtual switches yet: create one with Virtual Switch "
@@ -323,13 +313,11 @@ class DiskPanel(Panel):
         grid = QGridLayout()
         grid.setContentsMargins(24, 0, 0, 0)
         grid.setColumnStretch(1, 1)
-        for row, (caption, editor, slot) in enumerate((
+        for row, (text, editor, slot) in enumerate((
                 ("N&ame:", self.disk_name, "disk_name"),
                 ("&Location:", self.disk_location, "disk_location"),
                 ("&Size:", self.size_gb, "disk_size"))):
-            label = QLabel(caption)
-            label.setBuddy(editor)
-            grid.addWidget(label, row * 2, 0)
+            grid.addWidget(caption(text, editor), row * 2, 0)
             if editor is self.size_gb:
                 grid.addWidget(editor, row * 2, 1, Qt.AlignmentFlag.AlignLeft)
             else:
@@ -340,14 +328,7 @@ class DiskPanel(Panel):
                                "with the virtual machine.", note=True)
         self.layout_.addWidget(self.size_note)
         self.layout_.addWidget(self.existing)
-        path_row = QHBoxLayout()
-        path_row.setContentsMargins(24, 0, 0, 0)
-        path_caption = QLabel("&Path:")
-        path_caption.setBuddy(self.disk_path)
-        path_row.addWidget(path_caption)
-        path_row.addWidget(self.disk_path, 1)
-        self.layout_.addLayout(path_row)
-        self.layout_.addWidget(self.message("disk_path", self.disk_path))
+        self.add_field("&Path:", self.disk_path, "disk_path", indent=True)
         self.layout_.addWidget(self.later)
         self.layout_.addStretch(1)
         for r in (self.new, self.existing, self.later):
@@ -402,17 +383,9 @@ class InstallPanel(Panel):
         self.image_path = _line(ids.WIZARD_IMAGE_PATH, "")
         self.layout_.addWidget(self.later)
         self.layout_.addWidget(self.image)
-        row = QHBoxLayout()
-        row.setContentsMargins(24, 0, 0, 0)
-        caption = QLabel("&Image file (.iso):")
-        caption.setBuddy(self.image_path)
-        row.addWidget(caption)
-        row.addWidget(self.image_path, 1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(self.message("image_path", self.image_path))
+        self.add_field("&Image file (.iso):", self.image_path, "image_path", indent=True)
         self.layout_.addWidget(self.network)
         self.layout_.addWidget(self.message("mode", self.network))
-        os_row = QHBoxLayout()
         self.guest_os = QComboBox()
         ids.apply(self.guest_os, ids.NEW_VM_GUEST_OS)
         for guest in guests:
@@ -420,13 +393,7 @@ class InstallPanel(Panel):
             self.guest_os.setItemData(self.guest_os.count() - 1, guest.note or guest.kernel,
                                       Qt.ItemDataRole.ToolTipRole)
         self.guests = {g.id: g for g in guests}
-        os_caption = QLabel("Guest &operating system:")
-        os_caption.setBuddy(self.guest_os)
-        os_row.addWidget(os_caption)
-        os_row.addWidget(self.guest_os)
-        os_row.addStretch(1)
-        self.layout_.addLayout(os_row)
-        self.layout_.addWidget(self.message("guest_os", self.guest_os))
+        self.add_field("Guest &operating system:", self.guest_os, "guest_os")
         self.os_text = _text(
             "hvlab simulates the guest: this is the system that installs from the image or "
             "the network (at once, when the virtual machine first starts), or that you will "

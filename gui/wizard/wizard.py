@@ -1,6 +1,6 @@
 """New ▸ Virtual Machine…: Hyper-V's New Virtual Machine Wizard, with an expert mode.
 
-Guided, it walks Hyper-V's pages (research/hyperv-anchor.md §4) with the steps listed on the
+Guided, it walks Hyper-V's pages with the steps listed on the
 left: Before You Begin, Specify Name and Location, Specify Generation (only where the host's
 profile offers generation 2), Assign Memory, Configure Networking, Connect Virtual Hard Disk,
 Installation Options, Summary. Expert Mode (as VirtualBox has it) shows every field on one
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from engine.api import HvError
 from gui import dialogs, ids
 from gui.bridge import Bridge
+from gui.forms import named_button
 from gui.icons import icon
 from gui.settings.fields import error_colour
 from gui.wizard.choices import (
@@ -91,10 +91,7 @@ class NewVmWizard(QDialog):
     def __init__(self, bridge: Bridge, host_id: str | None, groups: list[str],
                  parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.NEW_VM_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("New Virtual Machine Wizard")
-        self.setWindowIcon(icon("new-vm"))
+        dialogs.dress(self, ids.NEW_VM_DIALOG, "new-vm", "New Virtual Machine Wizard")
         self.bridge = bridge
         self.settings = settings if settings is not None else wizard_settings()
         api = bridge.api
@@ -105,7 +102,6 @@ class NewVmWizard(QDialog):
         self._probe_name = free_name(names, "hvlab wizard name check")
         self.errors: dict[str, str] = {}
         self.choices = NewVmChoices()
-        self.created_vm: VmInfo | None = None
 
         skip = bool(self.settings.value(SKIP_INTRO_KEY, False, type=bool))
         self.intro = IntroPanel(skip)
@@ -168,17 +164,12 @@ class NewVmWizard(QDialog):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.hide()
 
-        self.expert_button = QPushButton("Expert Mode")
-        ids.apply(self.expert_button, ids.WIZARD_EXPERT)
+        self.expert_button = named_button("Expert Mode", ids.WIZARD_EXPERT)
         self.expert_button.setCheckable(True)
-        self.previous_button = QPushButton("< &Previous")
-        ids.apply(self.previous_button, ids.WIZARD_PREVIOUS)
-        self.next_button = QPushButton("&Next >")
-        ids.apply(self.next_button, ids.WIZARD_NEXT)
-        self.finish_button = QPushButton("&Finish")
-        ids.apply(self.finish_button, ids.WIZARD_FINISH)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, ids.NEW_VM_CANCEL)
+        self.previous_button = named_button("< &Previous", ids.WIZARD_PREVIOUS)
+        self.next_button = named_button("&Next >", ids.WIZARD_NEXT)
+        self.finish_button = named_button("&Finish", ids.WIZARD_FINISH)
+        self.cancel_button = named_button("Cancel", ids.NEW_VM_CANCEL)
         buttons = QHBoxLayout()
         buttons.addWidget(self.expert_button)
         buttons.addStretch(1)
@@ -310,9 +301,6 @@ class NewVmWizard(QDialog):
     def expert_mode(self) -> bool:
         return self._expert
 
-    def current_panel(self) -> Panel:
-        return self.panels[self._index]
-
     def go_to(self, key: str) -> bool:
         """Show page ``key``; refused (False) past the first page with a message."""
         index = self.keys.index(key)
@@ -430,7 +418,6 @@ class NewVmWizard(QDialog):
         except HvError as err:
             self._show_banner(err.text)
             return None
-        self.created_vm = info
         self._create_disk_file(c, info)
         self.created.emit(info.id)
         self.accept()

@@ -78,6 +78,7 @@ def redraw_figures() -> None:
 
     from engine.api import ManagementApi
     from engine.config import HardDrive
+    from gui.bridge import Bridge
     from gui.graphs.vm_performance import VmPerformanceView
 
     app = _app()
@@ -93,7 +94,7 @@ def redraw_figures() -> None:
 
     holder = QWidget()
     holder.resize(1040, 230)  # the details pane's size in a 1280x800 window
-    view = VmPerformanceView(api, holder)
+    view = VmPerformanceView(Bridge(api, clock="manual"), holder)
     view.resize(1040, 230)
     holder.show()
     view.show_vm(info)

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.api import HardDrive, ManagementApi, populate_demo
 from gui import dialogs
+from gui.bridge import Bridge
 from gui.main_window import MainWindow
 from gui.theme import Theme, apply_theme
 
@@ -66,6 +67,14 @@ def file_api(tmp_path: Path) -> Iterator[ManagementApi]:
     api.create_vm("VM", hard_drives=[HardDrive("IDE", 0, 0, "VM.vhd", bootable=True)])
     yield api
     api.close()
+
+
+@pytest.fixture
+def bridge(api: ManagementApi) -> Iterator[Bridge]:
+    """The bridge over ``api`` (manual clock), for a dialog opened without a main window."""
+    b = Bridge(api, clock="manual")
+    yield b
+    b.close()
 
 
 @dataclass

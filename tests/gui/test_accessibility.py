@@ -120,7 +120,7 @@ def test_main_window_is_fully_named(window: MainWindow) -> None:
 
 
 def test_host_settings_is_fully_named(window: MainWindow) -> None:
-    dialog = window.open_host_settings()
+    dialog = window.host_actions.open_host_settings()
     for key in ("vhd", "vm", "numa", "hardware"):
         dialog.show_page(key)
     assert unnamed(dialog) == []
@@ -129,7 +129,7 @@ def test_host_settings_is_fully_named(window: MainWindow) -> None:
 
 
 def test_connect_window_is_fully_named(window: MainWindow) -> None:
-    connect = window.open_connect(window.bridge.api.vm("W2K8-DC01").id)
+    connect = window.vm_windows.open_connect(window.bridge.api.vm("W2K8-DC01").id)
     assert unnamed(connect) == []
     assert duplicate_names(connect) == []
 
@@ -137,9 +137,9 @@ def test_connect_window_is_fully_named(window: MainWindow) -> None:
 @pytest.mark.parametrize("opener", ["new_vm", "vm_settings"])
 def test_other_dialogs_are_fully_named(window: MainWindow, opener: str) -> None:
     if opener == "new_vm":
-        dialog = window.open_new_vm()
+        dialog = window.host_actions.open_new_vm()
     else:
-        window.open_vm_settings(window.bridge.api.vm("W2K8-DC01").id)
+        window.vm_windows.open_settings(window.bridge.api.vm("W2K8-DC01").id)
         found = window.findChild(QDialog, ids.VM_SETTINGS_DIALOG.object_name)
         assert found is not None
         dialog = found
@@ -149,7 +149,7 @@ def test_other_dialogs_are_fully_named(window: MainWindow, opener: str) -> None:
 
 def test_action_accessible_names_match_their_text(window: MainWindow, qtbot: QtBot) -> None:
     # A menu item's AT-SPI name is its text; the buttons for the same action share it.
-    connect = window.open_connect(window.bridge.api.vm("W2K8-DC01").id)
+    connect = window.vm_windows.open_connect(window.bridge.api.vm("W2K8-DC01").id)
     for top in (window, connect):
         for a in top.findChildren(QAction):
             if a.isSeparator() or a.objectName().startswith(("qt_", "_q_")) or not a.text():

@@ -36,7 +36,7 @@ def _texts_match(top: QWidget) -> list[str]:
 
 
 def test_switch_manager_is_fully_named(qtbot: QtBot, window: MainWindow) -> None:
-    window.switch_manager_action.trigger()
+    window.host_actions.switch_manager_action.trigger()
     dialog = window.findChild(SwitchManagerDialog, ids.SWITCH_DIALOG.object_name)
     assert isinstance(dialog, SwitchManagerDialog)
     for kind in ("External", "Internal", "Private"):
@@ -49,7 +49,7 @@ def test_switch_manager_is_fully_named(qtbot: QtBot, window: MainWindow) -> None
 
 def test_connect_window_device_manager_is_fully_named(qtbot: QtBot,
                                                       window: MainWindow) -> None:
-    connect = window.open_connect(window.bridge.api.vm("W2K3-APP01").id)
+    connect = window.vm_windows.open_connect(window.bridge.api.vm("W2K3-APP01").id)
     assert isinstance(connect, ConnectWindow)
     connect.device_manager.toggleViewAction().trigger()
     assert connect.device_manager.isVisible()
@@ -61,7 +61,7 @@ def test_connect_window_device_manager_is_fully_named(qtbot: QtBot,
 
 
 def test_architecture_window_is_fully_named(qtbot: QtBot, window: MainWindow) -> None:
-    arch = window.open_architecture()
+    arch = window.host_actions.open_architecture()
     assert isinstance(arch, ArchitectureWindow)
     qtbot.waitExposed(arch)
     assert _all_unnamed(arch) == []
@@ -72,8 +72,8 @@ def test_architecture_window_is_fully_named(qtbot: QtBot, window: MainWindow) ->
 
 
 def test_main_window_hooks_are_named(window: MainWindow) -> None:
-    for action, name in ((window.switch_manager_action, ids.ACT_SWITCH_MANAGER),
-                         (window.architecture_action, ids.ACT_ARCHITECTURE),
+    for action, name in ((window.host_actions.switch_manager_action, ids.ACT_SWITCH_MANAGER),
+                         (window.host_actions.architecture_action, ids.ACT_ARCHITECTURE),
                          (window.is_disk_action, ids.ACT_INSERT_IS_DISK)):
         assert action.objectName() == name.object_name
         assert ids.accessible_name(action) == name.accessible_name

@@ -40,7 +40,7 @@ def assert_named(top: QWidget) -> None:
 def test_the_wizard_is_fully_named_on_every_page_and_in_expert_mode(
         qtbot: QtBot, window: MainWindow) -> None:
     window.bridge.api.create_switch("Lab", "Internal")
-    w = window.open_new_vm()
+    w = window.host_actions.open_new_vm()
     assert isinstance(w, NewVmWizard)
     for key in w.keys:
         assert w.go_to(key)
@@ -75,7 +75,7 @@ def _every_page(d: VmSettingsDialog) -> list[str]:
 def test_every_settings_page_of_a_generation_1_vm_is_named(qtbot: QtBot,
                                                            window: MainWindow) -> None:
     select(window, "XP-CLIENT")
-    dialog = window.open_vm_settings(window.bridge.api.vm("XP-CLIENT").id)
+    dialog = window.vm_windows.open_settings(window.bridge.api.vm("XP-CLIENT").id)
     assert isinstance(dialog, VmSettingsDialog)
     add = dialog.page("add_hardware")
     assert isinstance(add, AddHardwarePage)
@@ -93,7 +93,7 @@ def test_every_settings_page_of_a_generation_1_vm_is_named(qtbot: QtBot,
 
 def test_every_settings_page_of_a_running_vm_is_named(qtbot: QtBot,
                                                       window: MainWindow) -> None:
-    dialog = window.open_vm_settings(window.bridge.api.vm("NT4-LEGACY").id)
+    dialog = window.vm_windows.open_settings(window.bridge.api.vm("NT4-LEGACY").id)
     assert isinstance(dialog, VmSettingsDialog)
     assert "legacyNic0" in _every_page(dialog)
 
@@ -115,7 +115,7 @@ def test_every_settings_page_of_a_generation_2_vm_is_named(qtbot: QtBot,
 
 
 def test_the_unapplied_changes_question_is_named(qtbot: QtBot, window: MainWindow) -> None:
-    dialog = window.open_vm_settings(window.bridge.api.vm("XP-CLIENT").id)
+    dialog = window.vm_windows.open_settings(window.bridge.api.vm("XP-CLIENT").id)
     assert isinstance(dialog, VmSettingsDialog)
     dialog.model.set("notes", "changed")
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -125,9 +125,9 @@ def test_the_unapplied_changes_question_is_named(qtbot: QtBot, window: MainWindo
     box.reject()
 
 
-@pytest.mark.parametrize("opener", ["open_rename_vm", "open_delete_vm"])
+@pytest.mark.parametrize("opener", ["open_rename", "open_delete"])
 def test_rename_and_delete_are_named(window: MainWindow, opener: str) -> None:
-    dialog = getattr(window, opener)(window.bridge.api.vm("XP-CLIENT").id)
+    dialog = getattr(window.vm_windows, opener)(window.bridge.api.vm("XP-CLIENT").id)
     assert dialog is not None
     assert_named(dialog)
     dialog.close()

@@ -17,10 +17,11 @@ from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from gui import ids
+from gui.bridge import Bridge
 from gui.disks import dialogs as disk_dialogs
+from gui.disks.import_export import ExportVmDialog, ImportVmWizard
 from gui.disks.sizes import GB
 from gui.disks.wizard import StepWizard
-from gui.import_export import ExportVmDialog, ImportVmWizard
 from gui.main_window import MainWindow
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed
@@ -65,9 +66,9 @@ def walk_pages(wizard: StepWizard) -> None:
         clean(wizard)
 
 
-def test_new_disk_wizard(qtbot: QtBot, api: ManagementApi, disks: dict[str, Path],
+def test_new_disk_wizard(qtbot: QtBot, api: ManagementApi, bridge: Bridge, disks: dict[str, Path],
                          tmp_path: Path) -> None:
-    wizard = disk_dialogs.open_new_disk_wizard(None, api, folder=str(tmp_path))
+    wizard = disk_dialogs.open_new_disk_wizard(None, bridge, folder=str(tmp_path))
     walk_pages(wizard)
     wizard.type_page.buttons["differencing"].setChecked(True)
     wizard.configure_page.parent_path.setText(str(disks["dynamic"]))
@@ -84,9 +85,9 @@ def test_new_disk_wizard(qtbot: QtBot, api: ManagementApi, disks: dict[str, Path
 
 
 @pytest.mark.parametrize("kind", ["fixed", "dynamic", "child", "orphan"])
-def test_edit_disk_wizard_on_every_action_page(qtbot: QtBot, api: ManagementApi,
+def test_edit_disk_wizard_on_every_action_page(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                                disks: dict[str, Path], kind: str) -> None:
-    wizard = disk_dialogs.open_edit_disk_wizard(None, api, str(disks[kind]))
+    wizard = disk_dialogs.open_edit_disk_wizard(None, bridge, str(disks[kind]))
     offered = wizard.action_page.offered()
     for action in offered:
         wizard.go_to(wizard.action_page)
@@ -96,9 +97,9 @@ def test_edit_disk_wizard_on_every_action_page(qtbot: QtBot, api: ManagementApi,
 
 
 @pytest.mark.parametrize("kind", ["fixed", "dynamic", "child", "orphan"])
-def test_inspect_dialog(qtbot: QtBot, api: ManagementApi, disks: dict[str, Path],
+def test_inspect_dialog(qtbot: QtBot, api: ManagementApi, bridge: Bridge, disks: dict[str, Path],
                         kind: str) -> None:
-    dialog = disk_dialogs.open_inspect_dialog(None, api, str(disks[kind]))
+    dialog = disk_dialogs.open_inspect_dialog(None, bridge, str(disks[kind]))
     assert dialog is not None
     clean(dialog)
     assert dialog.picture.accessibleDescription()
@@ -106,12 +107,11 @@ def test_inspect_dialog(qtbot: QtBot, api: ManagementApi, disks: dict[str, Path]
 
 
 def test_export_dialog_and_import_wizard(window: MainWindow, tmp_path: Path) -> None:
-    api = window.bridge.api
-    vm = api.vm("VM").id
-    dialog = ExportVmDialog(api, vm, window)
+    vm = window.bridge.api.vm("VM").id
+    dialog = ExportVmDialog(window.bridge, vm, window)
     clean(dialog)
     close(dialog)
-    wizard = ImportVmWizard(api, window, str(tmp_path))
+    wizard = ImportVmWizard(window.bridge, window, str(tmp_path))
     walk_pages(wizard)
     close(wizard)
 

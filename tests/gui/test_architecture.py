@@ -26,7 +26,7 @@ from tests.gui.conftest import DialogRecorder
 
 
 def _open(qtbot: QtBot, window: MainWindow) -> ArchitectureWindow:
-    window.architecture_action.trigger()  # View ▸ Architecture
+    window.host_actions.architecture_action.trigger()  # View ▸ Architecture
     arch = window.findChild(ArchitectureWindow, ids.ARCH_WINDOW.object_name)
     assert isinstance(arch, ArchitectureWindow)
     qtbot.waitExposed(arch)
@@ -38,9 +38,10 @@ def _vm(api: ManagementApi, name: str) -> str:
 
 
 def test_view_menu_opens_one_window(qtbot: QtBot, window: MainWindow) -> None:
-    assert window.architecture_action in window.view_menu.actions()
+    assert window.host_actions.architecture_action in window.menus.view_menu.actions()
     arch = _open(qtbot, window)
-    assert window.open_architecture() is arch  # a second request raises the same window
+    # A second request raises the same window.
+    assert window.host_actions.open_architecture() is arch
     assert arch.windowTitle() == "LAB-HOST-01 - Hyper-V Architecture"
 
 

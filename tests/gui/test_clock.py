@@ -103,7 +103,8 @@ def test_clock_toolbar_buttons_change_speed(qtbot: QtBot, realtime_window: MainW
     api = bridge.api
 
     def press(action: ids.UiName) -> None:
-        button = window.clock_toolbar.findChild(QToolButton, ids.tool_button(action).object_name)
+        button = window.menus.clock_toolbar.findChild(QToolButton,
+                                                      ids.tool_button(action).object_name)
         assert button is not None
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 

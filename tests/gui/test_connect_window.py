@@ -18,7 +18,7 @@ def _connect(qtbot: QtBot, window: MainWindow, name: str) -> ConnectWindow:
     select(window, name)
     window.vm_actions["connect"].trigger()
     vm_id = window.bridge.api.vm(name).id
-    connect = window.connect_windows()[vm_id]
+    connect = window.vm_windows.connect_windows()[vm_id]
     assert isinstance(connect, ConnectWindow)
     qtbot.waitExposed(connect)
     return connect
@@ -85,7 +85,7 @@ def test_several_windows_each_follow_their_own_vm(
         qtbot: QtBot, window: MainWindow, api: ManagementApi, shown: DialogRecorder) -> None:
     dc = _connect(qtbot, window, "W2K8-DC01")
     web = _connect(qtbot, window, "SLES10-WEB01")
-    assert len(window.connect_windows()) == 2
+    assert len(window.vm_windows.connect_windows()) == 2
     web.vm_actions["save"].trigger()
     window.bridge.step(10)
     assert web.state == "Saved"
@@ -95,7 +95,7 @@ def test_several_windows_each_follow_their_own_vm(
     # Connect again brings the existing window forward instead of opening a second one.
     select(window, "W2K8-DC01")
     window.vm_actions["connect"].trigger()
-    assert len(window.connect_windows()) == 2
+    assert len(window.vm_windows.connect_windows()) == 2
 
 
 def test_reset_from_the_connect_window_reboots_the_guest(

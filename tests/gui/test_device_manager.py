@@ -21,7 +21,7 @@ SYNTHETIC_SCSI = "Microsoft Virtual Machine Bus SCSI Controller"
 
 def _device_manager(qtbot: QtBot, window: MainWindow, name: str) -> tuple[ConnectWindow,
                                                                         DeviceManagerPanel]:
-    connect = window.open_connect(window.bridge.api.vm(name).id)
+    connect = window.vm_windows.open_connect(window.bridge.api.vm(name).id)
     assert isinstance(connect, ConnectWindow)
     qtbot.waitExposed(connect)
     toggle = connect.device_manager.toggleViewAction()
@@ -108,7 +108,7 @@ def test_enlightened_guest_lists_vmbus_drivers(qtbot: QtBot, window: MainWindow)
 def test_main_window_action_follows_the_selection(
         qtbot: QtBot, window: MainWindow, shown: DialogRecorder) -> None:
     action = window.is_disk_action
-    assert action in window.context_menu.actions()
+    assert action in window.menus.context_menu.actions()
     select(window, "NT4-LEGACY")
     assert not action.isEnabled()
     select(window, "W2K3-APP01")

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from engine.storage import DiskType, open_vhd
+from gui.bridge import Bridge
 from gui.disks import dialogs as disk_dialogs
 from gui.disks import files
 from gui.disks.allocation import FULL, layout_grid, squares
@@ -68,8 +69,8 @@ def write(path: Path, block: int, fill: int, blocks: int = 1) -> None:
         disk.write_sectors(block * BLOCK // 512, bytes([fill]) * (BLOCK * blocks))
 
 
-def new_wizard(qtbot: QtBot, api: ManagementApi, folder: Path) -> NewDiskWizard:
-    wizard = disk_dialogs.open_new_disk_wizard(None, api, folder=str(folder))
+def new_wizard(qtbot: QtBot, bridge: Bridge, folder: Path) -> NewDiskWizard:
+    wizard = disk_dialogs.open_new_disk_wizard(None, bridge, folder=str(folder))
     keep(wizard)
     return wizard
 
@@ -92,9 +93,9 @@ def finish_and_wait(qtbot: QtBot, wizard: NewDiskWizard) -> str:
 
 
 # -- New Virtual Hard Disk ---------------------------------------------------------------------
-def test_new_dynamic_disk_through_every_page(qtbot: QtBot, api: ManagementApi,
+def test_new_dynamic_disk_through_every_page(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                              tmp_path: Path) -> None:
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     assert wizard.format_page.vhd.isChecked() and not wizard.format_page.vhdx.isEnabled()
     assert "not supported by hvlab" in wizard.format_page.vhdx.toolTip()
     assert wizard.type_page.disk_type() == "dynamic", "Dynamically expanding is the default"
@@ -115,9 +116,9 @@ def test_new_dynamic_disk_through_every_page(qtbot: QtBot, api: ManagementApi,
     assert os.path.getsize(path) < 2 * MB, "a new dynamic disk is small on disk"
 
 
-def test_new_fixed_disk_is_written_in_full(qtbot: QtBot, api: ManagementApi,
+def test_new_fixed_disk_is_written_in_full(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                            tmp_path: Path) -> None:
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     wizard.type_page.buttons["fixed"].setChecked(True)
     wizard.name_page.name.setText("fixed.vhd")
     wizard.configure_page.size_box.setValue(1)
@@ -131,11 +132,11 @@ def test_new_fixed_disk_is_written_in_full(qtbot: QtBot, api: ManagementApi,
     assert info.maximum_size >= GB
 
 
-def test_cancelling_a_fixed_disk_leaves_no_file(qtbot: QtBot, api: ManagementApi,
+def test_cancelling_a_fixed_disk_leaves_no_file(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                                 tmp_path: Path) -> None:
     folder = tmp_path / "disks"
     folder.mkdir()
-    wizard = new_wizard(qtbot, api, folder)
+    wizard = new_wizard(qtbot, bridge, folder)
     wizard.type_page.buttons["fixed"].setChecked(True)
     wizard.configure_page.size_box.setValue(40)  # far more than is written before Cancel
     walk_to_summary(wizard)
@@ -153,9 +154,9 @@ def test_cancelling_a_fixed_disk_leaves_no_file(qtbot: QtBot, api: ManagementApi
     assert list(folder.iterdir()) == [], "no file, not even a temporary one"
 
 
-def test_size_out_of_range_says_why_and_blocks_next(qtbot: QtBot, api: ManagementApi,
+def test_size_out_of_range_says_why_and_blocks_next(qtbot: QtBot, bridge: Bridge,
                                                     tmp_path: Path) -> None:
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     wizard.go_to(wizard.configure_page)
     for gb in (0, 2041):
         wizard.configure_page.size_box.setValue(gb)
@@ -167,10 +168,10 @@ def test_size_out_of_range_says_why_and_blocks_next(qtbot: QtBot, api: Managemen
     assert not wizard.configure_page.size_message.isVisibleTo(wizard)
 
 
-def test_name_and_location_are_checked(qtbot: QtBot, api: ManagementApi,
+def test_name_and_location_are_checked(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                        tmp_path: Path) -> None:
     make_disk(api, tmp_path / "taken.vhd")
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     wizard.go_to(wizard.name_page)
     page = wizard.name_page
     for name, words in (("taken.vhd", "already exists"), ("a:b.vhd", "cannot contain"),
@@ -183,21 +184,21 @@ def test_name_and_location_are_checked(qtbot: QtBot, api: ManagementApi,
     assert page.path() == str(tmp_path / "free.vhd")
 
 
-def test_browse_fills_the_location(qtbot: QtBot, api: ManagementApi, tmp_path: Path,
+def test_browse_fills_the_location(qtbot: QtBot, api: ManagementApi, bridge: Bridge, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = tmp_path / "elsewhere"
     monkeypatch.setattr(files, "choose_folder",
                         lambda _parent, _title, _start, on_chosen: on_chosen(str(chosen)))
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     wizard.go_to(wizard.name_page)
     qtbot.mouseClick(wizard.name_page.browse, Qt.MouseButton.LeftButton)
     assert wizard.name_page.location.text() == str(chosen)
 
 
-def test_differencing_disk_asks_for_its_parent(qtbot: QtBot, api: ManagementApi,
+def test_differencing_disk_asks_for_its_parent(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                                tmp_path: Path) -> None:
     parent = make_disk(api, tmp_path / "base.vhd", gb=3)
-    wizard = new_wizard(qtbot, api, tmp_path)
+    wizard = new_wizard(qtbot, bridge, tmp_path)
     wizard.type_page.buttons["differencing"].setChecked(True)
     wizard.name_page.name.setText("child.vhd")
     wizard.go_to(wizard.configure_page)
@@ -218,10 +219,11 @@ def test_differencing_disk_asks_for_its_parent(qtbot: QtBot, api: ManagementApi,
 
 
 def test_a_failure_at_finish_is_shown_and_the_wizard_stays(
-        qtbot: QtBot, api: ManagementApi, tmp_path: Path, shown: DialogRecorder) -> None:
+        qtbot: QtBot, api: ManagementApi, bridge: Bridge,
+        tmp_path: Path, shown: DialogRecorder) -> None:
     not_a_folder = tmp_path / "a file"
     not_a_folder.write_text("x")
-    wizard = new_wizard(qtbot, api, not_a_folder)
+    wizard = new_wizard(qtbot, bridge, not_a_folder)
     walk_to_summary(wizard)
     wizard.finish()
     assert shown.errors and str(not_a_folder) in shown.errors[0][0]
@@ -232,12 +234,12 @@ def test_a_failure_at_finish_is_shown_and_the_wizard_stays(
 
 # -- Inspect Disk --------------------------------------------------------------------------------
 def test_inspect_shows_the_fields_and_the_allocation_picture(qtbot: QtBot,
-                                                             api: ManagementApi,
+                                                             api: ManagementApi, bridge: Bridge,
                                                              tmp_path: Path) -> None:
     path = make_disk(api, tmp_path / "pic.vhd", gb=1)
     write(path, 0, 0x5A, blocks=2)
     write(path, 300, 0x01)
-    dialog = disk_dialogs.open_inspect_dialog(None, api, str(path))
+    dialog = disk_dialogs.open_inspect_dialog(None, bridge, str(path))
     assert dialog is not None
     keep(dialog)
     dialog.resize(640, 620)
@@ -278,11 +280,11 @@ def test_allocation_squares_share_runs_of_blocks_when_the_disk_is_big() -> None:
     assert means[0] == pytest.approx(3 / per_cell) and not means[1:].any()
 
 
-def test_inspect_parent_and_missing_parent(qtbot: QtBot, api: ManagementApi,
+def test_inspect_parent_and_missing_parent(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                            tmp_path: Path) -> None:
     parent = make_disk(api, tmp_path / "base.vhd")
     child = make_disk(api, tmp_path / "child.vhd", kind="differencing", parent=parent)
-    dialog = disk_dialogs.open_inspect_dialog(None, api, str(child))
+    dialog = disk_dialogs.open_inspect_dialog(None, bridge, str(child))
     assert dialog is not None
     keep(dialog)
     assert dialog.values["Type"].text() == "Differencing virtual hard disk"
@@ -292,7 +294,7 @@ def test_inspect_parent_and_missing_parent(qtbot: QtBot, api: ManagementApi,
     opened = [w for w in dialog.findChildren(type(dialog)) if w.info.path == str(parent)]
     assert len(opened) == 1, "Inspect Parent opens the parent's properties"
     parent.rename(tmp_path / "moved.vhd")
-    broken = disk_dialogs.open_inspect_dialog(None, api, str(child))
+    broken = disk_dialogs.open_inspect_dialog(None, bridge, str(child))
     assert broken is not None
     keep(broken)
     assert "not found" in broken.values["Parent"].text()
@@ -300,16 +302,17 @@ def test_inspect_parent_and_missing_parent(qtbot: QtBot, api: ManagementApi,
 
 
 def test_inspect_of_a_file_that_is_no_disk_shows_the_engine_error(
-        qtbot: QtBot, api: ManagementApi, tmp_path: Path, shown: DialogRecorder) -> None:
+        qtbot: QtBot, api: ManagementApi, bridge: Bridge,
+        tmp_path: Path, shown: DialogRecorder) -> None:
     junk = tmp_path / "junk.vhd"
     junk.write_bytes(b"not a disk" * 100)
-    assert disk_dialogs.open_inspect_dialog(None, api, str(junk)) is None
+    assert disk_dialogs.open_inspect_dialog(None, bridge, str(junk)) is None
     assert shown.errors and "junk.vhd" in shown.errors[0][0]
 
 
 # -- Edit Virtual Hard Disk -----------------------------------------------------------------------
-def edit_wizard(qtbot: QtBot, api: ManagementApi, path: Path) -> EditDiskWizard:
-    wizard = disk_dialogs.open_edit_disk_wizard(None, api, str(path))
+def edit_wizard(qtbot: QtBot, bridge: Bridge, path: Path) -> EditDiskWizard:
+    wizard = disk_dialogs.open_edit_disk_wizard(None, bridge, str(path))
     keep(wizard)
     return wizard
 
@@ -334,13 +337,13 @@ def test_edit_offers_actions_by_disk_type(api: ManagementApi, tmp_path: Path) ->
     assert offered_actions(api.inspect_vhd(str(child))) == ("reconnect",)
 
 
-def test_edit_compact_shrinks_a_real_file(qtbot: QtBot, api: ManagementApi,
+def test_edit_compact_shrinks_a_real_file(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                           tmp_path: Path) -> None:
     path = make_disk(api, tmp_path / "compact.vhd")
     write(path, 0, 0x11, blocks=6)
     write(path, 1, 0x00, blocks=4)  # four blocks now hold only zeros
     before = os.path.getsize(path)
-    wizard = edit_wizard(qtbot, api, path)
+    wizard = edit_wizard(qtbot, bridge, path)
     assert wizard.current_page() is wizard.action_page, "a given disk starts at Choose Action"
     visible = [k for k, b in wizard.action_page.buttons.items() if b.isVisibleTo(wizard)]
     assert visible == ["compact", "convert", "expand"]
@@ -354,11 +357,11 @@ def test_edit_compact_shrinks_a_real_file(qtbot: QtBot, api: ManagementApi,
     assert api.inspect_vhd(str(path)).blocks_allocated == 2
 
 
-def test_edit_convert_makes_a_fixed_copy(qtbot: QtBot, api: ManagementApi,
+def test_edit_convert_makes_a_fixed_copy(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                          tmp_path: Path) -> None:
     path = make_disk(api, tmp_path / "source.vhd")
     write(path, 2, 0x22)
-    wizard = edit_wizard(qtbot, api, path)
+    wizard = edit_wizard(qtbot, bridge, path)
     wizard.action_page.buttons["convert"].setChecked(True)
     wizard.go_next()
     page = wizard.convert_page
@@ -376,9 +379,10 @@ def test_edit_convert_makes_a_fixed_copy(qtbot: QtBot, api: ManagementApi,
     assert path.exists(), "convert keeps the original"
 
 
-def test_edit_expand_grows_the_disk(qtbot: QtBot, api: ManagementApi, tmp_path: Path) -> None:
+def test_edit_expand_grows_the_disk(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
+                                    tmp_path: Path) -> None:
     path = make_disk(api, tmp_path / "grow.vhd", gb=1)
-    wizard = edit_wizard(qtbot, api, path)
+    wizard = edit_wizard(qtbot, bridge, path)
     wizard.action_page.buttons["expand"].setChecked(True)
     wizard.go_next()
     page = wizard.expand_page
@@ -392,11 +396,12 @@ def test_edit_expand_grows_the_disk(qtbot: QtBot, api: ManagementApi, tmp_path: 
     assert "expanded to 3 GB" in message
 
 
-def test_edit_merge_into_the_parent(qtbot: QtBot, api: ManagementApi, tmp_path: Path) -> None:
+def test_edit_merge_into_the_parent(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
+                                    tmp_path: Path) -> None:
     parent = make_disk(api, tmp_path / "base.vhd")
     child = make_disk(api, tmp_path / "child.vhd", kind="differencing", parent=parent)
     write(child, 1, 0x33)
-    wizard = edit_wizard(qtbot, api, child)
+    wizard = edit_wizard(qtbot, bridge, child)
     assert wizard.action() == "compact"
     wizard.action_page.buttons["merge"].setChecked(True)
     wizard.go_next()
@@ -407,14 +412,14 @@ def test_edit_merge_into_the_parent(qtbot: QtBot, api: ManagementApi, tmp_path: 
         assert bytes(disk.read_sectors(BLOCK // 512, 1)) == b"\x33" * 512
 
 
-def test_edit_reconnect_a_moved_parent(qtbot: QtBot, api: ManagementApi,
+def test_edit_reconnect_a_moved_parent(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
                                        tmp_path: Path) -> None:
     parent = make_disk(api, tmp_path / "base.vhd")
     child = make_disk(api, tmp_path / "child.vhd", kind="differencing", parent=parent)
     moved = tmp_path / "moved"
     moved.mkdir()
     parent.rename(moved / "base.vhd")
-    wizard = edit_wizard(qtbot, api, child)
+    wizard = edit_wizard(qtbot, bridge, child)
     visible = [k for k, b in wizard.action_page.buttons.items() if b.isVisibleTo(wizard)]
     assert visible == ["reconnect"] and wizard.action() == "reconnect"
     wizard.go_next()
@@ -427,10 +432,11 @@ def test_edit_reconnect_a_moved_parent(qtbot: QtBot, api: ManagementApi,
 
 
 def test_edit_of_a_disk_in_use_shows_hyper_v_reason(qtbot: QtBot, api: ManagementApi,
+                                                    bridge: Bridge,
                                                     shown: DialogRecorder) -> None:
     disk = api.vm_disks("VM")[0]
     api.wait(api.start("VM"))
-    wizard = edit_wizard(qtbot, api, Path(disk.path))
+    wizard = edit_wizard(qtbot, bridge, Path(disk.path))
     while wizard.current_page() is not wizard.summary:
         wizard.go_next()
     wizard.finish()
@@ -447,7 +453,7 @@ def test_hard_drive_settings_page_opens_the_disk_windows(
     from gui.disks.inspect import InspectDiskDialog
     from gui.settings.dialog import VmSettingsDialog
 
-    dialog = window.open_vm_settings(api.vm("VM").id)
+    dialog = window.vm_windows.open_settings(api.vm("VM").id)
     assert isinstance(dialog, VmSettingsDialog)
     keep(dialog)
     dialog.show_page("disk0")

@@ -58,7 +58,7 @@ def test_enablement_matches_the_engine_in_every_state(
     window.bridge.step(0)
     assert api.vm(VM).state == state
     select(window, VM)
-    connect = window.open_connect(api.vm(VM).id)
+    connect = window.vm_windows.open_connect(api.vm(VM).id)
     assert isinstance(connect, ConnectWindow)
     ops = api.available_operations(VM)
     checked = 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from engine.api import SET_VP, ManagementApi
@@ -21,6 +22,7 @@ from gui.graphs.dashboard import stacked_percent
 from gui.graphs.demos import CONTENTION_HOST, CONTENTION_VMS, contention_lab
 from gui.graphs.vm_performance import vp_instance
 from gui.main_window import MainWindow
+from gui.theme import Theme
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed
 
@@ -145,6 +147,26 @@ def test_performance_tab_draws_each_virtual_processor_memory_disk_and_network(
     window.bridge.step(2)
     assert "Not running" in view.cpu.title.text()
     assert len(_raw(view.vp_curves[0])[1]) == 0
+
+
+def test_graphs_follow_a_theme_change(window: MainWindow, qapp: QApplication) -> None:
+    """Every plot of the Performance tab and the dashboard takes the new colours, whatever
+    order Qt updates the widgets' palettes in."""
+    select(window, "W2K8-DC01")
+    window.details.tabs.setCurrentWidget(window.details.performance)
+    view = window.details.performance.view
+    dashboard = window.performance.show_dashboard()
+    assert view is not None
+    plots = [*view.plots(), *dashboard.plots()]
+    light = {p.backgroundBrush().color().name() for p in plots}
+    try:
+        window.set_theme(Theme.DARK)
+        qapp.processEvents()  # the palette change reaches each widget as an event
+        dark = {p.backgroundBrush().color().name() for p in plots}
+        base = qapp.palette().color(QPalette.ColorRole.Base).name()
+        assert dark == {base} != light
+    finally:
+        window.set_theme(Theme.LIGHT)
 
 
 # -- the sparkline column ------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from gui import ids
-from gui.host_settings import HostSettingsDialog
+from gui.host_settings import HostSettingsDialog, staged_bios
 from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, select
@@ -88,12 +90,23 @@ def test_disabling_virtualization_is_staged_until_restart_and_explained(
 
 def test_root_partition_crash_takes_every_vm_down(
         qtbot: QtBot, window: MainWindow, api: ManagementApi, shown: DialogRecorder) -> None:
-    window.crash_action.trigger()
+    window.host_actions.crash_action.trigger()
     assert shown.confirmations == ["Simulate Root Partition Crash"]
     assert {cell(window, n, "state") for n in ("W2K8-DC01", "W2K3-APP01", "NT4-LEGACY",
                                                 "SLES10-WEB01")} == {"Off"}
-    assert not window.crash_action.isEnabled()  # the host is restarting
-    assert "already" not in window.crash_action.toolTip()
+    assert not window.host_actions.crash_action.isEnabled()  # the host is restarting
+    assert "already" not in window.host_actions.crash_action.toolTip()
     window.bridge.step(HOST_BOOT_SECONDS)
     assert api.host().hypervisor_running
-    assert window.crash_action.isEnabled()
+    assert window.host_actions.crash_action.isEnabled()
+
+
+def test_staged_bios_values_come_from_the_typed_fields(api: ManagementApi) -> None:
+    api.set_host(virtualization_enabled=False)
+    host = api.host()
+    assert staged_bios(host) == (False, True)
+    # The sentences are for people: reworded or absent, the staged values stay the same.
+    assert staged_bios(dataclasses.replace(host, pending_changes=())) == (False, True)
+    running = dataclasses.replace(host, pending_virtualization_enabled=True,
+                                  pending_nx_enabled=False)
+    assert staged_bios(running) == (True, False)

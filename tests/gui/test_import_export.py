@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.api import ManagementApi
 from gui import ids
-from gui.import_export import ExportVmDialog, ImportVmWizard, find_exported_vms
+from gui.disks.import_export import ExportVmDialog, ImportVmWizard, find_exported_vms
 from gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane, select

@@ -337,7 +337,7 @@ def test_new_virtual_machine_wizard_creates_a_vm(qtbot: QtBot, window: MainWindo
     # The wizard itself is tested in test_wizard.py; here: it is wired to the window.
     from gui.wizard.wizard import NewVmWizard
 
-    dialog = window.open_new_vm()
+    dialog = window.host_actions.open_new_vm()
     assert isinstance(dialog, NewVmWizard)
     dialog.name_panel.name.setText("LAB-NEW01")
     dialog.memory.memory.setValue(768)
@@ -352,7 +352,7 @@ def test_new_virtual_machine_wizard_creates_a_vm(qtbot: QtBot, window: MainWindo
 def test_new_virtual_machine_wizard_shows_the_engine_error(window: MainWindow) -> None:
     from gui.wizard.wizard import NewVmWizard
 
-    dialog = window.open_new_vm()
+    dialog = window.host_actions.open_new_vm()
     assert isinstance(dialog, NewVmWizard)
     dialog.name_panel.name.setText("W2K8-DC01")
     assert dialog.finish() is None
@@ -389,8 +389,8 @@ def test_menus_toolbar_context_menu_and_pane_share_the_same_actions(window: Main
     action_menu = window.findChild(QMenu, ids.MENU_ACTION.object_name)
     assert action_menu is not None
     assert start in action_menu.actions()
-    assert start in window.context_menu.actions()
-    assert start in window.main_toolbar.actions()
+    assert start in window.menus.context_menu.actions()
+    assert start in window.menus.main_toolbar.actions()
     assert pane_button(window, ids.ACT_START).defaultAction() is start
     assert start.shortcut().toString() in start.toolTip()
 

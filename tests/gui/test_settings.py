@@ -468,7 +468,7 @@ def test_renaming_in_settings_updates_the_title_after_apply(qtbot: QtBot,
 def test_a_second_settings_request_raises_the_open_dialog(qtbot: QtBot,
                                                          window: MainWindow) -> None:
     d = open_settings(qtbot, window, "XP-CLIENT")
-    assert window.open_vm_settings(d.vm_id) is d
+    assert window.vm_windows.open_settings(d.vm_id) is d
 
 
 def test_deleting_the_vm_while_its_settings_are_open(qtbot: QtBot,

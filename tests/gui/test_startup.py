@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Modules the first paint must not wait for: the engine (and numpy) come with the lab;
 #: the rest are panes and tabs the lab fills, built when it arrives.
 LATER = ("numpy", "engine.api.management", "engine.lab", "pyqtgraph", "gui.bridge",
-         "gui.commands", "gui.checkpoints.pane", "gui.graphs.sparkline", "gui.device_manager",
-         "gui.disks.storage_tab", "gui.disks.jobs", "gui.settings.dialog", "gui.wizard.wizard")
+         "gui.commands", "gui.vm_windows", "gui.checkpoints.pane", "gui.graphs.sparkline",
+         "gui.graphs.vm_page", "gui.device_manager", "gui.disks.storage_tab", "gui.disks.jobs",
+         "gui.settings.dialog", "gui.wizard.wizard", "gui.switch_edits")
 
 _SCRIPT = f"""
 import sys
@@ -83,7 +84,7 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
         early_window: MainWindow, api: ManagementApi) -> None:
     win = early_window
     assert win.count_label.text() == "Opening the lab…"
-    assert not win.new_vm_action.isEnabled()
+    assert not win.host_actions.new_vm_action.isEnabled()
     assert win.findChild(type(win.vm_list), ids.VM_LIST.object_name) is win.vm_list
     assert not hasattr(win, "checkpoints")  # built with the lab
 
@@ -96,7 +97,7 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
     win.attach(bridge)
     QCoreApplication.processEvents()
     assert centre.sizes() == sizes, "the panes do not move when the lab arrives"
-    assert win.new_vm_action.isEnabled()
+    assert win.host_actions.new_vm_action.isEnabled()
     assert win.model.rowCount() == len(api.vms())
     assert win.checkpoints.isVisibleTo(win)
     # The first VM is selected: its block in the Actions pane and its details are shown.
@@ -108,3 +109,12 @@ def test_a_window_built_before_its_lab_fills_in_when_it_arrives(
         "Summary", "Memory", "Networking", "Storage", "Performance"]
     assert win.details.header.text() == first
     assert win.performance.sparkline is not None
+
+
+def test_a_job_running_when_the_lab_arrives_is_counted_at_once(
+        early_window: MainWindow, api: ManagementApi) -> None:
+    api.save("W2K8-DC01")  # a job that runs in simulated time; the clock is not stepped
+    bridge = Bridge(api, clock="manual")
+    bridge.setParent(early_window)
+    early_window.attach(bridge)
+    assert early_window.jobs_button.text() == "1 job running"

@@ -30,13 +30,6 @@ def _demo_without_its_switch(api: ManagementApi) -> None:
 
 
 @pytest.fixture
-def bridge(api: ManagementApi) -> Iterator[Bridge]:
-    b = Bridge(api, clock="manual")
-    yield b
-    b.close()
-
-
-@pytest.fixture
 def dialog(qtbot: QtBot, bridge: Bridge, light_theme: None) -> Iterator[SwitchManagerDialog]:
     d = SwitchManagerDialog(bridge)  # deletes itself on close (WA_DeleteOnClose)
     d.show()
@@ -49,9 +42,9 @@ def dialog(qtbot: QtBot, bridge: Bridge, light_theme: None) -> Iterator[SwitchMa
 def _create(qtbot: QtBot, dialog: SwitchManagerDialog, kind: str, name: str) -> None:
     """New virtual network switch ▸ <kind> ▸ Create Virtual Switch, then type the name."""
     dialog.tree.setCurrentItem(dialog._new_item)
-    items = dialog.new_type.findItems(kind, Qt.MatchFlag.MatchExactly)
-    dialog.new_type.setCurrentItem(items[0])
-    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    items = dialog.new_page.new_type.findItems(kind, Qt.MatchFlag.MatchExactly)
+    dialog.new_page.new_type.setCurrentItem(items[0])
+    qtbot.mouseClick(dialog.new_page.create_button, Qt.MouseButton.LeftButton)
     assert dialog.stack.currentWidget() is dialog.switch_page
     dialog.name_edit.selectAll()
     qtbot.keyClicks(dialog.name_edit, name)
@@ -183,34 +176,35 @@ def test_mac_address_range(qtbot: QtBot, dialog: SwitchManagerDialog, api: Manag
     dialog.show_mac_range()
     assert dialog.stack.currentWidget() is dialog.mac_page
     lo, hi = api.host().mac_minimum, api.host().mac_maximum
-    assert (dialog.mac_min.text(), dialog.mac_max.text()) == (lo, hi)
-    assert dialog.mac_size.text() == "256 addresses."
+    assert (dialog.mac_page.mac_min.text(), dialog.mac_page.mac_max.text()) == (lo, hi)
+    assert dialog.mac_page.mac_size.text() == "256 addresses."
     prefix = lo[:-2]
-    dialog.mac_max.clear()
-    qtbot.keyClicks(dialog.mac_max, prefix + "0F")
-    assert dialog.mac_size.text() == "16 addresses."
+    dialog.mac_page.mac_max.clear()
+    qtbot.keyClicks(dialog.mac_page.mac_max, prefix + "0F")
+    assert dialog.mac_page.mac_size.text() == "16 addresses."
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert api.host().mac_maximum == prefix + "0F"
     assert not dialog.apply_button.isEnabled()
 
     # Below the minimum: the engine refuses and the dialog names the field.
-    dialog.mac_min.clear()
-    qtbot.keyClicks(dialog.mac_min, prefix + "80")
+    dialog.mac_page.mac_min.clear()
+    qtbot.keyClicks(dialog.mac_page.mac_min, prefix + "80")
     dialog.apply()
     message, details = shown.errors[0]
     assert message == "The maximum MAC address is below the minimum."
     assert "Field: Maximum (MAC Address Range)" in details
-    assert dialog.mac_error.isVisibleTo(dialog)
+    assert dialog.mac_page.mac_error.isVisibleTo(dialog)
     assert api.host().mac_minimum == lo
 
 
 def test_opened_from_the_actions_pane(qtbot: QtBot, window: MainWindow,
                                       shown: DialogRecorder) -> None:
-    assert window.switch_manager_action in window.findChild(QMenu, "menuHost").actions()
+    host_menu = window.findChild(QMenu, "menuHost")
+    assert window.host_actions.switch_manager_action in host_menu.actions()
     click_pane(qtbot, window, ids.ACT_SWITCH_MANAGER)
     dialog = window.findChild(SwitchManagerDialog, ids.SWITCH_DIALOG.object_name)
     assert isinstance(dialog, SwitchManagerDialog)
-    assert window.open_switch_manager() is dialog  # one dialog at a time
+    assert window.host_actions.open_switch_manager() is dialog  # one dialog at a time
     assert dialog.windowTitle() == "Virtual Switch Manager for LAB-HOST-01"
     _create(qtbot, dialog, "Private", "Isolated")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

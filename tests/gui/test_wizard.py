@@ -37,7 +37,7 @@ def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def open_wizard(qtbot: QtBot, window: MainWindow) -> NewVmWizard:
-    window.new_vm_action.trigger()
+    window.host_actions.new_vm_action.trigger()
     [found] = [d for d in window.findChildren(QDialog, ids.NEW_VM_DIALOG.object_name)
                if d.isVisible()]
     assert isinstance(found, NewVmWizard)

@@ -4,7 +4,7 @@ Export asks for a folder and calls ``ManagementApi.export_vm``: the engine write
 named after the VM there (configuration, virtual hard disks, checkpoints, saved state), all
 or nothing, as a job with progress and Cancel.
 
-Import is Hyper-V's wizard (../shared/research/hyperv-anchor.md §1): Before You Begin →
+Import is Hyper-V Manager's Import Virtual Machine wizard: Before You Begin →
 Locate Folder → Select Virtual Machine → Choose Import Type (Register in place, Restore,
 Copy with a new unique id) → Summary. The engine validates the export completely before it
 writes anything; a refused import leaves nothing behind and the wizard shows why.
@@ -21,16 +21,12 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QProgressBar,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -41,20 +37,23 @@ from engine.api import HvError, Job, JobState
 from gui import dialogs, ids
 from gui.disks import files
 from gui.disks.jobs import JobWatcher
-from gui.disks.new_disk import browse_row
 from gui.disks.wizard import (
+    IntroPage,
     StepWizard,
     SummaryPage,
     WizardPage,
     message_label,
     note_label,
+    path_field,
     show_message,
     wrapped,
 )
+from gui.forms import Selection, flat_list, named_button
 from gui.icons import icon
 
 if TYPE_CHECKING:
     from engine.api import ManagementApi
+    from gui.bridge import Bridge
 
 #: The folder inside an export that holds the configuration (as Hyper-V's exports).
 CONFIG_FOLDER = "Virtual Machines"
@@ -74,37 +73,27 @@ def default_export_folder(api: ManagementApi) -> str:
 class ExportVmDialog(QDialog):
     exported = Signal(str)
 
-    def __init__(self, api: ManagementApi, vm_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        ids.apply(self, ids.EXPORT_DIALOG)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Export Virtual Machine")
-        self.setWindowIcon(icon("export"))
-        self.api = api
+        dialogs.dress(self, ids.EXPORT_DIALOG, "export", "Export Virtual Machine")
+        self.bridge = bridge
         self.vm_id = vm_id
-        self.vm_name = api.vm(vm_id).name
+        self.vm_name = bridge.api.vm(vm_id).name
         self._watcher: JobWatcher | None = None
 
-        self.folder = QLineEdit(default_export_folder(api))
-        ids.apply(self.folder, ids.EXPORT_FOLDER)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.EXPORT_BROWSE)
-        label = QLabel("&Location:")
-        label.setBuddy(self.folder)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.folder, self.browse), 0, 1)
+        self.folder, self.browse = path_field(grid, 0, "&Location:",
+                                              (ids.EXPORT_FOLDER, ids.EXPORT_BROWSE),
+                                              default_export_folder(bridge.api))
         self.where = note_label("")
         self.message = message_label()
         self.progress = QProgressBar()
         ids.apply(self.progress, ids.EXPORT_PROGRESS)
         self.progress.setRange(0, 100)
         self.progress.hide()
-        self.export_button = QPushButton("&Export")
-        ids.apply(self.export_button, ids.EXPORT_OK)
+        self.export_button = named_button("&Export", ids.EXPORT_OK)
         self.export_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        ids.apply(self.cancel_button, ids.EXPORT_CANCEL)
+        self.cancel_button = named_button("Cancel", ids.EXPORT_CANCEL)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
@@ -152,7 +141,7 @@ class ExportVmDialog(QDialog):
         if self._watcher is not None or not self.export_button.isEnabled():
             return
         try:
-            job = self.api.export_vm(self.vm_id, self.folder.text().strip())
+            job = self.bridge.api.export_vm(self.vm_id, self.folder.text().strip())
         except HvError as err:
             show_message(self.message, err.text)
             dialogs.show_error(self, err, title="Export Virtual Machine")
@@ -161,7 +150,7 @@ class ExportVmDialog(QDialog):
         self.progress.show()
         for w in (self.folder, self.browse, self.export_button):
             w.setEnabled(False)
-        self._watcher = JobWatcher(self.api, job, self)
+        self._watcher = JobWatcher(self.bridge, job, self)
         self._watcher.progressed.connect(self.progress.setValue)
         self._watcher.finished.connect(self._on_finished)
 
@@ -233,43 +222,23 @@ def find_exported_vms(folder: str) -> list[ExportedVm]:
     return found
 
 
-class _ImportIntro(WizardPage):
-    def __init__(self) -> None:
-        super().__init__("Before You Begin")
-        self.body.addWidget(wrapped(
-            "This wizard helps you import a virtual machine from a folder that an export "
-            "made: its configuration, virtual hard disks, checkpoints and saved state."))
-        self.body.addWidget(wrapped(
-            "hvlab checks the whole folder before it changes anything: no path in the "
-            "configuration may point outside the folder, and an import that cannot complete "
-            "leaves nothing behind."))
-        self.body.addWidget(wrapped("To continue, click Next."))
-        self.body.addStretch(1)
-
-
 class _LocateFolder(WizardPage):
     def __init__(self, folder: str) -> None:
         super().__init__("Locate Folder")
         self.body.addWidget(wrapped("Specify the folder containing the virtual machine to "
                                     "import."))
-        self.folder = QLineEdit(folder)
-        ids.apply(self.folder, ids.IMPORT_FOLDER)
-        self.browse = QPushButton("&Browse…")
-        ids.apply(self.browse, ids.IMPORT_BROWSE)
-        label = QLabel("&Folder:")
-        label.setBuddy(self.folder)
         grid = QGridLayout()
-        grid.addWidget(label, 0, 0)
-        grid.addWidget(browse_row(self.folder, self.browse), 0, 1)
+        self.folder, self.browse = path_field(grid, 0, "&Folder:",
+                                              (ids.IMPORT_FOLDER, ids.IMPORT_BROWSE), folder)
         self.body.addLayout(grid)
         self.message = message_label()
         self.body.addWidget(self.message)
         self.body.addStretch(1)
         self._found: tuple[str, list[ExportedVm]] | None = None
-        self.folder.textChanged.connect(lambda _t: self.changed.emit())
+        self.follow(self.folder.textChanged)
         self.browse.clicked.connect(lambda: files.choose_folder(
             self, "Select Folder", self.folder.text(), self.folder.setText))
-        self.changed.connect(lambda: show_message(self.message, self.problem()))
+        self.report(self.message)
 
     def found(self) -> list[ExportedVm]:
         folder = self.folder.text().strip()
@@ -298,12 +267,8 @@ class _SelectVm(WizardPage):
         super().__init__("Select Virtual Machine")
         self._locate = locate
         self.body.addWidget(wrapped("Select the virtual machine to import:"))
-        self.list = QTreeWidget()
-        ids.apply(self.list, ids.IMPORT_VM_LIST)
-        self.list.setHeaderLabels(["Name", "Folder"])
-        self.list.setRootIsDecorated(False)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setColumnWidth(0, 200)
+        self.list = flat_list(QTreeWidget(), ids.IMPORT_VM_LIST, ["Name", "Folder"], (200,),
+                              Selection.SingleSelection)
         self.body.addWidget(self.list, 1)
         self._shown: list[ExportedVm] = []
         self.list.itemSelectionChanged.connect(self.changed.emit)
@@ -365,11 +330,17 @@ class _ImportType(WizardPage):
 class ImportVmWizard(StepWizard):
     imported = Signal(str)
 
-    def __init__(self, api: ManagementApi, parent: QWidget | None = None,
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None,
                  folder: str = "") -> None:
-        super().__init__(api, ids.IMPORT, "Import Virtual Machine", "import-vm", parent)
-        self.intro = _ImportIntro()
-        self.locate = _LocateFolder(folder or default_export_folder(api))
+        super().__init__(bridge, ids.IMPORT, "Import Virtual Machine", "import-vm", parent)
+        self.intro = IntroPage(
+            "This wizard helps you import a virtual machine from a folder that an export "
+            "made: its configuration, virtual hard disks, checkpoints and saved state.",
+            "hvlab checks the whole folder before it changes anything: no path in the "
+            "configuration may point outside the folder, and an import that cannot complete "
+            "leaves nothing behind.",
+            "To continue, click Next.")
+        self.locate = _LocateFolder(folder or default_export_folder(bridge.api))
         self.select = _SelectVm(self.locate)
         self.import_type = _ImportType()
         self.summary = SummaryPage("You are about to import the following virtual machine.",
@@ -400,10 +371,10 @@ class ImportVmWizard(StepWizard):
         chosen = self.chosen()
         if chosen is None:
             raise HvError("Select a virtual machine to import.")
-        self._before = {v.id for v in self.api.vms()}
-        return self.api.import_vm(chosen.folder, self.import_type.mode())
+        self._before = {v.id for v in self.bridge.api.vms()}
+        return self.bridge.api.import_vm(chosen.folder, self.import_type.mode())
 
     def succeeded(self, job: Job) -> None:
-        new = [v.id for v in self.api.vms() if v.id not in self._before]
+        new = [v.id for v in self.bridge.api.vms() if v.id not in self._before]
         if new:
             self.imported.emit(new[0])

@@ -1,0 +1,68 @@
+"""Actions as the console's menus, toolbars and Actions pane show them.
+
+One QAction serves every place an action appears, so its icon, automation name, shortcut
+and tooltip are set once (:func:`named_action`). A toolbar's buttons are widgets of their
+own, named after their actions (:func:`fill_toolbar`), so that automation finds a button
+and its menu item by the same accessible name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QToolBar, QWidget
+
+from gui import ids
+from gui.forms import caption
+from gui.icons import icon
+
+
+def named_action(parent: QObject, name: ids.UiName, text: str, icon_name: str, tip: str = "",
+                 *, shortcut: str = "", triggered: Callable[[], object] | None = None
+                 ) -> QAction:
+    """A QAction with its icon, its automation name, its shortcut, and ``tip`` as status
+    tip and tooltip (the tooltip with the shortcut), calling ``triggered()`` when chosen.
+    Buttons show the text with its "…" and without the mnemonic."""
+    action = QAction(icon(icon_name or "missing"), text, parent)
+    action.setIconText(text.replace("&", ""))
+    ids.apply(action, name)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setToolTip(tip + (f" ({shortcut})" if shortcut else ""))
+        action.setStatusTip(tip)
+    if triggered is not None:
+        action.triggered.connect(lambda _=False: triggered())
+    return action
+
+
+def fill_toolbar(toolbar: QToolBar, entries: Sequence[QAction | None]) -> None:
+    """Add ``entries`` (None: a separator), then name the toolbar's buttons."""
+    for entry in entries:
+        if entry is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(entry)
+    name_tool_buttons(toolbar)
+
+
+def name_tool_buttons(toolbar: QToolBar) -> None:
+    """Name each widget on ``toolbar`` after its action (:func:`gui.ids.tool_button`)."""
+    for action in toolbar.actions():
+        widget = toolbar.widgetForAction(action)
+        if widget is not None and action.objectName():
+            ids.apply(widget, ids.tool_button(
+                ids.UiName(action.objectName(), ids.accessible_name(action))))
+
+
+def toolbar_field(toolbar: QToolBar, text: str, field: QWidget, name: ids.UiName,
+                  margins: tuple[int, int, int, int] = (6, 0, 6, 0)) -> None:
+    """A captioned field (a combo box) on ``toolbar``; ``name`` is its toolbar action's."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(*margins)
+    row.addWidget(caption(text, field))
+    row.addWidget(field)
+    ids.apply(toolbar.addWidget(holder), name)
