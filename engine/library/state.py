@@ -48,12 +48,13 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # state: it is not saved, and the graphs start empty after a reopen.
     # ``devices``, ``_switch_index`` and ``switch_infos`` are derived from the VM
     # configurations and the hosts' switches, and rebuilt on restore.  ``files`` (worker
-    # threads), ``disk_handles`` (open files) and ``storage_root`` (the library's own
-    # folder) belong to the running process.
+    # threads), ``disk_handles`` (open files), ``storage_root`` (the library's own
+    # folder) and ``retired_files`` (deleted after the next commit) belong to the running
+    # process.
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
                       "_next_job", "vm_counter", "bus", "event_log", "history", "devices",
                       "_switch_index", "switch_infos", "files", "disk_handles",
-                      "storage_root"}),
+                      "storage_root", "retired_files"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
