@@ -40,10 +40,9 @@ from engine.library.library import (
     set_aside,
 )
 from engine.library.lock import LibraryLock, LockHeldError
-from engine.library.state import Json, attach_vm_off, restore_lab
+from engine.library.state import Json, apply_host_settings, attach_vm_off, restore_lab
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
-from engine.switches import MacPool, VirtualSwitch
 from engine.transfer import IMPORTS_DIR
 from engine.vmdisks import chain_problem, create_missing_disks
 
@@ -426,19 +425,7 @@ def _add_host(lab: Lab, s: Json) -> Host:
     """A host from its settings (host.json), booting afresh."""
     host = lab.add_host(str(s["name"]), get_profile(str(s["profile"])),
                         HostHardware.from_dict(s["hardware"]), host_id=str(s["id"]))
-    pending = s.get("pending_hardware")
-    host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
-    host.numa_spanning = bool(s.get("numa_spanning", True))
-    host.virtual_machine_path = str(s.get("virtual_machine_path", host.virtual_machine_path))
-    host.virtual_hard_disk_path = str(s.get("virtual_hard_disk_path",
-                                            host.virtual_hard_disk_path))
-    if "switches" in s:
-        host.net.switches = {}
-        for d in s["switches"]:
-            switch = VirtualSwitch.from_dict(d)
-            host.net.switches[switch.name] = switch
-    if "mac_range" in s:
-        host.net.mac_pool = MacPool(*s["mac_range"])
+    apply_host_settings(host, s)
     lab.switches_changed()
     return host
 

@@ -138,15 +138,17 @@ def host_runtime(host: Host) -> Json:
     }
 
 
-def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
-    profile = get_profile(str(settings["profile"]))
-    host = Host(lab, str(settings["id"]), str(settings["name"]), index, profile,
-                HostHardware.from_dict(settings["hardware"]), boot=False)
+def apply_host_settings(host: Host, settings: Json) -> None:
+    """What ``host.json`` sets beyond identity and hardware: staged hardware, NUMA spanning,
+    folders, virtual switches and the MAC range (a setting the file lacks keeps the
+    host's own value)."""
     pending = settings.get("pending_hardware")
     host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
-    host.numa_spanning = bool(settings["numa_spanning"])
-    host.virtual_machine_path = str(settings["virtual_machine_path"])
-    host.virtual_hard_disk_path = str(settings["virtual_hard_disk_path"])
+    host.numa_spanning = bool(settings.get("numa_spanning", host.numa_spanning))
+    host.virtual_machine_path = str(settings.get("virtual_machine_path",
+                                                 host.virtual_machine_path))
+    host.virtual_hard_disk_path = str(settings.get("virtual_hard_disk_path",
+                                                   host.virtual_hard_disk_path))
     # Virtual switches and the MAC pool (absent from files of builds before networking).
     if "switches" in settings:
         host.net.switches = {}
@@ -155,6 +157,13 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
             host.net.switches[sw.name] = sw
     if "mac_range" in settings:
         host.net.mac_pool = MacPool(*settings["mac_range"])
+
+
+def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
+    profile = get_profile(str(settings["profile"]))
+    host = Host(lab, str(settings["id"]), str(settings["name"]), index, profile,
+                HostHardware.from_dict(settings["hardware"]), boot=False)
+    apply_host_settings(host, settings)
     host.net.mac_pool.leased = {str(m) for m in runtime.get("mac_leased", [])}
     # Counters and flags (boot_count, rebooting, CPU figures of the last tick ...).  One
     # the file does not have (saved by an older build) keeps the constructor's value.
