@@ -40,7 +40,13 @@ from engine.library.library import (
     set_aside,
 )
 from engine.library.lock import LibraryLock, LockHeldError
-from engine.library.state import Json, apply_host_settings, attach_vm_off, restore_lab
+from engine.library.state import (
+    Json,
+    apply_host_settings,
+    attach_vm_off,
+    restore_lab,
+    runtime_problem,
+)
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
 from engine.transfer import IMPORTS_DIR
@@ -299,7 +305,7 @@ def _assemble(lib: Library, state: Json, identity: Json) -> Lab:
                                      for cp in runtime.get("checkpoints", [])
                                      if isinstance(cp, dict) and isinstance(cp.get("config"),
                                                                             dict))]
-                problem = chain_problem(configs, runtime)
+                problem = runtime_problem(runtime) or chain_problem(configs, runtime)
                 if problem:
                     raise DamagedFileError(folder / RUNTIME_FILE, problem)
             except (DamagedFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -366,7 +372,7 @@ def _disk_records(lib: Library, config: VmConfig) -> Json | None:
         runtime = lib._read(path, schema.VM_RUNTIME, None).data
         configs = [config, *(VmConfig.from_dict(cp["config"])
                              for cp in runtime.get("checkpoints", []) if isinstance(cp, dict))]
-        problem = chain_problem(configs, runtime)
+        problem = runtime_problem(runtime) or chain_problem(configs, runtime)
         if problem:
             raise DamagedFileError(path, problem)
     except (DamagedFileError, KeyError, TypeError, ValueError, AttributeError) as exc:

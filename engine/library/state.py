@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
+import types
+import typing
 from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
@@ -212,6 +215,49 @@ def vm_runtime(vm: VmRuntime) -> Json:
             value = copy.deepcopy(value)
         out[name] = value
     return out
+
+
+_RUNTIME_HINTS = typing.get_type_hints(VmRuntime)
+#: The largest number a runtime field may hold (a noise key is an unsigned 64-bit value).
+_LIMIT = 2**64
+
+
+def _fits(value: object, hint: Any) -> bool:
+    """Whether JSON ``value`` can stand for a field of type ``hint`` (enums by value)."""
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint in (int, float):
+        return (isinstance(value, int) or (hint is float and isinstance(value, float))) \
+            and not isinstance(value, bool) and -_LIMIT < value < _LIMIT
+    if hint in (bool, str):
+        return isinstance(value, hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return value in {m.value for m in hint}
+    if origin in (dict, list, deque) or hint in (dict, list):
+        return isinstance(value, dict if (origin or hint) is dict else list)
+    return True
+
+
+def runtime_problem(runtime: Json) -> str | None:
+    """Why a VM's runtime record (as read from a file) does not fit the engine's fields, or
+    None: a field of the wrong type or out of range would fail later, far from the file."""
+    for name in ("slot", "key"):
+        if not _fits(runtime.get(name), int) or runtime[name] < 0:
+            return f"its '{name}' is not valid"
+    if runtime["slot"] >= 2**31:
+        return "its 'slot' is not valid"
+    for name in _RUNTIME_FIELDS:
+        if name in runtime and not _fits(runtime[name], _RUNTIME_HINTS[name]):
+            return f"its '{name}' is not valid"
+    console = runtime.get("console", [])
+    if not all(isinstance(e, list) and len(e) == 2 and _fits(e[0], int) for e in console):
+        return "its console is not valid"
+    return None
 
 
 def restore_vm(config: VmConfig, runtime: Json) -> VmRuntime:
