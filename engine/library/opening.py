@@ -50,7 +50,7 @@ from engine.library.state import (
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
 from engine.transfer import IMPORTS_DIR
-from engine.vmdisks import chain_problem, create_missing_disks
+from engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
 
 
 def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
@@ -189,9 +189,13 @@ def _own_folders(folder: Path) -> list[Path]:
 
 
 def _remove_temporaries(folder: Path) -> None:
-    """Temporary files are writes that never completed: never valid, always removable.
-    So are the staging folders of an import that never finished."""
-    for parent in (folder, *_own_folders(folder / HOSTS_DIR), *_own_folders(folder / VMS_DIR)):
+    """Temporary files are writes that never completed: never valid, always removable
+    (a library file's, a new disk's in Virtual Hard Disks or a VM folder).  So are the
+    staging folders of an import that never finished."""
+    disks = folder / VHD_FOLDER
+    own = [disks] if disks.is_dir() and not disks.is_symlink() else []
+    for parent in (folder, *own, *_own_folders(folder / HOSTS_DIR),
+                   *_own_folders(folder / VMS_DIR)):
         for p in parent.iterdir():
             if p.is_file() and not p.is_symlink() and is_temporary(p):
                 fileguard.unlink(p, missing_ok=True)
