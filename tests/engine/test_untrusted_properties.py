@@ -21,9 +21,10 @@ from engine.api import Library, open_library
 from engine.errors import HvError
 from tests.engine.untrusted import build_small_library, ok, reseal, sentinel, tree, vm_folder
 
-EXAMPLES = settings(max_examples=20, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+#: A few examples in every run; ``-m slow`` runs the long ones.
+EXAMPLES = settings(max_examples=10, deadline=None, suppress_health_check=_CHECKS)
+LONG = settings(max_examples=300, deadline=None, suppress_health_check=_CHECKS)
 
 
 @pytest.fixture(scope="module")
@@ -179,10 +180,7 @@ def survivors(lib: Path) -> None:
     assert (lib / "Virtual Hard Disks" / "keep.vhd").exists()
 
 
-@EXAMPLES
-@given(data=st.data())
-def test_crafted_export_manifests_touch_nothing_outside_the_library(
-        world: Path, tmp_path: Path, data: st.DataObject) -> None:
+def crafted_manifest(world: Path, tmp_path: Path, data: st.DataObject) -> None:
     base = fresh(world, tmp_path)
     edits = data.draw(manifest_edits(base))
     mode = data.draw(st.sampled_from(["register", "restore", "copy"]))
@@ -207,10 +205,7 @@ def test_crafted_export_manifests_touch_nothing_outside_the_library(
     survivors(base / "lib")
 
 
-@EXAMPLES
-@given(data=st.data())
-def test_crafted_library_files_touch_nothing_outside_the_library(
-        world: Path, tmp_path: Path, data: st.DataObject) -> None:
+def crafted_library_files(world: Path, tmp_path: Path, data: st.DataObject) -> None:
     base = fresh(world, tmp_path)
     lib = base / "lib"
     files = {"runtime": vm_folder(lib, "XP") / "runtime.json",
@@ -231,3 +226,13 @@ def test_crafted_library_files_touch_nothing_outside_the_library(
     with open_library(lib, program="pytest") as again:
         names = {v.name for v in again.api.vms()}
     assert "KEEP" in names or not names  # none: its host was set aside, with it
+
+
+test_crafted_export_manifests_touch_nothing_outside_the_library = EXAMPLES(
+    given(data=st.data())(crafted_manifest))
+test_crafted_library_files_touch_nothing_outside_the_library = EXAMPLES(
+    given(data=st.data())(crafted_library_files))
+test_crafted_export_manifests_long_run = pytest.mark.slow(LONG(
+    given(data=st.data())(crafted_manifest)))
+test_crafted_library_files_long_run = pytest.mark.slow(LONG(
+    given(data=st.data())(crafted_library_files)))
