@@ -7,6 +7,7 @@ what ``hvctl`` prints on stderr.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping, Sequence
 
 
@@ -114,3 +115,42 @@ class ResourceLimitError(HvError):
     """A configuration maximum of the host profile would be exceeded."""
 
     code = 32778
+
+
+class DiskAttachError(HvError):
+    """A virtual hard disk of the VM is missing, is not a virtual hard disk or is damaged,
+    so the VM cannot start.  ``path`` is the file that failed."""
+
+    def __init__(self, message: str, details: Sequence[str] = (), *, path: str = "") -> None:
+        self.path = path
+        super().__init__(message, details)
+
+
+#: Windows' words (and HRESULT) for the errors a file operation meets most.
+_OS_ERROR_TEXT = {
+    errno.ENOSPC: "There is not enough space on the disk. (0x80070070)",
+    errno.EDQUOT: "There is not enough space on the disk. (0x80070070)",
+    errno.EACCES: "Access is denied. (0x80070005)",
+    errno.EPERM: "Access is denied. (0x80070005)",
+    errno.EROFS: "The media is write protected. (0x80070013)",
+    errno.ENOENT: "The system cannot find the path specified. (0x80070003)",
+    errno.EIO: "The request could not be performed because of an I/O device error. "
+               "(0x8007045D)",
+}
+
+
+class FileOperationError(HvError):
+    """A file could not be read or written (a full disk, a read-only folder).  ``path`` and
+    ``errno`` say which file and why."""
+
+    def __init__(self, path: str, error: int | None, text: str) -> None:
+        self.path = path
+        self.errno = error
+        super().__init__(f"The operation failed on '{path}': {text}",
+                         ["Nothing was changed by the part of the operation that failed."])
+
+    @classmethod
+    def from_os_error(cls, err: OSError) -> FileOperationError:
+        path = str(err.filename) if err.filename is not None else "(unknown file)"
+        text = _OS_ERROR_TEXT.get(err.errno or 0) or f"{err.strerror or err}."
+        return cls(path, err.errno, text)

@@ -10,6 +10,7 @@ at the first advance after it finishes.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +28,9 @@ class FileTask:
     on_error: Callable[[BaseException], None]
     cancel: threading.Event = field(default_factory=threading.Event)
     progress: float = 0.0  # 0..1, written by the worker
+    #: The submitter's context: its file confinement and grants hold for the work and
+    #: for applying the result.
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
 
 class FileWorker:
@@ -53,7 +57,7 @@ class FileWorker:
 
         task = FileTask(job_id, Future(), on_done, on_error)
         holder["task"] = task
-        task.future = self._pool.submit(work, progress, cancelled)
+        task.future = self._pool.submit(task.context.run, work, progress, cancelled)
         self.tasks[job_id] = task
         return task
 
@@ -64,9 +68,9 @@ class FileWorker:
             del self.tasks[task.job_id]
             error = task.future.exception()
             if error is None:
-                task.on_done(task.future.result())
+                task.context.run(task.on_done, task.future.result())
             else:
-                task.on_error(error)
+                task.context.run(task.on_error, error)
         return [t.job_id for t in done]
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:

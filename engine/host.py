@@ -27,6 +27,7 @@ from engine.config import (
 from engine.counters import HostSample, root_vps
 from engine.devices import has_vsc, offered_channels
 from engine.errors import (
+    DiskAttachError,
     HvError,
     HypervisorNotRunningError,
     InvalidStateError,
@@ -315,14 +316,15 @@ class Host:
 
     def add_vm(self, cfg: VmConfig, key: int) -> VmRuntime:
         self.validate(cfg)
+        # Its disks first: a disk that cannot be made leaves no half-created VM behind.
+        if self.lab.storage_root is not None:
+            vmdisks.create_missing_disks(self.lab, cfg)
         slot = self.lab.table.add(key, self.index)
         self.lab.history.clear_slot(slot)
         vm = VmRuntime(cfg, slot, key)
         self._sync_table(vm)
         self.vms[cfg.id] = vm
         self._dm_vms = None
-        if self.lab.storage_root is not None:
-            vmdisks.create_missing_disks(self.lab, vm)
         self.log(ev.CH_VMMS, ev.EV_VM_CREATED, Level.INFORMATION,
                  f"'{cfg.name}' was created. (Virtual machine ID {cfg.id})", vm)
         self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, cfg.id, "added"))
@@ -781,6 +783,14 @@ class Host:
             elif isinstance(err, HypervisorNotRunningError):
                 self.log(ev.CH_WORKER, ev.EV_VM_HYPERVISOR_DOWN, Level.ERROR,
                          " ".join(err.details), vm)
+            raise
+        try:
+            vmdisks.check_disks(self.lab, vm)
+        except DiskAttachError as err:
+            self.log(ev.CH_WORKER, ev.EV_VM_FAILED_START, Level.ERROR,
+                     f"'{vm.name}' failed to start. (Virtual machine ID {vm.id})", vm)
+            self.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                     f"{err.details[1]} (Virtual machine ID {vm.id})", vm)
             raise
         from_saved = vm.state is VmState.SAVED
         if from_saved:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from engine import events as ev
-from engine import io, vmdisks
+from engine import fileguard, io, vmdisks
 from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
 from engine.counters import History
 from engine.errors import HvError
@@ -58,10 +58,35 @@ class Lab:
         #: Folder real files (virtual hard disks, saved states) live under; the library
         #: sets it to its own folder.  None: paths are used as given.
         self.storage_root: Path | None = None
+        #: Checkpoint disks no longer needed.  The library deletes them after the commit
+        #: that stops naming them (a crash before it still finds them); None: at once.
+        self.retired_files: list[Path] | None = None
         self.devices = io.DeviceTable()
         self.devices.on_new_row = self.history.clear_device
         self._switch_index: dict[tuple[str, str], int] = {}
         self.switch_infos: list[io.SwitchInfo] = []
+
+    # -- files ------------------------------------------------------------------------------
+    @property
+    def confinement(self) -> fileguard.Confinement | None:
+        """Where this lab's commands may write: its library folder, and the configured
+        disks for writes into them (see engine.fileguard).  None without a folder."""
+        if self.storage_root is None:
+            return None
+        return fileguard.Confinement(self.storage_root, attached=self.attached_disks)
+
+    def attached_disks(self) -> list[Path]:
+        """Every virtual hard disk a VM's configuration names (the user attached them)."""
+        return [p for host in self.hosts.values() for vm in host.vms.values()
+                for d in vm.config.hard_drives if (p := vmdisks.base_path(self, d)) is not None]
+
+    def retire_file(self, path: Path) -> None:
+        """A checkpoint disk nothing needs any more: deleted now, or by the library after
+        its next commit."""
+        if self.retired_files is None:
+            fileguard.unlink(path, missing_ok=True)
+        else:
+            self.retired_files.append(path)
 
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:

@@ -9,6 +9,11 @@ Checkpoints follow Hyper-V: taking one freezes each current disk and continues o
 ``.avhd`` child; applying one starts a new child of the checkpoint's disks; deleting one
 merges what can be merged so that no data written after it is lost.  The chain bookkeeping
 (``disk_parents``) is the VM's own record of the ``.avhd`` files it made.
+
+The VM's records (``current_disks``, ``disk_parents``, each checkpoint's ``disks``) keep a
+file inside the library as a path relative to the library folder (``vms/<id>/x_1A2B.avhd``,
+``Virtual Hard Disks/x.vhd``), so a copied or moved library is whole; a disk the user keeps
+elsewhere stays absolute.  :func:`chain_path` and :func:`chain_file` convert.
 """
 
 from __future__ import annotations
@@ -19,14 +24,17 @@ import json
 import os
 import uuid
 from collections import OrderedDict
-from pathlib import Path
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine import events as ev
+from engine import fileguard
 from engine.config import HardDrive, VmConfig
 from engine.errors import (
+    DiskAttachError,
     HvError,
     InvalidStateError,
     NotFoundError,
@@ -34,12 +42,15 @@ from engine.errors import (
     ValidationError,
 )
 from engine.events import Level
+from engine.guest import GuestPhase
 from engine.lifecycle import Operation
 from engine.names import CHECKPOINT_NAME, check_name, normalize
 from engine.storage import (
     DiskType,
+    VhdCorruptError,
     VhdDisk,
     VhdError,
+    VhdParentError,
     create_vhd,
     merge_disk,
     open_vhd,
@@ -67,7 +78,9 @@ def drive_key(d: HardDrive) -> str:
 
 
 def vm_folder(lab: Lab, vm_id: str) -> Path | None:
-    return None if lab.storage_root is None else lab.storage_root / VMS_FOLDER / vm_id
+    if lab.storage_root is None:
+        return None
+    return lab.storage_root / VMS_FOLDER / fileguard.id_folder(vm_id, "virtual machine")
 
 
 def vhd_folder(lab: Lab) -> Path | None:
@@ -89,7 +102,127 @@ def base_path(lab: Lab, d: HardDrive) -> Path | None:
 
 def current_path(lab: Lab, vm: VmRuntime, d: HardDrive) -> Path | None:
     current = vm.current_disks.get(drive_key(d))
-    return Path(current) if current else base_path(lab, d)
+    return chain_file(lab, current) if current else base_path(lab, d)
+
+
+def chain_path(lab: Lab, path: Path) -> str:
+    """How a VM's records keep ``path``: relative to the library folder when it is inside
+    (POSIX separators), else absolute."""
+    root = lab.storage_root
+    if root is not None:
+        try:
+            inside = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+        except ValueError:
+            pass
+        else:
+            return PurePosixPath(*inside.parts).as_posix()
+    return os.fspath(path)
+
+
+def chain_file(lab: Lab, stored: str) -> Path:
+    """The file a VM's record names (see :func:`chain_path`)."""
+    p = Path(stored)
+    if p.is_absolute() or lab.storage_root is None:
+        return p
+    return lab.storage_root / Path(*PurePosixPath(stored).parts)
+
+
+def chain_files(vm: VmRuntime) -> Iterator[str]:
+    """Every path the VM's records name: current disks, chain links, checkpoint disks."""
+    yield from vm.current_disks.values()
+    for child, parent in vm.disk_parents.items():
+        yield child
+        yield parent
+    for cp in vm.checkpoints:
+        yield from cp["disks"].values()
+
+
+def _count(value: object, low: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value < 2**63
+
+
+def saved_state_problem(record: object) -> str | None:
+    """Why a saved-state record read from a file cannot be restored, or None."""
+    if not isinstance(record, dict):
+        return "the saved state is not a record"
+    if not _count(record.get("memory_mb"), 1) or not _count(record.get("uptime_us")):
+        return "the saved state has no valid memory size or uptime"
+    if record.get("phase") not in {int(p) for p in GuestPhase}:
+        return "the saved state has no valid guest phase"
+    if not _count(record.get("plan_index"), -1):
+        return "the saved state has no valid boot step"
+    left = record.get("frozen_left_us")
+    if left is not None and not _count(left):
+        return "the saved state has no valid pending boot step"
+    memory = record.get("memory_record")
+    if memory is not None and not (isinstance(memory, dict) and _count(memory.get("pages"))
+                                   and isinstance(memory.get("runs"), list)):
+        return "the saved state has no valid memory record"
+    return None
+
+
+def checkpoint_problem(cp: object) -> str | None:
+    """Why a checkpoint record read from a file cannot be used, or None.  Its id names
+    files, so it must be an id."""
+    if not isinstance(cp, dict) or not fileguard.is_uuid(cp.get("id")):
+        return "a checkpoint has no valid id"
+    if cp.get("parent") is not None and not fileguard.is_uuid(cp["parent"]):
+        return f"the checkpoint {cp['id']} has no valid parent id"
+    if not isinstance(cp.get("name"), str) or not _count(cp.get("created_us")) \
+            or not isinstance(cp.get("config"), dict):
+        return f"the checkpoint {cp['id']} has no valid name, time or configuration"
+    disks = cp.get("disks")
+    if not isinstance(disks, dict) or not all(isinstance(t, str) for t in disks.values()):
+        return f"the checkpoint {cp['id']} has no valid disks"
+    if cp.get("saved_state") is not None:
+        return saved_state_problem(cp["saved_state"])
+    return None
+
+
+def chain_problem(configs: Iterable[VmConfig], runtime: dict[str, Any]) -> str | None:
+    """Why the disk records of a VM's runtime (as read from a file) cannot be trusted, or
+    None.  A checkpoint disk it made lies inside the library; the only files outside it may
+    name are the disks its configurations attach."""
+    bases = {os.path.normpath(d.path) for cfg in configs for d in cfg.hard_drives
+             if isinstance(d.path, str) and os.path.isabs(d.path)}
+
+    def inside(text: object) -> bool:
+        if not isinstance(text, str) or not text or os.path.isabs(text) or "\\" in text \
+                or "\0" in text:
+            return False
+        parts = PurePosixPath(text).parts
+        return bool(parts) and ".." not in parts
+
+    def allowed(text: object) -> bool:
+        return inside(text) or (isinstance(text, str) and os.path.isabs(text)
+                                and "\0" not in text and os.path.normpath(text) in bases)
+
+    checkpoints = runtime.get("checkpoints", [])
+    links = runtime.get("disk_parents", {})
+    current = runtime.get("current_disks", {})
+    if not (isinstance(checkpoints, list) and isinstance(links, dict)
+            and isinstance(current, dict)):
+        return "its checkpoint records are not lists and tables"
+    for child, parent in links.items():
+        if not inside(child):
+            return f"the checkpoint disk '{child}' is not a file of the library"
+        if not allowed(parent):
+            return f"the parent disk '{parent}' is neither in the library nor attached"
+    for text in current.values():
+        if not allowed(text):
+            return f"the current disk '{text}' is neither in the library nor attached"
+    for cp in checkpoints:
+        problem = checkpoint_problem(cp)
+        if problem:
+            return problem
+        if not all(allowed(t) for t in cp["disks"].values()):
+            return f"the checkpoint {cp['id']} names a disk outside the library"
+    now = runtime.get("current_checkpoint")
+    if now is not None and now not in {cp["id"] for cp in checkpoints}:
+        return "the current checkpoint is not one of its checkpoints"
+    if runtime.get("saved_state") is not None:
+        return saved_state_problem(runtime["saved_state"])
+    return None
 
 
 def _ident(lab: Lab, *parts: object) -> bytes:
@@ -162,18 +295,28 @@ def check_attachments(lab: Lab, drives: tuple[HardDrive, ...],
             raise ValidationError("hard_drives", problem)
 
 
-def create_missing_disks(lab: Lab, vm: VmRuntime) -> None:
+def create_missing_disks(lab: Lab, cfg: VmConfig) -> list[Path]:
     """Give each drive whose file does not exist a new dynamic disk (127 GB, Hyper-V's
-    default); a bootable drive gets the guest's installed OS written to it."""
-    for d in vm.config.hard_drives:
-        path = base_path(lab, d)
-        if path is None or path.exists():
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        create_vhd(path, DEFAULT_DISK_BYTES, unique_id=_ident(lab, "vhd", path.name),
-                   timestamp=vhd_time(lab))
-        if d.bootable:
-            write_os_image(lab, vm, path)
+    default); a bootable drive gets the guest's installed OS written to it.  Returns the
+    files made; if one fails, those made before it are removed again."""
+    made: list[Path] = []
+    try:
+        for d in cfg.hard_drives:
+            path = base_path(lab, d)
+            if path is None or path.exists():
+                continue
+            fileguard.mkdir(path.parent, parents=True)
+            create_vhd(path, DEFAULT_DISK_BYTES, unique_id=_ident(lab, "vhd", path.name),
+                       timestamp=vhd_time(lab))
+            made.append(path)
+            if d.bootable:
+                write_os_image(lab, cfg, path)
+    except BaseException:
+        for path in made:
+            lab.disk_handles.close([path])
+            fileguard.unlink(path, missing_ok=True)
+        raise
+    return made
 
 
 def _pattern(seed: bytes, length: int) -> bytes:
@@ -181,14 +324,14 @@ def _pattern(seed: bytes, length: int) -> bytes:
     return rng.integers(0, 256, length, dtype=np.uint8).tobytes()
 
 
-def write_os_image(lab: Lab, vm: VmRuntime, path: Path) -> None:
+def write_os_image(lab: Lab, cfg: VmConfig, path: Path) -> None:
     """The OS install phase: a deterministic pattern where an OS puts its files (boot
     sector, system files, page file), so the dynamic disk grows as a real one would."""
-    guest = vm.config.guest_os.encode()
+    guest = cfg.guest_os.encode()
     with open_vhd(path, writable=True) as disk:
         for lba, label in ((0, b"boot"), (128 * 2048, b"system"), (1024 * 2048, b"pagefile")):
             if lba * 512 < disk.size:
-                disk.write_sectors(lba, _pattern(guest + label + vm.id.encode(), 64 * 1024))
+                disk.write_sectors(lba, _pattern(guest + label + cfg.id.encode(), 64 * 1024))
         disk.flush()
 
 
@@ -217,7 +360,7 @@ def guest_writes(lab: Lab, host: Host, vm: VmRuntime, second: int, iops: float) 
             lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
             if (lba + 8) * 512 <= disk.size:
                 disk.write_sectors(lba, _pattern(seed, 4096))
-        except (VhdError, OSError) as err:
+        except (HvError, OSError) as err:  # a damaged disk, a full disk, a refused path
             host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
                      f"'{vm.name}': writing to '{path}' failed: {err}", vm)
             lab.disk_handles.close([path])
@@ -256,16 +399,11 @@ def write_saved_state(lab: Lab, vm: VmRuntime, state: dict[str, Any]) -> None:
     path = saved_state_path(lab, vm)
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    fileguard.mkdir(path.parent, parents=True)
     # Key order kept as in memory: a restored VM is then identical, down to its record.
     body = json.dumps({"schema": SAVED_STATE_SCHEMA, "vm_id": vm.id, "state": state})
     digest = hashlib.sha256(body.encode()).hexdigest()
-    tmp = path.with_suffix(".vsv.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"sha256": digest, "body": body}))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    fileguard.write_atomic(path, json.dumps({"sha256": digest, "body": body}).encode())
 
 
 def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
@@ -302,8 +440,8 @@ def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
 
 def remove_saved_state(lab: Lab, vm: VmRuntime) -> None:
     path = saved_state_path(lab, vm)
-    if path is not None and path.exists():
-        path.unlink()
+    if path is not None:
+        fileguard.unlink(path, missing_ok=True)
 
 
 # -- checkpoints -------------------------------------------------------------------------------
@@ -334,23 +472,30 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
             "The operation cannot be performed while the object is in its current state.",
             reason])
     index = vm.checkpoint_counter
-    vm.checkpoint_counter += 1
     cid = str(uuid.UUID(bytes=_ident(lab, "checkpoint", vm.id, index), version=4)).upper()
     disks: dict[str, str] = {}
     folder = vm_folder(lab, vm.id)
     new_disks: dict[str, str] = {}
-    for d in vm.config.hard_drives:
-        cur = current_path(lab, vm, d)
-        if cur is None or not cur.exists() or folder is None:
-            continue
-        key = drive_key(d)
-        child = folder / f"{Path(d.path).stem}_{cid[:8]}.avhd"
-        folder.mkdir(parents=True, exist_ok=True)
-        lab.disk_handles.close([cur])
-        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=cur,
-                   unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
-        disks[key] = os.fspath(cur)
-        new_disks[key] = os.fspath(child)
+    made: list[Path] = []
+    try:
+        for d in vm.config.hard_drives:
+            cur = current_path(lab, vm, d)
+            if cur is None or not cur.exists() or folder is None:
+                continue
+            key = drive_key(d)
+            child = folder / f"{Path(d.path).stem}_{cid[:8]}.avhd"
+            fileguard.mkdir(folder, parents=True)
+            lab.disk_handles.close([cur])
+            create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=cur,
+                       unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
+            made.append(child)
+            disks[key] = chain_path(lab, cur)
+            new_disks[key] = chain_path(lab, child)
+    except BaseException:
+        for child in made:  # all the disks or none: the VM keeps writing where it did
+            fileguard.unlink(child, missing_ok=True)
+        raise
+    vm.checkpoint_counter += 1
     for key, child_path in new_disks.items():
         vm.disk_parents[child_path] = disks[key]
         vm.current_disks[key] = child_path
@@ -396,12 +541,13 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
         if folder is None:
             break
         child = folder / f"{Path(frozen).stem.split('_')[0]}_{cp['id'][:8]}_{stamp}.avhd"
-        folder.mkdir(parents=True, exist_ok=True)
-        lab.disk_handles.close([Path(frozen)])
-        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=frozen,
+        fileguard.mkdir(folder, parents=True)
+        parent = chain_file(lab, frozen)
+        lab.disk_handles.close([parent])
+        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=parent,
                    unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
-        vm.disk_parents[os.fspath(child)] = frozen
-        vm.current_disks[key] = os.fspath(child)
+        vm.disk_parents[chain_path(lab, child)] = frozen
+        vm.current_disks[key] = chain_path(lab, child)
     vm.current_checkpoint = cp["id"]
     collect(host, vm)
     if cp["saved_state"] is not None:
@@ -446,10 +592,12 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
 
 
 def collect(host: Host, vm: VmRuntime) -> None:
-    """Delete the .avhd files nothing needs, and merge a disk into its parent where the
-    parent is no checkpoint's state and has only that one child."""
+    """Retire the .avhd files nothing needs, and merge a disk into its parent where the
+    parent is no checkpoint's state and has only that one child.  Retired files are deleted
+    by the library after the commit that stops naming them (Lab.retire_file), so a crash in
+    between never leaves a committed chain without its files."""
     lab = host.lab
-    base = {os.fspath(p) for d in vm.config.hard_drives
+    base = {chain_path(lab, p) for d in vm.config.hard_drives
             if (p := base_path(lab, d)) is not None}
     while True:
         referenced = set(vm.current_disks.values()) | base
@@ -461,9 +609,9 @@ def collect(host: Host, vm: VmRuntime) -> None:
                 needed.add(path)
                 path = vm.disk_parents.get(path, "")
         for path in [p for p in vm.disk_parents if p not in needed]:
-            lab.disk_handles.close([Path(path)])
-            Path(path).unlink(missing_ok=True)
+            lab.disk_handles.close([chain_file(lab, path)])
             del vm.disk_parents[path]
+            lab.retire_file(chain_file(lab, path))
         children: dict[str, list[str]] = {}
         for child, parent in vm.disk_parents.items():
             children.setdefault(parent, []).append(child)
@@ -474,8 +622,8 @@ def collect(host: Host, vm: VmRuntime) -> None:
             return
         parent, child = merge
         grandchildren = [c for c, p in vm.disk_parents.items() if p == child]
-        lab.disk_handles.close([Path(parent), Path(child), *map(Path, grandchildren)])
-        merge_disk(child)
+        lab.disk_handles.close([chain_file(lab, p) for p in (parent, child, *grandchildren)])
+        merge_disk(chain_file(lab, child), delete_child=False)
         del vm.disk_parents[child]
         for key, path in list(vm.current_disks.items()):
             if path == child:
@@ -485,8 +633,59 @@ def collect(host: Host, vm: VmRuntime) -> None:
                 if path == child:
                     cp["disks"][key] = parent
         for grandchild in grandchildren:
-            reconnect_disk(grandchild, parent, ignore_id_mismatch=True)
+            reconnect_disk(chain_file(lab, grandchild), chain_file(lab, parent),
+                           ignore_id_mismatch=True)
             vm.disk_parents[grandchild] = parent
+        lab.retire_file(chain_file(lab, child))
+
+
+# -- starting: every disk must be there ------------------------------------------------------
+
+#: What Hyper-V calls a controller in its start errors, by hvlab's controller kind.
+_CONTROLLERS = {"IDE": ("Microsoft Emulated IDE Controller", "IDE/ATAPI", "IDE Controller"),
+                "SCSI": ("Microsoft Synthetic SCSI Controller", "Synthetic SCSI",
+                         "SCSI Controller")}
+_NOT_FOUND = ("The system cannot find the file specified.", "0x80070002")
+_CORRUPT = ("The file or directory is corrupted and unreadable.", "0x80070570")
+_DENIED = ("General access denied error", "0x80070005")
+
+
+def check_disks(lab: Lab, vm: VmRuntime) -> None:
+    """Raise DiskAttachError, in Hyper-V's words, when a drive's file (or a file of its
+    checkpoint chain) is missing, is not a virtual hard disk, or is damaged."""
+    if lab.storage_root is None:
+        return  # an in-memory lab keeps no files
+    for d in vm.config.hard_drives:
+        path = current_path(lab, vm, d)
+        if path is None:
+            continue
+        try:
+            with open_vhd(path):
+                pass
+            continue
+        except VhdParentError as err:
+            (text, code), why = _NOT_FOUND, err.message
+        except VhdCorruptError as err:
+            (text, code), why = _CORRUPT, err.message
+        except fileguard.PathConfinementError as err:
+            (text, code), why = _DENIED, err.message
+        except VhdError as err:
+            missing = not path.exists()
+            (text, code), why = (_NOT_FOUND if missing else _CORRUPT), err.message
+            if not missing and not path.is_file():
+                why = f"'{path}' is not a file."
+        device, attach, controller = _CONTROLLERS.get(d.controller.upper(),
+                                                      _CONTROLLERS["IDE"])
+        instance = uuid.UUID(bytes=_ident(lab, "controller", vm.id, d.controller,
+                                          d.controller_number), version=4)
+        raise DiskAttachError(
+            f"'{vm.name}' failed to start.",
+            [f"{device} (Instance ID {{{str(instance).upper()}}}): Failed to Power on with "
+             f"Error '{text}' ({code}). (Virtual machine ID {vm.id})",
+             f"{attach}: Could not attach '{path}' to location "
+             f"{d.controller_number}/{d.location} of {controller}. Error: '{text}' ({code}).",
+             why],
+            path=os.fspath(path))
 
 
 def read_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, count: int) -> bytes:

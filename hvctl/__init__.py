@@ -116,7 +116,11 @@ def _run(args: argparse.Namespace, out: _Printer, interrupts: Interrupts) -> int
     try:
         code = commands.run(library, args, out, interrupts)
     except BaseException:
-        library.close()
+        # The command's own error is the one to report; a failed final save is a warning.
+        try:
+            library.close()
+        except HvError as err:
+            print(f"hvctl: warning: {err.message}", file=sys.stderr)
         raise
     library.close()
     return code

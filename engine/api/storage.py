@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import bounds, vmdisks
+from engine import bounds, fileguard, vmdisks
 from engine.api.surface import ApiCore, command, query
 from engine.api.types import CheckpointInfo, VmDiskInfo
 from engine.api.values import parse_disk_type
@@ -66,10 +66,9 @@ class StorageCalls(ApiCore):
             for vm in host.vms.values():
                 files = {os.path.realpath(os.fspath(p)): "attached" for d in vm.config.hard_drives
                          if (p := vmdisks.current_path(self.lab, vm, d)) is not None}
-                chain = set(vm.disk_parents) | set(vm.disk_parents.values())
-                chain |= {p for cp in vm.checkpoints for p in cp["disks"].values()}
-                for link in chain:
-                    files.setdefault(os.path.realpath(link), "checkpoints")
+                for link in vmdisks.chain_files(vm):
+                    files.setdefault(os.path.realpath(vmdisks.chain_file(self.lab, link)),
+                                     "checkpoints")
                 for d in vm.config.hard_drives:
                     b = vmdisks.base_path(self.lab, d)
                     if b is not None and vm.checkpoints:
@@ -122,18 +121,20 @@ class StorageCalls(ApiCore):
         if kind is DiskType.DIFFERENCING and (parent_path is None
                                               or not os.path.exists(parent_path)):
             raise ValidationError("parent", "A differencing disk needs an existing parent disk.")
-        try:
-            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-        except OSError as exc:
-            raise ValidationError("path", f"The folder for '{target}' cannot be created: "
-                                          f"{exc.strerror or exc}.") from None
+        folder = os.path.dirname(target) or "."
+        with fileguard.granted(folder):  # the user named this file for New-VHD
+            try:
+                fileguard.mkdir(folder, parents=True)
+            except OSError as exc:
+                raise ValidationError("path", f"The folder for '{target}' cannot be created: "
+                                              f"{exc.strerror or exc}.") from None
 
-        def work(progress: Any, cancelled: Any) -> VhdInfo:
-            return new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
-                            parent=parent_path, progress=lambda p: progress(p / 100),
-                            cancelled=cancelled)
+            def work(progress: Any, cancelled: Any) -> VhdInfo:
+                return new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
+                                parent=parent_path, progress=lambda p: progress(p / 100),
+                                cancelled=cancelled)
 
-        return self._file_job("new-vhd", f"Creating {os.path.basename(target)}", work)
+            return self._file_job("new-vhd", f"Creating {os.path.basename(target)}", work)
 
     @query
     def inspect_vhd(self, path: str) -> VhdInfo:
@@ -145,10 +146,11 @@ class StorageCalls(ApiCore):
         target = self._path(path)
         self._require_editable(target, "compacted")
         self.lab.disk_handles.close([Path(target)])
-        return self._file_job("compact-vhd", f"Compacting {os.path.basename(target)}",
-                              lambda progress, cancelled: compact_disk(
-                                  target, progress=lambda p: progress(p / 100),
-                                  cancelled=cancelled))
+        with fileguard.granted(os.path.dirname(target)):  # rebuilt beside itself
+            return self._file_job("compact-vhd", f"Compacting {os.path.basename(target)}",
+                                  lambda progress, cancelled: compact_disk(
+                                      target, progress=lambda p: progress(p / 100),
+                                      cancelled=cancelled))
 
     @command
     def convert_vhd(self, source: str, destination: str,
@@ -156,10 +158,12 @@ class StorageCalls(ApiCore):
         src, dst = self._path(source), self._path(destination)
         self._require_editable(src, "converted")
         kind = parse_disk_type(disk_type)
-        return self._file_job("convert-vhd", f"Converting {os.path.basename(src)}",
-                              lambda progress, cancelled: convert_disk(
-                                  src, dst, disk_type=kind,
-                                  progress=lambda p: progress(p / 100), cancelled=cancelled))
+        with fileguard.granted(os.path.dirname(dst)):
+            return self._file_job("convert-vhd", f"Converting {os.path.basename(src)}",
+                                  lambda progress, cancelled: convert_disk(
+                                      src, dst, disk_type=kind,
+                                      progress=lambda p: progress(p / 100),
+                                      cancelled=cancelled))
 
     @command
     def expand_vhd(self, path: str, new_size_bytes: int) -> Job:
@@ -167,28 +171,38 @@ class StorageCalls(ApiCore):
         self._require_editable(target, "expanded")
         new_size_bytes = bounds.whole("new_size_bytes", "The new size of a VHD", new_size_bytes,
                                       MIN_DISK_SIZE, MAX_DISK_SIZE, "bytes")
-        return self._file_job("expand-vhd", f"Expanding {os.path.basename(target)}",
-                              lambda progress, cancelled: expand_disk(
-                                  target, new_size_bytes, progress=lambda p: progress(p / 100),
-                                  cancelled=cancelled))
+        with fileguard.granted(target):
+            return self._file_job("expand-vhd", f"Expanding {os.path.basename(target)}",
+                                  lambda progress, cancelled: expand_disk(
+                                      target, new_size_bytes,
+                                      progress=lambda p: progress(p / 100),
+                                      cancelled=cancelled))
 
     @command
     def merge_vhd(self, child: str, destination: str | None = None) -> Job:
         src = self._path(child)
         self._require_editable(src, "merged")
         dst = self._path(destination) if destination is not None else None
-        return self._file_job("merge-vhd", f"Merging {os.path.basename(src)}",
-                              lambda progress, cancelled: merge_disk(
-                                  src, dst, progress=lambda p: progress(p / 100),
-                                  cancelled=cancelled))
+        # The child goes, and its data into its parent or the new disk named.
+        try:
+            parent = inspect_disk(src).parent_path
+        except HvError:
+            parent = None  # the job reports what is wrong with the disk
+        named = [src, dst and os.path.dirname(dst), None if dst else parent]
+        with fileguard.granted(*[p for p in named if p]):
+            return self._file_job("merge-vhd", f"Merging {os.path.basename(src)}",
+                                  lambda progress, cancelled: merge_disk(
+                                      src, dst, progress=lambda p: progress(p / 100),
+                                      cancelled=cancelled))
 
     @command
     def reconnect_vhd(self, child: str, parent: str, ignore_id_mismatch: bool = False) -> Job:
         src, par = self._path(child), self._path(parent)
         self._require_editable(src, "reconnected")
-        return self._file_job("reconnect-vhd", f"Reconnecting {os.path.basename(src)}",
-                              lambda progress, cancelled: reconnect_disk(
-                                  src, par, ignore_id_mismatch=ignore_id_mismatch))
+        with fileguard.granted(src):
+            return self._file_job("reconnect-vhd", f"Reconnecting {os.path.basename(src)}",
+                                  lambda progress, cancelled: reconnect_disk(
+                                      src, par, ignore_id_mismatch=ignore_id_mismatch))
 
     # -- a VM's disks -------------------------------------------------------------------------
     @query
@@ -201,11 +215,14 @@ class StorageCalls(ApiCore):
             base = vmdisks.base_path(self.lab, d)
             exists = cur is not None and cur.exists()
             chain, size, maximum = 0, 0, 0
-            path = os.fspath(cur) if cur is not None else ""
-            while path and os.path.exists(path):
+            link = vm.current_disks.get(vmdisks.drive_key(d)) or (
+                vmdisks.chain_path(self.lab, base) if base is not None else "")
+            seen: set[str] = set()
+            while link and link not in seen and (f := vmdisks.chain_file(self.lab, link)).exists():
+                seen.add(link)
                 chain += 1
-                size += os.path.getsize(path)
-                path = vm.disk_parents.get(path, "")
+                size += f.stat().st_size
+                link = vm.disk_parents.get(link, "")
             if exists and cur is not None:
                 try:
                     maximum = inspect_disk(cur).maximum_size
@@ -283,10 +300,11 @@ class StorageCalls(ApiCore):
         self.lab.disk_handles.close()
         target, copies, manifest = plan_export(self.lab, host, vm, Path(folder))
         vm_id = vm.id
-        return self._file_job("export", f"Exporting {vm.name}",
-                              lambda progress, cancelled: write_export(
-                                  target, copies, manifest, vm_id, progress, cancelled),
-                              vm_id=vm_id)
+        with fileguard.granted(folder):  # the one folder outside the library it may write
+            return self._file_job("export", f"Exporting {vm.name}",
+                                  lambda progress, cancelled: write_export(
+                                      target, copies, manifest, vm_id, progress, cancelled),
+                                  vm_id=vm_id)
 
     @command
     def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from engine import events as ev
-from engine.errors import NotFoundError
+from engine import fileguard
+from engine.errors import FileOperationError, NotFoundError
 from engine.host import Host, VmRuntime
 from engine.lab import Lab
 from engine.names import name_key
@@ -53,7 +54,12 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
         def call(self: ApiCore, *args: Any, **kwargs: Any) -> Any:
             self._depth += 1
             try:
-                return fn(self, *args, **kwargs)
+                # Confined to the lab's files (engine.fileguard); an OS error (a full disk,
+                # a read-only folder) in the words of the errors the clients show.
+                with fileguard.confined(self.lab.confinement):
+                    return fn(self, *args, **kwargs)
+            except OSError as err:
+                raise FileOperationError.from_os_error(err) from err
             finally:
                 self._depth -= 1
                 if self._depth == 0 and self._observer is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import bounds
+from engine import bounds, fileguard, vmdisks
 from engine.api.records import vm_info, vm_status
 from engine.api.surface import ApiCore, command, query
 from engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
@@ -33,7 +33,11 @@ class VmCalls(ApiCore):
         fields = coerce_fields(fields)
         vm_id, key = self.lab.new_vm_identity()
         cfg = self._new_config(name, fields, vm_id)
-        vm = h.add_vm(cfg, key)
+        # The disks named here are the user's: a missing one is created where it was named.
+        named = [p.parent for d in cfg.hard_drives
+                 if (p := vmdisks.base_path(self.lab, d)) is not None]
+        with fileguard.granted(*named):
+            vm = h.add_vm(cfg, key)
         return vm_info(self.lab, h, vm)
 
     def _new_config(self, name: str, fields: dict[str, Any], vm_id: str) -> VmConfig:

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from engine import fileguard
 from engine.events import LogEntry
 from engine.library.schema import EVENT_LOG_SCHEMA
 from engine.library.state import log_entry_from_row
@@ -56,7 +57,7 @@ class EventLogStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db = fileguard.connect_sqlite(path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._migrate()
@@ -71,6 +72,7 @@ class EventLogStore:
                                 f"(schema {version}; this version reads up to "
                                 f"{EVENT_LOG_SCHEMA})")
         while version < EVENT_LOG_SCHEMA:
+            fileguard.transaction(self.path)
             self._db.execute("BEGIN IMMEDIATE")
             for statement in _MIGRATIONS[version]:
                 self._db.execute(statement)
@@ -97,6 +99,7 @@ class EventLogStore:
         if not rows and now_us is None:
             return
         db = self._db
+        fileguard.transaction(self.path)
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(f"INSERT INTO events (commit_no, {_COLUMNS}) "
@@ -114,6 +117,7 @@ class EventLogStore:
 
     def roll_back_after(self, commit_no: int) -> int:
         """Delete rows of commits after ``commit_no`` (unfinished ones); returns how many."""
+        fileguard.transaction(self.path)
         cur = self._db.execute("DELETE FROM events WHERE commit_no > ?", (commit_no,))
         return int(cur.rowcount)
 

@@ -16,13 +16,13 @@ target and the folder is fsynced, so the target is always either the old or the 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from engine import fileguard
 
 TEMP_SUFFIX = ".tmp"
 PREVIOUS_SUFFIX = ".prev"
@@ -65,14 +65,7 @@ def encode(fmt: str, schema: int, commit: int | None, data: dict[str, Any],
 
 def fsync_dir(path: Path) -> None:
     """Make a rename or unlink in ``path`` durable (no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fileguard.sync_folder(path)
 
 
 def write_atomic(path: Path, payload: bytes, *, keep_previous: bool = False) -> None:
@@ -81,25 +74,8 @@ def write_atomic(path: Path, payload: bytes, *, keep_previous: bool = False) -> 
     With ``keep_previous`` the file being replaced is first renamed to ``<name>.prev``, so
     the version the last commit refers to survives until the next commit is complete.
     """
-    folder = path.parent
-    tmp = folder / f".{path.name}.{os.getpid()}{TEMP_SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    os.close(fd)
-    if keep_previous and path.exists():
-        os.replace(path, previous_of(path))
-    os.replace(tmp, path)
-    fsync_dir(folder)
+    fileguard.write_atomic(path, payload, keep_previous=keep_previous,
+                           previous=previous_of(path))
 
 
 def previous_of(path: Path) -> Path:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine import events as ev
+from engine import fileguard
 from engine.clock import seconds_to_us
 from engine.counters import History
 from engine.lab import Lab
@@ -51,7 +51,7 @@ from engine.library.state import (
     Json,
     snapshot_lab,
 )
-from engine.vmdisks import VHD_FOLDER
+from engine.vmdisks import VHD_FOLDER, chain_files, chain_path
 
 #: Fills a new, empty lab: ``populate(lab, host_only)`` (the demo lab, or its host only).
 Populate = Callable[[Lab, bool], None]
@@ -80,6 +80,21 @@ _VM_NAMES = {CONFIG_FILE, RUNTIME_FILE, f"{CONFIG_FILE}.prev", f"{RUNTIME_FILE}.
 #: Files the engine keeps in a VM's folder: checkpoint disks and the saved state.
 VM_FILE_SUFFIXES = (".avhd", ".vsv")
 _HOST_NAMES = {HOST_FILE, f"{HOST_FILE}.prev"}
+
+
+def set_aside(path: Path) -> Path:
+    """Quarantine a file that cannot be read: rename it to ``<name>.damaged`` (or
+    ``.damaged-2`` ...) beside itself, where the user can inspect or repair it.  A damaged
+    file is never deleted or overwritten."""
+    target = path.with_name(path.name + DAMAGED_SUFFIX)
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}-{n}")
+    if path.exists():
+        fileguard.replace_file(path, target)
+        fsync_dir(path.parent)
+    return target
 
 
 def default_library_path() -> Path:
@@ -131,6 +146,8 @@ class Library:
         self._committed_now_us = -1
         self._history_us = -1  # lab time of the counter history on disk
         self._unavailable: list[Json] = []
+        #: Host and VM ids the last commit had: only what it had, a commit can remove.
+        self._live: tuple[set[str], set[str]] = (set(), set())
         self._suspended = 0
         self._unsubscribe: Callable[[], None] | None = None
         self._closed = False
@@ -222,6 +239,8 @@ class Library:
         self._lab = lab
         # Virtual hard disks, checkpoint disks and saved states live in the library.
         lab.storage_root = self.path
+        lab.retired_files = []
+        self._live = (set(lab.hosts), {v for h in lab.hosts.values() for v in h.vms})
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
     # -- told by the management API (engine.api.surface.ApiObserver) ---------------------------
@@ -241,17 +260,27 @@ class Library:
 
     # -- writing --------------------------------------------------------------------------------
     def _vm_dir(self, vm_id: str) -> Path:
-        return self.path / VMS_DIR / vm_id
+        return self.path / VMS_DIR / fileguard.id_folder(vm_id, "virtual machine")
 
     def _host_dir(self, host_id: str) -> Path:
-        return self.path / HOSTS_DIR / host_id
+        return self.path / HOSTS_DIR / fileguard.id_folder(host_id, "host")
+
+    def _files(self) -> contextlib.AbstractContextManager[None]:
+        """The library's file confinement (its folder), for work outside a command."""
+        confinement = None if self._lab is None else self.lab.confinement
+        return fileguard.confined(confinement or fileguard.Confinement(self.path))
 
     def _put(self, path: Path, fmt: str, data: Json, stamp: int, indent: int | None) -> int | None:
         """Write ``data`` to ``path`` unless it is there already; returns the stamp to record."""
         on_disk = self._disk.get(path)
         if on_disk is not None and on_disk[1] == data and path.exists():
             return on_disk[0]
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if on_disk is None and path.exists():
+            # A file this library neither read nor wrote (a damaged one, or one put there
+            # by hand) is never overwritten: it is kept beside the new one.
+            kept = set_aside(path)
+            self.repairs.append(f"{path}: an unknown version was kept as {kept.name}")
+        fileguard.mkdir(path.parent, parents=True)
         # Keep the version the last commit names as .prev until this commit is finished;
         # a file from an unfinished attempt is simply overwritten (.prev already holds it).
         keep = on_disk is not None and on_disk[0] == self._committed.get(path)
@@ -261,6 +290,10 @@ class Library:
         return stamp
 
     def _write_commit(self) -> None:
+        with self._files():
+            self._commit_confined()
+
+    def _commit_confined(self) -> None:
         lab = self.lab
         self._attempt = max(self._attempt, self._commit) + 1
         stamp = self._attempt
@@ -307,12 +340,13 @@ class Library:
                 with contextlib.suppress(Exception):
                     self._store.roll_back_after(self._commit)
                 raise
-        except OSError as exc:
+        except (OSError, fileguard.PathConfinementError) as exc:
+            why = (exc.message if isinstance(exc, fileguard.PathConfinementError)
+                   else f"{exc.filename or self.path}: {exc.strerror or exc}")
             raise LibraryError(
                 f"The library {self.path} could not be saved.",
-                [f"{exc.filename or self.path}: {exc.strerror or exc}",
-                 "The last saved state is intact; the changes since are kept in memory and "
-                 "written at the next save."],
+                [why, "The last saved state is intact; the changes since are kept in memory "
+                      "and written at the next save."],
             ) from exc
         # Committed.  The counters' history is display data: written beside the commit,
         # best effort, and only when time moved.
@@ -324,15 +358,31 @@ class Library:
         self._dirty = False
         self._committed_now_us = lab.now_us
         self._remove_gone(live_hosts, live_vms)
+        self._remove_retired()
+
+    def _remove_retired(self) -> None:
+        """Delete the checkpoint disks the commit just written no longer names."""
+        lab = self.lab
+        if not lab.retired_files:
+            return
+        named = {chain for host in lab.hosts.values() for vm in host.vms.values()
+                 for chain in chain_files(vm)}
+        retired, lab.retired_files = lab.retired_files, []
+        for path in retired:
+            if chain_path(lab, path) not in named:
+                with contextlib.suppress(OSError):
+                    fileguard.unlink(path, missing_ok=True)
 
     def _write_history(self) -> None:
         try:
-            write_atomic(self.path / HISTORY_FILE,
-                         self.lab.history.to_bytes(dict(self.lab.devices.rows)))
+            with self._files():
+                write_atomic(self.path / HISTORY_FILE,
+                             self.lab.history.to_bytes(dict(self.lab.devices.rows)))
             self._history_us = self.lab.now_us
-        except OSError as exc:
+        except (OSError, fileguard.PathConfinementError) as exc:
             self._note(f"{self.path / HISTORY_FILE}: the counter history could not be saved "
-                       f"({exc.strerror or exc}); graphs will start empty after a reopen.")
+                       f"({getattr(exc, 'strerror', None) or exc}); graphs will start "
+                       "empty after a reopen.")
 
     def load_history(self) -> None:
         """Give the reopened lab its saved counter history, if it fits."""
@@ -343,27 +393,38 @@ class Library:
             history = History.from_bytes(path.read_bytes(), dict(self.lab.devices.rows),
                                          self.lab.now_us)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            self._note(f"{path}: the counter history could not be read ({exc}); graphs "
-                       "start empty.")
+            with self._files():
+                kept = set_aside(path)
+            self._note(f"{path}: the counter history could not be read ({exc}); it was kept "
+                       f"as {kept.name} and the graphs start empty.")
             return
         self.lab.replace_history(history)
         self._history_us = self.lab.now_us
 
     def _remove_gone(self, live_hosts: set[str], live_vms: set[str]) -> None:
-        """Delete the folders of VMs and hosts the committed state no longer has."""
+        """Delete the folders of VMs and hosts the previous commit had and this one has not.
+        Hosts and VMs set aside because a file of theirs is damaged were never live here,
+        so their folders are never touched."""
         keep_vms = live_vms | {u["id"] for u in self._unavailable if u.get("kind") == "vm"}
+        keep_vms |= {v for u in self._unavailable if u.get("kind") == "host"
+                     for v in u.get("vms", [])}
         keep_hosts = live_hosts | {u["id"] for u in self._unavailable if u.get("kind") == "host"}
-        for sub, keep in ((VMS_DIR, keep_vms), (HOSTS_DIR, keep_hosts)):
+        was_hosts, was_vms = self._live
+        self._live = (set(live_hosts), set(live_vms))
+        for sub, gone in ((VMS_DIR, was_vms - keep_vms), (HOSTS_DIR, was_hosts - keep_hosts)):
+            if not gone:
+                continue
             folder = self.path / sub
-            gone = [p for p in list(self._disk) if p.parent.parent == folder
-                    and p.parent.name not in keep]
-            for path in gone:
+            for path in [p for p in self._disk if p.parent.parent == folder
+                         and p.parent.name in gone]:
                 self._disk.pop(path, None)
                 self._committed.pop(path, None)
-            for name in {p.parent.name for p in gone}:
-                shutil.rmtree(folder / name, ignore_errors=True)
-            if gone:
-                fsync_dir(folder)
+            for name in sorted(gone):
+                target = folder / fileguard.id_folder(name, sub)
+                if target.is_dir() and not target.is_symlink():
+                    with contextlib.suppress(OSError):
+                        fileguard.rmtree(target)
+            fsync_dir(folder)
 
     # -- reading --------------------------------------------------------------------------------
     def _note(self, text: str) -> None:
@@ -407,8 +468,13 @@ class Library:
         if chosen is not None:
             candidate, loaded = chosen
             if candidate is prev:
-                # The newer file belongs to a commit that never finished: roll it back.
-                os.replace(prev, path)
+                # The newer file belongs to a commit that never finished: roll it back.  A
+                # damaged one was not written by a commit (writes are atomic): keep it.
+                if first_error is not None and path.exists():
+                    kept = set_aside(path)
+                    self._note(f"{first_error.path}: {first_error.reason}; it was kept as "
+                               f"{kept.name} and the previous version was used.")
+                fileguard.replace_file(prev, path)
                 fsync_dir(path.parent)
                 self.repairs.append(f"{path}: rolled back to commit {loaded.stamp}")
             self._note_upgrade(path, fmt, loaded)

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from engine import fileguard
 from engine.library.schema import LOCK
 
 LOCK_NAME = "library.lock"
@@ -34,7 +35,7 @@ class LibraryLock:
 
     def __init__(self, folder: Path, program: str) -> None:
         self.path = folder / LOCK_NAME
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = fileguard.open_fd(self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -46,14 +47,18 @@ class LibraryLock:
         self._fd: int | None = fd
         info = json.dumps({"format": LOCK, "schema": 1, "program": program,
                            "pid": os.getpid()}).encode() + b"\n"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        try:
+            fileguard.truncate_fd(fd, 0, self.path)
+            fileguard.pwrite_fd(fd, info, 0, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def release(self) -> None:
         if self._fd is None:
             return
         with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, 0)
+            fileguard.truncate_fd(self._fd, 0, self.path)
         os.close(self._fd)  # closing drops the flock
         self._fd = None
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+from dataclasses import replace
 from pathlib import Path
 
+from engine import fileguard
 from engine.config import VmConfig
 from engine.errors import NotFoundError
+from engine.host import Host
 from engine.lab import EVENT_LOG_KEEP, STEP_US, Lab
 from engine.library import schema
 from engine.library.errors import LibraryError, LibraryLockedError
@@ -35,12 +37,20 @@ from engine.library.library import (
     Library,
     Populate,
     default_library_path,
+    set_aside,
 )
 from engine.library.lock import LibraryLock, LockHeldError
-from engine.library.state import Json, attach_vm_off, restore_lab
+from engine.library.state import (
+    Json,
+    apply_host_settings,
+    attach_vm_off,
+    restore_lab,
+    runtime_problem,
+)
 from engine.noise import spawn_key
 from engine.profiles import HostHardware, get_profile
-from engine.vmdisks import VHD_FOLDER
+from engine.transfer import IMPORTS_DIR
+from engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
 
 
 def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
@@ -68,24 +78,30 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
         raise LibraryError(f"The folder {folder} is not an hvlab library.",
                            [f"It is not empty and has no {LIBRARY_FILE}. Choose an empty or "
                             "new folder for a new library."])
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = LibraryLock(folder, program)
-    except LockHeldError as held:
-        raise LibraryLockedError(
-            str(held), ["Close that program first, or open another library with --library."],
-            program=held.program, pid=held.pid) from None
-    except OSError as exc:
-        raise LibraryError(f"The library {folder} cannot be opened.",
-                           [f"{exc.filename or folder}: {exc.strerror or exc}"]) from exc
-    library = Library(folder, lock, autosave_seconds=autosave_seconds, populate=populate)
-    try:
-        _open_locked(library, seed=seed, empty=empty, program=program)
-    except BaseException:
-        if library._store is not None:
-            library._store.close()
-        lock.release()
-        raise
+    with fileguard.confined(fileguard.Confinement(folder)):
+        try:
+            fileguard.mkdir(folder, parents=True)
+            lock = LibraryLock(folder, program)
+        except LockHeldError as held:
+            raise LibraryLockedError(
+                str(held), ["Close that program first, or open another library with "
+                            "--library."], program=held.program, pid=held.pid) from None
+        except OSError as exc:
+            raise LibraryError(f"The library {folder} cannot be opened.",
+                               [f"{exc.filename or folder}: {exc.strerror or exc}"]) from exc
+        library = Library(folder, lock, autosave_seconds=autosave_seconds,
+                          populate=populate)
+        try:
+            _open_locked(library, seed=seed, empty=empty, program=program)
+        except BaseException as exc:
+            if library._store is not None:
+                library._store.close()
+            lock.release()
+            if isinstance(exc, OSError):
+                raise LibraryError(f"The library {folder} cannot be opened.",
+                                   [f"{exc.filename or folder}: {exc.strerror or exc}"]
+                                   ) from exc
+            raise
     return library
 
 
@@ -98,18 +114,23 @@ def create_library(path: str | os.PathLike[str], lab: Lab, populate: Populate, *
     if folder.exists() and any(folder.iterdir()):
         raise LibraryError(f"The folder {folder} is not empty.",
                            ["A new library needs an empty or new folder."])
-    folder.mkdir(parents=True, exist_ok=True)
-    lib = Library(folder, LibraryLock(folder, program), autosave_seconds=autosave_seconds,
-                  populate=populate)
-    try:
-        lib._store = EventLogStore(folder / EVENTS_FILE)
-        lib._attach(lab)
-        lib._pending = list(lab.event_log)
-        lib._write_commit()
-        _write_identity(lib, lab.seed, program)
-    except BaseException:
-        lib.close()
-        raise
+    with fileguard.confined(fileguard.Confinement(folder)):
+        fileguard.mkdir(folder, parents=True)
+        lib = Library(folder, LibraryLock(folder, program),
+                      autosave_seconds=autosave_seconds, populate=populate)
+        try:
+            lib._store = EventLogStore(folder / EVENTS_FILE)
+            lib._attach(lab)
+            # Disks a VM keeps in the library come into being with it, as at its creation.
+            for vm in (v for host in lab.hosts.values() for v in host.vms.values()):
+                create_missing_disks(lab, replace(vm.config, hard_drives=tuple(
+                    d for d in vm.config.hard_drives if not os.path.isabs(d.path))))
+            lib._pending = list(lab.event_log)
+            lib._write_commit()
+            _write_identity(lib, lab.seed, program)
+        except BaseException:
+            lib.close()
+            raise
     return lib
 
 
@@ -119,10 +140,11 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
     if not (folder / LIBRARY_FILE).exists() and not (folder / STATE_FILE).exists():
         # New, or a creation that never finished (library.json is written last): start over.
         for name in (HOSTS_DIR, VMS_DIR):
-            shutil.rmtree(folder / name, ignore_errors=True)
+            if (folder / name).exists():
+                fileguard.rmtree(folder / name)
         for name in (EVENTS_FILE, f"{EVENTS_FILE}-wal", f"{EVENTS_FILE}-shm",
                      f"{EVENTS_FILE}-journal"):
-            (folder / name).unlink(missing_ok=True)
+            fileguard.unlink(folder / name, missing_ok=True)
         lib._store = _open_event_log(lib)
         _create(lib, seed=seed or 0, empty=empty, program=program)
         return
@@ -144,8 +166,9 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
     del rolled  # rows of an unfinished commit: the resumed lab records them again
     try:
         lab = _assemble(lib, state, identity)
-    except (KeyError, ValueError, TypeError, AssertionError, NotFoundError) as exc:
-        moved = _move_aside(state_path)
+    except (KeyError, ValueError, TypeError, AttributeError, AssertionError,
+            NotFoundError) as exc:
+        moved = set_aside(state_path)
         _cold_start(lib, identity, DamagedFileError(
             state_path, f"the file does not describe a lab this version can resume ({exc!r}); "
                         f"it was kept as {moved.name}"))
@@ -162,16 +185,28 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
         lib._dirty = False
 
 
+def _own_folders(folder: Path) -> list[Path]:
+    """The real (not linked) subfolders of ``folder``: the library never follows a link
+    out of itself to clean up."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+
+
 def _remove_temporaries(folder: Path) -> None:
-    """Temporary files are writes that never completed: never valid, always removable.  They
-    are looked for where the library writes: its root, each host and VM folder, and the
-    folder of virtual hard disks (a disk being created is written beside its final name)."""
-    vhds = [folder / VHD_FOLDER] if (folder / VHD_FOLDER).is_dir() else []
-    for parent in (folder, *vhds, *(p for sub in (HOSTS_DIR, VMS_DIR) if (folder / sub).is_dir()
-                                    for p in (folder / sub).iterdir() if p.is_dir())):
+    """Temporary files are writes that never completed: never valid, always removable
+    (a library file's, a new disk's in Virtual Hard Disks or a VM folder).  So are the
+    staging folders of an import that never finished."""
+    disks = folder / VHD_FOLDER
+    own = [disks] if disks.is_dir() and not disks.is_symlink() else []
+    for parent in (folder, *own, *_own_folders(folder / HOSTS_DIR),
+                   *_own_folders(folder / VMS_DIR)):
         for p in parent.iterdir():
-            if p.is_file() and is_temporary(p):
-                p.unlink(missing_ok=True)
+            if p.is_file() and not p.is_symlink() and is_temporary(p):
+                fileguard.unlink(p, missing_ok=True)
+    for p in _own_folders(folder / IMPORTS_DIR):
+        if p.name.startswith(".") and p.name.endswith(".importing"):
+            fileguard.rmtree(p)
 
 
 def _open_event_log(lib: Library) -> EventLogStore:
@@ -182,23 +217,11 @@ def _open_event_log(lib: Library) -> EventLogStore:
         if "newer hvlab" in str(exc):
             raise LibraryError(f"The library {lib.path} was written by a newer version of "
                                "hvlab and cannot be opened.", [str(exc)]) from None
-        moved = _move_aside(path)
+        moved = set_aside(path)
         for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            fileguard.unlink(Path(f"{path}{suffix}"), missing_ok=True)
         lib._note(f"{exc}. It was kept as {moved.name} and a new, empty event log was started.")
         return EventLogStore(path)
-
-
-def _move_aside(path: Path) -> Path:
-    target = path.with_name(path.name + DAMAGED_SUFFIX)
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}-{n}")
-    if path.exists():
-        os.replace(path, target)
-        fsync_dir(path.parent)
-    return target
 
 
 def _read_identity(lib: Library) -> Json:
@@ -216,7 +239,8 @@ def _read_identity(lib: Library) -> Json:
         if "newer hvlab" in exc.reason:
             raise LibraryError(f"The library {lib.path} was written by a newer version of "
                                "hvlab and cannot be opened.", [str(exc)]) from None
-        lib._note(f"{exc}. It is written anew from state.json.")
+        moved = set_aside(path)
+        lib._note(f"{exc}. It was kept as {moved.name} and is written anew from state.json.")
         return {}
 
 
@@ -244,41 +268,41 @@ def _vm_key(lab: Lab, vm_id: str, limit: int) -> tuple[int, int] | None:
 
 
 def _assemble(lib: Library, state: Json, identity: Json) -> Lab:
-    """Read every host and VM file the state names and build the lab."""
+    """Read every host and VM file the state names and build the lab.  Ids are checked
+    before they name a folder (InvalidIdError is a ValueError: the state is not usable)."""
     snap: Json = {k: v for k, v in state.items() if k not in ("hosts", "unavailable")}
     if identity and identity.get("seed") != state.get("seed"):
         lib._note(f"{lib.path / LIBRARY_FILE}: its seed differs from state.json's; "
                   "state.json is used.")
     snap_hosts: list[Json] = []
-    lost_runtime: list[tuple[str, VmConfig, int | None]] = []
+    lost_runtime: list[tuple[str, VmConfig, Json | None]] = []
     unavailable: list[Json] = []
     retry = [u for u in state.get("unavailable", []) if isinstance(u, dict)]
+    for u in retry:
+        fileguard.id_folder(u.get("id"), "virtual machine or host")
     for h in state["hosts"]:
-        host_id = str(h["id"])
+        host_id = fileguard.id_folder(h["id"], "host")
+        vm_ids = [fileguard.id_folder(v["id"], "virtual machine") for v in h["vms"]]
         hpath = lib._host_dir(host_id) / HOST_FILE
         try:
-            settings = lib._read(hpath, schema.HOST, h["settings_commit"]).data
-            get_profile(str(settings["profile"]))
-            HostHardware.from_dict(settings["hardware"])
+            settings = _host_settings(lib, hpath, host_id, h["settings_commit"])
         except (DamagedFileError, NotFoundError, KeyError, TypeError, ValueError) as exc:
             lib._note(f"{_reason(hpath, exc)} The host {h.get('name', host_id)} and its "
-                      f"{len(h['vms'])} virtual machine(s) were skipped; the rest of the "
-                      "library loaded.")
+                      f"{len(vm_ids)} virtual machine(s) were set aside, with all their "
+                      "files; they come back when the file is readable again.")
             unavailable.append({"kind": "host", "id": host_id, "name": h.get("name", ""),
-                                "vms": [v["id"] for v in h["vms"]]})
+                                "vms": vm_ids})
             continue
         vms: list[Json] = []
-        for v in h["vms"]:
-            vm_id = str(v["id"])
+        for v, vm_id in zip(h["vms"], vm_ids, strict=True):
             folder = lib._vm_dir(vm_id)
             label = v.get("name") or vm_id
             try:
-                cfg_data = lib._read(folder / CONFIG_FILE, schema.VM_CONFIG, v["config_commit"],
-                                     any_valid=True).data
-                config = VmConfig.from_dict(cfg_data)
+                config = _vm_config(lib, vm_id, v["config_commit"])
             except (DamagedFileError, KeyError, TypeError, ValueError) as exc:
                 lib._note(f"{_reason(folder / CONFIG_FILE, exc)} The virtual machine "
-                          f"'{label}' was skipped; the other virtual machines loaded.")
+                          f"'{label}' was set aside with its files; the other virtual "
+                          "machines loaded.")
                 unavailable.append({"kind": "vm", "id": vm_id, "name": label,
                                     "host_id": host_id})
                 continue
@@ -286,9 +310,15 @@ def _assemble(lib: Library, state: Json, identity: Json) -> Lab:
                 runtime = lib._read(folder / RUNTIME_FILE, schema.VM_RUNTIME,
                                     v["runtime_commit"]).data
                 runtime = {k: val for k, val in runtime.items() if k != "host_id"}
-            except DamagedFileError as exc:
-                lib._note(f"{_reason(folder / RUNTIME_FILE, exc)} The virtual machine "
-                          f"'{config.name}' is Off; its running state was lost.")
+                configs = [config, *(VmConfig.from_dict(cp["config"])
+                                     for cp in runtime.get("checkpoints", [])
+                                     if isinstance(cp, dict) and isinstance(cp.get("config"),
+                                                                            dict))]
+                problem = runtime_problem(runtime) or chain_problem(configs, runtime)
+                if problem:
+                    raise DamagedFileError(folder / RUNTIME_FILE, problem)
+            except (DamagedFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                lib._note(_runtime_lost(folder / RUNTIME_FILE, exc, config.name))
                 lost_runtime.append((host_id, config, None))
                 continue
             vms.append({"config": config.to_dict(), "runtime": runtime})
@@ -298,36 +328,149 @@ def _assemble(lib: Library, state: Json, identity: Json) -> Lab:
     lab = restore_lab(snap, lib._store.recent(EVENT_LOG_KEEP))
     _repair_lab(lab)
     for u in retry:
-        if u.get("kind") == "vm" and u.get("host_id") in lab.hosts:
+        if u.get("kind") == "host":
+            _retry_host(lib, lab, u, unavailable, lost_runtime)
+        elif u.get("kind") == "vm" and u.get("host_id") in lab.hosts:
             folder = lib._vm_dir(str(u["id"]))
             try:
-                config = VmConfig.from_dict(
-                    lib._read(folder / CONFIG_FILE, schema.VM_CONFIG, None).data)
+                config = _vm_config(lib, str(u["id"]), None)
             except (DamagedFileError, KeyError, TypeError, ValueError) as exc:
                 lib._note(f"{_reason(folder / CONFIG_FILE, exc)} The virtual machine "
-                          f"'{u.get('name') or u['id']}' is still skipped.")
+                          f"'{u.get('name') or u['id']}' is still set aside.")
                 unavailable.append(u)
                 continue
             lib._note(f"{folder / CONFIG_FILE}: readable again; the virtual machine "
                       f"'{config.name}' is back, Off.")
-            lost_runtime.append((str(u["host_id"]), config, None))
-        elif u.get("kind") == "host":
-            hpath = lib._host_dir(str(u["id"])) / HOST_FILE
-            if hpath.exists():
-                lib._note(f"{hpath}: the host {u.get('name') or u['id']} was skipped "
-                          "before; remove its folder or repair the file and restore it "
-                          "from a backup of the whole library.")
-            unavailable.append(u)
+            lost_runtime.append((str(u["host_id"]), config, _disk_records(lib, config)))
         else:
             unavailable.append(u)
-    for host_id, config, _ in lost_runtime:
+    for host_id, config, records in lost_runtime:
         host = lab.hosts[host_id]
         found = _vm_key(lab, config.id, lab.vm_counter)
         key = found[1] if found else spawn_key(lab.seed, lab.vm_counter + 1_000_000)
-        attach_vm_off(lab, host, config, key)
-        lib._disk.pop(lib._vm_dir(config.id) / RUNTIME_FILE, None)
+        _attach_off(lab, host, config, key, records)
     lib._unavailable = unavailable
+    _skip_ids(lab, _aside_vms(unavailable))
     return lab
+
+
+def _aside_vms(unavailable: list[Json]) -> list[str]:
+    return [str(v) for u in unavailable
+            for v in (u.get("vms", []) if u.get("kind") == "host" else [u.get("id")])]
+
+
+#: What a VM brought back Off keeps of its old runtime: its disks and checkpoints.
+_DISK_RECORDS = ("current_disks", "disk_parents", "checkpoints", "current_checkpoint",
+                 "checkpoint_counter", "boot_number")
+
+
+def _runtime_lost(path: Path, exc: Exception, name: str) -> str:
+    kept = set_aside(path)
+    return (f"{_reason(path, exc)} The virtual machine '{name}' is Off on its configured "
+            f"disks; the file was kept as {kept.name} and the disk files in its folder "
+            "were left alone.")
+
+
+def _disk_records(lib: Library, config: VmConfig) -> Json | None:
+    """The disks and checkpoints of a VM coming back Off, from its runtime file whatever
+    commit wrote it (None when there is none; a damaged one is set aside)."""
+    path = lib._vm_dir(config.id) / RUNTIME_FILE
+    if not path.exists():
+        return None
+    try:
+        runtime = lib._read(path, schema.VM_RUNTIME, None).data
+        configs = [config, *(VmConfig.from_dict(cp["config"])
+                             for cp in runtime.get("checkpoints", []) if isinstance(cp, dict))]
+        problem = runtime_problem(runtime) or chain_problem(configs, runtime)
+        if problem:
+            raise DamagedFileError(path, problem)
+    except (DamagedFileError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        lib._note(_runtime_lost(path, exc, config.name))
+        return None
+    return {k: runtime[k] for k in _DISK_RECORDS if k in runtime}
+
+
+def _attach_off(lab: Lab, host: Host, config: VmConfig, key: int,
+                records: Json | None) -> None:
+    """Add a VM, Off, with the disks and checkpoints its old runtime had (if any); the new
+    runtime is written at the next commit, the old version kept as its .prev."""
+    vm = attach_vm_off(lab, host, config, key)
+    for name, value in (records or {}).items():
+        setattr(vm, name, value)
+
+
+def _skip_ids(lab: Lab, vm_ids: list[str]) -> None:
+    """New VMs never take the id (and so the folder) of one set aside."""
+    limit = 10_000 + 10 * len(vm_ids) + lab.vm_counter
+    for vm_id in vm_ids:
+        found = _vm_key(lab, vm_id, limit)
+        if found is not None:
+            lab.vm_counter = max(lab.vm_counter, found[0] + 1)
+
+
+def _host_settings(lib: Library, path: Path, host_id: str, stamp: int | None) -> Json:
+    """A host's settings, checked: its own id, a known profile, valid hardware."""
+    settings = lib._read(path, schema.HOST, stamp).data
+    if settings.get("id") != host_id:
+        raise DamagedFileError(path, f"the file belongs to another host "
+                                     f"({str(settings.get('id'))[:80]!r})")
+    get_profile(str(settings["profile"]))
+    HostHardware.from_dict(settings["hardware"])
+    return settings
+
+
+def _vm_config(lib: Library, vm_id: str, stamp: int | None) -> VmConfig:
+    """A VM's configuration, checked: its own id, and a folder inside the library."""
+    folder = lib._vm_dir(vm_id)
+    real = folder.resolve()
+    if real.parent != lib.path.resolve() / VMS_DIR:
+        raise DamagedFileError(folder, f"the folder leads out of the library (to {real})")
+    path = folder / CONFIG_FILE
+    config = VmConfig.from_dict(lib._read(path, schema.VM_CONFIG, stamp, any_valid=True).data)
+    if config.id != vm_id:
+        raise DamagedFileError(path, f"the file belongs to another virtual machine "
+                                     f"({str(config.id)[:80]!r})")
+    if not all(isinstance(d.path, str) and d.path and "\0" not in d.path
+               for d in config.hard_drives):
+        raise DamagedFileError(path, "a hard drive has no valid path")
+    return config
+
+
+def _add_host(lab: Lab, s: Json) -> Host:
+    """A host from its settings (host.json), booting afresh."""
+    host = lab.add_host(str(s["name"]), get_profile(str(s["profile"])),
+                        HostHardware.from_dict(s["hardware"]), host_id=str(s["id"]))
+    apply_host_settings(host, s)
+    lab.switches_changed()
+    return host
+
+
+def _retry_host(lib: Library, lab: Lab, u: Json, unavailable: list[Json],
+                lost_runtime: list[tuple[str, VmConfig, Json | None]]) -> None:
+    """A host set aside before: back, with its VMs Off, once its file is readable."""
+    host_id = str(u["id"])
+    hpath = lib._host_dir(host_id) / HOST_FILE
+    try:
+        settings = _host_settings(lib, hpath, host_id, None)
+        _add_host(lab, settings)
+    except (DamagedFileError, NotFoundError, KeyError, TypeError, ValueError) as exc:
+        lib._note(f"{_reason(hpath, exc)} The host {u.get('name') or host_id} and its "
+                  "virtual machines are still set aside.")
+        unavailable.append(u)
+        return
+    lib._note(f"{hpath}: readable again; the host {settings['name']} is back and its virtual "
+              "machines are Off.")
+    for vm_id in u.get("vms", []):
+        folder = lib._vm_dir(str(vm_id))
+        try:
+            config = _vm_config(lib, str(vm_id), None)
+        except (DamagedFileError, KeyError, TypeError, ValueError) as exc:
+            lib._note(f"{_reason(folder / CONFIG_FILE, exc)} That virtual machine is still "
+                      "set aside.")
+            unavailable.append({"kind": "vm", "id": str(vm_id), "name": str(vm_id),
+                                "host_id": host_id})
+            continue
+        lost_runtime.append((host_id, config, _disk_records(lib, config)))
 
 
 def _reason(path: Path, exc: Exception) -> str:
@@ -375,32 +518,38 @@ def _repair_lab(lab: Lab) -> None:
 
 def _clean_orphans(lib: Library, state: Json) -> None:
     """VM and host folders the state does not name: leftovers of a creation that never
-    finished or of a deletion that did.  Ours are removed; anything else is reported."""
+    finished or of a deletion that did.  Ours (named by an id, holding only library files)
+    are removed; anything else is reported and left alone."""
     known_vms = {v["id"] for h in state["hosts"] for v in h["vms"]}
     known_vms |= {u["id"] for u in lib._unavailable if u.get("kind") == "vm"}
     known_vms |= {vid for u in lib._unavailable if u.get("kind") == "host"
                   for vid in u.get("vms", [])}
     known_hosts = {h["id"] for h in state["hosts"]}
+    known_hosts |= {u["id"] for u in lib._unavailable if u.get("kind") == "host"}
     for sub, known, names in ((VMS_DIR, known_vms, _VM_NAMES),
                               (HOSTS_DIR, known_hosts, _HOST_NAMES)):
         folder = lib.path / sub
         if not folder.is_dir():
             continue
         removed = False
+
         def ours(name: str, names: frozenset[str] | set[str] = names, sub: str = sub) -> bool:
             return name in names or (sub == VMS_DIR and name.endswith(VM_FILE_SUFFIXES))
 
         for entry in sorted(folder.iterdir()):
             if entry.name in known:
+                if entry.is_symlink() or not entry.is_dir():
+                    continue  # reported when the host or VM was read
                 for p in entry.iterdir():
-                    if sub == VMS_DIR and p.name.endswith(".vsv.tmp"):
-                        p.unlink(missing_ok=True)  # a saved state cut short by a crash
+                    if sub == VMS_DIR and p.name.endswith(".vsv.tmp") and not p.is_symlink():
+                        fileguard.unlink(p, missing_ok=True)  # a saved state cut short
                         continue
-                    if not ours(p.name):
+                    if not ours(p.name) and DAMAGED_SUFFIX not in p.name:
                         lib._note(f"{p}: not a file of an hvlab library; it was left alone.")
                 continue
-            if entry.is_dir() and all(ours(p.name) for p in entry.iterdir()):
-                shutil.rmtree(entry, ignore_errors=True)
+            if (fileguard.is_uuid(entry.name) and entry.is_dir() and not entry.is_symlink()
+                    and all(ours(p.name) and not p.is_symlink() for p in entry.iterdir())):
+                fileguard.rmtree(entry)
                 removed = True
             else:
                 lib._note(f"{entry}: not part of this library; it was left alone.")
@@ -416,71 +565,82 @@ def _cold_start(lib: Library, identity: Json, why: DamagedFileError) -> None:
 
     Hosts boot afresh and every VM is Off (running and saved state is lost); the clock
     continues from the last commit's time kept in the event log, so it never runs backwards.
+    Folders whose host or VM file cannot be read are set aside, whole, as in a normal open.
     """
     lib._note(f"{why.path}: {why.reason}. The library was rebuilt from its host and virtual "
               "machine files: every virtual machine is Off.")
     if why.path.exists():
-        _move_aside(why.path)
+        set_aside(why.path)
     assert lib._store is not None
-    seed = int(identity.get("seed", 0))
+    seed = int(identity.get("seed", 0)) if isinstance(identity.get("seed", 0), int) else 0
     lab = Lab(seed)
     lab.now_us = lib._store.last_now_us()
     lab.step_index = lab.now_us // STEP_US
     lab.event_log.extend(lib._store.recent(EVENT_LOG_KEEP))
     lib._attach(lab)
     lib._suspended += 1
+    unavailable: list[Json] = []
+    hosts_aside: dict[str, Json] = {}
     try:
-        hosts_dir = lib.path / HOSTS_DIR
-        for folder in sorted(hosts_dir.iterdir()) if hosts_dir.is_dir() else []:
+        for folder in _own_folders(lib.path / HOSTS_DIR):
+            if not fileguard.is_uuid(folder.name):
+                continue  # reported by the orphan check of the next open
             path = folder / HOST_FILE
             try:
-                s = lib._read(path, schema.HOST, None).data
-                host = lab.add_host(str(s["name"]), get_profile(str(s["profile"])),
-                                    HostHardware.from_dict(s["hardware"]), host_id=str(s["id"]))
+                _add_host(lab, _host_settings(lib, path, folder.name, None))
             except (DamagedFileError, NotFoundError, KeyError, TypeError, ValueError) as exc:
-                lib._note(f"{_reason(path, exc)} That host was skipped.")
-                continue
-            pending = s.get("pending_hardware")
-            host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
-            host.numa_spanning = bool(s.get("numa_spanning", True))
-            host.virtual_machine_path = str(s.get("virtual_machine_path",
-                                                  host.virtual_machine_path))
-            host.virtual_hard_disk_path = str(s.get("virtual_hard_disk_path",
-                                                    host.virtual_hard_disk_path))
+                lib._note(f"{_reason(path, exc)} That host was set aside with its files.")
+                hosts_aside[folder.name] = {"kind": "host", "id": folder.name, "name": "",
+                                            "vms": []}
         configs: list[tuple[str, VmConfig]] = []
-        vms_dir = lib.path / VMS_DIR
-        for folder in sorted(vms_dir.iterdir()) if vms_dir.is_dir() else []:
-            path = folder / CONFIG_FILE
-            try:
-                config = VmConfig.from_dict(lib._read(path, schema.VM_CONFIG, None).data)
-            except (DamagedFileError, KeyError, TypeError, ValueError) as exc:
-                lib._note(f"{_reason(path, exc)} That virtual machine was skipped.")
+        for folder in _own_folders(lib.path / VMS_DIR):
+            if not fileguard.is_uuid(folder.name):
                 continue
             host_id = ""
-            with contextlib.suppress(DamagedFileError, KeyError):
+            with contextlib.suppress(DamagedFileError, KeyError, TypeError):
                 host_id = str(lib._read(folder / RUNTIME_FILE, schema.VM_RUNTIME, None,
                                         any_valid=True).data["host_id"])
+            try:
+                config = _vm_config(lib, folder.name, None)
+            except (DamagedFileError, KeyError, TypeError, ValueError) as exc:
+                lib._note(f"{_reason(folder / CONFIG_FILE, exc)} That virtual machine was set "
+                          "aside with its files.")
+                if host_id in hosts_aside:
+                    hosts_aside[host_id]["vms"].append(folder.name)
+                else:
+                    unavailable.append({"kind": "vm", "id": folder.name, "name": folder.name,
+                                        "host_id": host_id})
+                continue
+            if host_id in hosts_aside:
+                hosts_aside[host_id]["vms"].append(config.id)
+                continue
             configs.append((host_id, config))
         configs.sort(key=lambda hc: (hc[1].created_us, hc[1].id))
         limit = 10_000 + 10 * len(configs)
+        placed = []
         for host_id, config in configs:
             if not lab.hosts:
-                lib._note(f"{lib._vm_dir(config.id)}: no host to put '{config.name}' on; "
-                          "skipped.")
+                placed.append((host_id, config))
                 continue
             host = lab.hosts.get(host_id) or next(iter(lab.hosts.values()))
             found = _vm_key(lab, config.id, limit)
             if found is not None:
                 lab.vm_counter = max(lab.vm_counter, found[0] + 1)
             key = found[1] if found else spawn_key(seed, limit + len(host.vms))
-            attach_vm_off(lab, host, config, key)
-            lib._disk.pop(lib._vm_dir(config.id) / RUNTIME_FILE, None)
+            _attach_off(lab, host, config, key, _disk_records(lib, config))
     finally:
         lib._suspended -= 1
     lib._attempt = lib._commit = lib._store.max_commit()
-    if not lab.hosts:
-        lib._note("No host could be read, so the demo host was added.")
+    # VMs with no host to run on wait, set aside, for the next open (under the new host).
+    unavailable += [{"kind": "vm", "id": c.id, "name": c.name, "host_id": host_id}
+                    for host_id, c in placed]
+    lib._unavailable = [*hosts_aside.values(), *unavailable]
+    _skip_ids(lab, _aside_vms(lib._unavailable))
+    if not lab.hosts and not hosts_aside:
+        lib._note("No host could be found, so the demo host was added.")
         lib.populate(lab, True)
+    first = next(iter(lab.hosts), "")
+    for u in unavailable:
+        if u["host_id"] not in lab.hosts and u["host_id"] not in hosts_aside:
+            u["host_id"] = first
     lib._write_commit()
-
-

@@ -12,7 +12,10 @@ migration for every change of a format's layout, as ``@migration(FORMAT, from_ve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ntpath
+import posixpath
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Json = dict[str, Any]
@@ -25,7 +28,7 @@ VM_RUNTIME = "hvlab.vm-runtime"
 LOCK = "hvlab.lock"
 
 #: The schema each format is written in by this build.
-CURRENT: dict[str, int] = {LIBRARY: 1, STATE: 1, HOST: 1, VM_CONFIG: 1, VM_RUNTIME: 1}
+CURRENT: dict[str, int] = {LIBRARY: 1, STATE: 1, HOST: 1, VM_CONFIG: 2, VM_RUNTIME: 2}
 #: The event log's SQLite ``PRAGMA user_version`` this build writes.
 EVENT_LOG_SCHEMA = 1
 
@@ -144,4 +147,89 @@ def _vm_config_0_to_1(data: Json) -> Json:
 def _vm_runtime_0_to_1(data: Json) -> Json:
     out = dict(data)
     out.setdefault("console_serial", len(out.get("console", [])))
+    return out
+
+
+# -- schema 2: paths inside the library are kept relative to it --------------------------------
+
+#: A folder only a library makes: ``vms/<id>`` or ``imports/<id>`` (the id in UUID form).
+_LIBRARY_FOLDER = re.compile(r"[/\\](?:vms|imports)[/\\][0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}"
+                             r"[0-9A-Fa-f]{12}(?=[/\\])")
+
+
+def _is_absolute(path: str) -> bool:
+    return posixpath.isabs(path) or ntpath.isabs(path)
+
+
+def _old_root(paths: Iterator[str]) -> str | None:
+    """The folder the library was in when it wrote these absolute paths, found from a path
+    into a folder only a library makes (its own VM or import folders)."""
+    for path in paths:
+        if isinstance(path, str) and _is_absolute(path):
+            matches = list(_LIBRARY_FOLDER.finditer(path))
+            if matches:
+                return path[:matches[-1].start()]
+    return None
+
+
+def _under(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` (POSIX separators), or None when it is not under it."""
+    for sep in ("/", "\\"):
+        if path.startswith(root + sep):
+            return path[len(root) + 1:].replace("\\", "/")
+    return None
+
+
+def _drive_paths(config: Json) -> Iterator[str]:
+    for drive in config.get("hard_drives", []) or []:
+        if isinstance(drive, dict) and isinstance(drive.get("path"), str):
+            yield drive["path"]
+
+
+def _relative_drives(config: Json) -> Json:
+    """Configured disks a library copied in (``<library>/imports/<id>/...``) become relative
+    to its Virtual Hard Disks folder, as every disk inside it is."""
+    root = _old_root(p for p in _drive_paths(config) if "imports" in p)
+    if root is None:
+        return config
+    drives = []
+    for drive in config["hard_drives"]:
+        rest = _under(drive.get("path", ""), root) if isinstance(drive, dict) else None
+        if rest is not None and rest.startswith("imports/"):
+            drive = dict(drive, path="../" + rest)
+        drives.append(drive)
+    return dict(config, hard_drives=drives)
+
+
+@migration(VM_CONFIG, 1)
+def _vm_config_1_to_2(data: Json) -> Json:
+    return _relative_drives(data)
+
+
+@migration(VM_RUNTIME, 1)
+def _vm_runtime_1_to_2(data: Json) -> Json:
+    # Checkpoint disks, current disks and chain links were absolute: a copied library wrote
+    # into the original.  Those inside the library become relative to it.
+    out = dict(data)
+    current = out.get("current_disks") or {}
+    links = out.get("disk_parents") or {}
+    checkpoints = out.get("checkpoints") or []
+    every = [*current.values(), *links, *links.values(),
+             *(v for cp in checkpoints if isinstance(cp, dict)
+               for v in (cp.get("disks") or {}).values())]
+    root = _old_root(iter(every))
+
+    def rel(path: Any) -> Any:
+        if root is None or not isinstance(path, str):
+            return path
+        inside = _under(path, root)
+        return path if inside is None else inside
+
+    out["current_disks"] = {k: rel(v) for k, v in current.items()}
+    out["disk_parents"] = {rel(c): rel(p) for c, p in links.items()}
+    out["checkpoints"] = [
+        dict(cp, disks={k: rel(v) for k, v in (cp.get("disks") or {}).items()},
+             config=_relative_drives(cp["config"]) if isinstance(cp.get("config"), dict)
+             else cp.get("config"))
+        if isinstance(cp, dict) else cp for cp in checkpoints]
     return out

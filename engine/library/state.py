@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
+import types
+import typing
 from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
@@ -48,12 +51,13 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # state: it is not saved, and the graphs start empty after a reopen.
     # ``devices``, ``_switch_index`` and ``switch_infos`` are derived from the VM
     # configurations and the hosts' switches, and rebuilt on restore.  ``files`` (worker
-    # threads), ``disk_handles`` (open files) and ``storage_root`` (the library's own
-    # folder) belong to the running process.
+    # threads), ``disk_handles`` (open files), ``storage_root`` (the library's own
+    # folder) and ``retired_files`` (deleted after the next commit) belong to the running
+    # process.
     "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
                       "_next_job", "vm_counter", "bus", "event_log", "history", "devices",
                       "_switch_index", "switch_infos", "files", "disk_handles",
-                      "storage_root"}),
+                      "storage_root", "retired_files"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
@@ -137,15 +141,17 @@ def host_runtime(host: Host) -> Json:
     }
 
 
-def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
-    profile = get_profile(str(settings["profile"]))
-    host = Host(lab, str(settings["id"]), str(settings["name"]), index, profile,
-                HostHardware.from_dict(settings["hardware"]), boot=False)
+def apply_host_settings(host: Host, settings: Json) -> None:
+    """What ``host.json`` sets beyond identity and hardware: staged hardware, NUMA spanning,
+    folders, virtual switches and the MAC range (a setting the file lacks keeps the
+    host's own value)."""
     pending = settings.get("pending_hardware")
     host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
-    host.numa_spanning = bool(settings["numa_spanning"])
-    host.virtual_machine_path = str(settings["virtual_machine_path"])
-    host.virtual_hard_disk_path = str(settings["virtual_hard_disk_path"])
+    host.numa_spanning = bool(settings.get("numa_spanning", host.numa_spanning))
+    host.virtual_machine_path = str(settings.get("virtual_machine_path",
+                                                 host.virtual_machine_path))
+    host.virtual_hard_disk_path = str(settings.get("virtual_hard_disk_path",
+                                                   host.virtual_hard_disk_path))
     # Virtual switches and the MAC pool (absent from files of builds before networking).
     if "switches" in settings:
         host.net.switches = {}
@@ -154,6 +160,13 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
             host.net.switches[sw.name] = sw
     if "mac_range" in settings:
         host.net.mac_pool = MacPool(*settings["mac_range"])
+
+
+def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
+    profile = get_profile(str(settings["profile"]))
+    host = Host(lab, str(settings["id"]), str(settings["name"]), index, profile,
+                HostHardware.from_dict(settings["hardware"]), boot=False)
+    apply_host_settings(host, settings)
     host.net.mac_pool.leased = {str(m) for m in runtime.get("mac_leased", [])}
     # Counters and flags (boot_count, rebooting, CPU figures of the last tick ...).  One
     # the file does not have (saved by an older build) keeps the constructor's value.
@@ -202,6 +215,49 @@ def vm_runtime(vm: VmRuntime) -> Json:
             value = copy.deepcopy(value)
         out[name] = value
     return out
+
+
+_RUNTIME_HINTS = typing.get_type_hints(VmRuntime)
+#: The largest number a runtime field may hold (a noise key is an unsigned 64-bit value).
+_LIMIT = 2**64
+
+
+def _fits(value: object, hint: Any) -> bool:
+    """Whether JSON ``value`` can stand for a field of type ``hint`` (enums by value)."""
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint in (int, float):
+        return (isinstance(value, int) or (hint is float and isinstance(value, float))) \
+            and not isinstance(value, bool) and -_LIMIT < value < _LIMIT
+    if hint in (bool, str):
+        return isinstance(value, hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return value in {m.value for m in hint}
+    if origin in (dict, list, deque) or hint in (dict, list):
+        return isinstance(value, dict if (origin or hint) is dict else list)
+    return True
+
+
+def runtime_problem(runtime: Json) -> str | None:
+    """Why a VM's runtime record (as read from a file) does not fit the engine's fields, or
+    None: a field of the wrong type or out of range would fail later, far from the file."""
+    for name in ("slot", "key"):
+        if not _fits(runtime.get(name), int) or runtime[name] < 0:
+            return f"its '{name}' is not valid"
+    if runtime["slot"] >= 2**31:
+        return "its 'slot' is not valid"
+    for name in _RUNTIME_FIELDS:
+        if name in runtime and not _fits(runtime[name], _RUNTIME_HINTS[name]):
+            return f"its '{name}' is not valid"
+    console = runtime.get("console", [])
+    if not all(isinstance(e, list) and len(e) == 2 and _fits(e[0], int) for e in console):
+        return "its console is not valid"
+    return None
 
 
 def restore_vm(config: VmConfig, runtime: Json) -> VmRuntime:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from engine import fileguard
 from engine.storage.errors import VhdError, VhdInUseError, VhdParentError
 from engine.storage.fileio import PositionedFile
 from engine.storage.vhd import (
@@ -336,7 +337,7 @@ def merge_disk(child: str | os.PathLike[str], destination: str | os.PathLike[str
                 progress(99.0 * done / len(blocks))
         parent.flush()
     if delete_child:
-        os.unlink(child_path)
+        fileguard.unlink(child_path)
     if progress is not None:
         progress(100.0)
     return inspect_disk(parent_path)

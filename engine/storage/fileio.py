@@ -8,7 +8,7 @@ cancelled operation never leaves a partial file under the final name.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import io
 import os
 import secrets
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from typing import TypeAlias
 
+from engine import fileguard
 from engine.storage.errors import VhdError
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
@@ -45,11 +46,14 @@ class PositionedFile:
     def __init__(self, path: str, *, writable: bool = False, create: bool = False) -> None:
         self.path = path
         self.writable = writable or create
-        mode = "x+" if create else ("r+" if writable else "r")
         try:
-            self._raw = io.FileIO(path, mode)
+            # Writable files are opened by the file guard: confined and counted.
+            self._raw = (fileguard.open_file(path, create=create) if self.writable
+                         else io.FileIO(path, "r"))
         except OSError as err:
             raise _os_error(path, "open", err) from err
+        except ValueError:  # a NUL in the name
+            raise VhdError(f"'{path!r}' is not a valid file name.") from None
         self._fd = self._raw.fileno()
         self._lock = threading.Lock()  # only for the seek-based fallback
 
@@ -110,7 +114,7 @@ class PositionedFile:
                     batch.append(views.pop(0))
                     size += len(batch[-1])
                 if _HAVE_POSITIONED:
-                    wrote = os.pwritev(self._fd, batch, offset)
+                    wrote = fileguard.pwritev_fd(self._fd, batch, offset, self.path)
                 else:
                     with self._lock:
                         self._raw.seek(offset)
@@ -131,7 +135,7 @@ class PositionedFile:
 
     def truncate(self, size: int) -> None:
         try:
-            os.ftruncate(self._fd, size)
+            fileguard.truncate_fd(self._fd, size, self.path)
         except OSError as err:
             raise _os_error(self.path, "resize", err) from err
 
@@ -151,21 +155,22 @@ def temporary_sibling(path: str, purpose: str) -> str:
 def publish_new(temporary: str, final: str) -> None:
     """Give the finished ``temporary`` file the name ``final``, which must not exist yet."""
     try:
-        os.link(temporary, final)
+        fileguard.link(temporary, final)
     except FileExistsError as err:
         raise _os_error(final, "create", err) from err
-    except OSError:
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
         # No hard links on this file system (FAT, some network shares).
         if os.path.lexists(final):
             raise _os_error(final, "create", FileExistsError()) from None
-        os.replace(temporary, final)
+        fileguard.replace_file(temporary, final)
         return
-    os.unlink(temporary)
+    fileguard.unlink(temporary)
 
 
 def discard(temporary: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)
+    fileguard.unlink(temporary, missing_ok=True)
 
 
 def require_absent(path: str) -> None:

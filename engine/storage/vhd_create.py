@@ -16,6 +16,7 @@ from typing import TypeAlias
 
 import numpy as np
 
+from engine import fileguard
 from engine.storage.errors import VhdError
 from engine.storage.fileio import (
     Buffer,
@@ -202,7 +203,7 @@ def build_new_file(target: str, fill: FillFile, *, replace_existing: bool = Fals
             fill(file)
             file.sync()
         if replace_existing:
-            os.replace(temporary, target)
+            fileguard.replace_file(temporary, target)
         else:
             publish_new(temporary, target)
         sync_folder(target)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from engine import fileguard
 from engine.api import Library, LibraryError, LibraryLockedError, open_library
 from engine.config import HardDrive
 from engine.errors import NotFoundError
-from engine.library import files as library_files
+from engine.fileguard import FaultPlan
 from engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
 from engine.library.schema import CURRENT, MIGRATIONS, SchemaError, upgrade
 from engine.library.state import snapshot_lab
@@ -156,7 +157,7 @@ def test_a_truncated_vm_config_is_named_and_the_others_load(tmp_path: Path) -> N
     with lib_at(tmp_path / "lib") as lib:
         assert len(lib.messages) == 1
         assert str(config) in lib.messages[0] and "W2K8-DC01" in lib.messages[0]
-        assert "skipped" in lib.messages[0]
+        assert "set aside" in lib.messages[0]
         names = [v.name for v in lib.api.vms()]
         assert "W2K8-DC01" not in names and len(names) == 5
         assert lib.api.vm("SLES10-WEB01").state == "Running"
@@ -166,7 +167,7 @@ def test_a_truncated_vm_config_is_named_and_the_others_load(tmp_path: Path) -> N
         for h in lib.api.lab.hosts.values():
             h.memory.check_invariants()
         lib.api.advance(30)
-    with lib_at(tmp_path / "lib") as lib:  # still skipped, still said
+    with lib_at(tmp_path / "lib") as lib:  # still set aside, still said
         assert "W2K8-DC01" in lib.messages[0]
     config.write_bytes(raw)  # repaired: back, Off
     with lib_at(tmp_path / "lib") as lib:
@@ -255,25 +256,9 @@ def test_a_partially_written_file_is_never_valid(tmp_path: Path) -> None:
 # -- crash consistency (an interrupted commit, at every write) --------------------------------
 
 
-class KillAt:
-    """Raise (like a kill) at the n-th call of any wrapped function."""
-
-    def __init__(self, n: int) -> None:
-        self.left = n
-
-    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
-        def wrapped(*a: object, **k: object) -> None:
-            self.left -= 1
-            if self.left == 0:
-                raise KeyboardInterrupt("killed")
-            fn(*a, **k)
-
-        return wrapped
-
-
-def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail the n-th file operation of a commit that changes many files, for every n."""
+def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(tmp_path: Path) -> None:
+    """Fail the n-th file operation of a commit that changes many files, and every one
+    after it (as a dying disk would), for every n."""
     seed_lib = tmp_path / "seed"
     with lib_at(seed_lib) as lib:
         lib.api.create_vm("DOOMED", memory_startup_mb=256)
@@ -285,11 +270,8 @@ def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
         shutil.copytree(seed_lib, folder)
         lib = lib_at(folder)
         expected = json.dumps(snapshot_lab(lib.api.lab))
-        kill = KillAt(n)
-        monkeypatch.setattr("engine.library.library.write_atomic", kill.wrap(
-            library_files.write_atomic))
-        monkeypatch.setattr("engine.library.files.os.replace", kill.wrap(os.replace))
-        finished = False
+        before = lib.commit_number
+        fileguard.reset_faults(FaultPlan(fail_from=n, error=errno.EIO))
         try:
             with lib.batch():  # one commit touching a host, configs, runtimes and events
                 lib.api.set_host(numa_spanning=False)
@@ -298,17 +280,19 @@ def test_a_commit_cut_short_anywhere_rolls_back_to_the_last_one(
                 lib.api.save("SLES10-WEB01")
                 lib.api.delete_vm("DOOMED")
                 lib.api.create_vm("NEWBORN", memory_startup_mb=256)
-            finished = True
-        except KeyboardInterrupt:
+        except LibraryError:
             pass
-        monkeypatch.undo()
+        finally:
+            fired = fileguard.fault_fired()
+            fileguard.reset_faults()
+        committed = lib.commit_number > before  # state.json, the commit point, was written
         after = json.dumps(snapshot_lab(lib.api.lab))
         abandon(lib)
         with lib_at(folder) as reopened:
             assert reopened.messages == []
             got = json.dumps(snapshot_lab(reopened.api.lab))
-            assert got == (after if finished else expected), f"crash at operation {n}"
-        if finished:
+            assert got == (after if committed else expected), f"failure at operation {n}"
+        if not fired:
             break
     assert n > 8  # the commit really had that many steps to cut
 
