@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import EngineEvent, HostChanged, JobChanged, LogEntry, VmListChanged, VmStateChanged
+from engine.api import (
+    EngineEvent,
+    HostChanged,
+    JobChanged,
+    LogEntry,
+    VmListChanged,
+    VmStateChanged,
+)
 
 if TYPE_CHECKING:
     from engine.api import ManagementApi, VmTableSnapshot

@@ -429,7 +429,8 @@ def settings_device_field(device: str, field: str, label: str) -> UiName:
 
 
 def settings_service(key: str, label: str) -> UiName:
-    """An Integration Services check box (``key`` as in engine.guests.INTEGRATION_SERVICES)."""
+    """An Integration Services check box (``key`` as in
+    engine.guests.INTEGRATION_SERVICES)."""
     return UiName(f"vmSettingsService_{key}", label)
 # == end of issue 5 ================================================================================
 

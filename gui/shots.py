@@ -1,9 +1,9 @@
 """What the documentation screenshot scripts share: the command line, the application,
 letting Qt settle, saving a widget's picture.
 
-The scripts are ``python -m gui.screenshots DIR`` and the ``screenshots`` modules of
-``gui.graphs``, ``gui.architecture``, ``gui.disks`` and ``gui.settings``; run them under
-Xvfb (docs/development.md).
+The scripts are ``python -m gui.screenshots DIR`` and the ``screenshots``
+modules of ``gui.graphs``, ``gui.architecture``, ``gui.disks`` and
+``gui.settings``; run them under Xvfb (docs/development.md).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """``hvctl``: the hvlab command line, a client of the same management API as the GUI.
 
 Each run opens the library (taking its lock), runs one command through
-:class:`~engine.api.ManagementApi` of :func:`engine.api.open_library` (which commits before
-the command returns) and closes
-it.  Errors go to stderr in the words the GUI shows (``str(HvError)``) with exit code 1;
-usage errors exit 2.  No Qt is imported here or below.
+:class:`~engine.api.ManagementApi` of :func:`engine.api.open_library` (which commits
+before the command returns) and closes it.  Errors go to stderr in the words the GUI shows
+(``str(HvError)``) with exit code 1; usage errors exit 2.  No Qt is imported here or below.
 """
 
 from __future__ import annotations

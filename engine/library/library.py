@@ -223,7 +223,7 @@ class Library:
         lab.storage_root = self.path
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
-    # -- told by the management API (engine.api.surface.ApiObserver) ---------------------------
+    # -- told by the management API (engine.api.surface.ApiObserver) ---------------------
     def after_command(self) -> None:
         """A command returned: commit what it changed.  Every change to the lab publishes an
         event, so a command that published nothing (a refused one, a poll with no finished

@@ -16,7 +16,13 @@ from engine.lab import EVENT_LOG_KEEP, STEP_US, Lab
 from engine.library import schema
 from engine.library.errors import LibraryError, LibraryLockedError
 from engine.library.eventlog import EventLogError, EventLogStore
-from engine.library.files import DamagedFileError, encode, fsync_dir, is_temporary, write_atomic
+from engine.library.files import (
+    DamagedFileError,
+    encode,
+    fsync_dir,
+    is_temporary,
+    write_atomic,
+)
 from engine.library.library import (
     _HOST_NAMES,
     _ROOT_NAMES,

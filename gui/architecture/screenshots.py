@@ -1,8 +1,10 @@
-"""Pictures for docs/architecture-view.md: ``python -m gui.architecture.screenshots docs/img``.
+"""Pictures for docs/architecture-view.md:
+``python -m gui.architecture.screenshots docs/img``.
 
 Run under Xvfb so the windows look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.architecture.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m gui.architecture.screenshots docs/img
 
 The scene is the emulated-vs-synthetic demo of the docs, built through the API on a manual
 clock (seed 0), so the pictures are the same on every run: an External switch on the host's

@@ -3,9 +3,9 @@ Import Virtual Machine… (host block), and what Export… (VM block) opens.
 
 One :class:`StorageActions` per main window. Its QActions sit in the New menu, the Action ▸
 Host menu and the Actions pane's host block; they open the wizards and dialogs of
-:mod:`gui.disks.dialogs` and :mod:`gui.import_export` over the window's bridge. Those are
-imported when first opened: they need numpy (engine.storage), and the main window paints
-before numpy is loaded.
+:mod:`gui.disks.dialogs` and :mod:`gui.import_export` over the window's bridge.
+Those are imported when first opened: they need numpy (engine.storage), and the
+main window paints before numpy is loaded.
 
 Signals:
     message(str): a one-line result for the status bar.

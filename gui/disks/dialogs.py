@@ -5,7 +5,8 @@ simulated clock keeps running and tests never block) and returns it; what happen
 user finishes arrives through the callback.  The Hard Drive page of the VM settings uses
 them for its New, Edit and Inspect buttons:
 
-    from gui.disks.dialogs import open_edit_disk_wizard, open_inspect_dialog, open_new_disk_wizard
+    from gui.disks.dialogs import (
+        open_edit_disk_wizard, open_inspect_dialog, open_new_disk_wizard)
 
     open_new_disk_wizard(self, api, on_created=self.path_edit.setText)
     open_edit_disk_wizard(self, api, self.path_edit.text())

@@ -39,7 +39,13 @@ from PySide6.QtWidgets import (
 from engine.api import HvError, Job
 from gui import ids
 from gui.disks import files
-from gui.disks.new_disk import SPIN_MAX, browse_row, file_name_problem, size_problem, type_text
+from gui.disks.new_disk import (
+    SPIN_MAX,
+    browse_row,
+    file_name_problem,
+    size_problem,
+    type_text,
+)
 from gui.disks.sizes import GB, size_text
 from gui.disks.wizard import (
     StepWizard,

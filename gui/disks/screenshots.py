@@ -2,7 +2,8 @@
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.disks.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m gui.disks.screenshots docs/img
 
 The lab is the demo lab (seed 0) with its files in a temporary folder, on a manual clock.
 """

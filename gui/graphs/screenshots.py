@@ -3,7 +3,8 @@
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.graphs.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m gui.graphs.screenshots docs/img
 
 Every scene is built through the API on a manual clock stepped one simulated second at a
 time (as the 1x clock would), so the pictures are the same on every run.

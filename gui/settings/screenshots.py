@@ -2,7 +2,8 @@
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.settings.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m gui.settings.screenshots docs/img
 
 Every scene is built through the API on a manual clock from a new demo library (seed 0) in
 the temporary folder, so the pictures are the same on every run. The wizard's QSettings go

@@ -30,7 +30,8 @@ def test_the_door_lists_each_name_once_and_every_name_resolves() -> None:
     tree = ast.parse(DOOR.read_text(encoding="utf-8"))
     typed: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine."):
+        if (isinstance(node, ast.ImportFrom) and node.module
+                and node.module.startswith("engine.")):
             typed.extend(alias.name for alias in node.names)
     assert sorted(typed) == engine.api.__all__  # the typed names are the lazily loaded ones
     for name in engine.api.__all__:

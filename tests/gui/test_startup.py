@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Modules the first paint must not wait for: the engine (and numpy) come with the lab;
 #: the rest are panes and tabs the lab fills, built when it arrives.
-LATER = ("numpy", "engine.api.management", "engine.lab", "pyqtgraph", "gui.bridge",
-         "gui.commands", "gui.checkpoints.pane", "gui.graphs.sparkline", "gui.device_manager",
-         "gui.disks.storage_tab", "gui.disks.jobs", "gui.settings.dialog", "gui.wizard.wizard")
+LATER = ("numpy", "engine.api.management", "engine.lab", "pyqtgraph",
+         "gui.bridge", "gui.commands", "gui.checkpoints.pane",
+         "gui.graphs.sparkline", "gui.device_manager", "gui.disks.storage_tab",
+         "gui.disks.jobs", "gui.settings.dialog", "gui.wizard.wizard")
 
 _SCRIPT = f"""
 import sys
