@@ -3,4 +3,5 @@
 Clients (the Qt console, ``hvctl``, tests) use :mod:`engine.api` only.
 """
 
+#: hvlab's version, its one source: pyproject.toml reads it (setuptools dynamic version).
 __version__ = "0.1.0"

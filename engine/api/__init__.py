@@ -15,6 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# hvlab's version (pyproject.toml reads it from engine/__init__.py): Help ▸ About, --version.
+from engine import __version__ as __version__
+
 # isort: off
 if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
     from engine.api.demo import (

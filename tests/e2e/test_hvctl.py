@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.hvctl import REPO, env, hvctl
+from tests.layout import import_name
 
 pytestmark = pytest.mark.e2e
 
@@ -274,10 +275,11 @@ def test_library_from_the_environment_and_help(tmp_path: Path) -> None:
 
 
 def test_hvctl_never_imports_qt(tmp_path: Path) -> None:
+    forbidden = ("PySide6", "shiboken6", "pyqtgraph", import_name("gui"))
     code = ("import sys\nfrom hvctl import main\n"
             f"main(['--library', {str(tmp_path / 'q')!r}, 'vm', 'list'])\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]\n"
+            f"bad = [m for m in sys.modules if any(m == p or m.startswith(p + '.') "
+            f"for p in {forbidden!r})]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env(),
                    capture_output=True, timeout=120)

@@ -1,0 +1,32 @@
+"""The import package each top-level folder of the repository installs as (pyproject.toml's
+[tool.setuptools.package-dir]), for tests that name packages rather than import them."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Import package -> the folder it comes from, e.g. the console's package -> "gui".
+PACKAGE_DIR: dict[str, str] = tomllib.loads(
+    (REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-dir"]
+
+#: The folders that hold code (the others, resources/, hold data).
+CODE_FOLDERS = ("engine", "gui", "hvctl")
+
+
+def import_name(folder: str) -> str:
+    """The import name of the top-level folder ``folder`` (``"gui"``: the console)."""
+    return next(name for name, path in PACKAGE_DIR.items() if path == folder)
+
+
+def module_name(path: str) -> str:
+    """The import name of the source file ``path`` (``"gui/format.py"``)."""
+    folder, _, rest = path.removesuffix(".py").removesuffix("/__init__").partition("/")
+    return ".".join(filter(None, (import_name(folder), rest.replace("/", "."))))
+
+
+def is_within(module: str, package: str) -> bool:
+    """Whether ``module`` is ``package`` or one of its submodules."""
+    return module == package or module.startswith(package + ".")
