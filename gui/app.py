@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from engine.api import HvError
+from engine.api import HvError, __version__
 from gui.main_window import WINDOW_TITLE, MainWindow
 from gui.theme import Theme, apply_theme
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
 
 MAIN_WINDOW_NAME = "mainWindow"
+#: The desktop entry and AppStream id (packaging/org.hvlab.hvlab.desktop).
+DESKTOP_ID = "org.hvlab.hvlab"
 MAIN_WINDOW_ACCESSIBLE_NAME = "Hyper-V Manager"
 
 
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="lab library folder (default: $HVLAB_LIBRARY, else the user data folder)",
     )
+    parser.add_argument("--version", action="version", version=f"hvlab {__version__}")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for a reproducible lab")
     parser.add_argument(
         "--clock",
@@ -149,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName("hvlab")
+    app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("Hyper-V Manager")
+    # The installed desktop entry (packaging/): lets a Wayland shell match windows to it.
+    app.setDesktopFileName(DESKTOP_ID)
     theme = Theme(args.theme)
     apply_theme(app, theme)
     window = MainWindow(theme=theme, note=_library_note(args))

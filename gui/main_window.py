@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
+from engine.api import HvError, __version__
 from gui import dialogs, ids
 from gui.actions import MAIN_NAMES, VmActions, start_fit_text
 from gui.actions_pane import ActionsPane
@@ -919,7 +919,8 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         dialogs.information(
-            self, "About hvlab", "<b>hvlab</b> — Hyper-V Manager for a simulated lab",
+            self, "About hvlab",
+            f"<b>hvlab {__version__}</b> — Hyper-V Manager for a simulated lab",
             "A console in the style of Hyper-V Manager over a simulated Windows Server "
             "2008-era Hyper-V host, for learning and demonstrations.")
 

@@ -55,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, out: _Printer) -> int:
+    if args.area == "completion":
+        import shtab
+
+        sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+        return 0
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0

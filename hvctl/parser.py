@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from engine.api import __version__
+
+#: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
 LIFECYCLE = {
     "start": "start the VM (Start-VM)",
     "stop": "shut the guest down through its Operating System Shutdown service (Stop-VM)",
@@ -49,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hvctl", parents=[_common(suppress=False)],
         description="Drive an hvlab library from scripts, like the Hyper-V PowerShell module.",
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.")
+    parser.add_argument("--version", action="version", version=f"hvctl (hvlab) {__version__}")
     top = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
 
     def sub(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -150,4 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub(top, "profile", "host profiles")
     prof.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
         "list", help="list the host profiles", parents=[leaf])
+
+    # shell completion, from this parser
+    comp = top.add_parser(
+        "completion", help="print a shell completion script (bash, zsh or fish)",
+        description="Print the completion script for SHELL on stdout. Load it in the shell's "
+        "start-up file, e.g. bash: eval \"$(hvctl completion bash)\"; zsh: "
+        "hvctl completion zsh > ~/.zfunc/_hvctl; fish: hvctl completion fish > "
+        "~/.config/fish/completions/hvctl.fish.")
+    comp.add_argument("shell", choices=COMPLETION_SHELLS, metavar="SHELL",
+                      help="one of " + ", ".join(COMPLETION_SHELLS))
     return parser
