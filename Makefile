@@ -23,12 +23,15 @@ RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
 
 # Debian packages the tests need: Xvfb/xauth/xcb-cursor/AT-SPI/D-Bus to drive the real app
 # from outside (e2e), qemu-img and libvhdi's tools as oracles for the VHD files we write.
+# desktop-file-utils and appstream validate packaging/; bash, zsh and fish load hvctl's
+# completion scripts in tests/packaging.
 SYSTEM_PACKAGES := xvfb xauth libxcb-cursor0 at-spi2-core dbus-x11 qemu-utils libvhdi-utils \
-	python3-libvhdi python3-pyatspi libxcb-icccm4 libxcb-keysyms1
+	python3-libvhdi python3-pyatspi libxcb-icccm4 libxcb-keysyms1 \
+	desktop-file-utils appstream zsh fish
 
 # Packages kept out of the engine venv, so its test run proves the engine needs none of them.
 ENGINE_VENV_EXCLUDES := pyside6 pyside6-essentials pyside6-addons shiboken6 pyqtgraph \
-	pytest-qt ruff mypy import-linter grimp
+	pytest-qt ruff mypy import-linter grimp argparse-manpage build twine pipx
 
 # Re-install when the project definition changes, or when a top-level package appears after
 # the install (the editable install maps only the packages it found at install time).
@@ -41,13 +44,18 @@ IMPORT_VIEW := build/import-view
 RUN_STAMP := $(VENV)/.hvlab-run-installed
 TEST_STAMP := $(VENV)/.hvlab-test-installed
 ENGINE_STAMP := $(ENGINE_VENV)/.hvlab-engine-installed
+BUNDLE_STAMP := $(VENV)/.hvlab-bundle-installed
 
-.PHONY: help run test lint bench system-packages venvs clean
+.PHONY: help run test lint dist-check bundle manpages icons bench system-packages venvs clean
 
 help:
 	@echo "make run    start hvlab on the default library (ARGS='--library DIR ...' passed on)"
 	@echo "make test   install what is missing, then lint, type-check and run every test"
 	@echo "make lint   ruff, mypy and the import contracts only"
+	@echo "make dist-check  build the sdist and wheel, install it with pipx outside the"
+	@echo "            checkout, run hvctl and the console from it, validate packaging/"
+	@echo "make bundle the one-folder PyInstaller bundle in dist/hvlab (not part of make test)"
+	@echo "make manpages / make icons  regenerate packaging/man and packaging/icons"
 	@echo "make bench  run every tests/bench/*.py and print its figures"
 	@echo "make clean  remove both venvs and caches"
 
@@ -61,7 +69,7 @@ run: $(RUN_STAMP)
 
 # The engine suite runs once, in the venv without Qt: that run is what proves the engine needs
 # no GUI package. The second run takes everything else (GUI, e2e) in the full venv.
-test: system-packages venvs lint
+test: system-packages venvs lint dist-check
 	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
 	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
@@ -81,6 +89,25 @@ lint: $(TEST_STAMP)
 	echo "lint-imports (the layers in pyproject.toml)"; $(VENV)/bin/lint-imports --no-cache \
 		|| status=1; \
 	exit $$status
+
+# The distribution as a user gets it (packaging/dist_check.py says what is checked).
+dist-check: $(TEST_STAMP)
+	@echo "== dist-check (packaging/dist_check.py)"
+	$(VENV)/bin/python packaging/dist_check.py
+
+# dist/hvlab/: hvlab and hvctl with Python and every library they need, for machines without
+# Python packages. Slower than the other targets, so not part of `make test`.
+bundle: $(BUNDLE_STAMP)
+	rm -rf build/pyinstaller dist/hvlab
+	$(VENV)/bin/pyinstaller --noconfirm --clean --workpath build/pyinstaller --distpath dist \
+		packaging/hvlab.spec
+	@du -sh dist/hvlab
+
+manpages: $(TEST_STAMP)
+	$(VENV)/bin/python packaging/manpages.py
+
+icons: $(RUN_STAMP)
+	$(VENV)/bin/python packaging/render_icons.py
 
 bench: $(RUN_STAMP)
 	@shopt -s nullglob; scripts=(tests/bench/*.py); \
@@ -119,6 +146,10 @@ $(TEST_STAMP): $(INSTALL_INPUTS)
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python $(PIP_INSTALL) -e '.[test]'
 	@touch $@ $(RUN_STAMP)
+
+$(BUNDLE_STAMP): $(TEST_STAMP)
+	$(VENV)/bin/python $(PIP_INSTALL) -e '.[test,bundle]'
+	@touch $@
 
 # Runtime and test requirements from pyproject.toml minus ENGINE_VENV_EXCLUDES, then the
 # project itself without dependencies.
