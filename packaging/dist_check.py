@@ -23,14 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from import_view import package_dir  # this script's folder is first on sys.path
+from render_icons import APP_ID
+
 ROOT = Path(__file__).resolve().parent.parent
-APP_ID = "org.hvlab.hvlab"
 CLEAN_PATH = "/usr/bin:/bin"
 
 
@@ -54,12 +55,6 @@ def run(command: Sequence[str | Path], *, env: dict[str, str] | None = None,
         raise CheckFailed(f"{' '.join(map(str, command))} exited {result.returncode} "
                           f"(expected {expect}):\n{result.stdout}{result.stderr}")
     return result
-
-
-def package_dir() -> dict[str, str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    mapping: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
-    return mapping
 
 
 def build(out: Path) -> tuple[Path, Path]:
