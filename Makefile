@@ -23,27 +23,39 @@ RUN_MAY_BE_EMPTY := $(if $(strip $(PYTEST_ARGS)),true,false)
 
 # Debian packages the tests need: Xvfb/xauth/xcb-cursor/AT-SPI/D-Bus to drive the real app
 # from outside (e2e), qemu-img and libvhdi's tools as oracles for the VHD files we write.
+# desktop-file-utils and appstream validate packaging/; bash, zsh and fish load hvctl's
+# completion scripts in tests/packaging.
 SYSTEM_PACKAGES := xvfb xauth libxcb-cursor0 at-spi2-core dbus-x11 qemu-utils libvhdi-utils \
-	python3-libvhdi python3-pyatspi libxcb-icccm4 libxcb-keysyms1
+	python3-libvhdi python3-pyatspi libxcb-icccm4 libxcb-keysyms1 \
+	desktop-file-utils appstream zsh fish
 
 # Packages kept out of the engine venv, so its test run proves the engine needs none of them.
 ENGINE_VENV_EXCLUDES := pyside6 pyside6-essentials pyside6-addons shiboken6 pyqtgraph \
-	pytest-qt ruff mypy import-linter grimp
+	pytest-qt ruff mypy import-linter grimp argparse-manpage build twine pipx
 
 # Re-install when the project definition changes, or when a top-level package appears after
 # the install (the editable install maps only the packages it found at install time).
-INSTALL_INPUTS := pyproject.toml $(wildcard engine/__init__.py gui/__init__.py hvctl/__init__.py)
+INSTALL_INPUTS := pyproject.toml setup.py \
+	$(wildcard engine/__init__.py gui/__init__.py hvctl/__init__.py resources/__init__.py)
+
+RUFF_PATHS := engine gui hvctl tests packaging setup.py
+IMPORT_VIEW := build/import-view
 
 RUN_STAMP := $(VENV)/.hvlab-run-installed
 TEST_STAMP := $(VENV)/.hvlab-test-installed
 ENGINE_STAMP := $(ENGINE_VENV)/.hvlab-engine-installed
+BUNDLE_STAMP := $(VENV)/.hvlab-bundle-installed
 
-.PHONY: help run test lint bench system-packages venvs clean
+.PHONY: help run test lint dist-check bundle manpages icons bench system-packages venvs clean
 
 help:
 	@echo "make run    start hvlab on the default library (ARGS='--library DIR ...' passed on)"
 	@echo "make test   install what is missing, then lint, type-check and run every test"
 	@echo "make lint   ruff, mypy and the import contracts only"
+	@echo "make dist-check  build the sdist and wheel, install it with pipx outside the"
+	@echo "            checkout, run hvctl and the console from it, validate packaging/"
+	@echo "make bundle the one-folder PyInstaller bundle in dist/hvlab (not part of make test)"
+	@echo "make manpages / make icons  regenerate packaging/man and packaging/icons"
 	@echo "make bench  run every tests/bench/*.py and print its figures"
 	@echo "make clean  remove both venvs and caches"
 
@@ -57,7 +69,7 @@ run: $(RUN_STAMP)
 
 # The engine suite runs once, in the venv without Qt: that run is what proves the engine needs
 # no GUI package. The second run takes everything else (GUI, e2e) in the full venv.
-test: system-packages venvs lint
+test: system-packages venvs lint dist-check
 	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
 	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
@@ -65,15 +77,37 @@ test: system-packages venvs lint
 	$(VENV)/bin/python -m pytest --ignore=tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }
 
-# Every tool runs even when one fails, so one run reports every problem.
+# Every tool runs even when one fails, so one run reports every problem. mypy reads the
+# packages through IMPORT_VIEW, symlinks that lay the folders out under their import names
+# (it cannot follow the editable install's import hook; docs/development.md).
 lint: $(TEST_STAMP)
 	@status=0; \
-	echo "ruff check engine gui hvctl tests"; $(VENV)/bin/ruff check engine gui hvctl tests \
-		|| status=1; \
-	echo "mypy engine gui hvctl"; $(VENV)/bin/mypy engine gui hvctl || status=1; \
+	echo "ruff check $(RUFF_PATHS)"; $(VENV)/bin/ruff check $(RUFF_PATHS) || status=1; \
+	packages=$$($(VENV)/bin/python packaging/import_view.py $(IMPORT_VIEW)); \
+	echo "mypy $$packages (through $(IMPORT_VIEW))"; \
+	MYPYPATH=$(IMPORT_VIEW) $(VENV)/bin/mypy $$(printf -- '-p %s ' $$packages) || status=1; \
 	echo "lint-imports (the layers in pyproject.toml)"; $(VENV)/bin/lint-imports --no-cache \
 		|| status=1; \
 	exit $$status
+
+# The distribution as a user gets it (packaging/dist_check.py says what is checked).
+dist-check: $(TEST_STAMP)
+	@echo "== dist-check (packaging/dist_check.py)"
+	$(VENV)/bin/python packaging/dist_check.py
+
+# dist/hvlab/: hvlab and hvctl with Python and every library they need, for machines without
+# Python packages. Slower than the other targets, so not part of `make test`.
+bundle: $(BUNDLE_STAMP)
+	rm -rf build/pyinstaller dist/hvlab
+	$(VENV)/bin/pyinstaller --noconfirm --clean --workpath build/pyinstaller --distpath dist \
+		packaging/hvlab.spec
+	@du -sh dist/hvlab
+
+manpages: $(TEST_STAMP)
+	$(VENV)/bin/python packaging/manpages.py
+
+icons: $(RUN_STAMP)
+	$(VENV)/bin/python packaging/render_icons.py
 
 bench: $(RUN_STAMP)
 	@shopt -s nullglob; scripts=(tests/bench/*.py); \
@@ -113,6 +147,10 @@ $(TEST_STAMP): $(INSTALL_INPUTS)
 	$(VENV)/bin/python $(PIP_INSTALL) -e '.[test]'
 	@touch $@ $(RUN_STAMP)
 
+$(BUNDLE_STAMP): $(TEST_STAMP)
+	$(VENV)/bin/python $(PIP_INSTALL) -e '.[test,bundle]'
+	@touch $@
+
 # Runtime and test requirements from pyproject.toml minus ENGINE_VENV_EXCLUDES, then the
 # project itself without dependencies.
 $(ENGINE_STAMP): $(INSTALL_INPUTS)
@@ -129,5 +167,6 @@ $(ENGINE_STAMP): $(INSTALL_INPUTS)
 	@touch $@
 
 clean:
-	rm -rf $(VENV) $(ENGINE_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
-	find engine gui tests -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf $(VENV) $(ENGINE_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find engine gui hvctl resources tests packaging -name __pycache__ -type d -prune \
+		-exec rm -rf {} +

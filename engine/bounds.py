@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-from engine.errors import ValidationError
+from hvlab.engine.errors import ValidationError
 
 #: The longest run of simulated time one call may ask for: one simulated day.  It covers
 #: every delay the engine schedules (the longest, an Automatic Start Action's delay, is at

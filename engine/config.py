@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from engine.bounds import Number, whole
-from engine.errors import ValidationError
-from engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
-from engine.memory import PAGE_MB
-from engine.names import (
+from hvlab.engine.bounds import Number, whole
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
+from hvlab.engine.memory import PAGE_MB
+from hvlab.engine.names import (
     GROUP_NAME,
     SWITCH_NAME,
     VM_NAME,
@@ -27,8 +27,8 @@ from engine.names import (
     name_key,
     normalize,
 )
-from engine.profiles import HostProfile
-from engine.workloads import WORKLOADS
+from hvlab.engine.profiles import HostProfile
+from hvlab.engine.workloads import WORKLOADS
 
 SCHEMA_VERSION = 1
 
@@ -85,7 +85,7 @@ class NetworkAdapter:
     max_mbit: int = 0
 
     def __post_init__(self) -> None:
-        # The switch is named as switches store their names (engine.names).
+        # The switch is named as switches store their names (hvlab.engine.names).
         if isinstance(self.switch, str):
             object.__setattr__(self, "switch", normalize(self.switch, SWITCH_NAME))
 
@@ -143,7 +143,7 @@ class VmConfig:
 
     def __post_init__(self) -> None:
         # Every configuration, however it was made (created, changed, imported, read back),
-        # holds its names in their stored form (engine.names); validation checks the rest.
+        # holds its names in their stored form (hvlab.engine.names); validation checks the rest.
         for name, kind in (("name", VM_NAME), ("group", GROUP_NAME)):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -452,7 +452,7 @@ def _ranged(errors: FieldErrors, cfg: VmConfig, name: str) -> None:
 
 
 def _check_texts(errors: FieldErrors, cfg: VmConfig) -> None:
-    """Every text of the configuration can be saved (engine.names.check_text)."""
+    """Every text of the configuration can be saved (hvlab.engine.names.check_text)."""
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if isinstance(value, str):

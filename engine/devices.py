@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.config import VmConfig
-from engine.guests import INTEGRATION_SERVICES, GuestOs
+from hvlab.engine.config import VmConfig
+from hvlab.engine.guests import INTEGRATION_SERVICES, GuestOs
 
 EMULATED = "emulated"
 SYNTHETIC = "synthetic"

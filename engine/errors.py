@@ -31,7 +31,7 @@ class ValidationError(HvError):
     """Configuration values outside what the host profile allows.
 
     ``field`` names the first wrong configuration field (as in
-    :class:`engine.config.VmConfig`) and ``message`` says why; ``fields`` maps every wrong
+    :class:`hvlab.engine.config.VmConfig`) and ``message`` says why; ``fields`` maps every wrong
     field to its reason, so a form can mark them all from one check.
     """
 

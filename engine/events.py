@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine import bounds
+from hvlab.engine import bounds
 
 
 class Level(enum.StrEnum):

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from engine.errors import HvError
+from hvlab.engine.errors import HvError
 
 PathLike = str | os.PathLike[str]
 #: What a check is for: a new name, a write into an existing file, or removing a name.

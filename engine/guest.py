@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from engine.config import BOOT_DEVICES, VmConfig
-from engine.guests import INTEGRATION_SERVICES, GuestOs
+from hvlab.engine.config import BOOT_DEVICES, VmConfig
+from hvlab.engine.guests import INTEGRATION_SERVICES, GuestOs
 
 
 class GuestPhase(enum.IntEnum):

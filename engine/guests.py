@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.resources import resources_dir
+from hvlab.engine.resources import resources_dir
 
 #: Integration services in Hyper-V Manager's order, with their display names.
 INTEGRATION_SERVICES: dict[str, str] = {
@@ -82,7 +82,7 @@ def get_guest_os(os_id: str) -> GuestOs:
     try:
         return catalogue[os_id]
     except KeyError:
-        from engine.errors import NotFoundError
+        from hvlab.engine.errors import NotFoundError
 
         raise NotFoundError(
             f"No guest operating system named '{os_id}'.",

@@ -14,9 +14,9 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from engine import events as ev
-from engine import io, vmdisks
-from engine.config import (
+from hvlab.engine import events as ev
+from hvlab.engine import io, vmdisks
+from hvlab.engine.config import (
     EDITABLE_FIELDS,
     FieldErrors,
     StartAction,
@@ -24,9 +24,9 @@ from engine.config import (
     VmConfig,
     check_config,
 )
-from engine.counters import HostSample, root_vps
-from engine.devices import has_vsc, offered_channels
-from engine.errors import (
+from hvlab.engine.counters import HostSample, root_vps
+from hvlab.engine.devices import has_vsc, offered_channels
+from hvlab.engine.errors import (
     DiskAttachError,
     HvError,
     HypervisorNotRunningError,
@@ -37,16 +37,16 @@ from engine.errors import (
     ResourceLimitError,
     ValidationError,
 )
-from engine.events import Level
-from engine.guest import (
+from hvlab.engine.events import Level
+from hvlab.engine.guest import (
     BootStep,
     GuestPhase,
     boot_plan,
     integration_services_running,
     shutdown_lines,
 )
-from engine.guests import GuestOs, get_guest_os
-from engine.hypervisor import (
+from hvlab.engine.guests import GuestOs, get_guest_os
+from hvlab.engine.hypervisor import (
     Connection,
     HvStatus,
     HypercallSpec,
@@ -55,23 +55,23 @@ from engine.hypervisor import (
     PortType,
     launch_blockers,
 )
-from engine.jobs import JobRecord
-from engine.lifecycle import (
+from hvlab.engine.jobs import JobRecord
+from hvlab.engine.lifecycle import (
     LEGAL_TRANSITIONS,
     PARTITION_STATES,
     Operation,
     VmState,
     state_reason,
 )
-from engine.memory import MemoryMap, pages_mb, vm_overhead_mb
-from engine.names import name_key
-from engine.networking import HostNetworking, renamed_switch
-from engine.profiles import HostHardware, HostProfile
-from engine.switches import VirtualSwitch
-from engine.workloads import WORKLOADS
+from hvlab.engine.memory import MemoryMap, pages_mb, vm_overhead_mb
+from hvlab.engine.names import name_key
+from hvlab.engine.networking import HostNetworking, renamed_switch
+from hvlab.engine.profiles import HostHardware, HostProfile
+from hvlab.engine.switches import VirtualSwitch
+from hvlab.engine.workloads import WORKLOADS
 
 if TYPE_CHECKING:
-    from engine.lab import Lab
+    from hvlab.engine.lab import Lab
 
 CONSOLE_LINES = 400
 _HEARTBEAT_STATES = frozenset(
@@ -127,7 +127,7 @@ class VmRuntime:
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
     current_checkpoint: str | None = None
     checkpoint_counter: int = 0
-    #: The guest's memory contents while a partition exists (engine.vmdisks.memory_record).
+    #: The guest's memory contents while a partition exists (hvlab.engine.vmdisks.memory_record).
     memory_record: dict[str, Any] | None = None
     boot_number: int = 0
     #: The guest runs the Heartbeat service once it is up (derived from the configuration).
@@ -567,7 +567,7 @@ class Host:
         self.lab.switches_changed()
 
     def switch(self, name: str) -> VirtualSwitch:
-        """The switch named ``name`` (exactly, else by :func:`engine.names.name_key`)."""
+        """The switch named ``name`` (exactly, else by :func:`hvlab.engine.names.name_key`)."""
         found = self.net.switches.get(name)
         if found is not None:
             return found

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from engine.memory import HYPERVISOR, ROOT, MemoryMap, MemoryShortageError
-from engine.profiles import HostHardware
+from hvlab.engine.memory import HYPERVISOR, ROOT, MemoryMap, MemoryShortageError
+from hvlab.engine.profiles import HostHardware
 
 
 class Privilege(enum.IntFlag):

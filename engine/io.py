@@ -27,10 +27,10 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from engine.columns import ColumnTable
-from engine.profiles import IoCosts
-from engine.scheduler import schedule
-from engine.vmtable import READY, VmTable
+from hvlab.engine.columns import ColumnTable
+from hvlab.engine.profiles import IoCosts
+from hvlab.engine.scheduler import schedule
+from hvlab.engine.vmtable import READY, VmTable
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -16,19 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from engine import events as ev
-from engine import fileguard, io, vmdisks
-from engine.clock import ActionQueue, ScheduledAction, seconds_to_us
-from engine.counters import History
-from engine.errors import HvError
-from engine.filework import FileWorker
-from engine.host import Host, VmRuntime
-from engine.jobs import JobRecord, JobState
-from engine.lifecycle import Operation
-from engine.noise import spawn_key
-from engine.profiles import HostHardware, HostProfile
-from engine.storage.errors import OperationCancelled
-from engine.vmtable import VmTable
+from hvlab.engine import events as ev
+from hvlab.engine import fileguard, io, vmdisks
+from hvlab.engine.clock import ActionQueue, ScheduledAction, seconds_to_us
+from hvlab.engine.counters import History
+from hvlab.engine.errors import HvError
+from hvlab.engine.filework import FileWorker
+from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.jobs import JobRecord, JobState
+from hvlab.engine.lifecycle import Operation
+from hvlab.engine.noise import spawn_key
+from hvlab.engine.profiles import HostHardware, HostProfile
+from hvlab.engine.storage.errors import OperationCancelled
+from hvlab.engine.vmtable import VmTable
 
 STEP_US = 100_000
 #: Steps between Dynamic Memory balancer passes and history samples (1 s).
@@ -70,7 +70,7 @@ class Lab:
     @property
     def confinement(self) -> fileguard.Confinement | None:
         """Where this lab's commands may write: its library folder, and the configured
-        disks for writes into them (see engine.fileguard).  None without a folder."""
+        disks for writes into them (see hvlab.engine.fileguard).  None without a folder."""
         if self.storage_root is None:
             return None
         return fileguard.Confinement(self.storage_root, attached=self.attached_disks)

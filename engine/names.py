@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from engine.errors import ValidationError
+from hvlab.engine.errors import ValidationError
 
 #: Unicode general categories refused anywhere in a name: control (Cc), format (Cf: bidi
 #: controls, zero-width characters, soft hyphen), line and paragraph separators (Zl, Zp),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.config import RANGES, NetworkAdapter, VmConfig
-from engine.errors import InvalidStateError, ValidationError
-from engine.names import SWITCH_NAME, check_name, check_text, name_key
-from engine.profiles import HostHardware
-from engine.switches import (
+from hvlab.engine.config import RANGES, NetworkAdapter, VmConfig
+from hvlab.engine.errors import InvalidStateError, ValidationError
+from hvlab.engine.names import SWITCH_NAME, check_name, check_text, name_key
+from hvlab.engine.profiles import HostHardware
+from hvlab.engine.switches import (
     INTERNAL_SWITCH_MBIT,
     MacPool,
     SwitchType,
@@ -18,7 +18,7 @@ from engine.switches import (
 )
 
 if TYPE_CHECKING:
-    from engine.host import VmRuntime
+    from hvlab.engine.host import VmRuntime
 
 
 class HostNetworking:

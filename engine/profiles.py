@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from engine.resources import resources_dir
+from hvlab.engine.resources import resources_dir
 
 #: Hot-add rule words used in the ``hot_add`` table of a profile.
 #:  always   - may change in any state
@@ -287,7 +287,7 @@ def get_profile(profile_id: str) -> HostProfile:
     try:
         return profiles[profile_id]
     except KeyError:
-        from engine.errors import NotFoundError
+        from hvlab.engine.errors import NotFoundError
 
         raise NotFoundError(
             f"No host profile named '{profile_id}'.",

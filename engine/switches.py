@@ -12,8 +12,8 @@ import enum
 import hashlib
 from dataclasses import dataclass
 
-from engine.errors import ValidationError
-from engine.names import SWITCH_NAME, normalize
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.names import SWITCH_NAME, normalize
 
 
 class SwitchType(enum.StrEnum):
@@ -38,7 +38,7 @@ class VirtualSwitch:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        if isinstance(self.name, str):  # the stored form of a name (engine.names)
+        if isinstance(self.name, str):  # the stored form of a name (hvlab.engine.names)
             object.__setattr__(self, "name", normalize(self.name, SWITCH_NAME))
 
     def to_dict(self) -> dict[str, object]:

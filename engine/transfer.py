@@ -24,13 +24,13 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from engine import fileguard
-from engine.config import VmConfig
-from engine.errors import HvError, InvalidStateError, ValidationError
-from engine.lifecycle import Operation, VmState
-from engine.names import CHECKPOINT_NAME, VM_NAME, check_name
-from engine.storage import reconnect_disk
-from engine.vmdisks import (
+from hvlab.engine import fileguard
+from hvlab.engine.config import VmConfig
+from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
+from hvlab.engine.lifecycle import Operation, VmState
+from hvlab.engine.names import CHECKPOINT_NAME, VM_NAME, check_name
+from hvlab.engine.storage import reconnect_disk
+from hvlab.engine.vmdisks import (
     VHD_FOLDER,
     base_path,
     chain_file,
@@ -43,8 +43,8 @@ from engine.vmdisks import (
 )
 
 if TYPE_CHECKING:
-    from engine.host import Host, VmRuntime
-    from engine.lab import Lab
+    from hvlab.engine.host import Host, VmRuntime
+    from hvlab.engine.lab import Lab
 
 EXPORT_SCHEMA = 1
 MANIFEST_DIR = "Virtual Machines"
@@ -136,7 +136,7 @@ def write_export(target: Path, copies: list[tuple[Path, Path]], manifest: dict[s
         done = 0
         for src, dst in copies:
             if cancelled():
-                from engine.storage import OperationCancelled
+                from hvlab.engine.storage import OperationCancelled
 
                 raise OperationCancelled("The export was cancelled.")
             out = tmp / dst.relative_to(target)

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine import events as ev
-from engine import fileguard
-from engine.config import HardDrive, VmConfig
-from engine.errors import (
+from hvlab.engine import events as ev
+from hvlab.engine import fileguard
+from hvlab.engine.config import HardDrive, VmConfig
+from hvlab.engine.errors import (
     DiskAttachError,
     HvError,
     InvalidStateError,
@@ -41,11 +41,11 @@ from engine.errors import (
     ResourceLimitError,
     ValidationError,
 )
-from engine.events import Level
-from engine.guest import GuestPhase
-from engine.lifecycle import Operation
-from engine.names import CHECKPOINT_NAME, check_name, normalize
-from engine.storage import (
+from hvlab.engine.events import Level
+from hvlab.engine.guest import GuestPhase
+from hvlab.engine.lifecycle import Operation
+from hvlab.engine.names import CHECKPOINT_NAME, check_name, normalize
+from hvlab.engine.storage import (
     DiskType,
     VhdCorruptError,
     VhdDisk,
@@ -59,8 +59,8 @@ from engine.storage import (
 )
 
 if TYPE_CHECKING:
-    from engine.host import Host, VmRuntime
-    from engine.lab import Lab
+    from hvlab.engine.host import Host, VmRuntime
+    from hvlab.engine.lab import Lab
 
 VHD_FOLDER = "Virtual Hard Disks"
 VMS_FOLDER = "vms"
@@ -277,7 +277,7 @@ def check_attachments(lab: Lab, drives: tuple[HardDrive, ...],
                       before: tuple[HardDrive, ...] = ()) -> None:
     """Refuse a drive path that is not a virtual hard disk, before anything is attached:
     the name must end as a disk's does, and in a lab with files an existing file must be a
-    VHD (:func:`engine.storage.vhd_problem`).  A path that does not exist yet is a new disk,
+    VHD (:func:`hvlab.engine.storage.vhd_problem`).  A path that does not exist yet is a new disk,
     made when the VM is created.  Paths already attached (``before``) are not checked again."""
     known = {d.path for d in before}
     for d in drives:

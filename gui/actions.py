@@ -1,10 +1,10 @@
 """The virtual machine actions: one table says what each is, when it applies, what it does.
 
 :data:`VM_ACTIONS` declares every VM action once: its text, icon and shortcut, the engine
-:class:`~engine.api.Operation` whose rule enables it, and what triggering it does (``runs``):
+:class:`~hvlab.engine.api.Operation` whose rule enables it, and what triggering it does (``runs``):
 an :class:`EngineCommand` (one API call per selected VM, confirmed first where Hyper-V
 Manager asks) or a :class:`WindowCommand` (handed to the window: a window or dialog to open,
-or the Checkpoints pane). :class:`gui.commands.VmCommands` carries out either with one
+or the Checkpoints pane). :class:`hvlab.gui.commands.VmCommands` carries out either with one
 lookup in this table.
 
 One :class:`VmActions` set exists per window (the main window, each Connect window). Its
@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from engine.api import HvError, Operation
-from gui import format as fmt
-from gui import ids
-from gui.icons import icon
+from hvlab.engine.api import HvError, Operation
+from hvlab.gui import format as fmt
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
 
-if TYPE_CHECKING:  # engine.api imports numpy; the window paints before it is loaded
-    from engine.api import ManagementApi
-    from gui.bridge import Bridge
+if TYPE_CHECKING:  # hvlab.engine.api imports numpy; the window paints before it is loaded
+    from hvlab.engine.api import ManagementApi
+    from hvlab.gui.bridge import Bridge
 
 
 class WindowTask(enum.Enum):

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import ids
-from gui.icons import icon
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
 
 #: An entry of a block: an action, a submenu with its icon name, or None for a separator.
 Entry = QAction | tuple[QMenu, str] | None

@@ -1,7 +1,7 @@
 """Entry point of the `hvlab` desktop console.
 
 ``open_lab`` is the one place that decides which lab the console shows; everything else
-receives the :class:`~engine.api.ManagementApi` it returns.
+receives the :class:`~hvlab.engine.api.ManagementApi` it returns.
 
 Start-up order is chosen for time to first paint (<= 0.5 s, docs/development.md): the main
 window is built and painted first, without the engine; the lab (numpy, the engine, the demo
@@ -20,18 +20,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from engine.api import MAX_CLOCK_SPEED, SEED, HvError, Number, library_folder
-from gui.main_window import WINDOW_TITLE, MainWindow
-from gui.theme import Theme, apply_theme
+from hvlab.engine.api import MAX_CLOCK_SPEED, SEED, HvError, Number, __version__, library_folder
+from hvlab.gui.main_window import WINDOW_TITLE, MainWindow
+from hvlab.gui.theme import Theme, apply_theme
 
 if TYPE_CHECKING:
-    from engine.api import Library, ManagementApi
+    from hvlab.engine.api import Library, ManagementApi
 
 __all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
 
 CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
                      why="simulated seconds per wall second; faster leaves the window no time "
                          "to draw", integer=False)
+#: The desktop entry and AppStream id (packaging/org.hvlab.hvlab.desktop).
+DESKTOP_ID = "org.hvlab.hvlab"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=library_folder,
         help="lab library folder (default: $HVLAB_LIBRARY, else the user data folder)",
     )
+    parser.add_argument("--version", action="version", version=f"hvlab {__version__}")
     parser.add_argument("--seed", type=SEED, metavar="N", help="seed for a reproducible lab")
     parser.add_argument(
         "--clock",
@@ -92,18 +95,18 @@ def open_session(args: argparse.Namespace) -> tuple[ManagementApi, Library | Non
     A library that another process holds raises its HvError ("The library … is in use by
     … (process N)."); the caller shows it.
     """
-    from engine.api import ManagementApi, populate_demo
+    from hvlab.engine.api import ManagementApi, populate_demo
 
     seed = args.seed if args.seed is not None else 0
     if getattr(args, "demo", None) == "contention":
-        from gui.graphs.demos import contention_lab
+        from hvlab.gui.graphs.demos import contention_lab
 
         return contention_lab(seed), None
     if getattr(args, "in_memory", False):
         api = ManagementApi(seed=seed)
         populate_demo(api, empty=bool(args.empty))
         return api, None
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     library = open_library(args.library, program="hvlab", seed=args.seed,
                            empty=bool(args.empty))
@@ -122,7 +125,7 @@ def create_main_window(api: ManagementApi | None = None, *, clock: str = "manual
     """A main window over ``api`` (default: an in-memory demo lab), with its own bridge."""
     if api is None:
         api = open_lab(build_parser().parse_args(["--in-memory"]))
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
     bridge = Bridge(api, clock=clock, speed=speed)
     window = MainWindow(bridge, theme=theme or Theme.SYSTEM, note=note)
@@ -152,7 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName("hvlab")
+    app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("Hyper-V Manager")
+    # The installed desktop entry (packaging/): lets a Wayland shell match windows to it.
+    app.setDesktopFileName(DESKTOP_ID)
     theme = Theme(args.theme)
     apply_theme(app, theme)
     window = MainWindow(theme=theme, note=_library_note(args))
@@ -172,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(window, "Hyper-V Manager", err.text)
             app.exit(1)
             return
-        from gui.bridge import Bridge
+        from hvlab.gui.bridge import Bridge
 
         bridge = Bridge(api, clock=args.clock, speed=args.speed)
         bridge.setParent(window)

@@ -14,9 +14,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QToolBar, QWidget
 
-from gui import ids
-from gui.forms import caption
-from gui.icons import icon
+from hvlab.gui import ids
+from hvlab.gui.forms import caption
+from hvlab.gui.icons import icon
 
 
 def named_action(parent: QObject, name: ids.UiName, text: str, icon_name: str, tip: str = "",
@@ -49,7 +49,7 @@ def fill_toolbar(toolbar: QToolBar, entries: Sequence[QAction | None]) -> None:
 
 
 def name_tool_buttons(toolbar: QToolBar) -> None:
-    """Name each widget on ``toolbar`` after its action (:func:`gui.ids.tool_button`)."""
+    """Name each widget on ``toolbar`` after its action (:func:`hvlab.gui.ids.tool_button`)."""
     for action in toolbar.actions():
         widget = toolbar.widgetForAction(action)
         if widget is not None and action.objectName():

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import (
+from hvlab.engine.api import (
     MAX_CLOCK_SPEED,
     EngineEvent,
     HostChanged,
@@ -38,7 +38,7 @@ from engine.api import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi, VmTableSnapshot
+    from hvlab.engine.api import ManagementApi, VmTableSnapshot
 
 T = TypeVar("T")
 

@@ -14,13 +14,13 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
-from gui import format as fmt
-from gui import ids
-from gui.icons import icon
-from gui.lab_part import LabPart
+from hvlab.gui import format as fmt
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
+from hvlab.gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 _SPEED_ACTIONS = (
     (0.0, ids.ACT_CLOCK_PAUSE, "clock-pause", "Ctrl+0", "Pause the simulated clock."),

@@ -1,13 +1,13 @@
-"""What the VM actions do, as the table in :mod:`gui.actions` declares it.
+"""What the VM actions do, as the table in :mod:`hvlab.gui.actions` declares it.
 
 One :class:`VmCommands` per window (the main window, each Connect window) receives that
-window's :class:`~gui.actions.VmActions` and a handler for each :class:`WindowTask` its
+window's :class:`~hvlab.gui.actions.VmActions` and a handler for each :class:`WindowTask` its
 actions hand over. A triggered action is one lookup in the table: an
-:class:`~gui.actions.EngineCommand` is confirmed where Hyper-V Manager asks and then called
-once per selected VM; a :class:`~gui.actions.WindowCommand` goes to the window's handler.
+:class:`~hvlab.gui.actions.EngineCommand` is confirmed where Hyper-V Manager asks and then called
+once per selected VM; a :class:`~hvlab.gui.actions.WindowCommand` goes to the window's handler.
 
 Lifecycle commands return at once with a job (the engine runs it in simulated time), so
-nothing here waits. Errors are shown with :func:`gui.dialogs.show_error` in Hyper-V's words;
+nothing here waits. Errors are shown with :func:`hvlab.gui.dialogs.show_error` in Hyper-V's words;
 a failed Start leaves the VM as it was.
 """
 
@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from engine.api import HvError
-from gui import dialogs
-from gui.actions import SPECS, EngineCommand, VmActions, WindowCommand, WindowTask
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs
+from hvlab.gui.actions import SPECS, EngineCommand, VmActions, WindowCommand, WindowTask
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from gui.bridge import Bridge
+    from hvlab.engine.api import ManagementApi
+    from hvlab.gui.bridge import Bridge
 
 
 class VmCommands(QObject):

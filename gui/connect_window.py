@@ -23,18 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui import format as fmt
-from gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, WindowTask
-from gui.bars import fill_toolbar, named_action
-from gui.bridge import Bridge
-from gui.commands import VmCommands
-from gui.device_manager import add_device_manager
-from gui.setup_disk import IntegrationSetupAction
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui import format as fmt
+from hvlab.gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, WindowTask
+from hvlab.gui.bars import fill_toolbar, named_action
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.commands import VmCommands
+from hvlab.gui.device_manager import add_device_manager
+from hvlab.gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
-    from engine.api import VmTableSnapshot
+    from hvlab.engine.api import VmTableSnapshot
 
 TITLE = "{name} on {host} - Virtual Machine Connection"
 #: Console lines kept in the window (the engine keeps its own, shorter, ring).

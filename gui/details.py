@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import format as fmt
-from gui import ids
-from gui.forms import flat_list
+from hvlab.gui import format as fmt
+from hvlab.gui import ids
+from hvlab.gui.forms import flat_list
 
 if TYPE_CHECKING:
-    from engine.api import VmInfo
-    from gui.bridge import Bridge
-    from gui.disks.storage_tab import VmStorageTab
-    from gui.graphs.vm_page import VmPerformancePage
+    from hvlab.engine.api import VmInfo
+    from hvlab.gui.bridge import Bridge
+    from hvlab.gui.disks.storage_tab import VmStorageTab
+    from hvlab.gui.graphs.vm_page import VmPerformancePage
 
 
 def _created(seconds: float) -> str:
@@ -114,8 +114,8 @@ class DetailsPane(QWidget):
         if self._built:
             raise RuntimeError("the details pane already shows a lab")
         self._built = True
-        from gui.disks.storage_tab import VmStorageTab
-        from gui.graphs.vm_page import VmPerformancePage
+        from hvlab.gui.disks.storage_tab import VmStorageTab
+        from hvlab.gui.graphs.vm_page import VmPerformancePage
 
         self.tabs = QTabWidget()
         ids.apply(self.tabs, ids.DETAILS_TABS)

@@ -8,7 +8,7 @@ icon) for synthetic devices the guest has no driver for, because its integration
 not installed or have not started. A second column says how each device works: emulated in
 the VM's worker process, or synthetic over VMBus to a VSP in the root partition.
 
-Action ▸ Insert Integration Services Setup Disk (:mod:`gui.setup_disk`) changes what it
+Action ▸ Insert Integration Services Setup Disk (:mod:`hvlab.gui.setup_disk`) changes what it
 shows: after the guest restarts, its VMBus drivers load and the unknown devices get their
 drivers.
 
@@ -38,13 +38,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import ids
-from gui.icons import icon
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
 
-if TYPE_CHECKING:  # engine.api imports numpy; the main window paints before it is loaded
-    from engine.api import Device
-    from gui.bridge import Bridge
+if TYPE_CHECKING:  # hvlab.engine.api imports numpy; the main window paints before it is loaded
+    from hvlab.engine.api import Device
+    from hvlab.gui.bridge import Bridge
 
 OTHER = "Other devices"
 #: Device Manager's categories, in its (alphabetical) order.

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
-from engine.api import HvError
-from gui import ids
-from gui.icons import icon
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: The title of Hyper-V Manager's message boxes.
 TITLE = "Hyper-V Manager"

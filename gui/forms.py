@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QTreeWidget, QWidget
 
-from gui import ids
+from hvlab.gui import ids
 
 Selection = QAbstractItemView.SelectionMode
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from gui import dialogs, ids
-from gui.bars import named_action
+from hvlab.engine.api import __version__
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bars import named_action
 
 
 class HelpActions(QObject):
@@ -33,6 +34,7 @@ class HelpActions(QObject):
 
     def show_about(self) -> None:
         dialogs.information(
-            self._window, "About hvlab", "<b>hvlab</b> — Hyper-V Manager for a simulated lab",
+            self._window, "About hvlab",
+            f"<b>hvlab {__version__}</b> — Hyper-V Manager for a simulated lab",
             "A console in the style of Hyper-V Manager over a simulated Windows Server "
             "2008-era Hyper-V host, for learning and demonstrations.")

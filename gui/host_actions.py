@@ -23,17 +23,17 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QWidget
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.bars import named_action
-from gui.lab_part import LabPart
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bars import named_action
+from hvlab.gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from engine.api import HostInfo, ManagementApi
-    from gui.architecture.window import ArchitectureWindow
-    from gui.host_settings import HostSettingsDialog
-    from gui.host_tree import HostTree
-    from gui.switch_manager import SwitchManagerDialog
+    from hvlab.engine.api import HostInfo, ManagementApi
+    from hvlab.gui.architecture.window import ArchitectureWindow
+    from hvlab.gui.host_settings import HostSettingsDialog
+    from hvlab.gui.host_tree import HostTree
+    from hvlab.gui.switch_manager import SwitchManagerDialog
 
 W = TypeVar("W", bound=QWidget)
 
@@ -94,20 +94,20 @@ class HostActions(LabPart, QObject):
 
     # -- windows and dialogs -------------------------------------------------------------------
     def open_host_settings(self) -> HostSettingsDialog:
-        from gui.host_settings import HostSettingsDialog
+        from hvlab.gui.host_settings import HostSettingsDialog
 
         return self._one(HostSettingsDialog, lambda: HostSettingsDialog(
             self.bridge, self._current_host_id(), self._window))
 
     def open_switch_manager(self) -> SwitchManagerDialog:
-        from gui.switch_manager import SwitchManagerDialog
+        from hvlab.gui.switch_manager import SwitchManagerDialog
 
         return self._one(SwitchManagerDialog, lambda: SwitchManagerDialog(
             self.bridge, self._current_host_id(), self._window))
 
     def open_architecture(self) -> ArchitectureWindow:
         """View ▸ Architecture; clicking a child partition there picks its VM."""
-        from gui.architecture import ArchitectureWindow
+        from hvlab.gui.architecture import ArchitectureWindow
 
         def build() -> ArchitectureWindow:
             window = ArchitectureWindow(self.bridge, self._current_host_id(), self._window)
@@ -137,7 +137,7 @@ class HostActions(LabPart, QObject):
         return window
 
     def open_new_vm(self) -> QWidget:
-        from gui.wizard.wizard import NewVmWizard
+        from hvlab.gui.wizard.wizard import NewVmWizard
 
         groups = sorted({v.group for v in self.bridge.api.vms() if v.group})
         dialog = NewVmWizard(self.bridge, self._current_host_id(), groups, self._window)

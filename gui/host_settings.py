@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HostInfo, HvError
-from gui import dialogs, ids
-from gui.bridge import Bridge
-from gui.dialogs import HostDialog
-from gui.icons import icon
+from hvlab.engine.api import HostInfo, HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.dialogs import HostDialog
+from hvlab.gui.icons import icon
 
 PAGES = (
     ("vhd", "Virtual Hard Disks", "save"),

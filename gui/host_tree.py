@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from gui import ids
-from gui.icons import icon
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import HostInfo, VmInfo
+    from hvlab.engine.api import HostInfo, VmInfo
 
 ROOT_TEXT = "hvlab"
 UNGROUPED = "(No group)"

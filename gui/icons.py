@@ -11,7 +11,7 @@ from functools import cache
 
 from PySide6.QtGui import QIcon
 
-from engine.api import resources_dir
+from hvlab.engine.api import resources_dir
 
 #: The VM list's decoration for each state (transitional states share one icon).
 STATE_ICONS = {

@@ -3,7 +3,7 @@
 GUI automation depends on these: pytest-qt finds widgets by ``objectName`` in process, and
 AT-SPI clients (pyatspi, dogtail) find them by accessible name from outside. Renaming one is
 a breaking change; add new names instead, and list them in docs/automation.md
-(``python -m gui.ids`` prints the table).
+(``python -m hvlab.gui.ids`` prints the table).
 
 Conventions: objectNames are camelCase and unique within their window; accessible names are
 the text a user sees, without the ``&`` mnemonic, so that a menu item, the toolbar button and
@@ -427,7 +427,8 @@ def settings_device_field(device: str, field: str, label: str) -> UiName:
 
 
 def settings_service(key: str, label: str) -> UiName:
-    """An Integration Services check box (``key`` as in engine.guests.INTEGRATION_SERVICES)."""
+    """An Integration Services check box (``key`` as in
+    hvlab.engine.guests.INTEGRATION_SERVICES)."""
     return UiName(f"vmSettingsService_{key}", label)
 
 

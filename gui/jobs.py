@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, Job, JobState
-from gui import dialogs, ids
-from gui import format as fmt
-from gui.forms import flat_list, named_button
-from gui.icons import icon
+from hvlab.engine.api import HvError, Job, JobState
+from hvlab.gui import dialogs, ids
+from hvlab.gui import format as fmt
+from hvlab.gui.forms import flat_list, named_button
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: Finished jobs stay listed this long (simulated seconds), so a quick job can be seen.
 RECENT_SECONDS = 120.0

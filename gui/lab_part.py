@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 
 class LabPart:

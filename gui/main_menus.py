@@ -1,9 +1,9 @@
 """Where each of the main window's actions appears: menu bar, toolbars, the VM list's context
 menu and the Actions pane's blocks.
 
-The actions belong to their components (:class:`~gui.actions.VmActions`,
-:class:`~gui.host_actions.HostActions`, :class:`~gui.disks.actions.StorageActions`,
-:class:`~gui.graphs.console.PerformanceViews`, :class:`~gui.clock.ClockControls`) and to
+The actions belong to their components (:class:`~hvlab.gui.actions.VmActions`,
+:class:`~hvlab.gui.host_actions.HostActions`, :class:`~hvlab.gui.disks.actions.StorageActions`,
+:class:`~hvlab.gui.graphs.console.PerformanceViews`, :class:`~hvlab.gui.clock.ClockControls`) and to
 the window (Refresh, Find, Exit, Help, the View toggles). This module only places them, in
 Hyper-V Manager's order, and names the menus and tool buttons for automation
 (docs/automation.md). One QAction appears in several places, so they cannot disagree.
@@ -19,16 +19,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
-from gui import ids
-from gui.bars import fill_toolbar, name_tool_buttons
+from hvlab.gui import ids
+from hvlab.gui.bars import fill_toolbar, name_tool_buttons
 
 if TYPE_CHECKING:
-    from gui.actions import VmActions
-    from gui.actions_pane import ActionsPane
-    from gui.clock import ClockControls
-    from gui.disks.actions import StorageActions
-    from gui.graphs.console import PerformanceViews
-    from gui.host_actions import HostActions
+    from hvlab.gui.actions import VmActions
+    from hvlab.gui.actions_pane import ActionsPane
+    from hvlab.gui.clock import ClockControls
+    from hvlab.gui.disks.actions import StorageActions
+    from hvlab.gui.graphs.console import PerformanceViews
+    from hvlab.gui.host_actions import HostActions
 
 #: The VM block of the Action menu and the context menu, in groups between separators.
 VM_MENU_GROUPS = (("connect", "settings"),

@@ -5,11 +5,12 @@ the Virtual Machines list, the Checkpoints pane and the details pane; the Action
 right. The window assembles its parts and keeps them in step with the selection; the parts
 do the work:
 
-- :class:`gui.actions.VmActions` and :class:`gui.commands.VmCommands`: the VM actions, from
-  one table; :class:`gui.vm_windows.VmWindows`: the windows and dialogs they open;
-- :class:`gui.host_actions.HostActions`, :class:`gui.disks.actions.StorageActions`,
-  :class:`gui.graphs.console.PerformanceViews`: the host, storage and performance entries;
-- :mod:`gui.main_menus`: where every action appears (menus, toolbars, Actions pane).
+- :class:`hvlab.gui.actions.VmActions` and :class:`hvlab.gui.commands.VmCommands`: the VM
+  actions, from one table; :class:`hvlab.gui.vm_windows.VmWindows`: the windows and dialogs
+  they open;
+- :class:`hvlab.gui.host_actions.HostActions`, :class:`hvlab.gui.disks.actions.StorageActions`,
+  :class:`hvlab.gui.graphs.console.PerformanceViews`: the host, storage and performance entries;
+- :mod:`hvlab.gui.main_menus`: where every action appears (menus, toolbars, Actions pane).
 
 Every view refreshes from the bridge's ``tick``; nothing here owns a timer.
 """
@@ -33,31 +34,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import ids
-from gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
-from gui.actions_pane import ActionsPane
-from gui.bars import named_action
-from gui.clock import ClockControls
-from gui.details import DetailsPane
-from gui.disks.actions import StorageActions
-from gui.graphs.console import PerformanceViews
-from gui.help_actions import HelpActions
-from gui.host_actions import HostActions
-from gui.host_tree import HostTree, TreeKey, filter_of
-from gui.icons import icon
-from gui.jobs import JobsButton, JobsPanel
-from gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
-from gui.setup_disk import IntegrationSetupAction
-from gui.theme import Theme, apply_theme
-from gui.vmlist import COLUMNS, VmListModel, VmListView
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
+from hvlab.gui.actions_pane import ActionsPane
+from hvlab.gui.bars import named_action
+from hvlab.gui.clock import ClockControls
+from hvlab.gui.details import DetailsPane
+from hvlab.gui.disks.actions import StorageActions
+from hvlab.gui.graphs.console import PerformanceViews
+from hvlab.gui.help_actions import HelpActions
+from hvlab.gui.host_actions import HostActions
+from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
+from hvlab.gui.icons import icon
+from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
+from hvlab.gui.setup_disk import IntegrationSetupAction
+from hvlab.gui.theme import Theme, apply_theme
+from hvlab.gui.vmlist import COLUMNS, VmListModel, VmListView
 
 if TYPE_CHECKING:
-    from engine.api import HostInfo, VmTableSnapshot
-    from gui.bridge import Bridge
-    from gui.checkpoints.pane import CheckpointsPane
-    from gui.commands import VmCommands
-    from gui.vm_windows import VmWindows
+    from hvlab.engine.api import HostInfo, VmTableSnapshot
+    from hvlab.gui.bridge import Bridge
+    from hvlab.gui.checkpoints.pane import CheckpointsPane
+    from hvlab.gui.commands import VmCommands
+    from hvlab.gui.vm_windows import VmWindows
 
 WINDOW_TITLE = "Hyper-V Manager — hvlab"
 #: Above this many selected VMs, enablement is re-read only when the lab changed.
@@ -275,9 +276,9 @@ class MainWindow(QMainWindow):
     def _build_with_lab(self, bridge: Bridge) -> None:
         """The parts only a lab needs: built when the lab arrives, so that the window's
         first paint does not wait for their modules."""
-        from gui.checkpoints.pane import CheckpointsPane
-        from gui.commands import VmCommands
-        from gui.vm_windows import VmWindows
+        from hvlab.gui.checkpoints.pane import CheckpointsPane
+        from hvlab.gui.commands import VmCommands
+        from hvlab.gui.vm_windows import VmWindows
 
         self.details.attach(bridge)
         self.actions_pane.set_vm_actions(vm_entries(self.vm_actions, VM_PANE))

@@ -1,8 +1,9 @@
-"""Take the README's screenshots: ``python -m gui.screenshots docs/img``.
+"""Take the README's screenshots: ``python -m hvlab.gui.screenshots docs/img``.
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m hvlab.gui.screenshots docs/img
 
 Every scene is built through the API on a manual clock, so the pictures are the same on
 every run (seed 0).
@@ -14,10 +15,10 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from gui.app import build_parser, create_main_window, open_lab
-from gui.main_window import MainWindow
-from gui.shots import save, settle, start
-from gui.theme import Theme, apply_theme
+from hvlab.gui.app import build_parser, create_main_window, open_lab
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.shots import save, settle, start
+from hvlab.gui.theme import Theme, apply_theme
 
 
 def _window(app: QApplication, theme: Theme) -> MainWindow:

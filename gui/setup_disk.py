@@ -2,7 +2,7 @@
 
 Enabled from ``ManagementApi.integration_setup_blocker``, whose reason becomes the tooltip.
 After the guest restarts its VMBus drivers load, and the guest's Device Manager
-(:mod:`gui.device_manager`) shows drivers for what were unknown devices. Kept apart from
+(:mod:`hvlab.gui.device_manager`) shows drivers for what were unknown devices. Kept apart from
 that panel so that the main window's first paint does not load the panel's widgets.
 """
 
@@ -16,12 +16,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.icons import icon
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 
 class IntegrationSetupAction(QAction):

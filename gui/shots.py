@@ -1,9 +1,9 @@
 """What the documentation screenshot scripts share: the command line, the application,
 letting Qt settle, saving a widget's picture.
 
-The scripts are ``python -m gui.screenshots DIR`` and the ``screenshots`` modules of
-``gui.graphs``, ``gui.architecture``, ``gui.disks`` and ``gui.settings``; run them under
-Xvfb (docs/development.md).
+The scripts are ``python -m hvlab.gui.screenshots DIR`` and the ``screenshots``
+modules of ``hvlab.gui.graphs``, ``hvlab.gui.architecture``, ``hvlab.gui.disks`` and
+``hvlab.gui.settings``; run them under Xvfb (docs/development.md).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gui.theme import Theme, apply_theme
+from hvlab.gui.theme import Theme, apply_theme
 
 
 def start(argv: list[str] | None, description: str | None) -> tuple[QApplication, Path]:

@@ -1,6 +1,6 @@
 """The Virtual Switch Manager's pending edits for one host, and how Apply sends them.
 
-The dialog (:mod:`gui.switch_manager`) shows drafts: the engine's switches with the user's
+The dialog (:mod:`hvlab.gui.switch_manager`) shows drafts: the engine's switches with the user's
 edits, switches not created yet, and removed ones kept until Apply. :class:`SwitchEdits`
 holds them with what the engine had when they were read, works out what Apply would send
 (:class:`PendingEdits`), and sends it through the bridge: removals, then new switches, then
@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine.api import HvError
+from hvlab.engine.api import HvError
 
 if TYPE_CHECKING:
-    from engine.api import SwitchInfoView
-    from gui.bridge import Bridge
+    from hvlab.engine.api import SwitchInfoView
+    from hvlab.gui.bridge import Bridge
 
 TYPES = ("External", "Internal", "Private")
 NEW_SWITCH_NAME = "New Virtual Switch"

@@ -41,15 +41,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, ValidationError
-from gui import dialogs, ids
-from gui.dialogs import HostDialog
-from gui.forms import named_button
-from gui.icons import icon
-from gui.switch_edits import TYPES, ApplyRefused, PendingEdits, SwitchDraft, SwitchEdits
+from hvlab.engine.api import HvError, ValidationError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.dialogs import HostDialog
+from hvlab.gui.forms import named_button
+from hvlab.gui.icons import icon
+from hvlab.gui.switch_edits import TYPES, ApplyRefused, PendingEdits, SwitchDraft, SwitchEdits
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: What each connection type is for (Hyper-V's descriptions, shortened).
 TYPE_TEXT = {

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from engine.api import resources_dir
+from hvlab.engine.api import resources_dir
 
 
 class Theme(enum.StrEnum):

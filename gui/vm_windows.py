@@ -2,7 +2,7 @@
 Connection, Settings…, Rename… and Delete….
 
 One :class:`VmWindows` per main window; it is what the VM actions' ``WindowTask`` handlers
-open (:mod:`gui.commands`). A VM has at most one Connect window and one Settings dialog:
+open (:mod:`hvlab.gui.commands`). A VM has at most one Connect window and one Settings dialog:
 asked again, the open one is raised. A VM that disappeared in the meantime gets the engine's
 error box instead of a dialog. The modules are imported when first opened, after the main
 window's first paint.
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from engine.api import HvError
-from gui import dialogs
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 D = TypeVar("D", bound=QDialog)
 
@@ -38,7 +38,7 @@ class VmWindows(QObject):
         self._connect_windows: dict[str, QWidget] = {}
 
     def open_connect(self, vm_id: str) -> QWidget:
-        from gui.connect_window import ConnectWindow
+        from hvlab.gui.connect_window import ConnectWindow
 
         window = self._connect_windows.get(vm_id)
         if window is None:
@@ -60,7 +60,7 @@ class VmWindows(QObject):
 
     def open_settings(self, vm_id: str) -> QWidget | None:
         """Settings… (gui/settings): one dialog per VM; a second request raises it."""
-        from gui.settings.dialog import VmSettingsDialog
+        from hvlab.gui.settings.dialog import VmSettingsDialog
 
         for dialog in self._window.findChildren(VmSettingsDialog):
             if dialog.vm_id == vm_id and dialog.isVisible():
@@ -69,7 +69,7 @@ class VmWindows(QObject):
         return self._open(lambda: VmSettingsDialog(self._bridge, vm_id, self._window))
 
     def open_rename(self, vm_id: str) -> QWidget | None:
-        from gui.settings.vm_dialogs import RenameVmDialog
+        from hvlab.gui.settings.vm_dialogs import RenameVmDialog
 
         dialog = self._open(lambda: RenameVmDialog(self._bridge, vm_id, self._window))
         if dialog is not None:
@@ -77,7 +77,7 @@ class VmWindows(QObject):
         return dialog
 
     def open_delete(self, vm_id: str) -> QWidget | None:
-        from gui.settings.vm_dialogs import DeleteVmDialog
+        from hvlab.gui.settings.vm_dialogs import DeleteVmDialog
 
         dialog = self._open(lambda: DeleteVmDialog(self._bridge, vm_id, self._window))
         if dialog is not None:

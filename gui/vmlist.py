@@ -31,15 +31,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from gui import format as fmt
-from gui import ids
-from gui.icons import state_icon
+from hvlab.gui import format as fmt
+from hvlab.gui import ids
+from hvlab.gui.icons import state_icon
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from engine.api import VmInfo, VmTableSnapshot
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VmInfo, VmTableSnapshot
+    from hvlab.gui.bridge import Bridge
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -77,7 +77,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "Notes", False, False, 30),
     Column("configuration_version", "Configuration Version", False, False, 19),
     Column("group", "Group", False, False, 16),
-    Column("cpu_history", "CPU History", False, False, 14),  # gui.graphs.sparkline
+    Column("cpu_history", "CPU History", False, False, 14),  # hvlab.gui.graphs.sparkline
 )
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 

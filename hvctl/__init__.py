@@ -1,14 +1,13 @@
 """``hvctl``: the hvlab command line, a client of the same management API as the GUI.
 
 Each run opens the library (taking its lock), runs one command through
-:class:`~engine.api.ManagementApi` of :func:`engine.api.open_library` (which commits before
-the command returns) and closes
-it.  Errors go to stderr in the words the GUI shows (``str(HvError)``) with exit code 1;
-usage errors exit 2 with one line.  Ctrl+C asks the command to stop at its next safe point
-(a long clock run stops after the step it is in, saves, and exits 130); a second Ctrl+C
-ends the process at once, leaving the library as its last commit left it.  Whatever a
-library or an argument holds is printed with its hidden characters escaped.  No Qt is
-imported here or below.
+:class:`~hvlab.engine.api.ManagementApi` of :func:`hvlab.engine.api.open_library` (which
+commits before the command returns) and closes it.  Errors go to stderr in the words the GUI
+shows (``str(HvError)``) with exit code 1; usage errors exit 2 with one line.  Ctrl+C asks
+the command to stop at its next safe point (a long clock run stops after the step it is in,
+saves, and exits 130); a second Ctrl+C ends the process at once, leaving the library as its
+last commit left it.  Whatever a library or an argument holds is printed with its hidden
+characters escaped.  No Qt is imported here or below.
 """
 
 from __future__ import annotations
@@ -23,10 +22,10 @@ from collections.abc import Sequence
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
-from engine.api import HvError
-from hvctl import commands
-from hvctl.output import for_terminal, json_for_terminal
-from hvctl.parser import build_parser
+from hvlab.engine.api import HvError
+from hvlab.hvctl import commands
+from hvlab.hvctl.output import for_terminal, json_for_terminal
+from hvlab.hvctl.parser import build_parser
 
 __all__ = ["main"]
 
@@ -104,10 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, out: _Printer, interrupts: Interrupts) -> int:
+    if args.area == "completion":
+        import shtab
+
+        sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+        return 0
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     library = open_library(getattr(args, "library", None), program="hvctl",
                            seed=getattr(args, "seed", None), empty=getattr(args, "empty", False))
@@ -126,5 +130,5 @@ def _run(args: argparse.Namespace, out: _Printer, interrupts: Interrupts) -> int
     return code
 
 
-if __name__ == "__main__":  # pragma: no cover - python -m hvctl
+if __name__ == "__main__":  # pragma: no cover - python -m hvlab.hvctl
     sys.exit(main())

@@ -1,7 +1,7 @@
-"""``python -m hvctl``: the same as the ``hvctl`` command."""
+"""``python -m hvlab.hvctl``: the same as the ``hvctl`` command."""
 
 import sys
 
-from hvctl import main
+from hvlab.hvctl import main
 
 sys.exit(main())

@@ -1,13 +1,13 @@
 """``hvctl``'s number options: each is finite and in range when it is parsed.
 
-Each is a :class:`engine.Number` with the engine's own ranges (``engine.config.RANGES``,
+Each is a :class:`engine.Number` with the engine's own ranges (``hvlab.engine.config.RANGES``,
 the widest host profile), so a bad number is a usage error (exit code 2) naming the option,
 its range and why, before the library is opened.
 """
 
 from __future__ import annotations
 
-from engine.api import (
+from hvlab.engine.api import (
     MAX_ADVANCE_SECONDS,
     MAX_CLOCK_SECONDS,
     MAX_DISK_SIZE,

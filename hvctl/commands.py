@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from engine.api import (
+from hvlab.engine.api import (
     INTEGRATION_SERVICES,
     HardDrive,
     HvError,
@@ -19,16 +19,16 @@ from engine.api import (
     load_catalogue,
     load_profiles,
 )
-from hvctl import devices, output, storage
+from hvlab.hvctl import devices, output, storage
 
 if TYPE_CHECKING:
-    from engine.api import Library, ManagementApi
-    from hvctl import _Printer
-from engine.api import US_PER_S, seconds_to_us, us_to_seconds
+    from hvlab.engine.api import Library, ManagementApi
+    from hvlab.hvctl import _Printer
+from hvlab.engine.api import US_PER_S, seconds_to_us, us_to_seconds
 
 if TYPE_CHECKING:
-    from engine.api import Library, ManagementApi
-    from hvctl import Interrupts, _Printer
+    from hvlab.engine.api import Library, ManagementApi
+    from hvlab.hvctl import Interrupts, _Printer
 
 
 class UsageError(Exception):

@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.api import (
+from hvlab.engine.api import (
     INTEGRATION_SERVICES,
     WORKLOADS,
     HardDrive,
@@ -16,13 +16,13 @@ from engine.api import (
     NotFoundError,
     ValidationError,
 )
-from hvctl import arguments as num
-from hvctl import output
-from hvctl.parser import on_off
+from hvlab.hvctl import arguments as num
+from hvlab.hvctl import output
+from hvlab.hvctl.parser import on_off
 
 if TYPE_CHECKING:
-    from engine.api import Library
-    from hvctl import _Printer
+    from hvlab.engine.api import Library
+    from hvlab.hvctl import _Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
+from hvlab.engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
 
 Json = dict[str, Any]
 

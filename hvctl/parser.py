@@ -6,8 +6,12 @@ import argparse
 import re
 from typing import Any, NoReturn
 
-from engine.api import MAX_ADVANCE_SECONDS, SEED, library_folder
-from hvctl import arguments as num
+from hvlab.engine.api import MAX_ADVANCE_SECONDS, SEED, __version__, library_folder
+from hvlab.hvctl import arguments as num
+from hvlab.hvctl.output import for_terminal
+
+#: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
 LIFECYCLE = {
     "start": "start the VM (Start-VM)",
@@ -47,7 +51,10 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # argparse quotes the user's own words ("unrecognized arguments: …"): escape what
+        # could move the cursor or recolour the terminal, and keep the error one line.
+        one_line = for_terminal(message).replace("\n", "\\n")
+        self.exit(2, f"{self.prog}: error: {one_line}\n")
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -72,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hvctl", parents=[_common(suppress=False)],
         description="Drive an hvlab library from scripts, like the Hyper-V PowerShell module.",
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.")
+    parser.add_argument("--version", action="version", version=f"hvctl (hvlab) {__version__}")
     top = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
 
     def sub(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -154,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("name", metavar="NAME")
 
     # Imported here: these modules import on_off from this one.
-    from hvctl import devices, storage
+    from hvlab.hvctl import devices, storage
 
     devices.add_parsers(top, vs, vset, sub)
     storage.add_parsers(top, vs, sub)
@@ -183,4 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub(top, "profile", "host profiles")
     prof.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
         "list", help="list the host profiles", parents=[leaf])
+
+    # shell completion, from this parser
+    comp = top.add_parser(
+        "completion", help="print a shell completion script (bash, zsh or fish)",
+        description="Print the completion script for SHELL on stdout. Load it in the shell's "
+        "start-up file, e.g. bash: eval \"$(hvctl completion bash)\"; zsh: "
+        "hvctl completion zsh > ~/.zfunc/_hvctl; fish: hvctl completion fish > "
+        "~/.config/fish/completions/hvctl.fish.")
+    comp.add_argument("shell", choices=COMPLETION_SHELLS, metavar="SHELL",
+                      help="one of " + ", ".join(COMPLETION_SHELLS))
     return parser

@@ -6,13 +6,13 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.api import Job, JobState
-from hvctl import arguments as num
-from hvctl import output
+from hvlab.engine.api import Job, JobState
+from hvlab.hvctl import arguments as num
+from hvlab.hvctl import output
 
 if TYPE_CHECKING:
-    from engine.api import Library
-    from hvctl import _Printer
+    from hvlab.engine.api import Library
+    from hvlab.hvctl import _Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 GB = 1024**3
@@ -78,7 +78,7 @@ def add_parsers(top: Any, vm_actions: Any, sub: Sub) -> None:
 def _finish(lib: Library, job: Job) -> Job:
     done = lib.api.wait(job)
     if done.state is not JobState.COMPLETED:
-        from engine.api import HvError
+        from hvlab.engine.api import HvError
 
         raise HvError(f"{done.description} {done.state.value.lower()}.",
                       [done.error] if done.error else [])

@@ -15,12 +15,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# hvlab's version (pyproject.toml reads it from engine/__init__.py): Help ▸ About, --version.
+from hvlab.engine import __version__ as __version__
+
 # isort: off
 if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
-    from engine.api.demo import (
+    from hvlab.engine.api.demo import (
         populate_demo as populate_demo,
     )
-    from engine.api.library import (
+    from hvlab.engine.api.library import (
         AUTOSAVE_SECONDS as AUTOSAVE_SECONDS,
         Library as Library,
         LibraryError as LibraryError,
@@ -28,15 +31,15 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         default_library_path as default_library_path,
         open_library as open_library,
     )
-    from engine.api.management import (
+    from hvlab.engine.api.management import (
         ManagementApi as ManagementApi,
     )
-    from engine.api.surface import (
+    from hvlab.engine.api.surface import (
         ApiObserver as ApiObserver,
         CallKind as CallKind,
         declared_calls as declared_calls,
     )
-    from engine.api.types import (
+    from hvlab.engine.api.types import (
         AdapterInfo as AdapterInfo,
         CheckpointInfo as CheckpointInfo,
         CounterSetInfo as CounterSetInfo,
@@ -53,7 +56,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         VmInfo as VmInfo,
         VmTableSnapshot as VmTableSnapshot,
     )
-    from engine.bounds import (
+    from hvlab.engine.bounds import (
         library_folder as library_folder,
         MAX_ADVANCE_SECONDS as MAX_ADVANCE_SECONDS,
         MAX_CLOCK_SECONDS as MAX_CLOCK_SECONDS,
@@ -63,12 +66,12 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         SEED as SEED,
         whole as whole,
     )
-    from engine.clock import (
+    from hvlab.engine.clock import (
         seconds_to_us as seconds_to_us,
         US_PER_S as US_PER_S,
         us_to_seconds as us_to_seconds,
     )
-    from engine.config import (
+    from hvlab.engine.config import (
         BOOT_DEVICES as BOOT_DEVICES,
         EDITABLE_FIELDS as EDITABLE_FIELDS,
         HardDrive as HardDrive,
@@ -79,17 +82,17 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         StopAction as StopAction,
         VmConfig as VmConfig,
     )
-    from engine.counters import (
+    from hvlab.engine.counters import (
         COUNTERS as COUNTERS,
         HOST_SERIES as HOST_SERIES,
         SET_VP as SET_VP,
         VM_SERIES as VM_SERIES,
     )
-    from engine.devices import (
+    from hvlab.engine.devices import (
         Channel as Channel,
         Device as Device,
     )
-    from engine.errors import (
+    from hvlab.engine.errors import (
         AccessDeniedError as AccessDeniedError,
         HvError as HvError,
         HypervisorNotRunningError as HypervisorNotRunningError,
@@ -100,7 +103,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         ResourceLimitError as ResourceLimitError,
         ValidationError as ValidationError,
     )
-    from engine.events import (
+    from hvlab.engine.events import (
         EngineEvent as EngineEvent,
         HostChanged as HostChanged,
         JobChanged as JobChanged,
@@ -110,71 +113,72 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         VmListChanged as VmListChanged,
         VmStateChanged as VmStateChanged,
     )
-    from engine.guests import (
+    from hvlab.engine.guests import (
         INTEGRATION_SERVICES as INTEGRATION_SERVICES,
         GuestOs as GuestOs,
         load_catalogue as load_catalogue,
     )
-    from engine.jobs import (
+    from hvlab.engine.jobs import (
         Job as Job,
         JobState as JobState,
     )
-    from engine.lifecycle import (
+    from hvlab.engine.lifecycle import (
         Operation as Operation,
         VmState as VmState,
     )
-    from engine.profiles import (
+    from hvlab.engine.profiles import (
         HostProfile as HostProfile,
         load_profiles as load_profiles,
         MAX_HOST_RAM_GB as MAX_HOST_RAM_GB,
         widest as widest,
     )
-    from engine.resources import (
+    from hvlab.engine.resources import (
         resources_dir as resources_dir,
     )
-    from engine.storage import (
+    from hvlab.engine.storage import (
         MAX_DISK_SIZE as MAX_DISK_SIZE,
         DiskType as DiskType,
         VhdInfo as VhdInfo,
     )
-    from engine.workloads import (
+    from hvlab.engine.workloads import (
         WORKLOADS as WORKLOADS,
     )
 # isort: on
 
 #: Where each public name is defined (loaded from there on first use).
 _HOMES: dict[str, str] = {
-    "populate_demo": "engine.api.demo",
+    "populate_demo": "hvlab.engine.api.demo",
     **dict.fromkeys(("AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
-                     "default_library_path", "open_library"), "engine.api.library"),
-    "ManagementApi": "engine.api.management",
-    **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "engine.api.surface"),
+                     "default_library_path", "open_library"), "hvlab.engine.api.library"),
+    "ManagementApi": "hvlab.engine.api.management",
+    **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",
                      "NumaNodeInfo", "StartCheckInfo", "SwitchInfoView", "VmbusConnectionInfo",
-                     "VmDiskInfo", "VmInfo", "VmTableSnapshot"), "engine.api.types"),
+                     "VmDiskInfo", "VmInfo", "VmTableSnapshot"), "hvlab.engine.api.types"),
     **dict.fromkeys(("MAX_ADVANCE_SECONDS", "MAX_CLOCK_SECONDS", "MAX_CLOCK_SPEED", "SEED",
-                     "Number", "library_folder", "real", "whole"), "engine.bounds"),
-    **dict.fromkeys(("US_PER_S", "seconds_to_us", "us_to_seconds"), "engine.clock"),
+                     "Number", "library_folder", "real", "whole"), "hvlab.engine.bounds"),
+    **dict.fromkeys(("US_PER_S", "seconds_to_us", "us_to_seconds"), "hvlab.engine.clock"),
     **dict.fromkeys(("BOOT_DEVICES", "EDITABLE_FIELDS", "HardDrive", "MIN_RAM_MB",
                      "NetworkAdapter", "RANGES", "StartAction", "StopAction", "VmConfig"),
-                    "engine.config"),
-    **dict.fromkeys(("COUNTERS", "HOST_SERIES", "SET_VP", "VM_SERIES"), "engine.counters"),
-    **dict.fromkeys(("Channel", "Device"), "engine.devices"),
+                    "hvlab.engine.config"),
+    **dict.fromkeys(("COUNTERS", "HOST_SERIES", "SET_VP", "VM_SERIES"), "hvlab.engine.counters"),
+    **dict.fromkeys(("Channel", "Device"), "hvlab.engine.devices"),
     **dict.fromkeys(("AccessDeniedError", "HvError", "HypervisorNotRunningError",
                      "InvalidStateError", "NotFoundError", "NotSupportedError",
                      "OutOfMemoryError", "ResourceLimitError", "ValidationError"),
-                    "engine.errors"),
+                    "hvlab.engine.errors"),
     **dict.fromkeys(("EngineEvent", "HostChanged", "JobChanged", "Level", "LogEntry",
-                     "MAX_QUERY_ENTRIES", "VmListChanged", "VmStateChanged"), "engine.events"),
-    **dict.fromkeys(("INTEGRATION_SERVICES", "GuestOs", "load_catalogue"), "engine.guests"),
-    **dict.fromkeys(("Job", "JobState"), "engine.jobs"),
-    **dict.fromkeys(("Operation", "VmState"), "engine.lifecycle"),
+                     "MAX_QUERY_ENTRIES", "VmListChanged", "VmStateChanged"),
+                    "hvlab.engine.events"),
+    **dict.fromkeys(("INTEGRATION_SERVICES", "GuestOs", "load_catalogue"), "hvlab.engine.guests"),
+    **dict.fromkeys(("Job", "JobState"), "hvlab.engine.jobs"),
+    **dict.fromkeys(("Operation", "VmState"), "hvlab.engine.lifecycle"),
     **dict.fromkeys(("HostProfile", "MAX_HOST_RAM_GB", "load_profiles", "widest"),
-                    "engine.profiles"),
-    "resources_dir": "engine.resources",
-    **dict.fromkeys(("MAX_DISK_SIZE", "DiskType", "VhdInfo"), "engine.storage"),
-    "WORKLOADS": "engine.workloads",
+                    "hvlab.engine.profiles"),
+    "resources_dir": "hvlab.engine.resources",
+    **dict.fromkeys(("MAX_DISK_SIZE", "DiskType", "VhdInfo"), "hvlab.engine.storage"),
+    "WORKLOADS": "hvlab.engine.workloads",
 }
 
 __all__ = sorted(_HOMES)

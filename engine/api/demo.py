@@ -10,8 +10,8 @@ memory while the others run.
 
 from __future__ import annotations
 
-from engine.api.labs import build_lab, load_lab_definition
-from engine.api.management import ManagementApi
+from hvlab.engine.api.labs import build_lab, load_lab_definition
+from hvlab.engine.api.management import ManagementApi
 
 
 def populate_demo(api: ManagementApi, *, empty: bool = False,

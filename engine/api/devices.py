@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.api.surface import ApiCore, command, query
-from engine.api.types import AdapterInfo, DeviceIoInfo, VmbusConnectionInfo
-from engine.devices import Channel, Device, channels_for, devices_for
-from engine.guest import integration_services_running
-from engine.host import Host, VmRuntime
+from hvlab.engine.api.surface import ApiCore, command, query
+from hvlab.engine.api.types import AdapterInfo, DeviceIoInfo, VmbusConnectionInfo
+from hvlab.engine.devices import Channel, Device, channels_for, devices_for
+from hvlab.engine.guest import integration_services_running
+from hvlab.engine.host import Host, VmRuntime
 
 
 class DeviceCalls(ApiCore):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from engine import bounds
-from engine.api.records import host_info
-from engine.api.surface import ApiCore, command, query
-from engine.api.types import HostInfo, HypercallCounters, MemoryExtentInfo, SwitchInfoView
-from engine.api.values import custom_hardware, parse_switch_type
-from engine.errors import ValidationError
-from engine.guests import GuestOs, load_catalogue
-from engine.jobs import Job
-from engine.names import check_text
-from engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
-from engine.switches import SwitchType, VirtualSwitch, validate_mac_range
+from hvlab.engine import bounds
+from hvlab.engine.api.records import host_info
+from hvlab.engine.api.surface import ApiCore, command, query
+from hvlab.engine.api.types import HostInfo, HypercallCounters, MemoryExtentInfo, SwitchInfoView
+from hvlab.engine.api.values import custom_hardware, parse_switch_type
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.guests import GuestOs, load_catalogue
+from hvlab.engine.jobs import Job
+from hvlab.engine.names import check_text
+from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
+from hvlab.engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 
 
 class HostCalls(ApiCore):

@@ -2,7 +2,7 @@
 the management API, so every value goes through the same checks as a user's command.
 
 A definition names hosts (profile and hardware), their virtual switches and their VMs (any
-:class:`~engine.config.VmConfig` field, plus ``boot_disk`` for a bootable disk named after the
+:class:`~hvlab.engine.config.VmConfig` field, plus ``boot_disk`` for a bootable disk named after the
 VM and ``running`` to start it), and how long the clock runs afterwards so running VMs have
 booted.  docs/engine.md ("Lab definitions") describes the format.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.api.management import ManagementApi
-from engine.errors import HvError, NotFoundError, ValidationError
-from engine.resources import resources_dir
+from hvlab.engine.api.management import ManagementApi
+from hvlab.engine.errors import HvError, NotFoundError, ValidationError
+from hvlab.engine.resources import resources_dir
 
 FORMAT = "hvlab.lab-definition"
 SCHEMA = 1

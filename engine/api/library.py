@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine import library as store
-from engine.api.demo import populate_demo
-from engine.api.management import ManagementApi
-from engine.errors import NotFoundError
-from engine.events import LogEntry, check_query
-from engine.lab import Lab
-from engine.library import (
+from hvlab.engine import library as store
+from hvlab.engine.api.demo import populate_demo
+from hvlab.engine.api.management import ManagementApi
+from hvlab.engine.errors import NotFoundError
+from hvlab.engine.events import LogEntry, check_query
+from hvlab.engine.lab import Lab
+from hvlab.engine.library import (
     AUTOSAVE_SECONDS,
     LibraryError,
     LibraryLockedError,

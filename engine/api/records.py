@@ -1,12 +1,12 @@
-"""Snapshots of engine objects as the records clients get (see :mod:`engine.api.types`)."""
+"""Snapshots of engine objects as the records clients get (see :mod:`hvlab.engine.api.types`)."""
 
 from __future__ import annotations
 
-from engine.api.types import HostInfo, NumaNodeInfo, VmInfo
-from engine.guests import INTEGRATION_SERVICES
-from engine.host import Host, VmRuntime
-from engine.lab import Lab
-from engine.memory import FREE, HYPERVISOR, ROOT
+from hvlab.engine.api.types import HostInfo, NumaNodeInfo, VmInfo
+from hvlab.engine.guests import INTEGRATION_SERVICES
+from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.lab import Lab
+from hvlab.engine.memory import FREE, HYPERVISOR, ROOT
 
 
 def host_info(h: Host) -> HostInfo:

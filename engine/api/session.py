@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine import bounds
-from engine import events as ev
-from engine.api.surface import ApiCore, clock, command, query
-from engine.bounds import MAX_ADVANCE_SECONDS
-from engine.clock import us_to_seconds
-from engine.errors import InvalidStateError, NotFoundError
-from engine.jobs import Job
+from hvlab.engine import bounds
+from hvlab.engine import events as ev
+from hvlab.engine.api.surface import ApiCore, clock, command, query
+from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
+from hvlab.engine.clock import us_to_seconds
+from hvlab.engine.errors import InvalidStateError, NotFoundError
+from hvlab.engine.jobs import Job
 
 
 class SessionCalls(ApiCore):

@@ -1,6 +1,6 @@
 """The storage part of the management API: disks, checkpoints, export and import.
 
-Part of :class:`engine.api.ManagementApi`.  Disk operations run on a worker thread and
+Part of :class:`hvlab.engine.api.ManagementApi`.  Disk operations run on a worker thread and
 return a Job (percent, Cancel); they complete at the next ``advance``/``poll`` after the work
 is done, and ``wait`` blocks for them.  Checkpoint operations change small files and run
 at once.
@@ -12,14 +12,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import bounds, fileguard, vmdisks
-from engine.api.surface import ApiCore, command, query
-from engine.api.types import CheckpointInfo, VmDiskInfo
-from engine.api.values import parse_disk_type
-from engine.errors import HvError, InvalidStateError, ValidationError
-from engine.jobs import Job
-from engine.lifecycle import VmState
-from engine.storage import (
+from hvlab.engine import bounds, fileguard, vmdisks
+from hvlab.engine.api.surface import ApiCore, command, query
+from hvlab.engine.api.types import CheckpointInfo, VmDiskInfo
+from hvlab.engine.api.values import parse_disk_type
+from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
+from hvlab.engine.jobs import Job
+from hvlab.engine.lifecycle import VmState
+from hvlab.engine.storage import (
     DEFAULT_BLOCK_SIZE,
     MAX_DISK_SIZE,
     DiskType,
@@ -32,10 +32,10 @@ from engine.storage import (
     new_disk,
     reconnect_disk,
 )
-from engine.transfer import do_import, plan_export, read_import, write_export
+from hvlab.engine.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
-    from engine.host import Host, VmRuntime
+    from hvlab.engine.host import Host, VmRuntime
 
 
 #: The smallest disk New-VHD makes here: 1 MiB (hvctl's --size-gb takes 0.001 GB).
@@ -43,7 +43,7 @@ MIN_DISK_SIZE = 1024**2
 
 
 class StorageCalls(ApiCore):
-    """Disks, checkpoints, export and import (see engine.vmdisks, engine.transfer)."""
+    """Disks, checkpoints, export and import (see hvlab.engine.vmdisks, hvlab.engine.transfer)."""
 
     # -- files -----------------------------------------------------------------------------
     @query
@@ -321,8 +321,8 @@ class StorageCalls(ApiCore):
 
         def apply(_: Any) -> None:
             vm = do_import(lab, h, source, mode, manifest, config, new_id, key)
-            from engine import events as ev
-            from engine.events import Level
+            from hvlab.engine import events as ev
+            from hvlab.engine.events import Level
 
             h.log(ev.CH_VMMS, ev.EV_VM_IMPORT, Level.INFORMATION,
                   f"'{vm.name}' was imported ({mode}) from '{source}'.", vm)

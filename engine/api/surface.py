@@ -16,12 +16,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
-from engine import events as ev
-from engine import fileguard
-from engine.errors import FileOperationError, NotFoundError
-from engine.host import Host, VmRuntime
-from engine.lab import Lab
-from engine.names import name_key
+from hvlab.engine import events as ev
+from hvlab.engine import fileguard
+from hvlab.engine.errors import FileOperationError, NotFoundError
+from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.lab import Lab
+from hvlab.engine.names import name_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +54,7 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
         def call(self: ApiCore, *args: Any, **kwargs: Any) -> Any:
             self._depth += 1
             try:
-                # Confined to the lab's files (engine.fileguard); an OS error (a full disk,
+                # Confined to the lab's files (hvlab.engine.fileguard); an OS error (a full disk,
                 # a read-only folder) in the words of the errors the clients show.
                 with fileguard.confined(self.lab.confinement):
                     return fn(self, *args, **kwargs)

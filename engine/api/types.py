@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from engine.config import VmConfig
-from engine.jobs import Job
+from hvlab.engine.config import VmConfig
+from hvlab.engine.jobs import Job
 
 
 @dataclass(frozen=True)

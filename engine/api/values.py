@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from engine import bounds
-from engine.config import HardDrive, NetworkAdapter, StartAction, StopAction
-from engine.errors import ValidationError
-from engine.profiles import MAX_HOST_RAM_GB, HostHardware
-from engine.storage import DiskType
-from engine.switches import SwitchType
+from hvlab.engine import bounds
+from hvlab.engine.config import HardDrive, NetworkAdapter, StartAction, StopAction
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostHardware
+from hvlab.engine.storage import DiskType
+from hvlab.engine.switches import SwitchType
 
 
 def parse_switch_type(value: str) -> SwitchType:

@@ -7,20 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from engine import bounds, fileguard, vmdisks
-from engine.api.records import vm_info, vm_status
-from engine.api.surface import ApiCore, command, query
-from engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
-from engine.api.values import coerce_fields
-from engine.clock import us_to_seconds
-from engine.config import VmConfig
-from engine.errors import InvalidStateError, ValidationError
-from engine.guests import load_catalogue
-from engine.host import Host, VmRuntime
-from engine.hypervisor import HypercallResult
-from engine.jobs import Job
-from engine.lifecycle import Operation
-from engine.memory import pages_mb, vm_overhead_mb
+from hvlab.engine import bounds, fileguard, vmdisks
+from hvlab.engine.api.records import vm_info, vm_status
+from hvlab.engine.api.surface import ApiCore, command, query
+from hvlab.engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
+from hvlab.engine.api.values import coerce_fields
+from hvlab.engine.clock import us_to_seconds
+from hvlab.engine.config import VmConfig
+from hvlab.engine.errors import InvalidStateError, ValidationError
+from hvlab.engine.guests import load_catalogue
+from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.hypervisor import HypercallResult
+from hvlab.engine.jobs import Job
+from hvlab.engine.lifecycle import Operation
+from hvlab.engine.memory import pages_mb, vm_overhead_mb
 
 
 class VmCalls(ApiCore):
@@ -28,7 +28,7 @@ class VmCalls(ApiCore):
 
     @command
     def create_vm(self, name: str, *, host: str | None = None, **fields: Any) -> VmInfo:
-        """Create a VM (Off).  ``fields`` are :class:`~engine.config.VmConfig` fields."""
+        """Create a VM (Off).  ``fields`` are :class:`~hvlab.engine.config.VmConfig` fields."""
         h = self._host(host)
         fields = coerce_fields(fields)
         vm_id, key = self.lab.new_vm_identity()

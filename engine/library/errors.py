@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.errors import HvError
+from hvlab.engine.errors import HvError
 
 
 class LibraryError(HvError):

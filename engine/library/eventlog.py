@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from engine import fileguard
-from engine.events import LogEntry
-from engine.library.schema import EVENT_LOG_SCHEMA
-from engine.library.state import log_entry_from_row
+from hvlab.engine import fileguard
+from hvlab.engine.events import LogEntry
+from hvlab.engine.library.schema import EVENT_LOG_SCHEMA
+from hvlab.engine.library.state import log_entry_from_row
 
 #: Rows kept; the oldest beyond this are dropped at commit time.
 KEEP_ROWS = 200_000

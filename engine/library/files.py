@@ -5,7 +5,7 @@ Every JSON file of a library is an *envelope*::
     {"format": "hvlab.vm-config", "schema": 1, "commit": 12, "sha256": "...", "data": {...}}
 
 ``format`` and ``schema`` say what the file is and which layout it has (see
-:mod:`engine.library.schema`); ``commit`` is the library commit that wrote it; ``sha256`` is
+:mod:`hvlab.engine.library.schema`); ``commit`` is the library commit that wrote it; ``sha256`` is
 the digest of ``data`` in canonical form (compact separators, keys in written order).  A file
 that does not parse, lacks a field or fails its digest is *damaged*: it is never read as
 valid, whatever happened to it.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import fileguard
+from hvlab.engine import fileguard
 
 TEMP_SUFFIX = ".tmp"
 PREVIOUS_SUFFIX = ".prev"

@@ -28,15 +28,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import events as ev
-from engine import fileguard
-from engine.clock import seconds_to_us
-from engine.counters import History
-from engine.lab import Lab
-from engine.library import schema
-from engine.library.errors import LibraryError
-from engine.library.eventlog import EventLogStore
-from engine.library.files import (
+from hvlab.engine import events as ev
+from hvlab.engine import fileguard
+from hvlab.engine.clock import seconds_to_us
+from hvlab.engine.counters import History
+from hvlab.engine.lab import Lab
+from hvlab.engine.library import schema
+from hvlab.engine.library.errors import LibraryError
+from hvlab.engine.library.eventlog import EventLogStore
+from hvlab.engine.library.files import (
     DamagedFileError,
     encode,
     fsync_dir,
@@ -45,13 +45,13 @@ from engine.library.files import (
     verify,
     write_atomic,
 )
-from engine.library.lock import LOCK_NAME, LibraryLock
-from engine.library.schema import SchemaError
-from engine.library.state import (
+from hvlab.engine.library.lock import LOCK_NAME, LibraryLock
+from hvlab.engine.library.schema import SchemaError
+from hvlab.engine.library.state import (
     Json,
     snapshot_lab,
 )
-from engine.vmdisks import VHD_FOLDER, chain_files, chain_path
+from hvlab.engine.vmdisks import VHD_FOLDER, chain_files, chain_path
 
 #: Fills a new, empty lab: ``populate(lab, host_only)`` (the demo lab, or its host only).
 Populate = Callable[[Lab, bool], None]
@@ -119,7 +119,7 @@ class Library:
     """An open library on disk: the lab it holds and the commits that keep it.
 
     Use :func:`open_library`.  Clients get it wrapped with a management API
-    (``engine.api.open_library``), whose commands and clock calls report to
+    (``hvlab.engine.api.open_library``), whose commands and clock calls report to
     :meth:`after_command` and :meth:`after_clock`.  ``messages`` holds what the open found
     and repaired or skipped (a damaged file, an upgraded schema), one sentence each, naming
     the file.
@@ -243,7 +243,7 @@ class Library:
         self._live = (set(lab.hosts), {v for h in lab.hosts.values() for v in h.vms})
         self._unsubscribe = lab.bus.subscribe(self._on_event)
 
-    # -- told by the management API (engine.api.surface.ApiObserver) ---------------------------
+    # -- told by the management API (hvlab.engine.api.surface.ApiObserver) ---------------------
     def after_command(self) -> None:
         """A command returned: commit what it changed.  Every change to the lab publishes an
         event, so a command that published nothing (a refused one, a poll with no finished

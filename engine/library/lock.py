@@ -13,8 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from engine import fileguard
-from engine.library.schema import LOCK
+from hvlab.engine import fileguard
+from hvlab.engine.library.schema import LOCK
 
 LOCK_NAME = "library.lock"
 

@@ -1,6 +1,6 @@
 """Opening a library: create it, or read it back and repair what a crash or damage left.
 
-See :mod:`engine.library.library` for the layout and the commit protocol this undoes.
+See :mod:`hvlab.engine.library.library` for the layout and the commit protocol this undoes.
 """
 
 from __future__ import annotations
@@ -10,16 +10,22 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from engine import fileguard
-from engine.config import VmConfig
-from engine.errors import NotFoundError
-from engine.host import Host
-from engine.lab import EVENT_LOG_KEEP, STEP_US, Lab
-from engine.library import schema
-from engine.library.errors import LibraryError, LibraryLockedError
-from engine.library.eventlog import EventLogError, EventLogStore
-from engine.library.files import DamagedFileError, encode, fsync_dir, is_temporary, write_atomic
-from engine.library.library import (
+from hvlab.engine import fileguard
+from hvlab.engine.config import VmConfig
+from hvlab.engine.errors import NotFoundError
+from hvlab.engine.host import Host
+from hvlab.engine.lab import EVENT_LOG_KEEP, STEP_US, Lab
+from hvlab.engine.library import schema
+from hvlab.engine.library.errors import LibraryError, LibraryLockedError
+from hvlab.engine.library.eventlog import EventLogError, EventLogStore
+from hvlab.engine.library.files import (
+    DamagedFileError,
+    encode,
+    fsync_dir,
+    is_temporary,
+    write_atomic,
+)
+from hvlab.engine.library.library import (
     _HOST_NAMES,
     _ROOT_NAMES,
     _VM_NAMES,
@@ -39,18 +45,18 @@ from engine.library.library import (
     default_library_path,
     set_aside,
 )
-from engine.library.lock import LibraryLock, LockHeldError
-from engine.library.state import (
+from hvlab.engine.library.lock import LibraryLock, LockHeldError
+from hvlab.engine.library.state import (
     Json,
     apply_host_settings,
     attach_vm_off,
     restore_lab,
     runtime_problem,
 )
-from engine.noise import spawn_key
-from engine.profiles import HostHardware, get_profile
-from engine.transfer import IMPORTS_DIR
-from engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
+from hvlab.engine.noise import spawn_key
+from hvlab.engine.profiles import HostHardware, get_profile
+from hvlab.engine.transfer import IMPORTS_DIR
+from hvlab.engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
 
 
 def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,

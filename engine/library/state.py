@@ -1,6 +1,6 @@
 """A lab as plain data and back: every bit of state a resumed lab needs to run on exactly.
 
-``snapshot_lab`` turns a :class:`~engine.lab.Lab` into JSON-ready dicts and ``restore_lab``
+``snapshot_lab`` turns a :class:`~hvlab.engine.lab.Lab` into JSON-ready dicts and ``restore_lab``
 builds a new lab from them.  The restored lab is indistinguishable from the original: the
 clock and step counter, the action queue with its sequence numbers, jobs, every column of
 the per-VM table (slots included, so numpy sums add up in the same order), each host's
@@ -8,7 +8,7 @@ memory map and hypervisor partitions with their hypercall counters, and each VM'
 (lifecycle state, guest phase and pending boot step, saved state, console).  Advancing both
 by the same simulated time gives identical results.
 
-This module knows nothing of files; :mod:`engine.library.library` splits a snapshot into the
+This module knows nothing of files; :mod:`hvlab.engine.library.library` splits a snapshot into the
 library's files.  ``KNOWN_ATTRIBUTES`` lists what is captured per engine class; a test fails
 when an engine class grows an attribute this module does not know about yet.
 """
@@ -26,19 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from engine.clock import ActionQueue
-from engine.config import VmConfig
-from engine.events import Level, LogEntry
-from engine.guest import GuestPhase
-from engine.host import CONSOLE_LINES, Host, VmRuntime
-from engine.hypervisor import Hypervisor, Partition, PartitionState, Privilege
-from engine.jobs import JobRecord, JobState
-from engine.lab import EVENT_LOG_KEEP, Lab
-from engine.lifecycle import VmState
-from engine.memory import PAGE_MB, MemoryMap
-from engine.profiles import HostHardware, get_profile
-from engine.switches import MacPool, VirtualSwitch
-from engine.vmtable import VmTable
+from hvlab.engine.clock import ActionQueue
+from hvlab.engine.config import VmConfig
+from hvlab.engine.events import Level, LogEntry
+from hvlab.engine.guest import GuestPhase
+from hvlab.engine.host import CONSOLE_LINES, Host, VmRuntime
+from hvlab.engine.hypervisor import Hypervisor, Partition, PartitionState, Privilege
+from hvlab.engine.jobs import JobRecord, JobState
+from hvlab.engine.lab import EVENT_LOG_KEEP, Lab
+from hvlab.engine.lifecycle import VmState
+from hvlab.engine.memory import PAGE_MB, MemoryMap
+from hvlab.engine.profiles import HostHardware, get_profile
+from hvlab.engine.switches import MacPool, VirtualSwitch
+from hvlab.engine.vmtable import VmTable
 
 Json = dict[str, Any]
 

@@ -4,7 +4,7 @@ The engine's model of Hyper-V's storage stack, as files other tools (qemu-img, l
 Windows) read. Pure Python and numpy; no GUI and no simulated time. See docs/vhd.md.
 """
 
-from engine.storage.disk_ops import (
+from hvlab.engine.storage.disk_ops import (
     CompactResult,
     VhdInfo,
     compact_disk,
@@ -15,14 +15,14 @@ from engine.storage.disk_ops import (
     new_disk,
     reconnect_disk,
 )
-from engine.storage.errors import (
+from hvlab.engine.storage.errors import (
     OperationCancelled,
     VhdCorruptError,
     VhdError,
     VhdInUseError,
     VhdParentError,
 )
-from engine.storage.vhd import (
+from hvlab.engine.storage.vhd import (
     Cancelled,
     Progress,
     VhdDifferencing,
@@ -30,8 +30,8 @@ from engine.storage.vhd import (
     VhdDynamic,
     VhdFixed,
 )
-from engine.storage.vhd_create import create_vhd
-from engine.storage.vhd_format import (
+from hvlab.engine.storage.vhd_create import create_vhd
+from hvlab.engine.storage.vhd_format import (
     DEFAULT_BLOCK_SIZE,
     MAX_DISK_SIZE,
     SECTOR,
@@ -39,7 +39,7 @@ from engine.storage.vhd_format import (
     chs_geometry,
     rounded_disk_size,
 )
-from engine.storage.vhd_open import find_parent, open_vhd, vhd_problem
+from hvlab.engine.storage.vhd_open import find_parent, open_vhd, vhd_problem
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from engine import fileguard
-from engine.storage.errors import VhdError, VhdInUseError, VhdParentError
-from engine.storage.fileio import PositionedFile
-from engine.storage.vhd import (
+from hvlab.engine import fileguard
+from hvlab.engine.storage.errors import VhdError, VhdInUseError, VhdParentError
+from hvlab.engine.storage.fileio import PositionedFile
+from hvlab.engine.storage.vhd import (
     FILL_CHUNK,
     Cancelled,
     Progress,
@@ -32,8 +32,8 @@ from engine.storage.vhd import (
     new_unique_id,
     now_vhd_timestamp,
 )
-from engine.storage.vhd_create import SparseImageWriter, build_new_file, create_vhd
-from engine.storage.vhd_format import (
+from hvlab.engine.storage.vhd_create import SparseImageWriter, build_new_file, create_vhd
+from hvlab.engine.storage.vhd_format import (
     CREATABLE_BLOCK_SIZES,
     CREATOR_APP,
     CREATOR_HOST_OS,
@@ -47,7 +47,7 @@ from engine.storage.vhd_format import (
     PlatformCode,
     rounded_disk_size,
 )
-from engine.storage.vhd_open import find_parent, open_vhd
+from hvlab.engine.storage.vhd_open import find_parent, open_vhd
 
 #: Grid of the allocation picture of a fixed disk, which has no blocks.
 FIXED_PICTURE_BLOCK = DEFAULT_BLOCK_SIZE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from engine.errors import HvError, InvalidStateError
+from hvlab.engine.errors import HvError, InvalidStateError
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from engine import fileguard
-from engine.storage.errors import VhdError
+from hvlab.engine import fileguard
+from hvlab.engine.storage.errors import VhdError
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
 

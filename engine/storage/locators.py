@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from engine.storage.vhd_format import SECTOR, ParentLocator, PlatformCode
+from hvlab.engine.storage.vhd_format import SECTOR, ParentLocator, PlatformCode
 
 #: Locator data space we reserve per path (bytes), so a reconnect rarely has to move it.
 LOCATOR_SPACE = 4096

@@ -1,7 +1,7 @@
 """Open virtual hard disks: read and write sectors of fixed, dynamically expanding and
 differencing VHDs.
 
-:func:`engine.storage.open_vhd` returns a :class:`VhdFixed`, :class:`VhdDynamic` or
+:func:`hvlab.engine.storage.open_vhd` returns a :class:`VhdFixed`, :class:`VhdDynamic` or
 :class:`VhdDifferencing`. All read and write whole 512-byte sectors at any address::
 
     with open_vhd("disk.vhd", writable=True) as disk:
@@ -23,9 +23,9 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from engine.storage.errors import OperationCancelled, VhdError, VhdInUseError, VhdParentError
-from engine.storage.fileio import Buffer, PositionedFile
-from engine.storage.locators import (
+from hvlab.engine.storage.errors import OperationCancelled, VhdError, VhdInUseError, VhdParentError
+from hvlab.engine.storage.fileio import Buffer, PositionedFile
+from hvlab.engine.storage.locators import (
     PATH_CODES,
     basename,
     candidate_paths,
@@ -33,7 +33,7 @@ from engine.storage.locators import (
     locator_space,
     locator_texts,
 )
-from engine.storage.vhd_format import (
+from hvlab.engine.storage.vhd_format import (
     FOOTER_SIZE,
     SECTOR,
     UNALLOCATED,

@@ -16,9 +16,9 @@ from typing import TypeAlias
 
 import numpy as np
 
-from engine import fileguard
-from engine.storage.errors import VhdError
-from engine.storage.fileio import (
+from hvlab.engine import fileguard
+from hvlab.engine.storage.errors import VhdError
+from hvlab.engine.storage.fileio import (
     Buffer,
     PositionedFile,
     discard,
@@ -27,8 +27,8 @@ from engine.storage.fileio import (
     sync_folder,
     temporary_sibling,
 )
-from engine.storage.locators import basename, locator_space, locator_texts
-from engine.storage.vhd import (
+from hvlab.engine.storage.locators import basename, locator_space, locator_texts
+from hvlab.engine.storage.vhd import (
     FILL_CHUNK,
     Cancelled,
     Progress,
@@ -38,7 +38,7 @@ from engine.storage.vhd import (
     new_unique_id,
     now_vhd_timestamp,
 )
-from engine.storage.vhd_format import (
+from hvlab.engine.storage.vhd_format import (
     CREATABLE_BLOCK_SIZES,
     DEFAULT_BLOCK_SIZE,
     EMPTY_LOCATOR,
@@ -55,7 +55,7 @@ from engine.storage.vhd_format import (
     new_footer,
     rounded_disk_size,
 )
-from engine.storage.vhd_open import open_vhd
+from hvlab.engine.storage.vhd_open import open_vhd
 
 #: Writes a new image into an empty file.
 FillFile: TypeAlias = Callable[[PositionedFile], None]

@@ -12,7 +12,7 @@ import enum
 import struct
 from dataclasses import dataclass, replace
 
-from engine.storage.errors import VhdCorruptError, VhdError
+from hvlab.engine.storage.errors import VhdCorruptError, VhdError
 
 SECTOR = 512
 KiB = 1024

@@ -15,11 +15,11 @@ import uuid
 
 import numpy as np
 
-from engine.storage.errors import VhdCorruptError, VhdError, VhdParentError
-from engine.storage.fileio import PositionedFile
-from engine.storage.locators import MAX_LOCATOR_LENGTH, PATH_CODES, locator_room
-from engine.storage.vhd import BatArray, VhdDifferencing, VhdDisk, VhdDynamic, VhdFixed
-from engine.storage.vhd_format import (
+from hvlab.engine.storage.errors import VhdCorruptError, VhdError, VhdParentError
+from hvlab.engine.storage.fileio import PositionedFile
+from hvlab.engine.storage.locators import MAX_LOCATOR_LENGTH, PATH_CODES, locator_room
+from hvlab.engine.storage.vhd import BatArray, VhdDifferencing, VhdDisk, VhdDynamic, VhdFixed
+from hvlab.engine.storage.vhd_format import (
     FOOTER_COOKIE,
     FOOTER_SIZE,
     HEADER_SIZE,

@@ -5,6 +5,6 @@ QGraphicsScene items it reuses from tick to tick; ``window`` is the window with 
 exports; ``export`` writes PNG and SVG. docs/architecture-view.md shows and explains it.
 """
 
-from gui.architecture.window import ArchitectureView, ArchitectureWindow
+from hvlab.gui.architecture.window import ArchitectureView, ArchitectureWindow
 
 __all__ = ["ArchitectureView", "ArchitectureWindow"]

@@ -2,7 +2,7 @@
 
 :func:`read_host` takes one consistent reading of a host through the management API (no Qt
 here, and nothing but the API); :func:`layout` turns it into a :class:`Diagram` of boxes,
-wires and labels with scene coordinates. The Qt scene (:mod:`gui.architecture.scene`) only
+wires and labels with scene coordinates. The Qt scene (:mod:`hvlab.gui.architecture.scene`) only
 draws a Diagram, so the picture on screen, the PNG and the SVG come from the same model, and
 tests can check the model without reading pixels.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.api import DeviceIoInfo, ManagementApi
+    from hvlab.engine.api import DeviceIoInfo, ManagementApi
 
 #: Child partitions drawn at most; more are summarised in the title.
 MAX_CHILDREN = 6
@@ -34,7 +34,7 @@ CLASSES = ("storage", "network", "video", "input")
 VSP_NAMES = {"storage": "StorVSP", "network": "NetVSP", "video": "SynthVid VSP",
              "input": "SynthHid VSP"}
 VSC_NAMES = {"storage": "storvsc", "network": "netvsc", "video": "synthvid", "input": "synthhid"}
-#: The channel key's prefix → its class (engine.devices keys: scsi0, ide0:0, nic1, video...).
+#: The channel key's prefix → its class (hvlab.engine.devices keys: scsi0, ide0:0, nic1, video...).
 _CHANNEL_CLASS = (("scsi", "storage"), ("ide", "storage"), ("nic", "network"),
                   ("video", "video"), ("input", "input"))
 #: Emulated devices as the child's box lists them (key prefix → short name).

@@ -1,4 +1,4 @@
-"""Draws a :class:`~gui.architecture.model.Diagram` in a QGraphicsScene, reusing its items.
+"""Draws a :class:`~hvlab.gui.architecture.model.Diagram` in a QGraphicsScene, reusing its items.
 
 Each box, wire and label of the diagram keeps one graphics item under its key for as long as
 it exists: a tick changes the geometry or text of the items whose data changed, moves the
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
-from gui.architecture.model import Box, Diagram, Label, Wire
+from hvlab.gui.architecture.model import Box, Diagram, Label, Wire
 
 #: Item data role holding the VM id of a child partition's items.
 VM_ROLE = 0

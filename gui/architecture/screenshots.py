@@ -1,8 +1,10 @@
-"""Pictures for docs/architecture-view.md: ``python -m gui.architecture.screenshots docs/img``.
+"""Pictures for docs/architecture-view.md:
+``python -m hvlab.gui.architecture.screenshots docs/img``.
 
 Run under Xvfb so the windows look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.architecture.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m hvlab.gui.architecture.screenshots docs/img
 
 The scene is the emulated-vs-synthetic demo of the docs, built through the API on a manual
 clock (seed 0), so the pictures are the same on every run: an External switch on the host's
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 import sys
 
-from engine.api import ManagementApi, NetworkAdapter
-from gui.app import build_parser, create_main_window, open_lab
-from gui.shots import save, settle, start
-from gui.theme import Theme
+from hvlab.engine.api import ManagementApi, NetworkAdapter
+from hvlab.gui.app import build_parser, create_main_window, open_lab
+from hvlab.gui.shots import save, settle, start
+from hvlab.gui.theme import Theme
 
 SWITCH = "External"  # the demo lab's switch (engine/api/demo.py)
 #: The same load on both VMs: 80 Mbit/s of network traffic and 300 disk IOPS.

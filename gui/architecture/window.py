@@ -1,7 +1,7 @@
 """View ▸ Architecture: the live architecture diagram of one host, in its own window.
 
 The window follows the bridge's tick: each tick (only while it is shown) it reads the host
-through the API (:func:`~gui.architecture.model.read_host`), lays it out and lets the scene
+through the API (:func:`~hvlab.gui.architecture.model.read_host`), lays it out and lets the scene
 update its items. Clicking a child partition emits :attr:`ArchitectureWindow.vm_selected`;
 the main window selects that VM. File ▸ Export as PNG… / SVG… write the diagram.
 """
@@ -31,16 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.architecture.export import export_png, export_svg
-from gui.architecture.model import Diagram, layout, read_host
-from gui.architecture.scene import ArchitectureScene
-from gui.bars import fill_toolbar, toolbar_field
-from gui.icons import icon
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.architecture.export import export_png, export_svg
+from hvlab.gui.architecture.model import Diagram, layout, read_host
+from hvlab.gui.architecture.scene import ArchitectureScene
+from hvlab.gui.bars import fill_toolbar, toolbar_field
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: States without a partition: their VMs are not read at all.
 _NO_PARTITION = ("Off", "Saved")

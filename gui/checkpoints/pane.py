@@ -33,16 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, Job, JobState
-from gui import dialogs, ids
-from gui import format as fmt
-from gui.bars import named_action
-from gui.disks.jobs import when_done
-from gui.icons import icon
+from hvlab.engine.api import HvError, Job, JobState
+from hvlab.gui import dialogs, ids
+from hvlab.gui import format as fmt
+from hvlab.gui.bars import named_action
+from hvlab.gui.disks.jobs import when_done
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import CheckpointInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import CheckpointInfo
+    from hvlab.gui.bridge import Bridge
 
 NOW = "Now"
 NO_VM = "Select a virtual machine to see its checkpoints."

@@ -3,9 +3,9 @@ Import Virtual Machine… (host block), and what Export… (VM block) opens.
 
 One :class:`StorageActions` per main window. Its QActions sit in the New menu, the Action ▸
 Host menu and the Actions pane's host block; they open the wizards and dialogs of
-:mod:`gui.disks.dialogs` and :mod:`gui.disks.import_export` over the window's bridge. Those are
-imported when first opened: they need numpy (engine.storage), and the main window paints
-before numpy is loaded.
+:mod:`hvlab.gui.disks.dialogs` and :mod:`hvlab.gui.disks.import_export` over the window's
+bridge. Those are imported when first opened: they need numpy (hvlab.engine.storage), and the
+main window paints before numpy is loaded.
 
 Signals:
     message(str): a one-line result for the status bar.
@@ -21,15 +21,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.bars import named_action
-from gui.lab_part import LabPart
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bars import named_action
+from hvlab.gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from gui.disks.edit_disk import EditDiskWizard
-    from gui.disks.import_export import ExportVmDialog, ImportVmWizard
-    from gui.disks.new_disk import NewDiskWizard
+    from hvlab.gui.disks.edit_disk import EditDiskWizard
+    from hvlab.gui.disks.import_export import ExportVmDialog, ImportVmWizard
+    from hvlab.gui.disks.new_disk import NewDiskWizard
 
 
 class StorageActions(LabPart, QObject):
@@ -68,25 +68,25 @@ class StorageActions(LabPart, QObject):
         self.message.emit(text)
 
     def open_new_disk(self) -> NewDiskWizard:
-        from gui.disks import dialogs as disk_dialogs
+        from hvlab.gui.disks import dialogs as disk_dialogs
 
         return disk_dialogs.open_new_disk_wizard(
             self._window, self.bridge,
             lambda path: self._edited(f"The virtual hard disk {path} was created."))
 
     def open_edit_disk(self, path: str = "") -> EditDiskWizard:
-        from gui.disks import dialogs as disk_dialogs
+        from hvlab.gui.disks import dialogs as disk_dialogs
 
         return disk_dialogs.open_edit_disk_wizard(self._window, self.bridge, path,
                                                   self._edited)
 
     def inspect_disk(self) -> None:
-        from gui.disks import dialogs as disk_dialogs
+        from hvlab.gui.disks import dialogs as disk_dialogs
 
         disk_dialogs.choose_and_inspect(self._window, self.bridge)
 
     def open_import(self) -> ImportVmWizard:
-        from gui.disks.import_export import ImportVmWizard
+        from hvlab.gui.disks.import_export import ImportVmWizard
 
         wizard = ImportVmWizard(self.bridge, self._window)
         wizard.imported.connect(self._on_imported)
@@ -104,7 +104,7 @@ class StorageActions(LabPart, QObject):
 
     def open_export(self, vm_id: str) -> ExportVmDialog | None:
         """Export… for one VM."""
-        from gui.disks.import_export import ExportVmDialog
+        from hvlab.gui.disks.import_export import ExportVmDialog
 
         try:
             dialog = ExportVmDialog(self.bridge, vm_id, self._window)

@@ -17,8 +17,8 @@ from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui import ids
-from gui.disks.sizes import size_text
+from hvlab.gui import ids
+from hvlab.gui.disks.sizes import size_text
 
 #: Squares are at least this many pixels wide (and at most MAX_CELL); runs of blocks
 #: share a square when the disk has more blocks than fit.

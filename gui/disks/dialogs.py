@@ -5,13 +5,14 @@ simulated clock keeps running and tests never block) and returns it; what happen
 user finishes arrives through the callback.  The Hard Drive page of the VM settings uses
 them for its New, Edit and Inspect buttons:
 
-    from gui.disks.dialogs import open_edit_disk_wizard, open_inspect_dialog, open_new_disk_wizard
+    from hvlab.gui.disks.dialogs import (
+        open_edit_disk_wizard, open_inspect_dialog, open_new_disk_wizard)
 
     open_new_disk_wizard(self, bridge, on_created=self.path_edit.setText)
     open_edit_disk_wizard(self, bridge, self.path_edit.text())
     open_inspect_dialog(self, bridge, self.path_edit.text())
 
-Browse is :func:`gui.disks.files.choose_disk`.
+Browse is :func:`hvlab.gui.disks.files.choose_disk`.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from engine.api import HvError
-from gui import dialogs
-from gui.disks import files
-from gui.disks.edit_disk import EditDiskWizard
-from gui.disks.inspect import InspectDiskDialog
-from gui.disks.new_disk import NewDiskWizard
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs
+from hvlab.gui.disks import files
+from hvlab.gui.disks.edit_disk import EditDiskWizard
+from hvlab.gui.disks.inspect import InspectDiskDialog
+from hvlab.gui.disks.new_disk import NewDiskWizard
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 
 def open_new_disk_wizard(parent: QWidget | None, bridge: Bridge,

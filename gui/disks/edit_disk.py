@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, Job
-from gui import ids
-from gui.disks import files
-from gui.disks.new_disk import SPIN_MAX, file_name_problem, size_problem, type_text
-from gui.disks.sizes import GB, size_text
-from gui.disks.wizard import (
+from hvlab.engine.api import HvError, Job
+from hvlab.gui import ids
+from hvlab.gui.disks import files
+from hvlab.gui.disks.new_disk import SPIN_MAX, file_name_problem, size_problem, type_text
+from hvlab.gui.disks.sizes import GB, size_text
+from hvlab.gui.disks.wizard import (
     IntroPage,
     StepWizard,
     SummaryPage,
@@ -49,11 +49,11 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
-from gui.forms import caption
+from hvlab.gui.forms import caption
 
 if TYPE_CHECKING:
-    from engine.api import VhdInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VhdInfo
+    from hvlab.gui.bridge import Bridge
 
 ACTION_LABELS = {"compact": "Compact", "convert": "Convert", "expand": "Expand",
                  "merge": "Merge", "reconnect": "Reconnect"}

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, Job, JobState
-from gui import dialogs, ids
-from gui.disks import files
-from gui.disks.jobs import JobWatcher
-from gui.disks.wizard import (
+from hvlab.engine.api import HvError, Job, JobState
+from hvlab.gui import dialogs, ids
+from hvlab.gui.disks import files
+from hvlab.gui.disks.jobs import JobWatcher
+from hvlab.gui.disks.wizard import (
     IntroPage,
     StepWizard,
     SummaryPage,
@@ -48,12 +48,12 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
-from gui.forms import Selection, flat_list, named_button
-from gui.icons import icon
+from hvlab.gui.forms import Selection, flat_list, named_button
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
-    from gui.bridge import Bridge
+    from hvlab.engine.api import ManagementApi
+    from hvlab.gui.bridge import Bridge
 
 #: The folder inside an export that holds the configuration (as Hyper-V's exports).
 CONFIG_FOLDER = "Virtual Machines"

@@ -2,7 +2,7 @@
 
 Hyper-V's fields (Format, Type, Location, File Name, Current File Size, Maximum Disk Size,
 Parent with Inspect Parent), plus hvlab's picture of which blocks the file holds
-(:class:`gui.disks.allocation.AllocationPicture`) and the disk's identity.
+(:class:`hvlab.gui.disks.allocation.AllocationPicture`) and the disk's identity.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import dialogs, ids
-from gui import format as fmt
-from gui.disks.allocation import FULL, PARTIAL_FLOOR, AllocationPicture
-from gui.disks.sizes import size_text, size_with_bytes
-from gui.disks.wizard import error_style, wrapped
-from gui.forms import named_button
-from gui.icons import icon
+from hvlab.gui import dialogs, ids
+from hvlab.gui import format as fmt
+from hvlab.gui.disks.allocation import FULL, PARTIAL_FLOOR, AllocationPicture
+from hvlab.gui.disks.sizes import size_text, size_with_bytes
+from hvlab.gui.disks.wizard import error_style, wrapped
+from hvlab.gui.forms import named_button
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import VhdInfo
+    from hvlab.engine.api import VhdInfo
 
 TYPE_NAMES = {"FIXED": "Fixed size virtual hard disk",
               "DYNAMIC": "Dynamically expanding virtual hard disk",

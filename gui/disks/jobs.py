@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import HvError, Job, JobState
+from hvlab.engine.api import HvError, Job, JobState
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: How often (wall milliseconds) a watched job is polled: smooth enough for a progress bar.
 POLL_MS = 100

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import MAX_DISK_SIZE, HvError, Job
-from gui import ids
-from gui.disks import files
-from gui.disks.sizes import GB, size_text
-from gui.disks.wizard import (
+from hvlab.engine.api import MAX_DISK_SIZE, HvError, Job
+from hvlab.gui import ids
+from hvlab.gui.disks import files
+from hvlab.gui.disks.sizes import GB, size_text
+from hvlab.gui.disks.wizard import (
     IntroPage,
     StepWizard,
     SummaryPage,
@@ -42,11 +42,11 @@ from gui.disks.wizard import (
     show_message,
     wrapped,
 )
-from gui.forms import caption
+from hvlab.gui.forms import caption
 
 if TYPE_CHECKING:
-    from engine.api import VhdInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VhdInfo
+    from hvlab.gui.bridge import Bridge
 
 DEFAULT_NAME = "New Virtual Hard Disk.vhd"
 #: Hyper-V's default size for a new blank disk (GB).

@@ -1,8 +1,9 @@
-"""Take the screenshots of docs/disks.md: ``python -m gui.disks.screenshots docs/img``.
+"""Take the screenshots of docs/disks.md: ``python -m hvlab.gui.disks.screenshots docs/img``.
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.disks.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m hvlab.gui.disks.screenshots docs/img
 
 The lab is the demo lab (seed 0) with its files in a temporary folder, on a manual clock.
 """
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QSplitter
 
-from engine.api import HardDrive, ManagementApi, populate_demo
-from gui import ids
-from gui.app import create_main_window
-from gui.disks.dialogs import open_inspect_dialog, open_new_disk_wizard
-from gui.disks.sizes import GB
-from gui.shots import save, settle, start
-from gui.theme import Theme
+from hvlab.engine.api import HardDrive, ManagementApi, populate_demo
+from hvlab.gui import ids
+from hvlab.gui.app import create_main_window
+from hvlab.gui.disks.dialogs import open_inspect_dialog, open_new_disk_wizard
+from hvlab.gui.disks.sizes import GB
+from hvlab.gui.shots import save, settle, start
+from hvlab.gui.theme import Theme
 
 
 def _picture_disk(api: ManagementApi, path: Path) -> None:

@@ -16,13 +16,13 @@ from PySide6.QtCore import QElapsedTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
-from engine.api import HvError
-from gui import ids
-from gui.disks.sizes import size_text, size_with_bytes
-from gui.forms import flat_list
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.disks.sizes import size_text, size_with_bytes
+from hvlab.gui.forms import flat_list
 
 if TYPE_CHECKING:
-    from gui.bridge import Bridge
+    from hvlab.gui.bridge import Bridge
 
 #: Wall milliseconds between two reads of the same VM's files.
 REFRESH_MS = 2000

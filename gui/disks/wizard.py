@@ -46,16 +46,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, Job, JobState
-from gui import dialogs, ids
-from gui.disks import files
-from gui.disks.jobs import JobWatcher
-from gui.forms import caption, named_button
-from gui.icons import icon
+from hvlab.engine.api import HvError, Job, JobState
+from hvlab.gui import dialogs, ids
+from hvlab.gui.disks import files
+from hvlab.gui.disks.jobs import JobWatcher
+from hvlab.gui.forms import caption, named_button
+from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from engine.api import VhdInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VhdInfo
+    from hvlab.gui.bridge import Bridge
 
 #: Smallest width of the step list, in average characters (it grows to fit its steps).
 STEP_LIST_CHARS = 22
@@ -65,7 +65,7 @@ def error_style() -> str:
     """The red of a field's message, readable on the light and the dark theme."""
     from PySide6.QtWidgets import QApplication
 
-    from gui.theme import current_is_dark
+    from hvlab.gui.theme import current_is_dark
 
     app = QApplication.instance()
     dark = isinstance(app, QApplication) and current_is_dark(app)

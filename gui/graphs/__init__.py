@@ -4,7 +4,7 @@ sparkline and the Performance Monitor window.
 Import rule (the first-paint budget, docs/development.md): pyqtgraph costs about 0.3-0.5 s to
 import, so only the modules that draw with it import it (``style``, ``dashboard``,
 ``vm_performance``, ``perfmon``), and nothing loads them until a graph is first shown.
-:mod:`gui.graphs.console` (what the main window imports at start-up) imports neither
-pyqtgraph nor numpy. Data comes from :class:`~engine.api.ManagementApi` only, pulled on the
+:mod:`hvlab.gui.graphs.console` (what the main window imports at start-up) imports neither
+pyqtgraph nor numpy. Data comes from :class:`~hvlab.engine.api.ManagementApi` only, pulled on the
 bridge's ``tick`` and redrawn once per new 1-second history sample.
 """

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import ids
-from gui.forms import Selection, caption, flat_list, named_button
-from gui.graphs.pdh import CounterPath
+from hvlab.gui import ids
+from hvlab.gui.forms import Selection, caption, flat_list, named_button
+from hvlab.gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import CounterSetInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import CounterSetInfo
+    from hvlab.gui.bridge import Bridge
 
 ALL_INSTANCES = "<All instances>"
 _SET_ROLE = int(Qt.ItemDataRole.UserRole) + 1

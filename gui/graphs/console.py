@@ -1,11 +1,11 @@
 """Where the performance views plug into the main window (which imports only this).
 
 :class:`PerformanceViews` owns the entry points: View ▸ Host Performance (a dock with
-:class:`~gui.graphs.dashboard.HostDashboard`), View ▸ Performance Monitor…, Help ▸ Demos ▸
+:class:`~hvlab.gui.graphs.dashboard.HostDashboard`), View ▸ Performance Monitor…, Help ▸ Demos ▸
 CPU Contention, the VM list's CPU History column, and it feeds all of them from the bridge's
 tick. It is given only what it works with: the window that holds its dock, the VM list whose
 column it paints, the host tree (which host to show) and the CPU History column's action.
-The details pane's Performance tab is :mod:`gui.graphs.vm_page`.
+The details pane's Performance tab is :mod:`hvlab.gui.graphs.vm_page`.
 
 Neither pyqtgraph nor numpy is imported here: the graphs' modules load on first show, so the
 main window still paints before the lab and pyqtgraph are loaded.
@@ -19,18 +19,18 @@ from PySide6.QtCore import QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTableView
 
-from gui import ids
-from gui.icons import icon
-from gui.lab_part import LabPart
-from gui.vmlist import COLUMN_INDEX
+from hvlab.gui import ids
+from hvlab.gui.icons import icon
+from hvlab.gui.lab_part import LabPart
+from hvlab.gui.vmlist import COLUMN_INDEX
 
 if TYPE_CHECKING:
-    from engine.api import VmTableSnapshot
-    from gui.bridge import Bridge
-    from gui.graphs.dashboard import HostDashboard
-    from gui.graphs.perfmon import PerformanceMonitor
-    from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
-    from gui.host_tree import HostTree
+    from hvlab.engine.api import VmTableSnapshot
+    from hvlab.gui.bridge import Bridge
+    from hvlab.gui.graphs.dashboard import HostDashboard
+    from hvlab.gui.graphs.perfmon import PerformanceMonitor
+    from hvlab.gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
+    from hvlab.gui.host_tree import HostTree
 
 #: The VM list column the sparkline delegate paints.
 SPARKLINE_COLUMN = COLUMN_INDEX["cpu_history"]
@@ -99,7 +99,7 @@ class PerformanceViews(LabPart, QObject):
 
     # -- the lab ---------------------------------------------------------------------------------
     def attach(self, bridge: Bridge) -> None:
-        from gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
+        from hvlab.gui.graphs.sparkline import CpuHistoryRing, CpuSparklineDelegate
 
         super().attach(bridge)
         self.cpu_ring = CpuHistoryRing()
@@ -108,7 +108,7 @@ class PerformanceViews(LabPart, QObject):
         bridge.tick.connect(self._on_tick)
         bridge.host_changed.connect(self._on_host_changed)
         self._on_tick(bridge.snapshot)
-        from gui.graphs.demos import is_contention_lab
+        from hvlab.gui.graphs.demos import is_contention_lab
 
         if is_contention_lab(bridge.api):  # hvlab --demo contention: show what it is for
             QTimer.singleShot(0, self.show_dashboard)
@@ -146,7 +146,7 @@ class PerformanceViews(LabPart, QObject):
 
     def _ensure_dashboard(self) -> HostDashboard:
         if self.dashboard is None:
-            from gui.graphs.dashboard import HostDashboard
+            from hvlab.gui.graphs.dashboard import HostDashboard
 
             self.dashboard = HostDashboard(self.bridge, self.dock)
             self.dashboard.on_tick(self.bridge.snapshot)
@@ -165,7 +165,7 @@ class PerformanceViews(LabPart, QObject):
     def open_perfmon(self) -> PerformanceMonitor:
         """Show the Performance Monitor window (one per console)."""
         if self.perfmon is None:
-            from gui.graphs.perfmon import PerformanceMonitor
+            from hvlab.gui.graphs.perfmon import PerformanceMonitor
 
             self.perfmon = PerformanceMonitor(self.bridge, self._window)
             host = self.bridge.api.host(self._hosts.selected_host_id() or None)
@@ -179,7 +179,7 @@ class PerformanceViews(LabPart, QObject):
 
     def load_contention_demo(self) -> str:
         """Help ▸ Demos ▸ CPU Contention: add the demo host, show it and its dashboard."""
-        from gui.graphs.demos import add_contention_demo
+        from hvlab.gui.graphs.demos import add_contention_demo
 
         bridge = self.bridge
         host_id = bridge.call(add_contention_demo, bridge.api)

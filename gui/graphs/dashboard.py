@@ -4,7 +4,7 @@
   partition run time, as % of the host's LP capacity, from ``ManagementApi.host_history``
   (the same figures as ``\\Hyper-V Hypervisor Logical Processor(_Total)\\% Guest Run Time`` /
   ``% Hypervisor Run Time`` and the root VPs' run time).
-- **Memory map** by owner, per NUMA node (:mod:`gui.graphs.memory_map`).
+- **Memory map** by owner, per NUMA node (:mod:`hvlab.gui.graphs.memory_map`).
 - **Running virtual machines** now and over time.
 
 Pulled on the bridge's tick, redrawn once per new simulated second, and not at all while
@@ -28,17 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import ids
-from gui.forms import caption
-from gui.graphs import colours, style
-from gui.graphs.memory_map import Extent, MemoryMapBar
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.forms import caption
+from hvlab.gui.graphs import colours, style
+from hvlab.gui.graphs.memory_map import Extent, MemoryMapBar
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import VmTableSnapshot
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VmTableSnapshot
+    from hvlab.gui.bridge import Bridge
 
 #: (label, seconds) of the time window choices.
 WINDOWS = (("Last 100 seconds", 100), ("Last 10 minutes", 600))

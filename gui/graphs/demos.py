@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.api import ManagementApi
+    from hvlab.engine.api import ManagementApi
 
 CONTENTION_HOST = "CONTENTION-DEMO"
 #: (VM name, relative weight).
@@ -29,7 +29,7 @@ SETTLE_SECONDS = 120.0
 def add_contention_demo(api: ManagementApi, *, start: bool = True) -> str:
     """Add the contention host and (unless ``start`` is False) start its three VMs; a second
     call adds nothing. Returns the host id."""
-    from engine.api import HardDrive
+    from hvlab.engine.api import HardDrive
 
     existing = [h for h in api.hosts() if h.name == CONTENTION_HOST]
     if existing:
@@ -50,7 +50,7 @@ def add_contention_demo(api: ManagementApi, *, start: bool = True) -> str:
 
 def contention_lab(seed: int = 0) -> ManagementApi:
     """A lab holding only the contention host, its burners booted and competing."""
-    from engine.api import ManagementApi
+    from hvlab.engine.api import ManagementApi
 
     api = ManagementApi(seed=seed)
     add_contention_demo(api)

@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from gui import ids
-from gui.graphs import colours
+from hvlab.gui import ids
+from hvlab.gui.graphs import colours
 
 _BAR_HEIGHT = 22
 _ROW_GAP = 6

@@ -68,7 +68,7 @@ class CounterPath:
         if not (computer and sep and sep2 and middle and counter):
             raise ValueError(f"not a counter path: {text!r}")
         if known_sets is None:
-            from engine.api import COUNTERS
+            from hvlab.engine.api import COUNTERS
 
             known_sets = COUNTERS
         if middle in set(known_sets) or not middle.endswith(")"):

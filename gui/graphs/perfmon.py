@@ -1,6 +1,6 @@
 """The Performance Monitor window, in the manner of Windows' perfmon line graph.
 
-- **Add Counters…** (Ctrl+I, :mod:`gui.graphs.add_counters`) and **Delete** (Del).
+- **Add Counters…** (Ctrl+I, :mod:`hvlab.gui.graphs.add_counters`) and **Delete** (Del).
 - A line graph, vertical scale 0-100 as perfmon's default; each counter is drawn as
   value × its **scale** (powers of ten; Scale Selected Counters picks the one that fits
   the counter's peak into 0-100, as perfmon's command does).
@@ -10,7 +10,7 @@
 - **Highlight** (Ctrl+H) draws the selected counter thick and on top; **Freeze Display**
   (Ctrl+F) stops reading new samples; **Duration** 100 or 600 seconds.
 - **Save Data As…** (Ctrl+S) writes the samples the graph holds (all of them, up to the
-  engine's 600 s, not just the visible window) as PDH-CSV 4.0 (:mod:`gui.graphs.pdh`).
+  engine's 600 s, not just the visible window) as PDH-CSV 4.0 (:mod:`hvlab.gui.graphs.pdh`).
 
 Samples come from ``ManagementApi.counter_history``, the engine's 1 s history, so the graph
 starts full and the export equals the engine's figures exactly. Importing this module
@@ -42,17 +42,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import ids
-from gui.bars import fill_toolbar, toolbar_field
-from gui.forms import Selection, flat_list
-from gui.graphs import colours, pdh, style
-from gui.graphs.add_counters import AddCountersDialog
-from gui.graphs.pdh import CounterPath
+from hvlab.engine.api import HvError
+from hvlab.gui import ids
+from hvlab.gui.bars import fill_toolbar, toolbar_field
+from hvlab.gui.forms import Selection, flat_list
+from hvlab.gui.graphs import colours, pdh, style
+from hvlab.gui.graphs.add_counters import AddCountersDialog
+from hvlab.gui.graphs.pdh import CounterPath
 
 if TYPE_CHECKING:
-    from engine.api import VmTableSnapshot
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VmTableSnapshot
+    from hvlab.gui.bridge import Bridge
 
 DURATIONS = (100, 600)
 DEFAULT_DURATION = 100

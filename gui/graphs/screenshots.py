@@ -1,9 +1,10 @@
 """Take the performance screenshots of docs/performance.md:
-``python -m gui.graphs.screenshots docs/img``.
+``python -m hvlab.gui.graphs.screenshots docs/img``.
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.graphs.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m hvlab.gui.graphs.screenshots docs/img
 
 Every scene is built through the API on a manual clock stepped one simulated second at a
 time (as the 1x clock would), so the pictures are the same on every run.
@@ -16,14 +17,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from engine.api import ManagementApi
-from gui.app import build_parser, create_main_window, open_lab
-from gui.graphs.console import SPARKLINE_COLUMN
-from gui.graphs.demos import CONTENTION_VMS, add_contention_demo
-from gui.graphs.pdh import CounterPath
-from gui.main_window import MainWindow
-from gui.shots import save, settle, start
-from gui.theme import Theme
+from hvlab.engine.api import ManagementApi
+from hvlab.gui.app import build_parser, create_main_window, open_lab
+from hvlab.gui.graphs.console import SPARKLINE_COLUMN
+from hvlab.gui.graphs.demos import CONTENTION_VMS, add_contention_demo
+from hvlab.gui.graphs.pdh import CounterPath
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.shots import save, settle, start
+from hvlab.gui.theme import Theme
 
 
 def _window(app: QApplication, api: ManagementApi) -> MainWindow:

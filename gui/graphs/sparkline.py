@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import format as fmt
-from gui.vmlist import VM_ID_ROLE
+from hvlab.gui import format as fmt
+from hvlab.gui.vmlist import VM_ID_ROLE
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from engine.api import VmTableSnapshot
+    from hvlab.engine.api import VmTableSnapshot
 
 #: Seconds of history a sparkline shows.
 SECONDS = 60

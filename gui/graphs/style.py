@@ -20,8 +20,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gui import ids
-from gui.graphs.pdh import sim_datetime
+from hvlab.gui import ids
+from hvlab.gui.graphs.pdh import sim_datetime
 
 pg.setConfigOptions(antialias=False, useOpenGL=False, enableExperimental=False,
                     mouseRateLimit=30)

@@ -1,6 +1,6 @@
 """The details pane's Performance tab: empty until first shown, then the VM's graphs.
 
-Neither pyqtgraph nor numpy is imported here: :mod:`gui.graphs.vm_performance` loads the
+Neither pyqtgraph nor numpy is imported here: :mod:`hvlab.gui.graphs.vm_performance` loads the
 first time the tab is shown, so the main window still paints before either is loaded.
 """
 
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui import ids
+from hvlab.gui import ids
 
 if TYPE_CHECKING:
-    from engine.api import VmInfo
-    from gui.bridge import Bridge
-    from gui.graphs.vm_performance import VmPerformanceView
+    from hvlab.engine.api import VmInfo
+    from hvlab.gui.bridge import Bridge
+    from hvlab.gui.graphs.vm_performance import VmPerformanceView
 
 
 class VmPerformancePage(QWidget):
@@ -46,7 +46,7 @@ class VmPerformancePage(QWidget):
     def _build(self) -> None:
         if self.view is not None:
             return
-        from gui.graphs.vm_performance import VmPerformanceView
+        from hvlab.gui.graphs.vm_performance import VmPerformanceView
 
         self.view = VmPerformanceView(self._bridge, self)
         self._layout.removeWidget(self._placeholder)

@@ -21,16 +21,16 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.api import SET_VP, HvError
-from gui import ids
-from gui.graphs import colours, style
-from gui.graphs.dashboard import swatch
+from hvlab.engine.api import SET_VP, HvError
+from hvlab.gui import ids
+from hvlab.gui.graphs import colours, style
+from hvlab.gui.graphs.dashboard import swatch
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-    from engine.api import VmInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import VmInfo
+    from hvlab.gui.bridge import Bridge
 
 WINDOW_S = 600
 #: Up to this many VPs the CPU title names each VP with its value.

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HardDrive, NetworkAdapter
-from gui import ids
-from gui.forms import caption
-from gui.settings.fields import Page, message_label, show_message, spin
-from gui.settings.hardware import free_location, new_drive_path
-from gui.settings.model import Device, SettingsModel
+from hvlab.engine.api import HardDrive, NetworkAdapter
+from hvlab.gui import ids
+from hvlab.gui.forms import caption
+from hvlab.gui.settings.fields import Page, message_label, show_message, spin
+from hvlab.gui.settings.hardware import free_location, new_drive_path
+from hvlab.gui.settings.model import Device, SettingsModel
 
 PROBE_MAC = "00-15-5D-00-00-01"
 
@@ -310,22 +310,22 @@ class HardDrivePage(DevicePage):
         self.send()
 
     def _new_disk(self) -> None:
-        from gui.disks.dialogs import open_new_disk_wizard
+        from hvlab.gui.disks.dialogs import open_new_disk_wizard
 
         open_new_disk_wizard(self, self.model.bridge, self._set_disk)
 
     def _edit_disk(self) -> None:
-        from gui.disks.dialogs import open_edit_disk_wizard
+        from hvlab.gui.disks.dialogs import open_edit_disk_wizard
 
         open_edit_disk_wizard(self, self.model.bridge, self.path.text().strip())
 
     def _inspect_disk(self) -> None:
-        from gui.disks.dialogs import open_inspect_dialog
+        from hvlab.gui.disks.dialogs import open_inspect_dialog
 
         open_inspect_dialog(self, self.model.bridge, self.path.text().strip())
 
     def _browse_disk(self) -> None:
-        from gui.disks import files
+        from hvlab.gui.disks import files
 
         api = self.model.api
         files.choose_disk(self, "Open", api.vhd_folder(), self._set_disk)

@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError, ValidationError
-from gui import dialogs, ids
-from gui.bridge import Bridge
-from gui.icons import icon
-from gui.settings import prompts
-from gui.settings.devices import (
+from hvlab.engine.api import HvError, ValidationError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.icons import icon
+from hvlab.gui.settings import prompts
+from hvlab.gui.settings.devices import (
     ControllerPage,
     HardDrivePage,
     NetworkAdapterPage,
@@ -52,8 +52,8 @@ from gui.settings.devices import (
     diskette_page,
     dvd_page,
 )
-from gui.settings.fields import Page
-from gui.settings.hardware import (
+from hvlab.gui.settings.fields import Page
+from hvlab.gui.settings.hardware import (
     AddHardwarePage,
     BootOrderPage,
     CompatibilityPage,
@@ -61,7 +61,7 @@ from gui.settings.hardware import (
     NumaPage,
     ProcessorPage,
 )
-from gui.settings.management import (
+from hvlab.gui.settings.management import (
     AutomaticStartPage,
     AutomaticStopPage,
     CheckpointsPage,
@@ -70,8 +70,8 @@ from gui.settings.management import (
     NamePage,
     SmartPagingPage,
 )
-from gui.settings.model import SettingsModel
-from gui.theme import current_is_dark
+from hvlab.gui.settings.model import SettingsModel
+from hvlab.gui.theme import current_is_dark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -1,6 +1,6 @@
 """Pages and field bindings: one editor bound to one configuration field.
 
-A binding sends each edit to the :class:`~gui.settings.model.SettingsModel` as the user
+A binding sends each edit to the :class:`~hvlab.gui.settings.model.SettingsModel` as the user
 types (so nothing typed is lost when the page changes) and shows under the editor what the
 model knows about the field: the engine's message for the value typed, or why the field
 cannot change in the VM's current state (then the editor is disabled). Values are written
@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import ids
-from gui.forms import caption
-from gui.settings.model import SettingsModel
-from gui.theme import colours, current_is_dark
+from hvlab.gui import ids
+from hvlab.gui.forms import caption
+from hvlab.gui.settings.model import SettingsModel
+from hvlab.gui.theme import colours, current_is_dark
 
 #: Spin boxes accept any whole number in this range so that what the user types stays in the
 #: field; the engine says whether it is in the range the host profile allows.

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.api import BOOT_DEVICES, HardDrive, NetworkAdapter
-from gui import ids
-from gui.forms import named_button
-from gui.settings.fields import Page, message_label, show_message, spin
-from gui.settings.model import SettingsModel
+from hvlab.engine.api import BOOT_DEVICES, HardDrive, NetworkAdapter
+from hvlab.gui import ids
+from hvlab.gui.forms import named_button
+from hvlab.gui.settings.fields import Page, message_label, show_message, spin
+from hvlab.gui.settings.model import SettingsModel
 
 #: The BIOS's and firmware's names of the boot devices.
 BOOT_LABELS = {

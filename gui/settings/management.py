@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.api import INTEGRATION_SERVICES, WORKLOADS, StartAction, StopAction
-from gui import ids
-from gui.settings.fields import Page, spin
-from gui.settings.model import SettingsModel
+from hvlab.engine.api import INTEGRATION_SERVICES, WORKLOADS, StartAction, StopAction
+from hvlab.gui import ids
+from hvlab.gui.settings.fields import Page, spin
+from hvlab.gui.settings.model import SettingsModel
 
 START_TEXT = {
     StartAction.NOTHING: "None",

@@ -1,7 +1,7 @@
 """The editing model behind the VM Settings dialog: pending edits, messages, locks.
 
 The dialog never decides what is valid. Each edit is kept as a pending change to one
-:class:`~engine.config.VmConfig` field; after every edit the whole pending change set is
+:class:`~hvlab.engine.config.VmConfig` field; after every edit the whole pending change set is
 dry-run against the engine in one call (``ManagementApi.vm_change_errors``, which returns
 every field's error at once), and each field gets its message. Apply sends the change set in
 one ``set_vm`` call, so the engine applies all of it or nothing.
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.api import HardDrive, HvError, VmConfig
+from hvlab.engine.api import HardDrive, HvError, VmConfig
 
 if TYPE_CHECKING:
-    from engine.api import HostInfo, HostProfile, ManagementApi, VmInfo
-    from gui.bridge import Bridge
+    from hvlab.engine.api import HostInfo, HostProfile, ManagementApi, VmInfo
+    from hvlab.gui.bridge import Bridge
 
 #: The VmConfig fields that hold device lists.
 DEVICE_FIELDS = ("hard_drives", "network_adapters")

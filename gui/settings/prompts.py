@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gui import ids
+from hvlab.gui import ids
 
 #: The answers :func:`ask_unapplied` reports.
 APPLY, DISCARD, KEEP_EDITING = "apply", "discard", "cancel"

@@ -1,8 +1,9 @@
-"""Take docs/settings.md's screenshots: ``python -m gui.settings.screenshots docs/img``.
+"""Take docs/settings.md's screenshots: ``python -m hvlab.gui.settings.screenshots docs/img``.
 
 Run under Xvfb at 1280×800 so they look like a real desktop::
 
-    xvfb-run -a -s '-screen 0 1280x800x24' .venv/bin/python -m gui.settings.screenshots docs/img
+    xvfb-run -a -s '-screen 0 1280x800x24' \\
+        .venv/bin/python -m hvlab.gui.settings.screenshots docs/img
 
 Every scene is built through the API on a manual clock from a new demo library (seed 0) in
 the temporary folder, so the pictures are the same on every run. The wizard's QSettings go
@@ -19,11 +20,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.api import open_library
-from gui.bridge import Bridge
-from gui.settings.dialog import VmSettingsDialog
-from gui.shots import save, settle, start
-from gui.wizard.wizard import NewVmWizard
+from hvlab.engine.api import open_library
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.settings.dialog import VmSettingsDialog
+from hvlab.gui.shots import save, settle, start
+from hvlab.gui.wizard.wizard import NewVmWizard
 
 
 def _save(app: QApplication, widget: QWidget, path: Path) -> None:

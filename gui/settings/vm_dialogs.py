@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.bridge import Bridge
-from gui.settings.fields import message_label, show_message
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.settings.fields import message_label, show_message
 
 #: Why "Also delete the virtual hard disk files" is disabled for now.
 DISKS_NOT_YET = ("hvlab records virtual hard disks in the configuration only until the "

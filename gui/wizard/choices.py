@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.api import HardDrive, HvError, NetworkAdapter, ValidationError
+from hvlab.engine.api import HardDrive, HvError, NetworkAdapter, ValidationError
 
 DEFAULT_NAME = "New Virtual Machine"
 #: Hyper-V's wizard defaults: generation 1, 1024 MB, a 127 GB dynamically expanding disk.

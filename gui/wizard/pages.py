@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import GuestOs, HostInfo
-from gui import ids
-from gui.forms import caption
-from gui.settings.fields import message_label, note_label, plain_label, show_message
-from gui.wizard.choices import PAGE_TITLES, NewVmChoices, join_path
+from hvlab.engine.api import GuestOs, HostInfo
+from hvlab.gui import ids
+from hvlab.gui.forms import caption
+from hvlab.gui.settings.fields import message_label, note_label, plain_label, show_message
+from hvlab.gui.wizard.choices import PAGE_TITLES, NewVmChoices, join_path
 
 
 def _text(text: str, note: bool = False) -> QLabel:

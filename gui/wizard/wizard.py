@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import HvError
-from gui import dialogs, ids
-from gui.bridge import Bridge
-from gui.forms import named_button
-from gui.icons import icon
-from gui.settings.fields import error_colour
-from gui.wizard.choices import (
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.forms import named_button
+from hvlab.gui.icons import icon
+from hvlab.gui.settings.fields import error_colour
+from hvlab.gui.wizard.choices import (
     DEFAULT_NAME,
     PAGE_TITLES,
     SLOTS,
@@ -49,7 +49,7 @@ from gui.wizard.choices import (
     check,
     create_fields,
 )
-from gui.wizard.pages import (
+from hvlab.gui.wizard.pages import (
     DiskPanel,
     GenerationPanel,
     InstallPanel,
@@ -62,7 +62,7 @@ from gui.wizard.pages import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import VmInfo
+    from hvlab.engine.api import VmInfo
 
 SETTINGS_ORGANIZATION = "hvlab"
 SETTINGS_APPLICATION = "hvlab"

@@ -12,16 +12,20 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.layout import CODE_FOLDERS, import_name
+
 
 def module_names(root: Path, package: str) -> dict[str, Path]:
-    """Every module of ``package`` (a folder under ``root``) by dotted name; a package's
+    """Every module of ``package`` (a folder under ``root``) by its dotted import name (the
+    folder is installed under the name pyproject.toml maps it to); a package's
     ``__init__.py`` is the package's own name."""
+    prefix = import_name(package) if package in CODE_FOLDERS else package
     out: dict[str, Path] = {}
     for path in sorted((root / package).rglob("*.py")):
-        parts = path.relative_to(root).with_suffix("").parts
+        parts = path.relative_to(root / package).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        out[".".join(parts)] = path
+        out[".".join((prefix, *parts))] = path
     return out
 
 
@@ -45,9 +49,9 @@ def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
         source = node.module or ""
     for alias in node.names:
         submodule = f"{source}.{alias.name}"
-        if submodule in known:  # "from gui import ids": the module gui.ids
+        if submodule in known:  # "from hvlab.gui import ids": the module hvlab.gui.ids
             yield submodule
-        elif source in known:  # "from gui.actions import VmActions"
+        elif source in known:  # "from hvlab.gui.actions import VmActions"
             yield source
 
 

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.layout import CODE_FOLDERS, import_name, is_within, module_name
+
 REPO = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def _copy_sources(to: Path) -> Path:
-    for package in ("engine", "gui", "hvctl"):
-        shutil.copytree(REPO / package, to / package,
+    """The code folders laid out as their import packages, as an installed copy has them."""
+    for folder in CODE_FOLDERS:
+        shutil.copytree(REPO / folder, to.joinpath(*import_name(folder).split(".")),
                         ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", to / "pyproject.toml")
     return to
@@ -41,22 +44,22 @@ def test_the_contracts_hold(sources: Path) -> None:
 
 #: (module, the line added, the contract it must break): one of each kind of layer crossing.
 FORBIDDEN = [
-    ("gui/format.py", "from engine.lab import Lab",
-     "Clients (the console, hvctl) use the engine through engine.api only"),
-    ("hvctl/output.py", "from engine.api.management import ManagementApi",
-     "Clients (the console, hvctl) use the engine through engine.api only"),
+    ("gui/format.py", "from hvlab.engine.lab import Lab",
+     "Clients (the console, hvctl) use the engine through hvlab.engine.api only"),
+    ("hvctl/output.py", "from hvlab.engine.api.management import ManagementApi",
+     "Clients (the console, hvctl) use the engine through hvlab.engine.api only"),
     ("engine/memory.py", "import PySide6.QtCore",
      "The engine imports neither Qt nor its clients"),
-    ("engine/library/lock.py", "from engine.api import ManagementApi",
+    ("engine/library/lock.py", "from hvlab.engine.api import ManagementApi",
      "The library stores a lab and knows nothing of the management API"),
-    ("hvctl/commands.py", "import gui.format", "The console and hvctl are separate clients"),
+    ("hvctl/commands.py", "import hvlab.gui.format", "The console and hvctl are separate clients"),
 ]
 
 
 def test_each_forbidden_import_is_reported(tmp_path: Path) -> None:
     copy = _copy_sources(tmp_path)
     for module, line, _ in FORBIDDEN:
-        target = copy / module
+        target = copy.joinpath(*module_name(module).split(".")).with_suffix(".py")
         target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n",
                           encoding="utf-8")
     result = _lint(copy)
@@ -64,8 +67,8 @@ def test_each_forbidden_import_is_reported(tmp_path: Path) -> None:
     report = result.stdout
     for module, line, contract in FORBIDDEN:
         assert f"{contract} BROKEN" in report, report
-        importer = module.removesuffix(".py").replace("/", ".")
+        importer = module_name(module)
         imported = line.split()[1]
-        if imported.split(".")[0] not in ("engine", "gui", "hvctl"):
+        if not any(is_within(imported, import_name(f)) for f in CODE_FOLDERS):
             imported = imported.split(".")[0]  # outside packages are reported by their root
         assert f"{importer} -> {imported}" in report, (module, line, report)

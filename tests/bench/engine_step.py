@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.api import ManagementApi
-from engine.config import HardDrive
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.config import HardDrive
 
 DISK = (HardDrive("IDE", 0, 0, "boot.vhd", True),)
 

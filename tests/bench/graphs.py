@@ -48,7 +48,7 @@ WORKLOADS = ("web", "database", "file-server", "idle", "memory-writer", "web", "
 def _app() -> Any:
     from PySide6.QtWidgets import QApplication
 
-    from gui.theme import Theme, apply_theme
+    from hvlab.gui.theme import Theme, apply_theme
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app, Theme.LIGHT)
@@ -76,10 +76,10 @@ def redraw_figures() -> None:
     import pyqtgraph as pg
     from PySide6.QtWidgets import QWidget
 
-    from engine.api import ManagementApi
-    from engine.config import HardDrive
-    from gui.bridge import Bridge
-    from gui.graphs.vm_performance import VmPerformanceView
+    from hvlab.engine.api import ManagementApi
+    from hvlab.engine.config import HardDrive
+    from hvlab.gui.bridge import Bridge
+    from hvlab.gui.graphs.vm_performance import VmPerformanceView
 
     app = _app()
     api = ManagementApi(seed=6)
@@ -173,8 +173,8 @@ def redraw_figures() -> None:
 
 # -- 2. GUI process CPU ---------------------------------------------------------------------------
 def _lab_64() -> Any:
-    from engine.api import ManagementApi
-    from engine.config import HardDrive
+    from hvlab.engine.api import ManagementApi
+    from hvlab.engine.config import HardDrive
 
     api = ManagementApi(seed=64)
     api.add_host("BENCH-64", "ws2012r2", ram_gb=256, sockets=2, cores_per_socket=8,
@@ -193,10 +193,10 @@ def _lab_64() -> Any:
 def cpu_figures() -> None:
     from PySide6.QtCore import QTimer
 
-    from engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
-    from gui.app import create_main_window
-    from gui.graphs.pdh import CounterPath
-    from gui.theme import Theme
+    from hvlab.engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
+    from hvlab.gui.app import create_main_window
+    from hvlab.gui.graphs.pdh import CounterPath
+    from hvlab.gui.theme import Theme
 
     app = _app()
     print(f"2. GUI process CPU, 64 running VMs, clock 1x, {RUN_SECONDS:.0f} s wall per case")

@@ -19,7 +19,7 @@ Conditions are those of an installed app on a desktop, and the script sets them 
 What is measured:
 
 - first paint: wall time from just before the child process is spawned (``python -m
-  gui.app --clock manual``) until the VM list's first paint event has been handled; the
+  hvlab.gui.app --clock manual``) until the VM list's first paint event has been handled; the
   child prints the moment (hidden option ``--probe-first-paint``). This includes the
   interpreter start, imports, building the demo lab and showing the window.
 - refresh: one clock tick at 1 Hz, split into the engine's step (``api.advance(1)``), the
@@ -90,7 +90,7 @@ def first_paint_seconds() -> dict[str, list[float]]:
 def _first_paint_once(env: dict[str, str], out: dict[str, list[float]]) -> None:
     start = time.time()
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.app", "--in-memory", "--clock", "manual",
+        [sys.executable, "-m", "hvlab.gui.app", "--in-memory", "--clock", "manual",
          "--probe-first-paint"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
     marks = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
@@ -105,9 +105,9 @@ def refresh_figures() -> dict[str, list[float]]:
     os.environ.update({k: v for k, v in _platform_env().items() if k == "QT_QPA_PLATFORM"})
     from PySide6.QtWidgets import QApplication
 
-    from engine.api import ManagementApi
-    from gui.app import create_main_window
-    from gui.theme import Theme, apply_theme
+    from hvlab.engine.api import ManagementApi
+    from hvlab.gui.app import create_main_window
+    from hvlab.gui.theme import Theme, apply_theme
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.storage import create_vhd, open_vhd
+from hvlab.engine.storage import create_vhd, open_vhd
 
 MiB = 1024 * 1024
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import sys
 
-from engine.api import HardDrive, HvError, open_library
+from hvlab.engine.api import HardDrive, HvError, open_library
 
 OPS = ("create", "create", "start", "start", "shut_down", "turn_off", "save", "pause",
        "resume", "reset", "set", "rename", "advance", "advance", "advance", "delete",

@@ -10,7 +10,7 @@ For N = 1, 2, ... (or from the first operation after opening the library, with
 ``after_open``: the open is the same for every command) the driver copies the template
 library to ``work`` and forks a child that runs the real command line
 (``hvctl.main``) with the fault plan of ``HVLAB_FAULT_*`` in its environment (read by
-engine.fileguard at its first file operation): ``crash`` ends the child just after
+hvlab.engine.fileguard at its first file operation): ``crash`` ends the child just after
 operation N, as a kill or a power cut would; ``ENOSPC``/``EACCES`` make operation N and
 every later one fail.  Forking after the imports keeps each run to the command itself.  N
 stops growing when the command finishes without reaching operation N.  After each run the
@@ -29,14 +29,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from engine import fileguard
-from engine.api import open_library
-from engine.errors import HvError
-from engine.library.eventlog import EventLogStore
-from engine.library.files import DamagedFileError, is_temporary, read_raw, verify
-from engine.library.state import snapshot_lab
-from engine.vmdisks import chain_file, check_disks
-from hvctl import main as hvctl_main
+from hvlab.engine import fileguard
+from hvlab.engine.api import open_library
+from hvlab.engine.errors import HvError
+from hvlab.engine.library.eventlog import EventLogStore
+from hvlab.engine.library.files import DamagedFileError, is_temporary, read_raw, verify
+from hvlab.engine.library.state import snapshot_lab
+from hvlab.engine.vmdisks import chain_file, check_disks
+from hvlab.hvctl import main as hvctl_main
 
 #: Exit status of a child whose command ended while the injected error had fired.
 _FIRED = 100

@@ -21,10 +21,10 @@ from typing import IO
 
 import pytest
 
-from engine.api import open_library
-from engine.library.eventlog import EventLogStore
-from engine.library.files import is_temporary, read_raw, verify
-from engine.lifecycle import PARTITION_STATES, VmState
+from hvlab.engine.api import open_library
+from hvlab.engine.library.eventlog import EventLogStore
+from hvlab.engine.library.files import is_temporary, read_raw, verify
+from hvlab.engine.lifecycle import PARTITION_STATES, VmState
 from tests.e2e.hvctl import REPO, env
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ run the library must reopen with no damage, no VM whose creation had finished lo
 every disk of every VM readable.  The same commands then meet a full disk (ENOSPC) and a
 read-only folder (EACCES) from each operation on: they must end with a clear message and
 exit code 1, never a traceback, and a command that commits once must leave exactly the
-previous commit.  The fault comes from the ``HVLAB_FAULT_*`` variables engine.fileguard
+previous commit.  The fault comes from the ``HVLAB_FAULT_*`` variables hvlab.engine.fileguard
 reads (docs/library.md); fault_driver.py forks the real command line for each N.
 """
 
@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from engine import fileguard
-from hvctl import main as hvctl_main
+from hvlab.engine import fileguard
+from hvlab.hvctl import main as hvctl_main
 from tests.e2e.hvctl import REPO, env
 
 pytestmark = pytest.mark.e2e

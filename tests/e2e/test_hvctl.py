@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.hvctl import REPO, env, hvctl
+from tests.layout import import_name
 
 pytestmark = pytest.mark.e2e
 
@@ -232,7 +233,7 @@ def test_not_found_and_usage_errors(demo: Path) -> None:
 def test_a_held_library_is_refused_naming_the_holder(demo: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-c",
-         "import sys\nfrom engine.api import open_library\n"
+         "import sys\nfrom hvlab.engine.api import open_library\n"
          f"lib = open_library({str(demo)!r}, program='hold-test')\n"
          "print('ready', flush=True)\nsys.stdin.read()\nlib.close()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO, env=env(),
@@ -274,10 +275,11 @@ def test_library_from_the_environment_and_help(tmp_path: Path) -> None:
 
 
 def test_hvctl_never_imports_qt(tmp_path: Path) -> None:
+    forbidden = ("PySide6", "shiboken6", "pyqtgraph", import_name("gui"))
     code = ("import sys\nfrom hvctl import main\n"
             f"main(['--library', {str(tmp_path / 'q')!r}, 'vm', 'list'])\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]\n"
+            f"bad = [m for m in sys.modules if any(m == p or m.startswith(p + '.') "
+            f"for p in {forbidden!r})]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env(),
                    capture_output=True, timeout=120)

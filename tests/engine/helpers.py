@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Iterator
 from typing import Any
 
-from engine.api import ManagementApi
-from engine.config import HardDrive
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.config import HardDrive
 
 BOOT_DISK = (HardDrive("IDE", 0, 0, "boot.vhd", bootable=True),)
 

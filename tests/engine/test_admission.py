@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import OutOfMemoryError
-from engine.memory import vm_overhead_mb
+from hvlab.engine.errors import OutOfMemoryError
+from hvlab.engine.memory import vm_overhead_mb
 
 from .helpers import boot, make_api, new_vm
 
@@ -100,7 +100,7 @@ def test_numa_spanning_off_places_each_vm_in_one_node() -> None:
 
 
 def test_demo_sql_big_does_not_fit_while_the_others_run() -> None:
-    from engine.api import ManagementApi, populate_demo
+    from hvlab.engine.api import ManagementApi, populate_demo
 
     api = ManagementApi(seed=0)
     populate_demo(api)

@@ -1,4 +1,4 @@
-"""The client surface: one door (``engine.api``) whose names all resolve, and a facade whose
+"""The client surface: one door (``hvlab.engine.api``) whose names all resolve, and a facade whose
 every public method says whether it reads, commands or moves the clock."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import engine.api
-from engine.api import CallKind, ManagementApi, declared_calls
+import hvlab.engine.api
+from hvlab.engine.api import CallKind, ManagementApi, declared_calls
 
-DOOR = Path(engine.api.__file__)
+DOOR = Path(hvlab.engine.api.__file__)
 
 
 def test_every_public_facade_method_is_declared() -> None:
@@ -30,13 +30,14 @@ def test_the_door_lists_each_name_once_and_every_name_resolves() -> None:
     tree = ast.parse(DOOR.read_text(encoding="utf-8"))
     typed: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine."):
+        if (isinstance(node, ast.ImportFrom) and node.module
+                and node.module.startswith("hvlab.engine.")):
             typed.extend(alias.name for alias in node.names)
-    assert sorted(typed) == engine.api.__all__  # the typed names are the lazily loaded ones
-    for name in engine.api.__all__:
-        assert getattr(engine.api, name) is not None, name
+    assert sorted(typed) == hvlab.engine.api.__all__  # the typed names are the lazily loaded ones
+    for name in hvlab.engine.api.__all__:
+        assert getattr(hvlab.engine.api, name) is not None, name
     with pytest.raises(AttributeError):
-        _ = engine.api.Lab  # type: ignore[attr-defined]
+        _ = hvlab.engine.api.Lab  # type: ignore[attr-defined]
 
 
 class Recorder:
@@ -58,7 +59,7 @@ def test_the_observer_hears_each_outermost_call_once_even_when_it_fails() -> Non
     api.vms()  # a query: not reported
     api.rename("A", "B")  # rename runs set_vm inside: reported once
     api.advance(1)
-    with pytest.raises(engine.api.NotFoundError):
+    with pytest.raises(hvlab.engine.api.NotFoundError):
         api.start("nobody")
     assert seen.calls == ["command", "command", "command", "clock", "command"]
 

@@ -7,9 +7,9 @@ wrong order costs the simulated seconds it would cost on Hyper-V.
 
 from __future__ import annotations
 
-from engine.api import ManagementApi
-from engine.config import HardDrive, NetworkAdapter, VmConfig
-from engine.guest import (
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.config import HardDrive, NetworkAdapter, VmConfig
+from hvlab.engine.guest import (
     CD_PROMPT_S,
     FIRMWARE_S,
     PXE_WAIT_S,
@@ -18,7 +18,7 @@ from engine.guest import (
     boot_order,
     boot_plan,
 )
-from engine.guests import load_catalogue
+from hvlab.engine.guests import load_catalogue
 
 from .helpers import BOOT_DISK, make_api, new_vm
 

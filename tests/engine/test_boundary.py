@@ -17,14 +17,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.layout import import_name, is_within
+
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = REPO / "engine"
+ENGINE_PACKAGE = import_name("engine")
 
-FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "pytestqt", "gui")
+FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "pytestqt", import_name("gui"),
+             import_name("hvctl"))
 
 
 def _is_forbidden(module: str) -> bool:
-    return module.split(".", 1)[0] in FORBIDDEN
+    return any(is_within(module, package) for package in FORBIDDEN)
 
 
 def _called_name(call: ast.Call) -> str | None:
@@ -84,7 +88,7 @@ def test_scan_catches_every_forbidden_form(tmp_path: Path) -> None:
         "from shiboken6 import isValid\n"
         "def f():\n"
         "    import pyqtgraph as pg\n"
-        "    from gui.app import main\n"
+        "    from hvlab.gui.app import main\n"
         "    importlib.import_module('pytestqt.qtbot')\n"
     )
 
@@ -92,23 +96,23 @@ def test_scan_catches_every_forbidden_form(tmp_path: Path) -> None:
         "engine/bad.py:1: imports PySide6.QtCore",
         "engine/bad.py:2: imports shiboken6",
         "engine/bad.py:4: imports pyqtgraph",
-        "engine/bad.py:5: imports gui.app",
+        "engine/bad.py:5: imports hvlab.gui.app",
         "engine/bad.py:6: imports pytestqt.qtbot",
     ]
 
 
 # Runs in a fresh interpreter: the test process itself may already hold PySide6 (pytest-qt).
-_IMPORT_ALL_ENGINE_MODULES = """
+_IMPORT_ALL_ENGINE_MODULES = f"""
 import importlib, json, pkgutil, sys
-import engine
-names = ["engine"] + [
+engine = importlib.import_module({ENGINE_PACKAGE!r})
+names = [engine.__name__] + [
     info.name
-    for info in pkgutil.walk_packages(engine.__path__, "engine.")
+    for info in pkgutil.walk_packages(engine.__path__, engine.__name__ + ".")
     if info.name.rsplit(".", 1)[-1] != "__main__"  # importing it would run the CLI
 ]
 for name in names:
     importlib.import_module(name)
-print(json.dumps({"imported": names, "loaded": sorted(sys.modules)}))
+print(json.dumps({{"imported": names, "loaded": sorted(sys.modules)}}))
 """
 
 
@@ -125,7 +129,7 @@ def test_importing_every_engine_module_loads_no_qt_or_gui() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
 
-    assert "engine" in report["imported"]
+    assert ENGINE_PACKAGE in report["imported"]
     assert [name for name in report["loaded"] if _is_forbidden(name)] == []
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from engine.api import ManagementApi
-from engine.api import storage as storage_api
-from engine.config import HardDrive
-from engine.errors import HvError, InvalidStateError, ValidationError
-from engine.lifecycle import Operation
-from engine.storage import inspect_disk
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.api import storage as storage_api
+from hvlab.engine.config import HardDrive
+from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
+from hvlab.engine.lifecycle import Operation
+from hvlab.engine.storage import inspect_disk
 
 SECTOR = 512
 
@@ -299,7 +299,7 @@ def test_import_reports_unknown_fields(api: ManagementApi, tmp_path: Path) -> No
 
 
 def test_a_library_commits_after_each_checkpoint_command(tmp_path: Path) -> None:
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     lib = open_library(tmp_path / "lab", program="test", empty=True)
     try:

@@ -3,7 +3,7 @@ a failure is a message that is safe to print.
 
 The commands are found by walking the argparse tree, so a new command or option is fuzzed
 without touching this file.  Numbers come from each option's own range (its
-:class:`engine.bounds.Number`) and around it; text is adversarial Unicode.  Paths stay
+:class:`hvlab.engine.bounds.Number`) and around it; text is adversarial Unicode.  Paths stay
 relative names inside the test's folder: the fuzz must never write outside it.
 """
 
@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hvctl as cli
-from engine.bounds import Number
-from hvctl.arguments import DISK_SIZE_GB, SECONDS_TO_ADVANCE
-from hvctl.parser import build_parser, on_off
+import hvlab.hvctl as cli
+from hvlab.engine.bounds import Number
+from hvlab.hvctl.arguments import DISK_SIZE_GB, SECONDS_TO_ADVANCE
+from hvlab.hvctl.parser import build_parser, on_off
 
 from .helpers import parser_leaves
 
@@ -165,4 +165,16 @@ def fuzzed(examples: int) -> Callable[..., None]:
 
 
 test_every_command_survives_adversarial_arguments = fuzzed(60)
+
+
+@pytest.mark.parametrize("argv", [
+    # Found by the property test: argparse quotes unrecognized arguments back.
+    ["vm", "new", "--", "--memory", "32", "--host", "a\nb"],
+    ["vm", "new", "--", "--memory", "32", "--host", "\x1b[31mred"],
+])
+def test_usage_errors_quote_arguments_on_one_line_and_escaped(
+        argv: list[str], fuzz_library: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(fuzz_library.parent)
+    check_one(argv, fuzz_library, capsys)
 test_every_command_survives_adversarial_arguments_long_run = pytest.mark.slow(fuzzed(3000))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import hvctl as cli
-from engine.api import ManagementApi
-from engine.bounds import MAX_ADVANCE_SECONDS
-from engine.errors import ValidationError
-from hvctl import commands
+import hvlab.hvctl as cli
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
+from hvlab.engine.errors import ValidationError
+from hvlab.hvctl import commands
 
 
 @pytest.fixture

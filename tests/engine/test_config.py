@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import VmConfig
-from engine.errors import ValidationError
-from engine.profiles import load_profiles
+from hvlab.engine.config import VmConfig
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.profiles import load_profiles
 
 from .helpers import boot, make_api, new_vm
 

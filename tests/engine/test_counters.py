@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import NotFoundError
+from hvlab.engine.errors import NotFoundError
 
 from .helpers import make_api, new_vm
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.api import ManagementApi
-from engine.config import HardDrive, NetworkAdapter
-from engine.errors import InvalidStateError, ValidationError
-from engine.hypervisor import HvStatus
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.config import HardDrive, NetworkAdapter
+from hvlab.engine.errors import InvalidStateError, ValidationError
+from hvlab.engine.hypervisor import HvStatus
 
 from .helpers import make_api
 

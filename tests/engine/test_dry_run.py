@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import VmConfig
-from engine.errors import ValidationError
+from hvlab.engine.config import VmConfig
+from hvlab.engine.errors import ValidationError
 
 from .helpers import boot, make_api, new_vm
 

@@ -1,4 +1,4 @@
-"""Every write, rename and delete of the engine goes through engine.fileguard.
+"""Every write, rename and delete of the engine goes through hvlab.engine.fileguard.
 
 Checked statically (no call under engine/ writes, renames or deletes a file by itself: only
 engine/fileguard.py may), with a test that the checker catches every forbidden form, and by
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import fileguard
-from engine.fileguard import Confinement, FaultPlan, PathConfinementError
+from hvlab.engine import fileguard
+from hvlab.engine.fileguard import Confinement, FaultPlan, PathConfinementError
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = REPO / "engine"
@@ -107,7 +107,7 @@ def _forbidden(call: ast.Call) -> str | None:
 
 def bypasses(root: Path) -> list[str]:
     """Calls under ``root`` (a package folder) that write, rename or delete files without
-    engine.fileguard, as ``path:line: what``."""
+    hvlab.engine.fileguard, as ``path:line: what``."""
     problems: list[str] = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root.parent)

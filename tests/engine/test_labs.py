@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import ManagementApi, ValidationError
-from engine.api.labs import build_lab, lab_names, load_lab_definition
+from hvlab.engine.api import ManagementApi, ValidationError
+from hvlab.engine.api.labs import build_lab, lab_names, load_lab_definition
 
 
 @pytest.mark.parametrize("name", lab_names())

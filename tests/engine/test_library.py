@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from engine import fileguard
-from engine.api import Library, LibraryError, LibraryLockedError, open_library
-from engine.config import HardDrive
-from engine.errors import NotFoundError
-from engine.fileguard import FaultPlan
-from engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
-from engine.library.schema import CURRENT, MIGRATIONS, SchemaError, upgrade
-from engine.library.state import snapshot_lab
+from hvlab.engine import fileguard
+from hvlab.engine.api import Library, LibraryError, LibraryLockedError, open_library
+from hvlab.engine.config import HardDrive
+from hvlab.engine.errors import NotFoundError
+from hvlab.engine.fileguard import FaultPlan
+from hvlab.engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
+from hvlab.engine.library.schema import CURRENT, MIGRATIONS, SchemaError, upgrade
+from hvlab.engine.library.state import snapshot_lab
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DISK = [HardDrive("IDE", 0, 0, "disk.vhd")]
@@ -304,7 +304,7 @@ def test_a_failed_commit_keeps_the_last_state_and_the_next_one_succeeds(
     def full(*a: object, **k: object) -> None:
         raise OSError(28, "No space left on device", str(tmp_path / "lib" / "state.json"))
 
-    monkeypatch.setattr("engine.library.library.write_atomic", full)
+    monkeypatch.setattr("hvlab.engine.library.library.write_atomic", full)
     with pytest.raises(LibraryError, match="could not be saved") as err:
         lib.api.start("XP-CLIENT")
     assert "No space left on device" in str(err.value)

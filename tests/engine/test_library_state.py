@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.api import ManagementApi, open_library, populate_demo
-from engine.api.library import create_library
-from engine.config import HardDrive
-from engine.errors import HvError
-from engine.host import Host, VmRuntime
-from engine.hypervisor import Hypervisor
-from engine.lab import Lab
-from engine.library.state import KNOWN_ATTRIBUTES, is_scalar, restore_lab, snapshot_lab
-from engine.vmtable import VmTable
+from hvlab.engine.api import ManagementApi, open_library, populate_demo
+from hvlab.engine.api.library import create_library
+from hvlab.engine.config import HardDrive
+from hvlab.engine.errors import HvError
+from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.hypervisor import Hypervisor
+from hvlab.engine.lab import Lab
+from hvlab.engine.library.state import KNOWN_ATTRIBUTES, is_scalar, restore_lab, snapshot_lab
+from hvlab.engine.vmtable import VmTable
 
 REPO = Path(__file__).resolve().parents[2]
 DISK = [HardDrive("IDE", 0, 0, "disk.vhd")]
@@ -117,9 +117,9 @@ def test_library_round_trip_through_files_is_exact(tmp_path: Path) -> None:
 
 _CHILD = """
 import json, sys
-from engine.api import open_library
-from engine.api.library import create_library
-from engine.library.state import snapshot_lab
+from hvlab.engine.api import open_library
+from hvlab.engine.api.library import create_library
+from hvlab.engine.library.state import snapshot_lab
 lib = open_library(sys.argv[1], program="child")
 api = lib.api
 api.advance(float(sys.argv[2]))
@@ -232,7 +232,7 @@ def test_snapshot_covers_every_attribute(name: str, build: Callable[[], object])
 
 
 def test_snapshot_covers_every_vm_runtime_field() -> None:
-    from engine.library.state import _RUNTIME_FIELDS, restore_vm, vm_runtime
+    from hvlab.engine.library.state import _RUNTIME_FIELDS, restore_vm, vm_runtime
 
     api = busy_demo()
     for host in api.lab.hosts.values():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InvalidStateError
-from engine.jobs import JobState
-from engine.lifecycle import LEGAL_STATES, Operation, VmState
+from hvlab.engine.errors import InvalidStateError
+from hvlab.engine.jobs import JobState
+from hvlab.engine.lifecycle import LEGAL_STATES, Operation, VmState
 
 from .helpers import boot, make_api, new_vm
 
@@ -64,7 +64,7 @@ def test_guest_boots_firmware_loader_os_services_then_heartbeat() -> None:
 
 
 def test_generation_2_boots_uefi() -> None:
-    from engine.config import HardDrive
+    from hvlab.engine.config import HardDrive
 
     api = make_api("ws2012r2")
     api.create_vm(

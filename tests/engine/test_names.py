@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.api import LibraryError, open_library
-from engine.errors import ValidationError
-from engine.names import CHECKPOINT_NAME, GROUP_NAME, SWITCH_NAME, VM_NAME, check_name
+from hvlab.engine.api import LibraryError, open_library
+from hvlab.engine.errors import ValidationError
+from hvlab.engine.names import CHECKPOINT_NAME, GROUP_NAME, SWITCH_NAME, VM_NAME, check_name
 
 from .helpers import make_api, new_vm
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-import hvctl as cli
-from engine.api import open_library
-from engine.bounds import Number
-from engine.errors import ValidationError
-from hvctl.parser import build_parser
+import hvlab.hvctl as cli
+from hvlab.engine.api import open_library
+from hvlab.engine.bounds import Number
+from hvlab.engine.errors import ValidationError
+from hvlab.hvctl.parser import build_parser
 
 from .helpers import make_api, new_vm, parser_leaves
 
@@ -84,7 +84,7 @@ def test_defect06_the_library_event_query_refuses_them_too(tmp_path: Path) -> No
 
 def test_every_number_option_of_every_command_is_checked_when_parsed() -> None:
     """The class of defect: an option parsed with a bare int or float takes NaN, infinity
-    and numbers of any size.  Every number option must be an engine.bounds.Number."""
+    and numbers of any size.  Every number option must be an hvlab.engine.bounds.Number."""
     parser = build_parser()
     options = [a for _, leaf in parser_leaves(parser) for a in leaf._actions] + parser._actions
     numbers = [a for a in options if isinstance(a.type, Number)]

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.api import ManagementApi
-from engine.errors import ResourceLimitError
-from engine.scheduler import schedule, water_fill
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.errors import ResourceLimitError
+from hvlab.engine.scheduler import schedule, water_fill
 
 from .helpers import make_api, new_vm
 

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from engine.api import ManagementApi
-from engine.errors import HvError
-from engine.events import VmStateChanged
-from engine.lifecycle import LEGAL_TRANSITIONS, PARTITION_STATES, VmState
-from engine.memory import FREE
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.errors import HvError
+from hvlab.engine.events import VmStateChanged
+from hvlab.engine.lifecycle import LEGAL_TRANSITIONS, PARTITION_STATES, VmState
+from hvlab.engine.memory import FREE
 
 from .helpers import BOOT_DISK
 

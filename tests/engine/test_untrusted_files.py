@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import open_library
+from hvlab.engine.api import open_library
 from tests.engine.untrusted import (
     build_small_library,
     hvctl,
@@ -276,7 +276,7 @@ def test_defect10_export_never_deletes_a_folder_it_did_not_create(lib: Path,
 
 def test_a_start_failure_is_a_typed_error_naming_the_file(template: Path,
                                                           tmp_path: Path) -> None:
-    from engine.errors import DiskAttachError
+    from hvlab.engine.errors import DiskAttachError
 
     library = tmp_path / "lib"
     shutil.copytree(template, library)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine.api import Library, open_library
-from engine.errors import HvError
+from hvlab.engine.api import Library, open_library
+from hvlab.engine.errors import HvError
 from tests.engine.untrusted import build_small_library, ok, reseal, sentinel, tree, vm_folder
 
 _CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

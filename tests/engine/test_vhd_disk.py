@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import HvError
-from engine.storage import (
+from hvlab.engine.errors import HvError
+from hvlab.engine.storage import (
     DiskType,
     VhdCorruptError,
     VhdDifferencing,
@@ -24,7 +24,7 @@ from engine.storage import (
     open_vhd,
     reconnect_disk,
 )
-from engine.storage.vhd_format import checksum, vhd_timestamp
+from hvlab.engine.storage.vhd_format import checksum, vhd_timestamp
 
 M = 1024 * 1024
 KB512 = 512 * 1024

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.storage import (
+from hvlab.engine.storage import (
     DiskType,
     VhdCorruptError,
     VhdError,
@@ -26,9 +26,9 @@ from engine.storage import (
     create_vhd,
     open_vhd,
 )
-from engine.storage.fileio import PositionedFile
-from engine.storage.vhd_create import SparseImageWriter, parent_header, parent_locators
-from engine.storage.vhd_format import DynamicHeader, checksum, new_footer
+from hvlab.engine.storage.fileio import PositionedFile
+from hvlab.engine.storage.vhd_create import SparseImageWriter, parent_header, parent_locators
+from hvlab.engine.storage.vhd_format import DynamicHeader, checksum, new_footer
 
 BLOCK = 4096  # tiny blocks keep every example a few tens of KiB
 SIZE = 64 * 1024

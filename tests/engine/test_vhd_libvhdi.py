@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.storage import (
+from hvlab.engine.storage import (
     DiskType,
     VhdDifferencing,
     compact_disk,

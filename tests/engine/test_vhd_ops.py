@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.storage import (
+from hvlab.engine.storage import (
     DiskType,
     OperationCancelled,
     VhdDifferencing,
@@ -27,7 +27,7 @@ from engine.storage import (
     reconnect_disk,
     rounded_disk_size,
 )
-from engine.storage.vhd_format import SECTOR
+from hvlab.engine.storage.vhd_format import SECTOR
 from tests.engine.vhd_oracles import qemu_img, qemu_info, qemu_to_raw, random_writes, run
 
 M = 1024 * 1024

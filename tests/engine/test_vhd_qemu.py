@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.storage import (
+from hvlab.engine.storage import (
     DiskType,
     VhdCorruptError,
     VhdDynamic,
@@ -21,7 +21,7 @@ from engine.storage import (
     open_vhd,
     rounded_disk_size,
 )
-from engine.storage.vhd_format import FOOTER_SIZE, MAX_CHS_SECTORS, chs_geometry
+from hvlab.engine.storage.vhd_format import FOOTER_SIZE, MAX_CHS_SECTORS, chs_geometry
 from tests.engine.vhd_oracles import (
     qemu_compare,
     qemu_img,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.api import ManagementApi, open_library
-from engine.config import HardDrive, NetworkAdapter
-from engine.hypervisor import HvStatus, PortType
+from hvlab.engine.api import ManagementApi, open_library
+from hvlab.engine.config import HardDrive, NetworkAdapter
+from hvlab.engine.hypervisor import HvStatus, PortType
 
 from .helpers import boot, make_api
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.library.files import digest
-from hvctl import main as hvctl_main
+from hvlab.engine.library.files import digest
+from hvlab.hvctl import main as hvctl_main
 
 
 @dataclass

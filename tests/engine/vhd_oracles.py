@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.storage import VhdDisk
+from hvlab.engine.storage import VhdDisk
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 

@@ -127,7 +127,7 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ, QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_QPA_PLATFORM="xcb",
                PYTHONPATH=str(ROOT))
-    app_proc = subprocess.Popen([args.app_python, "-m", "gui.app", "--in-memory", "--clock",
+    app_proc = subprocess.Popen([args.app_python, "-m", "hvlab.gui.app", "--in-memory", "--clock",
                                  "manual", "--theme", "light"], cwd=ROOT, env=env)
     result: dict[str, Any] = {}
     try:

@@ -18,11 +18,11 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.api import HardDrive, ManagementApi, populate_demo
-from gui import dialogs
-from gui.bridge import Bridge
-from gui.main_window import MainWindow
-from gui.theme import Theme, apply_theme
+from hvlab.engine.api import HardDrive, ManagementApi, populate_demo
+from hvlab.gui import dialogs
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.theme import Theme, apply_theme
 
 # The offscreen platform cannot resize or raise windows and says so at WARNING level, which
 # qt_log_level_fail turns into failures. These two messages are about the platform plugin,
@@ -116,7 +116,7 @@ def light_theme(qapp: QApplication) -> None:
 @pytest.fixture
 def window(qtbot: QtBot, api: ManagementApi, light_theme: None) -> Iterator[MainWindow]:
     """The main window over the demo lab, manual clock, shown at 1280×800."""
-    from gui.app import create_main_window
+    from hvlab.gui.app import create_main_window
 
     win = create_main_window(api, clock="manual", theme=Theme.LIGHT)
     qtbot.addWidget(win)

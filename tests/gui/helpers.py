@@ -7,9 +7,9 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui import ids
-from gui.main_window import MainWindow
-from gui.vmlist import COLUMN_INDEX
+from hvlab.gui import ids
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.vmlist import COLUMN_INDEX
 
 
 def cell(window: MainWindow, vm_name: str, column: str) -> str:

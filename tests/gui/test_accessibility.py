@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from gui import ids
-from gui.main_window import MainWindow
+from hvlab.gui import ids
+from hvlab.gui.main_window import MainWindow
 from tests.gui.helpers import select
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView,

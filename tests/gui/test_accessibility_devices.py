@@ -11,11 +11,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui import ids
-from gui.architecture import ArchitectureWindow
-from gui.connect_window import ConnectWindow
-from gui.main_window import MainWindow
-from gui.switch_manager import SwitchManagerDialog
+from hvlab.gui import ids
+from hvlab.gui.architecture import ArchitectureWindow
+from hvlab.gui.connect_window import ConnectWindow
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.switch_manager import SwitchManagerDialog
 from tests.gui.test_accessibility import duplicate_names, unnamed
 
 

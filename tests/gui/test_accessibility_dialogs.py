@@ -13,14 +13,14 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.bridge import Bridge
-from gui.main_window import MainWindow
-from gui.settings.dialog import VmSettingsDialog
-from gui.settings.hardware import AddHardwarePage
-from gui.wizard import wizard as wizard_module
-from gui.wizard.wizard import NewVmWizard
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.settings.dialog import VmSettingsDialog
+from hvlab.gui.settings.hardware import AddHardwarePage
+from hvlab.gui.wizard import wizard as wizard_module
+from hvlab.gui.wizard.wizard import NewVmWizard
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed
 

@@ -15,14 +15,14 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.bridge import Bridge
-from gui.disks import dialogs as disk_dialogs
-from gui.disks.import_export import ExportVmDialog, ImportVmWizard
-from gui.disks.sizes import GB
-from gui.disks.wizard import StepWizard
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.disks import dialogs as disk_dialogs
+from hvlab.gui.disks.import_export import ExportVmDialog, ImportVmWizard
+from hvlab.gui.disks.sizes import GB
+from hvlab.gui.disks.wizard import StepWizard
+from hvlab.gui.main_window import MainWindow
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from gui import app
+from hvlab.gui import app
 
 
 def test_main_window_has_title_and_names(qtbot: QtBot) -> None:
@@ -56,7 +56,7 @@ def test_unknown_clock_is_rejected() -> None:
 
 def test_the_app_opens_a_library_and_saves_it_at_exit(qapp: QApplication, tmp_path: Path) -> None:
     """`hvlab --library DIR` creates the demo library there, and a second run resumes it."""
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     lib = tmp_path / "lab"
     qapp.processEvents()
@@ -74,7 +74,7 @@ def test_the_app_opens_a_library_and_saves_it_at_exit(qapp: QApplication, tmp_pa
 def test_a_locked_library_is_refused_with_the_holders_name(qapp: QApplication,
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     holder = open_library(tmp_path / "lab", program="hvctl", empty=True)
     shown: list[str] = []

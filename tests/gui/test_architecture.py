@@ -15,13 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.architecture import ArchitectureWindow
-from gui.architecture import window as arch_window
-from gui.architecture.model import HostState, layout, read_host
-from gui.architecture.screenshots import build_demo
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.architecture import ArchitectureWindow
+from hvlab.gui.architecture import window as arch_window
+from hvlab.gui.architecture.model import HostState, layout, read_host
+from hvlab.gui.architecture.screenshots import build_demo
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 
 

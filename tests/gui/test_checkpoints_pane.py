@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from engine.api import HardDrive, ManagementApi
-from gui import ids
-from gui.checkpoints import pane as pane_module
-from gui.main_window import MainWindow
+from hvlab.engine.api import HardDrive, ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.checkpoints import pane as pane_module
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane, pane_button, select
 

@@ -14,14 +14,14 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.bounds import MAX_CLOCK_SPEED
-from engine.errors import ValidationError
-from gui import app, ids
-from gui.bridge import MAX_WALL_STEP_S, SPEEDS, Bridge
-from gui.clock import STEP_MINUTE_SECONDS
-from gui.main_window import MainWindow
-from gui.theme import Theme
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.bounds import MAX_CLOCK_SPEED
+from hvlab.engine.errors import ValidationError
+from hvlab.gui import app, ids
+from hvlab.gui.bridge import MAX_WALL_STEP_S, SPEEDS, Bridge
+from hvlab.gui.clock import STEP_MINUTE_SECONDS
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.theme import Theme
 
 
 class FakeWallClock:

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui.actions import (
+from hvlab.engine.api import ManagementApi
+from hvlab.gui.actions import (
     CONNECT_NAMES,
     MAIN_NAMES,
     MAX_CONNECT_AT_ONCE,
@@ -20,8 +20,8 @@ from gui.actions import (
     WindowCommand,
     WindowTask,
 )
-from gui.bridge import Bridge
-from gui.commands import VmCommands
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.commands import VmCommands
 from tests.gui.conftest import DialogRecorder
 
 

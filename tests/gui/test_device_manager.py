@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from gui.connect_window import ConnectWindow
-from gui.device_manager import OTHER, DeviceManagerPanel
-from gui.main_window import MainWindow
+from hvlab.gui.connect_window import ConnectWindow
+from hvlab.gui.device_manager import OTHER, DeviceManagerPanel
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import select
 

@@ -17,16 +17,16 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from engine.storage import DiskType, open_vhd
-from gui.bridge import Bridge
-from gui.disks import dialogs as disk_dialogs
-from gui.disks import files
-from gui.disks.allocation import FULL, layout_grid, squares
-from gui.disks.edit_disk import EditDiskWizard, offered_actions
-from gui.disks.new_disk import NewDiskWizard
-from gui.disks.sizes import GB, MB, size_text
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.engine.storage import DiskType, open_vhd
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.disks import dialogs as disk_dialogs
+from hvlab.gui.disks import files
+from hvlab.gui.disks.allocation import FULL, layout_grid, squares
+from hvlab.gui.disks.edit_disk import EditDiskWizard, offered_actions
+from hvlab.gui.disks.new_disk import NewDiskWizard
+from hvlab.gui.disks.sizes import GB, MB, size_text
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 
 BLOCK = 2 * MB
@@ -450,8 +450,8 @@ def test_edit_of_a_disk_in_use_shows_hyper_v_reason(qtbot: QtBot, api: Managemen
 def test_hard_drive_settings_page_opens_the_disk_windows(
         qtbot: QtBot, window: MainWindow, api: ManagementApi, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from gui.disks.inspect import InspectDiskDialog
-    from gui.settings.dialog import VmSettingsDialog
+    from hvlab.gui.disks.inspect import InspectDiskDialog
+    from hvlab.gui.settings.dialog import VmSettingsDialog
 
     dialog = window.vm_windows.open_settings(api.vm("VM").id)
     assert isinstance(dialog, VmSettingsDialog)

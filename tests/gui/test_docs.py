@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gui import ids
+from hvlab.gui import ids
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "automation.md"
 
@@ -13,4 +13,4 @@ def test_every_static_name_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [n.object_name for n in ids.all_names()
                if f"| `{n.object_name}` | {n.accessible_name} |" not in text]
-    assert missing == [], "run `python -m gui.ids` and update docs/automation.md"
+    assert missing == [], "run `python -m hvlab.gui.ids` and update docs/automation.md"

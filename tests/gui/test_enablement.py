@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui.actions import SPECS
-from gui.connect_window import ConnectWindow
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui.actions import SPECS
+from hvlab.gui.connect_window import ConnectWindow
+from hvlab.gui.main_window import MainWindow
 from tests.gui.helpers import select
 
 VM = "W2K8-DC01"  # running and booted in the demo lab, with integration services

@@ -13,16 +13,16 @@ from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.api import SET_VP, ManagementApi
-from gui import ids
-from gui.app import build_parser, open_lab
-from gui.graphs import sparkline
-from gui.graphs.console import SPARKLINE_COLUMN
-from gui.graphs.dashboard import stacked_percent
-from gui.graphs.demos import CONTENTION_HOST, CONTENTION_VMS, contention_lab
-from gui.graphs.vm_performance import vp_instance
-from gui.main_window import MainWindow
-from gui.theme import Theme
+from hvlab.engine.api import SET_VP, ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.app import build_parser, open_lab
+from hvlab.gui.graphs import sparkline
+from hvlab.gui.graphs.console import SPARKLINE_COLUMN
+from hvlab.gui.graphs.dashboard import stacked_percent
+from hvlab.gui.graphs.demos import CONTENTION_HOST, CONTENTION_VMS, contention_lab
+from hvlab.gui.graphs.vm_performance import vp_instance
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.theme import Theme
 from tests.gui.helpers import select
 from tests.gui.test_accessibility import duplicate_names, unnamed
 

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.host_settings import HostSettingsDialog, staged_bios
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.host_settings import HostSettingsDialog, staged_bios
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, select
 

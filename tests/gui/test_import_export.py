@@ -10,10 +10,10 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.disks.import_export import ExportVmDialog, ImportVmWizard, find_exported_vms
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.disks.import_export import ExportVmDialog, ImportVmWizard, find_exported_vms
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane, select
 

@@ -7,9 +7,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.main_window import MainWindow
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.main_window import MainWindow
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, pane_button, select, shown_names
 
@@ -335,7 +335,7 @@ def test_jobs_panel_lists_a_save_and_cancels_it(qtbot: QtBot, window: MainWindow
 
 def test_new_virtual_machine_wizard_creates_a_vm(qtbot: QtBot, window: MainWindow) -> None:
     # The wizard itself is tested in test_wizard.py; here: it is wired to the window.
-    from gui.wizard.wizard import NewVmWizard
+    from hvlab.gui.wizard.wizard import NewVmWizard
 
     dialog = window.host_actions.open_new_vm()
     assert isinstance(dialog, NewVmWizard)
@@ -350,7 +350,7 @@ def test_new_virtual_machine_wizard_creates_a_vm(qtbot: QtBot, window: MainWindo
 
 
 def test_new_virtual_machine_wizard_shows_the_engine_error(window: MainWindow) -> None:
-    from gui.wizard.wizard import NewVmWizard
+    from hvlab.gui.wizard.wizard import NewVmWizard
 
     dialog = window.host_actions.open_new_vm()
     assert isinstance(dialog, NewVmWizard)
@@ -375,7 +375,7 @@ def test_theme_switch(window: MainWindow, theme: str) -> None:
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    from gui.theme import Theme
+    from hvlab.gui.theme import Theme
 
     window.theme_actions[Theme(theme)].trigger()
     colour = QApplication.palette().color(QPalette.ColorRole.Window)

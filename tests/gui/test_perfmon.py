@@ -15,13 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
-from engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
-from gui import ids
-from gui.graphs import pdh
-from gui.graphs.add_counters import ALL_INSTANCES, AddCountersDialog
-from gui.graphs.pdh import CounterPath
-from gui.graphs.perfmon import PerformanceMonitor, fitting_scale
-from gui.main_window import MainWindow
+from hvlab.engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
+from hvlab.gui import ids
+from hvlab.gui.graphs import pdh
+from hvlab.gui.graphs.add_counters import ALL_INSTANCES, AddCountersDialog
+from hvlab.gui.graphs.pdh import CounterPath
+from hvlab.gui.graphs.perfmon import PerformanceMonitor, fitting_scale
+from hvlab.gui.main_window import MainWindow
 from tests.gui.test_accessibility import duplicate_names, unnamed
 
 HOST = "LAB-HOST-01"

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from gui import ids
-from gui.main_window import MainWindow
-from gui.settings import prompts
-from gui.settings.dialog import VmSettingsDialog
-from gui.settings.hardware import AddHardwarePage
+from hvlab.gui import ids
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.settings import prompts
+from hvlab.gui.settings.dialog import VmSettingsDialog
+from hvlab.gui.settings.hardware import AddHardwarePage
 from tests.gui.helpers import select, type_text
 
 
@@ -483,8 +483,8 @@ def test_deleting_the_vm_while_its_settings_are_open(qtbot: QtBot,
 
 def test_generation_2_has_firmware_and_no_legacy_devices(qtbot: QtBot, window: MainWindow,
                                                         light_theme: None) -> None:
-    from engine.api import ManagementApi
-    from gui.bridge import Bridge
+    from hvlab.engine.api import ManagementApi
+    from hvlab.gui.bridge import Bridge
 
     api = ManagementApi(seed=0)
     api.add_host("HOST-2012", "ws2012r2")

@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui import ids
-from gui.main_window import MainWindow
-from gui.settings.vm_dialogs import DISKS_NOT_YET, DeleteVmDialog, RenameVmDialog
+from hvlab.gui import ids
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.settings.vm_dialogs import DISKS_NOT_YET, DeleteVmDialog, RenameVmDialog
 from tests.gui.helpers import click_pane, select, shown_names
 
 

@@ -19,24 +19,25 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QSplitter
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.bridge import Bridge
-from gui.main_window import MainWindow
-from gui.theme import Theme
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.theme import Theme
 
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Modules the first paint must not wait for: the engine (and numpy) come with the lab;
 #: the rest are panes and tabs the lab fills, built when it arrives.
-LATER = ("numpy", "engine.api.management", "engine.lab", "pyqtgraph", "gui.bridge",
-         "gui.commands", "gui.vm_windows", "gui.checkpoints.pane", "gui.graphs.sparkline",
-         "gui.graphs.vm_page", "gui.device_manager", "gui.disks.storage_tab", "gui.disks.jobs",
-         "gui.settings.dialog", "gui.wizard.wizard", "gui.switch_edits")
+LATER = ("numpy", "hvlab.engine.api.management", "hvlab.engine.lab", "pyqtgraph",
+         "hvlab.gui.bridge", "hvlab.gui.commands", "hvlab.gui.vm_windows",
+         "hvlab.gui.checkpoints.pane", "hvlab.gui.graphs.sparkline", "hvlab.gui.graphs.vm_page",
+         "hvlab.gui.device_manager", "hvlab.gui.disks.storage_tab", "hvlab.gui.disks.jobs",
+         "hvlab.gui.settings.dialog", "hvlab.gui.wizard.wizard", "hvlab.gui.switch_edits")
 
 _SCRIPT = f"""
 import sys
-import gui.app as app
+import hvlab.gui.app as app
 LATER = {LATER!r}
 open_session = app.open_session
 

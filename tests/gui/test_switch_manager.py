@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi, NetworkAdapter
-from gui import ids
-from gui.bridge import Bridge
-from gui.main_window import MainWindow
-from gui.switch_manager import DISRUPT_TITLE, SwitchManagerDialog
+from hvlab.engine.api import ManagementApi, NetworkAdapter
+from hvlab.gui import ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.switch_manager import DISRUPT_TITLE, SwitchManagerDialog
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane
 

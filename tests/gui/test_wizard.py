@@ -13,12 +13,12 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from engine.api import ManagementApi
-from gui import ids
-from gui.bridge import Bridge
-from gui.main_window import MainWindow
-from gui.wizard import wizard as wizard_module
-from gui.wizard.wizard import SKIP_INTRO_KEY, NewVmWizard
+from hvlab.engine.api import ManagementApi
+from hvlab.gui import ids
+from hvlab.gui.bridge import Bridge
+from hvlab.gui.main_window import MainWindow
+from hvlab.gui.wizard import wizard as wizard_module
+from hvlab.gui.wizard.wizard import SKIP_INTRO_KEY, NewVmWizard
 from tests.gui.helpers import shown_names, type_text
 
 
@@ -357,7 +357,7 @@ def test_no_generation_page_where_the_profile_has_only_generation_1(
 
 def test_in_a_library_the_new_disk_is_a_file_of_the_chosen_size(
         qtbot: QtBot, tmp_path: Path, light_theme: None) -> None:
-    from engine.api import open_library
+    from hvlab.engine.api import open_library
 
     library = open_library(tmp_path / "lab", program="test", empty=True)
     bridge = Bridge(library.api, clock="manual")
