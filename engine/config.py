@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from hvlab.engine.bounds import Number, whole
 from hvlab.engine.errors import ValidationError
 from hvlab.engine.guests import DEFAULT_INTEGRATION_SERVICES, INTEGRATION_SERVICES, GuestOs
-from hvlab.engine.memory import PAGE_MB
 from hvlab.engine.names import (
     GROUP_NAME,
     SWITCH_NAME,
@@ -28,6 +27,7 @@ from hvlab.engine.names import (
     normalize,
 )
 from hvlab.engine.profiles import HostProfile
+from hvlab.engine.sim.memory import PAGE_MB
 from hvlab.engine.workloads import WORKLOADS
 
 SCHEMA_VERSION = 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from hvlab.engine import events as ev
-from hvlab.engine import io, vmdisks
+from hvlab.engine import vmdisks
 from hvlab.engine.config import (
     EDITABLE_FIELDS,
     FieldErrors,
@@ -24,7 +24,6 @@ from hvlab.engine.config import (
     VmConfig,
     check_config,
 )
-from hvlab.engine.counters import HostSample, root_vps
 from hvlab.engine.devices import has_vsc, offered_channels
 from hvlab.engine.errors import (
     DiskAttachError,
@@ -46,15 +45,6 @@ from hvlab.engine.guest import (
     shutdown_lines,
 )
 from hvlab.engine.guests import GuestOs, get_guest_os
-from hvlab.engine.hypervisor import (
-    Connection,
-    HvStatus,
-    HypercallSpec,
-    Hypervisor,
-    Partition,
-    PortType,
-    launch_blockers,
-)
 from hvlab.engine.jobs import JobRecord
 from hvlab.engine.lifecycle import (
     LEGAL_TRANSITIONS,
@@ -63,10 +53,21 @@ from hvlab.engine.lifecycle import (
     VmState,
     state_reason,
 )
-from hvlab.engine.memory import MemoryMap, pages_mb, vm_overhead_mb
 from hvlab.engine.names import name_key
 from hvlab.engine.networking import HostNetworking, renamed_switch
 from hvlab.engine.profiles import HostHardware, HostProfile
+from hvlab.engine.sim import iomodel
+from hvlab.engine.sim.counters import HostSample, root_vps
+from hvlab.engine.sim.hypervisor import (
+    Connection,
+    HvStatus,
+    HypercallSpec,
+    Hypervisor,
+    Partition,
+    PortType,
+    launch_blockers,
+)
+from hvlab.engine.sim.memory import MemoryMap, pages_mb, vm_overhead_mb
 from hvlab.engine.switches import VirtualSwitch
 from hvlab.engine.workloads import WORKLOADS
 
@@ -390,11 +391,11 @@ class Host:
         """The VM's disks and adapters as rows of the lab's I/O table."""
         rows: list[tuple[str, int, float, float, int, int]] = []
         for d in vm.config.hard_drives:
-            cls = io.IDE_DISK if d.controller == "IDE" else io.SCSI_DISK
+            cls = iomodel.IDE_DISK if d.controller == "IDE" else iomodel.SCSI_DISK
             key = f"{d.controller.lower()}{d.controller_number}:{d.location}"
             rows.append((key, cls, float(d.min_iops), float(d.max_iops), -1, 0))
         for i, nic in enumerate(vm.config.network_adapters):
-            cls = io.LEGACY_NIC if nic.legacy else io.SYNTHETIC_NIC
+            cls = iomodel.LEGACY_NIC if nic.legacy else iomodel.SYNTHETIC_NIC
             switch = self.lab.switch_index(self.id, nic.switch)
             rows.append((f"nic{i}", cls, float(nic.min_mbit), float(nic.max_mbit), switch,
                          nic.vlan_id))

@@ -17,18 +17,19 @@ from typing import Any
 import numpy as np
 
 from hvlab.engine import events as ev
-from hvlab.engine import fileguard, io, vmdisks
-from hvlab.engine.clock import ActionQueue, ScheduledAction, seconds_to_us
-from hvlab.engine.counters import History
+from hvlab.engine import fileguard, vmdisks
 from hvlab.engine.errors import HvError
 from hvlab.engine.filework import FileWorker
 from hvlab.engine.host import Host, VmRuntime
 from hvlab.engine.jobs import JobRecord, JobState
 from hvlab.engine.lifecycle import Operation
-from hvlab.engine.noise import spawn_key
 from hvlab.engine.profiles import HostHardware, HostProfile
+from hvlab.engine.sim import iomodel
+from hvlab.engine.sim.clock import ActionQueue, ScheduledAction, seconds_to_us
+from hvlab.engine.sim.counters import History
+from hvlab.engine.sim.noise import spawn_key
+from hvlab.engine.sim.vmtable import VmTable
 from hvlab.engine.storage.errors import OperationCancelled
-from hvlab.engine.vmtable import VmTable
 
 STEP_US = 100_000
 #: Steps between Dynamic Memory balancer passes and history samples (1 s).
@@ -61,10 +62,10 @@ class Lab:
         #: Checkpoint disks no longer needed.  The library deletes them after the commit
         #: that stops naming them (a crash before it still finds them); None: at once.
         self.retired_files: list[Path] | None = None
-        self.devices = io.DeviceTable()
+        self.devices = iomodel.DeviceTable()
         self.devices.on_new_row = self.history.clear_device
         self._switch_index: dict[tuple[str, str], int] = {}
-        self.switch_infos: list[io.SwitchInfo] = []
+        self.switch_infos: list[iomodel.SwitchInfo] = []
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -138,7 +139,7 @@ class Lab:
         for host in self.hosts.values():
             for sw in host.net.switches.values():
                 self._switch_index[(host.id, sw.name)] = len(self.switch_infos)
-                self.switch_infos.append(io.SwitchInfo(
+                self.switch_infos.append(iomodel.SwitchInfo(
                     host.index, host.net.capacity_mbit(sw, host.hardware), sw.type.value,
                     sw.management_vlan_id if sw.allow_management_os else -1))
         for host in self.hosts.values():
@@ -247,7 +248,7 @@ class Lab:
         io_hv = np.array([h.io_hypervisor_lp for h in hosts])
         ticks = table.step(self.step_index, STEP_US / 1e6, lps, io_root, io_hv)
         # I/O moves after the guests asked for it; its CPU cost lands in the next tick.
-        io_ticks = io.step(
+        io_ticks = iomodel.step(
             self.devices, table,
             np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
             self.switch_infos)
@@ -288,7 +289,7 @@ class Lab:
         """Recompute state derived from the saved state (the I/O of the last tick) without
         moving time: a reopened lab then answers reads exactly as before it was closed."""
         hosts = list(self.hosts.values())
-        io.step(self.devices, self.table,
+        iomodel.step(self.devices, self.table,
                 np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
                 self.switch_infos)
 

@@ -167,7 +167,7 @@ class MemoryPolicy:
 
 @dataclass(frozen=True)
 class IoCosts:
-    """CPU cycles per I/O event on one generation of processors (see engine/io.py)."""
+    """CPU cycles per I/O event on one generation of processors (see engine/sim/iomodel.py)."""
 
     exit_cycles: float  # one hypervisor intercept round trip
     worker_cycles_per_exit: float  # the worker process emulating a device, per intercept

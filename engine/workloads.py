@@ -2,8 +2,9 @@
 
 Each kind is a small statistical profile (mean CPU per virtual processor, swing, period,
 bursts, disk IOPS, network Mbit/s, dirty pages/s, working-set factor).  ``custom`` takes its
-numbers from the VM's configuration.  The vectorised columns live in :mod:`hvlab.engine.vmtable`;
-noise is the VM's own counter-based stream, so a workload is reproducible from the seed.
+numbers from the VM's configuration.  The vectorised columns live in
+:mod:`hvlab.engine.sim.vmtable`; noise is the VM's own counter-based stream, so a workload
+is reproducible from the seed.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         SEED as SEED,
         whole as whole,
     )
-    from hvlab.engine.clock import (
+    from hvlab.engine.sim.clock import (
         seconds_to_us as seconds_to_us,
         US_PER_S as US_PER_S,
         us_to_seconds as us_to_seconds,
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         StopAction as StopAction,
         VmConfig as VmConfig,
     )
-    from hvlab.engine.counters import (
+    from hvlab.engine.sim.counters import (
         COUNTERS as COUNTERS,
         HOST_SERIES as HOST_SERIES,
         SET_VP as SET_VP,
@@ -158,11 +158,12 @@ _HOMES: dict[str, str] = {
                      "VmDiskInfo", "VmInfo", "VmTableSnapshot"), "hvlab.engine.api.types"),
     **dict.fromkeys(("MAX_ADVANCE_SECONDS", "MAX_CLOCK_SECONDS", "MAX_CLOCK_SPEED", "SEED",
                      "Number", "library_folder", "real", "whole"), "hvlab.engine.bounds"),
-    **dict.fromkeys(("US_PER_S", "seconds_to_us", "us_to_seconds"), "hvlab.engine.clock"),
+    **dict.fromkeys(("US_PER_S", "seconds_to_us", "us_to_seconds"), "hvlab.engine.sim.clock"),
     **dict.fromkeys(("BOOT_DEVICES", "EDITABLE_FIELDS", "HardDrive", "MIN_RAM_MB",
                      "NetworkAdapter", "RANGES", "StartAction", "StopAction", "VmConfig"),
                     "hvlab.engine.config"),
-    **dict.fromkeys(("COUNTERS", "HOST_SERIES", "SET_VP", "VM_SERIES"), "hvlab.engine.counters"),
+    **dict.fromkeys(("COUNTERS", "HOST_SERIES", "SET_VP", "VM_SERIES"),
+                    "hvlab.engine.sim.counters"),
     **dict.fromkeys(("Channel", "Device"), "hvlab.engine.devices"),
     **dict.fromkeys(("AccessDeniedError", "HvError", "HypervisorNotRunningError",
                      "InvalidStateError", "NotFoundError", "NotSupportedError",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hvlab.engine import counters
 from hvlab.engine.api.surface import ApiCore, query
 from hvlab.engine.api.types import CounterSetInfo, CounterValue
 from hvlab.engine.errors import NotFoundError
 from hvlab.engine.host import Host
+from hvlab.engine.sim import counters
 
 
 class CounterCalls(ApiCore):
@@ -73,7 +73,7 @@ class CounterCalls(ApiCore):
     @query
     def vm_history(self, ref: str) -> dict[str, Any]:
         """A VM's 1 s history: ``times`` (simulated s) and series named as in
-        ``hvlab.engine.counters.VM_SERIES`` (CPU in LPs, memory in MB, I/O rates)."""
+        ``hvlab.engine.sim.counters.VM_SERIES`` (CPU in LPs, memory in MB, I/O rates)."""
         _, vm = self._resolve(ref)
         out: dict[str, Any] = {"times": self.lab.history.times_s()}
         for name in counters.VM_SERIES:
@@ -82,7 +82,7 @@ class CounterCalls(ApiCore):
 
     @query
     def host_history(self, host: str | None = None) -> dict[str, Any]:
-        """A host's 1 s history: ``times`` and ``hvlab.engine.counters.HOST_SERIES``."""
+        """A host's 1 s history: ``times`` and ``hvlab.engine.sim.counters.HOST_SERIES``."""
         h = self._host(host)
         out: dict[str, Any] = {"times": self.lab.history.times_s()}
         for name in counters.HOST_SERIES:

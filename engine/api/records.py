@@ -6,7 +6,7 @@ from hvlab.engine.api.types import HostInfo, NumaNodeInfo, VmInfo
 from hvlab.engine.guests import INTEGRATION_SERVICES
 from hvlab.engine.host import Host, VmRuntime
 from hvlab.engine.lab import Lab
-from hvlab.engine.memory import FREE, HYPERVISOR, ROOT
+from hvlab.engine.sim.memory import FREE, HYPERVISOR, ROOT
 
 
 def host_info(h: Host) -> HostInfo:

@@ -8,9 +8,9 @@ from hvlab.engine import bounds
 from hvlab.engine import events as ev
 from hvlab.engine.api.surface import ApiCore, clock, command, query
 from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
-from hvlab.engine.clock import us_to_seconds
 from hvlab.engine.errors import InvalidStateError, NotFoundError
 from hvlab.engine.jobs import Job
+from hvlab.engine.sim.clock import us_to_seconds
 
 
 class SessionCalls(ApiCore):

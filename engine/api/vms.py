@@ -12,15 +12,15 @@ from hvlab.engine.api.records import vm_info, vm_status
 from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
 from hvlab.engine.api.values import coerce_fields
-from hvlab.engine.clock import us_to_seconds
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import InvalidStateError, ValidationError
 from hvlab.engine.guests import load_catalogue
 from hvlab.engine.host import Host, VmRuntime
-from hvlab.engine.hypervisor import HypercallResult
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import Operation
-from hvlab.engine.memory import pages_mb, vm_overhead_mb
+from hvlab.engine.sim.clock import us_to_seconds
+from hvlab.engine.sim.hypervisor import HypercallResult
+from hvlab.engine.sim.memory import pages_mb, vm_overhead_mb
 
 
 class VmCalls(ApiCore):

@@ -30,8 +30,6 @@ from pathlib import Path
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
-from hvlab.engine.clock import seconds_to_us
-from hvlab.engine.counters import History
 from hvlab.engine.lab import Lab
 from hvlab.engine.library import schema
 from hvlab.engine.library.errors import LibraryError
@@ -51,6 +49,8 @@ from hvlab.engine.library.state import (
     Json,
     snapshot_lab,
 )
+from hvlab.engine.sim.clock import seconds_to_us
+from hvlab.engine.sim.counters import History
 from hvlab.engine.vmdisks import VHD_FOLDER, chain_files, chain_path
 
 #: Fills a new, empty lab: ``populate(lab, host_only)`` (the demo lab, or its host only).

@@ -53,8 +53,8 @@ from hvlab.engine.library.state import (
     restore_lab,
     runtime_problem,
 )
-from hvlab.engine.noise import spawn_key
 from hvlab.engine.profiles import HostHardware, get_profile
+from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.transfer import IMPORTS_DIR
 from hvlab.engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
 

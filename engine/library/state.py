@@ -26,19 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from hvlab.engine.clock import ActionQueue
 from hvlab.engine.config import VmConfig
 from hvlab.engine.events import Level, LogEntry
 from hvlab.engine.guest import GuestPhase
 from hvlab.engine.host import CONSOLE_LINES, Host, VmRuntime
-from hvlab.engine.hypervisor import Hypervisor, Partition, PartitionState, Privilege
 from hvlab.engine.jobs import JobRecord, JobState
 from hvlab.engine.lab import EVENT_LOG_KEEP, Lab
 from hvlab.engine.lifecycle import VmState
-from hvlab.engine.memory import PAGE_MB, MemoryMap
 from hvlab.engine.profiles import HostHardware, get_profile
+from hvlab.engine.sim.clock import ActionQueue
+from hvlab.engine.sim.hypervisor import Hypervisor, Partition, PartitionState, Privilege
+from hvlab.engine.sim.memory import PAGE_MB, MemoryMap
+from hvlab.engine.sim.vmtable import VmTable
 from hvlab.engine.switches import MacPool, VirtualSwitch
-from hvlab.engine.vmtable import VmTable
 
 Json = dict[str, Any]
 

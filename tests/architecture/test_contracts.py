@@ -48,7 +48,7 @@ FORBIDDEN = [
      "Clients (the console, hvctl) use the engine through hvlab.engine.api only"),
     ("hvctl/output.py", "from hvlab.engine.api.management import ManagementApi",
      "Clients (the console, hvctl) use the engine through hvlab.engine.api only"),
-    ("engine/memory.py", "import PySide6.QtCore",
+    ("engine/sim/memory.py", "import PySide6.QtCore",
      "The engine imports neither Qt nor its clients"),
     ("engine/library/lock.py", "from hvlab.engine.api import ManagementApi",
      "The library stores a lab and knows nothing of the management API"),

@@ -193,7 +193,7 @@ def _lab_64() -> Any:
 def cpu_figures() -> None:
     from PySide6.QtCore import QTimer
 
-    from hvlab.engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
+    from hvlab.engine.sim.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
     from hvlab.gui.app import create_main_window
     from hvlab.gui.graphs.pdh import CounterPath
     from hvlab.gui.theme import Theme

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hvlab.engine.errors import OutOfMemoryError
-from hvlab.engine.memory import vm_overhead_mb
+from hvlab.engine.sim.memory import vm_overhead_mb
 
 from .helpers import boot, make_api, new_vm
 

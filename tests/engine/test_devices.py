@@ -7,7 +7,7 @@ import pytest
 from hvlab.engine.api import ManagementApi
 from hvlab.engine.config import HardDrive, NetworkAdapter
 from hvlab.engine.errors import InvalidStateError, ValidationError
-from hvlab.engine.hypervisor import HvStatus
+from hvlab.engine.sim.hypervisor import HvStatus
 
 from .helpers import make_api
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hvlab.engine.errors import HypervisorNotRunningError
-from hvlab.engine.hypervisor import HvStatus
+from hvlab.engine.sim.hypervisor import HvStatus
 
 from .helpers import boot, make_api, new_vm
 
@@ -46,8 +46,8 @@ def test_without_a_requirement_no_vm_starts_until_enabled_and_rebooted(
 def test_a_32_bit_host_cannot_run_the_hypervisor() -> None:
     from dataclasses import replace
 
-    from hvlab.engine.hypervisor import launch_blockers
     from hvlab.engine.profiles import get_profile
+    from hvlab.engine.sim.hypervisor import launch_blockers
 
     hw = replace(get_profile("ws2008").hardware, x64=False)
     assert launch_blockers(hw) == ["The processor is not a 64-bit (x64) processor."]

@@ -21,10 +21,10 @@ from hvlab.engine.api.library import create_library
 from hvlab.engine.config import HardDrive
 from hvlab.engine.errors import HvError
 from hvlab.engine.host import Host, VmRuntime
-from hvlab.engine.hypervisor import Hypervisor
 from hvlab.engine.lab import Lab
 from hvlab.engine.library.state import KNOWN_ATTRIBUTES, is_scalar, restore_lab, snapshot_lab
-from hvlab.engine.vmtable import VmTable
+from hvlab.engine.sim.hypervisor import Hypervisor
+from hvlab.engine.sim.vmtable import VmTable
 
 REPO = Path(__file__).resolve().parents[2]
 DISK = [HardDrive("IDE", 0, 0, "disk.vhd")]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hvlab.engine.memory import FREE, MemoryMap, MemoryShortageError, pages_mb, vm_overhead_mb
+from hvlab.engine.sim.memory import FREE, MemoryMap, MemoryShortageError, pages_mb, vm_overhead_mb
 
 
 def test_overhead_is_32_mb_for_the_first_gb_plus_8_per_further_gb() -> None:

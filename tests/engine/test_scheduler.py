@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hvlab.engine.api import ManagementApi
 from hvlab.engine.errors import ResourceLimitError
-from hvlab.engine.scheduler import schedule, water_fill
+from hvlab.engine.sim.scheduler import schedule, water_fill
 
 from .helpers import make_api, new_vm
 

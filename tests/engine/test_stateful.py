@@ -18,7 +18,7 @@ from hvlab.engine.api import ManagementApi
 from hvlab.engine.errors import HvError
 from hvlab.engine.events import VmStateChanged
 from hvlab.engine.lifecycle import LEGAL_TRANSITIONS, PARTITION_STATES, VmState
-from hvlab.engine.memory import FREE
+from hvlab.engine.sim.memory import FREE
 
 from .helpers import BOOT_DISK
 

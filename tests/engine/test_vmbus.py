@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hvlab.engine.api import ManagementApi, open_library
 from hvlab.engine.config import HardDrive, NetworkAdapter
-from hvlab.engine.hypervisor import HvStatus, PortType
+from hvlab.engine.sim.hypervisor import HvStatus, PortType
 
 from .helpers import boot, make_api
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
-from hvlab.engine.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
+from hvlab.engine.sim.counters import SET_DM_VM, SET_HYPERVISOR, SET_LP, SET_VP
 from hvlab.gui import ids
 from hvlab.gui.graphs import pdh
 from hvlab.gui.graphs.add_counters import ALL_INSTANCES, AddCountersDialog

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hvlab.engine.io import DeviceTable
-from hvlab.engine.vmtable import VmTable
+from hvlab.engine.sim.iomodel import DeviceTable
+from hvlab.engine.sim.vmtable import VmTable
 
 FloatArray = npt.NDArray[np.float64]
 HISTORY_SAMPLES = 600
@@ -39,7 +39,7 @@ VM_SERIES = {
     "hypercalls_s": "hypercalls_s",
     "intercepts_s": "intercepts_s",
 }
-#: Per-device (virtual disk or adapter) series, from hvlab.engine.io.DeviceTable.
+#: Per-device (virtual disk or adapter) series, from hvlab.engine.sim.iomodel.DeviceTable.
 DEV_SERIES = ("rate", "emulated_rate", "root_lp", "intercepts_s", "interrupts_s")
 HOST_SERIES = (
     "lps",

@@ -14,10 +14,10 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from hvlab.engine import noise
-from hvlab.engine.columns import ColumnTable
 from hvlab.engine.guest import PHASE_CPU, PHASE_MEMORY, GuestPhase
-from hvlab.engine.scheduler import schedule
+from hvlab.engine.sim import noise
+from hvlab.engine.sim.columns import ColumnTable
+from hvlab.engine.sim.scheduler import schedule
 
 FloatArray = npt.NDArray[np.float64]
 

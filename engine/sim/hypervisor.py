@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from hvlab.engine.memory import HYPERVISOR, ROOT, MemoryMap, MemoryShortageError
 from hvlab.engine.profiles import HostHardware
+from hvlab.engine.sim.memory import HYPERVISOR, ROOT, MemoryMap, MemoryShortageError
 
 
 class Privilege(enum.IntFlag):

@@ -27,10 +27,10 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from hvlab.engine.columns import ColumnTable
 from hvlab.engine.profiles import IoCosts
-from hvlab.engine.scheduler import schedule
-from hvlab.engine.vmtable import READY, VmTable
+from hvlab.engine.sim.columns import ColumnTable
+from hvlab.engine.sim.scheduler import schedule
+from hvlab.engine.sim.vmtable import READY, VmTable
 
 FloatArray = npt.NDArray[np.float64]
 
