@@ -250,20 +250,6 @@ def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
     return min(profile.limits.vps_per_vm.get(generation, 1), host_lps)
 
 
-def validate_config(
-    cfg: VmConfig,
-    profile: HostProfile,
-    guest: GuestOs,
-    host_lps: int,
-    other_names: set[str],
-    switches: set[str] | None = None,
-) -> None:
-    """Raise :class:`ValidationError` naming every field outside what the profile allows."""
-    errors = FieldErrors()
-    check_config(errors, cfg, profile, guest, host_lps, other_names, switches)
-    errors.raise_if_any()
-
-
 def check_config(
     errors: FieldErrors,
     cfg: VmConfig,

@@ -22,11 +22,6 @@ class VmState(enum.StrEnum):
     def transitional(self) -> bool:
         return self in TRANSITIONAL
 
-    @property
-    def wmi_enabled_state(self) -> int:
-        """``Msvm_ComputerSystem.EnabledState`` (root\\virtualization\\v2)."""
-        return _WMI_V2[self]
-
 
 TRANSITIONAL = frozenset(
     {VmState.STARTING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING, VmState.RESUMING}
@@ -43,18 +38,6 @@ PARTITION_STATES = frozenset(
         VmState.RESUMING,
     }
 )
-
-_WMI_V2 = {
-    VmState.RUNNING: 2,
-    VmState.OFF: 3,
-    VmState.STOPPING: 4,
-    VmState.SAVED: 6,
-    VmState.PAUSED: 9,
-    VmState.STARTING: 10,
-    VmState.SAVING: 32773,
-    VmState.PAUSING: 32776,
-    VmState.RESUMING: 32777,
-}
 
 
 class Operation(enum.StrEnum):

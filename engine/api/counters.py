@@ -7,15 +7,15 @@ from typing import Any
 from hvlab.engine.api.surface import ApiCore, query
 from hvlab.engine.api.types import CounterSetInfo, CounterValue
 from hvlab.engine.errors import NotFoundError
-from hvlab.engine.host import Host
 from hvlab.engine.sim import counters
+from hvlab.engine.vmms.host import Host
 
 
 class CounterCalls(ApiCore):
     """Performance counters and history."""
 
     def _vm_refs(self, h: Host) -> list[counters.VmRef]:
-        rows = self.lab.devices.rows
+        rows = self.lab.sim.devices.rows
         out = []
         for v in h.vms.values():
             if v.partition_id is None:
@@ -46,11 +46,11 @@ class CounterCalls(ApiCore):
         """(times in simulated seconds, values) of one counter: 1 s samples, newest last."""
         h = self._host(host)
         try:
-            values = counters.series(self.lab.history, h.index, counter_set, counter, instance,
+            values = counters.series(self.lab.sim.history, h.index, counter_set, counter, instance,
                                      self._vm_refs(h))
         except KeyError as exc:
             raise NotFoundError(str(exc.args[0]) if exc.args else str(exc)) from None
-        return self.lab.history.times_s(), values
+        return self.lab.sim.history.times_s(), values
 
     @query
     def counter_values(self, host: str | None = None,
@@ -75,16 +75,16 @@ class CounterCalls(ApiCore):
         """A VM's 1 s history: ``times`` (simulated s) and series named as in
         ``hvlab.engine.sim.counters.VM_SERIES`` (CPU in LPs, memory in MB, I/O rates)."""
         _, vm = self._resolve(ref)
-        out: dict[str, Any] = {"times": self.lab.history.times_s()}
+        out: dict[str, Any] = {"times": self.lab.sim.history.times_s()}
         for name in counters.VM_SERIES:
-            out[name] = self.lab.history.vm_series(vm.slot, name)
+            out[name] = self.lab.sim.history.vm_series(vm.slot, name)
         return out
 
     @query
     def host_history(self, host: str | None = None) -> dict[str, Any]:
         """A host's 1 s history: ``times`` and ``hvlab.engine.sim.counters.HOST_SERIES``."""
         h = self._host(host)
-        out: dict[str, Any] = {"times": self.lab.history.times_s()}
+        out: dict[str, Any] = {"times": self.lab.sim.history.times_s()}
         for name in counters.HOST_SERIES:
-            out[name] = self.lab.history.host_series(h.index, name)
+            out[name] = self.lab.sim.history.host_series(h.index, name)
         return out

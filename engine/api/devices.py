@@ -8,7 +8,9 @@ from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import AdapterInfo, DeviceIoInfo, VmbusConnectionInfo
 from hvlab.engine.devices import Channel, Device, channels_for, devices_for
 from hvlab.engine.guest import integration_services_running
-from hvlab.engine.host import Host, VmRuntime
+from hvlab.engine.vmms import integration, partitions, rules
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.runtime import VmRuntime
 
 
 class DeviceCalls(ApiCore):
@@ -30,7 +32,7 @@ class DeviceCalls(ApiCore):
         host, vm = self._resolve(ref)
         up = self._is_up(host, vm)
         guest = host.guest_of(vm)
-        ids = {c.label: c.id for c in host.vmbus_connections(vm)}
+        ids = {c.label: c.id for c in partitions.vmbus_connections(host, vm)}
         return [replace(c, connection_id=ids.get(c.key))
                 for c in channels_for(vm.config, guest, vm.partition_id is not None, up,
                                       devices_for(vm.config, guest, up))]
@@ -43,7 +45,7 @@ class DeviceCalls(ApiCore):
         host, vm = self._resolve(ref)
         hv = host.hypervisor
         out = []
-        for c in host.vmbus_connections(vm):  # none without a hypervisor
+        for c in partitions.vmbus_connections(host, vm):  # none without a hypervisor
             receiver = hv.partitions.get(c.port_partition) if hv is not None else None
             port = receiver.port(c.port_id) if receiver is not None else None
             out.append(VmbusConnectionInfo(c.id, c.label, c.port_partition, c.port_id,
@@ -54,7 +56,7 @@ class DeviceCalls(ApiCore):
     def device_io(self, ref: str) -> list[DeviceIoInfo]:
         """Live I/O of the VM's disks and network adapters, with what it costs the root."""
         host, vm = self._resolve(ref)
-        d = self.lab.devices
+        d = self.lab.sim.devices
         lps = max(host.logical_processors, 1)
         names = {dev.key: dev.name for dev in self.devices(ref)}
         out = []
@@ -82,8 +84,8 @@ class DeviceCalls(ApiCore):
         kvp = up and "data_exchange" in running
         out = []
         for i, nic in enumerate(vm.config.network_adapters):
-            row = self.lab.devices.row(vm.id, f"nic{i}")
-            carrying = row is not None and bool(self.lab.devices.carrying[row])
+            row = self.lab.sim.devices.row(vm.id, f"nic{i}")
+            carrying = row is not None and bool(self.lab.sim.devices.carrying[row])
             ip = host.net.ip_address(vm, i) if kvp and nic.switch else ""
             if nic.switch is None:
                 status = "Not connected"
@@ -116,9 +118,9 @@ class DeviceCalls(ApiCore):
     def insert_integration_services_disk(self, ref: str) -> None:
         """Action ▸ Insert Integration Services Setup Disk (takes effect at the next boot)."""
         host, vm = self._resolve(ref)
-        host.insert_integration_services_disk(vm)
+        integration.insert_integration_services_disk(host, vm)
 
     @query
     def integration_setup_blocker(self, ref: str) -> str | None:
         host, vm = self._resolve(ref)
-        return host.integration_setup_blocker(vm)
+        return rules.integration_setup_blocker(host, vm)

@@ -15,6 +15,7 @@ from hvlab.engine.jobs import Job
 from hvlab.engine.names import check_text
 from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
 from hvlab.engine.switches import SwitchType, VirtualSwitch, validate_mac_range
+from hvlab.engine.vmms import host_power, partitions, virtual_switches
 
 
 class HostCalls(ApiCore):
@@ -87,13 +88,13 @@ class HostCalls(ApiCore):
     def reboot_host(self, ref: str | None = None) -> Job:
         """Restart the host; staged hardware changes apply when it comes back."""
         host = self._host(ref)
-        return host.reboot().view(self.lab.now_us)
+        return host_power.reboot(host).view(self.lab.sim.now_us)
 
     @command
     def crash_root_partition(self, ref: str | None = None) -> Job:
         """Demonstrate the parent dependency: the root bugchecks and takes every VM down."""
         host = self._host(ref)
-        return host.crash_root().view(self.lab.now_us)
+        return host_power.crash_root(host).view(self.lab.sim.now_us)
 
     @query
     def memory_map(self, ref: str | None = None) -> list[MemoryExtentInfo]:
@@ -129,7 +130,7 @@ class HostCalls(ApiCore):
         h = self._host(host)
         switch = VirtualSwitch(name, parse_switch_type(switch_type), nic, allow_management_os,
                                management_vlan_id, notes)
-        h.create_switch(switch)
+        virtual_switches.create_switch(h, switch)
         return next(s for s in self.switches(h.id) if s.name == switch.name)
 
     @command
@@ -139,7 +140,7 @@ class HostCalls(ApiCore):
                    management_vlan_id: int | None = None, notes: str | None = None,
                    host: str | None = None) -> SwitchInfoView:
         h = self._host(host)
-        old = h.switch(name)
+        old = virtual_switches.find_switch(h, name)
         kind = old.type if switch_type is None else parse_switch_type(switch_type)
         new = VirtualSwitch(
             new_name or old.name, kind,
@@ -147,12 +148,12 @@ class HostCalls(ApiCore):
             old.allow_management_os if allow_management_os is None else allow_management_os,
             old.management_vlan_id if management_vlan_id is None else management_vlan_id,
             old.notes if notes is None else notes)
-        h.set_switch(name, new)
+        virtual_switches.set_switch(h, name, new)
         return next(s for s in self.switches(h.id) if s.name == new.name)
 
     @command
     def remove_switch(self, name: str, host: str | None = None) -> None:
-        self._host(host).remove_switch(name)
+        virtual_switches.remove_switch(self._host(host), name)
 
     @query
     def hypercall_counters(self, host: str | None = None) -> list[HypercallCounters]:
@@ -164,7 +165,7 @@ class HostCalls(ApiCore):
             vm = next((v for v in h.vms.values() if v.partition_id == p.id), None)
             calls = dict(p.hypercalls)
             if vm is not None:
-                for name, count in h.vmbus_hypercalls(vm).items():
+                for name, count in partitions.vmbus_hypercalls(h, vm).items():
                     calls[name] = calls.get(name, 0) + count
             out.append(HypercallCounters(p.id, p.name, vm.id if vm else "", calls,
                                          dict(p.denied)))

@@ -13,13 +13,13 @@ from hvlab.engine.api.demo import populate_demo
 from hvlab.engine.api.management import ManagementApi
 from hvlab.engine.errors import NotFoundError
 from hvlab.engine.events import LogEntry, check_query
-from hvlab.engine.lab import Lab
 from hvlab.engine.library import (
     AUTOSAVE_SECONDS,
     LibraryError,
     LibraryLockedError,
     default_library_path,
 )
+from hvlab.engine.vmms.lab import Lab
 
 __all__ = ["AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
            "create_library", "default_library_path", "open_library"]

@@ -24,5 +24,5 @@ from hvlab.engine.api.vms import VmCalls
 
 
 class ManagementApi(SessionCalls, HostCalls, VmCalls, DeviceCalls, CounterCalls, StorageCalls):
-    """Facade over a :class:`~hvlab.engine.lab.Lab` (``ManagementApi(seed=1)`` makes an empty
+    """Facade over a :class:`~hvlab.engine.vmms.lab.Lab` (``ManagementApi(seed=1)`` makes an empty
     in-memory lab; see :class:`~hvlab.engine.api.surface.ApiCore` for the options)."""

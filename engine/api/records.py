@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from hvlab.engine.api.types import HostInfo, NumaNodeInfo, VmInfo
 from hvlab.engine.guests import INTEGRATION_SERVICES
-from hvlab.engine.host import Host, VmRuntime
-from hvlab.engine.lab import Lab
 from hvlab.engine.sim.memory import FREE, HYPERVISOR, ROOT
+from hvlab.engine.vmms import guest_runner
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.lab import Lab
+from hvlab.engine.vmms.runtime import VmRuntime
 
 
 def host_info(h: Host) -> HostInfo:
@@ -62,21 +64,21 @@ def vm_status(lab: Lab, host: Host, vm: VmRuntime, beat: str | None = None) -> s
     if vm.job_id is not None:
         job = lab.job_record(vm.job_id)
         if job is not None and not job.state.finished:
-            return f"{job.description} ({job.percent(lab.now_us)}%)"
-    beat = host.heartbeat(vm) if beat is None else beat
+            return f"{job.description} ({job.percent(lab.sim.now_us)}%)"
+    beat = guest_runner.heartbeat(host, vm) if beat is None else beat
     return "Operating normally" if beat == "OK" else ""
 
 
 def vm_info(lab: Lab, host: Host, vm: VmRuntime) -> VmInfo:
-    t = lab.table
+    t = lab.sim.table
     cfg = vm.config
     guest = host.guest_of(vm)
     job = None
     if vm.job_id is not None:
         record = lab.job_record(vm.job_id)
-        job = record.view(lab.now_us) if record is not None else None
+        job = record.view(lab.sim.now_us) if record is not None else None
     services = []
-    running = host.heartbeat(vm) != "" and vm.phase.name == "READY"
+    running = guest_runner.heartbeat(host, vm) != "" and vm.phase.name == "READY"
     for key, label in INTEGRATION_SERVICES.items():
         if key not in cfg.integration_services:
             status = "Disabled"
@@ -91,7 +93,8 @@ def vm_info(lab: Lab, host: Host, vm: VmRuntime) -> VmInfo:
         services.append((label, status))
     return VmInfo(
         id=vm.id, name=vm.name, host_id=host.id, host_name=host.name,
-        state=vm.state.value, status=vm_status(lab, host, vm), heartbeat=host.heartbeat(vm),
+        state=vm.state.value, status=vm_status(lab, host, vm),
+        heartbeat=guest_runner.heartbeat(host, vm),
         guest_phase=vm.phase.label, generation=cfg.generation, guest_os=cfg.guest_os,
         guest_os_name=guest.name, cpu_count=cfg.cpu_count,
         cpu_usage_percent=float(100.0 * t.cpu_usage_lp[vm.slot]
@@ -99,11 +102,11 @@ def vm_info(lab: Lab, host: Host, vm: VmRuntime) -> VmInfo:
         memory_startup_mb=cfg.memory_startup_mb,
         memory_assigned_mb=int(t.memory_assigned_mb[vm.slot]),
         memory_demand_mb=int(t.memory_demand_mb[vm.slot]),
-        uptime_seconds=vm.uptime_us(lab.now_us) / 1e6,
+        uptime_seconds=vm.uptime_us(lab.sim.now_us) / 1e6,
         configuration_version=host.profile.configuration_version,
         created_seconds=cfg.created_us / 1e6, notes=cfg.notes, group=cfg.group,
         partition_id=vm.partition_id, has_saved_state=vm.saved_state is not None,
         integration_services=tuple(services), job=job, config=cfg,
-        enlightened=bool(lab.table.enlightened[vm.slot]),
+        enlightened=bool(lab.sim.table.enlightened[vm.slot]),
         integration_setup_pending=vm.is_setup_pending,
     )

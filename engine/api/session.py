@@ -11,6 +11,7 @@ from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
 from hvlab.engine.errors import InvalidStateError, NotFoundError
 from hvlab.engine.jobs import Job
 from hvlab.engine.sim.clock import us_to_seconds
+from hvlab.engine.vmms import power
 
 
 class SessionCalls(ApiCore):
@@ -23,17 +24,17 @@ class SessionCalls(ApiCore):
 
     @property
     def now_seconds(self) -> float:
-        return us_to_seconds(self.lab.now_us)
+        return us_to_seconds(self.lab.sim.now_us)
 
     @property
     def now_us(self) -> int:
-        return self.lab.now_us
+        return self.lab.sim.now_us
 
     @clock
     def advance(self, seconds: float) -> None:
         """Move simulated time forward by ``seconds`` (0 to :data:`MAX_ADVANCE_SECONDS`, a
         simulated day: a longer run is several calls, each a point to save and to stop)."""
-        self.lab.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
+        self.lab.sim.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
                                      MAX_ADVANCE_SECONDS, "s"))
 
     @clock
@@ -42,31 +43,31 @@ class SessionCalls(ApiCore):
         job_id = job if isinstance(job, int) else job.id
         timeout_seconds = bounds.real("timeout_seconds", "The time to wait", timeout_seconds, 0,
                                       MAX_ADVANCE_SECONDS, "s")
-        deadline = self.lab.now_us + round(timeout_seconds * 1_000_000)
+        deadline = self.lab.sim.now_us + round(timeout_seconds * 1_000_000)
         while True:
             record = self.lab.job_record(job_id)
             if record is None:
                 raise NotFoundError(f"No job with id {job_id}.")
-            if record.state.finished or self.lab.now_us >= deadline:
-                return record.view(self.lab.now_us)
+            if record.state.finished or self.lab.sim.now_us >= deadline:
+                return record.view(self.lab.sim.now_us)
             if job_id in self.lab.files.tasks:
                 # Real file work: wait for the worker (wall time), then apply it.
                 self.lab.files.wait(job_id)
                 self.lab.poll_files()
                 continue
-            target = min(deadline, max(record.expected_end_us, self.lab.now_us + 1))
-            self.lab.advance_to(target)
+            target = min(deadline, max(record.expected_end_us, self.lab.sim.now_us + 1))
+            self.lab.sim.advance_to(target)
 
     @query
     def job(self, job_id: int) -> Job:
         record = self.lab.job_record(job_id)
         if record is None:
             raise NotFoundError(f"No job with id {job_id}.")
-        return record.view(self.lab.now_us)
+        return record.view(self.lab.sim.now_us)
 
     @query
     def jobs(self, *, active_only: bool = False) -> list[Job]:
-        return [j.view(self.lab.now_us) for j in self.lab.jobs.values()
+        return [j.view(self.lab.sim.now_us) for j in self.lab.jobs.values()
                 if not (active_only and j.state.finished)]
 
     @command
@@ -78,15 +79,15 @@ class SessionCalls(ApiCore):
             # The worker stops at its next check; the job ends Cancelled when applied.
             self.lab.files.wait(job_id)
             self.lab.poll_files()
-            return record.view(self.lab.now_us)
+            return record.view(self.lab.sim.now_us)
         if record.state.finished or not record.cancellable:
             raise InvalidStateError("The job cannot be cancelled.",
                                     [f"{record.description} is {record.state.value.lower()}"
                                      if record.state.finished else
                                      f"{record.description} cannot be cancelled."])
         host, vm = self._resolve(record.vm_id)
-        host.cancel(vm, record)
-        return record.view(self.lab.now_us)
+        power.cancel(host, vm, record)
+        return record.view(self.lab.sim.now_us)
 
     @query
     def event_log(self, *, vm: str | None = None, level: str | None = None,

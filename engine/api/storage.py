@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hvlab.engine import bounds, fileguard, vmdisks
+from hvlab.engine import bounds, fileguard
 from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import CheckpointInfo, VmDiskInfo
 from hvlab.engine.api.values import parse_disk_type
@@ -32,10 +32,12 @@ from hvlab.engine.storage import (
     new_disk,
     reconnect_disk,
 )
-from hvlab.engine.transfer import do_import, plan_export, read_import, write_export
+from hvlab.engine.vmms import checkpoints, vm_files
+from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
-    from hvlab.engine.host import Host, VmRuntime
+    from hvlab.engine.vmms.host import Host
+    from hvlab.engine.vmms.runtime import VmRuntime
 
 
 #: The smallest disk New-VHD makes here: 1 MiB (hvctl's --size-gb takes 0.001 GB).
@@ -43,19 +45,19 @@ MIN_DISK_SIZE = 1024**2
 
 
 class StorageCalls(ApiCore):
-    """Disks, checkpoints, export and import (see hvlab.engine.vmdisks, hvlab.engine.transfer)."""
+    """Disks, checkpoints, export and import (see hvlab.engine.vmms)."""
 
     # -- files -----------------------------------------------------------------------------
     @query
     def vhd_folder(self) -> str:
         """Where new virtual hard disks go by default (the library's VHD folder)."""
-        folder = vmdisks.vhd_folder(self.lab)
+        folder = vm_files.vhd_folder(self.lab)
         if folder is None:
             return os.getcwd()
         return os.fspath(folder)
 
     def _path(self, path: str) -> str:
-        resolved = vmdisks.resolve(self.lab, path)
+        resolved = vm_files.resolve(self.lab, path)
         return os.fspath(resolved) if resolved is not None else os.path.abspath(path)
 
     def _users(self, path: str) -> list[tuple[VmRuntime, str]]:
@@ -65,12 +67,12 @@ class StorageCalls(ApiCore):
         for host in self.lab.hosts.values():
             for vm in host.vms.values():
                 files = {os.path.realpath(os.fspath(p)): "attached" for d in vm.config.hard_drives
-                         if (p := vmdisks.current_path(self.lab, vm, d)) is not None}
-                for link in vmdisks.chain_files(vm):
-                    files.setdefault(os.path.realpath(vmdisks.chain_file(self.lab, link)),
+                         if (p := vm_files.current_path(self.lab, vm, d)) is not None}
+                for link in vm_files.chain_files(vm):
+                    files.setdefault(os.path.realpath(vm_files.chain_file(self.lab, link)),
                                      "checkpoints")
                 for d in vm.config.hard_drives:
-                    b = vmdisks.base_path(self.lab, d)
+                    b = vm_files.base_path(self.lab, d)
                     if b is not None and vm.checkpoints:
                         files[os.path.realpath(os.fspath(b))] = "checkpoints"
                 if target in files:
@@ -96,7 +98,7 @@ class StorageCalls(ApiCore):
         lab = self.lab
         host = next(iter(lab.hosts.values())) if lab.hosts else None
         job = lab.new_file_job(kind, description, host.id if host else "", vm_id, work, on_done)
-        return job.view(lab.now_us)
+        return job.view(lab.sim.now_us)
 
     @command
     def poll(self) -> None:
@@ -104,7 +106,7 @@ class StorageCalls(ApiCore):
         self.lab.poll_files()
 
     @command
-    def new_vhd(self, path: str, size_bytes: int = vmdisks.DEFAULT_DISK_BYTES, *,
+    def new_vhd(self, path: str, size_bytes: int = vm_files.DEFAULT_DISK_BYTES, *,
                 disk_type: str | DiskType = "dynamic", parent: str | None = None,
                 block_size: int = DEFAULT_BLOCK_SIZE) -> Job:
         """New-VHD: a fixed disk is written in the background (progress, Cancel)."""
@@ -211,14 +213,14 @@ class StorageCalls(ApiCore):
         _, vm = self._resolve(ref)
         out = []
         for d in vm.config.hard_drives:
-            cur = vmdisks.current_path(self.lab, vm, d)
-            base = vmdisks.base_path(self.lab, d)
+            cur = vm_files.current_path(self.lab, vm, d)
+            base = vm_files.base_path(self.lab, d)
             exists = cur is not None and cur.exists()
             chain, size, maximum = 0, 0, 0
-            link = vm.current_disks.get(vmdisks.drive_key(d)) or (
-                vmdisks.chain_path(self.lab, base) if base is not None else "")
+            link = vm.current_disks.get(vm_files.drive_key(d)) or (
+                vm_files.chain_path(self.lab, base) if base is not None else "")
             seen: set[str] = set()
-            while link and link not in seen and (f := vmdisks.chain_file(self.lab, link)).exists():
+            while link and link not in seen and (f := vm_files.chain_file(self.lab, link)).exists():
                 seen.add(link)
                 chain += 1
                 size += f.stat().st_size
@@ -228,7 +230,7 @@ class StorageCalls(ApiCore):
                     maximum = inspect_disk(cur).maximum_size
                 except HvError:  # a damaged file still lists, its size unknown
                     maximum = 0
-            out.append(VmDiskInfo(vmdisks.drive_key(d), os.fspath(cur) if cur else d.path,
+            out.append(VmDiskInfo(vm_files.drive_key(d), os.fspath(cur) if cur else d.path,
                                   os.fspath(base) if base else d.path, exists,
                                   os.path.getsize(cur) if exists and cur else 0, size,
                                   maximum, chain))
@@ -238,27 +240,27 @@ class StorageCalls(ApiCore):
     def guest_read(self, ref: str, drive: str, lba: int, sectors: int) -> bytes:
         """What the guest reads from a drive (through its checkpoint chain)."""
         _, vm = self._resolve(ref)
-        return vmdisks.read_drive(self.lab, vm, drive, lba, sectors)
+        return vm_files.read_drive(self.lab, vm, drive, lba, sectors)
 
     @command
     def guest_write(self, ref: str, drive: str, lba: int, data: bytes) -> None:
         """Write to a drive as the guest would (training demos and tests)."""
         _, vm = self._resolve(ref)
-        vmdisks.write_drive(self.lab, vm, drive, lba, data)
+        vm_files.write_drive(self.lab, vm, drive, lba, data)
 
     # -- checkpoints --------------------------------------------------------------------------
     @command
     def checkpoint(self, ref: str, name: str | None = None) -> Job:
         """Checkpoint-VM."""
         host, vm = self._resolve(ref)
-        record = vmdisks.take_checkpoint(host, vm, name)
+        record = checkpoints.take_checkpoint(host, vm, name)
         return self._instant_job(host, vm, "checkpoint", f"Creating checkpoint {record['name']}")
 
     def _instant_job(self, host: Host, vm: VmRuntime, kind: str, description: str) -> Job:
         job = self.lab.new_job(kind, description, host.id, vm.id, 0.0, False)
         self.lab.finish_job(job)
         self.lab.publish_vm_changed(host, vm)
-        return job.view(self.lab.now_us)
+        return job.view(self.lab.sim.now_us)
 
     @query
     def checkpoints(self, ref: str) -> list[CheckpointInfo]:
@@ -275,19 +277,19 @@ class StorageCalls(ApiCore):
     @command
     def apply_checkpoint(self, ref: str, checkpoint_id: str) -> Job:
         host, vm = self._resolve(ref)
-        vmdisks.apply_checkpoint(host, vm, checkpoint_id)
+        checkpoints.apply_checkpoint(host, vm, checkpoint_id)
         return self._instant_job(host, vm, "apply-checkpoint", "Applying checkpoint")
 
     @command
     def rename_checkpoint(self, ref: str, checkpoint_id: str, name: str) -> None:
         host, vm = self._resolve(ref)
-        vmdisks.rename_checkpoint(host, vm, checkpoint_id, name)
+        checkpoints.rename_checkpoint(host, vm, checkpoint_id, name)
         self.lab.publish_vm_changed(host, vm)
 
     @command
     def delete_checkpoint(self, ref: str, checkpoint_id: str, subtree: bool = False) -> Job:
         host, vm = self._resolve(ref)
-        vmdisks.delete_checkpoint(host, vm, checkpoint_id, subtree)
+        checkpoints.delete_checkpoint(host, vm, checkpoint_id, subtree)
         return self._instant_job(host, vm, "delete-checkpoint",
                                  "Deleting checkpoint subtree" if subtree else
                                  "Deleting checkpoint")

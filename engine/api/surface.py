@@ -19,9 +19,10 @@ from typing import Any, Protocol, TypeVar, cast
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
 from hvlab.engine.errors import FileOperationError, NotFoundError
-from hvlab.engine.host import Host, VmRuntime
-from hvlab.engine.lab import Lab
 from hvlab.engine.names import name_key
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.lab import Lab
+from hvlab.engine.vmms.runtime import VmRuntime
 
 F = TypeVar("F", bound=Callable[..., Any])
 

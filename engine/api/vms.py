@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hvlab.engine import bounds, fileguard, vmdisks
+from hvlab.engine import bounds, fileguard
 from hvlab.engine.api.records import vm_info, vm_status
 from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
@@ -15,12 +15,14 @@ from hvlab.engine.api.values import coerce_fields
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import InvalidStateError, ValidationError
 from hvlab.engine.guests import load_catalogue
-from hvlab.engine.host import Host, VmRuntime
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import Operation
 from hvlab.engine.sim.clock import us_to_seconds
 from hvlab.engine.sim.hypervisor import HypercallResult
 from hvlab.engine.sim.memory import pages_mb, vm_overhead_mb
+from hvlab.engine.vmms import admission, guest_runner, inventory, power, rules, settings, vm_files
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.runtime import VmRuntime
 
 
 class VmCalls(ApiCore):
@@ -35,9 +37,9 @@ class VmCalls(ApiCore):
         cfg = self._new_config(name, fields, vm_id)
         # The disks named here are the user's: a missing one is created where it was named.
         named = [p.parent for d in cfg.hard_drives
-                 if (p := vmdisks.base_path(self.lab, d)) is not None]
+                 if (p := vm_files.base_path(self.lab, d)) is not None]
         with fileguard.granted(*named):
-            vm = h.add_vm(cfg, key)
+            vm = inventory.add_vm(h, cfg, key)
         return vm_info(self.lab, h, vm)
 
     def _new_config(self, name: str, fields: dict[str, Any], vm_id: str) -> VmConfig:
@@ -53,7 +55,7 @@ class VmCalls(ApiCore):
             if os_id in catalogue:
                 fields["guest_is_installed"] = catalogue[os_id].integration_services == "builtin"
         try:
-            return VmConfig(id=vm_id, name=name, created_us=self.lab.now_us, **fields)
+            return VmConfig(id=vm_id, name=name, created_us=self.lab.sim.now_us, **fields)
         except TypeError as exc:
             raise ValidationError("name", str(exc)) from None
 
@@ -71,7 +73,7 @@ class VmCalls(ApiCore):
         """Apply a change set atomically: every field is validated (range and hot-add rules
         for the VM's state) before any changes; an error names the field."""
         host, vm = self._resolve(ref)
-        host.set_vm(vm, coerce_fields(changes))
+        settings.set_vm(host, vm, coerce_fields(changes))
         return vm_info(self.lab, host, vm)
 
     @query
@@ -80,7 +82,7 @@ class VmCalls(ApiCore):
         would raise, naming the field; create nothing (no VM id is used up)."""
         h = self._host(host)
         cfg = self._new_config(name, coerce_fields(fields), "")
-        h.validate(cfg)
+        settings.validate(h, cfg)
 
     @query
     def vm_change_errors(self, ref: str, **changes: Any) -> dict[str, str]:
@@ -88,7 +90,7 @@ class VmCalls(ApiCore):
         apply): ranges, the hot-add rules for the VM's state, and CPU reserve admission for a
         running VM.  The Settings dialog's live check; changes nothing."""
         host, vm = self._resolve(ref)
-        return host.change_errors(vm, coerce_fields(changes))
+        return settings.change_errors(host, vm, coerce_fields(changes))
 
     @query
     def validate_vm_changes(self, ref: str, **changes: Any) -> None:
@@ -123,19 +125,19 @@ class VmCalls(ApiCore):
     def locked_fields(self, ref: str) -> dict[str, str]:
         """Fields that cannot change in the VM's current state, with the reason."""
         host, vm = self._resolve(ref)
-        return host.locked_fields(vm)
+        return rules.locked_fields(host, vm)
 
     @query
     def available_operations(self, ref: str) -> dict[Operation, str | None]:
         """Each lifecycle operation: None when available now, else the reason it is not."""
         host, vm = self._resolve(ref)
-        return host.available_operations(vm)
+        return rules.available_operations(host, vm)
 
     @query
     def start_check(self, ref: str) -> StartCheckInfo:
         """Would Start succeed now?  Memory needed (startup RAM + overhead) and available."""
         host, vm = self._resolve(ref)
-        c = host.start_check(vm)
+        c = admission.start_check(host, vm)
         return StartCheckInfo(c.ok, c.reason, c.needed_mb, c.available_mb)
 
     @query
@@ -152,52 +154,52 @@ class VmCalls(ApiCore):
 
     @command
     def start(self, ref: str) -> Job:
-        return self._op(ref, Host.start)
+        return self._op(ref, power.start)
 
     @command
     def turn_off(self, ref: str) -> Job:
-        return self._op(ref, Host.turn_off)
+        return self._op(ref, power.turn_off)
 
     @command
     def shut_down(self, ref: str) -> Job:
-        return self._op(ref, Host.shut_down)
+        return self._op(ref, power.shut_down)
 
     @command
     def save(self, ref: str) -> Job:
-        return self._op(ref, Host.save)
+        return self._op(ref, power.save)
 
     @command
     def pause(self, ref: str) -> Job:
-        return self._op(ref, Host.pause)
+        return self._op(ref, power.pause)
 
     @command
     def resume(self, ref: str) -> Job:
-        return self._op(ref, Host.resume)
+        return self._op(ref, power.resume)
 
     @command
     def reset(self, ref: str) -> Job:
-        return self._op(ref, Host.reset)
+        return self._op(ref, power.reset)
 
     @command
     def delete_saved_state(self, ref: str) -> Job:
-        return self._op(ref, Host.delete_saved_state)
+        return self._op(ref, power.delete_saved_state)
 
     def _op(self, ref: str, method: Callable[[Host, VmRuntime], Any]) -> Job:
         host, vm = self._resolve(ref)
         record = method(host, vm)
-        view: Job = record.view(self.lab.now_us)
+        view: Job = record.view(self.lab.sim.now_us)
         return view
 
     @command
     def rename(self, ref: str, new_name: str) -> VmInfo:
         host, vm = self._resolve(ref)
-        host.rename(vm, new_name)
+        settings.rename(host, vm, new_name)
         return vm_info(self.lab, host, vm)
 
     @command
     def delete_vm(self, ref: str) -> None:
         host, vm = self._resolve(ref)
-        host.delete(vm)
+        inventory.delete(host, vm)
 
     @command
     def issue_hypercall(self, ref: str, call: str, /, target_vm: str | None = None,
@@ -220,8 +222,8 @@ class VmCalls(ApiCore):
     @query
     def vm_table(self) -> VmTableSnapshot:
         """All VMs in one read: what the VM list needs each tick (one pass over the VMs)."""
-        now = self.lab.now_us
-        t = self.lab.table
+        now = self.lab.sim.now_us
+        t = self.lab.sim.table
         ids: list[str] = []
         names: list[str] = []
         host_ids: list[str] = []
@@ -240,7 +242,7 @@ class VmCalls(ApiCore):
                 names.append(v.config.name)
                 host_ids.append(h.id)
                 states.append(v.state.value)
-                beat = h.heartbeat(v)
+                beat = guest_runner.heartbeat(h, v)
                 heartbeats.append(beat)
                 statuses.append(vm_status(self.lab, h, v, beat))
                 groups.append(v.config.group)

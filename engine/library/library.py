@@ -30,7 +30,6 @@ from pathlib import Path
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
-from hvlab.engine.lab import Lab
 from hvlab.engine.library import schema
 from hvlab.engine.library.errors import LibraryError
 from hvlab.engine.library.eventlog import EventLogStore
@@ -51,7 +50,8 @@ from hvlab.engine.library.state import (
 )
 from hvlab.engine.sim.clock import seconds_to_us
 from hvlab.engine.sim.counters import History
-from hvlab.engine.vmdisks import VHD_FOLDER, chain_files, chain_path
+from hvlab.engine.vmms.lab import Lab
+from hvlab.engine.vmms.vm_files import VHD_FOLDER, chain_files, chain_path
 
 #: Fills a new, empty lab: ``populate(lab, host_only)`` (the demo lab, or its host only).
 Populate = Callable[[Lab, bool], None]
@@ -178,9 +178,9 @@ class Library:
         if self._closed:
             return
         try:
-            if self._dirty or self._pending or self.lab.now_us != self._committed_now_us:
+            if self._dirty or self._pending or self.lab.sim.now_us != self._committed_now_us:
                 self._write_commit()
-            if self.lab.now_us != self._history_us:
+            if self.lab.sim.now_us != self._history_us:
                 self._write_history()
         finally:
             self._closed = True
@@ -255,7 +255,7 @@ class Library:
         """The clock moved: commit when ``autosave_seconds`` passed since the last commit."""
         if self._suspended or self._closed:
             return
-        if self.lab.now_us - self._committed_now_us >= self._autosave_us:
+        if self.lab.sim.now_us - self._committed_now_us >= self._autosave_us:
             self._write_commit()
 
     # -- writing --------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ class Library:
             state["unavailable"] = list(self._unavailable)
             assert self._store is not None
             pending = list(self._pending)
-            self._store.append(pending, stamp, lab.now_us)
+            self._store.append(pending, stamp, lab.sim.now_us)
             try:
                 write_atomic(self.path / STATE_FILE,
                              encode(schema.STATE, schema.CURRENT[schema.STATE], stamp, state))
@@ -350,13 +350,13 @@ class Library:
             ) from exc
         # Committed.  The counters' history is display data: written beside the commit,
         # best effort, and only when time moved.
-        if lab.now_us - self._history_us >= HISTORY_EVERY_US:
+        if lab.sim.now_us - self._history_us >= HISTORY_EVERY_US:
             self._write_history()
         self._commit = stamp
         self._committed.update(written)
         del self._pending[:len(pending)]
         self._dirty = False
-        self._committed_now_us = lab.now_us
+        self._committed_now_us = lab.sim.now_us
         self._remove_gone(live_hosts, live_vms)
         self._remove_retired()
 
@@ -377,8 +377,8 @@ class Library:
         try:
             with self._files():
                 write_atomic(self.path / HISTORY_FILE,
-                             self.lab.history.to_bytes(dict(self.lab.devices.rows)))
-            self._history_us = self.lab.now_us
+                             self.lab.sim.history.to_bytes(dict(self.lab.sim.devices.rows)))
+            self._history_us = self.lab.sim.now_us
         except (OSError, fileguard.PathConfinementError) as exc:
             self._note(f"{self.path / HISTORY_FILE}: the counter history could not be saved "
                        f"({getattr(exc, 'strerror', None) or exc}); graphs will start "
@@ -390,16 +390,16 @@ class Library:
         if not path.exists():
             return
         try:
-            history = History.from_bytes(path.read_bytes(), dict(self.lab.devices.rows),
-                                         self.lab.now_us)
+            history = History.from_bytes(path.read_bytes(), dict(self.lab.sim.devices.rows),
+                                         self.lab.sim.now_us)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             with self._files():
                 kept = set_aside(path)
             self._note(f"{path}: the counter history could not be read ({exc}); it was kept "
                        f"as {kept.name} and the graphs start empty.")
             return
-        self.lab.replace_history(history)
-        self._history_us = self.lab.now_us
+        self.lab.sim.replace_history(history)
+        self._history_us = self.lab.sim.now_us
 
     def _remove_gone(self, live_hosts: set[str], live_vms: set[str]) -> None:
         """Delete the folders of VMs and hosts the previous commit had and this one has not.

@@ -13,8 +13,6 @@ from pathlib import Path
 from hvlab.engine import fileguard
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import NotFoundError
-from hvlab.engine.host import Host
-from hvlab.engine.lab import EVENT_LOG_KEEP, STEP_US, Lab
 from hvlab.engine.library import schema
 from hvlab.engine.library.errors import LibraryError, LibraryLockedError
 from hvlab.engine.library.eventlog import EventLogError, EventLogStore
@@ -55,8 +53,11 @@ from hvlab.engine.library.state import (
 )
 from hvlab.engine.profiles import HostHardware, get_profile
 from hvlab.engine.sim.noise import spawn_key
-from hvlab.engine.transfer import IMPORTS_DIR
-from hvlab.engine.vmdisks import VHD_FOLDER, chain_problem, create_missing_disks
+from hvlab.engine.sim.simulation import STEP_US
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
+from hvlab.engine.vmms.transfer import IMPORTS_DIR
+from hvlab.engine.vmms.vm_files import VHD_FOLDER, chain_problem, create_missing_disks
 
 
 def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
@@ -184,7 +185,7 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
     _clean_orphans(lib, state)
     if not identity:
         _write_identity(lib, lab.seed, program)
-    lib._committed_now_us = lab.now_us
+    lib._committed_now_us = lab.sim.now_us
     if lib.messages or loaded.upgraded:
         lib._write_commit()
     else:
@@ -493,7 +494,7 @@ def _repair_lab(lab: Lab) -> None:
         if host.index != index:
             host.index = index
             for vm in host.vms.values():
-                lab.table.host[vm.slot] = index
+                lab.sim.table.host[vm.slot] = index
         for vm in host.vms.values():
             vm_hosts[vm.id] = host.id
         hv = host.hypervisor
@@ -506,15 +507,15 @@ def _repair_lab(lab: Lab) -> None:
             if owner.startswith("partition:") and owner not in live:
                 host.memory.release(owner)
     slots = {vm.slot for host in lab.hosts.values() for vm in host.vms.values()}
-    for slot in range(lab.table.size):
-        if lab.table.used[slot] and slot not in slots:
-            lab.table.memory_assigned_mb[slot] = 0
-            lab.table.remove(slot)
-    for action in lab.queue.pending():
+    for slot in range(lab.sim.table.size):
+        if lab.sim.table.used[slot] and slot not in slots:
+            lab.sim.table.memory_assigned_mb[slot] = 0
+            lab.sim.table.remove(slot)
+    for action in lab.sim.queue.pending():
         if action.host_id not in lab.hosts:
-            lab.queue.remove_where(action.host_id)
+            lab.sim.queue.remove_where(action.host_id)
         elif action.target and action.target not in vm_hosts:
-            lab.queue.remove_where(action.host_id, action.target)
+            lab.sim.queue.remove_where(action.host_id, action.target)
     for job in lab.jobs.values():
         if not job.state.finished and (job.host_id not in lab.hosts
                                        or (job.vm_id and job.vm_id not in vm_hosts)):
@@ -580,8 +581,8 @@ def _cold_start(lib: Library, identity: Json, why: DamagedFileError) -> None:
     assert lib._store is not None
     seed = int(identity.get("seed", 0)) if isinstance(identity.get("seed", 0), int) else 0
     lab = Lab(seed)
-    lab.now_us = lib._store.last_now_us()
-    lab.step_index = lab.now_us // STEP_US
+    lab.sim.now_us = lib._store.last_now_us()
+    lab.sim.step_index = lab.sim.now_us // STEP_US
     lab.event_log.extend(lib._store.recent(EVENT_LOG_KEEP))
     lib._attach(lab)
     lib._suspended += 1

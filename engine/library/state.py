@@ -1,12 +1,12 @@
 """A lab as plain data and back: every bit of state a resumed lab needs to run on exactly.
 
-``snapshot_lab`` turns a :class:`~hvlab.engine.lab.Lab` into JSON-ready dicts and ``restore_lab``
-builds a new lab from them.  The restored lab is indistinguishable from the original: the
-clock and step counter, the action queue with its sequence numbers, jobs, every column of
-the per-VM table (slots included, so numpy sums add up in the same order), each host's
-memory map and hypervisor partitions with their hypercall counters, and each VM's runtime
-(lifecycle state, guest phase and pending boot step, saved state, console).  Advancing both
-by the same simulated time gives identical results.
+``snapshot_lab`` turns a :class:`~hvlab.engine.vmms.lab.Lab` into JSON-ready dicts and
+``restore_lab`` builds a new lab from them.  The restored lab is indistinguishable from the
+original: the clock and step counter, the action queue with its sequence numbers, jobs,
+every column of the per-VM table (slots included, so numpy sums add up in the same order),
+each host's memory map and hypervisor partitions with their hypercall counters, and each
+VM's runtime (lifecycle state, guest phase and pending boot step, saved state, console).
+Advancing both by the same simulated time gives identical results.
 
 This module knows nothing of files; :mod:`hvlab.engine.library.library` splits a snapshot into the
 library's files.  ``KNOWN_ATTRIBUTES`` lists what is captured per engine class; a test fails
@@ -29,9 +29,7 @@ import numpy as np
 from hvlab.engine.config import VmConfig
 from hvlab.engine.events import Level, LogEntry
 from hvlab.engine.guest import GuestPhase
-from hvlab.engine.host import CONSOLE_LINES, Host, VmRuntime
-from hvlab.engine.jobs import JobRecord, JobState
-from hvlab.engine.lab import EVENT_LOG_KEEP, Lab
+from hvlab.engine.jobs import JobRecord
 from hvlab.engine.lifecycle import VmState
 from hvlab.engine.profiles import HostHardware, get_profile
 from hvlab.engine.sim.clock import ActionQueue
@@ -39,6 +37,10 @@ from hvlab.engine.sim.hypervisor import Hypervisor, Partition, PartitionState, P
 from hvlab.engine.sim.memory import PAGE_MB, MemoryMap
 from hvlab.engine.sim.vmtable import VmTable
 from hvlab.engine.switches import MacPool, VirtualSwitch
+from hvlab.engine.vmms import tables
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
+from hvlab.engine.vmms.runtime import CONSOLE_LINES, VmRuntime
 
 Json = dict[str, Any]
 
@@ -53,11 +55,14 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # configurations and the hosts' switches, and rebuilt on restore.  ``files`` (worker
     # threads), ``disk_handles`` (open files), ``storage_root`` (the library's own
     # folder) and ``retired_files`` (deleted after the next commit) belong to the running
-    # process.
-    "Lab": frozenset({"seed", "now_us", "step_index", "queue", "table", "hosts", "jobs",
-                      "_next_job", "vm_counter", "bus", "event_log", "history", "devices",
-                      "_switch_index", "switch_infos", "files", "disk_handles",
-                      "storage_root", "retired_files"}),
+    # process.  The simulation's ``machines`` are the lab's hosts, and its handlers are
+    # registered again by the restored lab's constructor.
+    "Lab": frozenset({"seed", "sim", "hosts", "jobs", "next_job_id", "vm_counter", "bus",
+                      "event_log", "_switch_index", "files", "disk_handles", "storage_root",
+                      "retired_files"}),
+    "Simulation": frozenset({"now_us", "step_index", "queue", "table", "history", "devices",
+                             "switch_infos", "machines", "_handlers", "_every_second",
+                             "_before_advance"}),
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
@@ -181,7 +186,7 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
     else:
         # Built on a scratch map with nothing to allocate (the restored map already holds
         # the hypervisor's and the root's memory), then given the saved partitions.
-        hv = Hypervisor(MemoryMap({0: PAGE_MB}), 0, 0, on_denied=host._on_hypercall_denied)
+        hv = Hypervisor(MemoryMap({0: PAGE_MB}), 0, 0, on_denied=host.on_hypercall_denied)
         hv.memory = host.memory
         hv.partitions = {}
         for p in hv_data["partitions"]:
@@ -319,13 +324,13 @@ def snapshot_lab(lab: Lab) -> Json:
     """
     return {
         "seed": lab.seed,
-        "now_us": lab.now_us,
-        "step_index": lab.step_index,
+        "now_us": lab.sim.now_us,
+        "step_index": lab.sim.step_index,
         "vm_counter": lab.vm_counter,
-        "next_job": lab._next_job,
-        "queue": lab.queue.to_dict(),
+        "next_job": lab.next_job_id,
+        "queue": lab.sim.queue.to_dict(),
         "jobs": [j.to_dict() for j in lab.jobs.values()],
-        "table": table_to_dict(lab.table),
+        "table": table_to_dict(lab.sim.table),
         "hosts": [
             {
                 "settings": host_settings(h),
@@ -345,58 +350,34 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
     host profile) on malformed data; the library turns those into messages.
     """
     lab = Lab(int(snapshot["seed"]))
-    lab.now_us = int(snapshot["now_us"])
-    lab.step_index = int(snapshot["step_index"])
+    lab.sim.now_us = int(snapshot["now_us"])
+    lab.sim.step_index = int(snapshot["step_index"])
     lab.vm_counter = int(snapshot["vm_counter"])
-    lab._next_job = int(snapshot["next_job"])
-    lab.queue = ActionQueue.from_dict(snapshot["queue"])
-    lab.table = table_from_dict(snapshot["table"])
+    lab.next_job_id = int(snapshot["next_job"])
+    lab.sim.queue = ActionQueue.from_dict(snapshot["queue"])
+    lab.sim.table = table_from_dict(snapshot["table"])
     for j in snapshot["jobs"]:
         job = JobRecord.from_dict(j)
         lab.jobs[job.id] = job
     for index, h in enumerate(snapshot["hosts"]):
         host = _restore_host(lab, index, h["settings"], h["runtime"])
-        lab.hosts[host.id] = host
+        lab.attach_host(host)
         for v in h["vms"]:
             vm = restore_vm(VmConfig.from_dict(v["config"]), v["runtime"])
             host.vms[vm.id] = vm
     # The table columns and device rows copied from the configurations, recomputed as the
     # engine does on every change: identical values, complete for a file of an older build.
     lab.switches_changed()
-    lab.refresh_derived()
+    lab.sim.refresh_derived()
     lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
     return lab
 
 
-def detach_vm_state(lab: Lab, host: Host, vm_id: str, runtime: Json | None,
-                    reason: str) -> None:
-    """Tidy up after a VM whose files could not be read: free its partition and memory,
-    drop its pending actions and fail its running job, so the rest of the lab is whole."""
-    lab.queue.remove_where(host.id, vm_id)
-    for job in lab.jobs.values():
-        if job.vm_id == vm_id and not job.state.finished:
-            job.state = JobState.FAILED
-            job.error = reason
-            job.finished_us = lab.now_us
-    if runtime is None:
-        return
-    pid = runtime.get("partition_id")
-    if pid is not None and host.hypervisor is not None:
-        host.hypervisor.partitions.pop(int(pid), None)
-        owner = f"partition:{int(pid)}"
-        if host.memory.owned_mb(owner):
-            host.memory.release(owner)
-    slot = runtime.get("slot")
-    if isinstance(slot, int) and 0 <= slot < lab.table.capacity and lab.table.used[slot]:
-        lab.table.memory_assigned_mb[slot] = 0
-        lab.table.remove(slot)
-
-
 def attach_vm_off(lab: Lab, host: Host, config: VmConfig, key: int) -> VmRuntime:
     """Add a VM, Off, whose runtime was lost (its configuration survived)."""
-    slot = lab.table.add(key, host.index)
+    slot = lab.sim.table.add(key, host.index)
     vm = VmRuntime(config, slot, key)
-    host._sync_table(vm)
+    tables.sync_table(host, vm)
     host.vms[vm.id] = vm
     return vm
 

@@ -35,7 +35,7 @@ from hvlab.engine.errors import HvError
 from hvlab.engine.library.eventlog import EventLogStore
 from hvlab.engine.library.files import DamagedFileError, is_temporary, read_raw, verify
 from hvlab.engine.library.state import snapshot_lab
-from hvlab.engine.vmdisks import chain_file, check_disks
+from hvlab.engine.vmms.vm_files import chain_file, check_disks
 from hvlab.hvctl import main as hvctl_main
 
 #: Exit status of a child whose command ended while the injected error had fired.

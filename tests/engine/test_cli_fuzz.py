@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import hvlab.hvctl as cli
 from hvlab.engine.bounds import Number
-from hvlab.hvctl.arguments import DISK_SIZE_GB, SECONDS_TO_ADVANCE
-from hvlab.hvctl.parser import build_parser, on_off
+from hvlab.hvctl.arguments import DISK_SIZE_GB, SECONDS_TO_ADVANCE, on_off
+from hvlab.hvctl.parser import build_parser
 
 from .helpers import parser_leaves
 

@@ -20,11 +20,12 @@ from hvlab.engine.api import ManagementApi, open_library, populate_demo
 from hvlab.engine.api.library import create_library
 from hvlab.engine.config import HardDrive
 from hvlab.engine.errors import HvError
-from hvlab.engine.host import Host, VmRuntime
-from hvlab.engine.lab import Lab
 from hvlab.engine.library.state import KNOWN_ATTRIBUTES, is_scalar, restore_lab, snapshot_lab
 from hvlab.engine.sim.hypervisor import Hypervisor
 from hvlab.engine.sim.vmtable import VmTable
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.lab import Lab
+from hvlab.engine.vmms.runtime import VmRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 DISK = [HardDrive("IDE", 0, 0, "disk.vhd")]
@@ -221,6 +222,7 @@ def _attrs(obj: object) -> set[str]:
 
 @pytest.mark.parametrize("name, build", [
     ("Lab", lambda: Lab(0)),
+    ("Simulation", lambda: Lab(0).sim),
     ("Host", lambda: _host()),
     ("Hypervisor", lambda: _host().hypervisor),
     ("VmTable", lambda: VmTable()),

@@ -283,7 +283,7 @@ def test_same_seed_same_run_and_one_vm_does_not_change_another() -> None:
         samples = []
         for _ in range(50):
             api.advance(0.5)
-            samples.append(api.lab.table.cpu_demand_lp[api.lab.find_vm(api.vm("A").id)[1].slot])
+            samples.append(api.lab.sim.table.cpu_demand_lp[api.lab.find_vm(api.vm("A").id)[1].slot])
         return samples
 
     assert run(False) == run(False)

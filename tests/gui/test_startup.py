@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Modules the first paint must not wait for: the engine (and numpy) come with the lab;
 #: the rest are panes and tabs the lab fills, built when it arrives.
-LATER = ("numpy", "hvlab.engine.api.management", "hvlab.engine.lab", "pyqtgraph",
+LATER = ("numpy", "hvlab.engine.api.management", "hvlab.engine.vmms.lab", "pyqtgraph",
          "hvlab.gui.bridge", "hvlab.gui.commands", "hvlab.gui.vm_windows",
          "hvlab.gui.checkpoints.pane", "hvlab.gui.graphs.sparkline", "hvlab.gui.graphs.vm_page",
          "hvlab.gui.device_manager", "hvlab.gui.disks.storage_tab", "hvlab.gui.disks.jobs",

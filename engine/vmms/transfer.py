@@ -30,7 +30,8 @@ from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
 from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.names import CHECKPOINT_NAME, VM_NAME, check_name
 from hvlab.engine.storage import reconnect_disk
-from hvlab.engine.vmdisks import (
+from hvlab.engine.vmms import inventory, rules, saved_state, settings
+from hvlab.engine.vmms.vm_files import (
     VHD_FOLDER,
     base_path,
     chain_file,
@@ -43,8 +44,9 @@ from hvlab.engine.vmdisks import (
 )
 
 if TYPE_CHECKING:
-    from hvlab.engine.host import Host, VmRuntime
-    from hvlab.engine.lab import Lab
+    from hvlab.engine.vmms.host import Host
+    from hvlab.engine.vmms.lab import Lab
+    from hvlab.engine.vmms.runtime import VmRuntime
 
 EXPORT_SCHEMA = 1
 MANIFEST_DIR = "Virtual Machines"
@@ -69,7 +71,7 @@ def _drives(cfg: dict[str, Any], where: Callable[[str], str]) -> dict[str, Any]:
 def plan_export(lab: Lab, host: Host, vm: VmRuntime, folder: Path) -> tuple[Path, list[tuple[
         Path, Path]], dict[str, Any]]:
     """Where each file goes and the manifest; refuses a VM that is not Off or Saved."""
-    reason = host.operation_blocker(vm, Operation.EXPORT)
+    reason = rules.operation_blocker(host, vm, Operation.EXPORT)
     if reason is not None:
         raise InvalidStateError(f"'{vm.name}' cannot be exported now.", [
             "The operation cannot be performed while the object is in its current state.",
@@ -316,7 +318,7 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
 
     drives = tuple(replace(d, path=place(d.path)) for d in config.hard_drives)
     cfg = replace(config, id=vm_id, name=name, hard_drives=drives)
-    host.validate(cfg)
+    settings.validate(host, cfg)
     staging: Path | None = None
     moved = False
     try:
@@ -324,7 +326,7 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
             staging = _stage(final, source, sorted(copied), links, bases, mode)
             fileguard.replace_file(staging, final)
             moved = True
-        vm = host.add_vm(cfg, key)
+        vm = inventory.add_vm(host, cfg, key)
     except BaseException:
         # Only what this import made: its staging folder, or that folder renamed into place.
         with contextlib.suppress(OSError, HvError):
@@ -343,7 +345,7 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
     vm.boot_number = int(manifest.get("boot_number", 0))
     saved = manifest.get("saved_state")
     if manifest.get("state") == VmState.SAVED.value and saved is not None:
-        host.restore_saved_state_record(vm, saved)
+        saved_state.restore_saved_state_record(host, vm, saved)
     return vm
 
 

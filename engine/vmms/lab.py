@@ -1,8 +1,10 @@
-"""The lab: hosts sharing one simulated clock, one action queue and one per-VM table.
+"""The lab: the hosts of one simulation, with their events, jobs, files and switches.
 
-``Lab.advance`` moves simulated time.  Time passes in fixed 100 ms steps on a grid (the
-vectorised per-VM update), and discrete actions from the queue fire at their exact times in
-between, in (time, sequence) order.  Nothing here reads the wall clock.
+Time belongs to the simulation core (:class:`~hvlab.engine.sim.simulation.Simulation`):
+``lab.sim.advance`` moves it in fixed 100 ms steps, firing scheduled actions at their exact
+times in between.  The lab registers the management service's handlers for those actions
+and for the once-a-second work, so the clock calls the service without naming it.  Nothing
+here reads the wall clock.
 """
 
 from __future__ import annotations
@@ -14,26 +16,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hvlab.engine import events as ev
-from hvlab.engine import fileguard, vmdisks
+from hvlab.engine import fileguard
 from hvlab.engine.errors import HvError
 from hvlab.engine.filework import FileWorker
-from hvlab.engine.host import Host, VmRuntime
 from hvlab.engine.jobs import JobRecord, JobState
 from hvlab.engine.lifecycle import Operation
 from hvlab.engine.profiles import HostHardware, HostProfile
 from hvlab.engine.sim import iomodel
-from hvlab.engine.sim.clock import ActionQueue, ScheduledAction, seconds_to_us
-from hvlab.engine.sim.counters import History
+from hvlab.engine.sim.clock import ScheduledAction, seconds_to_us
 from hvlab.engine.sim.noise import spawn_key
-from hvlab.engine.sim.vmtable import VmTable
+from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage.errors import OperationCancelled
+from hvlab.engine.vmms import dynamic_memory, guest_runner, host_power, power, tables, vm_files
+from hvlab.engine.vmms.host import Host
+from hvlab.engine.vmms.runtime import VmRuntime
 
-STEP_US = 100_000
-#: Steps between Dynamic Memory balancer passes and history samples (1 s).
-SLOW_EVERY = 10
 EVENT_LOG_KEEP = 5000
 FINISHED_JOBS_KEEP = 200
 
@@ -43,29 +41,29 @@ class Lab:
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
-        self.now_us = 0
-        self.step_index = 0
-        self.queue = ActionQueue()
-        self.table = VmTable()
+        self.sim = Simulation()
         self.hosts: dict[str, Host] = {}
         self.jobs: dict[int, JobRecord] = {}
-        self._next_job = 1
+        self.next_job_id = 1
         self.vm_counter = 0
         self.bus = ev.EventBus()
         self.event_log: deque[ev.LogEntry] = deque(maxlen=EVENT_LOG_KEEP)
-        self.history = History()
         self.files = FileWorker()
-        self.disk_handles = vmdisks.DiskHandles()
+        self.disk_handles = vm_files.DiskHandles()
         #: Folder real files (virtual hard disks, saved states) live under; the library
         #: sets it to its own folder.  None: paths are used as given.
         self.storage_root: Path | None = None
         #: Checkpoint disks no longer needed.  The library deletes them after the commit
         #: that stops naming them (a crash before it still finds them); None: at once.
         self.retired_files: list[Path] | None = None
-        self.devices = iomodel.DeviceTable()
-        self.devices.on_new_row = self.history.clear_device
         self._switch_index: dict[tuple[str, str], int] = {}
-        self.switch_infos: list[iomodel.SwitchInfo] = []
+        sim = self.sim
+        sim.before_advance(self.poll_files)
+        sim.on_action("host_boot", self._on_host_boot)
+        sim.on_action("job_done", self._on_job_done)
+        sim.on_action("guest_step", self._on_guest_step)
+        sim.on_action("auto_start", self._on_auto_start)
+        sim.every_second(self._every_second)
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -79,7 +77,7 @@ class Lab:
     def attached_disks(self) -> list[Path]:
         """Every virtual hard disk a VM's configuration names (the user attached them)."""
         return [p for host in self.hosts.values() for vm in host.vms.values()
-                for d in vm.config.hard_drives if (p := vmdisks.base_path(self, d)) is not None]
+                for d in vm.config.hard_drives if (p := vm_files.base_path(self, d)) is not None]
 
     def retire_file(self, path: Path) -> None:
         """A checkpoint disk nothing needs any more: deleted now, or by the library after
@@ -94,7 +92,7 @@ class Lab:
         self.bus.publish(event)
 
     def publish_vm_changed(self, host: Host, vm: VmRuntime) -> None:
-        self.bus.publish(ev.VmListChanged(self.now_us, host.id, vm.id, "config"))
+        self.bus.publish(ev.VmListChanged(self.sim.now_us, host.id, vm.id, "config"))
 
     def record(self, entry: ev.LogEntry) -> None:
         self.event_log.append(entry)
@@ -104,8 +102,12 @@ class Lab:
     def add_host(self, name: str, profile: HostProfile, hardware: HostHardware | None = None,
                  host_id: str | None = None) -> Host:
         hid = host_id or self._new_uuid("host", len(self.hosts))
-        host = Host(self, hid, name, len(self.hosts), profile, hardware)
-        self.hosts[hid] = host
+        return self.attach_host(Host(self, hid, name, len(self.hosts), profile, hardware))
+
+    def attach_host(self, host: Host) -> Host:
+        """Put a built host in the lab (its index is its place in the simulation)."""
+        self.hosts[host.id] = host
+        self.sim.machines.append(host)
         return host
 
     def _new_uuid(self, kind: str, index: int) -> str:
@@ -135,26 +137,26 @@ class Lab:
     def switches_changed(self) -> None:
         """Re-index every switch and re-point every adapter at it."""
         self._switch_index = {}
-        self.switch_infos = []
+        self.sim.switch_infos = []
         for host in self.hosts.values():
             for sw in host.net.switches.values():
-                self._switch_index[(host.id, sw.name)] = len(self.switch_infos)
-                self.switch_infos.append(iomodel.SwitchInfo(
+                self._switch_index[(host.id, sw.name)] = len(self.sim.switch_infos)
+                self.sim.switch_infos.append(iomodel.SwitchInfo(
                     host.index, host.net.capacity_mbit(sw, host.hardware), sw.type.value,
                     sw.management_vlan_id if sw.allow_management_os else -1))
         for host in self.hosts.values():
             for vm in host.vms.values():
-                host.resync(vm)
-            self.publish(ev.HostChanged(self.now_us, host.id, "switches"))
+                tables.sync_table(host, vm)
+            self.publish(ev.HostChanged(self.sim.now_us, host.id, "switches"))
 
     # -- jobs -----------------------------------------------------------------------------
     def new_job(self, kind: str, description: str, host_id: str, vm_id: str, seconds: float,
                 cancellable: bool) -> JobRecord:
-        job = JobRecord(self._next_job, kind, description, host_id, vm_id, self.now_us,
-                        self.now_us + seconds_to_us(seconds), cancellable)
-        self._next_job += 1
+        job = JobRecord(self.next_job_id, kind, description, host_id, vm_id, self.sim.now_us,
+                        self.sim.now_us + seconds_to_us(seconds), cancellable)
+        self.next_job_id += 1
         self.jobs[job.id] = job
-        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, 0))
+        self.publish(ev.JobChanged(self.sim.now_us, job.id, job.state.value, 0))
         self._prune_jobs()
         return job
 
@@ -203,115 +205,49 @@ class Lab:
     def finish_job(self, job: JobRecord, error: str | None = None) -> None:
         job.state = JobState.FAILED if error else JobState.COMPLETED
         job.error = error
-        job.finished_us = self.now_us
-        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, job.percent(self.now_us)))
+        job.finished_us = now = self.sim.now_us
+        self.publish(ev.JobChanged(now, job.id, job.state.value, job.percent(now)))
 
     def cancel_job_record(self, job: JobRecord, reason: str, failed: bool = False) -> None:
         job.state = JobState.FAILED if failed else JobState.CANCELLED
         job.error = reason
-        job.finished_us = self.now_us
-        self.publish(ev.JobChanged(self.now_us, job.id, job.state.value, job.percent(self.now_us)))
+        job.finished_us = now = self.sim.now_us
+        self.publish(ev.JobChanged(now, job.id, job.state.value, job.percent(now)))
 
     def _prune_jobs(self) -> None:
         finished = [j.id for j in self.jobs.values() if j.state.finished]
         for job_id in finished[:-FINISHED_JOBS_KEEP] if len(finished) > FINISHED_JOBS_KEEP else ():
             del self.jobs[job_id]
 
-    # -- time -------------------------------------------------------------------------------
-    def advance(self, seconds: float) -> None:
-        """Move simulated time forward by ``seconds`` (>= 0)."""
-        if seconds < 0:
-            raise ValueError("time cannot go backwards")
-        self.advance_to(self.now_us + seconds_to_us(seconds))
-
-    def advance_to(self, target_us: int) -> None:
-        self.poll_files()
-        while True:
-            next_step = (self.step_index + 1) * STEP_US
-            next_action = self.queue.peek_time()
-            if next_action is not None and next_action <= next_step and next_action <= target_us:
-                self.now_us = max(self.now_us, next_action)
-                self._fire(self.queue.pop())
-                continue
-            if next_step > target_us:
-                break
-            self.now_us = next_step
-            self._step()
-        self.now_us = max(self.now_us, target_us)
-
-    def _step(self) -> None:
-        self.step_index += 1
-        hosts = list(self.hosts.values())
-        table = self.table
-        lps = np.array([h.logical_processors if h.hypervisor else 0 for h in hosts], dtype=float)
-        io_root = np.array([h.io_root_lp for h in hosts])
-        io_hv = np.array([h.io_hypervisor_lp for h in hosts])
-        ticks = table.step(self.step_index, STEP_US / 1e6, lps, io_root, io_hv)
-        # I/O moves after the guests asked for it; its CPU cost lands in the next tick.
-        io_ticks = iomodel.step(
-            self.devices, table,
-            np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
-            self.switch_infos)
-        for host, io_tick in zip(hosts, io_ticks, strict=True):
-            host.io_root_lp = io_tick.root_lp if host.hypervisor else 0.0
-            host.io_hypervisor_lp = io_tick.hypervisor_lp if host.hypervisor else 0.0
-        extra = self.devices.vm_intercepts_s
-        if extra.size:
-            table.intercepts_s[: extra.size] += extra
-        signals = self.devices.vm_interrupts_s
-        if signals.size:
-            table.vmbus_signals[: signals.size] += signals * (STEP_US / 1e6)
-        n = table.size
-        hidx = table.host[:n]
-        hypercalls = np.bincount(hidx, weights=table.hypercalls_s[:n], minlength=len(hosts))
-        intercepts = np.bincount(hidx, weights=table.intercepts_s[:n], minlength=len(hosts))
-        samples = []
-        for i, (host, tick) in enumerate(zip(hosts, ticks, strict=True)):
-            up = host.hypervisor is not None
-            host.root_cpu_lp = tick.root_lp if up else 0.0
-            host.hypervisor_cpu_lp = tick.hypervisor_lp if up else 0.0
-            host.guest_cpu_lp = tick.guest_lp if up else 0.0
-            samples.append(host.sample(lps[i], float(hypercalls[i]), float(intercepts[i])))
-        self.history.accumulate(table, samples, self.devices)
-        if self.step_index % SLOW_EVERY == 0:
-            second = self.step_index // SLOW_EVERY
-            for host in hosts:
-                host.balance_memory()
-                host.guest_activity(second)
-            self.history.sample(self.now_us)
-
-    def replace_history(self, history: History) -> None:
-        """Use saved counter history (a reopened library)."""
-        self.history = history
-        self.devices.on_new_row = history.clear_device
-
-    def refresh_derived(self) -> None:
-        """Recompute state derived from the saved state (the I/O of the last tick) without
-        moving time: a reopened lab then answers reads exactly as before it was closed."""
-        hosts = list(self.hosts.values())
-        iomodel.step(self.devices, self.table,
-                np.array([h.storage_iops if h.hypervisor else 0.0 for h in hosts]),
-                self.switch_infos)
-
-    def _fire(self, action: ScheduledAction) -> None:
+    # -- the service's handlers for the clock -------------------------------------------------
+    def _vm_of(self, action: ScheduledAction) -> tuple[Host, VmRuntime] | None:
         host = self.hosts.get(action.host_id)
-        if host is None:
-            return
-        if action.kind == "host_boot":
-            host.on_host_boot(int(action.data["job"]))
-            return
-        vm = host.vms.get(action.target)
-        if vm is None:
-            return
-        if action.kind == "job_done":
-            host.on_job_done(vm, int(action.data["job"]), Operation(action.data["op"]))
-        elif action.kind == "guest_step":
-            host.on_guest_step(vm, int(action.data["epoch"]))
-        elif action.kind == "auto_start":
-            host.on_auto_start(vm, int(action.data["boot"]))
-        else:  # pragma: no cover - a new kind without a handler is a programming error
-            raise AssertionError(f"no handler for action kind {action.kind!r}")
+        vm = host.vms.get(action.target) if host is not None else None
+        return None if host is None or vm is None else (host, vm)
 
+    def _on_host_boot(self, action: ScheduledAction) -> None:
+        host = self.hosts.get(action.host_id)
+        if host is not None:
+            host_power.on_host_boot(host, int(action.data["job"]))
+
+    def _on_job_done(self, action: ScheduledAction) -> None:
+        if (found := self._vm_of(action)) is not None:
+            power.on_job_done(*found, int(action.data["job"]), Operation(action.data["op"]))
+
+    def _on_guest_step(self, action: ScheduledAction) -> None:
+        if (found := self._vm_of(action)) is not None:
+            guest_runner.on_guest_step(*found, int(action.data["epoch"]))
+
+    def _on_auto_start(self, action: ScheduledAction) -> None:
+        if (found := self._vm_of(action)) is not None:
+            host_power.on_auto_start(*found, int(action.data["boot"]))
+
+    def _every_second(self, second: int) -> None:
+        for host in self.hosts.values():
+            dynamic_memory.balance_memory(host)
+            guest_runner.guest_activity(host, second)
+
+    # -- lifetime ---------------------------------------------------------------------------
     def close(self) -> None:
         """Close open disk files and stop the file workers (the lab stays usable: both
         reopen on demand)."""

@@ -5,10 +5,8 @@ Files live under the lab's ``storage_root`` (the library folder): base disks in
 (``.vsv``) in the VM's folder ``vms/<id>/``.  A lab without a storage root (an in-memory lab)
 records disk paths but has no files; checkpoints then keep configuration and saved state only.
 
-Checkpoints follow Hyper-V: taking one freezes each current disk and continues on a new
-``.avhd`` child; applying one starts a new child of the checkpoint's disks; deleting one
-merges what can be merged so that no data written after it is lost.  The chain bookkeeping
-(``disk_parents``) is the VM's own record of the ``.avhd`` files it made.
+The chain bookkeeping (``disk_parents``) is the VM's own record of the ``.avhd`` files it
+made (see :mod:`hvlab.engine.vmms.checkpoints`).
 
 The VM's records (``current_disks``, ``disk_parents``, each checkpoint's ``disks``) keep a
 file inside the library as a path relative to the library folder (``vms/<id>/x_1A2B.avhd``,
@@ -18,7 +16,6 @@ elsewhere stays absolute.  :func:`chain_path` and :func:`chain_file` convert.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -26,11 +23,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from hvlab.engine import events as ev
 from hvlab.engine import fileguard
 from hvlab.engine.config import HardDrive, VmConfig
 from hvlab.engine.errors import (
@@ -38,29 +34,20 @@ from hvlab.engine.errors import (
     HvError,
     InvalidStateError,
     NotFoundError,
-    ResourceLimitError,
     ValidationError,
 )
-from hvlab.engine.events import Level
 from hvlab.engine.guest import GuestPhase
-from hvlab.engine.lifecycle import Operation
-from hvlab.engine.names import CHECKPOINT_NAME, check_name, normalize
 from hvlab.engine.storage import (
-    DiskType,
     VhdCorruptError,
     VhdDisk,
     VhdError,
     VhdParentError,
     create_vhd,
-    merge_disk,
     open_vhd,
-    reconnect_disk,
     vhd_problem,
 )
-
-if TYPE_CHECKING:
-    from hvlab.engine.host import Host, VmRuntime
-    from hvlab.engine.lab import Lab
+from hvlab.engine.vmms.context import LabContext as Lab
+from hvlab.engine.vmms.runtime import VmRuntime
 
 VHD_FOLDER = "Virtual Hard Disks"
 VMS_FOLDER = "vms"
@@ -225,7 +212,7 @@ def chain_problem(configs: Iterable[VmConfig], runtime: dict[str, Any]) -> str |
     return None
 
 
-def _ident(lab: Lab, *parts: object) -> bytes:
+def ident(lab: Lab, *parts: object) -> bytes:
     """A deterministic 16-byte id (a VHD's unique id) from the seed and a name."""
     digest = hashlib.sha256(":".join(map(str, (lab.seed, *parts))).encode()).digest()
     return digest[:16]
@@ -233,7 +220,7 @@ def _ident(lab: Lab, *parts: object) -> bytes:
 
 def vhd_time(lab: Lab) -> int:
     """VHD time stamps follow the simulated clock (seconds since 2000), so runs repeat."""
-    return int(lab.now_us // 1_000_000)
+    return int(lab.sim.now_us // 1_000_000)
 
 
 class DiskHandles:
@@ -306,7 +293,7 @@ def create_missing_disks(lab: Lab, cfg: VmConfig) -> list[Path]:
             if path is None or path.exists():
                 continue
             fileguard.mkdir(path.parent, parents=True)
-            create_vhd(path, DEFAULT_DISK_BYTES, unique_id=_ident(lab, "vhd", path.name),
+            create_vhd(path, DEFAULT_DISK_BYTES, unique_id=ident(lab, "vhd", path.name),
                        timestamp=vhd_time(lab))
             made.append(path)
             if d.bootable:
@@ -319,7 +306,7 @@ def create_missing_disks(lab: Lab, cfg: VmConfig) -> list[Path]:
     return made
 
 
-def _pattern(seed: bytes, length: int) -> bytes:
+def pattern(seed: bytes, length: int) -> bytes:
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed).digest()[:8], "little"))
     return rng.integers(0, 256, length, dtype=np.uint8).tobytes()
 
@@ -331,40 +318,8 @@ def write_os_image(lab: Lab, cfg: VmConfig, path: Path) -> None:
     with open_vhd(path, writable=True) as disk:
         for lba, label in ((0, b"boot"), (128 * 2048, b"system"), (1024 * 2048, b"pagefile")):
             if lba * 512 < disk.size:
-                disk.write_sectors(lba, _pattern(guest + label + cfg.id.encode(), 64 * 1024))
+                disk.write_sectors(lba, pattern(guest + label + cfg.id.encode(), 64 * 1024))
         disk.flush()
-
-
-def guest_writes(lab: Lab, host: Host, vm: VmRuntime, second: int, iops: float) -> None:
-    """What the workload wrote in the last second: a bounded number of 4 KiB pages at
-    deterministic places in the disk's working area."""
-    if iops <= 0 or lab.storage_root is None:
-        return
-    drives = [d for d in vm.config.hard_drives]
-    if not drives:
-        return
-    # One 4 KiB page per 500 IOPS-seconds, at most four a second: idle guests rarely write.
-    every = max(1, int(500 // iops))
-    if second % every:
-        return
-    chunks = min(4, max(1, int(iops // 500)))
-    for i in range(chunks):
-        d = drives[i % len(drives)]
-        path = current_path(lab, vm, d)
-        if path is None or not path.exists():
-            continue
-        seed = f"{vm.key}:{second}:{i}".encode()
-        page = int.from_bytes(hashlib.sha256(seed).digest()[:4], "little") % WORKING_AREA_PAGES
-        try:
-            disk = lab.disk_handles.get(path)
-            lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
-            if (lba + 8) * 512 <= disk.size:
-                disk.write_sectors(lba, _pattern(seed, 4096))
-        except (HvError, OSError) as err:  # a damaged disk, a full disk, a refused path
-            host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
-                     f"'{vm.name}': writing to '{path}' failed: {err}", vm)
-            lab.disk_handles.close([path])
-            return
 
 
 # -- saved state -------------------------------------------------------------------------------
@@ -444,201 +399,6 @@ def remove_saved_state(lab: Lab, vm: VmRuntime) -> None:
         fileguard.unlink(path, missing_ok=True)
 
 
-# -- checkpoints -------------------------------------------------------------------------------
-
-def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
-    """By id, or by name as the name rule stores it (any composition of an accent)."""
-    name = normalize(checkpoint_id, CHECKPOINT_NAME)
-    for cp in vm.checkpoints:
-        if checkpoint_id in (cp["id"], cp["name"]) or cp["name"] == name:
-            return cp
-    raise NotFoundError(f"'{vm.name}' has no checkpoint '{checkpoint_id}'.")
-
-
-def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, Any]:
-    """Checkpoint-VM: freeze the disks, copy the configuration, capture the saved state of
-    a running VM; the VM continues on new differencing disks."""
-    lab = host.lab
-    # The same rule available_operations lists, so the console's Checkpoint action and this
-    # command never disagree.
-    if name is not None:
-        name = check_name(name, CHECKPOINT_NAME)
-    reason = host.operation_blocker(vm, Operation.CHECKPOINT)
-    if reason is not None:
-        title = f"Cannot create a checkpoint of '{vm.name}'."
-        if reason == host.checkpoint_blocker(vm):
-            raise ResourceLimitError(title, [reason])
-        raise InvalidStateError(title, [
-            "The operation cannot be performed while the object is in its current state.",
-            reason])
-    index = vm.checkpoint_counter
-    cid = str(uuid.UUID(bytes=_ident(lab, "checkpoint", vm.id, index), version=4)).upper()
-    disks: dict[str, str] = {}
-    folder = vm_folder(lab, vm.id)
-    new_disks: dict[str, str] = {}
-    made: list[Path] = []
-    try:
-        for d in vm.config.hard_drives:
-            cur = current_path(lab, vm, d)
-            if cur is None or not cur.exists() or folder is None:
-                continue
-            key = drive_key(d)
-            child = folder / f"{Path(d.path).stem}_{cid[:8]}.avhd"
-            fileguard.mkdir(folder, parents=True)
-            lab.disk_handles.close([cur])
-            create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=cur,
-                       unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
-            made.append(child)
-            disks[key] = chain_path(lab, cur)
-            new_disks[key] = chain_path(lab, child)
-    except BaseException:
-        for child in made:  # all the disks or none: the VM keeps writing where it did
-            fileguard.unlink(child, missing_ok=True)
-        raise
-    vm.checkpoint_counter += 1
-    for key, child_path in new_disks.items():
-        vm.disk_parents[child_path] = disks[key]
-        vm.current_disks[key] = child_path
-    saved = None
-    if vm.partition_id is not None:
-        saved = host.capture_saved_state(vm)
-    elif vm.saved_state is not None:
-        saved = copy.deepcopy(vm.saved_state)
-    record = {"id": cid, "name": name or f"{vm.name} - ({lab.now_us // 1_000_000} s)",
-              "parent": vm.current_checkpoint, "created_us": lab.now_us,
-              "config": vm.config.to_dict(), "saved_state": saved, "disks": disks}
-    vm.checkpoints.append(record)
-    vm.current_checkpoint = cid
-    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{record['name']}' of '{vm.name}' was created.", vm)
-    return record
-
-
-def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
-    """Restore-VMSnapshot: the VM returns to the checkpoint (Saved if it was running then,
-    else Off); what it did since the checkpoint is discarded."""
-    lab = host.lab
-    cp = find_checkpoint(vm, checkpoint_id)
-    if vm.state.transitional:
-        raise InvalidStateError(
-            f"Cannot apply the checkpoint to '{vm.name}'.",
-            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
-    if vm.partition_id is not None:
-        host.power_off(vm, "checkpoint applied")
-    if vm.saved_state is not None:
-        host.discard_saved_state(vm)
-    config = VmConfig.from_dict(cp["config"])
-    adapters = tuple(a if a.switch is None or a.switch in host.net.switches
-                     else type(a)(**{**a.__dict__, "switch": None})
-                     for a in config.network_adapters)
-    from dataclasses import replace
-
-    host.replace_config(vm, replace(config, id=vm.id, name=vm.name, network_adapters=adapters))
-    folder = vm_folder(lab, vm.id)
-    stamp = vm.checkpoint_counter
-    vm.checkpoint_counter += 1
-    for key, frozen in cp["disks"].items():
-        if folder is None:
-            break
-        child = folder / f"{Path(frozen).stem.split('_')[0]}_{cp['id'][:8]}_{stamp}.avhd"
-        fileguard.mkdir(folder, parents=True)
-        parent = chain_file(lab, frozen)
-        lab.disk_handles.close([parent])
-        create_vhd(child, disk_type=DiskType.DIFFERENCING, parent=parent,
-                   unique_id=_ident(lab, "avhd", child.name), timestamp=vhd_time(lab))
-        vm.disk_parents[chain_path(lab, child)] = frozen
-        vm.current_disks[key] = chain_path(lab, child)
-    vm.current_checkpoint = cp["id"]
-    collect(host, vm)
-    if cp["saved_state"] is not None:
-        host.restore_saved_state_record(vm, copy.deepcopy(cp["saved_state"]))
-    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp['name']}' was applied to '{vm.name}'.", vm)
-
-
-def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
-    cp = find_checkpoint(vm, checkpoint_id)
-    cp["name"] = check_name(name, CHECKPOINT_NAME)
-
-
-def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bool) -> None:
-    """Remove-VMSnapshot [-IncludeAllChildSnapshots]: the checkpoint goes; its disk is
-    merged into the disk that follows it where that is the only one, so nothing written
-    after the checkpoint is lost."""
-    cp = find_checkpoint(vm, checkpoint_id)
-    if vm.state.transitional:
-        raise InvalidStateError(
-            f"Cannot delete the checkpoint of '{vm.name}'.",
-            [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
-    doomed = {cp["id"]}
-    if subtree:
-        changed = True
-        while changed:
-            changed = False
-            for other in vm.checkpoints:
-                if other["parent"] in doomed and other["id"] not in doomed:
-                    doomed.add(other["id"])
-                    changed = True
-    for other in vm.checkpoints:
-        if other["parent"] in doomed and other["id"] not in doomed:
-            other["parent"] = cp["parent"]
-    if vm.current_checkpoint in doomed:
-        vm.current_checkpoint = cp["parent"]
-    vm.checkpoints = [c for c in vm.checkpoints if c["id"] not in doomed]
-    collect(host, vm)
-    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp['name']}'{' and its subtree' if subtree else ''} of "
-             f"'{vm.name}' was deleted.", vm)
-
-
-def collect(host: Host, vm: VmRuntime) -> None:
-    """Retire the .avhd files nothing needs, and merge a disk into its parent where the
-    parent is no checkpoint's state and has only that one child.  Retired files are deleted
-    by the library after the commit that stops naming them (Lab.retire_file), so a crash in
-    between never leaves a committed chain without its files."""
-    lab = host.lab
-    base = {chain_path(lab, p) for d in vm.config.hard_drives
-            if (p := base_path(lab, d)) is not None}
-    while True:
-        referenced = set(vm.current_disks.values()) | base
-        for cp in vm.checkpoints:
-            referenced |= set(cp["disks"].values())
-        needed = set()
-        for path in referenced:
-            while path and path not in needed:
-                needed.add(path)
-                path = vm.disk_parents.get(path, "")
-        for path in [p for p in vm.disk_parents if p not in needed]:
-            lab.disk_handles.close([chain_file(lab, path)])
-            del vm.disk_parents[path]
-            lab.retire_file(chain_file(lab, path))
-        children: dict[str, list[str]] = {}
-        for child, parent in vm.disk_parents.items():
-            children.setdefault(parent, []).append(child)
-        frozen = {p for cp in vm.checkpoints for p in cp["disks"].values()}
-        merge = next(((parent, kids[0]) for parent, kids in sorted(children.items())
-                      if len(kids) == 1 and parent not in frozen), None)
-        if merge is None:
-            return
-        parent, child = merge
-        grandchildren = [c for c, p in vm.disk_parents.items() if p == child]
-        lab.disk_handles.close([chain_file(lab, p) for p in (parent, child, *grandchildren)])
-        merge_disk(chain_file(lab, child), delete_child=False)
-        del vm.disk_parents[child]
-        for key, path in list(vm.current_disks.items()):
-            if path == child:
-                vm.current_disks[key] = parent
-        for cp in vm.checkpoints:
-            for key, path in list(cp["disks"].items()):
-                if path == child:
-                    cp["disks"][key] = parent
-        for grandchild in grandchildren:
-            reconnect_disk(chain_file(lab, grandchild), chain_file(lab, parent),
-                           ignore_id_mismatch=True)
-            vm.disk_parents[grandchild] = parent
-        lab.retire_file(chain_file(lab, child))
-
-
 # -- starting: every disk must be there ------------------------------------------------------
 
 #: What Hyper-V calls a controller in its start errors, by hvlab's controller kind.
@@ -676,7 +436,7 @@ def check_disks(lab: Lab, vm: VmRuntime) -> None:
                 why = f"'{path}' is not a file."
         device, attach, controller = _CONTROLLERS.get(d.controller.upper(),
                                                       _CONTROLLERS["IDE"])
-        instance = uuid.UUID(bytes=_ident(lab, "controller", vm.id, d.controller,
+        instance = uuid.UUID(bytes=ident(lab, "controller", vm.id, d.controller,
                                           d.controller_number), version=4)
         raise DiskAttachError(
             f"'{vm.name}' failed to start.",
@@ -688,28 +448,27 @@ def check_disks(lab: Lab, vm: VmRuntime) -> None:
             path=os.fspath(path))
 
 
-def read_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, count: int) -> bytes:
-    """The guest's view of a drive (through its current chain): for tests and Inspect."""
+def _drive_file(lab: Lab, vm: VmRuntime, key: str) -> Path:
+    """The current file (through the checkpoint chain) of the VM's drive ``key``."""
     for d in vm.config.hard_drives:
         if drive_key(d) == key:
             path = current_path(lab, vm, d)
             if path is None:
                 raise HvError(f"'{vm.name}' drive {key} has no file.")
-            lab.disk_handles.close([path])
-            with open_vhd(path) as disk:
-                return bytes(disk.read_sectors(lba, count))
+            return path
     raise NotFoundError(f"'{vm.name}' has no drive {key}.")
+
+
+def read_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, count: int) -> bytes:
+    """The guest's view of a drive (through its current chain): for tests and Inspect."""
+    path = _drive_file(lab, vm, key)
+    lab.disk_handles.close([path])
+    with open_vhd(path) as disk:
+        return bytes(disk.read_sectors(lba, count))
 
 
 def write_drive(lab: Lab, vm: VmRuntime, key: str, lba: int, data: bytes) -> None:
     """Write as the guest would (tests and demos)."""
-    for d in vm.config.hard_drives:
-        if drive_key(d) == key:
-            path = current_path(lab, vm, d)
-            if path is None:
-                raise HvError(f"'{vm.name}' drive {key} has no file.")
-            disk = lab.disk_handles.get(path)
-            disk.write_sectors(lba, data)
-            disk.flush()
-            return
-    raise NotFoundError(f"'{vm.name}' has no drive {key}.")
+    disk = lab.disk_handles.get(_drive_file(lab, vm, key))
+    disk.write_sectors(lba, data)
+    disk.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from hvlab.engine.config import RANGES, NetworkAdapter, VmConfig
+from hvlab.engine.config import RANGES, VmConfig
 from hvlab.engine.errors import InvalidStateError, ValidationError
 from hvlab.engine.names import SWITCH_NAME, check_name, check_text, name_key
 from hvlab.engine.profiles import HostHardware
@@ -18,7 +18,7 @@ from hvlab.engine.switches import (
 )
 
 if TYPE_CHECKING:
-    from hvlab.engine.host import VmRuntime
+    from hvlab.engine.vmms.runtime import VmRuntime
 
 
 class HostNetworking:
@@ -133,8 +133,3 @@ def renamed_switch(cfg: VmConfig, old: str, new: str | None) -> VmConfig:
     """The configuration with adapters on switch ``old`` moved to ``new`` (None: unplugged)."""
     adapters = tuple(replace(n, switch=new) if n.switch == old else n for n in cfg.network_adapters)
     return replace(cfg, network_adapters=adapters) if adapters != cfg.network_adapters else cfg
-
-
-def adapter_summary(nic: NetworkAdapter) -> str:
-    kind = "Legacy Network Adapter" if nic.legacy else "Network Adapter"
-    return f"{kind} ({nic.switch or 'Not connected'})"

@@ -1,0 +1,22 @@
+"""The management service: what Hyper-V's Virtual Machine Management Service (VMMS) and its
+worker processes do for each host, over the simulation core (:mod:`hvlab.engine.sim`).
+
+A :class:`~hvlab.engine.vmms.lab.Lab` holds the hosts; a
+:class:`~hvlab.engine.vmms.host.Host` is the record of one server (its hardware, hypervisor,
+memory map and VMs); the modules beside them are the service's rules and operations, each a
+set of functions over a host and a VM:
+
+- ``rules``: what may change or run in which state (one home for the console and commands);
+- ``admission``: whether a VM fits (memory, processors, reserves, MAC addresses);
+- ``settings``: changing a VM's configuration;
+- ``power``: Start, Turn Off, Shut Down, Save, Pause, Resume, Reset and their jobs;
+- ``guest_runner``: the guest's boot plan, console and heartbeat;
+- ``integration``: VMBus channels and the integration services setup disk;
+- ``dynamic_memory``: the Dynamic Memory balancer;
+- ``host_power``: host restart, root partition crash and automatic start/stop actions;
+- ``vm_files``, ``saved_state``, ``checkpoints``, ``transfer``: the files on disk;
+- ``networking``, ``switches``: virtual switches and MAC addresses;
+- ``service``: the handlers the service registers with the simulation's clock.
+
+The simulation core never imports this package (an import contract checks it).
+"""

@@ -1,0 +1,71 @@
+"""The management service's live record of one VM: its configuration, lifecycle state,
+partition, guest progress, files and checkpoints.  Never handed to clients (they get the
+records of :mod:`hvlab.engine.api.types`)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from hvlab.engine.config import VmConfig
+from hvlab.engine.guest import GuestPhase
+from hvlab.engine.lifecycle import VmState
+
+CONSOLE_LINES = 400
+
+
+@dataclass
+class VmRuntime:
+    """The management service's live record of one VM (never handed to clients)."""
+
+    config: VmConfig
+    slot: int
+    key: int
+    state: VmState = VmState.OFF
+    partition_id: int | None = None
+    phase: GuestPhase = GuestPhase.OFF
+    plan_index: int = -1
+    guest_epoch: int = 0
+    guest_due_us: int | None = None
+    guest_frozen_left_us: int | None = None
+    uptime_base_us: int = 0
+    running_since_us: int | None = None
+    job_id: int | None = None
+    state_before_job: VmState | None = None
+    saved_state: dict[str, Any] | None = None
+    was_running: bool = False
+    console: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=CONSOLE_LINES))
+    console_serial: int = 0
+    #: Dynamic MAC addresses leased to adapters, by adapter index (as a string).
+    macs: dict[str, str] = field(default_factory=dict)
+    #: Integration services were installed from the setup disk; they load at the next boot.
+    is_setup_pending: bool = False
+    #: Real files: each drive's current disk when it is not the configured one (an .avhd
+    #: after a checkpoint), and the parent of each .avhd this VM made.
+    current_disks: dict[str, str] = field(default_factory=dict)
+    disk_parents: dict[str, str] = field(default_factory=dict)
+    #: Checkpoints (oldest first) and the one the running state ("Now") follows.
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    current_checkpoint: str | None = None
+    checkpoint_counter: int = 0
+    #: The guest's memory contents while a partition exists (see vm_files.memory_record).
+    memory_record: dict[str, Any] | None = None
+    boot_number: int = 0
+    #: The guest runs the Heartbeat service once it is up (derived from the configuration).
+    has_heartbeat: bool = False
+    #: Integration components the guest runs once it is up (each a VMBus channel).
+    ic_channels: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def uptime_us(self, now_us: int) -> int:
+        if self.running_since_us is None:
+            return self.uptime_base_us
+        return self.uptime_base_us + now_us - self.running_since_us
