@@ -13,60 +13,16 @@ characters escaped.  No Qt is imported here or below.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType, TracebackType
-from typing import Any, TextIO
 
 from hvlab.engine.api import HvError
 from hvlab.hvctl import commands
-from hvlab.hvctl.output import for_terminal, json_for_terminal
+from hvlab.hvctl.output import for_terminal
 from hvlab.hvctl.parser import build_parser
+from hvlab.hvctl.terminal import Interrupts, Printer
 
 __all__ = ["main"]
-
-
-class _Printer:
-    def __init__(self, as_json: bool, stream: TextIO) -> None:
-        self.as_json = as_json
-        self.stream = stream
-
-    def emit(self, data: Any, text: str | None) -> None:
-        if self.as_json:
-            self.stream.write(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False))
-                              + "\n")
-        elif text is not None:
-            self.stream.write(for_terminal(text) + "\n")
-
-
-class Interrupts:
-    """Ctrl+C while a command runs: the first asks it to stop at its next safe point
-    (:attr:`requested`); the second ends the process at once, as a crash would, so the
-    library keeps its last commit.  Installed only in the main thread."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: Any = None
-
-    def __enter__(self) -> Interrupts:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-    def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            os.write(2, b"\nhvctl: stopped at once; the library keeps its last saved state.\n")
-            os._exit(130)
-        self.requested = True
 
 
 def _not_text(arg: str) -> bool:
@@ -87,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as stop:  # usage error (2) or --help (0)
         return stop.code if isinstance(stop.code, int) else 2
-    out = _Printer(bool(getattr(args, "json", False)), sys.stdout)
+    out = Printer(bool(getattr(args, "json", False)), sys.stdout)
     try:
         with Interrupts() as interrupts:
             return _run(args, out, interrupts)
@@ -102,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _run(args: argparse.Namespace, out: _Printer, interrupts: Interrupts) -> int:
+def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
     if args.area == "completion":
         import shtab
 

@@ -1,4 +1,4 @@
-"""``hvctl``'s number options: each is finite and in range when it is parsed.
+"""``hvctl``'s number and on/off options: each is checked when it is parsed.
 
 Each is a :class:`engine.Number` with the engine's own ranges (``hvlab.engine.config.RANGES``,
 the widest host profile), so a bad number is a usage error (exit code 2) naming the option,
@@ -6,6 +6,8 @@ its range and why, before the library is opened.
 """
 
 from __future__ import annotations
+
+import argparse
 
 from hvlab.engine.api import (
     MAX_ADVANCE_SECONDS,
@@ -64,3 +66,12 @@ def controller_location() -> Number:
     top = widest(lambda limits: max(limits.devices_per_ide_controller,
                                     limits.devices_per_scsi_controller))
     return Number("The controller location", 0, top - 1, why="locations are numbered from 0")
+
+
+def on_off(text: str) -> bool:
+    value = text.casefold()
+    if value in ("on", "true", "yes", "1", "enabled"):
+        return True
+    if value in ("off", "false", "no", "0", "disabled"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, not {text!r}")

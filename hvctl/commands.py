@@ -23,19 +23,19 @@ from hvlab.hvctl import devices, output, storage
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
-    from hvlab.hvctl import _Printer
+    from hvlab.hvctl.terminal import Printer
 from hvlab.engine.api import US_PER_S, seconds_to_us, us_to_seconds
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
-    from hvlab.hvctl import Interrupts, _Printer
+    from hvlab.hvctl.terminal import Interrupts, Printer
 
 
 class UsageError(Exception):
     """A command line that parses but says nothing to do (exit code 2)."""
 
 
-def catalogue(args: argparse.Namespace, out: _Printer) -> None:
+def catalogue(args: argparse.Namespace, out: Printer) -> None:
     if args.area == "os":
         guests = list(load_catalogue().values())
         out.emit([output.os_json(g) for g in guests], output.table(
@@ -51,7 +51,7 @@ def catalogue(args: argparse.Namespace, out: _Printer) -> None:
              for p in profiles], right=(5,)))
 
 
-def run(library: Library, args: argparse.Namespace, out: _Printer,
+def run(library: Library, args: argparse.Namespace, out: Printer,
         interrupts: Interrupts) -> int:
     key = (args.area, getattr(args, "command", None))
     if key == ("clock", "advance"):
@@ -62,13 +62,13 @@ def run(library: Library, args: argparse.Namespace, out: _Printer,
 # -- host ------------------------------------------------------------------------------------
 
 
-def _host_show(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _host_show(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     h = lib.api.host()
     out.emit(output.host_json(h), output.host_text(h))
     return 0
 
 
-def _host_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _host_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     h = lib.api.set_host(numa_spanning=args.numa_spanning,
                          virtualization_enabled=args.virtualization, nx_enabled=args.nx,
                          ram_gb=args.ram_gb, virtual_machine_path=args.vm_path,
@@ -77,7 +77,7 @@ def _host_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _host_power(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _host_power(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     job = api.reboot_host() if args.command == "reboot" else api.crash_root_partition()
     if args.wait:
@@ -92,13 +92,13 @@ def _host_power(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
 # -- VMs -----------------------------------------------------------------------------------
 
 
-def _vm_list(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_list(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     vms = lib.api.vms()
     out.emit([output.vm_json(v) for v in vms], output.vm_table(vms))
     return 0
 
 
-def _vm_show(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_show(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     ops = api.available_operations(vm.id)
@@ -106,7 +106,7 @@ def _vm_show(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _vm_new(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_new(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     fields: dict[str, Any] = {}
     for option, name in (("generation", "generation"), ("memory", "memory_startup_mb"),
                          ("cpus", "cpu_count"), ("os", "guest_os"), ("notes", "notes")):
@@ -132,7 +132,7 @@ _SET_OPTIONS = (
 )
 
 
-def _vm_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     changes: dict[str, Any] = {}
     for option, name in (*_SET_OPTIONS, *devices.WORKLOAD_OPTIONS):
@@ -162,7 +162,7 @@ def _vm_set(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     if args.command == "remove":
         vm = api.vm(args.name)
@@ -198,7 +198,7 @@ def _job_exit(job: Job) -> int:
     return 0
 
 
-def _vm_rename(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_rename(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     old = api.vm(args.name)
     vm = api.rename(old.id, args.new_name)
@@ -206,7 +206,7 @@ def _vm_rename(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _vm_console(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vm_console(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api: ManagementApi = lib.api
     vm = api.vm(args.name)
     serial, lines = api.console(vm.id)
@@ -221,7 +221,7 @@ def _vm_console(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
 # -- clock and events --------------------------------------------------------------------------
 
 
-def _clock(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _clock(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     now = api.now_seconds
     out.emit({"now_seconds": now, "now_us": api.now_us},
@@ -229,7 +229,7 @@ def _clock(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _clock_advance(lib: Library, args: argparse.Namespace, out: _Printer,
+def _clock_advance(lib: Library, args: argparse.Namespace, out: Printer,
                    interrupts: Interrupts) -> int:
     """``clock advance``: one simulated second at a time, so Ctrl+C stops after a finished
     step and the library's autosave commits as the run goes; progress on a terminal."""
@@ -286,13 +286,13 @@ class ClockProgress:
             self.stream.flush()
 
 
-def _events(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _events(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     entries = lib.events(vm=args.vm, level=args.level, since_seconds=args.since, last=args.last)
     out.emit([output.event_json(e) for e in entries], output.events_text(entries))
     return 0
 
 
-Handler = Callable[["Library", argparse.Namespace, "_Printer"], int]
+Handler = Callable[["Library", argparse.Namespace, "Printer"], int]
 _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("host", "show"): _host_show,
     ("host", "set"): _host_set,

@@ -18,11 +18,10 @@ from hvlab.engine.api import (
 )
 from hvlab.hvctl import arguments as num
 from hvlab.hvctl import output
-from hvlab.hvctl.parser import on_off
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library
-    from hvlab.hvctl import _Printer
+    from hvlab.hvctl.terminal import Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 
@@ -55,7 +54,7 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     new.add_argument("--type", required=True, choices=("External", "Internal", "Private"),
                      type=str.capitalize)
     new.add_argument("--nic", metavar="ADAPTER", help="the host's network adapter (External)")
-    new.add_argument("--management-os", type=on_off, default=True, metavar="on|off",
+    new.add_argument("--management-os", type=num.on_off, default=True, metavar="on|off",
                      help="share the adapter with the management OS (default on)")
     new.add_argument("--vlan", type=num.VLAN, default=0, metavar="ID",
                      help="VLAN of the management OS on this switch")
@@ -65,7 +64,7 @@ def add_parsers(top: Any, vm_actions: Any, vm_set: argparse.ArgumentParser, sub:
     sset.add_argument("--name", dest="new_name", metavar="NEW")
     sset.add_argument("--type", choices=("External", "Internal", "Private"), type=str.capitalize)
     sset.add_argument("--nic", metavar="ADAPTER")
-    sset.add_argument("--management-os", type=on_off, metavar="on|off")
+    sset.add_argument("--management-os", type=num.on_off, metavar="on|off")
     sset.add_argument("--vlan", type=num.VLAN, metavar="ID")
     sset.add_argument("--notes", metavar="TEXT")
     rm = sub(ss, "remove", "delete a virtual switch (Remove-VMSwitch)")
@@ -141,7 +140,7 @@ def _drive_key(d: HardDrive) -> str:
     return f"{d.controller.lower()}{d.controller_number}:{d.location}"
 
 
-def _counters(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _counters(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     values = lib.api.counter_values(host=args.host, counter_set=args.counter_set)
     data = [{"set": v.counter_set, "counter": v.counter, "instance": v.instance,
              "path": v.path, "value": round(v.value, 3)} for v in values]
@@ -157,7 +156,7 @@ def _switch_json(s: Any) -> dict[str, Any]:
             "adapters": list(s.adapters)}
 
 
-def _switch(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _switch(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     if args.command == "new":
         sw = api.create_switch(args.name, args.type, nic=args.nic,
@@ -181,7 +180,7 @@ def _switch(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _nic(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _nic(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     adapters = list(vm.config.network_adapters)
@@ -220,7 +219,7 @@ def _nic(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _drive(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _drive(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     drives = list(vm.config.hard_drives)
@@ -260,7 +259,7 @@ def _drive(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _integration(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _integration(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     action = args.is_command
@@ -286,7 +285,7 @@ def _integration(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _devices(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _devices(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     devices = api.devices(vm.id)

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from hvlab.engine.api import MAX_ADVANCE_SECONDS, SEED, __version__, library_folder
 from hvlab.hvctl import arguments as num
+from hvlab.hvctl import devices, storage
 from hvlab.hvctl.output import for_terminal
 
 #: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
@@ -30,15 +31,6 @@ LIFECYCLE = {
 #: ``-.5``, and also exponents, infinities and NaN, so the number's type can refuse them.
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^-(inf|infinity|nan)$",
                               re.IGNORECASE)
-
-
-def on_off(text: str) -> bool:
-    value = text.casefold()
-    if value in ("on", "true", "yes", "1", "enabled"):
-        return True
-    if value in ("off", "false", "no", "0", "disabled"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected on or off, not {text!r}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,10 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     hs = host.add_subparsers(dest="command", metavar="ACTION", required=True)
     sub(hs, "show", "show the host (Get-VMHost)")
     hset = sub(hs, "set", "change host settings (Set-VMHost; BIOS and RAM apply at restart)")
-    hset.add_argument("--numa-spanning", type=on_off, metavar="on|off")
-    hset.add_argument("--virtualization", type=on_off, metavar="on|off",
+    hset.add_argument("--numa-spanning", type=num.on_off, metavar="on|off")
+    hset.add_argument("--virtualization", type=num.on_off, metavar="on|off",
                       help="hardware virtualization in the BIOS (applies at restart)")
-    hset.add_argument("--nx", type=on_off, metavar="on|off",
+    hset.add_argument("--nx", type=num.on_off, metavar="on|off",
                       help="no-execute protection in the BIOS (applies at restart)")
     hset.add_argument("--ram-gb", type=num.HOST_RAM_GB, metavar="N",
                       help="installed RAM (applies at restart)")
@@ -127,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     vset.add_argument("name", metavar="NAME")
     vset.add_argument("--memory", type=num.ram_mb("Startup RAM"), metavar="MB",
                       help="startup RAM")
-    vset.add_argument("--dynamic-memory", type=on_off, metavar="on|off")
+    vset.add_argument("--dynamic-memory", type=num.on_off, metavar="on|off")
     vset.add_argument("--memory-min", type=num.ram_mb("Minimum RAM"), metavar="MB")
     vset.add_argument("--memory-max", type=num.ram_mb("Maximum RAM"), metavar="MB")
     vset.add_argument("--memory-buffer", type=num.setting("memory_buffer_pct"), metavar="PCT")
@@ -142,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     vset.add_argument("--notes", metavar="TEXT")
     vset.add_argument("--group", metavar="TEXT")
     vset.add_argument("--os", metavar="ID")
-    vset.add_argument("--guest-installed", type=on_off, metavar="on|off",
+    vset.add_argument("--guest-installed", type=num.on_off, metavar="on|off",
                       help="integration services installed in the guest")
     vset.add_argument("--integration-service", action="append", metavar="NAME=on|off",
                       help="enable or disable one integration service (repeatable)")
@@ -160,9 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
     rename.add_argument("new_name", metavar="NEW")
     console = sub(vs, "console", "print the VM's console text (what VM Connection shows)")
     console.add_argument("name", metavar="NAME")
-
-    # Imported here: these modules import on_off from this one.
-    from hvlab.hvctl import devices, storage
 
     devices.add_parsers(top, vs, vset, sub)
     storage.add_parsers(top, vs, sub)

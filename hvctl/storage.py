@@ -12,7 +12,7 @@ from hvlab.hvctl import output
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library
-    from hvlab.hvctl import _Printer
+    from hvlab.hvctl.terminal import Printer
 
 Sub = Callable[[Any, str, str], argparse.ArgumentParser]
 GB = 1024**3
@@ -103,7 +103,7 @@ def _info_text(info: Any) -> str:
         ("Parent", info.parent_path or "")])
 
 
-def _vhd(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _vhd(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     cmd = args.command
     if cmd == "new":
@@ -133,7 +133,7 @@ def _vhd(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _checkpoints(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _checkpoints(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     if args.command == "checkpoint":
@@ -154,7 +154,7 @@ def _checkpoints(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _transfer(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _transfer(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     if args.command == "export":
         vm = api.vm(args.name)
@@ -170,7 +170,7 @@ def _transfer(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
     return 0
 
 
-def _disks(lib: Library, args: argparse.Namespace, out: _Printer) -> int:
+def _disks(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     disks = lib.api.vm_disks(args.name)
     out.emit([{"key": d.key, "path": d.path, "base_path": d.base_path, "exists": d.exists,
                "file_size": d.file_size, "chain_file_size": d.chain_file_size,
