@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeAlias
@@ -97,7 +98,7 @@ def bitmap_for(bitmap_size: int, first: int, count: int) -> npt.NDArray[np.uint8
     return np.packbits(bits)
 
 
-class VhdDisk:
+class VhdDisk(ABC):
     """An open VHD file; the base of the three disk types. Sizes are bytes, addresses are
     512-byte sectors (LBAs)."""
 
@@ -203,11 +204,13 @@ class VhdDisk:
             raise VhdError(f"Sectors {lba:,} to {lba + count - 1:,} are outside the virtual hard "
                            f"disk '{self.path}', which has {self.sectors:,} sectors.")
 
+    @abstractmethod
     def _read_into(self, lba: int, out: memoryview) -> None:
-        raise NotImplementedError
+        """Fill ``out`` with the sectors from ``lba`` (range checked by the caller)."""
 
+    @abstractmethod
     def _write(self, lba: int, data: memoryview) -> None:
-        raise NotImplementedError
+        """Write ``data`` at ``lba`` (range and writability checked by the caller)."""
 
     def _require_writable(self, action: str) -> None:
         if not self.writable:
