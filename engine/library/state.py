@@ -40,7 +40,7 @@ from hvlab.engine.switches import MacPool, VirtualSwitch
 from hvlab.engine.vmms import tables
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
-from hvlab.engine.vmms.runtime import CONSOLE_LINES, VmRuntime
+from hvlab.engine.vmms.runtime import CONSOLE_LINES, SavedState, VmRuntime
 
 Json = dict[str, Any]
 
@@ -215,6 +215,8 @@ def vm_runtime(vm: VmRuntime) -> Json:
             value = value.value
         elif isinstance(value, GuestPhase):
             value = int(value)
+        elif isinstance(value, SavedState):
+            value = value.to_dict()
         elif isinstance(value, dict | list):
             # Deep: the record must not share lists the engine keeps appending to.
             value = copy.deepcopy(value)
@@ -245,6 +247,8 @@ def _fits(value: object, hint: Any) -> bool:
         return value in {m.value for m in hint}
     if origin in (dict, list, deque) or hint in (dict, list):
         return isinstance(value, dict if (origin or hint) is dict else list)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # kept as its to_dict()
+        return isinstance(value, dict)
     return True
 
 
@@ -277,6 +281,8 @@ def restore_vm(config: VmConfig, runtime: Json) -> VmRuntime:
             value = None if value is None else VmState(value)
         elif name == "phase":
             value = GuestPhase(int(value))
+        elif name == "saved_state" and value is not None:
+            value = SavedState.from_dict(value)
         setattr(vm, name, value)
     return vm
 

@@ -35,7 +35,7 @@ class StartCheck:
 def memory_needed_mb(host: Host, vm: VmRuntime) -> int:
     ram = vm.config.memory_startup_mb
     if vm.state is VmState.SAVED and vm.saved_state is not None:
-        ram = int(vm.saved_state["memory_mb"])
+        ram = vm.saved_state.memory_mb
     return pages_mb(ram + vm_overhead_mb(ram))
 
 
@@ -100,7 +100,7 @@ def admit(host: Host, vm: VmRuntime) -> None:
         )
     needed = memory_needed_mb(host, vm)
     if not host.memory.fits(needed, host.numa_spanning):
-        ram = (int(vm.saved_state["memory_mb"]) if vm.state is VmState.SAVED and vm.saved_state
+        ram = (vm.saved_state.memory_mb if vm.state is VmState.SAVED and vm.saved_state
                else vm.config.memory_startup_mb)
         available = host.memory_available_mb()
         event_text = (f"Not enough memory in the system to start the virtual machine {name} "

@@ -6,7 +6,6 @@ checkpoint keeps its saved state too.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from hvlab.engine.storage import (
 )
 from hvlab.engine.vmms import power, rules, saved_state, settings, vm_files
 from hvlab.engine.vmms.host import Host
-from hvlab.engine.vmms.runtime import VmRuntime
+from hvlab.engine.vmms.runtime import SavedState, VmRuntime
 
 
 def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
@@ -89,9 +88,9 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
         vm.current_disks[key] = child_path
     saved = None
     if vm.partition_id is not None:
-        saved = saved_state.capture_saved_state(host, vm)
+        saved = saved_state.capture_saved_state(host, vm).to_dict()
     elif vm.saved_state is not None:
-        saved = copy.deepcopy(vm.saved_state)
+        saved = vm.saved_state.to_dict()
     record = {"id": cid, "name": name or f"{vm.name} - ({lab.sim.now_us // 1_000_000} s)",
               "parent": vm.current_checkpoint, "created_us": lab.sim.now_us,
               "config": vm.config.to_dict(), "saved_state": saved, "disks": disks}
@@ -141,7 +140,7 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
     vm.current_checkpoint = cp["id"]
     collect(host, vm)
     if cp["saved_state"] is not None:
-        saved_state.restore_saved_state_record(host, vm, copy.deepcopy(cp["saved_state"]))
+        saved_state.restore_saved_state_record(host, vm, SavedState.from_dict(cp["saved_state"]))
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
              f"Checkpoint '{cp['name']}' was applied to '{vm.name}'.", vm)
 

@@ -80,7 +80,7 @@ def start(host: Host, vm: VmRuntime) -> JobRecord:
     vm.partition_id = pid
     partitions.sync_vmbus(host, vm)
     host.net.lease_macs(vm)
-    ram = int(vm.saved_state["memory_mb"]) if from_saved and vm.saved_state else \
+    ram = vm.saved_state.memory_mb if from_saved and vm.saved_state else \
         vm.config.memory_startup_mb
     host.lab.sim.table.memory_assigned_mb[vm.slot] = ram
     if from_saved:
@@ -201,16 +201,16 @@ def on_job_done(host: Host, vm: VmRuntime, job_id: int, op: Operation) -> None:
     finish_job(host, job)
     now = host.lab.sim.now_us
     if op is Operation.START:
-        restored = vm.saved_state is not None
-        if restored:
-            saved = vm.saved_state
-            assert saved is not None
-            vm.uptime_base_us = int(saved["uptime_us"])
-            vm.phase = GuestPhase(int(saved["phase"]))
-            vm.plan_index = int(saved["plan_index"])
-            vm.guest_frozen_left_us = saved["frozen_left_us"]
-            vm.boot_number = int(saved.get("boot_number", vm.boot_number))
-            vm.memory_record = copy.deepcopy(saved.get("memory_record"))
+        saved = vm.saved_state
+        restored = saved is not None
+        if saved is not None:
+            vm.uptime_base_us = saved.uptime_us
+            vm.phase = saved.phase
+            vm.plan_index = saved.plan_index
+            vm.guest_frozen_left_us = saved.frozen_left_us
+            if saved.boot_number is not None:
+                vm.boot_number = saved.boot_number
+            vm.memory_record = copy.deepcopy(saved.memory_record)
             vm.saved_state = None
             vm_files.remove_saved_state(host.lab, vm)
             tables.sync_table(host, vm)

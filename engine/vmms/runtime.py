@@ -4,6 +4,7 @@ records of :mod:`hvlab.engine.api.types`)."""
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,49 @@ from hvlab.engine.guest import GuestPhase
 from hvlab.engine.lifecycle import VmState
 
 CONSOLE_LINES = 400
+
+
+@dataclass
+class SavedState:
+    """What a Save keeps of a running VM: the memory it had, where its guest was in its
+    boot, its uptime and the guest's memory contents.  Written to the VM's ``.vsv`` file,
+    kept in a checkpoint of a running VM, and read back by a restore."""
+
+    memory_mb: int
+    uptime_us: int
+    phase: GuestPhase
+    plan_index: int
+    #: Time left until the guest's next boot step when it was frozen (None: none pending).
+    frozen_left_us: int | None
+    saved_us: int
+    #: The guest boot the state belongs to (None in records written before it was kept).
+    boot_number: int | None
+    #: The guest's memory contents (see vm_files.memory_record).
+    memory_record: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the files keep it (plain JSON values, in this order)."""
+        out: dict[str, Any] = {
+            "memory_mb": self.memory_mb, "uptime_us": self.uptime_us, "phase": int(self.phase),
+            "plan_index": self.plan_index, "frozen_left_us": self.frozen_left_us,
+            "saved_us": self.saved_us}
+        if self.boot_number is not None:
+            out["boot_number"] = self.boot_number
+        out["memory_record"] = copy.deepcopy(self.memory_record)
+        return out
+
+    @staticmethod
+    def from_dict(record: dict[str, Any]) -> SavedState:
+        """A record checked by ``vm_files.saved_state_problem``."""
+        left = record.get("frozen_left_us")
+        boot = record.get("boot_number")
+        return SavedState(
+            memory_mb=int(record["memory_mb"]), uptime_us=int(record["uptime_us"]),
+            phase=GuestPhase(int(record["phase"])), plan_index=int(record["plan_index"]),
+            frozen_left_us=None if left is None else int(left),
+            saved_us=int(record.get("saved_us", 0)),
+            boot_number=None if boot is None else int(boot),
+            memory_record=copy.deepcopy(record.get("memory_record")))
 
 
 @dataclass
@@ -33,7 +77,7 @@ class VmRuntime:
     running_since_us: int | None = None
     job_id: int | None = None
     state_before_job: VmState | None = None
-    saved_state: dict[str, Any] | None = None
+    saved_state: SavedState | None = None
     was_running: bool = False
     console: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=CONSOLE_LINES))
     console_serial: int = 0

@@ -5,7 +5,6 @@ state applied to an Off VM.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from hvlab.engine import events as ev
 from hvlab.engine.events import Level
@@ -13,7 +12,7 @@ from hvlab.engine.guest import GuestPhase
 from hvlab.engine.lifecycle import VmState
 from hvlab.engine.vmms import partitions, tables, vm_files
 from hvlab.engine.vmms.host import Host
-from hvlab.engine.vmms.runtime import VmRuntime
+from hvlab.engine.vmms.runtime import SavedState, VmRuntime
 
 
 def discard_saved_state(host: Host, vm: VmRuntime) -> None:
@@ -24,10 +23,10 @@ def discard_saved_state(host: Host, vm: VmRuntime) -> None:
     host.set_state(vm, VmState.OFF, "saved state deleted")
 
 
-def restore_saved_state_record(host: Host, vm: VmRuntime, record: dict[str, Any]) -> None:
+def restore_saved_state_record(host: Host, vm: VmRuntime, record: SavedState) -> None:
     """An Off VM takes a saved state (a checkpoint applied): it becomes Saved."""
     vm.saved_state = record
-    vm.phase = GuestPhase(int(record["phase"]))
+    vm.phase = record.phase
     tables.sync_table(host, vm)
     try:
         vm_files.write_saved_state(host.lab, vm, record)
@@ -37,22 +36,17 @@ def restore_saved_state_record(host: Host, vm: VmRuntime, record: dict[str, Any]
     host.set_state(vm, VmState.SAVED, "checkpoint applied")
 
 
-def capture_saved_state(host: Host, vm: VmRuntime) -> dict[str, Any]:
+def capture_saved_state(host: Host, vm: VmRuntime) -> SavedState:
     """The VM's device state and memory record as a Save would write them."""
     now = host.lab.sim.now_us
     left = vm.guest_frozen_left_us
     if vm.guest_due_us is not None:
         left = max(vm.guest_due_us - now, 0)
-    return {
-        "memory_mb": int(host.lab.sim.table.memory_assigned_mb[vm.slot]),
-        "uptime_us": vm.uptime_us(now),
-        "phase": int(vm.phase),
-        "plan_index": vm.plan_index,
-        "frozen_left_us": left,
-        "saved_us": now,
-        "boot_number": vm.boot_number,
-        "memory_record": copy.deepcopy(vm.memory_record),
-    }
+    return SavedState(
+        memory_mb=int(host.lab.sim.table.memory_assigned_mb[vm.slot]),
+        uptime_us=vm.uptime_us(now), phase=vm.phase, plan_index=vm.plan_index,
+        frozen_left_us=left, saved_us=now, boot_number=vm.boot_number,
+        memory_record=copy.deepcopy(vm.memory_record))
 
 
 def save_now(host: Host, vm: VmRuntime) -> None:

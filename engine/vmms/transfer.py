@@ -31,6 +31,7 @@ from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.names import CHECKPOINT_NAME, VM_NAME, check_name
 from hvlab.engine.storage import reconnect_disk
 from hvlab.engine.vmms import inventory, rules, saved_state, settings
+from hvlab.engine.vmms.runtime import SavedState
 from hvlab.engine.vmms.vm_files import (
     VHD_FOLDER,
     base_path,
@@ -114,7 +115,7 @@ def plan_export(lab: Lab, host: Host, vm: VmRuntime, folder: Path) -> tuple[Path
         "schema": EXPORT_SCHEMA,
         "config": _drives(vm.config.to_dict(), drive),
         "state": vm.state.value,
-        "saved_state": vm.saved_state,
+        "saved_state": vm.saved_state.to_dict() if vm.saved_state is not None else None,
         "checkpoints": [dict(cp, disks={k: mapped(v) for k, v in cp["disks"].items()},
                              config=_drives(cp["config"], drive))
                         for cp in vm.checkpoints],
@@ -345,7 +346,7 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
     vm.boot_number = int(manifest.get("boot_number", 0))
     saved = manifest.get("saved_state")
     if manifest.get("state") == VmState.SAVED.value and saved is not None:
-        saved_state.restore_saved_state_record(host, vm, saved)
+        saved_state.restore_saved_state_record(host, vm, SavedState.from_dict(saved))
     return vm
 
 

@@ -47,7 +47,7 @@ from hvlab.engine.storage import (
     vhd_problem,
 )
 from hvlab.engine.vmms.context import LabContext as Lab
-from hvlab.engine.vmms.runtime import VmRuntime
+from hvlab.engine.vmms.runtime import SavedState, VmRuntime
 
 VHD_FOLDER = "Virtual Hard Disks"
 VMS_FOLDER = "vms"
@@ -350,18 +350,18 @@ def saved_state_path(lab: Lab, vm: VmRuntime) -> Path | None:
     return None if folder is None else folder / f"{vm.id}.vsv"
 
 
-def write_saved_state(lab: Lab, vm: VmRuntime, state: dict[str, Any]) -> None:
+def write_saved_state(lab: Lab, vm: VmRuntime, state: SavedState) -> None:
     path = saved_state_path(lab, vm)
     if path is None:
         return
     fileguard.mkdir(path.parent, parents=True)
     # Key order kept as in memory: a restored VM is then identical, down to its record.
-    body = json.dumps({"schema": SAVED_STATE_SCHEMA, "vm_id": vm.id, "state": state})
+    body = json.dumps({"schema": SAVED_STATE_SCHEMA, "vm_id": vm.id, "state": state.to_dict()})
     digest = hashlib.sha256(body.encode()).hexdigest()
     fileguard.write_atomic(path, json.dumps({"sha256": digest, "body": body}).encode())
 
 
-def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
+def read_saved_state(lab: Lab, vm: VmRuntime) -> SavedState | None:
     """The saved state on disk (None when there is no file); raises with the reason when
     the file is damaged."""
     path = saved_state_path(lab, vm)
@@ -377,9 +377,10 @@ def read_saved_state(lab: Lab, vm: VmRuntime) -> dict[str, Any] | None:
             data = json.loads(body)
             if data.get("schema") != SAVED_STATE_SCHEMA or data.get("vm_id") != vm.id:
                 problem = "it belongs to another virtual machine or another hvlab version"
+            elif (bad := saved_state_problem(data["state"])) is not None:
+                problem = bad
             else:
-                state: dict[str, Any] = data["state"]
-                return state
+                return SavedState.from_dict(data["state"])
     except FileNotFoundError:
         # Saved before the lab had a folder (an in-memory lab written as a new library):
         # the record kept with the VM is the saved state.

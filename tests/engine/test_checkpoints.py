@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -197,6 +198,42 @@ def test_a_corrupt_saved_state_gives_a_clear_error(api: ManagementApi) -> None:
     api.delete_saved_state("VM")
     api.wait(api.start("VM"))
     assert api.vm("VM").state == "Running"
+
+
+def _rewrite_saved_state(vsv: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the record inside a saved-state file and seal it with a matching checksum."""
+    body = json.loads(json.loads(vsv.read_text())["body"])
+    change(body["state"])
+    text = json.dumps(body)
+    vsv.write_text(json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(),
+                               "body": text}))
+
+
+def test_a_well_sealed_but_wrong_saved_state_is_refused_by_field(api: ManagementApi) -> None:
+    new(api)
+    api.wait(api.start("VM"))
+    api.advance(5)
+    api.wait(api.save("VM"))
+    vsv = next((api.lab.storage_root / "vms").rglob("*.vsv"))
+    _rewrite_saved_state(vsv, lambda state: state.update(phase=99))
+    with pytest.raises(InvalidStateError) as err:
+        api.start("VM")
+    assert "no valid guest phase" in str(err.value)
+    assert api.vm("VM").state == "Saved"
+
+
+def test_a_saved_state_from_before_boot_numbers_restores_into_the_current_boot(
+        api: ManagementApi) -> None:
+    new(api)
+    api.wait(api.start("VM"))
+    api.advance(5)
+    boot = api.lab.find_vm(api.vm("VM").id)[1].boot_number
+    api.wait(api.save("VM"))
+    vsv = next((api.lab.storage_root / "vms").rglob("*.vsv"))
+    _rewrite_saved_state(vsv, lambda state: state.pop("boot_number"))
+    api.wait(api.start("VM"))
+    assert api.vm("VM").state == "Running"
+    assert api.lab.find_vm(api.vm("VM").id)[1].boot_number == boot
 
 
 def test_disk_jobs_refuse_disks_in_use_or_with_checkpoints(api: ManagementApi) -> None:
