@@ -254,7 +254,7 @@ class StorageCalls(ApiCore):
         """Checkpoint-VM."""
         host, vm = self._resolve(ref)
         record = checkpoints.take_checkpoint(host, vm, name)
-        return self._instant_job(host, vm, "checkpoint", f"Creating checkpoint {record['name']}")
+        return self._instant_job(host, vm, "checkpoint", f"Creating checkpoint {record.name}")
 
     def _instant_job(self, host: Host, vm: VmRuntime, kind: str, description: str) -> Job:
         job = self.lab.new_job(kind, description, host.id, vm.id, 0.0, False)
@@ -265,8 +265,8 @@ class StorageCalls(ApiCore):
     @query
     def checkpoints(self, ref: str) -> list[CheckpointInfo]:
         _, vm = self._resolve(ref)
-        return [CheckpointInfo(cp["id"], cp["name"], cp["parent"], cp["created_us"] / 1e6,
-                               cp["saved_state"] is not None) for cp in vm.checkpoints]
+        return [CheckpointInfo(cp.id, cp.name, cp.parent, cp.created_us / 1e6,
+                               cp.saved_state is not None) for cp in vm.checkpoints]
 
     @query
     def current_checkpoint(self, ref: str) -> str | None:

@@ -49,6 +49,7 @@ from hvlab.engine.library.state import (
     apply_host_settings,
     attach_vm_off,
     restore_lab,
+    runtime_field,
     runtime_problem,
 )
 from hvlab.engine.profiles import HostHardware, get_profile
@@ -403,7 +404,7 @@ def _attach_off(lab: Lab, host: Host, config: VmConfig, key: int,
     runtime is written at the next commit, the old version kept as its .prev."""
     vm = attach_vm_off(lab, host, config, key)
     for name, value in (records or {}).items():
-        setattr(vm, name, value)
+        setattr(vm, name, runtime_field(name, value))
 
 
 def _skip_ids(lab: Lab, vm_ids: list[str]) -> None:

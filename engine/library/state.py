@@ -40,7 +40,7 @@ from hvlab.engine.switches import MacPool, VirtualSwitch
 from hvlab.engine.vmms import tables
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
-from hvlab.engine.vmms.runtime import CONSOLE_LINES, SavedState, VmRuntime
+from hvlab.engine.vmms.runtime import CONSOLE_LINES, Checkpoint, SavedState, VmRuntime
 
 Json = dict[str, Any]
 
@@ -217,6 +217,8 @@ def vm_runtime(vm: VmRuntime) -> Json:
             value = int(value)
         elif isinstance(value, SavedState):
             value = value.to_dict()
+        elif name == "checkpoints":
+            value = [cp.to_dict() for cp in value]
         elif isinstance(value, dict | list):
             # Deep: the record must not share lists the engine keeps appending to.
             value = copy.deepcopy(value)
@@ -269,21 +271,27 @@ def runtime_problem(runtime: Json) -> str | None:
     return None
 
 
+def runtime_field(name: str, value: Any) -> Any:
+    """A runtime field's JSON value (``vm_runtime``'s form) as the engine keeps it."""
+    if name == "console":
+        return deque(((int(t), str(line)) for t, line in value), maxlen=CONSOLE_LINES)
+    if name in ("state", "state_before_job"):
+        return None if value is None else VmState(value)
+    if name == "phase":
+        return GuestPhase(int(value))
+    if name == "saved_state" and value is not None:
+        return SavedState.from_dict(value)
+    if name == "checkpoints":
+        return [Checkpoint.from_dict(cp) for cp in value]
+    return value
+
+
 def restore_vm(config: VmConfig, runtime: Json) -> VmRuntime:
     vm = VmRuntime(config, int(runtime["slot"]), int(runtime["key"]))
     for name in _RUNTIME_FIELDS:
         if name in ("slot", "key") or name not in runtime:
             continue
-        value = runtime[name]
-        if name == "console":
-            value = deque(((int(t), str(line)) for t, line in value), maxlen=CONSOLE_LINES)
-        elif name in ("state", "state_before_job"):
-            value = None if value is None else VmState(value)
-        elif name == "phase":
-            value = GuestPhase(int(value))
-        elif name == "saved_state" and value is not None:
-            value = SavedState.from_dict(value)
-        setattr(vm, name, value)
+        setattr(vm, name, runtime_field(name, runtime[name]))
     return vm
 
 

@@ -6,9 +6,9 @@ checkpoint keeps its saved state too.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from pathlib import Path
-from typing import Any
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
@@ -29,19 +29,19 @@ from hvlab.engine.storage import (
 )
 from hvlab.engine.vmms import power, rules, saved_state, settings, vm_files
 from hvlab.engine.vmms.host import Host
-from hvlab.engine.vmms.runtime import SavedState, VmRuntime
+from hvlab.engine.vmms.runtime import Checkpoint, VmRuntime
 
 
-def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> dict[str, Any]:
+def find_checkpoint(vm: VmRuntime, checkpoint_id: str) -> Checkpoint:
     """By id, or by name as the name rule stores it (any composition of an accent)."""
     name = normalize(checkpoint_id, CHECKPOINT_NAME)
     for cp in vm.checkpoints:
-        if checkpoint_id in (cp["id"], cp["name"]) or cp["name"] == name:
+        if checkpoint_id in (cp.id, cp.name) or cp.name == name:
             return cp
     raise NotFoundError(f"'{vm.name}' has no checkpoint '{checkpoint_id}'.")
 
 
-def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, Any]:
+def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
     """Checkpoint-VM: freeze the disks, copy the configuration, capture the saved state of
     a running VM; the VM continues on new differencing disks."""
     lab = host.lab
@@ -88,16 +88,15 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> dict[str, An
         vm.current_disks[key] = child_path
     saved = None
     if vm.partition_id is not None:
-        saved = saved_state.capture_saved_state(host, vm).to_dict()
+        saved = saved_state.capture_saved_state(host, vm)
     elif vm.saved_state is not None:
-        saved = vm.saved_state.to_dict()
-    record = {"id": cid, "name": name or f"{vm.name} - ({lab.sim.now_us // 1_000_000} s)",
-              "parent": vm.current_checkpoint, "created_us": lab.sim.now_us,
-              "config": vm.config.to_dict(), "saved_state": saved, "disks": disks}
+        saved = copy.deepcopy(vm.saved_state)
+    record = Checkpoint(cid, name or f"{vm.name} - ({lab.sim.now_us // 1_000_000} s)",
+                        vm.current_checkpoint, lab.sim.now_us, vm.config.to_dict(), saved, disks)
     vm.checkpoints.append(record)
     vm.current_checkpoint = cid
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{record['name']}' of '{vm.name}' was created.", vm)
+             f"Checkpoint '{record.name}' of '{vm.name}' was created.", vm)
     return record
 
 
@@ -114,7 +113,7 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
         power.power_off(host, vm, "checkpoint applied")
     if vm.saved_state is not None:
         saved_state.discard_saved_state(host, vm)
-    config = VmConfig.from_dict(cp["config"])
+    config = VmConfig.from_dict(cp.config)
     adapters = tuple(a if a.switch is None or a.switch in host.net.switches
                      else type(a)(**{**a.__dict__, "switch": None})
                      for a in config.network_adapters)
@@ -125,10 +124,10 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
     folder = vm_files.vm_folder(lab, vm.id)
     stamp = vm.checkpoint_counter
     vm.checkpoint_counter += 1
-    for key, frozen in cp["disks"].items():
+    for key, frozen in cp.disks.items():
         if folder is None:
             break
-        child = folder / f"{Path(frozen).stem.split('_')[0]}_{cp['id'][:8]}_{stamp}.avhd"
+        child = folder / f"{Path(frozen).stem.split('_')[0]}_{cp.id[:8]}_{stamp}.avhd"
         fileguard.mkdir(folder, parents=True)
         parent = vm_files.chain_file(lab, frozen)
         lab.disk_handles.close([parent])
@@ -137,17 +136,17 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
                    timestamp=vm_files.vhd_time(lab))
         vm.disk_parents[vm_files.chain_path(lab, child)] = frozen
         vm.current_disks[key] = vm_files.chain_path(lab, child)
-    vm.current_checkpoint = cp["id"]
+    vm.current_checkpoint = cp.id
     collect(host, vm)
-    if cp["saved_state"] is not None:
-        saved_state.restore_saved_state_record(host, vm, SavedState.from_dict(cp["saved_state"]))
+    if cp.saved_state is not None:
+        saved_state.restore_saved_state_record(host, vm, copy.deepcopy(cp.saved_state))
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp['name']}' was applied to '{vm.name}'.", vm)
+             f"Checkpoint '{cp.name}' was applied to '{vm.name}'.", vm)
 
 
 def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
     cp = find_checkpoint(vm, checkpoint_id)
-    cp["name"] = check_name(name, CHECKPOINT_NAME)
+    cp.name = check_name(name, CHECKPOINT_NAME)
 
 
 def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bool) -> None:
@@ -159,24 +158,24 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
         raise InvalidStateError(
             f"Cannot delete the checkpoint of '{vm.name}'.",
             [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
-    doomed = {cp["id"]}
+    doomed = {cp.id}
     if subtree:
         changed = True
         while changed:
             changed = False
             for other in vm.checkpoints:
-                if other["parent"] in doomed and other["id"] not in doomed:
-                    doomed.add(other["id"])
+                if other.parent in doomed and other.id not in doomed:
+                    doomed.add(other.id)
                     changed = True
     for other in vm.checkpoints:
-        if other["parent"] in doomed and other["id"] not in doomed:
-            other["parent"] = cp["parent"]
+        if other.parent in doomed and other.id not in doomed:
+            other.parent = cp.parent
     if vm.current_checkpoint in doomed:
-        vm.current_checkpoint = cp["parent"]
-    vm.checkpoints = [c for c in vm.checkpoints if c["id"] not in doomed]
+        vm.current_checkpoint = cp.parent
+    vm.checkpoints = [c for c in vm.checkpoints if c.id not in doomed]
     collect(host, vm)
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp['name']}'{' and its subtree' if subtree else ''} of "
+             f"Checkpoint '{cp.name}'{' and its subtree' if subtree else ''} of "
              f"'{vm.name}' was deleted.", vm)
 
 
@@ -191,7 +190,7 @@ def collect(host: Host, vm: VmRuntime) -> None:
     while True:
         referenced = set(vm.current_disks.values()) | base
         for cp in vm.checkpoints:
-            referenced |= set(cp["disks"].values())
+            referenced |= set(cp.disks.values())
         needed = set()
         for path in referenced:
             while path and path not in needed:
@@ -204,7 +203,7 @@ def collect(host: Host, vm: VmRuntime) -> None:
         children: dict[str, list[str]] = {}
         for child, parent in vm.disk_parents.items():
             children.setdefault(parent, []).append(child)
-        frozen = {p for cp in vm.checkpoints for p in cp["disks"].values()}
+        frozen = {p for cp in vm.checkpoints for p in cp.disks.values()}
         merge = next(((parent, kids[0]) for parent, kids in sorted(children.items())
                       if len(kids) == 1 and parent not in frozen), None)
         if merge is None:
@@ -219,9 +218,9 @@ def collect(host: Host, vm: VmRuntime) -> None:
             if path == child:
                 vm.current_disks[key] = parent
         for cp in vm.checkpoints:
-            for key, path in list(cp["disks"].items()):
+            for key, path in list(cp.disks.items()):
                 if path == child:
-                    cp["disks"][key] = parent
+                    cp.disks[key] = parent
         for grandchild in grandchildren:
             reconnect_disk(vm_files.chain_file(lab, grandchild), vm_files.chain_file(lab, parent),
                            ignore_id_mismatch=True)

@@ -60,6 +60,42 @@ class SavedState:
 
 
 @dataclass
+class Checkpoint:
+    """One checkpoint: the configuration and (for a running or saved VM) the saved state at
+    that moment, and the disk each drive had then (frozen; the VM continues on a child)."""
+
+    id: str
+    name: str
+    #: The checkpoint this one was taken after (None: the first of its tree).
+    parent: str | None
+    created_us: int
+    #: The configuration as ``VmConfig.to_dict`` gives it.
+    config: dict[str, Any]
+    saved_state: SavedState | None
+    #: Drive key to the frozen disk, as the VM's records keep paths (vm_files.chain_path).
+    disks: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the files keep it (plain JSON values, in this order)."""
+        return {"id": self.id, "name": self.name, "parent": self.parent,
+                "created_us": self.created_us, "config": copy.deepcopy(self.config),
+                "saved_state": None if self.saved_state is None else self.saved_state.to_dict(),
+                "disks": dict(self.disks)}
+
+    @staticmethod
+    def from_dict(record: dict[str, Any]) -> Checkpoint:
+        """A record checked by ``vm_files.checkpoint_problem``."""
+        saved = record.get("saved_state")
+        parent = record.get("parent")
+        return Checkpoint(
+            id=str(record["id"]), name=str(record["name"]),
+            parent=None if parent is None else str(parent),
+            created_us=int(record["created_us"]), config=copy.deepcopy(record["config"]),
+            saved_state=None if saved is None else SavedState.from_dict(saved),
+            disks={str(k): str(v) for k, v in record["disks"].items()})
+
+
+@dataclass
 class VmRuntime:
     """The management service's live record of one VM (never handed to clients)."""
 
@@ -90,7 +126,7 @@ class VmRuntime:
     current_disks: dict[str, str] = field(default_factory=dict)
     disk_parents: dict[str, str] = field(default_factory=dict)
     #: Checkpoints (oldest first) and the one the running state ("Now") follows.
-    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
     current_checkpoint: str | None = None
     checkpoint_counter: int = 0
     #: The guest's memory contents while a partition exists (see vm_files.memory_record).

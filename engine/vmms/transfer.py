@@ -31,7 +31,7 @@ from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.names import CHECKPOINT_NAME, VM_NAME, check_name
 from hvlab.engine.storage import reconnect_disk
 from hvlab.engine.vmms import inventory, rules, saved_state, settings
-from hvlab.engine.vmms.runtime import SavedState
+from hvlab.engine.vmms.runtime import Checkpoint, SavedState
 from hvlab.engine.vmms.vm_files import (
     VHD_FOLDER,
     base_path,
@@ -116,8 +116,8 @@ def plan_export(lab: Lab, host: Host, vm: VmRuntime, folder: Path) -> tuple[Path
         "config": _drives(vm.config.to_dict(), drive),
         "state": vm.state.value,
         "saved_state": vm.saved_state.to_dict() if vm.saved_state is not None else None,
-        "checkpoints": [dict(cp, disks={k: mapped(v) for k, v in cp["disks"].items()},
-                             config=_drives(cp["config"], drive))
+        "checkpoints": [dict(cp.to_dict(), disks={k: mapped(v) for k, v in cp.disks.items()},
+                             config=_drives(cp.config, drive))
                         for cp in vm.checkpoints],
         "current_checkpoint": vm.current_checkpoint,
         "checkpoint_counter": vm.checkpoint_counter,
@@ -336,9 +336,10 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
             elif staging is not None:
                 fileguard.rmtree(staging)
         raise
-    vm.checkpoints = [dict(cp, disks={k: link(v) for k, v in cp["disks"].items()},
-                           config=_drives(dict(cp["config"], id=vm_id, name=name), place))
-                      for cp in manifest.get("checkpoints", [])]
+    vm.checkpoints = [Checkpoint.from_dict(
+        dict(cp, disks={k: link(v) for k, v in cp["disks"].items()},
+             config=_drives(dict(cp["config"], id=vm_id, name=name), place)))
+        for cp in manifest.get("checkpoints", [])]
     vm.current_checkpoint = manifest.get("current_checkpoint")
     vm.checkpoint_counter = int(manifest.get("checkpoint_counter", 0))
     vm.current_disks = {k: link(v) for k, v in manifest.get("current_disks", {}).items()}

@@ -121,7 +121,7 @@ def chain_files(vm: VmRuntime) -> Iterator[str]:
         yield child
         yield parent
     for cp in vm.checkpoints:
-        yield from cp["disks"].values()
+        yield from cp.disks.values()
 
 
 def _count(value: object, low: int = 0) -> bool:
