@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from hvlab.engine.errors import look_up
 from hvlab.engine.resources import resources_dir
 
 #: Hot-add rule words used in the ``hot_add`` table of a profile.
@@ -283,13 +284,4 @@ def widest(limit: Callable[[ProfileLimits], int]) -> int:
 
 
 def get_profile(profile_id: str) -> HostProfile:
-    profiles = load_profiles()
-    try:
-        return profiles[profile_id]
-    except KeyError:
-        from hvlab.engine.errors import NotFoundError
-
-        raise NotFoundError(
-            f"No host profile named '{profile_id}'.",
-            [f"Known profiles: {', '.join(profiles)}."],
-        ) from None
+    return look_up(load_profiles(), profile_id, "host profile", known="Known profiles")
