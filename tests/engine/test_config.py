@@ -39,14 +39,20 @@ from .helpers import boot, make_api, new_vm
         ({"network_adapters": [{"legacy": True}] * 5}, "network_adapters", "between 0 and 4"),
         ({"automatic_start_action": "Sometimes"}, "automatic_start_action", "Nothing"),
         ({"cpu_count": "2"}, "cpu_count", "whole number"),
+        ({"dvd_path": "setup.img"}, "dvd_path", ".iso"),
+        ({"colour": "red"}, "colour", "not a virtual machine setting"),
     ],
 )
 def test_out_of_range_fields_name_the_field_and_the_range(
     fields: dict[str, object], field: str, words: str
 ) -> None:
     api = make_api("ws2008r2")
+    # The wizard's dry run (validate_new_vm) must refuse exactly what create_vm refuses.
+    with pytest.raises(ValidationError) as dry:
+        api.validate_new_vm("X", **fields)
     with pytest.raises(ValidationError) as err:
         api.create_vm("X", **fields)
+    assert (dry.value.field, dry.value.message) == (err.value.field, err.value.message)
     assert err.value.field == field
     assert words in err.value.message
     assert api.vms() == []
