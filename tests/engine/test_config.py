@@ -8,7 +8,7 @@ from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import ValidationError
 from hvlab.engine.profiles import load_profiles
 
-from .helpers import boot, make_api, new_vm
+from .helpers import boot, make_api, new_generation2_vm, new_vm
 
 
 @pytest.mark.parametrize(
@@ -120,14 +120,7 @@ def test_running_vm_locks_fields_by_the_profiles_hot_add_rules() -> None:
 
 def test_static_memory_is_hot_resizable_only_where_the_profile_says() -> None:
     api = make_api("ws2019")
-    api.create_vm(
-        "New",
-        generation=2,
-        guest_os="ws2019-x64",
-        hard_drives=[
-            {"controller": "SCSI", "controller_number": 0, "location": 0, "path": "n.vhdx"}
-        ],
-    )
+    new_generation2_vm(api, "New", "ws2019-x64")
     boot(api, "New", 5)
     api.set_vm("New", memory_startup_mb=2048)
     assert api.vm("New").config.memory_startup_mb == 2048

@@ -9,7 +9,7 @@ from hvlab.engine.config import HardDrive, NetworkAdapter
 from hvlab.engine.errors import InvalidStateError, ValidationError
 from hvlab.engine.sim.hypervisor import HvStatus
 
-from .helpers import make_api
+from .helpers import make_api, new_generation2_vm
 
 NIC = "Intel(R) 82576 Gigabit Dual Port Network Connection"
 
@@ -257,13 +257,7 @@ def test_integration_services_setup_disk_enlightens_after_a_reboot() -> None:
 
 def test_devices_by_generation_and_vmbus_channels() -> None:
     api = make_api("ws2012r2")
-    api.create_vm(
-        "G2",
-        generation=2,
-        guest_os="ws2012r2-x64",
-        hard_drives=[HardDrive("SCSI", 0, 0, "g2.vhdx")],
-        network_adapters=[NetworkAdapter()],
-    )
+    new_generation2_vm(api, "G2", "ws2012r2-x64", network_adapters=[NetworkAdapter()])
     api.create_vm(
         "G1",
         guest_os="ws2012r2-x64",
