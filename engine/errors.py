@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+_Entry = TypeVar("_Entry")
 
 
 class HvError(Exception):
@@ -97,6 +100,17 @@ class NotFoundError(HvError):
     """No VM, host or job with that name or id."""
 
     code = 32773
+
+
+def look_up(catalogue: Mapping[str, _Entry], key: str, what: str, *,
+            known: str = "Known") -> _Entry:
+    """``catalogue[key]``; an unknown key is a :class:`NotFoundError` naming ``what`` and
+    listing the keys that are known."""
+    try:
+        return catalogue[key]
+    except KeyError:
+        raise NotFoundError(f"No {what} named '{key}'.",
+                            [f"{known}: {', '.join(catalogue)}."]) from None
 
 
 class AccessDeniedError(HvError):

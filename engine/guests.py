@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from hvlab.engine.errors import look_up
 from hvlab.engine.resources import resources_dir
 
 #: Integration services in Hyper-V Manager's order, with their display names.
@@ -78,13 +79,4 @@ def load_catalogue() -> dict[str, GuestOs]:
 
 
 def get_guest_os(os_id: str) -> GuestOs:
-    catalogue = load_catalogue()
-    try:
-        return catalogue[os_id]
-    except KeyError:
-        from hvlab.engine.errors import NotFoundError
-
-        raise NotFoundError(
-            f"No guest operating system named '{os_id}'.",
-            [f"Known: {', '.join(catalogue)}."],
-        ) from None
+    return look_up(load_catalogue(), os_id, "guest operating system")

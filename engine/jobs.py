@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -85,19 +85,11 @@ class JobRecord:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "description": self.description,
-            "host_id": self.host_id,
-            "vm_id": self.vm_id,
-            "started_us": self.started_us,
-            "expected_end_us": self.expected_end_us,
-            "cancellable": self.cancellable,
-            "state": self.state.value,
-            "error": self.error,
-            "finished_us": self.finished_us,
-        }
+        record = asdict(self)
+        # A file job's progress is read from its worker thread; it is not part of the lab.
+        del record["file_progress"]
+        record["state"] = self.state.value
+        return record
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> JobRecord:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from hvlab.engine.errors import look_up
 from hvlab.engine.resources import resources_dir
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
 
 #: Hot-add rule words used in the ``hot_add`` table of a profile.
 #:  always   - may change in any state
@@ -225,6 +231,12 @@ def _limits(data: dict[str, Any]) -> ProfileLimits:
     )
 
 
+def _uniform(record: type[_Record], data: dict[str, Any], value: Callable[[Any], Any]) -> _Record:
+    """A record whose fields are all of one type, read by its field names (other keys, such
+    as a ``note``, are left alone)."""
+    return record(**{f.name: value(data[f.name]) for f in fields(record)})
+
+
 def profile_from_dict(data: dict[str, Any]) -> HostProfile:
     if data.get("schema") != 1:
         raise ValueError(f"unsupported profile schema {data.get('schema')!r}")
@@ -232,8 +244,6 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
     for key, rule in hot_add.items():
         if rule not in HOT_ADD_RULES:
             raise ValueError(f"profile {data['id']}: hot_add rule {rule!r} for {key} is unknown")
-    feats = data["features"]
-    mem = data["memory"]
     return HostProfile(
         id=str(data["id"]),
         name=str(data["name"]),
@@ -242,22 +252,11 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
         configuration_version=str(data["configuration_version"]),
         installation=str(data["installation"]),
         limits=_limits(data["limits"]),
-        features=ProfileFeatures(
-            generation2=bool(feats["generation2"]),
-            dynamic_memory=bool(feats["dynamic_memory"]),
-            live_migration=bool(feats["live_migration"]),
-            quick_migration=bool(feats["quick_migration"]),
-            failover_clustering=bool(feats["failover_clustering"]),
-            numa_spanning_setting=bool(feats["numa_spanning_setting"]),
-        ),
+        features=_uniform(ProfileFeatures, data["features"], bool),
         hot_add=hot_add,
-        memory=MemoryPolicy(
-            hypervisor_mb=int(mem["hypervisor_mb"]),
-            root_reserve_base_mb=int(mem["root_reserve_base_mb"]),
-            root_reserve_per_gb_mb=int(mem["root_reserve_per_gb_mb"]),
-        ),
+        memory=_uniform(MemoryPolicy, data["memory"], int),
         hardware=HostHardware.from_dict(data["hardware"]),
-        io_costs=IoCosts(**{k: float(v) for k, v in data["io_costs"].items() if k != "note"}),
+        io_costs=_uniform(IoCosts, data["io_costs"], float),
     )
 
 
@@ -283,13 +282,4 @@ def widest(limit: Callable[[ProfileLimits], int]) -> int:
 
 
 def get_profile(profile_id: str) -> HostProfile:
-    profiles = load_profiles()
-    try:
-        return profiles[profile_id]
-    except KeyError:
-        from hvlab.engine.errors import NotFoundError
-
-        raise NotFoundError(
-            f"No host profile named '{profile_id}'.",
-            [f"Known profiles: {', '.join(profiles)}."],
-        ) from None
+    return look_up(load_profiles(), profile_id, "host profile", known="Known profiles")

@@ -132,23 +132,15 @@ class EventLogStore:
               since_us: int | None = None, until_us: int | None = None,
               last: int | None = None) -> list[LogEntry]:
         """Entries oldest first, filtered by VM id, level (case-insensitive) and time."""
-        where: list[str] = []
-        args: list[object] = []
-        if vm_id is not None:
-            where.append("vm_id = ?")
-            args.append(vm_id)
-        if vm_name is not None:
-            where.append("vm_name = ? COLLATE NOCASE")
-            args.append(vm_name)
-        if level is not None:
-            where.append("level = ? COLLATE NOCASE")
-            args.append(level)
-        if since_us is not None:
-            where.append("time_us >= ?")
-            args.append(since_us)
-        if until_us is not None:
-            where.append("time_us <= ?")
-            args.append(until_us)
+        filters = (
+            ("vm_id = ?", vm_id),
+            ("vm_name = ? COLLATE NOCASE", vm_name),
+            ("level = ? COLLATE NOCASE", level),
+            ("time_us >= ?", since_us),
+            ("time_us <= ?", until_us),
+        )
+        where = [test for test, value in filters if value is not None]
+        args: list[object] = [value for _, value in filters if value is not None]
         sql = f"SELECT {_COLUMNS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -8,7 +8,7 @@ data (kind, target, data) and are dispatched by kind, which keeps the queue seri
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 US_PER_S = 1_000_000
@@ -34,14 +34,7 @@ class ScheduledAction:
     data: dict[str, Any] = field(compare=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "time_us": self.time_us,
-            "seq": self.seq,
-            "kind": self.kind,
-            "host_id": self.host_id,
-            "target": self.target,
-            "data": dict(self.data),
-        }
+        return asdict(self)
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> ScheduledAction:

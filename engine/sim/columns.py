@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, get_args, get_origin, get_type_hints
 
 import numpy as np
 
 
 class ColumnTable:
-    """Columns named in ``_COLUMNS`` (name -> dtype), one row per object, rows reused.
+    """Columns of numpy arrays, one row per object, rows reused.
 
-    Subclasses declare their columns and annotate them; rows are handed out lowest first so
-    tables stay dense, and a released row is zeroed when it is handed out again.
+    A subclass declares each column once, as a class annotation ``name: npt.NDArray[dtype]``;
+    ``_COLUMNS`` (name -> dtype) is read from those annotations.  Rows are handed out lowest
+    first so tables stay dense, and a released row is zeroed when it is handed out again.
     """
 
     _COLUMNS: ClassVar[dict[str, type]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._COLUMNS = {name: _dtype_of(hint) for name, hint in get_type_hints(cls).items()
+                        if get_origin(hint) is np.ndarray}
 
     def __init__(self, capacity: int = 64) -> None:
         self.capacity = 0
@@ -46,3 +52,9 @@ class ColumnTable:
     def _release(self, row: int) -> None:
         self._free.append(row)
         self._free.sort(reverse=True)
+
+
+def _dtype_of(hint: Any) -> type:
+    """The scalar type of ``npt.NDArray[dtype]`` (``ndarray[shape, np.dtype[dtype]]``)."""
+    scalar: type = get_args(get_args(hint)[-1])[0]
+    return scalar

@@ -101,36 +101,32 @@ class History:
         self._grow_devs(64)
 
     def _grow_vms(self, capacity: int) -> None:
-        for name in VM_SERIES:
-            old = self.vm.get(name, np.zeros((self.samples, 0), dtype=np.float32))
-            new = np.zeros((self.samples, capacity), dtype=np.float32)
-            new[:, : old.shape[1]] = old
-            self.vm[name] = new
-            acc = self._vm_acc.get(name, np.zeros(0))
-            grown = np.zeros(capacity)
-            grown[: len(acc)] = acc
-            self._vm_acc[name] = grown
+        self._grow_columns(self.vm, self._vm_acc, VM_SERIES, capacity)
         self.capacity = capacity
 
     def _grow_devs(self, capacity: int) -> None:
-        for name in DEV_SERIES:
-            old = self.dev.get(name, np.zeros((self.samples, 0), dtype=np.float32))
+        self._grow_columns(self.dev, self._dev_acc, DEV_SERIES, capacity)
+        self.dev_capacity = capacity
+
+    def _grow_columns(self, rings: dict[str, npt.NDArray[np.float32]],
+                      accs: dict[str, FloatArray], names: Iterable[str], capacity: int) -> None:
+        """Widen the [sample, row] rings and the per-row accumulators to ``capacity`` rows,
+        keeping what they hold (a series seen for the first time starts empty)."""
+        for name in names:
+            old = rings.get(name, np.zeros((self.samples, 0), dtype=np.float32))
             new = np.zeros((self.samples, capacity), dtype=np.float32)
             new[:, : old.shape[1]] = old
-            self.dev[name] = new
-            acc = self._dev_acc.get(name, np.zeros(0))
+            rings[name] = new
+            acc = accs.get(name, np.zeros(0))
             grown = np.zeros(capacity)
             grown[: len(acc)] = acc
-            self._dev_acc[name] = grown
-        self.dev_capacity = capacity
+            accs[name] = grown
 
     def clear_device(self, row: int) -> None:
         """A device row was given to a new disk or adapter: its history starts empty."""
         if row >= self.dev_capacity:
             self._grow_devs(max(self.dev_capacity * 2, row + 1))
-        for name in DEV_SERIES:
-            self.dev[name][:, row] = 0.0
-            self._dev_acc[name][row] = 0.0
+        self._clear_column(self.dev, self._dev_acc, DEV_SERIES, row)
 
     def _ensure_hosts(self, hosts: int) -> None:
         have = self._host_acc.shape[0]
@@ -148,9 +144,14 @@ class History:
         """A slot was given to a new VM: it starts with an empty history."""
         if slot >= self.capacity:
             self._grow_vms(max(self.capacity * 2, slot + 1))
-        for name in VM_SERIES:
-            self.vm[name][:, slot] = 0.0
-            self._vm_acc[name][slot] = 0.0
+        self._clear_column(self.vm, self._vm_acc, VM_SERIES, slot)
+
+    @staticmethod
+    def _clear_column(rings: dict[str, npt.NDArray[np.float32]], accs: dict[str, FloatArray],
+                      names: Iterable[str], row: int) -> None:
+        for name in names:
+            rings[name][:, row] = 0.0
+            accs[name][row] = 0.0
 
     def accumulate(self, table: VmTable, hosts: Iterable[HostSample],
                    devices: DeviceTable | None = None) -> None:

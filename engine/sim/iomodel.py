@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,35 +53,6 @@ class IoTick:
 class DeviceTable(ColumnTable):
     """One row per virtual disk and network adapter in the lab."""
 
-    _COLUMNS: ClassVar[dict[str, type]] = {
-        "used": bool,
-        "vm_slot": np.int64,
-        "host": np.int32,
-        "cls": np.int8,
-        "min": np.float64,
-        "max": np.float64,
-        "switch": np.int32,
-        "vlan": np.int32,
-        "rate": np.float64,
-        "emulated": bool,
-        "carrying": bool,
-        "root_lp": np.float64,
-        "hv_lp": np.float64,
-        "intercepts_s": np.float64,
-        "interrupts_s": np.float64,
-        # Static per row, set by sync_vm: QoS and link limits, contention domain, costs.
-        "limit": np.float64,
-        "reserve": np.float64,
-        "domain": np.int64,
-        "requests_per_unit": np.float64,
-        "emu_root_cycles": np.float64,
-        "emu_hv_cycles": np.float64,
-        "syn_root_cycles": np.float64,
-        "syn_hv_cycles": np.float64,
-        "emu_exits": np.float64,
-        "syn_exits": np.float64,
-        "inv_hz": np.float64,
-    }
     used: npt.NDArray[np.bool_]
     vm_slot: npt.NDArray[np.int64]
     host: npt.NDArray[np.int32]
@@ -98,6 +68,7 @@ class DeviceTable(ColumnTable):
     hv_lp: FloatArray
     intercepts_s: FloatArray
     interrupts_s: FloatArray
+    # Static per row, set by sync_vm: QoS and link limits, contention domain, costs.
     limit: FloatArray
     reserve: FloatArray
     domain: npt.NDArray[np.int64]  # host index (storage) or -(switch + 1) (network)

@@ -9,7 +9,6 @@ Nothing here loops over VMs in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,45 +53,6 @@ class HostTick:
 
 class VmTable(ColumnTable):
     """Columns indexed by slot.  ``active`` marks VMs whose virtual processors run."""
-
-    _COLUMNS: ClassVar[dict[str, type]] = {
-        "key": np.uint64,
-        "host": np.int32,
-        "used": bool,
-        "active": bool,
-        "phase": np.int8,
-        "vps": np.int32,
-        "enlightened": bool,
-        "vsc": bool,
-        "ic_channels": np.int32,
-        "vmbus_signals": np.float64,
-        "vmbus_messages": np.float64,
-        "working_set_mb": np.float64,
-        "reserve": np.float64,
-        "limit": np.float64,
-        "weight": np.float64,
-        "wl_cpu": np.float64,
-        "wl_swing": np.float64,
-        "wl_period": np.float64,
-        "wl_burst": np.float64,
-        "wl_disk": np.float64,
-        "wl_net": np.float64,
-        "wl_dirty": np.float64,
-        "wl_ws": np.float64,
-        "wl_jitter": np.float64,
-        "cpu_demand_lp": np.float64,
-        "cpu_usage_lp": np.float64,
-        "cpu_hv_lp": np.float64,
-        "bsp_share": np.float64,
-        "memory_assigned_mb": np.int64,
-        "memory_demand_mb": np.float64,
-        "memory_demand_avg_mb": np.float64,
-        "disk_iops": np.float64,
-        "net_mbit": np.float64,
-        "dirty_pages": np.float64,
-        "hypercalls_s": np.float64,
-        "intercepts_s": np.float64,
-    }
 
     key: npt.NDArray[np.uint64]
     host: npt.NDArray[np.int32]

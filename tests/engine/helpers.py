@@ -10,6 +10,8 @@ from hvlab.engine.api import ManagementApi
 from hvlab.engine.config import HardDrive
 
 BOOT_DISK = (HardDrive("IDE", 0, 0, "boot.vhd", bootable=True),)
+#: Generation 2 has no IDE controller: it boots from SCSI.
+SCSI_BOOT_DISK = (HardDrive("SCSI", 0, 0, "g2.vhdx"),)
 
 
 def make_api(profile: str = "ws2008r2", *, seed: int = 0, **host: Any) -> ManagementApi:
@@ -21,6 +23,11 @@ def make_api(profile: str = "ws2008r2", *, seed: int = 0, **host: Any) -> Manage
 def new_vm(api: ManagementApi, name: str, **fields: Any) -> str:
     fields.setdefault("hard_drives", BOOT_DISK)
     return api.create_vm(name, **fields).id
+
+
+def new_generation2_vm(api: ManagementApi, name: str, guest_os: str, **fields: Any) -> str:
+    fields.setdefault("hard_drives", SCSI_BOOT_DISK)
+    return api.create_vm(name, generation=2, guest_os=guest_os, **fields).id
 
 
 def boot(api: ManagementApi, name: str, seconds: float = 120.0) -> None:

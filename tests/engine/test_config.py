@@ -8,7 +8,7 @@ from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import ValidationError
 from hvlab.engine.profiles import load_profiles
 
-from .helpers import boot, make_api, new_vm
+from .helpers import boot, make_api, new_generation2_vm, new_vm
 
 
 @pytest.mark.parametrize(
@@ -39,14 +39,20 @@ from .helpers import boot, make_api, new_vm
         ({"network_adapters": [{"legacy": True}] * 5}, "network_adapters", "between 0 and 4"),
         ({"automatic_start_action": "Sometimes"}, "automatic_start_action", "Nothing"),
         ({"cpu_count": "2"}, "cpu_count", "whole number"),
+        ({"dvd_path": "setup.img"}, "dvd_path", ".iso"),
+        ({"colour": "red"}, "colour", "not a virtual machine setting"),
     ],
 )
 def test_out_of_range_fields_name_the_field_and_the_range(
     fields: dict[str, object], field: str, words: str
 ) -> None:
     api = make_api("ws2008r2")
+    # The wizard's dry run (validate_new_vm) must refuse exactly what create_vm refuses.
+    with pytest.raises(ValidationError) as dry:
+        api.validate_new_vm("X", **fields)
     with pytest.raises(ValidationError) as err:
         api.create_vm("X", **fields)
+    assert (dry.value.field, dry.value.message) == (err.value.field, err.value.message)
     assert err.value.field == field
     assert words in err.value.message
     assert api.vms() == []
@@ -114,14 +120,7 @@ def test_running_vm_locks_fields_by_the_profiles_hot_add_rules() -> None:
 
 def test_static_memory_is_hot_resizable_only_where_the_profile_says() -> None:
     api = make_api("ws2019")
-    api.create_vm(
-        "New",
-        generation=2,
-        guest_os="ws2019-x64",
-        hard_drives=[
-            {"controller": "SCSI", "controller_number": 0, "location": 0, "path": "n.vhdx"}
-        ],
-    )
+    new_generation2_vm(api, "New", "ws2019-x64")
     boot(api, "New", 5)
     api.set_vm("New", memory_startup_mb=2048)
     assert api.vm("New").config.memory_startup_mb == 2048

@@ -9,7 +9,7 @@ from hvlab.engine.config import HardDrive, NetworkAdapter
 from hvlab.engine.errors import InvalidStateError, ValidationError
 from hvlab.engine.sim.hypervisor import HvStatus
 
-from .helpers import make_api
+from .helpers import make_api, new_generation2_vm
 
 NIC = "Intel(R) 82576 Gigabit Dual Port Network Connection"
 
@@ -48,6 +48,16 @@ def settle(api: ManagementApi, seconds: float = 120) -> None:
     api.advance(seconds)
 
 
+def lab_with_a_guest_lacking_integration_services(name: str) -> ManagementApi:
+    """A booted Windows Server 2003 guest, integration services not installed, serving web
+    traffic through a synthetic adapter it has no driver for."""
+    api = lab()
+    vm(api, name, os="ws2003sp2-x86", installed=False,
+       nics=[NetworkAdapter(switch="External")], workload="web")
+    settle(api)
+    return api
+
+
 def io(api: ManagementApi, name: str, key: str):  # type: ignore[no-untyped-def]
     return next(d for d in api.device_io(name) if d.key == key)
 
@@ -84,16 +94,7 @@ def test_legacy_adapter_is_capped_and_costs_ten_times_the_root_cpu_per_packet() 
 
 
 def test_a_guest_without_integration_services_moves_nothing_on_a_synthetic_adapter() -> None:
-    api = lab()
-    vm(
-        api,
-        "NoIS",
-        os="ws2003sp2-x86",
-        installed=False,
-        nics=[NetworkAdapter(switch="External")],
-        workload="web",
-    )
-    settle(api)
+    api = lab_with_a_guest_lacking_integration_services("NoIS")
     d = mean_io(api, "NoIS", "nic0")
     assert d["peak"] == 0.0
     assert not io(api, "NoIS", "nic0").carrying
@@ -219,16 +220,7 @@ def test_switch_validation_rename_and_removal() -> None:
 
 
 def test_integration_services_setup_disk_enlightens_after_a_reboot() -> None:
-    api = lab()
-    vm(
-        api,
-        "W2K3",
-        os="ws2003sp2-x86",
-        installed=False,
-        nics=[NetworkAdapter(switch="External")],
-        workload="web",
-    )
-    settle(api)
+    api = lab_with_a_guest_lacking_integration_services("W2K3")
     assert not io(api, "W2K3", "nic0").carrying
     assert api.vm("W2K3").heartbeat == "No Contact"
     api.insert_integration_services_disk("W2K3")
@@ -257,13 +249,7 @@ def test_integration_services_setup_disk_enlightens_after_a_reboot() -> None:
 
 def test_devices_by_generation_and_vmbus_channels() -> None:
     api = make_api("ws2012r2")
-    api.create_vm(
-        "G2",
-        generation=2,
-        guest_os="ws2012r2-x64",
-        hard_drives=[HardDrive("SCSI", 0, 0, "g2.vhdx")],
-        network_adapters=[NetworkAdapter()],
-    )
+    new_generation2_vm(api, "G2", "ws2012r2-x64", network_adapters=[NetworkAdapter()])
     api.create_vm(
         "G1",
         guest_os="ws2012r2-x64",

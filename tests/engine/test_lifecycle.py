@@ -10,7 +10,7 @@ from hvlab.engine.errors import InvalidStateError
 from hvlab.engine.jobs import JobState
 from hvlab.engine.lifecycle import LEGAL_STATES, Operation, VmState
 
-from .helpers import boot, make_api, new_vm
+from .helpers import boot, make_api, new_generation2_vm, new_vm
 
 
 def states_of(api, name):  # type: ignore[no-untyped-def]
@@ -64,15 +64,8 @@ def test_guest_boots_firmware_loader_os_services_then_heartbeat() -> None:
 
 
 def test_generation_2_boots_uefi() -> None:
-    from hvlab.engine.config import HardDrive
-
     api = make_api("ws2012r2")
-    api.create_vm(
-        "G2",
-        generation=2,
-        guest_os="ws2012r2-x64",
-        hard_drives=[HardDrive("SCSI", 0, 0, "g2.vhdx")],
-    )
+    new_generation2_vm(api, "G2", "ws2012r2-x64")
     boot(api, "G2", 80)
     text = "\n".join(line for _, line in api.console("G2")[1])
     assert "UEFI" in text and api.vm("G2").heartbeat == "OK"
