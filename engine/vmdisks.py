@@ -18,6 +18,7 @@ elsewhere stays absolute.  :func:`chain_path` and :func:`chain_file` convert.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -57,6 +58,7 @@ from hvlab.engine.storage import (
     reconnect_disk,
     vhd_problem,
 )
+from hvlab.engine.storage.writeback import OnFailure, PendingWrites
 
 if TYPE_CHECKING:
     from hvlab.engine.host import Host, VmRuntime
@@ -237,30 +239,77 @@ def vhd_time(lab: Lab) -> int:
 
 
 class DiskHandles:
-    """Open writable disks for guest writes, least recently used closed first."""
+    """Open writable disks for guest writes, least recently used closed first, and the
+    guest writes held back for them (:mod:`hvlab.engine.storage.writeback`): whatever uses a
+    disk through :meth:`get` or :meth:`close` finds the held writes in the file first."""
 
     def __init__(self) -> None:
         self._open: OrderedDict[str, VhdDisk] = OrderedDict()
+        self._sizes: dict[str, int] = {}
+        self._held = PendingWrites()
 
     def get(self, path: Path) -> VhdDisk:
+        disk = self._open_disk(path)
+        if path in self._held:
+            self._held.write_out(path, disk)
+        return disk
+
+    def _open_disk(self, path: Path) -> VhdDisk:
         key = os.fspath(path)
         disk = self._open.pop(key, None)
         if disk is None:
             disk = open_vhd(key, writable=True)
+            self._sizes[key] = disk.size
             while len(self._open) >= MAX_OPEN_DISKS:
                 _, old = self._open.popitem(last=False)
                 old.close()
         self._open[key] = disk
         return disk
 
+    def size(self, path: Path) -> int:
+        """The guest size of the disk at ``path`` in bytes, opening it only the first time
+        (or after :meth:`close`: a disk operation may have resized it)."""
+        known = self._sizes.get(os.fspath(path))
+        return known if known is not None else self._open_disk(path).size
+
+    def hold(self, path: Path, lba: int, data: bytes, on_failure: OnFailure) -> None:
+        """A guest write, written out with the others held for the disk (see the module
+        :mod:`hvlab.engine.storage.writeback`); ``on_failure`` reports a write that failed."""
+        self._held.hold(path, lba, data, on_failure)
+        if self._held.over_limit:
+            self.write_out()
+
+    def write_out(self, paths: Iterable[Path] | None = None) -> None:
+        """Write the held guest writes of ``paths`` (default: every disk) to their files."""
+        for path in self._held.paths() if paths is None else paths:
+            if path not in self._held:
+                continue
+            try:
+                disk = self._open_disk(path)
+            except (HvError, OSError) as err:
+                on_failure = self._held.failure_handler(path)
+                self._held.drop(path)
+                if on_failure is None:
+                    raise
+                on_failure(err)
+                continue
+            self._held.write_out(path, disk)
+
     def __del__(self) -> None:
         # A lab dropped without close() (tests, scripts) still closes its files cleanly.
+        with contextlib.suppress(Exception):
+            self.write_out()
         for disk in self._open.values():
             disk.close()
         self._open.clear()
 
     def close(self, paths: list[Path] | None = None) -> None:
+        self.write_out(paths)
         keys = list(self._open) if paths is None else [os.fspath(p) for p in paths]
+        if paths is None:
+            self._sizes.clear()
+        for key in keys:
+            self._sizes.pop(key, None)
         for key in keys:
             disk = self._open.pop(key, None)
             if disk is not None:
@@ -355,16 +404,26 @@ def guest_writes(lab: Lab, host: Host, vm: VmRuntime, second: int, iops: float) 
             continue
         seed = f"{vm.key}:{second}:{i}".encode()
         page = int.from_bytes(hashlib.sha256(seed).digest()[:4], "little") % WORKING_AREA_PAGES
+        lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
+        failed = _write_failed(lab, host, vm, path)
         try:
-            disk = lab.disk_handles.get(path)
-            lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
-            if (lba + 8) * 512 <= disk.size:
-                disk.write_sectors(lba, _pattern(seed, 4096))
-        except (HvError, OSError) as err:  # a damaged disk, a full disk, a refused path
-            host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
-                     f"'{vm.name}': writing to '{path}' failed: {err}", vm)
-            lab.disk_handles.close([path])
+            size = lab.disk_handles.size(path)
+        except (HvError, OSError) as err:
+            failed(err)
             return
+        if (lba + 8) * 512 <= size:
+            lab.disk_handles.hold(path, lba, _pattern(seed, 4096), failed)
+
+
+def _write_failed(lab: Lab, host: Host, vm: VmRuntime, path: Path) -> OnFailure:
+    def report(err: BaseException) -> None:
+        # A damaged disk, a full disk, a refused path: logged, the guest carries on.
+        if not isinstance(err, (HvError, OSError)):
+            raise err
+        host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                 f"'{vm.name}': writing to '{path}' failed: {err}", vm)
+        lab.disk_handles.close([path])
+    return report
 
 
 # -- saved state -------------------------------------------------------------------------------

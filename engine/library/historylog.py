@@ -198,14 +198,15 @@ class HistoryLog:
         layout = Layout.of(history, slot_keys, device_rows)
         order = _ring_order(history)
         fresh = order[history.times_us[order] > self._saved_us]
-        if not len(fresh):
+        if not len(fresh) and self._length:
             return
         if (layout != self._layout or len(fresh) >= history.samples
                 or self._length > COMPACT_FACTOR * max(self._base_length, 1)):
             self._write_base(history, layout, device_rows)
         else:
             self._append_rows(history, fresh)
-        self._saved_us = int(history.times_us[fresh[-1]])
+        if len(fresh):
+            self._saved_us = int(history.times_us[fresh[-1]])
 
     def _write_base(self, history: History, layout: Layout, device_rows: DeviceRows) -> None:
         arrays: dict[str, npt.NDArray[Any]] = {
