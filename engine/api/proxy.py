@@ -33,8 +33,10 @@ from hvlab.engine.events import EngineEvent
 #: Wall seconds between clock steps when the engine thread runs the clock: a request waits
 #: for at most the step in progress (at 60x, six simulated seconds).
 CLOCK_INTERVAL_S = 0.1
-#: A wall-clock gap longer than this (a suspended laptop, a debugger) is not replayed.
-MAX_WALL_GAP_S = 2.0
+#: Wall time one clock step may make up for.  A step that took longer (a lab too big for the
+#: speed, a suspended laptop, a debugger) is not replayed, so the next step stays as short
+#: and a request never waits long behind the clock.
+MAX_WALL_GAP_S = 0.25
 
 
 class Transport(Protocol):
