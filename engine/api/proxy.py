@@ -33,6 +33,8 @@ from hvlab.engine.events import EngineEvent
 #: Wall seconds between clock steps when the engine thread runs the clock: a request waits
 #: for at most the step in progress (at 60x, six simulated seconds).
 CLOCK_INTERVAL_S = 0.1
+#: Simulated seconds advanced between two looks at the requests waiting.
+CLOCK_SLICE_S = 1.0
 #: Wall time one clock step may make up for.  A step that took longer (a lab too big for the
 #: speed, a suspended laptop, a debugger) is not replayed, so the next step stays as short
 #: and a request never waits long behind the clock.
@@ -153,6 +155,7 @@ class EngineThread:
         self._speed = 0.0
         self._achieved = 0.0
         self._last_wall = wall_clock()
+        self._closing = False
         self._owner: Owner | None = None
         self._opened: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, args=(open_owner,), name=name,
@@ -208,7 +211,7 @@ class EngineThread:
             return
         self._opened.set_result(None)
         try:
-            while True:
+            while not self._closing:
                 due = self._last_wall + CLOCK_INTERVAL_S - self._wall_clock()
                 try:
                     item = self._requests.get(timeout=max(due, 0.0) if self._speed > 0
@@ -218,14 +221,31 @@ class EngineThread:
                 if item is None:
                     return
                 if item is not _TICK:
-                    try:
-                        item.answer.set_result(self._invoke(item.name, item.args, item.kwargs))
-                    except BaseException as err:  # the caller's to handle
-                        item.answer.set_exception(err)
-                if self._speed > 0 and self._wall_clock() - self._last_wall >= CLOCK_INTERVAL_S:
+                    self._answer(item)
+                if (self._speed > 0 and self._serve_waiting()
+                        and self._wall_clock() - self._last_wall >= CLOCK_INTERVAL_S):
                     self._clock_step()
         finally:
             self._owner.close()
+
+    def _answer(self, item: _Request) -> None:
+        try:
+            item.answer.set_result(self._invoke(item.name, item.args, item.kwargs))
+        except BaseException as err:  # the caller's to handle
+            item.answer.set_exception(err)
+
+    def _serve_waiting(self) -> bool:
+        """Answer every request already waiting; False once asked to close."""
+        while not self._closing:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return True
+            if item is None:
+                self._closing = True
+            else:
+                self._answer(item)
+        return False
 
     def _invoke(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
         if name == "_run_clock":
@@ -247,9 +267,17 @@ class EngineThread:
         wall = now - self._last_wall
         self._last_wall = now
         api = self._owner.api
-        api.advance(self._speed * min(wall, MAX_WALL_GAP_S))
+        speed = self._speed
+        left = speed * min(wall, MAX_WALL_GAP_S)
+        # In slices, answering what waits between them: a request never waits for a whole
+        # step of a big lab, and one that stops or changes the clock ends the step.
+        while left > 0:
+            api.advance(min(left, CLOCK_SLICE_S))
+            left -= CLOCK_SLICE_S
+            if not self._serve_waiting() or self._speed != speed:
+                return
         # Achieved: simulated over wall seconds, smoothed over a few steps.
-        rate = self._speed * min(wall, MAX_WALL_GAP_S) / wall
+        rate = speed * min(wall, MAX_WALL_GAP_S) / max(wall, 1e-9)
         self._achieved = rate if self._achieved == 0 else 0.7 * self._achieved + 0.3 * rate
         tick = ClockTick(api.vm_table(), self._speed, self._achieved)
         for sink in list(self._tick_sinks):
