@@ -8,7 +8,6 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,20 +23,9 @@ from hvlab.engine.api import (
     open_library,
 )
 from hvlab.engine.library.state import snapshot_lab
+from tests.engine.recording import RecordingApi
 
-CALLED_FROM: list[threading.Thread] = []
-
-
-class RecordingApi(ManagementApi):
-    """Notes the thread of every declared call made on it."""
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in DECLARED:
-            CALLED_FROM.append(threading.current_thread())
-        return super().__getattribute__(name)
-
-
-DECLARED = set(declared_calls(ManagementApi))
+CALLED_FROM = RecordingApi.called_from
 
 
 def demo_owner(seed: int = 7) -> InMemory:

@@ -17,7 +17,6 @@ from hvlab.engine.api import (
     EngineThread,
     InMemory,
     ManagementApi,
-    declared_calls,
     populate_demo,
 )
 from hvlab.engine.library.state import snapshot_lab
@@ -25,18 +24,9 @@ from hvlab.gui.app import _show_clock_lag, clock_lag_text
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.main_window import MainWindow
 from hvlab.gui.theme import Theme
+from tests.engine.recording import RecordingApi
 
-DECLARED = set(declared_calls(ManagementApi))
-CALLED_FROM: list[threading.Thread] = []
-
-
-class RecordingApi(ManagementApi):
-    """Notes the thread of every declared call made on the engine's own API."""
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in DECLARED:
-            CALLED_FROM.append(threading.current_thread())
-        return super().__getattribute__(name)
+CALLED_FROM = RecordingApi.called_from
 
 
 def demo_owner() -> InMemory:
