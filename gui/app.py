@@ -7,6 +7,10 @@ Start-up order is chosen for time to first paint (<= 0.5 s, docs/development.md)
 window is built and painted first, without the engine; the lab (numpy, the engine, the demo
 lab's first 90 simulated seconds) is loaded right after that first paint, and the window
 fills in. pyqtgraph is not imported at all until a graph is shown.
+
+The lab is opened on its own engine thread (:class:`~hvlab.engine.api.EngineThread`), which
+then owns the engine and the library: the bridge reaches it through an API proxy, so steps,
+saves and guest writes never hold up painting or input.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from hvlab.gui.main_window import WINDOW_TITLE, MainWindow
 from hvlab.gui.theme import Theme, apply_theme
 
 if TYPE_CHECKING:
-    from hvlab.engine.api import Library, ManagementApi
+    from hvlab.engine.api import EngineThread, InMemory, Library, ManagementApi
+    from hvlab.gui.bridge import Bridge
 
-__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
+__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_engine", "open_lab",
+           "open_session"]
 
 CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
                      why="simulated seconds per wall second; faster leaves the window no time "
@@ -113,6 +119,24 @@ def open_session(args: argparse.Namespace) -> tuple[ManagementApi, Library | Non
     return library.api, library
 
 
+def open_engine(args: argparse.Namespace) -> tuple[EngineThread, list[str]]:
+    """The engine thread that owns the lab of :func:`open_session` (opened on that thread:
+    the library's files and event log belong to it), and what opening the library repaired
+    or could not load.  Raises the HvError of :func:`open_session`."""
+    from hvlab.engine.api import EngineThread, InMemory
+
+    messages: list[str] = []
+
+    def open_owner() -> Library | InMemory:
+        api, library = open_session(args)
+        if library is None:
+            return InMemory(api)
+        messages.extend(library.messages)
+        return library
+
+    return EngineThread(open_owner), messages
+
+
 def _library_note(args: argparse.Namespace) -> str:
     if getattr(args, "in_memory", False) or getattr(args, "demo", None):
         return "In-memory lab: nothing is saved when hvlab closes."
@@ -149,6 +173,22 @@ class _AfterPaint(QObject):
         return False
 
 
+def clock_lag_text(bridge: Bridge) -> str:
+    """The status bar's words when the clock cannot keep its speed (else empty)."""
+    if bridge.keeping_up or not bridge.running:
+        return ""
+    return (f"The simulated clock cannot keep {bridge.speed:g}x with this lab: it is running at "
+            f"about {bridge.achieved_speed:.0f}x.")
+
+
+def _show_clock_lag(window: MainWindow, bridge: Bridge) -> None:
+    text = clock_lag_text(bridge)
+    if text:
+        window.statusBar().showMessage(text)
+    elif window.statusBar().currentMessage().startswith("The simulated clock cannot keep"):
+        window.statusBar().clearMessage()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     app = QApplication.instance()
@@ -172,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if probe:
             print(f"FIRST_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
         try:
-            api, library = open_session(args)
+            engine, messages = open_engine(args)
         except HvError as err:
             print(str(err), file=sys.stderr)
             QMessageBox.critical(window, "Hyper-V Manager", err.text)
@@ -180,28 +220,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return
         from hvlab.gui.bridge import Bridge
 
-        bridge = Bridge(api, clock=args.clock, speed=args.speed)
+        bridge = Bridge(engine=engine, clock=args.clock, speed=args.speed)
         bridge.setParent(window)
         window.attach(bridge)
-        opened.append((api, library))
-        if library is not None and library.messages:
+        bridge.clock_changed.connect(lambda: _show_clock_lag(window, bridge))
+        if messages:
             # What opening the library repaired or could not load.
-            window.statusBar().showMessage(" ".join(library.messages), 30000)
+            window.statusBar().showMessage(" ".join(messages), 30000)
         if probe:
             _AfterPaint(window.vm_list.viewport(), lab_painted)
 
-    opened: list[tuple[ManagementApi, Library | None]] = []
     _AfterPaint(window.vm_list.viewport(), load_lab)
     window.show()
     code = app.exec()
     if window.attached:
+        # Stops the clock, then the final save and the release of the library lock (in
+        # memory, only the files), on the engine thread.
         window.bridge.close()
-    for api, library in opened:
-        # The final save and the release of the library lock; in memory, only the files.
-        if library is not None:
-            library.close()
-        else:
-            api.close()
     window.close()
     window.deleteLater()
     return code

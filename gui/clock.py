@@ -1,6 +1,6 @@
 """Simulated clock controls: Pause, 1x, 10x, 60x, Step, and the simulated time.
 
-In realtime mode the bridge's QTimer moves simulated time at the chosen speed. In manual
+In realtime mode the engine thread moves simulated time at the chosen speed. In manual
 mode (``--clock manual``, for deterministic tests and step-by-step teaching) time moves only
 on Step. Picking a speed in manual mode switches to realtime: that is an explicit request
 for time to run.

@@ -34,6 +34,13 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
     from hvlab.engine.api.management import (
         ManagementApi as ManagementApi,
     )
+    from hvlab.engine.api.proxy import (
+        ApiProxy as ApiProxy,
+        ClockTick as ClockTick,
+        EngineThread as EngineThread,
+        InMemory as InMemory,
+        Transport as Transport,
+    )
     from hvlab.engine.api.surface import (
         ApiObserver as ApiObserver,
         CallKind as CallKind,
@@ -151,6 +158,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
                      "default_library_path", "open_library"), "hvlab.engine.api.library"),
     "ManagementApi": "hvlab.engine.api.management",
+    **dict.fromkeys(("ApiProxy", "ClockTick", "EngineThread", "InMemory", "Transport"),
+                    "hvlab.engine.api.proxy"),
     **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",

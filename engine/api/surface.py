@@ -58,7 +58,12 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
                 # Confined to the lab's files (hvlab.engine.fileguard); an OS error (a full disk,
                 # a read-only folder) in the words of the errors the clients show.
                 with fileguard.confined(self.lab.confinement):
-                    return fn(self, *args, **kwargs)
+                    result = fn(self, *args, **kwargs)
+                    if kind is CallKind.CLOCK:
+                        # Guest writes held back while the clock ran reach their files
+                        # now, so every read after the call sees them.
+                        self.lab.disk_handles.write_out()
+                    return result
             except OSError as err:
                 raise FileOperationError.from_os_error(err) from err
             finally:

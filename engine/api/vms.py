@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from hvlab.engine import bounds, fileguard
 from hvlab.engine.api.records import vm_info, vm_status
@@ -25,8 +27,26 @@ from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
 
+@dataclass(frozen=True)
+class _VmRows:
+    """The parts of the VM table that change only with an engine event."""
+
+    members: list[tuple[Host, VmRuntime]]
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    host_ids: tuple[str, ...]
+    states: tuple[str, ...]
+    groups: tuple[str, ...]
+    generations: npt.NDArray[np.int32]
+    index: npt.NDArray[np.int64]
+    host_lps: npt.NDArray[np.float64]
+
+
 class VmCalls(ApiCore):
     """Virtual machines and their lifecycle."""
+
+    #: The version-keyed rows :meth:`vm_table` reuses (see :meth:`_vm_rows`).
+    _vm_rows_cache: tuple[int, _VmRows] | None = None
 
     @command
     def create_vm(self, name: str, *, host: str | None = None, **fields: Any) -> VmInfo:
@@ -221,50 +241,50 @@ class VmCalls(ApiCore):
 
     @query
     def vm_table(self) -> VmTableSnapshot:
-        """All VMs in one read: what the VM list needs each tick (one pass over the VMs)."""
+        """All VMs in one read: what the VM list needs each tick.  What changes only with an
+        event (the VMs, names, states, groups) is gathered once per table version."""
         now = self.lab.sim.now_us
         t = self.lab.sim.table
-        ids: list[str] = []
-        names: list[str] = []
-        host_ids: list[str] = []
-        states: list[str] = []
-        statuses: list[str] = []
-        heartbeats: list[str] = []
-        groups: list[str] = []
-        slots: list[int] = []
-        generations: list[int] = []
-        lps: list[float] = []
-        uptimes: list[float] = []
-        for h in self.lab.hosts.values():
-            host_lps = float(max(h.logical_processors, 1))
-            for v in h.vms.values():
-                ids.append(v.id)
-                names.append(v.config.name)
-                host_ids.append(h.id)
-                states.append(v.state.value)
-                beat = guest_runner.heartbeat(h, v)
-                heartbeats.append(beat)
-                statuses.append(vm_status(self.lab, h, v, beat))
-                groups.append(v.config.group)
-                slots.append(v.slot)
-                generations.append(v.config.generation)
-                lps.append(host_lps)
-                uptimes.append(v.uptime_us(now) / 1e6)
-        index = np.array(slots, dtype=np.int64)
+        rows = self._vm_rows()
+        heartbeats = [guest_runner.heartbeat(h, v) for h, v in rows.members]
+        statuses = [vm_status(self.lab, h, v, beat)
+                    for (h, v), beat in zip(rows.members, heartbeats, strict=True)]
+        uptimes = np.fromiter((v.uptime_us(now) for _, v in rows.members), dtype=np.float64,
+                              count=len(rows.members)) / 1e6
+        index = rows.index
         return VmTableSnapshot(
             time_us=now,
             version=self._version,
-            ids=tuple(ids),
-            names=tuple(names),
-            host_ids=tuple(host_ids),
-            states=tuple(states),
+            ids=rows.ids,
+            names=rows.names,
+            host_ids=rows.host_ids,
+            states=rows.states,
             statuses=tuple(statuses),
-            generations=np.array(generations, dtype=np.int32),
+            generations=rows.generations.copy(),
             cpu_counts=t.vps[index].copy(),
-            cpu_usage_percent=100.0 * t.cpu_usage_lp[index] / np.array(lps),
+            cpu_usage_percent=100.0 * t.cpu_usage_lp[index] / rows.host_lps,
             memory_assigned_mb=t.memory_assigned_mb[index].copy(),
             memory_demand_mb=t.memory_demand_mb[index].copy(),
-            uptime_seconds=np.array(uptimes, dtype=np.float64),
+            uptime_seconds=uptimes,
             heartbeats=tuple(heartbeats),
-            groups=tuple(groups),
+            groups=rows.groups,
         )
+
+    def _vm_rows(self) -> _VmRows:
+        cached = self._vm_rows_cache
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        members = [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()]
+        rows = _VmRows(
+            members=members,
+            ids=tuple(v.id for _, v in members),
+            names=tuple(v.config.name for _, v in members),
+            host_ids=tuple(h.id for h, _ in members),
+            states=tuple(v.state.value for _, v in members),
+            groups=tuple(v.config.group for _, v in members),
+            generations=np.array([v.config.generation for _, v in members], dtype=np.int32),
+            index=np.array([v.slot for _, v in members], dtype=np.int64),
+            host_lps=np.array([float(max(h.logical_processors, 1)) for h, _ in members]),
+        )
+        self._vm_rows_cache = (self._version, rows)
+        return rows

@@ -42,6 +42,7 @@ from hvlab.engine.library.files import (
     verify,
     write_atomic,
 )
+from hvlab.engine.library.historylog import HistoryLog
 from hvlab.engine.library.lock import LOCK_NAME, LibraryLock
 from hvlab.engine.library.schema import SchemaError
 from hvlab.engine.library.state import (
@@ -58,10 +59,9 @@ Populate = Callable[[Lab, bool], None]
 
 LIBRARY_FILE = "library.json"
 STATE_FILE = "state.json"
-HISTORY_FILE = "history.npz"
-#: The counter history (display data, about a megabyte compressed) is rewritten at most
-#: every ten simulated minutes, and at close: an autosave every 30 s must stay cheap.
-HISTORY_EVERY_US = 600 * 1_000_000
+HISTORY_FILE = "history.log"
+#: Where libraries of earlier versions kept the history (read once, then replaced).
+OLD_HISTORY_FILE = "history.npz"
 EVENTS_FILE = "events.sqlite"
 HOSTS_DIR = "hosts"
 VMS_DIR = "vms"
@@ -75,7 +75,7 @@ AUTOSAVE_SECONDS = 30.0
 
 _ROOT_NAMES = {LIBRARY_FILE, STATE_FILE, LOCK_NAME, EVENTS_FILE, f"{EVENTS_FILE}-wal",
                f"{EVENTS_FILE}-shm", f"{EVENTS_FILE}-journal", HOSTS_DIR, VMS_DIR,
-               HISTORY_FILE, VHD_FOLDER, "imports"}
+               HISTORY_FILE, OLD_HISTORY_FILE, VHD_FOLDER, "imports"}
 _VM_NAMES = {CONFIG_FILE, RUNTIME_FILE, f"{CONFIG_FILE}.prev", f"{RUNTIME_FILE}.prev"}
 #: Files the engine keeps in a VM's folder: checkpoint disks and the saved state.
 VM_FILE_SUFFIXES = (".avhd", ".vsv")
@@ -145,6 +145,7 @@ class Library:
         self._dirty = True
         self._committed_now_us = -1
         self._history_us = -1  # lab time of the counter history on disk
+        self._history = HistoryLog(path / HISTORY_FILE)
         self._unavailable: list[Json] = []
         #: Host and VM ids the last commit had: only what it had, a commit can remove.
         self._live: tuple[set[str], set[str]] = (set(), set())
@@ -349,8 +350,8 @@ class Library:
                       "and written at the next save."],
             ) from exc
         # Committed.  The counters' history is display data: written beside the commit,
-        # best effort, and only when time moved.
-        if lab.sim.now_us - self._history_us >= HISTORY_EVERY_US:
+        # best effort, and only when time moved (appending the new seconds is cheap).
+        if lab.sim.now_us != self._history_us:
             self._write_history()
         self._commit = stamp
         self._committed.update(written)
@@ -374,11 +375,13 @@ class Library:
                     fileguard.unlink(path, missing_ok=True)
 
     def _write_history(self) -> None:
+        lab = self.lab
         try:
             with self._files():
-                write_atomic(self.path / HISTORY_FILE,
-                             self.lab.sim.history.to_bytes(dict(self.lab.sim.devices.rows)))
-            self._history_us = self.lab.sim.now_us
+                self._history.save(lab.sim.history, lab.sim.table.key, dict(lab.sim.devices.rows))
+                if (self.path / OLD_HISTORY_FILE).exists():
+                    fileguard.unlink(self.path / OLD_HISTORY_FILE, missing_ok=True)
+            self._history_us = lab.sim.now_us
         except (OSError, fileguard.PathConfinementError) as exc:
             self._note(f"{self.path / HISTORY_FILE}: the counter history could not be saved "
                        f"({getattr(exc, 'strerror', None) or exc}); graphs will start "
@@ -386,20 +389,27 @@ class Library:
 
     def load_history(self) -> None:
         """Give the reopened lab its saved counter history, if it fits."""
+        lab = self.lab
         path = self.path / HISTORY_FILE
+        old = self.path / OLD_HISTORY_FILE
+        if not path.exists() and old.exists():
+            path = old
         if not path.exists():
             return
+        rows = dict(lab.sim.devices.rows)
         try:
-            history = History.from_bytes(path.read_bytes(), dict(self.lab.sim.devices.rows),
-                                         self.lab.sim.now_us)
+            if path == old:
+                history = History.from_bytes(path.read_bytes(), rows, lab.sim.now_us)
+            else:
+                history = self._history.load(lab.sim.table.key, rows, lab.sim.now_us)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             with self._files():
                 kept = set_aside(path)
             self._note(f"{path}: the counter history could not be read ({exc}); it was kept "
                        f"as {kept.name} and the graphs start empty.")
             return
-        self.lab.sim.replace_history(history)
-        self._history_us = self.lab.sim.now_us
+        lab.sim.replace_history(history)
+        self._history_us = lab.sim.now_us
 
     def _remove_gone(self, live_hosts: set[str], live_vms: set[str]) -> None:
         """Delete the folders of VMs and hosts the previous commit had and this one has not.

@@ -15,6 +15,7 @@ from hvlab.engine import fileguard
 from hvlab.engine.jobs import JobRecord
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage import VhdDisk
+from hvlab.engine.storage.writeback import OnFailure
 
 
 class DiskFiles(Protocol):
@@ -23,6 +24,10 @@ class DiskFiles(Protocol):
     def get(self, path: Path) -> VhdDisk: ...
 
     def close(self, paths: list[Path] | None = None) -> None: ...
+
+    def size(self, path: Path) -> int: ...
+
+    def hold(self, path: Path, lba: int, data: bytes, on_failure: OnFailure) -> None: ...
 
 
 class LabContext(Protocol):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from pathlib import Path
 
 from hvlab.engine import events as ev
 from hvlab.engine.errors import HvError
 from hvlab.engine.events import Level
 from hvlab.engine.guest import GuestPhase, boot_plan
 from hvlab.engine.lifecycle import VmState
+from hvlab.engine.storage.writeback import OnFailure
 from hvlab.engine.vmms import tables, vm_files
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
@@ -116,7 +118,8 @@ def running_ready(host: Host) -> list[VmRuntime]:
 
 def guest_writes(host: Host, vm: VmRuntime, second: int, iops: float) -> None:
     """What the workload wrote in the last second: a bounded number of 4 KiB pages at
-    deterministic places in the disk's working area."""
+    deterministic places in the disk's working area, held back and written out together
+    (:mod:`hvlab.engine.storage.writeback`)."""
     lab = host.lab
     if iops <= 0 or lab.storage_root is None:
         return
@@ -136,13 +139,23 @@ def guest_writes(host: Host, vm: VmRuntime, second: int, iops: float) -> None:
         seed = f"{vm.key}:{second}:{i}".encode()
         digest = hashlib.sha256(seed).digest()
         page = int.from_bytes(digest[:4], "little") % vm_files.WORKING_AREA_PAGES
+        lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
+        failed = _write_failed(host, vm, path)
         try:
-            disk = lab.disk_handles.get(path)
-            lba = (2048 * 2048) + page * 8  # past the OS image, 4 KiB aligned
-            if (lba + 8) * 512 <= disk.size:
-                disk.write_sectors(lba, vm_files.pattern(seed, 4096))
-        except (HvError, OSError) as err:  # a damaged disk, a full disk, a refused path
-            host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
-                     f"'{vm.name}': writing to '{path}' failed: {err}", vm)
-            lab.disk_handles.close([path])
+            size = lab.disk_handles.size(path)
+        except (HvError, OSError) as err:
+            failed(err)
             return
+        if (lba + 8) * 512 <= size:
+            lab.disk_handles.hold(path, lba, vm_files.pattern(seed, 4096), failed)
+
+
+def _write_failed(host: Host, vm: VmRuntime, path: Path) -> OnFailure:
+    def report(err: BaseException) -> None:
+        # A damaged disk, a full disk, a refused path: logged, the guest carries on.
+        if not isinstance(err, (HvError, OSError)):
+            raise err
+        host.log(ev.CH_WORKER, ev.EV_VM_STORAGE, Level.ERROR,
+                 f"'{vm.name}': writing to '{path}' failed: {err}", vm)
+        host.lab.disk_handles.close([path])
+    return report

@@ -16,6 +16,7 @@ elsewhere stays absolute.  :func:`chain_path` and :func:`chain_file` convert.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -46,6 +47,7 @@ from hvlab.engine.storage import (
     open_vhd,
     vhd_problem,
 )
+from hvlab.engine.storage.writeback import OnFailure, PendingWrites
 from hvlab.engine.vmms.context import LabContext as Lab
 from hvlab.engine.vmms.runtime import SavedState, VmRuntime
 
@@ -224,30 +226,77 @@ def vhd_time(lab: Lab) -> int:
 
 
 class DiskHandles:
-    """Open writable disks for guest writes, least recently used closed first."""
+    """Open writable disks for guest writes, least recently used closed first, and the
+    guest writes held back for them (:mod:`hvlab.engine.storage.writeback`): whatever uses a
+    disk through :meth:`get` or :meth:`close` finds the held writes in the file first."""
 
     def __init__(self) -> None:
         self._open: OrderedDict[str, VhdDisk] = OrderedDict()
+        self._sizes: dict[str, int] = {}
+        self._held = PendingWrites()
 
     def get(self, path: Path) -> VhdDisk:
+        disk = self._open_disk(path)
+        if path in self._held:
+            self._held.write_out(path, disk)
+        return disk
+
+    def _open_disk(self, path: Path) -> VhdDisk:
         key = os.fspath(path)
         disk = self._open.pop(key, None)
         if disk is None:
             disk = open_vhd(key, writable=True)
+            self._sizes[key] = disk.size
             while len(self._open) >= MAX_OPEN_DISKS:
                 _, old = self._open.popitem(last=False)
                 old.close()
         self._open[key] = disk
         return disk
 
+    def size(self, path: Path) -> int:
+        """The guest size of the disk at ``path`` in bytes, opening it only the first time
+        (or after :meth:`close`: a disk operation may have resized it)."""
+        known = self._sizes.get(os.fspath(path))
+        return known if known is not None else self._open_disk(path).size
+
+    def hold(self, path: Path, lba: int, data: bytes, on_failure: OnFailure) -> None:
+        """A guest write, written out with the others held for the disk (see the module
+        :mod:`hvlab.engine.storage.writeback`); ``on_failure`` reports a write that failed."""
+        self._held.hold(path, lba, data, on_failure)
+        if self._held.over_limit:
+            self.write_out()
+
+    def write_out(self, paths: Iterable[Path] | None = None) -> None:
+        """Write the held guest writes of ``paths`` (default: every disk) to their files."""
+        for path in self._held.paths() if paths is None else paths:
+            if path not in self._held:
+                continue
+            try:
+                disk = self._open_disk(path)
+            except (HvError, OSError) as err:
+                on_failure = self._held.failure_handler(path)
+                self._held.drop(path)
+                if on_failure is None:
+                    raise
+                on_failure(err)
+                continue
+            self._held.write_out(path, disk)
+
     def __del__(self) -> None:
         # A lab dropped without close() (tests, scripts) still closes its files cleanly.
+        with contextlib.suppress(Exception):
+            self.write_out()
         for disk in self._open.values():
             disk.close()
         self._open.clear()
 
     def close(self, paths: list[Path] | None = None) -> None:
+        self.write_out(paths)
         keys = list(self._open) if paths is None else [os.fspath(p) for p in paths]
+        if paths is None:
+            self._sizes.clear()
+        for key in keys:
+            self._sizes.pop(key, None)
         for key in keys:
             disk = self._open.pop(key, None)
             if disk is not None:

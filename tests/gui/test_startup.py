@@ -39,13 +39,13 @@ _SCRIPT = f"""
 import sys
 import hvlab.gui.app as app
 LATER = {LATER!r}
-open_session = app.open_session
+open_engine = app.open_engine
 
 def spy(args):  # called just after the first paint
     print("LOADED_AT_FIRST_PAINT", *[m for m in LATER if m in sys.modules])
-    return open_session(args)
+    return open_engine(args)
 
-app.open_session = spy
+app.open_engine = spy
 code = app.main(["--in-memory", "--clock", "manual", "--probe-first-paint"])
 print("EXIT", code)
 print("PYQTGRAPH", "pyqtgraph" in sys.modules)
