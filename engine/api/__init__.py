@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         LibraryError as LibraryError,
         LibraryLockedError as LibraryLockedError,
         default_library_path as default_library_path,
+        is_library as is_library,
         open_library as open_library,
     )
     from hvlab.engine.api.management import (
@@ -160,7 +161,8 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
 _HOMES: dict[str, str] = {
     "populate_demo": "hvlab.engine.api.demo",
     **dict.fromkeys(("AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
-                     "default_library_path", "open_library"), "hvlab.engine.api.library"),
+                     "default_library_path", "is_library", "open_library"),
+                    "hvlab.engine.api.library"),
     **dict.fromkeys(("LabDefinition", "build_lab", "lab_names", "load_lab_definition"),
                     "hvlab.engine.api.labs"),
     "ManagementApi": "hvlab.engine.api.management",

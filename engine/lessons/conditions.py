@@ -79,6 +79,10 @@ class _Missing(Exception):
     """A property path that leads nowhere in the lab as it is now."""
 
 
+class _NoSubject(Exception):
+    """The VM or host named does not exist (yet): the engine's own words."""
+
+
 def _views_of_vm(api: ManagementApi, ref: str, since_us: int) -> dict[str, Callable[[], Any]]:
     def hypercalls() -> Any:
         info = api.vm(ref)
@@ -199,7 +203,8 @@ class PropertyTest(Condition):
                 f"{_shown(self.expected)}")
 
     def read(self, context: Context) -> Any:
-        """The property's value now (raises ``_Missing`` when the path leads nowhere)."""
+        """The property's value now (raises ``_NoSubject`` when the VM or host does not
+        exist, ``_Missing`` when the path leads nowhere)."""
         api = context.api
         try:
             if self.kind == "vm":
@@ -215,12 +220,14 @@ class PropertyTest(Condition):
             for part in parts:
                 value = _step(value, part)
         except HvError as err:  # no such VM or host (yet): the condition does not hold
-            raise _Missing(err.message) from None
+            raise _NoSubject(err.message) from None
         return value
 
     def evaluate(self, context: Context) -> Verdict:
         try:
             actual = self.read(context)
+        except _NoSubject as why:
+            return Verdict(False, str(why))
         except _Missing as why:
             return Verdict(False, f"{self._who()}: {self._path_words()}: {why}.")
         return Verdict(compare(self.comparison, actual, self.expected),
