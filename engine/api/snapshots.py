@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hvlab.engine.api.management import ManagementApi
+from hvlab.engine import events as ev
 from hvlab.engine.errors import NotSupportedError
 from hvlab.engine.events import LogEntry
+from hvlab.engine.lab import Lab
 from hvlab.engine.library.state import restore_lab, snapshot_lab
 from hvlab.engine.sim.clock import us_to_seconds
+
+if TYPE_CHECKING:
+    from hvlab.engine.api.management import ManagementApi
+    from hvlab.engine.api.surface import ApiCore
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,42 @@ class LabState:
         return us_to_seconds(self.time_us)
 
 
-def capture_state(api: ManagementApi) -> LabState:
-    """The lab's state now (an in-memory lab only: see the module docstring)."""
-    if api.lab.storage_root is not None:
+def _check_in_memory(lab: Lab) -> None:
+    if lab.storage_root is not None:
         raise NotSupportedError("Only an in-memory lab can be kept as a moment to return to.",
                                 ["A library's lab keeps its virtual hard disks in files."])
+
+
+def capture_state(api: ApiCore) -> LabState:
+    """The lab's state now (an in-memory lab only: see the module docstring)."""
+    _check_in_memory(api.lab)
     data = json.dumps(snapshot_lab(api.lab), sort_keys=True, separators=(",", ":"))
     return LabState(api.lab.now_us, data.encode("utf-8"), tuple(api.lab.event_log))
 
 
 def restore_state(state: LabState) -> ManagementApi:
     """A new in-memory lab exactly as it was at ``state``, behind its own facade."""
+    from hvlab.engine.api.management import ManagementApi
+
     return ManagementApi(restore_lab(json.loads(state.data), state.events))
+
+
+def return_to(api: ApiCore, state: LabState) -> None:
+    """Put ``api``'s in-memory lab back to ``state`` in place (``ManagementApi.return_to``):
+    the facade and its subscribers stay, and are told which VMs came, went or changed."""
+    old = api.lab
+    _check_in_memory(old)
+    lab = restore_lab(json.loads(state.data), state.events)
+    lab.bus = old.bus  # the subscribers (the console's bridge) follow the lab
+    before = {v.id: h.id for h in old.hosts.values() for v in h.vms.values()}
+    after = {v.id: h.id for h in lab.hosts.values() for v in h.vms.values()}
+    old.close()
+    api.lab = lab
+    for vm_id, host_id in before.items():
+        if vm_id not in after:
+            lab.publish(ev.VmListChanged(lab.now_us, host_id, vm_id, "removed"))
+    for vm_id, host_id in after.items():
+        lab.publish(ev.VmListChanged(lab.now_us, host_id, vm_id,
+                                     "config" if vm_id in before else "added"))
+    for host_id in lab.hosts:
+        lab.publish(ev.HostChanged(lab.now_us, host_id, "restored"))

@@ -5,12 +5,11 @@ virtual clock itself).
 A run never touches a library: it builds the lesson's lab in memory (:func:`lesson_lab`).
 It keeps the lab's state at the start of every step, so Reset returns to the lesson's
 start and Back to the previous step's start, exactly as it was (the engine is
-deterministic: playing on from there replays the same session).
+deterministic: playing on from there replays the same session).  The lab is put back in
+place (``ManagementApi.return_to``), so a console showing it keeps showing it.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from hvlab.engine.api import (
     LabState,
@@ -18,7 +17,6 @@ from hvlab.engine.api import (
     build_lab,
     capture_state,
     load_lab_definition,
-    restore_state,
     us_to_seconds,
 )
 from hvlab.engine.lessons.actions import Outcome, perform
@@ -38,14 +36,13 @@ def lesson_lab(lesson: Lesson, *, seed: int = 0) -> ManagementApi:
 
 
 class LessonRun:
-    """One lesson being played.  :attr:`api` is the lab it plays on; it is a new object
-    after :meth:`reset` and :meth:`back` (``on_new_lab`` is told)."""
+    """One lesson being played on :attr:`api`, an in-memory lab (by default a new one built
+    from the lesson's lab definition)."""
 
-    def __init__(self, lesson: Lesson, api: ManagementApi | None = None, *, seed: int = 0,
-                 on_new_lab: Callable[[ManagementApi], None] | None = None) -> None:
+    def __init__(self, lesson: Lesson, api: ManagementApi | None = None, *,
+                 seed: int = 0) -> None:
         self.lesson = lesson
         self.api = api if api is not None else lesson_lab(lesson, seed=seed)
-        self.on_new_lab = on_new_lab
         self.index = 0
         self.finished = False
         #: What the current step's own actions did (refusals the lesson shows).
@@ -104,11 +101,8 @@ class LessonRun:
         return [perform(self.api, a) for a in self.step.show_me]
 
     def _restore(self, moment: LabState, index: int) -> None:
-        self.api.close()
-        self.api = restore_state(moment)
+        self.api.return_to(moment)
         self.finished = False
-        if self.on_new_lab is not None:
-            self.on_new_lab(self.api)
         self._enter(index)
 
     def reset(self) -> None:

@@ -253,3 +253,21 @@ def test_a_mistake_in_an_exercise_names_the_check(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValidationError, match="'a' is used twice"):
         read_exercise(path)
+
+
+def test_return_to_puts_the_lab_back_in_place_and_tells_subscribers() -> None:
+    api = _lab("demo")
+    moment = capture_state(api)
+    api.advance(5)
+    api.create_vm("LATE")
+    seen: list[Any] = []
+    api.subscribe(seen.append)
+    api.return_to(moment)
+    assert capture_state(api).data == moment.data and api.now_us == moment.time_us
+    changes = {(getattr(e, "vm_id", ""), getattr(e, "change", "")) for e in seen}
+    late_id = next(e.vm_id for e in seen if getattr(e, "change", "") == "removed")
+    assert (late_id, "removed") in changes
+    assert all(v.name != "LATE" for v in api.vms())
+    heard = len(seen)
+    api.start("XP-CLIENT")  # subscribers still hear the lab after it went back
+    assert any(getattr(e, "vm_id", "") == api.vm("XP-CLIENT").id for e in seen[heard:])
