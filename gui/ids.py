@@ -251,6 +251,31 @@ ADD_COUNTERS_OK = _n("addCountersOk", "OK")
 ADD_COUNTERS_CANCEL = _n("addCountersCancel", "Cancel")
 
 
+# -- lessons, presenter mode and help (gui/lessons) ---------------------------------------------
+MENU_LESSONS = _n("menuLessons", "Lessons")
+MENU_LESSONS_ACTION = _n("menuLessonsAction", "Lessons")
+LESSON_DOCK = _n("lessonDock", "Lesson")
+LESSON_TITLE = _n("lessonTitle", "Lesson title")
+LESSON_STEP = _n("lessonStep", "Lesson step")
+LESSON_NARRATION = _n("lessonNarration", "Narration")
+LESSON_HINT_TEXT = _n("lessonHintText", "Hint")
+LESSON_STATUS = _n("lessonStatus", "Step status")
+LESSON_BACK = _n("lessonBack", "Back")
+LESSON_HINT = _n("lessonHint", "Hint")
+LESSON_SHOW_ME = _n("lessonShowMe", "Show me")
+LESSON_NEXT = _n("lessonNext", "Next")
+LESSON_RESET = _n("lessonReset", "Reset")
+LESSON_PLAY = _n("lessonPlay", "Play by itself")
+LESSON_HIGHLIGHT = _n("lessonHighlight", "Highlighted control")
+ACT_PRESENTER = _n("actionPresenterMode", "Presenter Mode")
+ACT_HIGH_CONTRAST = _n("actionHighContrast", "High Contrast")
+PRESENTER_CAPTION = _n("presenterCaption", "Lesson caption")
+PRESENTER_BLANK = _n("presenterBlank", "Blank screen")
+HELP_WINDOW = _n("helpWindow", "hvlab Help")
+HELP_PAGES = _n("helpPages", "Help topics")
+HELP_TEXT = _n("helpText", "Help text")
+
+
 # == Devices, virtual switches, the architecture view ==============================================
 # (gui/switch_manager.py, gui/device_manager.py, gui/architecture/). Hooks in the main window and
 # the Connect window:
@@ -561,6 +586,11 @@ def pane_button(action: UiName) -> UiName:
 def column_action(column_key: str, title: str) -> UiName:
     """View ▸ Add/Remove Columns ▸ <title>."""
     return UiName(f"actionColumn_{column_key}", title)
+
+
+def lesson_action(lesson: str, title: str) -> UiName:
+    """Help ▸ Lessons ▸ one lesson (``lesson``: its file name without .json)."""
+    return UiName(f"actionLesson_{lesson}", title)
 
 
 def job_cancel(job_id: int, description: str) -> UiName:

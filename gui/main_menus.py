@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from hvlab.gui.disks.actions import StorageActions
     from hvlab.gui.graphs.console import PerformanceViews
     from hvlab.gui.host_actions import HostActions
+    from hvlab.gui.lessons.windows import LabWindows
 
 #: The VM block of the Action menu and the context menu, in groups between separators.
 VM_MENU_GROUPS = (("connect", "settings"),
@@ -63,6 +64,7 @@ class WindowActions:
     exit: QAction
     help: QAction
     about: QAction
+    lab_windows: LabWindows
     columns: Sequence[QAction]
     themes: Sequence[QAction]
     show_jobs: QAction
@@ -146,6 +148,7 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     help_menu = menu(None, ids.MENU_HELP, "&Help")
     help_menu.addAction(a.help)
     help_menu.addAction(a.about)
+    a.lab_windows.add_to_help_menu(help_menu)
     a.performance.add_demos_menu(help_menu)
 
     context_menu = QMenu(window)

@@ -1,0 +1,80 @@
+"""A lesson played guided in the console: the test makes the learner's clicks, the dock
+notices each condition and moves on; Hint, Show me, Back and Reset; the lesson's lab is its
+own, and the control a step is about is highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from hvlab.engine.api import capture_state
+from hvlab.gui import ids
+from hvlab.gui.lessons.dock import LessonDock
+from hvlab.gui.main_window import MainWindow
+from tests.gui.conftest import DialogRecorder
+from tests.gui.helpers import click_pane, select
+
+
+@pytest.fixture
+def memory_lesson(window: MainWindow) -> Iterator[tuple[MainWindow, LessonDock]]:
+    mine = capture_state(window.bridge.api).data
+    lesson_action = window.findChild(type(window.help.help_action), "actionLesson_03-memory")
+    assert lesson_action is not None
+    lesson_action.trigger()
+    [lesson_window] = window.lab_windows.windows
+    assert isinstance(lesson_window, MainWindow)
+    dock = lesson_window.findChild(LessonDock, ids.LESSON_DOCK.object_name)
+    assert dock is not None
+    yield lesson_window, dock
+    assert capture_state(window.bridge.api).data == mine  # the user's lab never changed
+    lesson_window.close()  # its lab closes with it (the window is deleted later)
+    assert window.lab_windows.windows == []
+
+
+def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, LessonDock],
+                                shown: DialogRecorder) -> None:
+    win, dock = memory_lesson
+    assert dock.run.api is win.bridge.api
+    win.bridge.step(1)
+    # Step 1 only narrates: it holds from the start and waits for Next.
+    assert dock.run.index == 0 and dock.next_button.isEnabled()
+    dock.next_button.click()
+    assert dock.run.index == 1
+    assert "SQL-BIG does not fit" in dock.step_label.text()
+    # The step is about the Start action: its Actions pane button is highlighted.
+    assert dock.highlight.isVisible() and dock.highlight.target is not None
+    assert dock.highlight.target.objectName() == ids.pane_button(ids.ACT_START).object_name
+    dock.hint_button.click()
+    assert "Select SQL-BIG" in dock.hint_label.text()
+    # The learner tries SQL-BIG and is refused.
+    select(win, "SQL-BIG")
+    click_pane(qtbot, win, ids.ACT_START)
+    assert any("Not enough memory" in " ".join(e) for e in shown.errors)
+    win.bridge.step(1)
+    assert dock.run.index == 2 and dock.hint_label.text() == ""
+    # They save two VMs to make room.
+    for name in ("W2K8-DC01", "W2K3-APP01"):
+        select(win, name)
+        click_pane(qtbot, win, ids.ACT_SAVE)
+    win.bridge.step(40)
+    assert dock.run.index == 3
+    # Back puts the lab as it was at the previous step's start: both VMs run again.
+    dock.back_button.click()
+    assert dock.run.index == 2
+    assert win.bridge.api.vm("W2K8-DC01").state == "Running"
+    # Show me does the learner's part.
+    dock.show_me_button.click()
+    win.bridge.step(1)
+    assert dock.run.index == 3
+    select(win, "SQL-BIG")
+    with qtbot.waitSignal(dock.finished, timeout=1000):
+        click_pane(qtbot, win, ids.ACT_START)
+        win.bridge.step(5)
+    assert dock.run.finished and "complete" in dock.status.text()
+    # Reset: the lesson's start, exactly.
+    dock.reset_button.click()
+    assert dock.run.index == 0 and win.bridge.api.vm("SQL-BIG").state == "Off"
+    QApplication.processEvents()
