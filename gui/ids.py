@@ -138,6 +138,10 @@ ACT_CLOCK_60X = _n("actionClock60x", "60x")
 ACT_CLOCK_STEP = _n("actionClockStep", "Step 1 Second")
 ACT_CLOCK_STEP_MINUTE = _n("actionClockStepMinute", "Step 1 Minute")
 ACT_CLOCK_MANUAL = _n("actionClockManual", "Manual Clock")
+ACT_CLOCK_CUSTOM = _n("actionClockCustomSpeed", "Custom Speed…")
+ACT_CLOCK_RUN_UNTIL = _n("actionClockRunUntil", "Run Until…")
+ACT_CLOCK_PAUSE_ON_CHANGE = _n("actionClockPauseOnStateChange", "Pause on State Change")
+ACT_CLOCK_REWIND = _n("actionClockRewind", "Rewind…")
 # Help
 ACT_HELP = _n("actionHelpTopics", "Help Topics")
 ACT_ABOUT = _n("actionAbout", "About hvlab")
@@ -586,6 +590,11 @@ def pane_button(action: UiName) -> UiName:
 def column_action(column_key: str, title: str) -> UiName:
     """View ▸ Add/Remove Columns ▸ <title>."""
     return UiName(f"actionColumn_{column_key}", title)
+
+
+def clock_speed_action(speed: float) -> UiName:
+    """Clock ▸ Slow Motion at ``speed`` (0.1 → ``actionClockSlow0_1``)."""
+    return UiName(f"actionClockSlow{speed:g}".replace(".", "_"), f"Slow Motion {speed:g}x")
 
 
 def lesson_action(lesson: str, title: str) -> UiName:

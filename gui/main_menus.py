@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from hvlab.gui.disks.actions import StorageActions
     from hvlab.gui.graphs.console import PerformanceViews
     from hvlab.gui.host_actions import HostActions
+    from hvlab.gui.lessons.teaching_clock import TeachingClock
     from hvlab.gui.lessons.windows import LabWindows
 
 #: The VM block of the Action menu and the context menu, in groups between separators.
@@ -58,6 +59,7 @@ class WindowActions:
     storage: StorageActions
     performance: PerformanceViews
     clock: ClockControls
+    teaching_clock: TeachingClock
     insert_setup_disk: QAction
     refresh: QAction
     find: QAction
@@ -144,6 +146,7 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     clock_menu.addAction(a.clock.step_minute_action)
     clock_menu.addSeparator()
     clock_menu.addAction(a.clock.manual_action)
+    a.teaching_clock.add_to_menu(clock_menu)
 
     help_menu = menu(None, ids.MENU_HELP, "&Help")
     help_menu.addAction(a.help)

@@ -48,6 +48,7 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.lessons.teaching_clock import TeachingClock
 from hvlab.gui.lessons.windows import LabWindows
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
 from hvlab.gui.setup_disk import IntegrationSetupAction
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.storage = StorageActions(self)
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)
+        self.teaching_clock = TeachingClock(self)
         self.help = HelpActions(self)
         # Lessons and demos open labs of their own, in windows of this kind.
         self.lab_windows = LabWindows(
@@ -204,6 +206,7 @@ class MainWindow(QMainWindow):
         self.menus = build_menus(self, WindowActions(
             vm=self.vm_actions, host=self.host_actions, storage=self.storage,
             performance=self.performance, clock=self.clock,
+            teaching_clock=self.teaching_clock,
             insert_setup_disk=self.is_disk_action, refresh=self.refresh_action,
             find=self.find_action, exit=self.exit_action, help=self.help.help_action,
             about=self.help.about_action, lab_windows=self.lab_windows,
@@ -229,7 +232,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel.visibilityChanged.connect(self._on_jobs_visibility)
         self.jobs_panel.active_count.connect(self.jobs_button.set_count)
         self.jobs_button.toggled.connect(self.jobs_panel.setVisible)
-        for part in (self.storage, self.is_disk_action, self.host_actions):
+        for part in (self.storage, self.is_disk_action, self.host_actions,
+                     self.teaching_clock):
             part.message.connect(self._status)
         self.jobs_panel.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.host_actions.vm_created.connect(self._on_vm_created)
@@ -266,7 +270,8 @@ class MainWindow(QMainWindow):
         self._build_with_lab(bridge)
         parts: tuple[_NeedsLab, ...] = (
             self.model, self.vm_actions, self.host_actions, self.storage, self.is_disk_action,
-            self.clock, self.jobs_panel, self.performance, self.lab_windows)
+            self.clock, self.teaching_clock, self.jobs_panel, self.performance,
+            self.lab_windows)
         for part in parts:
             part.attach(bridge)
         self.refresh_action.setEnabled(True)

@@ -31,11 +31,12 @@ from hvlab.engine.lessons.formats import (
 )
 from hvlab.engine.lessons.grading import CheckResult, Grade, exercise_lab, grade
 from hvlab.engine.lessons.player import LessonRun, lesson_lab
+from hvlab.engine.lessons.timeline import RunStop, Timeline, run_until
 
 __all__ = [
     "COMPARISONS", "SCHEMA", "Action", "Check", "CheckResult", "Condition", "Context",
-    "Exercise", "Grade", "Lesson", "LessonRun", "LessonStuckError", "Outcome", "Step",
-    "Verdict", "allowed_calls", "exercise_lab", "exercise_names", "grade", "lesson_lab",
-    "lesson_names", "lessons_dir", "parse_condition", "perform", "read_exercise",
-    "read_lesson", "shipped",
+    "Exercise", "Grade", "Lesson", "LessonRun", "LessonStuckError", "Outcome", "RunStop",
+    "Step", "Timeline", "Verdict", "allowed_calls", "exercise_lab", "exercise_names", "grade",
+    "lesson_lab", "lesson_names", "lessons_dir", "parse_condition", "perform", "read_exercise",
+    "read_lesson", "run_until", "shipped",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -78,3 +79,44 @@ def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, L
     dock.reset_button.click()
     assert dock.run.index == 0 and win.bridge.api.vm("SQL-BIG").state == "Off"
     QApplication.processEvents()
+
+
+# -- the clock as a teaching tool ------------------------------------------------------------
+
+
+def _trigger(window: MainWindow, name: ids.UiName) -> None:
+    action = window.findChild(QAction, name.object_name)
+    assert action is not None and action.isEnabled(), name.object_name
+    action.trigger()
+
+
+def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) -> None:
+    bridge = window.bridge
+    _trigger(window, ids.clock_speed_action(0.1))
+    assert bridge.mode == "realtime" and bridge.speed == pytest.approx(0.1)
+    _trigger(window, ids.clock_speed_action(0.25))
+    assert bridge.speed == pytest.approx(0.25)
+    bridge.set_speed(0.0)
+    start = bridge.api.now_seconds
+    clock = window.teaching_clock
+    text = clock.run_until(45)
+    assert bridge.api.now_seconds == pytest.approx(start + 45) and text.endswith(".")
+    moment = bridge.api.now_seconds
+    bridge.call(bridge.api.start, "XP-CLIENT")
+    text = clock.run_until(600, on_state_change=True)
+    assert "XP-CLIENT went from Starting to Running" in text
+    assert bridge.api.now_seconds < start + 45 + 600
+    # Pause on a state change: the running clock stops when a VM changes state.
+    _trigger(window, ids.ACT_CLOCK_PAUSE_ON_CHANGE)
+    clock.set_speed(10.0)
+    bridge.call(bridge.api.turn_off, "XP-CLIENT")
+    QApplication.processEvents()
+    assert bridge.speed == 0.0
+    # Rewind to a kept moment: XP-CLIENT is Off again, the time is that moment's.
+    kept = [m.time_seconds for m in clock.timeline.moments] if clock.timeline else []
+    assert kept and kept[0] == pytest.approx(start)
+    clock.rewind_to(len(kept) - 1)  # the oldest
+    assert bridge.api.now_seconds == pytest.approx(start) and moment > start
+    assert bridge.api.vm("XP-CLIENT").state == "Off"
+    shown_ids = [window.model.vm_id_at(r) for r in range(window.model.rowCount())]
+    assert bridge.api.vm("XP-CLIENT").id in shown_ids
