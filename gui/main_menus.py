@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from hvlab.gui.disks.actions import StorageActions
     from hvlab.gui.graphs.console import PerformanceViews
     from hvlab.gui.host_actions import HostActions
+    from hvlab.gui.lessons.presenter import PresenterActions
     from hvlab.gui.lessons.teaching_clock import TeachingClock
     from hvlab.gui.lessons.windows import LabWindows
 
@@ -60,6 +61,7 @@ class WindowActions:
     performance: PerformanceViews
     clock: ClockControls
     teaching_clock: TeachingClock
+    presenter: PresenterActions
     insert_setup_disk: QAction
     refresh: QAction
     find: QAction
@@ -130,6 +132,8 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     columns_menu.addActions(list(a.columns))
     theme_menu = menu(view_menu, ids.MENU_THEME, "&Theme")
     theme_menu.addActions(list(a.themes))
+    view_menu.addAction(a.presenter.presenter_action)
+    view_menu.addAction(a.presenter.contrast_action)
     view_menu.addAction(a.host.architecture_action)
     view_menu.addSeparator()
     toggles_at = view_menu.addSeparator()

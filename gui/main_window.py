@@ -48,6 +48,7 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.lessons.presenter import PresenterActions
 from hvlab.gui.lessons.teaching_clock import TeachingClock
 from hvlab.gui.lessons.windows import LabWindows
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)
         self.teaching_clock = TeachingClock(self)
+        self.presenter = PresenterActions(self)
         self.help = HelpActions(self)
         # Lessons and demos open labs of their own, in windows of this kind.
         self.lab_windows = LabWindows(
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
         self.menus = build_menus(self, WindowActions(
             vm=self.vm_actions, host=self.host_actions, storage=self.storage,
             performance=self.performance, clock=self.clock,
-            teaching_clock=self.teaching_clock,
+            teaching_clock=self.teaching_clock, presenter=self.presenter,
             insert_setup_disk=self.is_disk_action, refresh=self.refresh_action,
             find=self.find_action, exit=self.exit_action, help=self.help.help_action,
             about=self.help.about_action, lab_windows=self.lab_windows,

@@ -20,21 +20,24 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPaintEvent, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from hvlab.engine.api import HvError
 from hvlab.gui import dialogs, ids
+from hvlab.gui.lessons.presenter import PresenterMode
 
 if TYPE_CHECKING:
     from hvlab.engine.lessons import LessonRun
@@ -139,7 +142,53 @@ class LessonDock(QDockWidget):
         self.setWidget(body)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
         bridge.tick.connect(self._on_tick)
+        self._presenting(window)
         self._show_step()
+
+    # -- presenter mode ------------------------------------------------------------------------
+    def _presenting(self, window: QMainWindow) -> None:
+        """The caption under the window, the clicker keys and the blank screen."""
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.presenter = PresenterMode.of(app)
+        self.caption_bar = QToolBar("Lesson caption", window)
+        self.caption_bar.setMovable(False)
+        self.caption = QLabel()
+        ids.apply(self.caption, ids.PRESENTER_CAPTION)
+        font = self.caption.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.caption.setFont(font)
+        self.caption.setContentsMargins(12, 6, 12, 6)
+        self.caption_bar.addWidget(self.caption)
+        window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.caption_bar)
+        self.blank = QWidget(window)
+        ids.apply(self.blank, ids.PRESENTER_BLANK)
+        self.blank.setStyleSheet("background: black;")
+        self.blank.hide()
+        # A presentation clicker sends Page Down, Page Up and B.
+        self.keys = [QShortcut(QKeySequence(key), window, slot) for key, slot in (
+            (Qt.Key.Key_PageDown, self.advance), (Qt.Key.Key_PageUp, self.back),
+            (Qt.Key.Key_B, self.toggle_blank))]
+        self.presenter.changed.connect(self._on_presenter_changed)
+        self._on_presenter_changed(self.presenter.on)
+
+    def _on_presenter_changed(self, on: bool) -> None:
+        self.caption_bar.setVisible(on)
+        for key in self.keys:
+            key.setEnabled(on)
+        if not on:
+            self.blank.hide()
+        self.presenter.scale_own_fonts()
+
+    def toggle_blank(self) -> None:
+        """B: blank the window (again: show it), as a presenter does to talk."""
+        if self.blank.isVisible():
+            self.blank.hide()
+            return
+        self.blank.setGeometry(self._window.rect())
+        self.blank.show()
+        self.blank.raise_()
 
     @staticmethod
     def _label(name: ids.UiName, text: str) -> QLabel:
@@ -161,6 +210,8 @@ class LessonDock(QDockWidget):
         step = run.step
         self.step_label.setText(f"Step {run.index + 1} of {run.step_count}: "
                                 f"<b>{step.title}</b>")
+        self.caption.setText(f"{run.lesson.title} — step {run.index + 1} of "
+                             f"{run.step_count}: {step.title}")
         self.narration.setHtml(step.narration)
         self.hint_label.setText("")
         self.hint_button.setEnabled(bool(step.hint))
@@ -205,6 +256,7 @@ class LessonDock(QDockWidget):
             self.play_button.setChecked(False)
             self._update_status()
             self.highlight.follow(None)
+            self.caption.setText(f"{self.run.lesson.title} — complete")
             self.finished.emit()
             return
         self._show_step()

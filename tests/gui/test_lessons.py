@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -15,6 +16,7 @@ from hvlab.engine.api import capture_state
 from hvlab.gui import ids
 from hvlab.gui.lessons.dock import LessonDock
 from hvlab.gui.main_window import MainWindow
+from hvlab.gui.theme import Theme
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import click_pane, select
 
@@ -120,3 +122,55 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
     assert bridge.api.vm("XP-CLIENT").state == "Off"
     shown_ids = [window.model.vm_id_at(r) for r in range(window.model.rowCount())]
     assert bridge.api.vm("XP-CLIENT").id in shown_ids
+
+
+# -- presenter mode ------------------------------------------------------------------------------
+
+
+def test_presenter_mode_scales_fonts_and_survives_a_theme_switch(
+        qtbot: QtBot, memory_lesson: tuple[MainWindow, LessonDock]) -> None:
+    lesson_window, dock = memory_lesson
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    main = next(w for w in app.topLevelWidgets()
+                if isinstance(w, MainWindow) and w is not lesson_window and w.isVisible())
+    before = {w: w.list_header.font().pointSizeF() for w in (main, lesson_window)}
+    caption_before = dock.caption.font().pointSizeF()
+    assert not dock.caption.isVisible()
+    _trigger(main, ids.ACT_PRESENTER)
+    try:
+        # Every window, including the one that did not switch it on, and widgets with a
+        # font of their own (the caption).
+        for w, size in before.items():
+            assert w.list_header.font().pointSizeF() >= 1.6 * size - 0.01
+            assert w.findChild(QAction, ids.ACT_PRESENTER.object_name).isChecked()
+        assert dock.caption.font().pointSizeF() >= 1.6 * caption_before - 0.01
+        assert dock.caption.isVisible() and "step 1 of 4" in dock.caption.text()
+        # High contrast, then a theme switch: the type stays large.
+        _trigger(lesson_window, ids.ACT_HIGH_CONTRAST)
+        assert app.palette().color(app.palette().ColorRole.Window).name() == "#000000"
+        main.set_theme(Theme.DARK)
+        main.set_theme(Theme.LIGHT)
+        QApplication.processEvents()
+        for w, size in before.items():
+            assert w.list_header.font().pointSizeF() >= 1.6 * size - 0.01
+        assert dock.caption.font().pointSizeF() >= 1.6 * caption_before - 0.01
+        # The clicker: Page Down moves on, Page Up goes back, B blanks the screen.
+        lesson_window.activateWindow()
+        qtbot.keyClick(lesson_window, Qt.Key.Key_PageDown)
+        assert dock.run.index == 1 and "step 2 of 4" in dock.caption.text()
+        # Not done yet: Page Down does the learner's part (the refusal ends the step).
+        qtbot.keyClick(lesson_window, Qt.Key.Key_PageDown)
+        assert dock.run.index == 2
+        qtbot.keyClick(lesson_window, Qt.Key.Key_PageUp)
+        assert dock.run.index == 1
+        qtbot.keyClick(lesson_window, Qt.Key.Key_B)
+        assert dock.blank.isVisible()
+        qtbot.keyClick(lesson_window, Qt.Key.Key_B)
+        assert not dock.blank.isVisible()
+    finally:
+        _trigger(main, ids.ACT_PRESENTER)
+    for w, size in before.items():
+        assert w.list_header.font().pointSizeF() == pytest.approx(size)
+    assert dock.caption.font().pointSizeF() == pytest.approx(caption_before)
+    assert not dock.caption.isVisible()
