@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from hvlab.engine.api import capture_state
@@ -174,3 +174,49 @@ def test_presenter_mode_scales_fonts_and_survives_a_theme_switch(
         assert w.list_header.font().pointSizeF() == pytest.approx(size)
     assert dock.caption.font().pointSizeF() == pytest.approx(caption_before)
     assert not dock.caption.isVisible()
+
+
+# -- F1: the guide inside the app ---------------------------------------------------------------
+
+
+def test_f1_opens_the_guide_at_the_page_about_the_window_in_front(
+        qtbot: QtBot, memory_lesson: tuple[MainWindow, LessonDock]) -> None:
+    from hvlab.gui.lessons.help import HelpWindow, page_for, show_help
+
+    lesson_window, _dock = memory_lesson
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    main = next(w for w in app.topLevelWidgets()
+                if isinstance(w, MainWindow) and w is not lesson_window and w.isVisible())
+    _trigger(main, ids.ACT_HELP)  # F1: the window in front picks the page
+    guide = show_help(main)  # the same window, at the main window's page
+    qtbot.addWidget(guide)
+    assert isinstance(guide, HelpWindow) and guide.isVisible() and guide.page == "console.md"
+    assert guide.text.toPlainText().startswith("The console")  # the Markdown, rendered
+    assert show_help(lesson_window) is guide and guide.page == "lessons.md"
+    assert "Lessons and checked exercises" in guide.text.toPlainText()
+    assert guide.topics.currentItem().text() == "Lessons, exercises, presenter mode"
+    guide.topics.setCurrentRow(2)  # a topic chosen in the list
+    assert guide.page == "settings.md"
+    settings = QWidget()
+    ids.apply(settings, ids.VM_SETTINGS_DIALOG)
+    assert page_for(settings) == "settings.md"
+    guide.close()
+
+
+def test_f1_in_a_modal_dialog_helps_about_that_dialog(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from hvlab.gui.lessons.help import HelpWindow
+
+    dialog = QDialog(window)
+    ids.apply(dialog, ids.VM_SETTINGS_DIALOG)
+    dialog.setModal(True)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert QApplication.activeModalWidget() is dialog
+    qtbot.keyClick(dialog, Qt.Key.Key_F1)
+    guide = dialog.findChild(HelpWindow)
+    assert guide is not None and guide.isVisible() and guide.page == "settings.md"
+    dialog.done(0)
+    dialog.deleteLater()
