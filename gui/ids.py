@@ -275,6 +275,11 @@ ACT_PRESENTER = _n("actionPresenterMode", "Presenter Mode")
 ACT_HIGH_CONTRAST = _n("actionHighContrast", "High Contrast")
 PRESENTER_CAPTION = _n("presenterCaption", "Lesson caption")
 PRESENTER_BLANK = _n("presenterBlank", "Blank screen")
+ACT_CHECK_EXERCISE = _n("actionCheckExercise", "Check Exercise…")
+GRADE_DIALOG = _n("gradeDialog", "Exercise grade")
+GRADE_SCORE = _n("gradeScore", "Score")
+GRADE_CHECKS = _n("gradeChecks", "Checks")
+GRADE_HINTS = _n("gradeHints", "Show hints for the failed checks")
 HELP_WINDOW = _n("helpWindow", "hvlab Help")
 HELP_PAGES = _n("helpPages", "Help topics")
 HELP_TEXT = _n("helpText", "Help text")
@@ -595,6 +600,11 @@ def column_action(column_key: str, title: str) -> UiName:
 def clock_speed_action(speed: float) -> UiName:
     """Clock ▸ Slow Motion at ``speed`` (0.1 → ``actionClockSlow0_1``)."""
     return UiName(f"actionClockSlow{speed:g}".replace(".", "_"), f"Slow Motion {speed:g}x")
+
+
+def exercise_action(exercise: str, title: str) -> UiName:
+    """Help ▸ Lessons ▸ Practise: one shipped exercise (its file name without .json)."""
+    return UiName(f"actionExercise_{exercise}", f"Practise: {title}")
 
 
 def lesson_action(lesson: str, title: str) -> UiName:

@@ -1,4 +1,5 @@
-"""Windows over labs of their own: a lesson's lab, a demo's lab.
+"""Windows over labs of their own (a lesson's, an exercise's, a demo's), and grading the lab
+of this window against an exercise (Help ▸ Lessons ▸ Check Exercise…).
 
 A lesson or a demo never changes the library the user has open: it is built in memory and
 shown in a new main window (with the lesson dock, for a lesson). Closing the window closes
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
 from hvlab.gui import ids
 from hvlab.gui.icons import icon
@@ -45,13 +46,23 @@ class LabWindows(LabPart, QObject):
         ids.apply(self.menu.menuAction(), ids.MENU_LESSONS_ACTION)
         self.menu.setToolTipsVisible(True)
         self.menu.menuAction().setEnabled(False)
+        self.check_action = QAction("&Check Exercise…", window)
+        ids.apply(self.check_action, ids.ACT_CHECK_EXERCISE)
+        self.check_action.setStatusTip("Grade the lab in this window against an exercise file.")
+        self.check_action.triggered.connect(self.ask_exercise)
 
     def add_to_help_menu(self, menu: QMenu) -> None:
         menu.addMenu(self.menu)
 
     def attach(self, bridge: Bridge) -> None:
         # Lessons are read with the lab (the engine is not loaded before the first paint).
-        from hvlab.engine.lessons import lesson_names, read_lesson, shipped
+        from hvlab.engine.lessons import (
+            exercise_names,
+            lesson_names,
+            read_exercise,
+            read_lesson,
+            shipped,
+        )
 
         super().attach(bridge)
         for name in lesson_names():
@@ -62,6 +73,15 @@ class LabWindows(LabPart, QObject):
             action.setToolTip(lesson.summary)
             action.triggered.connect(lambda _=False, n=name: self.open_lesson(n))
             self.menu.addAction(action)
+        self.menu.addSeparator()
+        for name in exercise_names():
+            exercise = read_exercise(shipped(name))
+            action = QAction(f"Practise: {exercise.title}", self.menu)
+            ids.apply(action, ids.exercise_action(name, exercise.title))
+            action.setStatusTip(exercise.statement)
+            action.triggered.connect(lambda _=False, n=name: self.open_exercise(n))
+            self.menu.addAction(action)
+        self.menu.addAction(self.check_action)
         self.menu.menuAction().setEnabled(True)
 
     def open_lab(self, api: ManagementApi, note: str = IN_MEMORY_NOTE) -> QMainWindow:
@@ -95,6 +115,46 @@ class LabWindows(LabPart, QObject):
 
         run = LessonRun(read_lesson(shipped(name)))
         return self.open_run(run)
+
+    def open_exercise(self, name: str) -> QMainWindow:
+        """Practise the shipped exercise ``name`` on a new in-memory copy of its lab; its
+        statement is in the window's status bar, Check Exercise… grades it."""
+        from hvlab.engine.lessons import exercise_lab, read_exercise, shipped
+
+        exercise = read_exercise(shipped(name))
+        window, _bridge = self._open(exercise_lab(exercise), f"{exercise.title}: "
+                                     f"{exercise.statement}")
+        window.setWindowTitle(f"{exercise.title} — hvlab exercise")
+        return window
+
+    def ask_exercise(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from hvlab.engine.lessons import lessons_dir
+
+        path, _ = QFileDialog.getOpenFileName(self._window, "Check Exercise",
+                                              str(lessons_dir()), "Exercises (*.json)")
+        if path:
+            self.check(path)
+
+    def check(self, path: str) -> QDialog | None:
+        """Grade this window's lab against the exercise file at ``path`` and show it."""
+        from hvlab.engine.api import HvError
+        from hvlab.engine.lessons import grade, read_exercise
+        from hvlab.gui import dialogs
+        from hvlab.gui.lessons.grade_dialog import GradeDialog
+
+        try:
+            exercise = read_exercise(path)
+        except HvError as err:
+            dialogs.show_error(self._window, err)
+            return None
+        api = self.bridge.api
+        dialog = GradeDialog(self._window, grade(api, exercise),
+                             grade(api, exercise, hints=True))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        return dialog
 
     def open_run(self, run: LessonRun) -> LessonDock:
         from hvlab.gui.lessons.dock import LessonDock

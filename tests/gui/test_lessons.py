@@ -220,3 +220,36 @@ def test_f1_in_a_modal_dialog_helps_about_that_dialog(qtbot: QtBot, window: Main
     assert guide is not None and guide.isVisible() and guide.page == "settings.md"
     dialog.done(0)
     dialog.deleteLater()
+
+
+# -- exercises in the console -------------------------------------------------------------------
+
+
+def test_practise_and_check_an_exercise(qtbot: QtBot, window: MainWindow) -> None:
+    from hvlab.engine.api import NetworkAdapter
+    from hvlab.engine.lessons import lessons_dir
+    from hvlab.gui.lessons.grade_dialog import GradeDialog
+
+    _trigger(window, ids.exercise_action("exercise-web01", "Build WEB01"))
+    [practice] = window.lab_windows.windows
+    assert isinstance(practice, MainWindow) and "Build WEB01" in practice.windowTitle()
+    api = practice.bridge.api
+    api.create_vm("WEB01", cpu_count=2, cpu_reserve_pct=10,
+                  network_adapters=[NetworkAdapter(switch="External")],
+                  hard_drives=[{"controller": "IDE", "controller_number": 0, "location": 0,
+                                "path": "WEB01.vhd", "bootable": True}])
+    api.wait(api.start("WEB01"))
+    dialog = practice.lab_windows.check(str(lessons_dir() / "exercise-web01.json"))
+    assert isinstance(dialog, GradeDialog)
+    qtbot.addWidget(dialog)
+    assert "80 %" in dialog.score.text()
+    rows = {dialog.table.item(r, 1).text(): dialog.table.item(r, 0).text()
+            for r in range(dialog.table.rowCount())}
+    assert [label for label, result in rows.items() if result == "Failed"] == [
+        "WEB01 reserves 20 % of its processors"]
+    assert "Hint" not in dialog.table.item(2, 2).text()
+    assert "config cpu reserve pct is 10." in dialog.table.item(2, 2).text()
+    dialog.hints.setChecked(True)
+    assert "Hint: Settings ▸ Processor" in dialog.table.item(2, 2).text()
+    dialog.close()
+    practice.close()
