@@ -60,22 +60,28 @@ class ControlHighlight(QWidget):
         self.target = target
         if target is not None:
             target.installEventFilter(self)
-        self._place()
+        self.place()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.target and event.type() in (QEvent.Type.Move, QEvent.Type.Resize,
                                                         QEvent.Type.Show, QEvent.Type.Hide):
-            self._place()
+            self.place()
         return False
 
-    def _place(self) -> None:
+    def place(self) -> None:
+        """Frame the target where it is now (its panes may have moved: call after ticks
+        and layout changes)."""
         target, window = self.target, self.parentWidget()
         if target is None or window is None or not target.isVisible():
             self.hide()
             return
-        top_left = target.mapTo(window, target.rect().topLeft())
-        self.setGeometry(top_left.x() - 3, top_left.y() - 3, target.width() + 6,
-                         target.height() + 6)
+        # Only the part of the control one can see (a pane may scroll or clip it).
+        visible = target.visibleRegion().boundingRect()
+        if visible.isEmpty():
+            visible = target.rect()
+        top_left = target.mapTo(window, visible.topLeft())
+        self.setGeometry(top_left.x() - 3, top_left.y() - 3, visible.width() + 6,
+                         visible.height() + 6)
         self.show()
         self.raise_()
 
@@ -180,6 +186,7 @@ class LessonDock(QDockWidget):
         if not on:
             self.blank.hide()
         self.presenter.scale_own_fonts()
+        QTimer.singleShot(0, self, self.highlight.place)  # after the new layout
 
     def toggle_blank(self) -> None:
         """B: blank the window (again: show it), as a presenter does to talk."""
@@ -241,6 +248,7 @@ class LessonDock(QDockWidget):
     def _on_tick(self, _snapshot: object) -> None:
         if self.run.finished:
             return
+        self.highlight.place()
         if self.playing and self._dwell.isActive():
             return  # the projector shows the step for its dwell time first
         # Guided, a step the learner only reads waits for Next; one they act in moves on
