@@ -23,6 +23,20 @@ def new_vm(api: ManagementApi, name: str, **fields: Any) -> str:
     return api.create_vm(name, **fields).id
 
 
+def build_web01(api: ManagementApi, **changes: Any) -> None:
+    """WEB01 as resources/lessons/exercise-web01.json asks (2 VPs, 20 % reserve, a
+    synthetic NIC on External, running), with ``changes`` to make it wrong."""
+    from hvlab.engine.api import NetworkAdapter
+
+    fields: dict[str, Any] = {"cpu_count": 2, "cpu_reserve_pct": 20,
+                              "network_adapters": [NetworkAdapter(switch="External")],
+                              "hard_drives": [HardDrive("IDE", 0, 0, "WEB01.vhd",
+                                                        bootable=True)]}
+    fields.update(changes)
+    api.create_vm("WEB01", **fields)
+    api.wait(api.start("WEB01"))
+
+
 def boot(api: ManagementApi, name: str, seconds: float = 120.0) -> None:
     """Start a VM and let the guest finish booting."""
     api.wait(api.start(name))

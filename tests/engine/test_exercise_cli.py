@@ -7,23 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hvlab.engine.api import NetworkAdapter, open_library
+from hvlab.engine.api import open_library
 
+from .helpers import build_web01
 from .untrusted import hvctl, tree
 
 EXERCISE = Path(__file__).resolve().parents[2] / "resources" / "lessons" / "exercise-web01.json"
 
 
 def _library(folder: Path, **changes: Any) -> Path:
-    fields: dict[str, Any] = {"cpu_count": 2, "cpu_reserve_pct": 20,
-                              "network_adapters": [NetworkAdapter(switch="External")],
-                              "hard_drives": [{"controller": "IDE", "controller_number": 0,
-                                               "location": 0, "path": "WEB01.vhd",
-                                               "bootable": True}]}
-    fields.update(changes)
     with open_library(folder, seed=0, empty=True) as lib:
-        lib.api.create_vm("WEB01", **fields)
-        lib.api.wait(lib.api.start("WEB01"))
+        build_web01(lib.api, **changes)
     return folder
 
 

@@ -33,6 +33,8 @@ from hvlab.engine.lessons import (
 )
 from hvlab.engine.lessons.conditions import Context, compare
 
+from .helpers import build_web01
+
 #: Built once: every lesson on the demo lab starts from a copy of it (restored, not rebuilt).
 _LABS: dict[str, Any] = {}
 
@@ -110,22 +112,11 @@ def test_restored_state_replays_commands_identically() -> None:
 # -- exercises -------------------------------------------------------------------------------
 
 
-def _web01(api: ManagementApi, **changes: Any) -> None:
-    fields: dict[str, Any] = {"cpu_count": 2, "cpu_reserve_pct": 20,
-                              "network_adapters": [NetworkAdapter(switch="External")],
-                              "hard_drives": [{"controller": "IDE", "controller_number": 0,
-                                               "location": 0, "path": "WEB01.vhd",
-                                               "bootable": True}]}
-    fields.update(changes)
-    api.create_vm("WEB01", **fields)
-    api.wait(api.start("WEB01"))
-
-
 def test_an_exercise_grades_a_correct_lab_100_percent() -> None:
     exercise = read_exercise(shipped("exercise-web01"))
     api = _lab("demo")
     assert grade(api, exercise).score_percent == 0
-    _web01(api)
+    build_web01(api)
     result = grade(api, exercise)
     assert result.score_percent == 100 and not result.failed
     assert all(c.hint == "" for c in grade(api, exercise, hints=True).checks)
@@ -140,7 +131,7 @@ def test_one_wrong_property_fails_exactly_that_check(change: dict[str, Any],
                                                      failed: str) -> None:
     exercise = read_exercise(shipped("exercise-web01"))
     api = _lab("demo")
-    _web01(api, **change)
+    build_web01(api, **change)
     result = grade(api, exercise)
     assert [c.id for c in result.failed] == [failed]
     assert result.points == result.total - 1

@@ -127,13 +127,18 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
 # -- presenter mode ------------------------------------------------------------------------------
 
 
+def _opener_of(lesson_window: MainWindow) -> tuple[QApplication, MainWindow]:
+    """The application and the main window the lesson was opened from."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app, next(w for w in app.topLevelWidgets()
+                     if isinstance(w, MainWindow) and w is not lesson_window and w.isVisible())
+
+
 def test_presenter_mode_scales_fonts_and_survives_a_theme_switch(
         qtbot: QtBot, memory_lesson: tuple[MainWindow, LessonDock]) -> None:
     lesson_window, dock = memory_lesson
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    main = next(w for w in app.topLevelWidgets()
-                if isinstance(w, MainWindow) and w is not lesson_window and w.isVisible())
+    app, main = _opener_of(lesson_window)
     before = {w: w.list_header.font().pointSizeF() for w in (main, lesson_window)}
     caption_before = dock.caption.font().pointSizeF()
     assert not dock.caption.isVisible()
@@ -184,10 +189,7 @@ def test_f1_opens_the_guide_at_the_page_about_the_window_in_front(
     from hvlab.gui.lessons.help import HelpWindow, page_for, show_help
 
     lesson_window, _dock = memory_lesson
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    main = next(w for w in app.topLevelWidgets()
-                if isinstance(w, MainWindow) and w is not lesson_window and w.isVisible())
+    _app, main = _opener_of(lesson_window)
     _trigger(main, ids.ACT_HELP)  # F1: the window in front picks the page
     guide = show_help(main)  # the same window, at the main window's page
     qtbot.addWidget(guide)
