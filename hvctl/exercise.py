@@ -11,16 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from hvlab.engine.api import (
-    HvError,
-    default_library_path,
-    is_library,
-    library_folder,
-    open_library,
-)
-from hvlab.engine.lessons import Grade, grade, read_exercise
+from hvlab.engine.api import HvError, library_folder
 
 if TYPE_CHECKING:
+    from hvlab.engine.lessons import Exercise, Grade
     from hvlab.hvctl import _Printer
 
 
@@ -36,7 +30,11 @@ def add_parsers(top: Any, sub: Any) -> None:
                        help="give the hint of each failed check")
 
 
-def _grade_one(folder: str | None, exercise: Any, hints: bool) -> Grade:
+def _grade_one(folder: str | None, exercise: Exercise, hints: bool) -> Grade:
+    # Loaded here: the parser (hvctl --help) must not load the simulation.
+    from hvlab.engine.api import default_library_path, is_library, open_library
+    from hvlab.engine.lessons import grade
+
     # Grading never creates a library where there was none.
     if not is_library(folder):
         shown = folder if folder is not None else default_library_path()
@@ -48,6 +46,8 @@ def _grade_one(folder: str | None, exercise: Any, hints: bool) -> Grade:
 
 def run(args: argparse.Namespace, out: _Printer) -> int:
     """Grade and print; exit code 0 when every library could be graded, else 1."""
+    from hvlab.engine.lessons import read_exercise
+
     exercise = read_exercise(args.file)
     if not args.libraries:
         result = _grade_one(getattr(args, "library", None), exercise, args.hints)
