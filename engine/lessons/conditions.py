@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from hvlab.engine.api import HvError, ManagementApi, us_to_seconds
+from hvlab.engine.api import HvError, ManagementApi, ValidationError, us_to_seconds
 from hvlab.engine.lessons.errors import file_error
 
 #: The comparisons a property test may use, with how a sentence says each.
@@ -288,6 +288,18 @@ class Elapsed(Condition):
     def evaluate(self, context: Context) -> Verdict:
         passed = us_to_seconds(context.api.now_us - context.step_started_us)
         return Verdict(passed >= self.seconds, f"{passed:g} s have passed.")
+
+
+def read_vm_property(api: ManagementApi, vm: str, path: str) -> Any:
+    """The value of a VM's property ``path`` now, as plain data (an enum as its value); a
+    path that leads nowhere raises a ValidationError in words."""
+    test = PropertyTest("vm", vm, tuple(path.split(".")), "equals", None)
+    try:
+        return _plain(test.read(Context(api)))
+    except _NoSubject as why:
+        raise ValidationError("vm", str(why)) from None
+    except _Missing as why:
+        raise ValidationError("property", f"{vm}: {path}: {why}.") from None
 
 
 def parse_condition(data: Any, where: str) -> Condition:

@@ -50,6 +50,11 @@ class LabWindows(LabPart, QObject):
         ids.apply(self.check_action, ids.ACT_CHECK_EXERCISE)
         self.check_action.setStatusTip("Grade the lab in this window against an exercise file.")
         self.check_action.triggered.connect(self.ask_exercise)
+        self.author_action = QAction("&New Exercise from This Lab…", window)
+        ids.apply(self.author_action, ids.ACT_NEW_EXERCISE)
+        self.author_action.setStatusTip("Capture this lab as an exercise's target: pick the "
+                                        "properties that count, add hints, save the file.")
+        self.author_action.triggered.connect(self.author_exercise)
 
     def add_to_help_menu(self, menu: QMenu) -> None:
         menu.addMenu(self.menu)
@@ -82,6 +87,7 @@ class LabWindows(LabPart, QObject):
             action.triggered.connect(lambda _=False, n=name: self.open_exercise(n))
             self.menu.addAction(action)
         self.menu.addAction(self.check_action)
+        self.menu.addAction(self.author_action)
         self.menu.menuAction().setEnabled(True)
 
     def open_lab(self, api: ManagementApi, note: str = IN_MEMORY_NOTE) -> QMainWindow:
@@ -152,6 +158,15 @@ class LabWindows(LabPart, QObject):
         api = self.bridge.api
         dialog = GradeDialog(self._window, grade(api, exercise),
                              grade(api, exercise, hints=True))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        return dialog
+
+    def author_exercise(self) -> QDialog:
+        """New Exercise from This Lab…: the authoring dialog over this window's lab."""
+        from hvlab.gui.lessons.authoring import ExerciseAuthoringDialog
+
+        dialog = ExerciseAuthoringDialog(self._window, self.bridge.api)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.show()
         return dialog

@@ -262,3 +262,46 @@ def test_return_to_puts_the_lab_back_in_place_and_tells_subscribers() -> None:
     heard = len(seen)
     api.start("XP-CLIENT")  # subscribers still hear the lab after it went back
     assert any(getattr(e, "vm_id", "") == api.vm("XP-CLIENT").id for e in seen[heard:])
+
+
+# -- writing an exercise from a lab ----------------------------------------------------------
+
+
+def test_an_exercise_written_from_a_lab_grades_that_lab_100_percent(tmp_path: Path) -> None:
+    from hvlab.engine.lessons import VM_PROPERTIES, exercise_from_lab
+
+    api = _lab("demo")
+    build_web01(api)
+    picks = [("WEB01", p) for p in VM_PROPERTIES] + [("XP-CLIENT", "state")]
+    data = exercise_from_lab(api, title="WEB01 as built", statement="Build WEB01 again.",
+                             picks=picks, hints={("WEB01", "config.cpu_count"): "Two."})
+    path = tmp_path / "web01.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    exercise = read_exercise(path)
+    assert len(exercise.checks) == len(picks)
+    assert grade(api, exercise).score_percent == 100
+    labels = {c.label for c in exercise.checks}
+    assert "WEB01 reserves 20 % of its processors" in labels
+    assert "XP-CLIENT is Off" in labels
+    api.set_vm("WEB01", notes="changed nothing that counts")
+    assert grade(api, exercise).score_percent == 100
+    api.wait(api.turn_off("WEB01"))
+    api.set_vm("WEB01", cpu_count=1)
+    failed = {c.id for c in grade(api, exercise).failed}
+    assert failed == {"web01-state", "web01-config-cpu-count"}
+    assert next(c for c in exercise.checks if c.id == "web01-config-cpu-count").hint == "Two."
+
+
+def test_writing_an_exercise_refuses_what_it_cannot_check() -> None:
+    from hvlab.engine.lessons import exercise_from_lab
+
+    api = _lab("demo")
+    with pytest.raises(ValidationError, match="not a property an exercise can check"):
+        exercise_from_lab(api, title="T", statement="S", picks=[("XP-CLIENT", "config")])
+    with pytest.raises(ValidationError, match=r"no single value|there is no item 0"):
+        exercise_from_lab(api, title="T", statement="S",
+                          picks=[("XP-CLIENT", "config.network_adapters.0.switch")])
+    with pytest.raises(HvError, match="unable to find a virtual machine"):
+        exercise_from_lab(api, title="T", statement="S", picks=[("NOPE", "state")])
+    with pytest.raises(ValidationError, match="at least one property"):
+        exercise_from_lab(api, title="T", statement="S", picks=[])

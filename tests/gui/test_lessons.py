@@ -5,6 +5,7 @@ own, and the control a step is about is highlighted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -255,3 +256,31 @@ def test_practise_and_check_an_exercise(qtbot: QtBot, window: MainWindow) -> Non
     assert "Hint: Settings ▸ Processor" in dialog.table.item(2, 2).text()
     dialog.close()
     practice.close()
+
+
+def test_a_trainer_captures_the_lab_as_an_exercise(tmp_path: Path, window: MainWindow,
+                                                   qtbot: QtBot) -> None:
+    from hvlab.engine.lessons import grade, read_exercise
+    from hvlab.gui.lessons.authoring import ExerciseAuthoringDialog
+
+    _trigger(window, ids.ACT_NEW_EXERCISE)
+    dialog = window.findChild(ExerciseAuthoringDialog)
+    assert isinstance(dialog, ExerciseAuthoringDialog)
+    qtbot.addWidget(dialog)
+    dialog.title.setText("Keep the domain controller")
+    dialog.statement.setPlainText("W2K8-DC01 runs with 2 virtual processors.")
+    dc = next(dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())
+              if dialog.tree.topLevelItem(i).text(0) == "W2K8-DC01")
+    rows = {dc.child(j).text(0): dc.child(j) for j in range(dc.childCount())}
+    assert rows["config.cpu_count"].text(1) == "2"
+    for prop in ("state", "config.cpu_count"):
+        rows[prop].setCheckState(0, Qt.CheckState.Checked)
+    dialog.tree.setCurrentItem(rows["config.cpu_count"])
+    qtbot.keyClicks(dialog.hint, "Settings, Processor")
+    path = tmp_path / "dc.json"
+    dialog.save(path, dialog.exercise_data())
+    exercise = read_exercise(path)
+    assert [c.label for c in exercise.checks] == ["W2K8-DC01 is Running",
+                                                  "W2K8-DC01 has 2 virtual processors"]
+    assert exercise.checks[1].hint == "Settings, Processor"
+    assert grade(window.bridge.api, exercise).score_percent == 100
