@@ -135,6 +135,7 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     view_menu.addAction(a.presenter.presenter_action)
     view_menu.addAction(a.presenter.contrast_action)
     view_menu.addAction(a.host.architecture_action)
+    view_menu.addAction(a.presenter.architecture_action)
     view_menu.addSeparator()
     toggles_at = view_menu.addSeparator()
     view_menu.addAction(a.show_jobs)

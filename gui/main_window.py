@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)
         self.teaching_clock = TeachingClock(self)
-        self.presenter = PresenterActions(self)
+        self.presenter = PresenterActions(self, lambda: self.host_actions.open_architecture())
         self.help = HelpActions(self)
         # Lessons and demos open labs of their own, in windows of this kind.
         self.lab_windows = LabWindows(
@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         parts: tuple[_NeedsLab, ...] = (
             self.model, self.vm_actions, self.host_actions, self.storage, self.is_disk_action,
             self.clock, self.teaching_clock, self.jobs_panel, self.performance,
-            self.lab_windows)
+            self.lab_windows, self.presenter)
         for part in parts:
             part.attach(bridge)
         self.refresh_action.setEnabled(True)

@@ -1,9 +1,10 @@
 """Presenter mode: one switch for a projector.
 
 Type at least 1.6 times its normal size in every window (the application font, and every
-widget that set a font of its own), an optional high-contrast theme, the current lesson step
-as a caption under a lesson window, and clicker keys in a lesson window: Page Down moves on
-(or does the learner's part), Page Up goes back, B blanks the screen. The mode belongs to
+widget that set a font of its own), an optional high-contrast theme, the architecture view
+on the whole screen with its I/O paths animated, the current lesson step as a caption under
+a lesson window, and clicker keys in a lesson window: Page Down moves on (or does the
+learner's part), Page Up goes back, B blanks the screen. The mode belongs to
 the application: every window's View ▸ Presenter Mode shows and changes the same state.
 
 Signals (of :class:`PresenterMode`):
@@ -12,11 +13,14 @@ Signals (of :class:`PresenterMode`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hvlab.gui import ids
+from hvlab.gui.lab_part import LabPart
 from hvlab.gui.theme import apply_high_contrast, apply_theme, current_choice
 
 #: How much larger presenter mode makes all type.
@@ -113,12 +117,14 @@ class PresenterMode(QObject):
             apply_theme(self._app, current_choice(self._app))
 
 
-class PresenterActions(QObject):
-    """View ▸ Presenter Mode and View ▸ High Contrast of one window, bound to the
+class PresenterActions(LabPart, QObject):
+    """View ▸ Presenter Mode, View ▸ High Contrast and View ▸ Architecture, Full Screen of
+    one window (``open_architecture`` opens that window's architecture view), bound to the
     application's :class:`PresenterMode`."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, open_architecture: Callable[[], QWidget]) -> None:
         super().__init__(window)
+        self._open_architecture = open_architecture
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.mode = PresenterMode.of(app)
@@ -134,8 +140,20 @@ class PresenterActions(QObject):
         self.contrast_action.setCheckable(True)
         self.contrast_action.setStatusTip("White on black in presenter mode, for a projector.")
         self.contrast_action.toggled.connect(self.mode.set_high_contrast)
+        self.architecture_action = QAction("Architecture, &Full Screen", window)
+        ids.apply(self.architecture_action, ids.ACT_ARCH_FULL_SCREEN)
+        self.architecture_action.setStatusTip(
+            "The live architecture view on the whole screen: each I/O path animated, an "
+            "emulated request through the root partition, a synthetic one over VMBus.")
+        self.architecture_action.triggered.connect(self.show_architecture)
+        self.wait_for_lab([self.architecture_action])
         self.mode.changed.connect(self._sync)
         self._sync()
+
+    def show_architecture(self) -> QWidget:
+        view = self._open_architecture()
+        view.showFullScreen()
+        return view
 
     def _sync(self, *_: object) -> None:
         for action, value in ((self.presenter_action, self.mode.on),

@@ -284,3 +284,18 @@ def test_a_trainer_captures_the_lab_as_an_exercise(tmp_path: Path, window: MainW
                                                   "W2K8-DC01 has 2 virtual processors"]
     assert exercise.checks[1].hint == "Settings, Processor"
     assert grade(window.bridge.api, exercise).score_percent == 100
+
+
+def test_the_architecture_view_full_screen(window: MainWindow, qtbot: QtBot) -> None:
+    from hvlab.gui.architecture import ArchitectureWindow
+
+    _trigger(window, ids.ACT_ARCH_FULL_SCREEN)
+    view = window.findChild(ArchitectureWindow)
+    assert isinstance(view, ArchitectureWindow)
+    assert view.isVisible() and view.windowState() & Qt.WindowState.WindowFullScreen
+    moving = [w for w in view.scene._wires.values() if w.dots]
+    assert moving  # the demo lab's VMs are doing I/O
+    before = [w.phase for w in moving]
+    window.bridge.step(1)  # the dots move along their paths with the clock
+    assert [w.phase for w in moving] != before
+    view.close()
