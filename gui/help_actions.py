@@ -1,5 +1,5 @@
-"""Help ▸ Help Topics and Help ▸ About hvlab: the keyboard shortcuts, where the user guide is,
-and what hvlab is."""
+"""Help ▸ Help Topics (F1: the user guide inside the app, at the page about the window in
+front) and Help ▸ About hvlab."""
 
 from __future__ import annotations
 
@@ -17,20 +17,19 @@ class HelpActions(QObject):
         self._window = window
         self.help_action = named_action(
             window, ids.ACT_HELP, "&Help Topics", "help",
-            "Keyboard shortcuts and where the user guide is.", shortcut="F1",
+            "The user guide, at the page about the window in front.", shortcut="F1",
             triggered=self.show_help)
+        # F1 in a dialog (whose window has no Help action) opens help about that dialog.
+        from hvlab.gui.lessons.help import DialogHelpKey
+
+        DialogHelpKey.install()
         self.about_action = named_action(window, ids.ACT_ABOUT, "&About hvlab", "hvlab",
                                          "What hvlab is.", triggered=self.show_about)
 
     def show_help(self) -> None:
-        dialogs.information(
-            self._window, "hvlab Help",
-            "<b>Keyboard shortcuts</b>",
-            "Start Ctrl+S · Turn Off Ctrl+T · Shut Down Ctrl+D · Save Ctrl+Shift+S · "
-            "Pause Ctrl+P · Resume Ctrl+R · Reset Ctrl+E · Connect Ctrl+Enter · Rename F2 · "
-            "Delete Del · Find Ctrl+F · Refresh F5\n\n"
-            "Clock: Pause Ctrl+0 · 1x Ctrl+1 · 10x Ctrl+2 · 60x Ctrl+3 · Step F10 · "
-            "Step 1 minute Shift+F10\n\nThe user guide is docs/console.md.")
+        from hvlab.gui.lessons.help import show_help
+
+        show_help()
 
     def show_about(self) -> None:
         dialogs.information(

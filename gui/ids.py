@@ -138,6 +138,10 @@ ACT_CLOCK_60X = _n("actionClock60x", "60x")
 ACT_CLOCK_STEP = _n("actionClockStep", "Step 1 Second")
 ACT_CLOCK_STEP_MINUTE = _n("actionClockStepMinute", "Step 1 Minute")
 ACT_CLOCK_MANUAL = _n("actionClockManual", "Manual Clock")
+ACT_CLOCK_CUSTOM = _n("actionClockCustomSpeed", "Custom Speed…")
+ACT_CLOCK_RUN_UNTIL = _n("actionClockRunUntil", "Run Until…")
+ACT_CLOCK_PAUSE_ON_CHANGE = _n("actionClockPauseOnStateChange", "Pause on State Change")
+ACT_CLOCK_REWIND = _n("actionClockRewind", "Rewind…")
 # Help
 ACT_HELP = _n("actionHelpTopics", "Help Topics")
 ACT_ABOUT = _n("actionAbout", "About hvlab")
@@ -249,6 +253,43 @@ ADD_COUNTERS_REMOVE = _n("addCountersRemove", "<< Remove")
 ADD_COUNTERS_ADDED = _n("addCountersAdded", "Added counters")
 ADD_COUNTERS_OK = _n("addCountersOk", "OK")
 ADD_COUNTERS_CANCEL = _n("addCountersCancel", "Cancel")
+
+
+# -- lessons, presenter mode and help (gui/lessons) ---------------------------------------------
+MENU_LESSONS = _n("menuLessons", "Lessons")
+MENU_LESSONS_ACTION = _n("menuLessonsAction", "Lessons")
+LESSON_DOCK = _n("lessonDock", "Lesson")
+LESSON_TITLE = _n("lessonTitle", "Lesson title")
+LESSON_STEP = _n("lessonStep", "Lesson step")
+LESSON_NARRATION = _n("lessonNarration", "Narration")
+LESSON_HINT_TEXT = _n("lessonHintText", "Hint")
+LESSON_STATUS = _n("lessonStatus", "Step status")
+LESSON_BACK = _n("lessonBack", "Back")
+LESSON_HINT = _n("lessonHint", "Hint")
+LESSON_SHOW_ME = _n("lessonShowMe", "Show me")
+LESSON_NEXT = _n("lessonNext", "Next")
+LESSON_RESET = _n("lessonReset", "Reset")
+LESSON_PLAY = _n("lessonPlay", "Play by itself")
+LESSON_HIGHLIGHT = _n("lessonHighlight", "Highlighted control")
+ACT_PRESENTER = _n("actionPresenterMode", "Presenter Mode")
+ACT_HIGH_CONTRAST = _n("actionHighContrast", "High Contrast")
+ACT_ARCH_FULL_SCREEN = _n("actionArchitectureFullScreen", "Architecture, Full Screen")
+PRESENTER_CAPTION = _n("presenterCaption", "Lesson caption")
+PRESENTER_BLANK = _n("presenterBlank", "Blank screen")
+ACT_CHECK_EXERCISE = _n("actionCheckExercise", "Check Exercise…")
+ACT_NEW_EXERCISE = _n("actionNewExerciseFromLab", "New Exercise from This Lab…")
+AUTHOR_DIALOG = _n("exerciseAuthoringDialog", "New Exercise from This Lab")
+AUTHOR_TITLE = _n("exerciseTitle", "Title")
+AUTHOR_STATEMENT = _n("exerciseStatement", "Statement")
+AUTHOR_PROPERTIES = _n("exerciseProperties", "Properties that count")
+AUTHOR_HINT = _n("exerciseHint", "Hint for the selected property")
+GRADE_DIALOG = _n("gradeDialog", "Exercise grade")
+GRADE_SCORE = _n("gradeScore", "Score")
+GRADE_CHECKS = _n("gradeChecks", "Checks")
+GRADE_HINTS = _n("gradeHints", "Show hints for the failed checks")
+HELP_WINDOW = _n("helpWindow", "hvlab Help")
+HELP_PAGES = _n("helpPages", "Help topics")
+HELP_TEXT = _n("helpText", "Help text")
 
 
 # == Devices, virtual switches, the architecture view ==============================================
@@ -561,6 +602,21 @@ def pane_button(action: UiName) -> UiName:
 def column_action(column_key: str, title: str) -> UiName:
     """View ▸ Add/Remove Columns ▸ <title>."""
     return UiName(f"actionColumn_{column_key}", title)
+
+
+def clock_speed_action(speed: float) -> UiName:
+    """Clock ▸ Slow Motion at ``speed`` (0.1 → ``actionClockSlow0_1``)."""
+    return UiName(f"actionClockSlow{speed:g}".replace(".", "_"), f"Slow Motion {speed:g}x")
+
+
+def exercise_action(exercise: str, title: str) -> UiName:
+    """Help ▸ Lessons ▸ Practise: one shipped exercise (its file name without .json)."""
+    return UiName(f"actionExercise_{exercise}", f"Practise: {title}")
+
+
+def lesson_action(lesson: str, title: str) -> UiName:
+    """Help ▸ Lessons ▸ one lesson (``lesson``: its file name without .json)."""
+    return UiName(f"actionLesson_{lesson}", title)
 
 
 def job_cancel(job_id: int, description: str) -> UiName:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from hvlab.gui.disks.actions import StorageActions
     from hvlab.gui.graphs.console import PerformanceViews
     from hvlab.gui.host_actions import HostActions
+    from hvlab.gui.lessons.presenter import PresenterActions
+    from hvlab.gui.lessons.teaching_clock import TeachingClock
+    from hvlab.gui.lessons.windows import LabWindows
 
 #: The VM block of the Action menu and the context menu, in groups between separators.
 VM_MENU_GROUPS = (("connect", "settings"),
@@ -57,12 +60,15 @@ class WindowActions:
     storage: StorageActions
     performance: PerformanceViews
     clock: ClockControls
+    teaching_clock: TeachingClock
+    presenter: PresenterActions
     insert_setup_disk: QAction
     refresh: QAction
     find: QAction
     exit: QAction
     help: QAction
     about: QAction
+    lab_windows: LabWindows
     columns: Sequence[QAction]
     themes: Sequence[QAction]
     show_jobs: QAction
@@ -126,7 +132,10 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     columns_menu.addActions(list(a.columns))
     theme_menu = menu(view_menu, ids.MENU_THEME, "&Theme")
     theme_menu.addActions(list(a.themes))
+    view_menu.addAction(a.presenter.presenter_action)
+    view_menu.addAction(a.presenter.contrast_action)
     view_menu.addAction(a.host.architecture_action)
+    view_menu.addAction(a.presenter.architecture_action)
     view_menu.addSeparator()
     toggles_at = view_menu.addSeparator()
     view_menu.addAction(a.show_jobs)
@@ -142,10 +151,12 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     clock_menu.addAction(a.clock.step_minute_action)
     clock_menu.addSeparator()
     clock_menu.addAction(a.clock.manual_action)
+    a.teaching_clock.add_to_menu(clock_menu)
 
     help_menu = menu(None, ids.MENU_HELP, "&Help")
     help_menu.addAction(a.help)
     help_menu.addAction(a.about)
+    a.lab_windows.add_to_help_menu(help_menu)
     a.performance.add_demos_menu(help_menu)
 
     context_menu = QMenu(window)

@@ -48,6 +48,9 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.lessons.presenter import PresenterActions
+from hvlab.gui.lessons.teaching_clock import TeachingClock
+from hvlab.gui.lessons.windows import LabWindows
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
 from hvlab.gui.setup_disk import IntegrationSetupAction
 from hvlab.gui.theme import Theme, apply_theme
@@ -132,7 +135,12 @@ class MainWindow(QMainWindow):
         self.storage = StorageActions(self)
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)
+        self.teaching_clock = TeachingClock(self)
+        self.presenter = PresenterActions(self, lambda: self.host_actions.open_architecture())
         self.help = HelpActions(self)
+        # Lessons and demos open labs of their own, in windows of this kind.
+        self.lab_windows = LabWindows(
+            self, lambda bridge, note: type(self)(bridge, theme=self._theme, note=note))
         self._make_window_actions()
 
         # -- panes --------------------------------------------------------------------------------
@@ -200,9 +208,11 @@ class MainWindow(QMainWindow):
         self.menus = build_menus(self, WindowActions(
             vm=self.vm_actions, host=self.host_actions, storage=self.storage,
             performance=self.performance, clock=self.clock,
+            teaching_clock=self.teaching_clock, presenter=self.presenter,
             insert_setup_disk=self.is_disk_action, refresh=self.refresh_action,
             find=self.find_action, exit=self.exit_action, help=self.help.help_action,
-            about=self.help.about_action, columns=list(self.column_actions.values()),
+            about=self.help.about_action, lab_windows=self.lab_windows,
+            columns=list(self.column_actions.values()),
             themes=list(self.theme_actions.values()),
             show_jobs=self.jobs_panel.toggleViewAction()), self.actions_pane)
         self._make_status_bar(note)
@@ -224,10 +234,12 @@ class MainWindow(QMainWindow):
         self.jobs_panel.visibilityChanged.connect(self._on_jobs_visibility)
         self.jobs_panel.active_count.connect(self.jobs_button.set_count)
         self.jobs_button.toggled.connect(self.jobs_panel.setVisible)
-        for part in (self.storage, self.is_disk_action, self.host_actions):
+        for part in (self.storage, self.is_disk_action, self.host_actions,
+                     self.teaching_clock):
             part.message.connect(self._status)
         self.jobs_panel.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.host_actions.vm_created.connect(self._on_vm_created)
+        self.performance.lab_requested.connect(self.lab_windows.open_lab)
         self.host_actions.vm_picked.connect(lambda vm_id: self.vm_list.select_ids([vm_id]))
         self.host_actions.host_restarting.connect(self._mark_tree_dirty)
         self.storage.vm_imported.connect(lambda vm_id: self.vm_list.select_ids([vm_id]))
@@ -260,7 +272,8 @@ class MainWindow(QMainWindow):
         self._build_with_lab(bridge)
         parts: tuple[_NeedsLab, ...] = (
             self.model, self.vm_actions, self.host_actions, self.storage, self.is_disk_action,
-            self.clock, self.jobs_panel, self.performance)
+            self.clock, self.teaching_clock, self.jobs_panel, self.performance,
+            self.lab_windows, self.presenter)
         for part in parts:
             part.attach(bridge)
         self.refresh_action.setEnabled(True)

@@ -2,8 +2,8 @@
 letting Qt settle, saving a widget's picture.
 
 The scripts are ``python -m hvlab.gui.screenshots DIR`` and the ``screenshots``
-modules of ``hvlab.gui.graphs``, ``hvlab.gui.architecture``, ``hvlab.gui.disks`` and
-``hvlab.gui.settings``; run them under Xvfb (docs/development.md).
+modules of ``hvlab.gui.graphs``, ``hvlab.gui.architecture``, ``hvlab.gui.disks``,
+``hvlab.gui.settings`` and ``hvlab.gui.lessons``; run them under Xvfb (docs/development.md).
 """
 
 from __future__ import annotations

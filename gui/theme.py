@@ -130,8 +130,31 @@ QSplitter::handle {{ background: {c['mid']}; }}
 """
 
 
+#: Presenter mode's high-contrast colours: white on black, yellow selection (a projector
+#: washes out the greys of the normal themes).
+HIGH_CONTRAST = {
+    **_DARK, "window": "#000000", "base": "#000000", "alt": "#141414", "text": "#ffffff",
+    "button": "#000000", "highlight": "#ffff00", "hltext": "#000000", "mid": "#ffffff",
+    "dark": "#ffffff", "light": "#ffffff", "disabled": "#c0c0c0", "link": "#00ffff",
+    "tip": "#000000", "placeholder": "#c0c0c0", "indicator": "#ffffff",
+    "header_top": "#000000", "header_bottom": "#000000", "header_text": "#ffff00",
+    "section": "#000000",
+}
+
+
+def apply_high_contrast(app: QApplication) -> None:
+    """White on black with yellow selection, for a projector (presenter mode); the next
+    :func:`apply_theme` replaces it."""
+    if app.style().name().casefold() != "fusion":
+        app.setStyle("Fusion")
+    app.setPalette(_palette(HIGH_CONTRAST))
+    app.setStyleSheet(_stylesheet(HIGH_CONTRAST))
+    app.setProperty("hvlabDark", None)  # neither theme is applied now
+
+
 def apply_theme(app: QApplication, choice: Theme) -> bool:
     """Apply ``choice`` to the whole application; returns True when the result is dark."""
+    app.setProperty("hvlabThemeChoice", choice.value)
     dark = is_dark(app, choice)
     applied = app.property("hvlabDark")
     if isinstance(applied, bool) and applied == dark and app.style().name().casefold() == "fusion":
@@ -143,6 +166,12 @@ def apply_theme(app: QApplication, choice: Theme) -> bool:
     app.setStyleSheet(_stylesheet(c))
     app.setProperty("hvlabDark", dark)
     return dark
+
+
+def current_choice(app: QApplication) -> Theme:
+    """The theme last applied with :func:`apply_theme` (Follow System before any)."""
+    value = app.property("hvlabThemeChoice")
+    return Theme(value) if isinstance(value, str) else Theme.SYSTEM
 
 
 def current_is_dark(app: QApplication) -> bool:

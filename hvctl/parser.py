@@ -181,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_subparsers(dest="command", metavar="ACTION", required=True).add_parser(
         "list", help="list the host profiles", parents=[leaf])
 
+    # checked exercises
+    from hvlab.hvctl import exercise
+
+    exercise.add_parsers(top, sub)
+
     # shell completion, from this parser
     comp = top.add_parser(
         "completion", help="print a shell completion script (bash, zsh or fish)",

@@ -23,12 +23,19 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
     from hvlab.engine.api.demo import (
         populate_demo as populate_demo,
     )
+    from hvlab.engine.api.labs import (
+        build_lab as build_lab,
+        lab_names as lab_names,
+        LabDefinition as LabDefinition,
+        load_lab_definition as load_lab_definition,
+    )
     from hvlab.engine.api.library import (
         AUTOSAVE_SECONDS as AUTOSAVE_SECONDS,
         Library as Library,
         LibraryError as LibraryError,
         LibraryLockedError as LibraryLockedError,
         default_library_path as default_library_path,
+        is_library as is_library,
         open_library as open_library,
     )
     from hvlab.engine.api.management import (
@@ -40,6 +47,11 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         EngineThread as EngineThread,
         InMemory as InMemory,
         Transport as Transport,
+    )
+    from hvlab.engine.api.snapshots import (
+        capture_state as capture_state,
+        LabState as LabState,
+        restore_state as restore_state,
     )
     from hvlab.engine.api.surface import (
         ApiObserver as ApiObserver,
@@ -156,10 +168,14 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
 _HOMES: dict[str, str] = {
     "populate_demo": "hvlab.engine.api.demo",
     **dict.fromkeys(("AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
-                     "default_library_path", "open_library"), "hvlab.engine.api.library"),
+                     "default_library_path", "is_library", "open_library"),
+                    "hvlab.engine.api.library"),
+    **dict.fromkeys(("LabDefinition", "build_lab", "lab_names", "load_lab_definition"),
+                    "hvlab.engine.api.labs"),
     "ManagementApi": "hvlab.engine.api.management",
     **dict.fromkeys(("ApiProxy", "ClockTick", "EngineThread", "InMemory", "Transport"),
                     "hvlab.engine.api.proxy"),
+    **dict.fromkeys(("LabState", "capture_state", "restore_state"), "hvlab.engine.api.snapshots"),
     **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",

@@ -19,10 +19,18 @@ from hvlab.engine.library import (
     LibraryLockedError,
     default_library_path,
 )
+from hvlab.engine.library.library import LIBRARY_FILE
 from hvlab.engine.vmms.lab import Lab
 
 __all__ = ["AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
-           "create_library", "default_library_path", "open_library"]
+           "create_library", "default_library_path", "is_library", "open_library"]
+
+
+def is_library(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether ``path`` (default: :func:`default_library_path`) holds a library already;
+    for a client that must only read one, never create it."""
+    folder = Path(path) if path is not None else default_library_path()
+    return (folder / LIBRARY_FILE).is_file()
 
 
 def _populate(lab: Lab, host_only: bool) -> None:

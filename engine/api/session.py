@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from hvlab.engine import bounds
 from hvlab.engine import events as ev
+from hvlab.engine.api import snapshots
 from hvlab.engine.api.surface import ApiCore, clock, command, query
 from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
 from hvlab.engine.errors import InvalidStateError, NotFoundError
@@ -36,6 +37,13 @@ class SessionCalls(ApiCore):
         simulated day: a longer run is several calls, each a point to save and to stop)."""
         self.lab.sim.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
                                      MAX_ADVANCE_SECONDS, "s"))
+
+    @clock
+    def return_to(self, state: snapshots.LabState) -> None:
+        """Put this in-memory lab back exactly as it was at ``state``
+        (:func:`~hvlab.engine.api.capture_state`): the clock goes back too.  Subscribers stay
+        and are told of the VMs that came, went or changed.  A lesson's Reset and Back."""
+        snapshots.return_to(self, state)
 
     @clock
     def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTableView
 
@@ -37,7 +37,13 @@ SPARKLINE_COLUMN = COLUMN_INDEX["cpu_history"]
 
 
 class PerformanceViews(LabPart, QObject):
-    """The console's performance entry points and their feed from the bridge."""
+    """The console's performance entry points and their feed from the bridge.
+
+    Signals:
+        lab_requested(ManagementApi): a demo's lab, to show in a window of its own.
+    """
+
+    lab_requested = Signal(object)
 
     def __init__(self, window: QMainWindow, vm_list: QTableView, hosts: HostTree,
                  cpu_history_column: QAction) -> None:
@@ -73,8 +79,8 @@ class PerformanceViews(LabPart, QObject):
         self.contention_action = QAction(icon("demo"), "&CPU Contention", window)
         ids.apply(self.contention_action, ids.ACT_DEMO_CONTENTION)
         self.contention_action.setStatusTip(
-            "Add a host with 2 logical processors and three CPU burners weighted "
-            "100/200/400, and watch them share it.")
+            "Open, in a window of its own, a host with 2 logical processors and three CPU "
+            "burners weighted 100/200/400, and watch them share it (your lab is not changed).")
         self.contention_action.triggered.connect(self.load_contention_demo)
         self.wait_for_lab([self.dashboard_action, self.perfmon_action, self.contention_action])
 
@@ -110,8 +116,8 @@ class PerformanceViews(LabPart, QObject):
         self._on_tick(bridge.snapshot)
         from hvlab.gui.graphs.demos import is_contention_lab
 
-        if is_contention_lab(bridge.api):  # hvlab --demo contention: show what it is for
-            QTimer.singleShot(0, self.show_dashboard)
+        if is_contention_lab(bridge.api):  # the contention demo: show what it is for
+            QTimer.singleShot(0, self.show_contention)
 
     def _on_tick(self, snap: VmTableSnapshot) -> None:
         if self.cpu_ring is not None and self.cpu_ring.update(snap):
@@ -177,18 +183,21 @@ class PerformanceViews(LabPart, QObject):
         self.perfmon.activateWindow()
         return self.perfmon
 
-    def load_contention_demo(self) -> str:
-        """Help ▸ Demos ▸ CPU Contention: add the demo host, show it and its dashboard."""
-        from hvlab.gui.graphs.demos import add_contention_demo
+    def load_contention_demo(self) -> None:
+        """Help ▸ Demos ▸ CPU Contention: the contention lab, built in memory, for a window
+        of its own (:attr:`lab_requested`); the lab open here is not changed."""
+        from hvlab.gui.graphs.demos import contention_lab
 
-        bridge = self.bridge
-        host_id = bridge.call(add_contention_demo, bridge.api)
+        self.lab_requested.emit(contention_lab())
+
+    def show_contention(self) -> None:
+        """The contention lab's window: its host, the CPU History column and the dashboard."""
+        host_id = self.bridge.api.host().id
         self._hosts.select_key(("host", host_id))
         self._cpu_history_column.setChecked(True)
         self.show_dashboard(host_id)
         message = ("CPU contention demo: three 2-VP CPU burners weighted 100, 200 and 400 "
                    "share 2 logical processors.")
-        if not bridge.running:
+        if not self.bridge.running:
             message += " The clock is stopped: step it (F10) or set it running to watch."
         self._window.statusBar().showMessage(message, 15000)
-        return host_id

@@ -6,46 +6,42 @@ hyper-threading) and three 2-VP VMs running the cpu-burner workload with relativ
 weight: about 1/7, 2/7 and 4/7 of what is left after the root partition and the
 hypervisor, i.e. roughly 14 %, 28 % and 56 % of the host in the CPU Usage column.
 
-``hvlab --demo contention`` opens a lab with only this host (see :func:`contention_lab`);
-Help ▸ Demos ▸ CPU Contention adds it to the lab already open.
+``hvlab --demo contention`` opens a lab with only this host (see :func:`contention_lab`), and
+so does Help ▸ Demos ▸ CPU Contention, in a window of its own: the lab already open is not
+changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from hvlab.engine.api import build_lab, load_lab_definition
 
 if TYPE_CHECKING:
     from hvlab.engine.api import ManagementApi
 
-CONTENTION_HOST = "CONTENTION-DEMO"
+#: The scenario as data (resources/labs/contention.json), which the resource controls
+#: lesson starts from too.
+CONTENTION = load_lab_definition("contention")
+CONTENTION_HOST: str = CONTENTION.hosts[0]["name"]
 #: (VM name, relative weight).
-CONTENTION_VMS = (("BURN-W100", 100), ("BURN-W200", 200), ("BURN-W400", 400))
-CONTENTION_NOTES = ("CPU contention demo: a cpu-burner with relative weight {weight} on a "
-                    "host with 2 logical processors shared by three 2-VP burners.")
+CONTENTION_VMS: tuple[tuple[str, int], ...] = tuple(
+    (vm["name"], vm["cpu_weight"]) for vm in CONTENTION.hosts[0]["vms"])
 #: Simulated seconds after which the burners have booted and compete (for --demo).
-SETTLE_SECONDS = 120.0
+SETTLE_SECONDS = CONTENTION.settle_seconds
 
 
 def add_contention_demo(api: ManagementApi, *, start: bool = True) -> str:
-    """Add the contention host and (unless ``start`` is False) start its three VMs; a second
-    call adds nothing. Returns the host id."""
-    from hvlab.engine.api import HardDrive
-
+    """Add the contention host and its three VMs (started unless ``start`` is False, without
+    settling time); a second call adds nothing. Returns the host id."""
     existing = [h for h in api.hosts() if h.name == CONTENTION_HOST]
     if existing:
         return existing[0].id
-    host = api.add_host(CONTENTION_HOST, "ws2008r2", ram_gb=8, sockets=1, cores_per_socket=2,
-                        threads_per_core=1)
-    vm_ids = []
-    for name, weight in CONTENTION_VMS:
-        vm = api.create_vm(name, host=host.id, guest_os="ws2008-x64", memory_startup_mb=1024,
-                           cpu_count=2, cpu_weight=weight, workload="cpu-burner",
-                           group="CPU contention", notes=CONTENTION_NOTES.format(weight=weight),
-                           hard_drives=[HardDrive("IDE", 0, 0, f"{name}.vhd", bootable=True)])
-        vm_ids.append(vm.id)
-    for vm_id in vm_ids if start else ():
-        api.start(vm_id)
-    return host.id
+    hosts = tuple({**h, "vms": [{**vm, "running": start and vm.get("running", False)}
+                                for vm in h["vms"]]} for h in CONTENTION.hosts)
+    build_lab(api, replace(CONTENTION, hosts=hosts), settle_seconds=0)
+    return api.host(CONTENTION_HOST).id
 
 
 def contention_lab(seed: int = 0) -> ManagementApi:

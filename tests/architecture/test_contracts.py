@@ -59,6 +59,8 @@ FORBIDDEN = [
      "The engine's layers: API, library, management service, simulation core"),
     ("engine/config.py", "from hvlab.engine.vmms import rules",
      "The engine's shared models sit under every layer"),
+    ("engine/lessons/grading.py", "from hvlab.engine.vmms.host import Host",
+     "Lessons drive the lab through hvlab.engine.api only, like any client"),
 ]
 
 
@@ -78,3 +80,19 @@ def test_each_forbidden_import_is_reported(tmp_path: Path) -> None:
         if not any(is_within(imported, import_name(f)) for f in CODE_FOLDERS):
             imported = imported.split(".")[0]  # outside packages are reported by their root
         assert f"{importer} -> {imported}" in report, (module, line, report)
+
+
+def test_the_lessons_contract_names_every_engine_module_but_the_api() -> None:
+    """Import-linter skips a source inside its forbidden package, so the lessons' contract
+    lists the engine's modules one by one; a module added to the engine must join it."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c.get("source_modules") == ["hvlab.engine.lessons"])
+    engine = REPO / "engine"
+    modules = {p.stem if p.is_file() else p.name for p in engine.iterdir()
+               if (p.suffix == ".py" and p.stem != "__init__")
+               or (p.is_dir() and (p / "__init__.py").is_file())}
+    expected = {f"hvlab.engine.{m}" for m in modules - {"api", "lessons"}}
+    assert set(contract["forbidden_modules"]) == expected

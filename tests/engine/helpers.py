@@ -30,6 +30,20 @@ def new_generation2_vm(api: ManagementApi, name: str, guest_os: str, **fields: A
     return api.create_vm(name, generation=2, guest_os=guest_os, **fields).id
 
 
+def build_web01(api: ManagementApi, **changes: Any) -> None:
+    """WEB01 as resources/lessons/exercise-web01.json asks (2 VPs, 20 % reserve, a
+    synthetic NIC on External, running), with ``changes`` to make it wrong."""
+    from hvlab.engine.api import NetworkAdapter
+
+    fields: dict[str, Any] = {"cpu_count": 2, "cpu_reserve_pct": 20,
+                              "network_adapters": [NetworkAdapter(switch="External")],
+                              "hard_drives": [HardDrive("IDE", 0, 0, "WEB01.vhd",
+                                                        bootable=True)]}
+    fields.update(changes)
+    api.create_vm("WEB01", **fields)
+    api.wait(api.start("WEB01"))
+
+
 def boot(api: ManagementApi, name: str, seconds: float = 120.0) -> None:
     """Start a VM and let the guest finish booting."""
     api.wait(api.start(name))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from hvlab.engine.api import SET_VP, ManagementApi
+from hvlab.engine.api import SET_VP, ManagementApi, capture_state
 from hvlab.gui import ids
 from hvlab.gui.app import build_parser, open_lab
 from hvlab.gui.graphs import sparkline
@@ -235,24 +236,32 @@ def test_sparkline_column_renders_from_view_columns(window: MainWindow, qtbot: Q
 
 # -- the contention demo ---------------------------------------------------------------------------
 def test_contention_demo_from_the_help_menu_shares_by_weight(window: MainWindow) -> None:
-    api = window.bridge.api
+    mine = capture_state(window.bridge.api).data
     _action(window, ids.ACT_DEMO_CONTENTION).trigger()
+    # The demo opens in a window of its own, on an in-memory lab: the lab open here (the
+    # user's library) is not changed.
+    assert capture_state(window.bridge.api).data == mine
+    [demo] = window.lab_windows.windows
+    assert isinstance(demo, MainWindow)
+    QApplication.processEvents()  # the window shows its host and dashboard once painted
+    api = demo.bridge.api
     host = api.host(CONTENTION_HOST)
+    assert [h.name for h in api.hosts()] == [CONTENTION_HOST]
     assert host.logical_processors == 2
-    dashboard = window.performance.dashboard
+    dashboard = demo.performance.dashboard
     assert dashboard is not None and dashboard.host_id == host.id
-    assert window.tree.selected_host_id() == host.id
-    assert not window.vm_list.isColumnHidden(SPARKLINE_COLUMN)
-    window.bridge.step(150)
+    assert demo.tree.selected_host_id() == host.id
+    assert not demo.vm_list.isColumnHidden(SPARKLINE_COLUMN)
+    demo.bridge.step(30)
     usage = {name: api.vm(name).cpu_usage_percent for name, _ in CONTENTION_VMS}
     low, mid, high = (usage[name] for name, _ in CONTENTION_VMS)
     assert mid / low == pytest.approx(2.0, rel=0.1)
     assert high / low == pytest.approx(4.0, rel=0.1)
     assert 90.0 <= low + mid + high + api.host(host.id).root_cpu_percent <= 100.0
     assert "Guest 9" in dashboard.cpu_legend.text()  # the two LPs are (nearly) all guest time
-    # Loading it twice adds nothing.
-    _action(window, ids.ACT_DEMO_CONTENTION).trigger()
-    assert [h.name for h in api.hosts()].count(CONTENTION_HOST) == 1
+    demo.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.lab_windows.windows == []
 
 
 def test_demo_contention_option_builds_only_the_contention_lab() -> None:

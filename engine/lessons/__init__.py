@@ -1,0 +1,45 @@
+"""Lessons and checked exercises: the training side of hvlab.
+
+A lesson (``resources/lessons/*.json``) plays on an in-memory copy of a lab, guided or
+unattended (:class:`LessonRun`); an exercise states a target that :func:`grade` checks a lab
+against.  This package is a client of the engine like the console: it reads and drives the
+lab through :mod:`hvlab.engine.api` only (an import contract in pyproject.toml holds it to
+that).  docs/lessons.md documents the file formats for trainers.
+"""
+
+from hvlab.engine.lessons.actions import Action, Outcome, allowed_calls, perform
+from hvlab.engine.lessons.authoring import VM_PROPERTIES, exercise_from_lab
+from hvlab.engine.lessons.conditions import (
+    COMPARISONS,
+    Condition,
+    Context,
+    Verdict,
+    parse_condition,
+    read_vm_property,
+)
+from hvlab.engine.lessons.errors import LessonStuckError
+from hvlab.engine.lessons.formats import (
+    SCHEMA,
+    Check,
+    Exercise,
+    Lesson,
+    Step,
+    exercise_names,
+    lesson_names,
+    lessons_dir,
+    read_exercise,
+    read_lesson,
+    shipped,
+)
+from hvlab.engine.lessons.grading import CheckResult, Grade, exercise_lab, grade
+from hvlab.engine.lessons.player import LessonRun, lesson_lab
+from hvlab.engine.lessons.timeline import RunStop, Timeline, run_until
+
+__all__ = [
+    "COMPARISONS", "SCHEMA", "VM_PROPERTIES", "Action", "Check", "CheckResult", "Condition",
+    "Context", "Exercise", "Grade", "Lesson", "LessonRun", "LessonStuckError", "Outcome",
+    "RunStop", "Step", "Timeline", "Verdict", "allowed_calls", "exercise_from_lab",
+    "exercise_lab", "exercise_names", "grade", "lesson_lab", "lesson_names", "lessons_dir",
+    "parse_condition", "perform", "read_exercise", "read_lesson", "read_vm_property",
+    "run_until", "shipped",
+]

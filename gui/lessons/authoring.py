@@ -1,0 +1,136 @@
+"""New Exercise from This Lab…: a trainer captures the lab in front as an exercise's target.
+
+The dialog lists the lab's VMs with the properties an exercise can check (and their values
+now); the trainer ticks the ones that count, writes the title, the statement and a hint per
+check, and saves the exercise file (``hvlab.exercise`` JSON, docs/lessons.md). The checks
+hold on the lab as it is, so grading it gives 100 %.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvlab.engine.api import HvError
+from hvlab.gui import dialogs, ids
+
+if TYPE_CHECKING:
+    from hvlab.engine.api import ManagementApi
+
+_PICK = Qt.ItemDataRole.UserRole  # (VM name, property) of a property row
+
+
+class ExerciseAuthoringDialog(QDialog):
+    def __init__(self, parent: QWidget | None, api: ManagementApi) -> None:
+        from hvlab.engine.lessons import VM_PROPERTIES, read_vm_property
+
+        super().__init__(parent)
+        ids.apply(self, ids.AUTHOR_DIALOG)
+        self.setWindowTitle("New Exercise from This Lab")
+        self._api = api
+        self._hints: dict[tuple[str, str], str] = {}
+        self.title = QLineEdit()
+        ids.apply(self.title, ids.AUTHOR_TITLE)
+        self.statement = QPlainTextEdit()
+        ids.apply(self.statement, ids.AUTHOR_STATEMENT)
+        self.statement.setFixedHeight(self.fontMetrics().height() * 4)
+        self.tree = QTreeWidget()
+        ids.apply(self.tree, ids.AUTHOR_PROPERTIES)
+        self.tree.setHeaderLabels(["Virtual machine and property", "Value now"])
+        for vm in api.vms():
+            parent_item = QTreeWidgetItem(self.tree, [vm.name, vm.state])
+            for prop in VM_PROPERTIES:
+                try:
+                    value = read_vm_property(api, vm.name, prop)
+                except HvError:
+                    continue  # no such value on this VM (no network adapter)
+                item = QTreeWidgetItem(parent_item, [prop, str(value)])
+                item.setData(0, _PICK, (vm.name, prop))
+                item.setCheckState(0, Qt.CheckState.Unchecked)
+        self.tree.resizeColumnToContents(0)
+        self.hint = QLineEdit()
+        ids.apply(self.hint, ids.AUTHOR_HINT)
+        self.hint.setPlaceholderText("A hint for the selected property (optional)")
+        self.hint.textEdited.connect(self._on_hint_edited)
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.ask_save)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("&Title:", self.title)
+        form.addRow("&Statement:", self.statement)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.hint)
+        layout.addWidget(buttons)
+        self.resize(760, 620)
+
+    def _on_current_changed(self, item: QTreeWidgetItem | None, _old: object) -> None:
+        pick = item.data(0, _PICK) if item is not None else None
+        self.hint.setEnabled(pick is not None)
+        self.hint.setText(self._hints.get(tuple(pick), "") if pick else "")
+
+    def _on_hint_edited(self, text: str) -> None:
+        item = self.tree.currentItem()
+        pick = item.data(0, _PICK) if item is not None else None
+        if pick:
+            self._hints[tuple(pick)] = text
+
+    def picks(self) -> list[tuple[str, str]]:
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            vm_item = self.tree.topLevelItem(i)
+            if vm_item is None:
+                continue
+            for j in range(vm_item.childCount()):
+                child = vm_item.child(j)
+                if child is not None and child.checkState(0) == Qt.CheckState.Checked:
+                    vm, prop = child.data(0, _PICK)
+                    out.append((vm, prop))
+        return out
+
+    def exercise_data(self) -> dict[str, Any]:
+        """The exercise as data (raises the engine's ValidationError for what is missing)."""
+        from hvlab.engine.lessons import exercise_from_lab
+
+        return exercise_from_lab(self._api, title=self.title.text(),
+                                 statement=self.statement.toPlainText(), picks=self.picks(),
+                                 hints={k: v for k, v in self._hints.items() if v.strip()})
+
+    def ask_save(self) -> None:
+        try:
+            data = self.exercise_data()
+        except HvError as err:
+            dialogs.show_error(self, err)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save Exercise", "exercise.json",
+                                              "Exercises (*.json)")
+        if path:
+            self.save(Path(path), data)
+
+    def save(self, path: Path, data: dict[str, Any]) -> None:
+        try:
+            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        except OSError as err:
+            dialogs.show_error(self, f"The exercise could not be saved to {path}: "
+                                     f"{err.strerror}.")
+            return
+        self.accept()
