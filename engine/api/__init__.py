@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
     )
     from hvlab.engine.api.management import (
         ManagementApi as ManagementApi,
+        restore_state as restore_state,
     )
     from hvlab.engine.api.proxy import (
         ApiProxy as ApiProxy,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
     from hvlab.engine.api.snapshots import (
         capture_state as capture_state,
         LabState as LabState,
-        restore_state as restore_state,
     )
     from hvlab.engine.api.surface import (
         ApiObserver as ApiObserver,
@@ -172,10 +172,10 @@ _HOMES: dict[str, str] = {
                     "hvlab.engine.api.library"),
     **dict.fromkeys(("LabDefinition", "build_lab", "lab_names", "load_lab_definition"),
                     "hvlab.engine.api.labs"),
-    "ManagementApi": "hvlab.engine.api.management",
+    **dict.fromkeys(("ManagementApi", "restore_state"), "hvlab.engine.api.management"),
     **dict.fromkeys(("ApiProxy", "ClockTick", "EngineThread", "InMemory", "Transport"),
                     "hvlab.engine.api.proxy"),
-    **dict.fromkeys(("LabState", "capture_state", "restore_state"), "hvlab.engine.api.snapshots"),
+    **dict.fromkeys(("LabState", "capture_state"), "hvlab.engine.api.snapshots"),
     **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",

@@ -15,14 +15,24 @@ microseconds).
 
 from __future__ import annotations
 
+import json
+
 from hvlab.engine.api.counters import CounterCalls
 from hvlab.engine.api.devices import DeviceCalls
 from hvlab.engine.api.hosts import HostCalls
 from hvlab.engine.api.session import SessionCalls
+from hvlab.engine.api.snapshots import LabState
 from hvlab.engine.api.storage import StorageCalls
 from hvlab.engine.api.vms import VmCalls
+from hvlab.engine.library.state import restore_lab
 
 
 class ManagementApi(SessionCalls, HostCalls, VmCalls, DeviceCalls, CounterCalls, StorageCalls):
     """Facade over a :class:`~hvlab.engine.vmms.lab.Lab` (``ManagementApi(seed=1)`` makes an empty
     in-memory lab; see :class:`~hvlab.engine.api.surface.ApiCore` for the options)."""
+
+
+def restore_state(state: LabState) -> ManagementApi:
+    """A new in-memory lab exactly as it was at ``state`` (see
+    :func:`hvlab.engine.api.snapshots.capture_state`), behind its own facade."""
+    return ManagementApi(restore_lab(json.loads(state.data), state.events))

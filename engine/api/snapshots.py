@@ -24,7 +24,6 @@ from hvlab.engine.sim.clock import us_to_seconds
 from hvlab.engine.vmms.lab import Lab
 
 if TYPE_CHECKING:
-    from hvlab.engine.api.management import ManagementApi
     from hvlab.engine.api.surface import ApiCore
 
 
@@ -53,13 +52,6 @@ def capture_state(api: ApiCore) -> LabState:
     _check_in_memory(api.lab)
     data = json.dumps(snapshot_lab(api.lab), sort_keys=True, separators=(",", ":"))
     return LabState(api.lab.sim.now_us, data.encode("utf-8"), tuple(api.lab.event_log))
-
-
-def restore_state(state: LabState) -> ManagementApi:
-    """A new in-memory lab exactly as it was at ``state``, behind its own facade."""
-    from hvlab.engine.api.management import ManagementApi
-
-    return ManagementApi(restore_lab(json.loads(state.data), state.events))
 
 
 def return_to(api: ApiCore, state: LabState) -> None:
