@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("manual", "realtime"),
         default="realtime",
         help="realtime: simulated time follows the wall clock; manual: it moves only when "
-        "stepped (Clock ▸ Step, F10)",
+        "stepped (Clock ▸ Step, F8)",
     )
     parser.add_argument(
         "--speed", type=CLOCK_SPEED, default=1.0, metavar="X",

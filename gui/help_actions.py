@@ -29,8 +29,8 @@ class HelpActions(QObject):
             "Start Ctrl+S · Turn Off Ctrl+T · Shut Down Ctrl+D · Save Ctrl+Shift+S · "
             "Pause Ctrl+P · Resume Ctrl+R · Reset Ctrl+E · Connect Ctrl+Enter · Rename F2 · "
             "Delete Del · Find Ctrl+F · Refresh F5\n\n"
-            "Clock: Pause Ctrl+0 · 1x Ctrl+1 · 10x Ctrl+2 · 60x Ctrl+3 · Step F10 · "
-            "Step 1 minute Shift+F10\n\nThe user guide is docs/console.md.")
+            "Clock: Pause Ctrl+0 · 1x Ctrl+1 · 10x Ctrl+2 · 60x Ctrl+3 · Step F8 · "
+            "Step 1 minute Shift+F8\n\nThe user guide is docs/console.md.")
 
     def show_about(self) -> None:
         dialogs.information(

@@ -17,10 +17,11 @@ Every view refreshes from the bridge's ``tick``; nothing here owns a timer.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -48,6 +49,7 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.keyboard import Pane, PaneKeys
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
 from hvlab.gui.setup_disk import IntegrationSetupAction
 from hvlab.gui.theme import Theme, apply_theme
@@ -171,13 +173,14 @@ class MainWindow(QMainWindow):
 
         centre = QSplitter(Qt.Orientation.Vertical)
         ids.apply(centre, ids.SPLIT_CENTRE)
-        centre.addWidget(_column([header_row, self.vm_list], self.vm_list)[0])
+        list_panel = _column([header_row, self.vm_list], self.vm_list)[0]
+        centre.addWidget(list_panel)
         centre.addWidget(checkpoint_panel)
         centre.addWidget(self.details)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         ids.apply(self.splitter, ids.SPLIT_MAIN)
-        self.splitter.addWidget(
-            _column([_pane_header("Hyper-V Manager"), self.tree], self.tree)[0])
+        tree_panel = _column([_pane_header("Hyper-V Manager"), self.tree], self.tree)[0]
+        self.splitter.addWidget(tree_panel)
         self.splitter.addWidget(centre)
         self.splitter.addWidget(self.actions_pane)
         for splitter, stretches in ((centre, (3, 0, 2)), (self.splitter, (0, 1, 0))):
@@ -211,6 +214,10 @@ class MainWindow(QMainWindow):
         self.actions_pane.set_vm_title("")
         self.actions_pane.set_checkpoint_title("")
         self._apply_default_sizes()
+        self._panes = [Pane(tree_panel, self.tree), Pane(list_panel, self.vm_list),
+                       Pane(checkpoint_panel, self._checkpoint_placeholder),
+                       Pane(self.details, self.details), Pane(self.actions_pane, self.actions_pane)]
+        self._make_keys()
 
         # -- signals ------------------------------------------------------------------------------
         self.vm_list.selection_changed.connect(self._on_selection_changed)
@@ -296,6 +303,9 @@ class MainWindow(QMainWindow):
             cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
             cp.delete_subtree_action])
         self.actions_pane.set_checkpoint_title("")
+        self._panes[2] = Pane(self._panes[2].container, self.checkpoints.tree)
+        self.keys.set_panes(self._panes)
+        self._order_tab_chain()
 
         self.vm_windows = VmWindows(bridge, self)
         self.vm_windows.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
@@ -345,6 +355,35 @@ class MainWindow(QMainWindow):
             theme.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
             self.theme_group.addAction(theme)
             self.theme_actions[choice] = theme
+
+    def _make_keys(self) -> None:
+        """Tab leaves the VM list (a table would move between its cells); F6, Shift+F10, the
+        Menu key and F10 as on the desktop (:mod:`hvlab.gui.keyboard`); Enter connects to
+        the VMs selected in the list, and F2 and Del act on them while the list has the
+        focus (in the Checkpoints pane they act on the checkpoint)."""
+        self.vm_list.setTabKeyNavigation(False)
+        self.keys = PaneKeys(self, self._panes)
+        for key in ("Return", "Enter"):
+            enter = QShortcut(QKeySequence(key), self.vm_list)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self._connect_from_list)
+        for name in ("rename", "delete"):
+            action = self.vm_actions[name]
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.vm_list.addAction(action)
+
+    def _connect_from_list(self) -> None:
+        connect = self.vm_actions["connect"]
+        if connect.isEnabled():
+            connect.trigger()
+
+    def _order_tab_chain(self) -> None:
+        """Tab walks the panes in reading order: tree, search, list, checkpoints, details,
+        the Actions pane's buttons, then the status bar's jobs button."""
+        chain = [self.tree, self.search, self.vm_list, self.checkpoints.tree,
+                 self.details.tabs, *self.actions_pane.buttons.values(), self.jobs_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _make_status_bar(self, note: str) -> None:
         bar = self.statusBar()
