@@ -31,6 +31,7 @@ from hvlab.gui.bars import fill_toolbar, named_action
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.commands import VmCommands
 from hvlab.gui.device_manager import add_device_manager
+from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
@@ -101,9 +102,16 @@ class ConnectWindow(QMainWindow):
         self.message.setWordWrap(True)
         self.message.setAutoFillBackground(True)
         self.message.setMargin(24)
+        # The screen holds the keyboard, as in Virtual Machine Connection: the console, or
+        # the Off/Saved message (selectable, so that Tab and a screen reader reach it).
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        for screen in (self.console, self.message):
+            screen.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._stack = QStackedWidget()
         self._stack.addWidget(self.console)
         self._stack.addWidget(self.message)
+        self._stack.currentChanged.connect(lambda _i: self._focus_screen())
         self.setCentralWidget(self._stack)
 
         # -- menus, toolbar, status ---------------------------------------------------------------
@@ -153,10 +161,12 @@ class ConnectWindow(QMainWindow):
         ids.apply(self.status_label, ids.CONNECT_STATUS)
         status.addPermanentWidget(self.status_label)
 
+        self.keys = PaneKeys(self)  # F10 opens the menu bar here too
         self.vm_actions.set_targets([vm_id])
         self.resize(820, 560)
         bridge.tick.connect(self._on_tick)
         self._on_tick(bridge.snapshot)
+        self._focus_screen()
 
     # -- following the VM -----------------------------------------------------------------------
     @property
@@ -220,6 +230,13 @@ class ConnectWindow(QMainWindow):
             self._stack.setCurrentWidget(self.message)
         else:
             self._stack.setCurrentWidget(self.console)
+
+    def _focus_screen(self) -> None:
+        """Keep the focus on the screen shown when it was on the screen (or nowhere)."""
+        focus = self.focusWidget()
+        screen = self._stack.currentWidget()
+        if screen is not None and (focus is None or self._stack.isAncestorOf(focus)):
+            screen.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def screen_text(self) -> str:
         """What the screen shows now: the console, or the Off/Saved message."""

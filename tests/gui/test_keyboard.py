@@ -19,6 +19,7 @@ from hvlab.gui.main_window import MainWindow
 from hvlab.gui.settings.vm_dialogs import DeleteVmDialog, RenameVmDialog
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import select
+from tests.gui.keyboard_walk import activate
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
@@ -26,8 +27,7 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 @pytest.fixture
 def active(qtbot: QtBot, window: MainWindow) -> MainWindow:
     """The main window, active (window shortcuts need an active window)."""
-    window.activateWindow()
-    qtbot.waitActive(window)
+    activate(qtbot, window)
     return window
 
 
@@ -183,8 +183,7 @@ def test_f2_del_and_enter_in_the_vm_list_act_on_the_vm(qtbot: QtBot, active: Mai
     qtbot.keyClick(window.vm_list, Qt.Key.Key_Return)
     assert list(window.vm_windows.connect_windows()) == [window.bridge.api.vm("XP-CLIENT").id]
     # Away from the list, F2 and Del leave the VM alone.
-    window.activateWindow()
-    qtbot.waitActive(window)
+    activate(qtbot, window)
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_Delete)
     qtbot.keyClick(window.tree, Qt.Key.Key_F2)
