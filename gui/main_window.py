@@ -40,6 +40,7 @@ from hvlab.gui import ids
 from hvlab.gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
 from hvlab.gui.actions_pane import ActionsPane
 from hvlab.gui.bars import named_action
+from hvlab.gui.busy import BusyState
 from hvlab.gui.clock import ClockControls
 from hvlab.gui.details import DetailsPane
 from hvlab.gui.disks.actions import StorageActions
@@ -230,6 +231,8 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self.model.set_search_text)
         self.jobs_panel.visibilityChanged.connect(self._on_jobs_visibility)
         self.jobs_panel.active_count.connect(self.jobs_button.set_count)
+        self.busy = BusyState(self)  # for automation: docs/automation.md
+        self.jobs_panel.active_count.connect(self.busy.set_jobs)
         self.jobs_button.toggled.connect(self.jobs_panel.setVisible)
         for part in (self.storage, self.is_disk_action, self.host_actions):
             part.message.connect(self._status)

@@ -132,5 +132,18 @@ def window(qtbot: QtBot, api: ManagementApi, light_theme: None) -> Iterator[Main
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@pytest.fixture
+def idle(qtbot: QtBot) -> Callable[..., float]:
+    """``idle(window)`` returns once the main window is idle (no job runs) and the GUI has
+    caught up; on a manual clock it steps simulated time to get there. Keyword arguments go
+    to :func:`hvlab.gui.busy.wait_until_idle`."""
+    from hvlab.gui.busy import wait_until_idle
+
+    def wait(window: MainWindow, **options: Any) -> float:
+        return wait_until_idle(window.busy, window.bridge, qtbot, **options)
+
+    return wait
+
+
 def vm_id(api: ManagementApi, name: str) -> str:
     return api.vm(name).id

@@ -69,4 +69,7 @@ def test_atspi_client_finds_and_presses_actions_by_name() -> None:
     assert (result["before"], result["after_step"], result["after_resume"]) == \
         ("Running", "Paused", "Running")
     assert result["after_pause"] in ("Pausing", "Paused")
+    # The busy state an outside client waits on (docs/automation.md).
+    assert (result["idle_at_start"], result["busy_after_pause"]) == \
+        ("Idle", "Busy: 1 job running")
     assert proc.returncode == 0, proc.stderr
