@@ -932,14 +932,21 @@ class Host:
                  f"'{vm.name}' was deleted. (Virtual machine ID {vm.id})", vm)
         self.lab.publish(ev.VmListChanged(self.lab.now_us, self.id, vm.id, "removed"))
 
-    def cancel(self, vm: VmRuntime, job: JobRecord) -> None:
-        """Cancel a cancellable job (a Save): the VM returns to where it was."""
+    def cancel(self, vm: VmRuntime, job: JobRecord, failure: str | None = None) -> None:
+        """Cancel a cancellable job (a Save): the VM returns to where it was. With a
+        ``failure`` the job ends Failed with it, undone the same way."""
         previous = vm.state_before_job or VmState.RUNNING
-        self.lab.cancel_job_record(job, "The operation was cancelled.")
+        self.lab.cancel_job_record(job, failure or "The operation was cancelled.",
+                                   failed=failure is not None)
         vm.job_id = None
-        self._set_state(vm, previous, "save cancelled")
+        self._set_state(vm, previous, "save failed" if failure else "save cancelled")
         if previous is VmState.RUNNING:
             self._thaw_guest(vm)
+        if failure:
+            self.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.ERROR,
+                     f"'{vm.name}' could not save its state. {failure} (Virtual machine ID "
+                     f"{vm.id})", vm)
+            return
         self.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.INFORMATION,
                  f"Saving '{vm.name}' was cancelled. (Virtual machine ID {vm.id})", vm)
 
