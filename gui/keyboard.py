@@ -14,11 +14,12 @@ list rather than the search box above it); a pane that holds nothing focusable a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMainWindow, QWidget
 
 NEXT_PANE_KEY = "F6"
@@ -64,6 +65,26 @@ def open_context_menu(widget: QWidget) -> None:
     event = QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos, target.mapToGlobal(pos),
                               Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, event)
+
+
+def list_keys(view: QAbstractItemView, activate: QAction, on_item: Sequence[QAction]) -> None:
+    """Keys of a list of items: Tab leaves it (a table would move between its cells), Enter
+    triggers ``activate`` when it is enabled, and the shortcuts of ``on_item`` (F2, Del) work
+    only while the list has the focus, so that another pane can use the same keys."""
+    view.setTabKeyNavigation(False)
+    for key in ("Return", "Enter"):
+        enter = QShortcut(QKeySequence(key), view)
+        enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        enter.activated.connect(lambda: activate.trigger() if activate.isEnabled() else None)
+    for action in on_item:
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        view.addAction(action)
+
+
+def tab_chain(widgets: Sequence[QWidget]) -> None:
+    """Tab visits ``widgets`` in this order (each one's own children right after it)."""
+    for before, after in itertools.pairwise(widgets):
+        QWidget.setTabOrder(before, after)
 
 
 class PaneKeys(QObject):

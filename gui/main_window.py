@@ -17,11 +17,10 @@ Every view refreshes from the bridge's ``tick``; nothing here owns a timer.
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -50,8 +49,9 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
-from hvlab.gui.keyboard import Pane, PaneKeys
+from hvlab.gui.keyboard import Pane, PaneKeys, list_keys, tab_chain
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
+from hvlab.gui.pane_layout import CHECKPOINT_ROWS, restore_panes, rows_height, save_panes
 from hvlab.gui.setup_disk import IntegrationSetupAction
 from hvlab.gui.theme import Theme, apply_theme
 from hvlab.gui.vmlist import COLUMNS, VmListModel, VmListView
@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         # Until then an empty scroll area holds its place: the pane is one too, so the
         # splitter keeps the same sizes when the pane replaces it.
         self._checkpoint_placeholder = QScrollArea()
+        self._checkpoint_placeholder.setMinimumHeight(
+            rows_height(self._checkpoint_placeholder, CHECKPOINT_ROWS))
         checkpoint_panel, self._checkpoint_layout = _column(
             [_pane_header("Checkpoints"), self._checkpoint_placeholder],
             self._checkpoint_placeholder)
@@ -219,6 +221,8 @@ class MainWindow(QMainWindow):
                        Pane(checkpoint_panel, self._checkpoint_placeholder),
                        Pane(self.details, self.details), Pane(self.actions_pane, self.actions_pane)]
         self._make_keys()
+        self._splitters = {"panes": self.splitter, "centrePanes": centre}
+        restore_panes(self._splitters)
 
         # -- signals ------------------------------------------------------------------------------
         self.vm_list.selection_changed.connect(self._on_selection_changed)
@@ -229,6 +233,10 @@ class MainWindow(QMainWindow):
             self._on_header_menu)
         self.tree.filter_changed.connect(self._on_tree_filter)
         self.search.textChanged.connect(self.model.set_search_text)
+        # The count follows the rows, whatever changed them (a search, a filter, a tick).
+        for rows_changed in (self.model.modelReset, self.model.layoutChanged,
+                             self.model.rowsInserted, self.model.rowsRemoved):
+            rows_changed.connect(self._on_rows_changed)
         self.jobs_panel.visibilityChanged.connect(self._on_jobs_visibility)
         self.jobs_panel.active_count.connect(self.jobs_button.set_count)
         self.busy = BusyState(self)  # for automation: docs/automation.md
@@ -308,7 +316,9 @@ class MainWindow(QMainWindow):
         self.actions_pane.set_checkpoint_title("")
         self._panes[2] = Pane(self._panes[2].container, self.checkpoints.tree)
         self.keys.set_panes(self._panes)
-        self._order_tab_chain()
+        # Tab walks the panes in reading order, then the status bar's jobs button.
+        tab_chain([self.tree, self.search, self.vm_list, self.checkpoints.tree,
+                   self.details.tabs, *self.actions_pane.buttons.values(), self.jobs_button])
 
         self.vm_windows = VmWindows(bridge, self)
         self.vm_windows.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
@@ -360,33 +370,12 @@ class MainWindow(QMainWindow):
             self.theme_actions[choice] = theme
 
     def _make_keys(self) -> None:
-        """Tab leaves the VM list (a table would move between its cells); F6, Shift+F10, the
-        Menu key and F10 as on the desktop (:mod:`hvlab.gui.keyboard`); Enter connects to
-        the VMs selected in the list, and F2 and Del act on them while the list has the
-        focus (in the Checkpoints pane they act on the checkpoint)."""
-        self.vm_list.setTabKeyNavigation(False)
+        """The desktop's keys (:mod:`hvlab.gui.keyboard`); Enter connects to the VMs selected
+        in the list, and F2 and Del act on them while the list has the focus (in the
+        Checkpoints pane they act on the checkpoint)."""
         self.keys = PaneKeys(self, self._panes)
-        for key in ("Return", "Enter"):
-            enter = QShortcut(QKeySequence(key), self.vm_list)
-            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
-            enter.activated.connect(self._connect_from_list)
-        for name in ("rename", "delete"):
-            action = self.vm_actions[name]
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.vm_list.addAction(action)
-
-    def _connect_from_list(self) -> None:
-        connect = self.vm_actions["connect"]
-        if connect.isEnabled():
-            connect.trigger()
-
-    def _order_tab_chain(self) -> None:
-        """Tab walks the panes in reading order: tree, search, list, checkpoints, details,
-        the Actions pane's buttons, then the status bar's jobs button."""
-        chain = [self.tree, self.search, self.vm_list, self.checkpoints.tree,
-                 self.details.tabs, *self.actions_pane.buttons.values(), self.jobs_button]
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        list_keys(self.vm_list, self.vm_actions["connect"],
+                  [self.vm_actions["rename"], self.vm_actions["delete"]])
 
     def _make_status_bar(self, note: str) -> None:
         bar = self.statusBar()
@@ -534,6 +523,10 @@ class MainWindow(QMainWindow):
         if self.count_label.text() != text:
             self.count_label.setText(text)
 
+    def _on_rows_changed(self, *_: object) -> None:
+        if self._bridge is not None:
+            self._update_count(self._bridge.snapshot)
+
     def _on_jobs_visibility(self, visible: bool) -> None:
         if visible and not self._jobs_sized:
             self._jobs_sized = True
@@ -551,7 +544,6 @@ class MainWindow(QMainWindow):
         self.model.set_filter(host_id=host, group=group)
         self.list_header.setText("Virtual Machines" if group is None
                                  else f"Virtual Machines — {group or 'no group'}")
-        self._update_count(self.bridge.snapshot)
         self._update_actions()
 
     def _focus_search(self) -> None:
@@ -586,6 +578,7 @@ class MainWindow(QMainWindow):
             self.set_theme(Theme.SYSTEM)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        save_panes(self._splitters)
         if self.attached:
             self.vm_windows.close_all()
         super().closeEvent(event)

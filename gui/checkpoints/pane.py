@@ -39,6 +39,7 @@ from hvlab.gui import format as fmt
 from hvlab.gui.bars import named_action
 from hvlab.gui.disks.jobs import when_done
 from hvlab.gui.icons import icon
+from hvlab.gui.pane_layout import CHECKPOINT_ROWS, rows_height
 
 if TYPE_CHECKING:
     from hvlab.engine.api import CheckpointInfo
@@ -109,6 +110,7 @@ class CheckpointsPane(QStackedWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.setMinimumHeight(rows_height(self.tree, CHECKPOINT_ROWS))
         self.addWidget(self.note)
         self.addWidget(self.tree)
 
