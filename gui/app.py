@@ -21,13 +21,14 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hvlab.engine.api import MAX_CLOCK_SPEED, SEED, HvError, Number, __version__, library_folder
-from hvlab.gui.main_window import WINDOW_TITLE, MainWindow
+from hvlab.gui.main_window import APP_DISPLAY_NAME, WINDOW_TITLE, MainWindow
 from hvlab.gui.theme import Theme, apply_theme
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
 
-__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_lab", "open_session"]
+__all__ = ["APP_DISPLAY_NAME", "WINDOW_TITLE", "build_parser", "create_main_window", "main",
+           "open_lab", "open_session"]
 
 CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
                      why="simulated seconds per wall second; faster leaves the window no time "
@@ -156,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("hvlab")
     app.setApplicationVersion(__version__)
-    app.setApplicationDisplayName("Hyper-V Manager")
+    # The desktop adds " — <display name>" to every window title (Qt's formatWindowTitle), so
+    # the display name is the app's own and no title repeats it.
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
     # The installed desktop entry (packaging/): lets a Wayland shell match windows to it.
     app.setDesktopFileName(DESKTOP_ID)
     theme = Theme(args.theme)

@@ -6,7 +6,7 @@ shows it where a client outside the process can read it, and keeps it current af
 clock step and every command:
 
 - its accessible description, ``Idle`` or ``Busy: 2 jobs running`` (on the AT-SPI bus, the
-  description of the frame ``Hyper-V Manager — hvlab``; Qt announces each change);
+  description of the frame ``Hyper-V Manager``; Qt announces each change);
 - its dynamic property ``hvlabBusy`` (True or False);
 - :attr:`BusyState.changed` in process.
 

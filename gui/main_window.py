@@ -63,7 +63,10 @@ if TYPE_CHECKING:
     from hvlab.gui.commands import VmCommands
     from hvlab.gui.vm_windows import VmWindows
 
-WINDOW_TITLE = "Hyper-V Manager — hvlab"
+#: The window title names the console and its host ("Hyper-V Manager — LAB-HOST-01"); the
+#: desktop appends the app's display name once.
+WINDOW_TITLE = "Hyper-V Manager"
+APP_DISPLAY_NAME = "hvlab"
 #: Above this many selected VMs, enablement is re-read only when the lab changed.
 _LARGE_SELECTION = 64
 
@@ -455,6 +458,9 @@ class MainWindow(QMainWindow):
         self.is_disk_action.set_targets(self._selected)
         host = self._current_host()
         self.actions_pane.set_host_name(host.name if host else "No host")
+        title = f"{WINDOW_TITLE} — {host.name}" if host else WINDOW_TITLE
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
         if len(self._selected) == 1:
             self.actions_pane.set_vm_title(names.get(self._selected[0], ""))
         elif self._selected:
