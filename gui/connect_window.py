@@ -63,12 +63,13 @@ class ConnectWindow(QMainWindow):
         self._name = vm_id
         self._host = ""
         self._deleted = False
+        self._request = ""  # the status bar's message about the last request, until it ends
 
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
         self.commands = VmCommands(bridge, self.vm_actions, self,
                                    {WindowTask.SETTINGS: open_settings})
-        self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.commands.message.connect(self._show_request)
         self.ctrl_alt_del = named_action(
             self, ids.CONNECT_CTRL_ALT_DEL, "Ctrl+Alt+&Delete", "ctrl-alt-del",
             "Send Ctrl+Alt+Delete to the virtual machine.", shortcut="Ctrl+Alt+End")
@@ -199,6 +200,10 @@ class ConnectWindow(QMainWindow):
         if state != self._state:
             self._state = state
             self._show_screen()
+            # "Starting XP-CLIENT." described the request; the state it led to replaces it.
+            if self._request and self.statusBar().currentMessage() == self._request:
+                self.statusBar().clearMessage()
+            self._request = ""
         self.vm_actions.update()
         self.ctrl_alt_del.setEnabled(state == "Running")
         uptime = fmt.uptime(float(snap.uptime_seconds[i])) if fmt.shows_live_figures(state) \
@@ -207,6 +212,10 @@ class ConnectWindow(QMainWindow):
         text = f"Status: {state}" + (f" ({status})" if status else "") + f"   Uptime: {uptime}"
         if self.status_label.text() != text:
             self.status_label.setText(text)
+
+    def _show_request(self, text: str) -> None:
+        self._request = text
+        self.statusBar().showMessage(text, 6000)
 
     def _pull_console(self) -> None:
         try:
