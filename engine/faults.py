@@ -37,6 +37,16 @@ def _fail(entry: str, why: str) -> ValueError:
     return ValueError(f"{ENVIRONMENT}: '{entry}' is not a fault: {why}")
 
 
+def _kind_and(entry: str, arg: str, separator: str, kinds: tuple[str, ...],
+              what: str) -> tuple[str, str]:
+    """``KIND<separator>VALUE`` of an entry, KIND checked against ``kinds``."""
+    kind, _, value = arg.partition(separator)
+    kind = kind.strip().lower()
+    if kind not in kinds:
+        raise _fail(entry, f"{what} is one of {', '.join(kinds)}")
+    return kind, value.strip()
+
+
 @dataclass(frozen=True)
 class OperationFaults:
     """The faults in force: ``fail_at`` job kind → percent, ``refuse_stop`` VM names
@@ -58,12 +68,9 @@ class OperationFaults:
             what, _, arg = entry.partition(":")
             what = what.strip().lower()
             if what == "fail-job":
-                kind, _, percent = arg.partition("@")
-                kind = kind.strip().lower()
-                if kind not in FAILING_KINDS:
-                    raise _fail(entry, f"a job that can fail part-way is one of "
-                                       f"{', '.join(FAILING_KINDS)}")
-                if not percent.strip().isdigit() or not 1 <= int(percent) <= 99:
+                kind, percent = _kind_and(entry, arg, "@", FAILING_KINDS,
+                                          "a job that can fail part-way")
+                if not percent.isdigit() or not 1 <= int(percent) <= 99:
                     raise _fail(entry, "the percent after @ must be a whole number, 1 to 99")
                 fail_at[kind] = int(percent)
             elif what == "refuse-stop":
@@ -71,11 +78,7 @@ class OperationFaults:
                     raise _fail(entry, "name the virtual machine after the colon")
                 refuse.add(arg.strip().casefold())
             elif what == "slow":
-                kind, _, factor = arg.partition("*")
-                kind = kind.strip().lower()
-                if kind not in SLOW_KINDS:
-                    raise _fail(entry, f"a job that can be slowed is one of "
-                                       f"{', '.join(SLOW_KINDS)}")
+                kind, factor = _kind_and(entry, arg, "*", SLOW_KINDS, "a job that can be slowed")
                 try:
                     value = float(factor)
                 except ValueError:
