@@ -40,6 +40,8 @@ class ActionsPane(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab goes straight to the buttons; the area scrolls to the focused one.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         body.setProperty("role", "pane")
         self._layout = QVBoxLayout(body)

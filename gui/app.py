@@ -25,15 +25,15 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hvlab.engine.api import MAX_CLOCK_SPEED, SEED, HvError, Number, __version__, library_folder
-from hvlab.gui.main_window import WINDOW_TITLE, MainWindow
+from hvlab.gui.main_window import APP_DISPLAY_NAME, WINDOW_TITLE, MainWindow
 from hvlab.gui.theme import Theme, apply_theme
 
 if TYPE_CHECKING:
     from hvlab.engine.api import EngineThread, InMemory, Library, ManagementApi
     from hvlab.gui.bridge import Bridge
 
-__all__ = ["WINDOW_TITLE", "build_parser", "create_main_window", "main", "open_engine", "open_lab",
-           "open_session"]
+__all__ = ["APP_DISPLAY_NAME", "WINDOW_TITLE", "build_parser", "create_main_window", "main",
+           "open_engine", "open_lab", "open_session"]
 
 CLOCK_SPEED = Number("The clock speed", 0, MAX_CLOCK_SPEED,
                      why="simulated seconds per wall second; faster leaves the window no time "
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("manual", "realtime"),
         default="realtime",
         help="realtime: simulated time follows the wall clock; manual: it moves only when "
-        "stepped (Clock ▸ Step, F10)",
+        "stepped (Clock ▸ Step, F8)",
     )
     parser.add_argument(
         "--speed", type=CLOCK_SPEED, default=1.0, metavar="X",
@@ -196,7 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("hvlab")
     app.setApplicationVersion(__version__)
-    app.setApplicationDisplayName("Hyper-V Manager")
+    # The desktop adds " — <display name>" to every window title (Qt's formatWindowTitle), so
+    # the display name is the app's own and no title repeats it.
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
     # The installed desktop entry (packaging/): lets a Wayland shell match windows to it.
     app.setDesktopFileName(DESKTOP_ID)
     theme = Theme(args.theme)

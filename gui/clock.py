@@ -32,6 +32,10 @@ _SPEED_ACTIONS = (
 _TEXTS = {0.0: "&Pause Clock", 1.0: "&1x", 10.0: "1&0x", 60.0: "&60x"}
 STEP_SECONDS = 1.0
 STEP_MINUTE_SECONDS = 60.0
+#: F8 steps, as debuggers step over a line; F10 and Shift+F10 belong to the menu bar and the
+#: context menu, as everywhere else on the desktop.
+STEP_KEY = "F8"
+STEP_MINUTE_KEY = "Shift+F8"
 
 
 class ClockControls(LabPart, QObject):
@@ -55,15 +59,15 @@ class ClockControls(LabPart, QObject):
             self.speed_actions[speed] = action
         self.step_action = QAction(icon("clock-step"), "&Step 1 Second", parent)
         ids.apply(self.step_action, ids.ACT_CLOCK_STEP)
-        self.step_action.setShortcut(QKeySequence("F10"))
-        self.step_action.setToolTip("Advance the simulated clock by one second (F10).")
+        self.step_action.setShortcut(QKeySequence(STEP_KEY))
+        self.step_action.setToolTip(f"Advance the simulated clock by one second ({STEP_KEY}).")
         self.step_action.setStatusTip("Advance the simulated clock by one second.")
         self.step_action.triggered.connect(lambda: self._step(STEP_SECONDS))
         self.step_minute_action = QAction(icon("clock-step-minute"), "Step 1 &Minute", parent)
         ids.apply(self.step_minute_action, ids.ACT_CLOCK_STEP_MINUTE)
-        self.step_minute_action.setShortcut(QKeySequence("Shift+F10"))
+        self.step_minute_action.setShortcut(QKeySequence(STEP_MINUTE_KEY))
         self.step_minute_action.setToolTip("Advance the simulated clock by one minute "
-                                           "(Shift+F10).")
+                                           f"({STEP_MINUTE_KEY}).")
         self.step_minute_action.setStatusTip("Advance the simulated clock by one minute.")
         self.step_minute_action.triggered.connect(lambda: self._step(STEP_MINUTE_SECONDS))
         self.manual_action = QAction(icon("clock-manual"), "&Manual Clock", parent)

@@ -31,6 +31,7 @@ from hvlab.gui.bars import fill_toolbar, named_action
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.commands import VmCommands
 from hvlab.gui.device_manager import add_device_manager
+from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
 
 if TYPE_CHECKING:
@@ -62,12 +63,13 @@ class ConnectWindow(QMainWindow):
         self._name = vm_id
         self._host = ""
         self._deleted = False
+        self._request = ""  # the status bar's message about the last request, until it ends
 
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
         self.commands = VmCommands(bridge, self.vm_actions, self,
                                    {WindowTask.SETTINGS: open_settings})
-        self.commands.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.commands.message.connect(self._show_request)
         self.ctrl_alt_del = named_action(
             self, ids.CONNECT_CTRL_ALT_DEL, "Ctrl+Alt+&Delete", "ctrl-alt-del",
             "Send Ctrl+Alt+Delete to the virtual machine.", shortcut="Ctrl+Alt+End")
@@ -101,9 +103,16 @@ class ConnectWindow(QMainWindow):
         self.message.setWordWrap(True)
         self.message.setAutoFillBackground(True)
         self.message.setMargin(24)
+        # The screen holds the keyboard, as in Virtual Machine Connection: the console, or
+        # the Off/Saved message (selectable, so that Tab and a screen reader reach it).
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        for screen in (self.console, self.message):
+            screen.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._stack = QStackedWidget()
         self._stack.addWidget(self.console)
         self._stack.addWidget(self.message)
+        self._stack.currentChanged.connect(lambda _i: self._focus_screen())
         self.setCentralWidget(self._stack)
 
         # -- menus, toolbar, status ---------------------------------------------------------------
@@ -153,10 +162,12 @@ class ConnectWindow(QMainWindow):
         ids.apply(self.status_label, ids.CONNECT_STATUS)
         status.addPermanentWidget(self.status_label)
 
+        self.keys = PaneKeys(self)  # F10 opens the menu bar here too
         self.vm_actions.set_targets([vm_id])
         self.resize(820, 560)
         bridge.tick.connect(self._on_tick)
         self._on_tick(bridge.snapshot)
+        self._focus_screen()
 
     # -- following the VM -----------------------------------------------------------------------
     @property
@@ -189,6 +200,10 @@ class ConnectWindow(QMainWindow):
         if state != self._state:
             self._state = state
             self._show_screen()
+            # "Starting XP-CLIENT." described the request; the state it led to replaces it.
+            if self._request and self.statusBar().currentMessage() == self._request:
+                self.statusBar().clearMessage()
+            self._request = ""
         self.vm_actions.update()
         self.ctrl_alt_del.setEnabled(state == "Running")
         uptime = fmt.uptime(float(snap.uptime_seconds[i])) if fmt.shows_live_figures(state) \
@@ -197,6 +212,10 @@ class ConnectWindow(QMainWindow):
         text = f"Status: {state}" + (f" ({status})" if status else "") + f"   Uptime: {uptime}"
         if self.status_label.text() != text:
             self.status_label.setText(text)
+
+    def _show_request(self, text: str) -> None:
+        self._request = text
+        self.statusBar().showMessage(text, 6000)
 
     def _pull_console(self) -> None:
         try:
@@ -220,6 +239,13 @@ class ConnectWindow(QMainWindow):
             self._stack.setCurrentWidget(self.message)
         else:
             self._stack.setCurrentWidget(self.console)
+
+    def _focus_screen(self) -> None:
+        """Keep the focus on the screen shown when it was on the screen (or nowhere)."""
+        focus = self.focusWidget()
+        screen = self._stack.currentWidget()
+        if screen is not None and (focus is None or self._stack.isAncestorOf(focus)):
+            screen.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def screen_text(self) -> str:
         """What the screen shows now: the console, or the Off/Saved message."""

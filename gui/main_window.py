@@ -39,6 +39,7 @@ from hvlab.gui import ids
 from hvlab.gui.actions import MAIN_NAMES, VmActions, WindowTask, start_fit_text
 from hvlab.gui.actions_pane import ActionsPane
 from hvlab.gui.bars import named_action
+from hvlab.gui.busy import BusyState
 from hvlab.gui.clock import ClockControls
 from hvlab.gui.details import DetailsPane
 from hvlab.gui.disks.actions import StorageActions
@@ -48,10 +49,12 @@ from hvlab.gui.host_actions import HostActions
 from hvlab.gui.host_tree import HostTree, TreeKey, filter_of
 from hvlab.gui.icons import icon
 from hvlab.gui.jobs import JobsButton, JobsPanel
+from hvlab.gui.keyboard import Pane, PaneKeys, list_keys, tab_chain
 from hvlab.gui.lessons.presenter import PresenterActions
 from hvlab.gui.lessons.teaching_clock import TeachingClock
 from hvlab.gui.lessons.windows import LabWindows
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
+from hvlab.gui.pane_layout import CHECKPOINT_ROWS, restore_panes, rows_height, save_panes
 from hvlab.gui.setup_disk import IntegrationSetupAction
 from hvlab.gui.theme import Theme, apply_theme
 from hvlab.gui.vmlist import COLUMNS, VmListModel, VmListView
@@ -63,7 +66,10 @@ if TYPE_CHECKING:
     from hvlab.gui.commands import VmCommands
     from hvlab.gui.vm_windows import VmWindows
 
-WINDOW_TITLE = "Hyper-V Manager — hvlab"
+#: The window title names the console and its host ("Hyper-V Manager — LAB-HOST-01"); the
+#: desktop appends the app's display name once.
+WINDOW_TITLE = "Hyper-V Manager"
+APP_DISPLAY_NAME = "hvlab"
 #: Above this many selected VMs, enablement is re-read only when the lab changed.
 _LARGE_SELECTION = 64
 
@@ -171,6 +177,8 @@ class MainWindow(QMainWindow):
         # Until then an empty scroll area holds its place: the pane is one too, so the
         # splitter keeps the same sizes when the pane replaces it.
         self._checkpoint_placeholder = QScrollArea()
+        self._checkpoint_placeholder.setMinimumHeight(
+            rows_height(self._checkpoint_placeholder, CHECKPOINT_ROWS))
         checkpoint_panel, self._checkpoint_layout = _column(
             [_pane_header("Checkpoints"), self._checkpoint_placeholder],
             self._checkpoint_placeholder)
@@ -179,13 +187,14 @@ class MainWindow(QMainWindow):
 
         centre = QSplitter(Qt.Orientation.Vertical)
         ids.apply(centre, ids.SPLIT_CENTRE)
-        centre.addWidget(_column([header_row, self.vm_list], self.vm_list)[0])
+        list_panel = _column([header_row, self.vm_list], self.vm_list)[0]
+        centre.addWidget(list_panel)
         centre.addWidget(checkpoint_panel)
         centre.addWidget(self.details)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         ids.apply(self.splitter, ids.SPLIT_MAIN)
-        self.splitter.addWidget(
-            _column([_pane_header("Hyper-V Manager"), self.tree], self.tree)[0])
+        tree_panel = _column([_pane_header("Hyper-V Manager"), self.tree], self.tree)[0]
+        self.splitter.addWidget(tree_panel)
         self.splitter.addWidget(centre)
         self.splitter.addWidget(self.actions_pane)
         for splitter, stretches in ((centre, (3, 0, 2)), (self.splitter, (0, 1, 0))):
@@ -221,6 +230,12 @@ class MainWindow(QMainWindow):
         self.actions_pane.set_vm_title("")
         self.actions_pane.set_checkpoint_title("")
         self._apply_default_sizes()
+        self._panes = [Pane(tree_panel, self.tree), Pane(list_panel, self.vm_list),
+                       Pane(checkpoint_panel, self._checkpoint_placeholder),
+                       Pane(self.details, self.details), Pane(self.actions_pane, self.actions_pane)]
+        self._make_keys()
+        self._splitters = {"panes": self.splitter, "centrePanes": centre}
+        restore_panes(self._splitters)
 
         # -- signals ------------------------------------------------------------------------------
         self.vm_list.selection_changed.connect(self._on_selection_changed)
@@ -231,8 +246,14 @@ class MainWindow(QMainWindow):
             self._on_header_menu)
         self.tree.filter_changed.connect(self._on_tree_filter)
         self.search.textChanged.connect(self.model.set_search_text)
+        # The count follows the rows, whatever changed them (a search, a filter, a tick).
+        for rows_changed in (self.model.modelReset, self.model.layoutChanged,
+                             self.model.rowsInserted, self.model.rowsRemoved):
+            rows_changed.connect(self._on_rows_changed)
         self.jobs_panel.visibilityChanged.connect(self._on_jobs_visibility)
         self.jobs_panel.active_count.connect(self.jobs_button.set_count)
+        self.busy = BusyState(self)  # for automation: docs/automation.md
+        self.jobs_panel.active_count.connect(self.busy.set_jobs)
         self.jobs_button.toggled.connect(self.jobs_panel.setVisible)
         for part in (self.storage, self.is_disk_action, self.host_actions,
                      self.teaching_clock):
@@ -309,6 +330,11 @@ class MainWindow(QMainWindow):
             cp.apply_action, cp.export_action, cp.rename_action, cp.delete_action,
             cp.delete_subtree_action])
         self.actions_pane.set_checkpoint_title("")
+        self._panes[2] = Pane(self._panes[2].container, self.checkpoints.tree)
+        self.keys.set_panes(self._panes)
+        # Tab walks the panes in reading order, then the status bar's jobs button.
+        tab_chain([self.tree, self.search, self.vm_list, self.checkpoints.tree,
+                   self.details.tabs, *self.actions_pane.buttons.values(), self.jobs_button])
 
         self.vm_windows = VmWindows(bridge, self)
         self.vm_windows.message.connect(lambda t: self.statusBar().showMessage(t, 5000))
@@ -358,6 +384,14 @@ class MainWindow(QMainWindow):
             theme.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
             self.theme_group.addAction(theme)
             self.theme_actions[choice] = theme
+
+    def _make_keys(self) -> None:
+        """The desktop's keys (:mod:`hvlab.gui.keyboard`); Enter connects to the VMs selected
+        in the list, and F2 and Del act on them while the list has the focus (in the
+        Checkpoints pane they act on the checkpoint)."""
+        self.keys = PaneKeys(self, self._panes)
+        list_keys(self.vm_list, self.vm_actions["connect"],
+                  [self.vm_actions["rename"], self.vm_actions["delete"]])
 
     def _make_status_bar(self, note: str) -> None:
         bar = self.statusBar()
@@ -437,6 +471,9 @@ class MainWindow(QMainWindow):
         self.is_disk_action.set_targets(self._selected)
         host = self._current_host()
         self.actions_pane.set_host_name(host.name if host else "No host")
+        title = f"{WINDOW_TITLE} — {host.name}" if host else WINDOW_TITLE
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
         if len(self._selected) == 1:
             self.actions_pane.set_vm_title(names.get(self._selected[0], ""))
         elif self._selected:
@@ -505,6 +542,10 @@ class MainWindow(QMainWindow):
         if self.count_label.text() != text:
             self.count_label.setText(text)
 
+    def _on_rows_changed(self, *_: object) -> None:
+        if self._bridge is not None:
+            self._update_count(self._bridge.snapshot)
+
     def _on_jobs_visibility(self, visible: bool) -> None:
         if visible and not self._jobs_sized:
             self._jobs_sized = True
@@ -522,7 +563,6 @@ class MainWindow(QMainWindow):
         self.model.set_filter(host_id=host, group=group)
         self.list_header.setText("Virtual Machines" if group is None
                                  else f"Virtual Machines — {group or 'no group'}")
-        self._update_count(self.bridge.snapshot)
         self._update_actions()
 
     def _focus_search(self) -> None:
@@ -557,6 +597,7 @@ class MainWindow(QMainWindow):
             self.set_theme(Theme.SYSTEM)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        save_panes(self._splitters)
         if self.attached:
             self.vm_windows.close_all()
         super().closeEvent(event)

@@ -10,8 +10,9 @@ from hvlab.engine.api import snapshots
 from hvlab.engine.api.surface import ApiCore, clock, command, query
 from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
 from hvlab.engine.errors import InvalidStateError, NotFoundError
+from hvlab.engine.faults import OperationFaults
 from hvlab.engine.jobs import Job
-from hvlab.engine.sim.clock import us_to_seconds
+from hvlab.engine.sim.clock import seconds_to_us, us_to_seconds
 from hvlab.engine.vmms import power
 
 
@@ -35,8 +36,32 @@ class SessionCalls(ApiCore):
     def advance(self, seconds: float) -> None:
         """Move simulated time forward by ``seconds`` (0 to :data:`MAX_ADVANCE_SECONDS`, a
         simulated day: a longer run is several calls, each a point to save and to stop)."""
-        self.lab.sim.advance(bounds.real("seconds", "Simulated time to advance", seconds, 0,
-                                     MAX_ADVANCE_SECONDS, "s"))
+        seconds = bounds.real("seconds", "Simulated time to advance", seconds, 0,
+                              MAX_ADVANCE_SECONDS, "s")
+        self._advance_to(self.lab.sim.now_us + seconds_to_us(seconds))
+
+    def _advance_to(self, target_us: int) -> None:
+        """Advance to ``target_us``, failing on the way each job an injected fault stops."""
+        while self.faults.fail_at:
+            due = [(at, record) for record in self.lab.jobs.values()
+                   if not record.state.finished and record.cancellable
+                   and (at := self.faults.fail_time_us(record.kind, record.started_us,
+                                                       record.expected_end_us)) is not None
+                   and at <= target_us]
+            if not due:
+                break
+            at, record = min(due, key=lambda pair: pair[0])
+            self.lab.sim.advance_to(max(self.lab.sim.now_us, at))
+            if not record.state.finished:  # it may have ended on the way
+                host, vm = self._resolve(record.vm_id)
+                power.cancel(host, vm, record, failure=self.faults.failure_text(record.kind))
+        self.lab.sim.advance_to(target_us)
+
+    @command
+    def inject_faults(self, text: str) -> None:
+        """Replace the injected faults with ``text`` (``HVLAB_FAULTS``' syntax, e.g.
+        ``"fail-job:save@40, refuse-stop:XP-CLIENT, slow:start*5"``; "" for none)."""
+        self.faults = OperationFaults.parse(text)
 
     @clock
     def return_to(self, state: snapshots.LabState) -> None:
@@ -64,7 +89,7 @@ class SessionCalls(ApiCore):
                 self.lab.poll_files()
                 continue
             target = min(deadline, max(record.expected_end_us, self.lab.sim.now_us + 1))
-            self.lab.sim.advance_to(target)
+            self._advance_to(target)
 
     @query
     def job(self, job_id: int) -> Job:

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar, cast
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
 from hvlab.engine.errors import FileOperationError, NotFoundError
+from hvlab.engine.faults import OperationFaults
 from hvlab.engine.names import name_key
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import Lab
@@ -113,6 +114,8 @@ class ApiCore:
             self.lab.storage_root = Path(storage_root)
         self._observer = observer
         self._depth = 0
+        #: Faults a test author injected (``HVLAB_FAULTS``, :meth:`inject_faults`).
+        self.faults = OperationFaults.from_environment()
         #: Bumped by every event but log entries: the VM table's version (a view redraws
         #: only what changed).
         self._version = 0

@@ -16,6 +16,7 @@ from hvlab.engine.api.types import StartCheckInfo, VmInfo, VmTableSnapshot
 from hvlab.engine.api.values import coerce_fields
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import InvalidStateError, ValidationError
+from hvlab.engine.faults import ENVIRONMENT
 from hvlab.engine.guests import load_catalogue
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import Operation
@@ -178,11 +179,22 @@ class VmCalls(ApiCore):
 
     @command
     def turn_off(self, ref: str) -> Job:
+        self._refuse_stop(ref, "turn off")
         return self._op(ref, power.turn_off)
 
     @command
     def shut_down(self, ref: str) -> Job:
+        self._refuse_stop(ref, "shut down")
         return self._op(ref, power.shut_down)
+
+    def _refuse_stop(self, ref: str, verb: str) -> None:
+        """A VM an injected fault keeps running (``refuse-stop:VM``) does not answer."""
+        _host, vm = self._resolve(ref)
+        if self.faults.refuses_stop(vm.name):
+            raise InvalidStateError(
+                f"'{vm.name}' failed to {verb}.",
+                ["The virtual machine is not responding. (0x8007045B)",
+                 f"A fault injected with {ENVIRONMENT} (refuse-stop:{vm.name})."])
 
     @command
     def save(self, ref: str) -> Job:
@@ -207,6 +219,13 @@ class VmCalls(ApiCore):
     def _op(self, ref: str, method: Callable[[Host, VmRuntime], Any]) -> Job:
         host, vm = self._resolve(ref)
         record = method(host, vm)
+        factor = self.faults.slowdown.get(record.kind)
+        if factor is not None and not record.state.finished:
+            # An injected slow job (slow:KIND*FACTOR): it ends FACTOR times later.
+            end = record.started_us + round((record.expected_end_us - record.started_us)
+                                            * factor)
+            if self.lab.sim.queue.move_job_end(record.id, end):
+                record.expected_end_us = end
         view: Job = record.view(self.lab.sim.now_us)
         return view
 

@@ -163,14 +163,21 @@ def power_off(host: Host, vm: VmRuntime, reason: str) -> None:
     kill(host, vm, reason)
 
 
-def cancel(host: Host, vm: VmRuntime, job: JobRecord) -> None:
-    """Cancel a cancellable job (a Save): the VM returns to where it was."""
+def cancel(host: Host, vm: VmRuntime, job: JobRecord, failure: str | None = None) -> None:
+    """Cancel a cancellable job (a Save): the VM returns to where it was.  With a
+    ``failure`` the job ends Failed with it, undone the same way."""
     previous = vm.state_before_job or VmState.RUNNING
-    host.lab.cancel_job_record(job, "The operation was cancelled.")
+    host.lab.cancel_job_record(job, failure or "The operation was cancelled.",
+                               failed=failure is not None)
     vm.job_id = None
-    host.set_state(vm, previous, "save cancelled")
+    host.set_state(vm, previous, "save failed" if failure else "save cancelled")
     if previous is VmState.RUNNING:
         guest_runner.thaw_guest(host, vm)
+    if failure:
+        host.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.ERROR,
+                 f"'{vm.name}' could not save its state. {failure} (Virtual machine ID "
+                 f"{vm.id})", vm)
+        return
     host.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.INFORMATION,
              f"Saving '{vm.name}' was cancelled. (Virtual machine ID {vm.id})", vm)
 

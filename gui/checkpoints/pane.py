@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -39,6 +39,7 @@ from hvlab.gui import format as fmt
 from hvlab.gui.bars import named_action
 from hvlab.gui.disks.jobs import when_done
 from hvlab.gui.icons import icon
+from hvlab.gui.pane_layout import CHECKPOINT_ROWS, rows_height
 
 if TYPE_CHECKING:
     from hvlab.engine.api import CheckpointInfo
@@ -109,13 +110,20 @@ class CheckpointsPane(QStackedWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.setMinimumHeight(rows_height(self.tree, CHECKPOINT_ROWS))
         self.addWidget(self.note)
         self.addWidget(self.tree)
 
         def action(name: ids.UiName, text: str, icon_name: str, tip: str,
-                   slot: Callable[[], object]) -> QAction:
+                   slot: Callable[[], object], key: str = "") -> QAction:
             a = named_action(self, name, text, icon_name, tip, triggered=slot)
-            a.setToolTip(f"{a.iconText()}: {tip}")  # the block has no title saying what it is
+            # The block has no title saying what it is.
+            a.setToolTip(f"{a.iconText()}: {tip}" + (f" ({key})" if key else ""))
+            if key:
+                # Only while the tree has the focus: elsewhere F2 and Del are the VM's.
+                a.setShortcut(QKeySequence(key))
+                a.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                self.tree.addAction(a)
             a.setEnabled(False)
             return a
 
@@ -127,15 +135,15 @@ class CheckpointsPane(QStackedWidget):
             ids.ACT_CHECKPOINT_EXPORT, "E&xport…", "export",
             "Export the virtual machine, with its checkpoints, to a folder.", self._export)
         self.rename_action = action(ids.ACT_CHECKPOINT_RENAME, "Rena&me…", "rename",
-                                    "Rename the checkpoint.", self.rename_selected)
+                                    "Rename the checkpoint.", self.rename_selected, "F2")
         self.delete_action = action(
             ids.ACT_CHECKPOINT_DELETE, "&Delete Checkpoint…", "delete",
             "Delete the checkpoint. Its changes are merged, so the virtual machine keeps "
-            "everything written since.", lambda: self.delete_selected(subtree=False))
+            "everything written since.", lambda: self.delete_selected(subtree=False), "Del")
         self.delete_subtree_action = action(
             ids.ACT_CHECKPOINT_DELETE_SUBTREE, "Delete Checkpoint &Subtree…", "delete",
             "Delete the checkpoint and every checkpoint taken after it from its state.",
-            lambda: self.delete_selected(subtree=True))
+            lambda: self.delete_selected(subtree=True), "Shift+Del")
         self.actions_list = [self.apply_action, self.export_action, self.rename_action,
                              self.delete_action, self.delete_subtree_action]
 

@@ -257,7 +257,7 @@ class SummaryPage(WizardPage):
         self.tree.setColumnCount(2)
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tree.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a screen reader reads it by Tab
         self.outro = wrapped("To complete the wizard, click Finish.")
         self.status = message_label()
         self.body.addWidget(self.intro)
@@ -333,7 +333,8 @@ class StepWizard(QDialog):
         self.steps = QListWidget()
         ids.apply(self.steps, names.steps)
         self.steps.setFrameShape(QFrame.Shape.NoFrame)
-        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches the steps after the buttons; Enter goes to the highlighted step.
+        self.steps.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.setFixedWidth(self.fontMetrics().averageCharWidth() * STEP_LIST_CHARS)
         self.steps.setStyleSheet(
@@ -342,6 +343,7 @@ class StepWizard(QDialog):
             "QListWidget::item:selected { background: palette(highlight); "
             "color: palette(highlighted-text); }")
         self.steps.itemClicked.connect(self._on_step_clicked)
+        self.steps.itemActivated.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
         self.progress_page = _ProgressPage(names.progress)
         self.stack.addWidget(self.progress_page)
@@ -391,6 +393,7 @@ class StepWizard(QDialog):
         layout.addLayout(middle, 1)
         layout.addWidget(line)
         layout.addLayout(buttons)
+        QWidget.setTabOrder(self.cancel_button, self.steps)
         self.resize(720, 520)
 
     # -- pages ------------------------------------------------------------------------------

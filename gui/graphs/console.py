@@ -199,5 +199,5 @@ class PerformanceViews(LabPart, QObject):
         message = ("CPU contention demo: three 2-VP CPU burners weighted 100, 200 and 400 "
                    "share 2 logical processors.")
         if not self.bridge.running:
-            message += " The clock is stopped: step it (F10) or set it running to watch."
+            message += " The clock is stopped: step it (F8) or set it running to watch."
         self._window.statusBar().showMessage(message, 15000)

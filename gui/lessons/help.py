@@ -52,7 +52,7 @@ SHORTCUTS = (
     "<h2>Keyboard shortcuts</h2><p>Start Ctrl+S · Turn Off Ctrl+T · Shut Down Ctrl+D · "
     "Save Ctrl+Shift+S · Pause Ctrl+P · Resume Ctrl+R · Reset Ctrl+E · Connect Ctrl+Enter · "
     "Rename F2 · Delete Del · Find Ctrl+F · Refresh F5</p><p>Clock: Pause Ctrl+0 · 1x Ctrl+1 "
-    "· 10x Ctrl+2 · 60x Ctrl+3 · Step F10 · Step 1 minute Shift+F10</p><p>Presenter mode, in "
+    "· 10x Ctrl+2 · 60x Ctrl+3 · Step F8 · Step 1 minute Shift+F8</p><p>Presenter mode, in "
     "a lesson window: Page Down next · Page Up back · B blank the screen</p>")
 
 

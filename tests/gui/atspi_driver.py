@@ -9,8 +9,10 @@ inside a D-Bus session and an X server, e.g.:
 It starts ``hvlab --clock manual`` with QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1, finds the
 application on the accessibility bus, finds every Actions pane and toolbar button by its
 accessible name, presses a few (Pause, Step 1 Second, Resume) and reads the VM list's State
-cell to see their effect. It prints one JSON object with what it found and exits 0, or
-prints the problem and exits 1. tests/gui/test_atspi.py runs it.
+cell to see their effect; it waits for the main window to say it is idle with the example
+of docs/automation.md ("Waiting until the console is idle"), read from the page. It prints
+one JSON object with what it found and exits 0, or prints the problem and exits 1.
+tests/gui/test_atspi.py runs it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,25 @@ EXPECTED_BUTTONS = [
     "Turn Off…", "Shut Down…", "Save", "Pause", "Resume", "Reset", "Checkpoint", "Rename…",
     "Delete…", "Pause Clock", "1x", "10x", "60x", "Step 1 Second",
 ]
+
+
+def _documented(marker: str) -> dict[str, Any]:
+    """Run the example of docs/automation.md that starts with ``marker``; its names."""
+    text = (ROOT / "docs" / "automation.md").read_text(encoding="utf-8")
+    code = text.split(marker, 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the page's own example
+    return namespace
+
+
+wait_until_idle = _documented("# atspi: wait_until_idle")["wait_until_idle"]
+
+
+def main_frame(app: Any) -> Any:
+    for node in walk(app, limit=1):
+        if node.getRole() == pyatspi.ROLE_FRAME and node.name.startswith("Hyper-V Manager"):
+            return node
+    return None
 
 
 def walk(node: Any, depth: int = 0, limit: int = 40) -> Iterator[Any]:
@@ -140,11 +161,17 @@ def main() -> int:
         result["buttons"] = sorted(found)
         vm = "W2K8-DC01"  # selected when the lab opens
         result["before"] = cell(table, vm, "State")
+        frame = main_frame(app)
+        result["idle_at_start"] = frame.description
         press(app, "Pause")
+        # The press travels over the bus: wait for the window to report the job.
+        result["busy_after_pause"] = wait_for(
+            "busy", lambda: frame.description if frame.description != "Idle" else None, 10)
         result["after_pause"] = wait_for(
             "Pausing", lambda: (lambda s: s if s in ("Pausing", "Paused") else None)(
                 cell(table, vm, "State")), 10)
         press(app, "Step 1 Second")
+        wait_until_idle(frame, 10)
         result["after_step"] = wait_for(
             "Paused", lambda: (lambda s: s if s == "Paused" else None)(
                 cell(table, vm, "State")), 10)

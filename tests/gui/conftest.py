@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -38,6 +38,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/gui" in str(item.path).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_LIMITATIONS))
+
+
+@pytest.fixture(autouse=True)
+def _user_settings_in_tmp_path(tmp_path: Path) -> Iterator[Path]:
+    """Every QSettings of the user (pane sizes, the wizard's choices) lives in the test's
+    tmp_path: no test reads or writes the real ~/.config/hvlab."""
+    folder = tmp_path / "user-settings"
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    yield folder
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +140,19 @@ def window(qtbot: QtBot, api: ManagementApi, light_theme: None) -> Iterator[Main
     win.close()
     win.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def idle(qtbot: QtBot) -> Callable[..., float]:
+    """``idle(window)`` returns once the main window is idle (no job runs) and the GUI has
+    caught up; on a manual clock it steps simulated time to get there. Keyword arguments go
+    to :func:`hvlab.gui.busy.wait_until_idle`."""
+    from hvlab.gui.busy import wait_until_idle
+
+    def wait(window: MainWindow, **options: Any) -> float:
+        return wait_until_idle(window.busy, window.bridge, qtbot, **options)
+
+    return wait
 
 
 def vm_id(api: ManagementApi, name: str) -> str:

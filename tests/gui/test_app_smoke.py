@@ -18,7 +18,9 @@ def test_main_window_has_title_and_names(qtbot: QtBot) -> None:
     window.show()
     qtbot.waitExposed(window)
 
-    assert window.windowTitle() == "Hyper-V Manager — hvlab"
+    # The app once (the desktop appends the display name) and the host once.
+    assert window.windowTitle() == "Hyper-V Manager — LAB-HOST-01"
+    assert app.APP_DISPLAY_NAME == "hvlab" and "hvlab" not in window.windowTitle()
     assert window.objectName() == "mainWindow"
     assert window.accessibleName() == "Hyper-V Manager"
 

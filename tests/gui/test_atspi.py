@@ -46,7 +46,7 @@ def _missing_xcb_libraries() -> list[str]:
     return sorted({line.split()[0] for line in out.stdout.splitlines() if "not found" in line})
 
 
-def test_atspi_client_finds_and_presses_actions_by_name() -> None:
+def test_atspi_client_finds_and_presses_actions_by_name(tmp_path: Path) -> None:
     missing = _missing_tools()
     if missing:
         if os.environ.get("CI") == "true":
@@ -57,6 +57,7 @@ def test_atspi_client_finds_and_presses_actions_by_name() -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "DBUS_SESSION_BUS_ADDRESS",
                         "AT_SPI_BUS_ADDRESS")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)  # the app's user settings stay in tmp_path
     proc = subprocess.run(
         ["dbus-run-session", "--", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24",
          SYSTEM_PYTHON, str(ROOT / "tests" / "gui" / "atspi_driver.py"),
@@ -69,4 +70,7 @@ def test_atspi_client_finds_and_presses_actions_by_name() -> None:
     assert (result["before"], result["after_step"], result["after_resume"]) == \
         ("Running", "Paused", "Running")
     assert result["after_pause"] in ("Pausing", "Paused")
+    # The busy state an outside client waits on (docs/automation.md).
+    assert (result["idle_at_start"], result["busy_after_pause"]) == \
+        ("Idle", "Busy: 1 job running")
     assert proc.returncode == 0, proc.stderr

@@ -143,10 +143,15 @@ def test_choosing_a_speed_leaves_manual_mode(window: MainWindow) -> None:
 
 def test_clock_shortcuts(window: MainWindow) -> None:
     shortcuts = {a.objectName(): a.shortcut().toString()
-                 for a in (*window.clock.speed_actions.values(), window.clock.step_action)}
+                 for a in (*window.clock.speed_actions.values(), window.clock.step_action,
+                           window.clock.step_minute_action)}
+    # F10 and Shift+F10 are the menu bar's and the context menu's, as on every desktop.
     assert shortcuts == {"actionClockPause": "Ctrl+0", "actionClock1x": "Ctrl+1",
                          "actionClock10x": "Ctrl+2", "actionClock60x": "Ctrl+3",
-                         "actionClockStep": "F10"}
+                         "actionClockStep": "F8", "actionClockStepMinute": "Shift+F8"}
+    for action in (*window.clock.speed_actions.values(), window.clock.step_action,
+                   window.clock.step_minute_action):
+        assert f"({action.shortcut().toString()})" in action.toolTip()
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "-1", "1e9", "121"])

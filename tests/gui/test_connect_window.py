@@ -35,7 +35,10 @@ def test_connect_shows_boot_text_and_follows_state(
 
     connect.vm_actions["start"].trigger()  # Action ▸ Start
     assert connect.state == "Starting"
+    assert connect.statusBar().currentMessage() == "Starting XP-CLIENT."
     window.bridge.step(3)
+    assert connect.state != "Starting"
+    assert connect.statusBar().currentMessage() == "", "no state the VM has left"
     text = connect.screen_text()
     assert "BIOS" in text and "Booting from IDE (0,0)..." in text
     window.bridge.step(90)

@@ -295,7 +295,10 @@ def test_group_filter_in_the_tree_and_search(qtbot: QtBot, window: MainWindow) -
 
     qtbot.keyClicks(window.search, "nt4")
     assert shown_names(window) == ["NT4-LEGACY"]
+    # The count follows the search at once, with the clock stopped (no tick).
+    assert window.count_label.text() == "1 of 6 shown"
     window.search.clear()
+    assert window.count_label.text() == "2 of 6 shown"
     assert window.tree.select_key(("root",))
     assert len(shown_names(window)) == 6
     qtbot.keyClicks(window.search, "sql")

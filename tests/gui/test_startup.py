@@ -52,8 +52,9 @@ print("PYQTGRAPH", "pyqtgraph" in sys.modules)
 """
 
 
-def test_window_paints_then_lab_loads_without_pyqtgraph() -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+def test_window_paints_then_lab_loads_without_pyqtgraph(tmp_path: Path) -> None:
+    # The window keeps its pane sizes in the user's settings: here, in tmp_path.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
     proc = subprocess.run([sys.executable, "-c", _SCRIPT], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=True)
     lines = proc.stdout.splitlines()
