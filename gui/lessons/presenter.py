@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication, QWidget
@@ -69,7 +70,7 @@ class PresenterMode(QObject):
         else:
             self._app.removeEventFilter(self)
             self._app.setFont(self._base_font)
-            for widget in self._app.allWidgets():
+            for widget in self._window_widgets():
                 original = widget.property(_ORIGINAL)
                 if isinstance(original, QFont):
                     widget.setFont(original)
@@ -88,12 +89,22 @@ class PresenterMode(QObject):
         self._rescale_pending = False
         self.scale_own_fonts()
 
+    def _window_widgets(self) -> list[QWidget]:
+        """The widgets of the open windows.  Not ``allWidgets()``: it also hands out widgets
+        whose deletion is under way (a closed window's), and touching those crashes."""
+        out: list[QWidget] = []
+        for top in self._app.topLevelWidgets():
+            if shiboken6.isValid(top) and top.isVisible():
+                out.append(top)
+                out.extend(w for w in top.findChildren(QWidget) if shiboken6.isValid(w))
+        return out
+
     def scale_own_fonts(self) -> None:
         """Scale the widgets that set a font of their own (the app font reaches the rest);
         called again for windows opened while presenting."""
         if not self.on:
             return
-        for widget in self._app.allWidgets():
+        for widget in self._window_widgets():
             if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
                 continue
             original = widget.property(_ORIGINAL)
