@@ -50,7 +50,6 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         Transport as Transport,
     )
     from hvlab.engine.api.snapshots import (
-        capture_state as capture_state,
         LabState as LabState,
     )
     from hvlab.engine.api.surface import (
@@ -175,7 +174,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("ManagementApi", "restore_state"), "hvlab.engine.api.management"),
     **dict.fromkeys(("ApiProxy", "ClockTick", "EngineThread", "InMemory", "Transport"),
                     "hvlab.engine.api.proxy"),
-    **dict.fromkeys(("LabState", "capture_state"), "hvlab.engine.api.snapshots"),
+    "LabState": "hvlab.engine.api.snapshots",
     **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",

@@ -34,5 +34,5 @@ class ManagementApi(SessionCalls, HostCalls, VmCalls, DeviceCalls, CounterCalls,
 
 def restore_state(state: LabState) -> ManagementApi:
     """A new in-memory lab exactly as it was at ``state`` (see
-    :func:`hvlab.engine.api.snapshots.capture_state`), behind its own facade."""
+    :meth:`ManagementApi.capture_state`), behind its own facade."""
     return ManagementApi(restore_lab(json.loads(state.data), state.events))

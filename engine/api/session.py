@@ -63,10 +63,16 @@ class SessionCalls(ApiCore):
         ``"fail-job:save@40, refuse-stop:XP-CLIENT, slow:start*5"``; "" for none)."""
         self.faults = OperationFaults.parse(text)
 
+    @query
+    def capture_state(self) -> snapshots.LabState:
+        """This in-memory lab's state now: a moment to come back to (:meth:`return_to`) or
+        to build another lab from (:func:`~hvlab.engine.api.restore_state`)."""
+        return snapshots.capture_state(self)
+
     @clock
     def return_to(self, state: snapshots.LabState) -> None:
         """Put this in-memory lab back exactly as it was at ``state``
-        (:func:`~hvlab.engine.api.capture_state`): the clock goes back too.  Subscribers stay
+        (:meth:`capture_state`): the clock goes back too.  Subscribers stay
         and are told of the VMs that came, went or changed.  A lesson's Reset and Back."""
         snapshots.return_to(self, state)
 

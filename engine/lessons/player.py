@@ -15,7 +15,6 @@ from hvlab.engine.api import (
     LabState,
     ManagementApi,
     build_lab,
-    capture_state,
     load_lab_definition,
     us_to_seconds,
 )
@@ -72,7 +71,7 @@ class LessonRun:
 
     def _enter(self, index: int) -> None:
         del self._moments[index:]
-        self._moments.append(capture_state(self.api))
+        self._moments.append(self.api.capture_state())
         self.index = index
         self.step_started_us = self.api.now_us
         self.shown = False

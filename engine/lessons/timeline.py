@@ -19,7 +19,6 @@ from hvlab.engine.api import (
     ManagementApi,
     ValidationError,
     VmStateChanged,
-    capture_state,
     us_to_seconds,
 )
 from hvlab.engine.lessons.conditions import Condition, Context
@@ -79,7 +78,7 @@ class Timeline:
     def __init__(self, api: ManagementApi, every_seconds: float = 30.0) -> None:
         self.api = api
         self.every_us = round(every_seconds * 1_000_000)
-        self.moments: list[LabState] = [capture_state(api)]
+        self.moments: list[LabState] = [api.capture_state()]
 
     def observe(self) -> LabState | None:
         """Capture a moment if ``every_seconds`` passed since the last one (call it after
@@ -89,7 +88,7 @@ class Timeline:
             self.moments.pop()  # the clock went back: those moments did not happen (yet)
         if self.moments and now - self.moments[-1].time_us < self.every_us:
             return None
-        moment = capture_state(self.api)
+        moment = self.api.capture_state()
         self.moments.append(moment)
         del self.moments[:-MAX_MOMENTS]
         return moment

@@ -113,7 +113,7 @@ def _check(folder: Path, template_ids: set[str], removes: set[str]) -> dict[str,
                 except HvError as err:
                     unreadable.append(err.text)
                 for cp in vm.checkpoints:
-                    for stored in cp["disks"].values():
+                    for stored in cp.disks.values():
                         if not chain_file(lib.api.lab, stored).exists():
                             unreadable.append(f"{vm.name}: checkpoint disk {stored} is gone")
         report["unreadable"] = unreadable

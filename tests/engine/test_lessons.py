@@ -16,7 +16,6 @@ from hvlab.engine.api import (
     NetworkAdapter,
     ValidationError,
     build_lab,
-    capture_state,
     load_lab_definition,
     restore_state,
 )
@@ -43,7 +42,7 @@ def _lab(name: str) -> ManagementApi:
     if name not in _LABS:
         api = ManagementApi(seed=0)
         build_lab(api, load_lab_definition(name))
-        _LABS[name] = capture_state(api)
+        _LABS[name] = api.capture_state()
     return restore_state(_LABS[name])
 
 
@@ -81,22 +80,22 @@ def test_a_stuck_lesson_says_which_step_and_what_the_lab_shows(tmp_path: Path) -
 def test_reset_and_rewind_replay_byte_for_byte() -> None:
     lesson = read_lesson(shipped("07-checkpoints"))
     run = LessonRun(lesson, _lab(lesson.lab))
-    start = capture_state(run.api).data
+    start = run.api.capture_state().data
     run.play()
-    first = capture_state(run.api)
+    first = run.api.capture_state()
     run.rewind(1)
     assert run.index == 1 and not run.finished
     run.play()
-    again = capture_state(run.api)
+    again = run.api.capture_state()
     assert again.time_us == first.time_us and again.data == first.data
     run.reset()
     # Reset returns to the lesson's start; its first step has no actions of its own.
-    assert capture_state(run.api).data == start
+    assert run.api.capture_state().data == start
 
 
 def test_restored_state_replays_commands_identically() -> None:
     api = _lab("demo")
-    moment = capture_state(api)
+    moment = api.capture_state()
 
     def session(lab: ManagementApi) -> bytes:
         lab.advance(15)
@@ -104,7 +103,7 @@ def test_restored_state_replays_commands_identically() -> None:
         lab.advance(40)
         lab.set_vm("W2K8-DC01", cpu_weight=300)
         lab.advance(25)
-        return capture_state(lab).data
+        return lab.capture_state().data
 
     assert session(api) == session(restore_state(moment))
 
@@ -248,13 +247,13 @@ def test_a_mistake_in_an_exercise_names_the_check(tmp_path: Path) -> None:
 
 def test_return_to_puts_the_lab_back_in_place_and_tells_subscribers() -> None:
     api = _lab("demo")
-    moment = capture_state(api)
+    moment = api.capture_state()
     api.advance(5)
     api.create_vm("LATE")
     seen: list[Any] = []
     api.subscribe(seen.append)
     api.return_to(moment)
-    assert capture_state(api).data == moment.data and api.now_us == moment.time_us
+    assert api.capture_state().data == moment.data and api.now_us == moment.time_us
     changes = {(getattr(e, "vm_id", ""), getattr(e, "change", "")) for e in seen}
     late_id = next(e.vm_id for e in seen if getattr(e, "change", "") == "removed")
     assert (late_id, "removed") in changes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hvlab.engine.api import ValidationError, capture_state
+from hvlab.engine.api import ValidationError
 from hvlab.engine.lessons import Timeline, parse_condition, run_until
 
 from .test_lessons import _lab
@@ -55,9 +55,9 @@ def test_rewind_and_replay_are_byte_identical() -> None:
             timeline.observe()
 
     session()
-    first = capture_state(api)
+    first = api.capture_state()
     assert len(timeline.moments) == 7  # the start, then every 10 s
     timeline.rewind(timeline.moments[0])
     assert len(timeline.moments) == 1 and api.vm("XP-CLIENT").state == "Off"
     session()
-    assert capture_state(api).data == first.data
+    assert api.capture_state().data == first.data

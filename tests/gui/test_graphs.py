@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from hvlab.engine.api import SET_VP, ManagementApi, capture_state
+from hvlab.engine.api import SET_VP, ManagementApi
 from hvlab.gui import ids
 from hvlab.gui.app import build_parser, open_lab
 from hvlab.gui.graphs import sparkline
@@ -236,11 +236,11 @@ def test_sparkline_column_renders_from_view_columns(window: MainWindow, qtbot: Q
 
 # -- the contention demo ---------------------------------------------------------------------------
 def test_contention_demo_from_the_help_menu_shares_by_weight(window: MainWindow) -> None:
-    mine = capture_state(window.bridge.api).data
+    mine = window.bridge.api.capture_state().data
     _action(window, ids.ACT_DEMO_CONTENTION).trigger()
     # The demo opens in a window of its own, on an in-memory lab: the lab open here (the
     # user's library) is not changed.
-    assert capture_state(window.bridge.api).data == mine
+    assert window.bridge.api.capture_state().data == mine
     [demo] = window.lab_windows.windows
     assert isinstance(demo, MainWindow)
     QApplication.processEvents()  # the window shows its host and dashboard once painted

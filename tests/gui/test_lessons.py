@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from hvlab.engine.api import capture_state
 from hvlab.gui import ids
 from hvlab.gui.lessons.dock import LessonDock
 from hvlab.gui.main_window import MainWindow
@@ -24,7 +23,7 @@ from tests.gui.helpers import click_pane, select
 
 @pytest.fixture
 def memory_lesson(window: MainWindow) -> Iterator[tuple[MainWindow, LessonDock]]:
-    mine = capture_state(window.bridge.api).data
+    mine = window.bridge.api.capture_state().data
     lesson_action = window.findChild(type(window.help.help_action), "actionLesson_03-memory")
     assert lesson_action is not None
     lesson_action.trigger()
@@ -33,7 +32,7 @@ def memory_lesson(window: MainWindow) -> Iterator[tuple[MainWindow, LessonDock]]
     dock = lesson_window.findChild(LessonDock, ids.LESSON_DOCK.object_name)
     assert dock is not None
     yield lesson_window, dock
-    assert capture_state(window.bridge.api).data == mine  # the user's lab never changed
+    assert window.bridge.api.capture_state().data == mine  # the user's lab never changed
     lesson_window.close()  # its lab closes with it (the window is deleted later)
     assert window.lab_windows.windows == []
 
