@@ -184,12 +184,17 @@ def test_saved_state_file_round_trips_the_memory_record(api: ManagementApi) -> N
     assert not vsv.exists()
 
 
-def test_a_corrupt_saved_state_gives_a_clear_error(api: ManagementApi) -> None:
+def _saved_after_five_seconds(api: ManagementApi) -> Path:
+    """VM, run for five seconds and saved: its saved-state file."""
     new(api)
     api.wait(api.start("VM"))
     api.advance(5)
     api.wait(api.save("VM"))
-    vsv = next((api.lab.storage_root / "vms").rglob("*.vsv"))
+    return next((api.lab.storage_root / "vms").rglob("*.vsv"))
+
+
+def test_a_corrupt_saved_state_gives_a_clear_error(api: ManagementApi) -> None:
+    vsv = _saved_after_five_seconds(api)
     vsv.write_text(vsv.read_text()[:-20])
     with pytest.raises(InvalidStateError) as err:
         api.start("VM")
@@ -210,11 +215,7 @@ def _rewrite_saved_state(vsv: Path, change: Callable[[dict[str, Any]], None]) ->
 
 
 def test_a_well_sealed_but_wrong_saved_state_is_refused_by_field(api: ManagementApi) -> None:
-    new(api)
-    api.wait(api.start("VM"))
-    api.advance(5)
-    api.wait(api.save("VM"))
-    vsv = next((api.lab.storage_root / "vms").rglob("*.vsv"))
+    vsv = _saved_after_five_seconds(api)
     _rewrite_saved_state(vsv, lambda state: state.update(phase=99))
     with pytest.raises(InvalidStateError) as err:
         api.start("VM")
@@ -224,12 +225,8 @@ def test_a_well_sealed_but_wrong_saved_state_is_refused_by_field(api: Management
 
 def test_a_saved_state_from_before_boot_numbers_restores_into_the_current_boot(
         api: ManagementApi) -> None:
-    new(api)
-    api.wait(api.start("VM"))
-    api.advance(5)
+    vsv = _saved_after_five_seconds(api)
     boot = api.lab.find_vm(api.vm("VM").id)[1].boot_number
-    api.wait(api.save("VM"))
-    vsv = next((api.lab.storage_root / "vms").rglob("*.vsv"))
     _rewrite_saved_state(vsv, lambda state: state.pop("boot_number"))
     api.wait(api.start("VM"))
     assert api.vm("VM").state == "Running"
