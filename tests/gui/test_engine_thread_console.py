@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -75,13 +75,19 @@ def test_the_gui_thread_never_calls_the_engine(qtbot: QtBot,
     assert set(ticked) == {threading.main_thread()}
 
 
-def test_the_status_bar_says_when_the_clock_cannot_keep_its_speed(
-        qtbot: QtBot, console: tuple[MainWindow, EngineThread]) -> None:
-    window, _engine = console
+def _run_at_60x(qtbot: QtBot, window: MainWindow, until: Callable[[], bool]) -> Bridge:
+    """Run the console's clock in real time at 60x until ``until()`` holds."""
     bridge = window.bridge
     bridge.set_mode("realtime")
     bridge.set_speed(60.0)
-    qtbot.waitUntil(lambda: bridge.achieved_speed > 0, timeout=20000)
+    qtbot.waitUntil(until, timeout=30000)
+    return bridge
+
+
+def test_the_status_bar_says_when_the_clock_cannot_keep_its_speed(
+        qtbot: QtBot, console: tuple[MainWindow, EngineThread]) -> None:
+    window, _engine = console
+    bridge = _run_at_60x(qtbot, window, lambda: window.bridge.achieved_speed > 0)
     bridge.set_speed(0.0)
     # What the bridge would say after ticks that fell behind, and what it says when not.
     bridge._clock_running, bridge._keeping_up, bridge._achieved = True, False, 23.4
@@ -99,10 +105,7 @@ def test_the_status_bar_says_when_the_clock_cannot_keep_its_speed(
 def test_a_seeded_run_is_the_same_with_the_console_open_and_fast_forwarding(
         qtbot: QtBot, console: tuple[MainWindow, EngineThread]) -> None:
     window, engine = console
-    bridge = window.bridge
-    bridge.set_mode("realtime")
-    bridge.set_speed(60.0)
-    qtbot.waitUntil(lambda: bridge.api.now_seconds >= 120, timeout=30000)
+    bridge = _run_at_60x(qtbot, window, lambda: window.bridge.api.now_seconds >= 120)
     bridge.set_mode("manual")
     bridge.step(0.5)
     now_us = bridge.api.now_us
