@@ -11,12 +11,18 @@ set of functions over a host and a VM:
 - ``settings``: changing a VM's configuration;
 - ``power``: Start, Turn Off, Shut Down, Save, Pause, Resume, Reset and their jobs;
 - ``guest_runner``: the guest's boot plan, console and heartbeat;
-- ``integration``: VMBus channels and the integration services setup disk;
+- ``integration``: the integration services setup disk;
 - ``dynamic_memory``: the Dynamic Memory balancer;
 - ``host_power``: host restart, root partition crash and automatic start/stop actions;
 - ``vm_files``, ``saved_state``, ``checkpoints``, ``transfer``: the files on disk;
-- ``networking``, ``switches``: virtual switches and MAC addresses;
-- ``service``: the handlers the service registers with the simulation's clock.
+- ``networking``, ``virtual_switches``: virtual switches and MAC addresses;
+- ``inventory``: adding and deleting VMs;
+- ``tables``, ``partitions``: a VM's rows in the simulation's tables, and its partition
+  and VMBus in the hypervisor.
+
+``runtime`` holds the records (``VmRuntime``, ``SavedState``, ``Checkpoint``) and
+``context`` what a host needs of its lab.  The lab registers the service's handlers with
+the simulation's clock (``Lab.__init__``).
 
 The simulation core never imports this package (an import contract checks it).
 """
