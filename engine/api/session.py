@@ -61,7 +61,7 @@ class SessionCalls(ApiCore):
     def inject_faults(self, text: str) -> None:
         """Replace the injected faults with ``text`` (``HVLAB_FAULTS``' syntax, e.g.
         ``"fail-job:save@40, refuse-stop:XP-CLIENT, slow:start*5"``; "" for none)."""
-        self.faults = OperationFaults.parse(text)
+        self.lab.faults = OperationFaults.parse(text)
 
     @query
     def capture_state(self) -> snapshots.LabState:

@@ -61,6 +61,7 @@ def return_to(api: ApiCore, state: LabState) -> None:
     _check_in_memory(old)
     lab = restore_lab(json.loads(state.data), state.events)
     lab.bus = old.bus  # the subscribers (the console's bridge) follow the lab
+    lab.faults = old.faults
     before = {v.id: h.id for h in old.hosts.values() for v in h.vms.values()}
     after = {v.id: h.id for h in lab.hosts.values() for v in h.vms.values()}
     old.close()

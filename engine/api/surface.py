@@ -114,12 +114,17 @@ class ApiCore:
             self.lab.storage_root = Path(storage_root)
         self._observer = observer
         self._depth = 0
-        #: Faults a test author injected (``HVLAB_FAULTS``, :meth:`inject_faults`).
-        self.faults = OperationFaults.from_environment()
+        self.lab.faults = OperationFaults.from_environment()
         #: Bumped by every event but log entries: the VM table's version (a view redraws
         #: only what changed).
         self._version = 0
         self.lab.bus.subscribe(self._on_event)
+
+    @property
+    def faults(self) -> OperationFaults:
+        """Faults a test author injected (``HVLAB_FAULTS``, ``inject_faults``); the lab
+        keeps them, so every job the service starts honours them."""
+        return self.lab.faults
 
     def _on_event(self, event: ev.EngineEvent) -> None:
         if not isinstance(event, ev.LogEntry):

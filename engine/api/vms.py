@@ -219,13 +219,6 @@ class VmCalls(ApiCore):
     def _op(self, ref: str, method: Callable[[Host, VmRuntime], Any]) -> Job:
         host, vm = self._resolve(ref)
         record = method(host, vm)
-        factor = self.faults.slowdown.get(record.kind)
-        if factor is not None and not record.state.finished:
-            # An injected slow job (slow:KIND*FACTOR): it ends FACTOR times later.
-            end = record.started_us + round((record.expected_end_us - record.started_us)
-                                            * factor)
-            if self.lab.sim.queue.move_job_end(record.id, end):
-                record.expected_end_us = end
         view: Job = record.view(self.lab.sim.now_us)
         return view
 

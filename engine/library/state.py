@@ -55,11 +55,12 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # configurations and the hosts' switches, and rebuilt on restore.  ``files`` (worker
     # threads), ``disk_handles`` (open files), ``storage_root`` (the library's own
     # folder) and ``retired_files`` (deleted after the next commit) belong to the running
-    # process.  The simulation's ``machines`` are the lab's hosts, and its handlers are
-    # registered again by the restored lab's constructor.
+    # process, as do ``faults`` (a test author's, from the environment).  The
+    # simulation's ``machines`` are the lab's hosts, and its handlers are registered again
+    # by the restored lab's constructor.
     "Lab": frozenset({"seed", "sim", "hosts", "jobs", "next_job_id", "vm_counter", "bus",
                       "event_log", "_switch_index", "files", "disk_handles", "storage_root",
-                      "retired_files"}),
+                      "retired_files", "faults"}),
     "Simulation": frozenset({"now_us", "step_index", "queue", "table", "history", "devices",
                              "switch_infos", "machines", "_handlers", "_every_second",
                              "_before_advance"}),

@@ -77,16 +77,6 @@ class ActionQueue:
     def pop(self) -> ScheduledAction:
         return heapq.heappop(self._heap)
 
-    def move_job_end(self, job_id: int, time_us: int) -> bool:
-        """Move the pending end of job ``job_id`` to ``time_us``; False if none is pending."""
-        for i, action in enumerate(self._heap):
-            if action.kind == "job_done" and action.data.get("job") == job_id:
-                self._heap[i] = ScheduledAction(time_us, action.seq, action.kind,
-                                                action.host_id, action.target, action.data)
-                heapq.heapify(self._heap)
-                return True
-        return False
-
     def remove_where(self, host_id: str, target: str | None = None) -> int:
         """Drop pending actions of a host (and target); returns how many."""
         keep = [

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
+from hvlab.engine.faults import OperationFaults
 from hvlab.engine.jobs import JobRecord
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage import VhdDisk
@@ -36,6 +37,7 @@ class LabContext(Protocol):
     seed: int
     sim: Simulation
     storage_root: Path | None
+    faults: OperationFaults
 
     @property
     def disk_handles(self) -> DiskFiles: ...

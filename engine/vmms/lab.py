@@ -19,6 +19,7 @@ from typing import Any
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
 from hvlab.engine.errors import HvError
+from hvlab.engine.faults import OperationFaults
 from hvlab.engine.filework import FileWorker
 from hvlab.engine.jobs import JobRecord, JobState
 from hvlab.engine.lifecycle import Operation
@@ -57,6 +58,8 @@ class Lab:
         #: that stops naming them (a crash before it still finds them); None: at once.
         self.retired_files: list[Path] | None = None
         self._switch_index: dict[tuple[str, str], int] = {}
+        #: Faults a test author injected (hvlab.engine.faults); none by default.
+        self.faults = OperationFaults()
         sim = self.sim
         sim.before_advance(self.poll_files)
         sim.on_action("host_boot", self._on_host_boot)

@@ -20,6 +20,7 @@ from hvlab.engine.events import Level
 from hvlab.engine.guest import GuestPhase, shutdown_lines
 from hvlab.engine.jobs import JobRecord
 from hvlab.engine.lifecycle import Operation, VmState
+from hvlab.engine.sim.clock import seconds_to_us, us_to_seconds
 from hvlab.engine.sim.hypervisor import HvStatus
 from hvlab.engine.vmms import (
     admission,
@@ -184,6 +185,9 @@ def cancel(host: Host, vm: VmRuntime, job: JobRecord, failure: str | None = None
 
 def begin_job(host: Host, vm: VmRuntime, op: Operation, desc: str, seconds: float,
                cancellable: bool = False) -> JobRecord:
+    factor = host.lab.faults.slowdown.get(op.value)
+    if factor is not None:  # an injected slow job (slow:KIND*FACTOR), in whole microseconds
+        seconds = us_to_seconds(round(seconds_to_us(seconds) * factor))
     job = host.lab.new_job(op.value, desc, host.id, vm.id, seconds, cancellable)
     vm.job_id = job.id
     vm.state_before_job = vm.state

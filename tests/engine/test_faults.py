@@ -94,3 +94,19 @@ def test_a_bad_fault_says_what_is_wrong(text: str, why: str) -> None:
     with pytest.raises(ValueError):
         api.inject_faults(text)
     assert not api.faults, "a refused fault leaves none in force"
+
+
+def test_a_slow_fault_also_slows_the_jobs_the_host_starts_by_itself() -> None:
+    """The service's own jobs honour the fault too: a host restart's automatic start."""
+    def automatic_start_span(faults: str) -> int:
+        api = make_api()
+        new_vm(api, "A", memory_startup_mb=1024)
+        boot(api, "A")
+        api.inject_faults(faults)
+        api.wait(api.reboot_host())
+        api.advance(600)  # the automatic start delay, then the start itself
+        last = [j for j in api.jobs() if j.kind == "start"][-1]
+        assert last.state is JobState.COMPLETED and api.vm("A").state == "Running"
+        return last.expected_end_us - last.started_us
+
+    assert automatic_start_span("slow:start*6") == 6 * automatic_start_span("")
