@@ -6,8 +6,10 @@ One option says which: the environment variable ``HVLAB_FAULTS`` (read when a
 ``ManagementApi.inject_faults(text)`` in process. Entries are separated by commas:
 
 ``fail-job:KIND@PERCENT``
-    a job of KIND fails when it reaches PERCENT (1 to 99), undone as a cancel undoes it
-    (KIND: a job that can be undone part-way, ``save``: the VM goes back to Running);
+    a job of KIND (any of :data:`FAILING_KINDS`) fails when it reaches PERCENT (1 to 99) and
+    what it did is undone: a VM goes back to the state it left, a file job removes what it
+    wrote, as a cancel does; a job that takes no time (Reset, a checkpoint) fails before it
+    changes anything; a host restart is reported Failed but the host still comes back;
 ``refuse-stop:VM``
     Turn Off and Shut Down of the VM named VM are refused, as for a VM that does not respond;
 ``slow:KIND*FACTOR``
@@ -26,10 +28,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ENVIRONMENT = "HVLAB_FAULTS"
-#: Jobs that can fail part-way and be undone: the engine can cancel them.
-FAILING_KINDS = ("save",)
 #: VM jobs whose length can be stretched.
 SLOW_KINDS = ("start", "save", "shut-down", "turn-off", "pause", "resume", "reset")
+#: VM jobs that take no simulated time: an injected failure stops them before they act.
+INSTANT_KINDS = ("reset", "delete-saved-state", "checkpoint", "apply-checkpoint",
+                 "delete-checkpoint")
+#: Jobs whose work runs on a file worker: an injected failure stops them as Cancel does.
+FILE_KINDS = ("new-vhd", "compact-vhd", "convert-vhd", "expand-vhd", "merge-vhd",
+              "reconnect-vhd", "export", "import", "delete-vm-files")
+#: Every kind of job the engine runs; ``fail-job`` takes any of them.
+FAILING_KINDS = ("start", "save", "shut-down", "turn-off", "pause", "resume", *INSTANT_KINDS,
+                 "host-reboot", *FILE_KINDS)
 MAX_SLOWDOWN = 100.0
 
 
@@ -68,8 +77,7 @@ class OperationFaults:
             what, _, arg = entry.partition(":")
             what = what.strip().lower()
             if what == "fail-job":
-                kind, percent = _kind_and(entry, arg, "@", FAILING_KINDS,
-                                          "a job that can fail part-way")
+                kind, percent = _kind_and(entry, arg, "@", FAILING_KINDS, "the job kind")
                 if not percent.isdigit() or not 1 <= int(percent) <= 99:
                     raise _fail(entry, "the percent after @ must be a whole number, 1 to 99")
                 fail_at[kind] = int(percent)
@@ -105,9 +113,19 @@ class OperationFaults:
             return None
         return started_us + math.ceil((expected_end_us - started_us) * percent / 100)
 
+    def fails(self, kind: str) -> bool:
+        return kind in self.fail_at
+
+    def file_fails_at(self, kind: str) -> float | None:
+        """The fraction of its work at which a file job of ``kind`` fails (None: never)."""
+        percent = self.fail_at.get(kind)
+        return None if percent is None else percent / 100
+
     def failure_text(self, kind: str) -> str:
-        return (f"The operation failed at {self.fail_at.get(kind, 0)}%: a fault injected "
-                f"with {ENVIRONMENT} (fail-job:{kind}).")
+        percent = self.fail_at.get(kind, 0)
+        where = "" if kind in INSTANT_KINDS else f" at {percent}%"
+        return (f"The operation failed{where}: a fault injected with {ENVIRONMENT} "
+                f"(fail-job:{kind}@{percent}).")
 
     def refuses_stop(self, vm_name: str) -> bool:
         return vm_name.casefold() in self.refuse_stop

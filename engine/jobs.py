@@ -65,7 +65,7 @@ class JobRecord:
             end = now_us
         span = self.expected_end_us - self.started_us
         if span <= 0:
-            return 0 if not self.state.finished else 100
+            return 0  # a job that takes no time and did not complete did nothing
         return max(0, min(99, int(100 * (end - self.started_us) / span)))
 
     def view(self, now_us: int) -> Job:

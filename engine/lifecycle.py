@@ -115,6 +115,11 @@ LEGAL_TRANSITIONS: frozenset[tuple[VmState, VmState]] = frozenset(
         (S.PAUSED, S.RUNNING),  # Reset of a paused VM
         (S.STARTING, S.SAVED),  # a restore cut short: the saved state is still on disk
     (S.OFF, S.SAVED),  # a checkpoint with a saved state was applied
+        # A job that failed part-way (an injected fail-job fault) is undone.
+        (S.STOPPING, S.RUNNING),
+        (S.STOPPING, S.PAUSED),
+        (S.PAUSING, S.RUNNING),
+        (S.RESUMING, S.PAUSED),
         # The root partition crashed or the host powered off: every partition is gone at once.
         *((s, S.OFF) for s in PARTITION_STATES),
     }

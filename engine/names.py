@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from hvlab.engine.errors import ValidationError
 
@@ -110,3 +111,24 @@ def check_text(field: str, label: str, text: object) -> None:
     bad = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
     if bad is not None:
         raise ValidationError(field, f"{label} cannot contain {describe(bad)}.")
+
+
+#: Simulated second 0 on the calendar.  A simulated host keeps UTC as its local time, so
+#: this is also the hosts' local time (docs/performance.md, docs/engine.md).
+SIM_EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
+
+
+def sim_local_time(now_us: int) -> datetime:
+    """The hosts' local calendar time at simulated microsecond ``now_us``."""
+    return SIM_EPOCH + timedelta(microseconds=now_us)
+
+
+def checkpoint_name(vm_name: str, now_us: int) -> str:
+    """The name Hyper-V gives a checkpoint taken without one: the VM's name and the host's
+    local time in the en-US short date and long time, ``SQL - (1/2/2010 - 10:42:17 AM)``
+    (the name's length limit cuts a long VM name, never the time)."""
+    when = sim_local_time(now_us)
+    hour = when.hour % 12 or 12
+    stamp = (f" - ({when.month}/{when.day}/{when.year} - "
+             f"{hour}:{when.minute:02d}:{when.second:02d} {'AM' if when.hour < 12 else 'PM'})")
+    return vm_name[:CHECKPOINT_NAME.max_length - len(stamp)] + stamp

@@ -44,7 +44,7 @@ class SessionCalls(ApiCore):
         """Advance to ``target_us``, failing on the way each job an injected fault stops."""
         while self.faults.fail_at:
             due = [(at, record) for record in self.lab.jobs.values()
-                   if not record.state.finished and record.cancellable
+                   if not record.state.finished and record.id not in self.lab.files.tasks
                    and (at := self.faults.fail_time_us(record.kind, record.started_us,
                                                        record.expected_end_us)) is not None
                    and at <= target_us]
@@ -52,9 +52,17 @@ class SessionCalls(ApiCore):
                 break
             at, record = min(due, key=lambda pair: pair[0])
             self.lab.sim.advance_to(max(self.lab.sim.now_us, at))
-            if not record.state.finished:  # it may have ended on the way
-                host, vm = self._resolve(record.vm_id)
-                power.cancel(host, vm, record, failure=self.faults.failure_text(record.kind))
+            if record.state.finished:  # it may have ended on the way
+                continue
+            failure = self.faults.failure_text(record.kind)
+            if not record.vm_id:  # a host restart: reported Failed, the host still comes back
+                self.lab.cancel_job_record(record, failure, failed=True)
+                host = self.lab.hosts[record.host_id]
+                host.log(ev.CH_SYSTEM, ev.EV_HOST_SHUTDOWN, ev.Level.ERROR,
+                         f"{record.description} failed. {failure}")
+                continue
+            host, vm = self._resolve(record.vm_id)
+            power.fail(host, vm, record, failure)
         self.lab.sim.advance_to(target_us)
 
     @command

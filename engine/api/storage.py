@@ -32,7 +32,7 @@ from hvlab.engine.storage import (
     new_disk,
     reconnect_disk,
 )
-from hvlab.engine.vmms import checkpoints, vm_files
+from hvlab.engine.vmms import checkpoints, power, vm_files
 from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
@@ -253,8 +253,20 @@ class StorageCalls(ApiCore):
     def checkpoint(self, ref: str, name: str | None = None) -> Job:
         """Checkpoint-VM."""
         host, vm = self._resolve(ref)
+        if (failed := self._injected_failure(host, vm, "checkpoint",
+                                             "Creating checkpoint")) is not None:
+            return failed
         record = checkpoints.take_checkpoint(host, vm, name)
         return self._instant_job(host, vm, "checkpoint", f"Creating checkpoint {record.name}")
+
+    def _injected_failure(self, host: Host, vm: VmRuntime, kind: str,
+                          description: str) -> Job | None:
+        """The job, already Failed, when an injected fault fails ``kind`` (nothing done)."""
+        record = power.injected_failure(host, vm, kind, description)
+        if record is None:
+            return None
+        self.lab.publish_vm_changed(host, vm)
+        return record.view(self.lab.sim.now_us)
 
     def _instant_job(self, host: Host, vm: VmRuntime, kind: str, description: str) -> Job:
         job = self.lab.new_job(kind, description, host.id, vm.id, 0.0, False)
@@ -277,6 +289,10 @@ class StorageCalls(ApiCore):
     @command
     def apply_checkpoint(self, ref: str, checkpoint_id: str) -> Job:
         host, vm = self._resolve(ref)
+        checkpoints.find_checkpoint(vm, checkpoint_id)
+        if (failed := self._injected_failure(host, vm, "apply-checkpoint",
+                                             "Applying checkpoint")) is not None:
+            return failed
         checkpoints.apply_checkpoint(host, vm, checkpoint_id)
         return self._instant_job(host, vm, "apply-checkpoint", "Applying checkpoint")
 
@@ -289,6 +305,10 @@ class StorageCalls(ApiCore):
     @command
     def delete_checkpoint(self, ref: str, checkpoint_id: str, subtree: bool = False) -> Job:
         host, vm = self._resolve(ref)
+        checkpoints.find_checkpoint(vm, checkpoint_id)
+        if (failed := self._injected_failure(host, vm, "delete-checkpoint",
+                                             "Deleting checkpoint")) is not None:
+            return failed
         checkpoints.delete_checkpoint(host, vm, checkpoint_id, subtree)
         return self._instant_job(host, vm, "delete-checkpoint",
                                  "Deleting checkpoint subtree" if subtree else

@@ -20,7 +20,7 @@ from hvlab.engine.errors import (
 )
 from hvlab.engine.events import Level
 from hvlab.engine.lifecycle import Operation
-from hvlab.engine.names import CHECKPOINT_NAME, check_name, normalize
+from hvlab.engine.names import CHECKPOINT_NAME, check_name, checkpoint_name, normalize
 from hvlab.engine.storage import (
     DiskType,
     create_vhd,
@@ -91,7 +91,7 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
         saved = saved_state.capture_saved_state(host, vm)
     elif vm.saved_state is not None:
         saved = copy.deepcopy(vm.saved_state)
-    record = Checkpoint(cid, name or f"{vm.name} - ({lab.sim.now_us // 1_000_000} s)",
+    record = Checkpoint(cid, name or checkpoint_name(vm.name, lab.sim.now_us),
                         vm.current_checkpoint, lab.sim.now_us, vm.config.to_dict(), saved, disks)
     vm.checkpoints.append(record)
     vm.current_checkpoint = cid

@@ -10,6 +10,7 @@ here reads the wall clock.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -171,6 +172,23 @@ class Lab:
         the engine's thread, at the next advance or poll after the work finishes."""
         job = self.new_job(kind, description, host_id, vm_id, 0.0, cancellable)
         job.file_progress = 0.0
+        # An injected fail-job fault: the work stops at its first progress report at or past
+        # the percent, as a Cancel there would (its own undo removes what it wrote), and the
+        # job ends Failed; work that never reports that far fails before its result is
+        # applied.
+        fail_at = self.faults.file_fails_at(kind)
+        tripped = threading.Event()
+
+        def faulty(progress: Callable[[float], None], cancelled: Callable[[], bool]) -> Any:
+            def report(fraction: float) -> None:
+                if fail_at is not None and fraction >= fail_at:
+                    tripped.set()
+                    raise OperationCancelled(self.faults.failure_text(kind))
+                progress(fraction)
+
+            work(report, cancelled)
+            tripped.set()
+            raise OperationCancelled(self.faults.failure_text(kind))
 
         def done(result: Any) -> None:
             try:
@@ -182,7 +200,10 @@ class Lab:
             self.finish_job(job)
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, OperationCancelled):
+            if isinstance(error, OperationCancelled) and tripped.is_set():
+                job.file_progress = fail_at
+                self.cancel_job_record(job, self.faults.failure_text(kind), failed=True)
+            elif isinstance(error, OperationCancelled):
                 self.cancel_job_record(job, "The operation was cancelled.")
             elif isinstance(error, HvError):
                 self.finish_job(job, error.text)
@@ -191,7 +212,7 @@ class Lab:
             else:
                 self.finish_job(job, f"{type(error).__name__}: {error}")
 
-        self.files.submit(job.id, work, done, failed)
+        self.files.submit(job.id, faulty if fail_at is not None else work, done, failed)
         return job
 
     def poll_files(self) -> None:

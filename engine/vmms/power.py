@@ -141,6 +141,8 @@ def resume(host: Host, vm: VmRuntime) -> JobRecord:
 
 def reset(host: Host, vm: VmRuntime) -> JobRecord:
     rules.require(host, vm, Operation.RESET)
+    if (failed := injected_failure(host, vm, Operation.RESET.value, "Resetting")) is not None:
+        return failed
     job = begin_job(host, vm, Operation.RESET, "Resetting", 0.0)
     finish_job(host, job)
     host.set_state(vm, VmState.RUNNING, "reset")
@@ -153,6 +155,9 @@ def reset(host: Host, vm: VmRuntime) -> JobRecord:
 
 def delete_saved_state(host: Host, vm: VmRuntime) -> JobRecord:
     rules.require(host, vm, Operation.DELETE_SAVED_STATE)
+    if (failed := injected_failure(host, vm, Operation.DELETE_SAVED_STATE.value,
+                                   "Deleting saved state")) is not None:
+        return failed
     job = begin_job(host, vm, Operation.DELETE_SAVED_STATE, "Deleting saved state", 0.0)
     finish_job(host, job)
     saved_state.discard_saved_state(host, vm)
@@ -181,6 +186,54 @@ def cancel(host: Host, vm: VmRuntime, job: JobRecord, failure: str | None = None
         return
     host.log(ev.CH_WORKER_OP, ev.EV_VM_SAVE_CANCELLED, Level.INFORMATION,
              f"Saving '{vm.name}' was cancelled. (Virtual machine ID {vm.id})", vm)
+
+
+_FAILED_VERBS = {
+    Operation.START: "start", Operation.TURN_OFF: "turn off", Operation.SHUT_DOWN: "shut down",
+    Operation.PAUSE: "pause", Operation.RESUME: "resume",
+}
+
+
+def fail(host: Host, vm: VmRuntime, job: JobRecord, failure: str) -> None:
+    """End a running VM job Failed with ``failure`` and undo it: the VM goes back to the
+    state it left (an injected ``fail-job`` fault, :mod:`hvlab.engine.faults`)."""
+    op = Operation(job.kind)
+    if op is Operation.SAVE:
+        cancel(host, vm, job, failure)
+        return
+    previous = vm.state_before_job or VmState.RUNNING
+    host.lab.cancel_job_record(job, failure, failed=True)
+    vm.job_id = None
+    vm.state_before_job = None
+    if op is Operation.START:
+        kill(host, vm, "the start failed")  # back to Off, or Saved for a restore
+    elif op in (Operation.TURN_OFF, Operation.PAUSE):
+        host.set_state(vm, previous, f"{op.label.lower()} failed")
+        if previous is VmState.RUNNING:
+            guest_runner.thaw_guest(host, vm)
+    elif op is Operation.SHUT_DOWN:
+        # The guest abandons its shutdown and carries on where it was: ready.
+        host.enter_phase(vm, GuestPhase.READY, ("Shutdown was cancelled.",))
+        host.set_state(vm, VmState.RUNNING, "shut down failed")
+    elif op is Operation.RESUME:
+        host.set_state(vm, VmState.PAUSED, "resume failed")
+    host.log(ev.CH_WORKER, ev.EV_VM_OPERATION_FAILED, Level.ERROR,
+             f"'{vm.name}' failed to {_FAILED_VERBS.get(op, op.label.lower())}. {failure} "
+             f"(Virtual machine ID {vm.id})", vm)
+
+
+def injected_failure(host: Host, vm: VmRuntime, kind: str, desc: str) -> JobRecord | None:
+    """A job that takes no time and that an injected fault fails before it acts: the job,
+    already Failed (the caller returns it and changes nothing), or None to go on."""
+    faults = host.lab.faults
+    if not faults.fails(kind):
+        return None
+    job = host.lab.new_job(kind, desc, host.id, vm.id, 0.0, False)
+    text = faults.failure_text(kind)
+    host.lab.cancel_job_record(job, text, failed=True)
+    host.log(ev.CH_WORKER, ev.EV_VM_OPERATION_FAILED, Level.ERROR,
+             f"{desc} '{vm.name}' failed. {text} (Virtual machine ID {vm.id})", vm)
+    return job
 
 
 def begin_job(host: Host, vm: VmRuntime, op: Operation, desc: str, seconds: float,

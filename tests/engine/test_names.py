@@ -215,3 +215,25 @@ def test_text_that_is_not_unicode_is_refused_before_it_reaches_a_file(tmp_path: 
         lib.commit()  # and the library still saves
     finally:
         lib.close()
+
+
+def test_a_checkpoint_taken_without_a_name_is_named_as_hyper_v_names_it() -> None:
+    """'VM - (M/D/YYYY - h:mm:ss AM)' in the hosts' local time (UTC from 1/1/2010)."""
+    from hvlab.engine.names import checkpoint_name
+
+    assert checkpoint_name("SQL", 0) == "SQL - (1/1/2010 - 12:00:00 AM)"
+    assert checkpoint_name("SQL", (12 * 3600 + 5) * 1_000_000) == "SQL - (1/1/2010 - 12:00:05 PM)"
+    day = (((320 * 24) + 10) * 3600 + 42 * 60 + 17) * 1_000_000
+    assert checkpoint_name("VM", day) == "VM - (11/17/2010 - 10:42:17 AM)"
+    long = checkpoint_name("x" * 100, day)
+    assert len(long) == 100 and long.endswith(" - (11/17/2010 - 10:42:17 AM)")
+
+
+def test_the_console_and_hvctl_get_the_engines_checkpoint_name() -> None:
+    from .helpers import make_api, new_vm
+
+    api = make_api()
+    new_vm(api, "DC01")
+    api.advance(3723)
+    api.checkpoint("DC01")
+    assert [c.name for c in api.checkpoints("DC01")] == ["DC01 - (1/1/2010 - 1:02:03 AM)"]
