@@ -32,7 +32,7 @@ from hvlab.engine.storage import (
     new_disk,
     reconnect_disk,
 )
-from hvlab.engine.vmms import checkpoints, power, vm_files
+from hvlab.engine.vmms import checkpoints, power, vm_files, vm_removal
 from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
@@ -247,6 +247,22 @@ class StorageCalls(ApiCore):
         """Write to a drive as the guest would (training demos and tests)."""
         _, vm = self._resolve(ref)
         vm_files.write_drive(self.lab, vm, drive, lba, data)
+
+    # -- deleting a VM with its disks ------------------------------------------------------
+    @query
+    def vm_disk_files(self, ref: str) -> list[str]:
+        """The virtual hard disk files :meth:`delete_vm_and_disks` would delete with the
+        VM: each drive's disk and its checkpoints' differencing disks, that exist and that no
+        other VM uses (sorted)."""
+        host, vm = self._resolve(ref)
+        return [str(p) for p in vm_removal.disk_files(host, vm)]
+
+    @command
+    def delete_vm_and_disks(self, ref: str) -> Job:
+        """Delete the VM and :meth:`vm_disk_files`, as a job with progress and Cancel: the
+        VM goes only when every file is aside; a cancelled or failed job keeps them all."""
+        host, vm = self._resolve(ref)
+        return vm_removal.delete_with_disks(host, vm).view(self.lab.sim.now_us)
 
     # -- checkpoints --------------------------------------------------------------------------
     @command

@@ -7,8 +7,9 @@ import the other way would close a loop).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
@@ -54,6 +55,11 @@ class LabContext(Protocol):
     def new_job(self, kind: str, description: str, host_id: str, vm_id: str, seconds: float,
                 cancellable: bool) -> JobRecord: ...
 
+
+    def new_file_job(self, kind: str, description: str, host_id: str, vm_id: str,
+                     work: Callable[[Callable[[float], None], Callable[[], bool]], Any],
+                     on_done: Callable[[Any], None] | None = None,
+                     cancellable: bool = True) -> JobRecord: ...
 
     def job_record(self, job_id: int) -> JobRecord | None: ...
 

@@ -125,10 +125,25 @@ def available_operations(host: Host, vm: VmRuntime) -> dict[Operation, str | Non
     return {op: operation_blocker(host, vm, op) for op in Operation}
 
 
+#: The job that deletes a VM with its disks (engine/vmms/vm_removal.py).
+DELETE_FILES_KIND = "delete-vm-files"
+BEING_DELETED = "The virtual machine is being deleted with its virtual hard disks."
+
+
+def being_deleted(host: Host, vm: VmRuntime) -> bool:
+    """True while a delete-with-disks job of ``vm`` runs: the VM takes no other request."""
+    if vm.job_id is None:
+        return False
+    job = host.lab.job_record(vm.job_id)
+    return job is not None and job.kind == DELETE_FILES_KIND and not job.state.finished
+
+
 def operation_blocker(host: Host, vm: VmRuntime, op: Operation) -> str | None:
     """Why ``op`` cannot be requested for ``vm`` now, or None when it can."""
     if host.rebooting:
         return "The host is restarting."
+    if being_deleted(host, vm):
+        return BEING_DELETED
     reason = state_reason(op, vm.state)
     if reason is None and op is Operation.SHUT_DOWN:
         reason = shutdown_blocker(host, vm)
@@ -151,6 +166,8 @@ def require(host: Host, vm: VmRuntime, op: Operation) -> None:
             f"'{vm.name}' failed to change state.",
             [f"The host {host.name} is restarting; try again when it is running."],
         )
+    if being_deleted(host, vm):
+        raise InvalidStateError(f"'{vm.name}' failed to change state.", [BEING_DELETED])
     reason = state_reason(op, vm.state)
     if reason is not None:
         raise InvalidStateError(

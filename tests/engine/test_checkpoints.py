@@ -353,3 +353,39 @@ def test_a_library_commits_after_each_checkpoint_command(tmp_path: Path) -> None
         assert reopened.api.vm_disks("VM")[0].chain_length == 2
     finally:
         reopened.close()
+
+
+def test_delete_with_disks_lists_the_vms_own_files_and_deletes_them_as_a_job(
+        api: ManagementApi, tmp_path: Path) -> None:
+    new(api, "VM")
+    api.wait(api.checkpoint("VM", "one"))
+    shared = tmp_path / "lib" / "shared.vhd"
+    api.wait(api.new_vhd(str(shared), 8 * 1024 * 1024))
+    api.create_vm("OTHER", hard_drives=[HardDrive("IDE", 0, 0, str(shared))])
+    api.set_vm("VM", hard_drives=[*api.vm("VM").config.hard_drives,
+                                  HardDrive("IDE", 0, 1, str(shared))])
+    files = api.vm_disk_files("VM")
+    assert len(files) == 2 and files[0].endswith("VM.vhd") and files[1].endswith(".avhd")
+    assert str(shared) not in files, "a disk another VM uses is kept"
+    job = api.delete_vm_and_disks("VM")
+    assert job.kind == "delete-vm-files" and job.cancellable
+    with pytest.raises(InvalidStateError, match="failed to change state"):
+        api.start("VM")  # it takes no other request meanwhile
+    done = api.wait(job)
+    assert done.state.value == "Completed"
+    assert "VM" not in [v.name for v in api.vms()]
+    assert not any(Path(f).exists() for f in files) and shared.exists()
+
+
+def test_a_failed_delete_with_disks_keeps_the_vm_and_every_file(api: ManagementApi) -> None:
+    new(api, "VM")
+    api.wait(api.checkpoint("VM", "one"))
+    files = api.vm_disk_files("VM")
+    before = {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files}
+    api.inject_faults("fail-job:delete-vm-files@60")
+    done = api.wait(api.delete_vm_and_disks("VM"))
+    assert done.state.value == "Failed" and "fail-job:delete-vm-files@60" in (done.error or "")
+    assert api.vm("VM").state == "Off"
+    assert {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files} == before
+    api.inject_faults("")
+    assert api.wait(api.start("VM")).state.value == "Completed", "the VM still works"
