@@ -452,6 +452,7 @@ RENAME_OK = _n("renameVmOk", "Rename")
 RENAME_CANCEL = _n("renameVmCancel", "Cancel")
 DELETE_DIALOG = _n("deleteVmDialog", "Delete Selected Virtual Machine")
 DELETE_DISKS = _n("deleteVmDisks", "Also delete the virtual hard disk files")
+DELETE_DISK_FILES = _n("deleteVmDiskFiles", "Virtual hard disk files to delete")
 DELETE_OK = _n("deleteVmOk", "Delete")
 DELETE_CANCEL = _n("deleteVmCancel", "Cancel")
 

@@ -82,6 +82,8 @@ class VmWindows(QObject):
         dialog = self._open(lambda: DeleteVmDialog(self._bridge, vm_id, self._window))
         if dialog is not None:
             dialog.deleted.connect(lambda _vm, name: self.message.emit(f"Deleted {name}."))
+            dialog.deleting.connect(lambda _vm, name: self.message.emit(
+                f"Deleting {name} and its virtual hard disks (see the jobs panel)."))
         return dialog
 
     def _open(self, build: Callable[[], D]) -> D | None:

@@ -3,14 +3,15 @@
 Rename checks the new name with the engine as it is typed (the same dry run the settings
 dialog uses) and keeps Rename disabled, with the reason under the field, while the engine
 would refuse it. Delete says what goes: the configuration, the saved state if there is one,
-and, when virtual hard disk files exist, optionally the disks. Until the storage work creates
-real files the disks are recorded in the configuration only, so that option is shown but
-disabled, with the reason.
+and, when it ticks "Also delete the virtual hard disk files", the disk files the engine lists
+as the VM's own (``vm_disk_files``: its disks and their checkpoint disks that no other VM
+uses); that deletion is a job (``delete_vm_and_disks``) followed in the jobs panel.
 
 Both open with ``open()`` (window-modal, no nested event loop) and report through signals.
 
 Signals (RenameVmDialog): renamed(str vm_id, str new_name)
-Signals (DeleteVmDialog): deleted(str vm_id, str name)
+Signals (DeleteVmDialog): deleted(str vm_id, str name) when the VM is gone, or
+deleting(str vm_id, str name) when the job that deletes it with its disks has started
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,9 +35,10 @@ from hvlab.gui import dialogs, ids
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.settings.fields import message_label, show_message
 
-#: Why "Also delete the virtual hard disk files" is disabled for now.
-DISKS_NOT_YET = ("hvlab records virtual hard disks in the configuration only until the "
-                 "storage work creates real files, so there are no files to delete yet.")
+#: Why "Also delete the virtual hard disk files" is disabled when there is nothing to delete.
+NO_DISK_FILES = ("This virtual machine has no virtual hard disk file of its own to delete: "
+                 "none exists (an in-memory lab keeps no files), or another virtual machine "
+                 "uses it.")
 
 
 class _VmDialog(QDialog):
@@ -111,6 +114,7 @@ class RenameVmDialog(_VmDialog):
 
 class DeleteVmDialog(_VmDialog):
     deleted = Signal(str, str)
+    deleting = Signal(str, str)
 
     def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget | None = None) -> None:
         super().__init__(bridge, vm_id, ids.DELETE_DIALOG, "delete",
@@ -128,18 +132,29 @@ class DeleteVmDialog(_VmDialog):
         question.setWordWrap(True)
         what = QLabel(f"Deleting it removes {', and '.join(removed)} from {e(info.host_name)}.")
         what.setWordWrap(True)
+        self.files = bridge.api.vm_disk_files(vm_id)
         disks = [d.path for d in cfg.hard_drives]
-        kept = (("Its virtual hard disks are not deleted: " + ", ".join(disks) + ".")
-                if disks else "It has no virtual hard disks.")
+        if self.files:
+            kept = ("Its virtual hard disks are kept unless you tick the box below; these "
+                    "files would be deleted:")
+        elif disks:
+            kept = "Its virtual hard disks are not deleted: " + ", ".join(disks) + "."
+        else:
+            kept = "It has no virtual hard disks."
         self.disks_text = QLabel(kept)
         self.disks_text.setWordWrap(True)
+        self.file_list = QListWidget()
+        ids.apply(self.file_list, ids.DELETE_DISK_FILES)
+        self.file_list.addItems(self.files)
+        self.file_list.setVisible(bool(self.files))
+        self.file_list.setMaximumHeight(96)
         self.delete_disks = QCheckBox("Also delete the virtual hard disk files")
         ids.apply(self.delete_disks, ids.DELETE_DISKS)
-        self.delete_disks.setEnabled(False)
-        self.delete_disks.setToolTip(DISKS_NOT_YET)
-        note = QLabel(DISKS_NOT_YET)
-        note.setWordWrap(True)
-        note.setProperty("role", "note")
+        self.delete_disks.setEnabled(bool(self.files))
+        self.delete_disks.setToolTip(
+            "Deleting the files is a job: follow it, or cancel it, in the jobs panel; a "
+            "cancelled job keeps the virtual machine and every file." if self.files
+            else NO_DISK_FILES)
         self.message = message_label()
         self.buttons = QDialogButtonBox()
         self.ok_button = self.buttons.addButton("Delete", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -153,20 +168,22 @@ class DeleteVmDialog(_VmDialog):
         layout.addWidget(question)
         layout.addWidget(what)
         layout.addWidget(self.disks_text)
+        layout.addWidget(self.file_list)
         layout.addWidget(self.delete_disks)
-        layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.resize(480, self.sizeHint().height())
 
     def delete(self) -> bool:
-        # Storage hook: when VHD files exist, delete them here if self.delete_disks is
-        # checked (after the configuration, so a failure leaves the VM as it was).
+        with_disks = self.delete_disks.isEnabled() and self.delete_disks.isChecked()
         try:
-            self.bridge.call(self.bridge.api.delete_vm, self.vm_id)
+            if with_disks:
+                self.bridge.call(self.bridge.api.delete_vm_and_disks, self.vm_id)
+            else:
+                self.bridge.call(self.bridge.api.delete_vm, self.vm_id)
         except HvError as err:
             show_message(self.message, err.text)
             return False
-        self.deleted.emit(self.vm_id, self.name)
+        (self.deleting if with_disks else self.deleted).emit(self.vm_id, self.name)
         self.accept()
         return True

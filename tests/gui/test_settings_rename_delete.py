@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
+from hvlab.engine.api import ManagementApi
 from hvlab.gui import ids
 from hvlab.gui.main_window import MainWindow
-from hvlab.gui.settings.vm_dialogs import DISKS_NOT_YET, DeleteVmDialog, RenameVmDialog
+from hvlab.gui.settings.vm_dialogs import NO_DISK_FILES, DeleteVmDialog, RenameVmDialog
 from tests.gui.helpers import click_pane, select, shown_names
 
 
@@ -58,9 +61,9 @@ def test_delete_explains_what_is_removed(qtbot: QtBot, window: MainWindow) -> No
     texts = " ".join(w.text() for w in dialog.findChildren(QWidget)
                      if hasattr(w, "text") and isinstance(w.text(), str))
     assert "its configuration" in texts and "XP-CLIENT.vhd" in texts
-    assert "are not deleted" in texts
+    assert "are not deleted" in texts  # an in-memory lab has no files to delete
     assert not dialog.delete_disks.isEnabled()
-    assert dialog.delete_disks.toolTip() == DISKS_NOT_YET
+    assert dialog.delete_disks.toolTip() == NO_DISK_FILES
     qtbot.mouseClick(dialog.findChild(QWidget, ids.DELETE_CANCEL.object_name),
                      Qt.MouseButton.LeftButton)
     assert "XP-CLIENT" in shown_names(window)
@@ -86,3 +89,33 @@ def test_delete_mentions_a_saved_state(qtbot: QtBot, window: MainWindow) -> None
     assert "its saved state" in texts
     assert isinstance(dialog, DeleteVmDialog) and dialog.delete()
     assert all(v.name != "SLES10-WEB01" for v in api.vms())
+
+
+def test_delete_lists_the_disk_files_and_deletes_them_as_a_job(
+        qtbot: QtBot, file_api: ManagementApi, light_theme: None) -> None:
+    from hvlab.gui.app import create_main_window
+
+    file_api.wait(file_api.checkpoint("VM", "one"))
+    files = file_api.vm_disk_files("VM")
+    assert len(files) == 2
+    win = create_main_window(file_api, clock="manual")
+    qtbot.addWidget(win)
+    try:
+        select(win, "VM")
+        win.vm_actions["delete"].trigger()
+        dialog = _open(win, ids.DELETE_DIALOG)
+        assert isinstance(dialog, DeleteVmDialog)
+        assert [dialog.file_list.item(i).text() for i in range(dialog.file_list.count())] \
+            == files
+        assert dialog.delete_disks.isEnabled() and not dialog.delete_disks.isChecked()
+        dialog.delete_disks.setChecked(True)
+        assert dialog.delete()
+        assert win.statusBar().currentMessage().startswith("Deleting VM and its virtual")
+        [job] = [j for j in file_api.jobs() if j.kind == "delete-vm-files"]
+        file_api.wait(job.id)
+        win.bridge.refresh()
+        qtbot.waitUntil(lambda: "VM" not in shown_names(win))
+        assert not any(Path(f).exists() for f in files)
+    finally:
+        win.bridge.close()
+        win.close()
