@@ -255,14 +255,17 @@ class StorageCalls(ApiCore):
         VM: each drive's disk and its checkpoints' differencing disks, that exist and that no
         other VM uses (sorted)."""
         host, vm = self._resolve(ref)
-        return [str(p) for p in vm_removal.disk_files(host, vm)]
+        return [str(p) for p in vm_removal.disk_files(host, vm, self._every_vm())]
 
     @command
     def delete_vm_and_disks(self, ref: str) -> Job:
         """Delete the VM and :meth:`vm_disk_files`, as a job with progress and Cancel: the
         VM goes only when every file is aside; a cancelled or failed job keeps them all."""
         host, vm = self._resolve(ref)
-        return vm_removal.delete_with_disks(host, vm).view(self.lab.sim.now_us)
+        return vm_removal.delete_with_disks(host, vm, self._every_vm()).view(self.lab.sim.now_us)
+
+    def _every_vm(self) -> list[tuple[Host, VmRuntime]]:
+        return [(h, v) for h in self.lab.hosts.values() for v in h.vms.values()]
 
     # -- checkpoints --------------------------------------------------------------------------
     @command

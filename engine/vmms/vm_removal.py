@@ -10,7 +10,7 @@ every file back, so the VM and its disks stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from hvlab.engine import fileguard
@@ -32,13 +32,14 @@ def _files_of(host: Host, vm: VmRuntime) -> set[Path]:
     return {Path(p).absolute() for p in files}
 
 
-def disk_files(host: Host, vm: VmRuntime) -> list[Path]:
-    """The disk files Delete would remove with ``vm``: its own, that exist, sorted."""
+def disk_files(host: Host, vm: VmRuntime, every_vm: Iterable[tuple[Host, VmRuntime]]
+               ) -> list[Path]:
+    """The disk files Delete would remove with ``vm``: its own (no other of ``every_vm``
+    uses them), that exist, sorted."""
     others: set[Path] = set()
-    for other_host in host.lab.hosts.values():
-        for other in other_host.vms.values():
-            if other.id != vm.id:
-                others |= _files_of(other_host, other)
+    for other_host, other in every_vm:
+        if other.id != vm.id:
+            others |= _files_of(other_host, other)
     return sorted(p for p in _files_of(host, vm) - others if p.is_file())
 
 
@@ -61,11 +62,12 @@ def _move_aside(files: list[Path], progress: Callable[[float], None],
     return [aside for _path, aside in moved]
 
 
-def delete_with_disks(host: Host, vm: VmRuntime) -> JobRecord:
+def delete_with_disks(host: Host, vm: VmRuntime, every_vm: Iterable[tuple[Host, VmRuntime]]
+                      ) -> JobRecord:
     """Start the job that deletes ``vm`` and :func:`disk_files` (see the module's doc)."""
     rules.require(host, vm, Operation.DELETE)  # also refused while it is being deleted
     lab = host.lab
-    files = disk_files(host, vm)
+    files = disk_files(host, vm, every_vm)
     lab.disk_handles.close([p for d in vm.config.hard_drives
                             if (p := vm_files.current_path(lab, vm, d)) is not None])
     lab.disk_handles.close()
