@@ -53,6 +53,7 @@ class Operation(enum.StrEnum):
     DELETE = "delete"
     CHECKPOINT = "checkpoint"
     EXPORT = "export"
+    REVERT = "revert"
 
     @property
     def label(self) -> str:
@@ -72,6 +73,7 @@ _LABELS = {
     Operation.DELETE: "Delete",
     Operation.CHECKPOINT: "Checkpoint",
     Operation.EXPORT: "Export",
+    Operation.REVERT: "Revert",
 }
 
 S = VmState
@@ -91,6 +93,9 @@ LEGAL_STATES: dict[Operation, frozenset[VmState]] = {
     # Off or Saved (live export came with 2012 R2).
     Operation.CHECKPOINT: frozenset({S.OFF, S.RUNNING, S.PAUSED, S.SAVED}),
     Operation.EXPORT: frozenset({S.OFF, S.SAVED}),
+    # Revert applies the checkpoint the VM runs from (Virtual Machine Connection's Action ▸
+    # Revert), in any steady state, as Apply does.
+    Operation.REVERT: frozenset({S.OFF, S.RUNNING, S.PAUSED, S.SAVED}),
 }
 
 #: Every (from, to) state change the engine may make.  Tests check each change against it.

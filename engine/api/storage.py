@@ -18,7 +18,7 @@ from hvlab.engine.api.types import CheckpointInfo, VmDiskInfo
 from hvlab.engine.api.values import parse_disk_type
 from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
 from hvlab.engine.jobs import Job
-from hvlab.engine.lifecycle import VmState
+from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.storage import (
     DEFAULT_BLOCK_SIZE,
     MAX_DISK_SIZE,
@@ -32,7 +32,7 @@ from hvlab.engine.storage import (
     new_disk,
     reconnect_disk,
 )
-from hvlab.engine.vmms import checkpoints, power, vm_files, vm_removal
+from hvlab.engine.vmms import checkpoints, power, rules, vm_files, vm_removal
 from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
@@ -314,6 +314,17 @@ class StorageCalls(ApiCore):
             return failed
         checkpoints.apply_checkpoint(host, vm, checkpoint_id)
         return self._instant_job(host, vm, "apply-checkpoint", "Applying checkpoint")
+
+    @command
+    def revert(self, ref: str) -> Job:
+        """Revert: apply the checkpoint the VM's running state follows ("Now"'s parent), as
+        Virtual Machine Connection's Action ▸ Revert does; what it did since is lost."""
+        host, vm = self._resolve(ref)
+        reason = rules.operation_blocker(host, vm, Operation.REVERT)
+        if reason is not None or vm.current_checkpoint is None:
+            raise InvalidStateError(f"Cannot revert '{vm.name}'.",
+                                    [reason or rules.NO_CHECKPOINT_TO_REVERT])
+        return self.apply_checkpoint(ref, vm.current_checkpoint)
 
     @command
     def rename_checkpoint(self, ref: str, checkpoint_id: str, name: str) -> None:

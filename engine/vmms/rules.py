@@ -125,6 +125,7 @@ def available_operations(host: Host, vm: VmRuntime) -> dict[Operation, str | Non
     return {op: operation_blocker(host, vm, op) for op in Operation}
 
 
+NO_CHECKPOINT_TO_REVERT = "The virtual machine has no checkpoint to revert to."
 #: The job that deletes a VM with its disks (engine/vmms/vm_removal.py).
 DELETE_FILES_KIND = "delete-vm-files"
 BEING_DELETED = "The virtual machine is being deleted with its virtual hard disks."
@@ -149,6 +150,8 @@ def operation_blocker(host: Host, vm: VmRuntime, op: Operation) -> str | None:
         reason = shutdown_blocker(host, vm)
     if reason is None and op is Operation.CHECKPOINT:
         reason = checkpoint_blocker(host, vm)
+    if reason is None and op is Operation.REVERT and vm.current_checkpoint is None:
+        reason = NO_CHECKPOINT_TO_REVERT
     return reason
 
 

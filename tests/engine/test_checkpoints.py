@@ -389,3 +389,18 @@ def test_a_failed_delete_with_disks_keeps_the_vm_and_every_file(api: ManagementA
     assert {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files} == before
     api.inject_faults("")
     assert api.wait(api.start("VM")).state.value == "Completed", "the VM still works"
+
+
+def test_revert_applies_the_checkpoint_the_vm_runs_from(api: ManagementApi) -> None:
+    new(api, "VM")
+    assert api.available_operations("VM")[Operation.REVERT] == \
+        "The virtual machine has no checkpoint to revert to."
+    with pytest.raises(InvalidStateError, match="Cannot revert 'VM'"):
+        api.revert("VM")
+    api.guest_write("VM", "ide0:0", 100, block(1))
+    api.wait(api.checkpoint("VM", "one"))
+    api.guest_write("VM", "ide0:0", 100, block(2))
+    assert api.available_operations("VM")[Operation.REVERT] is None
+    job = api.revert("VM")
+    assert job.kind == "apply-checkpoint" and job.state.value == "Completed"
+    assert api.guest_read("VM", "ide0:0", 100, 8) == block(1), "the change since is gone"
