@@ -131,6 +131,12 @@ VM_ACTIONS: tuple[VmActionSpec, ...] = (
     VmActionSpec("checkpoint", "Chec&kpoint", "checkpoint", "Ctrl+N", Operation.CHECKPOINT, False,
                  "Take a checkpoint of the virtual machine.",
                  WindowCommand(WindowTask.CHECKPOINT)),
+    VmActionSpec("revert", "Re&vert…", "apply-checkpoint", "", Operation.REVERT, False,
+                 "Return the virtual machine to its last checkpoint (the one it runs from).",
+                 EngineCommand(lambda api, vm: api.revert(vm), "Reverting", Confirmation(
+                     "Revert Virtual Machine", "Are you sure you want to revert {what}?",
+                     "The virtual machine returns to the state of its last checkpoint; "
+                     "whatever it did since then is lost.", "Revert"))),
     VmActionSpec("export", "E&xport…", "export", "", Operation.EXPORT, False,
                  "Export the virtual machine to a folder: its configuration, virtual hard "
                  "disks, checkpoints and saved state.", WindowCommand(WindowTask.EXPORT)),
@@ -156,7 +162,7 @@ MAIN_NAMES: dict[str, ids.UiName] = {
     "turn_off": ids.ACT_TURN_OFF, "shut_down": ids.ACT_SHUT_DOWN, "save": ids.ACT_SAVE,
     "pause": ids.ACT_PAUSE, "resume": ids.ACT_RESUME, "reset": ids.ACT_RESET,
     "checkpoint": ids.ACT_CHECKPOINT, "export": ids.ACT_EXPORT,
-    "delete_saved_state": ids.ACT_DELETE_SAVED_STATE,
+    "delete_saved_state": ids.ACT_DELETE_SAVED_STATE, "revert": ids.ACT_REVERT,
     "rename": ids.ACT_RENAME, "delete": ids.ACT_DELETE,
 }
 #: Where a Connect window's shortcut differs from the main window's.
@@ -166,7 +172,8 @@ CONNECT_NAMES: dict[str, ids.UiName] = {
     "settings": ids.CONNECT_SETTINGS, "start": ids.CONNECT_START,
     "turn_off": ids.CONNECT_TURN_OFF, "shut_down": ids.CONNECT_SHUT_DOWN,
     "save": ids.CONNECT_SAVE, "pause": ids.CONNECT_PAUSE, "resume": ids.CONNECT_RESUME,
-    "reset": ids.CONNECT_RESET,
+    "reset": ids.CONNECT_RESET, "checkpoint": ids.CONNECT_CHECKPOINT,
+    "revert": ids.CONNECT_REVERT,
 }
 
 NO_SELECTION = "Select a virtual machine first."

@@ -30,6 +30,7 @@ from hvlab.gui.actions import CONNECT_NAMES, CONNECT_SHORTCUTS, VmActions, Windo
 from hvlab.gui.bars import fill_toolbar, named_action
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.commands import VmCommands
+from hvlab.gui.connect_extras import MediaMenu, full_screen_action, type_clipboard_action
 from hvlab.gui.device_manager import add_device_manager
 from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
@@ -68,7 +69,8 @@ class ConnectWindow(QMainWindow):
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
         self.commands = VmCommands(bridge, self.vm_actions, self,
-                                   {WindowTask.SETTINGS: open_settings})
+                                   {WindowTask.SETTINGS: open_settings,
+                                    WindowTask.CHECKPOINT: self.take_checkpoint})
         self.commands.message.connect(self._show_request)
         self.ctrl_alt_del = named_action(
             self, ids.CONNECT_CTRL_ALT_DEL, "Ctrl+Alt+&Delete", "ctrl-alt-del",
@@ -84,6 +86,9 @@ class ConnectWindow(QMainWindow):
                                        (self.zoom_out, QKeySequence.StandardKey.ZoomOut, -1)):
             action.setShortcut(standard)
             action.triggered.connect(lambda _=False, s=step: self._zoom(s))
+        self.zoom_reset = named_action(self, ids.CONNECT_ZOOM_RESET, "&Zoom to 100%", "view",
+                                       "Show the screen's text at its normal size.",
+                                       shortcut="Ctrl+0", triggered=lambda: self._zoom(0))
 
         # -- screen ---------------------------------------------------------------------------
         self.console = QPlainTextEdit()
@@ -109,6 +114,7 @@ class ConnectWindow(QMainWindow):
                                              | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         for screen in (self.console, self.message):
             screen.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._normal_sizes = (self.console.font().pointSize(), self.message.font().pointSize())
         self._stack = QStackedWidget()
         self._stack.addWidget(self.console)
         self._stack.addWidget(self.message)
@@ -133,12 +139,19 @@ class ConnectWindow(QMainWindow):
         action_menu.addSeparator()
         for key in ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"):
             action_menu.addAction(a[key])
+        action_menu.addSeparator()
+        action_menu.addAction(a["checkpoint"])
+        action_menu.addAction(a["revert"])
         # The setup disk here, and View ▸ Device Manager (gui/device_manager.py) below.
         self.is_disk_action = IntegrationSetupAction(ids.CONNECT_INSERT_IS_DISK, self)
         self.is_disk_action.attach(bridge, follow=vm_id)
         self.is_disk_action.message.connect(lambda t: self.statusBar().showMessage(t, 6000))
         action_menu.addSeparator()
         action_menu.addAction(self.is_disk_action)
+        show = self.statusBar().showMessage
+        self.media = MediaMenu(self, bridge, vm_id, bar, lambda t: show(t, 6000))
+        self.type_clipboard = type_clipboard_action(self, bridge, vm_id, bar,
+                                                    lambda t: show(t, 6000))
         view_menu = bar.addMenu("&View")
         ids.apply(view_menu, ids.CONNECT_MENU_VIEW)
         ids.apply(view_menu.menuAction(), ids.UiName("connectMenuViewAction", "View"))
@@ -151,10 +164,13 @@ class ConnectWindow(QMainWindow):
         self.addToolBar(tb)
         tb.toggleViewAction().setText("&Toolbar")
         ids.apply(tb.toggleViewAction(), ids.CONNECT_SHOW_TOOLBAR)
+        self.full_screen = full_screen_action(self)
+        view_menu.addAction(self.full_screen)
         view_menu.addAction(tb.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.zoom_in)
         view_menu.addAction(self.zoom_out)
+        view_menu.addAction(self.zoom_reset)
         self.device_manager = add_device_manager(self, bridge, vm_id, view_menu)
         status = self.statusBar()
         ids.apply(status, ids.CONNECT_STATUS_BAR)
@@ -206,6 +222,7 @@ class ConnectWindow(QMainWindow):
             self._request = ""
         self.vm_actions.update()
         self.ctrl_alt_del.setEnabled(state == "Running")
+        self.type_clipboard.setEnabled(state == "Running")
         uptime = fmt.uptime(float(snap.uptime_seconds[i])) if fmt.shows_live_figures(state) \
             else "—"
         status = snap.statuses[i]
@@ -260,20 +277,36 @@ class ConnectWindow(QMainWindow):
         self._stack.setCurrentWidget(self.message)
         self.vm_actions.set_targets([])
         self.ctrl_alt_del.setEnabled(False)
+        self.type_clipboard.setEnabled(False)
+        self.media.update()
         self.status_label.setText("Status: deleted")
 
     # -- actions that exist only here -------------------------------------------------------------
     def send_ctrl_alt_del(self) -> None:
-        # The engine has no keyboard input yet: say what happened rather than pretend.
-        self.console.appendPlainText("[Ctrl+Alt+Delete]")
-        self.statusBar().showMessage(
-            "Ctrl+Alt+Delete was sent to the virtual machine (the simulated guest does not "
-            "react to keystrokes yet).", 6000)
+        try:
+            self.bridge.call(self.bridge.api.send_ctrl_alt_del, self.vm_id)
+        except HvError as err:
+            dialogs.show_error(self, err)
+            return
+        self._pull_console()
+        self.statusBar().showMessage("Ctrl+Alt+Delete was sent to the virtual machine.", 6000)
+
+    def take_checkpoint(self, vm_id: str) -> None:
+        """Action ▸ Checkpoint: a checkpoint named as Hyper-V names it."""
+        try:
+            self.bridge.call(self.bridge.api.checkpoint, vm_id)
+        except HvError as err:
+            dialogs.show_error(self, err)
+            return
+        self.statusBar().showMessage(f"A checkpoint of {self._name} was created.", 6000)
 
     def _zoom(self, step: int) -> None:
-        for widget in (self.console, self.message):
+        """One point larger (1), smaller (-1), or back to the normal size (0)."""
+        for widget, normal in ((self.console, self._normal_sizes[0]),
+                               (self.message, self._normal_sizes[1])):
             font = widget.font()
-            font.setPointSize(min(max(font.pointSize() + step, 7), 32))
+            size = normal if step == 0 else font.pointSize() + step
+            font.setPointSize(min(max(size, 7), 32))
             widget.setFont(font)
 
     def closeEvent(self, event: QCloseEvent) -> None:

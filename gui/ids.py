@@ -589,6 +589,23 @@ IMPORT_COPY = _n("importVmCopy", "Copy the virtual machine (create a new unique 
 IMPORT_SUMMARY = _n("importVmSummary", "Summary")
 
 
+# -- VM Connection: Media, Clipboard, View, checkpoints -----------------------------------------
+ACT_REVERT = _n("actionRevert", "Revert…")
+CONNECT_CHECKPOINT = _n("connectCheckpoint", "Checkpoint")
+CONNECT_REVERT = _n("connectRevert", "Revert…")
+CONNECT_MENU_MEDIA = _n("connectMenuMedia", "Media")
+CONNECT_MENU_DVD = _n("connectMenuDvd", "DVD Drive")
+CONNECT_DVD_INSERT = _n("connectDvdInsert", "Insert Disk…")
+CONNECT_DVD_EJECT = _n("connectDvdEject", "Eject")
+CONNECT_MENU_DISKETTE = _n("connectMenuDiskette", "Diskette Drive")
+CONNECT_DISKETTE_INSERT = _n("connectDisketteInsert", "Insert Disk…")
+CONNECT_DISKETTE_EJECT = _n("connectDisketteEject", "Eject")
+CONNECT_MENU_CLIPBOARD = _n("connectMenuClipboard", "Clipboard")
+CONNECT_TYPE_CLIPBOARD = _n("connectTypeClipboard", "Type clipboard text")
+CONNECT_FULL_SCREEN = _n("connectFullScreen", "Full Screen Mode")
+CONNECT_ZOOM_RESET = _n("connectZoomReset", "Zoom to 100%")
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""

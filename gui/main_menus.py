@@ -36,14 +36,14 @@ if TYPE_CHECKING:
 #: The VM block of the Action menu and the context menu, in groups between separators.
 VM_MENU_GROUPS = (("connect", "settings"),
                   ("start", "turn_off", "shut_down", "save", "pause", "resume", "reset"),
-                  ("checkpoint", "export"), ("delete_saved_state", "rename", "delete"))
+                  ("checkpoint", "revert", "export"), ("delete_saved_state", "rename", "delete"))
 #: The VM actions on the main toolbar (None: a separator).
 VM_TOOLBAR = ("connect", "settings", None, "start", "turn_off", "shut_down", "save", "pause",
               "resume", "reset", None, "checkpoint")
 #: The Actions pane's block for the selected VMs (None: a separator).
 VM_PANE = ("connect", "settings", None, "start", "turn_off", "shut_down", "save", "pause",
-           "resume", "reset", None, "checkpoint", "export", "delete_saved_state", "rename",
-           "delete")
+           "resume", "reset", None, "checkpoint", "revert", "export", "delete_saved_state",
+           "rename", "delete")
 
 
 def vm_entries(vm: VmActions, keys: Sequence[str | None]) -> list[QAction | None]:

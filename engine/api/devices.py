@@ -8,7 +8,7 @@ from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import AdapterInfo, DeviceIoInfo, VmbusConnectionInfo
 from hvlab.engine.devices import Channel, Device, channels_for, devices_for
 from hvlab.engine.guest import integration_services_running
-from hvlab.engine.vmms import integration, partitions, rules
+from hvlab.engine.vmms import integration, keyboard, partitions, rules
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
@@ -113,6 +113,19 @@ class DeviceCalls(ApiCore):
         return {"FullyQualifiedDomainName": vm.name.lower(), "OSName": guest.name,
                 "OSVersion": guest.kernel, "IntegrationServicesVersion": "6.1.7601.17514",
                 "NetworkAddressIPv4": ";".join(ips)}
+
+    @command
+    def send_ctrl_alt_del(self, ref: str) -> None:
+        """Virtual Machine Connection's Ctrl+Alt+Delete (a running VM only)."""
+        host, vm = self._resolve(ref)
+        keyboard.send_ctrl_alt_del(host, vm)
+
+    @command
+    def type_text(self, ref: str, text: str) -> int:
+        """Clipboard ▸ Type clipboard text: ``text`` as a US keyboard's key presses (printable
+        ASCII, Tab, Enter; at most 4,096 characters) into a running VM; how many were typed."""
+        host, vm = self._resolve(ref)
+        return keyboard.type_text(host, vm, text)
 
     @command
     def insert_integration_services_disk(self, ref: str) -> None:

@@ -55,3 +55,16 @@ def choose_new_disk(parent: QWidget | None, title: str, directory: str,
 def choose_folder(parent: QWidget | None, title: str, directory: str,
                   on_chosen: Callable[[str], None]) -> QFileDialog:
     return _dialog(parent, title, directory, QFileDialog.FileMode.Directory, on_chosen)
+
+
+#: Name filters of the media choosers (Virtual Machine Connection's Media menu).
+MEDIA_FILTERS = {"dvd_path": "DVD images (*.iso);;All files (*)",
+                 "diskette_path": "Virtual floppy disks (*.vfd);;All files (*)"}
+
+
+def choose_media(parent: QWidget | None, title: str, directory: str, field: str,
+                 on_chosen: Callable[[str], None]) -> QFileDialog:
+    """Pick an existing DVD image (``field`` dvd_path) or virtual floppy disk
+    (diskette_path)."""
+    return _dialog(parent, title, directory, QFileDialog.FileMode.ExistingFile, on_chosen,
+                   MEDIA_FILTERS[field])
