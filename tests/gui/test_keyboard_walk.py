@@ -70,9 +70,13 @@ def test_every_action_of_the_main_window_is_reached_by_keyboard(
     assert not shown.errors and not shown.confirmations, "walking triggered nothing"
 
 
+@pytest.mark.parametrize("vm", ["XP-CLIENT", "W2K8-DC01"])  # Off, then Running
 def test_every_action_of_a_connect_window_is_reached_by_keyboard(
-        qtbot: QtBot, active: MainWindow) -> None:
-    connect = active.vm_windows.open_connect(active.bridge.api.vm("XP-CLIENT").id)
+        qtbot: QtBot, active: MainWindow, vm: str) -> None:
+    api = active.bridge.api
+    api.checkpoint(vm)  # Revert… is enabled
+    api.set_vm(vm, dvd_path="tools.iso")  # and Media ▸ DVD Drive ▸ Eject
+    connect = active.vm_windows.open_connect(api.vm(vm).id)
     activate(qtbot, connect)
     reached = menu_walk(qtbot, connect, connect.menuBar())
     assert names(window_actions(connect) - reached) == []
