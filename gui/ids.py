@@ -606,6 +606,10 @@ CONNECT_FULL_SCREEN = _n("connectFullScreen", "Full Screen Mode")
 CONNECT_ZOOM_RESET = _n("connectZoomReset", "Zoom to 100%")
 
 
+# -- Settings: the VM selector --------------------------------------------------------------------
+VM_SETTINGS_SELECTOR = _n("vmSettingsVmSelector", "Virtual machine")
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""

@@ -9,7 +9,9 @@ engine refuses carries a warning icon.
 Apply is enabled only with pending edits and sends them in one ``set_vm`` call. If the
 engine refuses, nothing changed: the dialog says why above the page, naming the field, and
 shows that field's page. Closing the dialog (title bar, Esc) with edits not applied asks
-whether to apply them; Cancel discards them.
+whether to apply them; Cancel discards them. The VM selector above the tree switches the
+dialog to another VM of the host, asking the same question first
+(:mod:`hvlab.gui.settings.vm_selector`).
 
 Signals:
     applied(str vm_id): a change set was applied.
@@ -71,6 +73,7 @@ from hvlab.gui.settings.management import (
     SmartPagingPage,
 )
 from hvlab.gui.settings.model import SettingsModel
+from hvlab.gui.settings.vm_selector import VmSelector
 from hvlab.gui.theme import current_is_dark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -156,6 +159,8 @@ class VmSettingsDialog(QDialog):
         self.bridge = bridge
         self.vm_id = vm_id
         self.model = SettingsModel(bridge, vm_id, self)
+        self.selector = VmSelector(bridge, vm_id, self, model=lambda: self.model,
+                                   apply=self.apply, switch=self.switch_to)
         self._closing = False
         self._asking = False
         self._deleted = False
@@ -194,6 +199,7 @@ class VmSettingsDialog(QDialog):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.selector)
         lv.addWidget(self.vm_label)
         lv.addWidget(self.tree, 1)
         right = QWidget()
@@ -213,18 +219,41 @@ class VmSettingsDialog(QDialog):
         bottom.addWidget(self.buttons)
         outer.addLayout(bottom)
 
+        self.tree.currentItemChanged.connect(self._on_item_changed)
+        self._load("memory")
+        bridge.vm_state_changed.connect(self._on_vm_state_changed)
+        bridge.vm_list_changed.connect(self._on_vm_list_changed)
+        self.resize(900, 660)
+
+    def _load(self, page: str) -> None:
+        """Build the pages for ``self.model``'s VM and show ``page`` (else Add Hardware)."""
         self._build_static_pages()
         self._rebuild()
-        self.tree.currentItemChanged.connect(self._on_item_changed)
         self.model.changed.connect(self._on_changed)
         self.model.structure_changed.connect(self._rebuild)
         self.model.reloaded.connect(self._on_reloaded)
-        bridge.vm_state_changed.connect(self._on_vm_state_changed)
-        bridge.vm_list_changed.connect(self._on_vm_list_changed)
         self._update_title()
-        self.show_page("memory" if "memory" in self.pages else "add_hardware")
+        self.show_page(page if page in self.pages else "add_hardware")
         self._on_changed()
-        self.resize(900, 660)
+
+    def switch_to(self, vm_id: str) -> None:
+        """Show the settings of ``vm_id`` in this dialog (the VM selector; pending edits
+        were applied or discarded first), on the same page where it has one."""
+        page = self.current_key()
+        page = page if not page[-1:].isdigit() else "memory"  # device pages differ per VM
+        for key in list(self.pages):
+            scroll = self._scrolls.pop(key)
+            self.stack.removeWidget(scroll)
+            scroll.setParent(None)
+            scroll.deleteLater()
+        self.pages, self._items, self._device_keys = {}, {}, {}
+        self.model.deleteLater()
+        self.vm_id = vm_id
+        self.model = SettingsModel(self.bridge, vm_id, self)
+        self._deleted = False
+        self._hide_banner()
+        self.ok_button.setEnabled(True)
+        self._load(page)
 
     # -- pages ----------------------------------------------------------------------------
     def _build_static_pages(self) -> None:
@@ -565,4 +594,5 @@ class VmSettingsDialog(QDialog):
         with contextlib.suppress(RuntimeError, TypeError):
             self.bridge.vm_state_changed.disconnect(self._on_vm_state_changed)
             self.bridge.vm_list_changed.disconnect(self._on_vm_list_changed)
+        self.selector.detach()
         super().done(result)

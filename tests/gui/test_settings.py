@@ -529,3 +529,45 @@ def test_one_engine_check_marks_every_wrong_field(qtbot: QtBot, window: MainWind
     assert len(calls) == 1
     assert set(d.model.errors) == {"memory_startup_mb", "cpu_weight", "cpu_count"}
     assert all(d.model.errors.values())
+
+
+def test_the_vm_selector_switches_vm_without_closing(qtbot: QtBot, window: MainWindow) -> None:
+    api = window.bridge.api
+    d = open_settings(qtbot, window, "XP-CLIENT")
+    names = [d.selector.itemText(i) for i in range(d.selector.count())]
+    assert names == sorted((v.name for v in api.vms()), key=str.casefold)
+    assert d.selector.currentText() == "XP-CLIENT"
+    d.show_page("memory")
+    d.selector.choose(api.vm("SQL-BIG").id)
+    assert d.isVisible() and d.vm_id == api.vm("SQL-BIG").id
+    assert d.windowTitle() == "Settings for SQL-BIG on LAB-HOST-01"
+    assert d.selector.currentText() == "SQL-BIG" and d.current_key() == "memory"
+    assert d.model.value("memory_startup_mb") == api.vm("SQL-BIG").config.memory_startup_mb
+    # The Settings action for SQL-BIG now raises this dialog, not a second one.
+    assert window.vm_windows.open_settings(api.vm("SQL-BIG").id) is d
+
+
+@pytest.mark.parametrize(("answer", "switched", "memory"),
+                         [("Apply", True, 2048), ("Discard", True, 512),
+                          ("Cancel", False, 512)])
+def test_switching_vm_with_unapplied_edits_asks_first(
+        qtbot: QtBot, window: MainWindow, answer: str, switched: bool, memory: int) -> None:
+    api = window.bridge.api
+    d = open_settings(qtbot, window, "XP-CLIENT")
+    d.show_page("memory")
+    retype(qtbot, d, ids.STARTUP_RAM, "2048")
+    d.selector.choose(api.vm("SQL-BIG").id)
+    box = _prompt(window)
+    assert "XP-CLIENT" in box.text()
+    assert d.selector.currentText() == "XP-CLIENT", "the list waits for the answer"
+    button = box.findChild(QAbstractButton, f"{ids.UNAPPLIED_DIALOG.object_name}_{answer}")
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert d.isVisible()
+    assert d.selector.currentText() == ("SQL-BIG" if switched else "XP-CLIENT")
+    assert (d.vm_id == api.vm("SQL-BIG").id) == switched
+    assert api.vm("XP-CLIENT").config.memory_startup_mb == memory
+    if not switched:
+        assert d.model.pending == {"memory_startup_mb": 2048}, "nothing typed is lost"
+    else:
+        assert not d.model.has_pending()
