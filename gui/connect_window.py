@@ -31,6 +31,7 @@ from hvlab.gui.bars import fill_toolbar, named_action
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.commands import VmCommands
 from hvlab.gui.connect_extras import MediaMenu, full_screen_action, type_clipboard_action
+from hvlab.gui.connect_input import ConnectInput
 from hvlab.gui.device_manager import add_device_manager
 from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
@@ -120,6 +121,8 @@ class ConnectWindow(QMainWindow):
         self._stack.addWidget(self.message)
         self._stack.currentChanged.connect(lambda _i: self._focus_screen())
         self.setCentralWidget(self._stack)
+        self.input = ConnectInput(self, bridge, vm_id, (self.console, self.console.viewport(),
+                                                        self.message))
 
         # -- menus, toolbar, status ---------------------------------------------------------------
         bar = self.menuBar()
@@ -215,6 +218,7 @@ class ConnectWindow(QMainWindow):
         self._pull_console()
         if state != self._state:
             self._state = state
+            self.input.on_state(state)
             self._show_screen()
             # "Starting XP-CLIENT." described the request; the state it led to replaces it.
             if self._request and self.statusBar().currentMessage() == self._request:

@@ -1,4 +1,5 @@
-"""Hyper-V Settings… for a host: folders, NUMA spanning, and the host's hardware.
+"""Hyper-V Settings… for a host: folders, NUMA spanning, and the host's hardware; and the
+user's Keyboard, Mouse Release Key and Reset Check Boxes (:mod:`hvlab.gui.host_user_pages`).
 
 Like Hyper-V's dialog: pages listed on the left, OK / Cancel / Apply, Apply enabled only with
 pending edits. hvlab adds a Host Hardware page that shows the profile, CPU and memory, and
@@ -33,6 +34,7 @@ from hvlab.engine.api import HostInfo, HvError
 from hvlab.gui import dialogs, ids
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.dialogs import HostDialog
+from hvlab.gui.host_user_pages import UserPages
 from hvlab.gui.icons import icon
 
 PAGES = (
@@ -40,6 +42,7 @@ PAGES = (
     ("vm", "Virtual Machines", "vm"),
     ("numa", "NUMA Spanning", "view"),
     ("hardware", "Host Hardware", "host"),
+    *UserPages.PAGES,
 )
 
 
@@ -144,6 +147,11 @@ class HostSettingsDialog(HostDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(page)
         self.stack.addWidget(scroll)
+        # The user's pages (Keyboard, Mouse Release Key, Reset Check Boxes).
+        self.user = UserPages(self)
+        for key, _title, _icon in UserPages.PAGES:
+            self.stack.addWidget(self.user.widgets[key])
+        self.user.changed.connect(self._update_apply)
 
         for key, title, icon_name in PAGES:
             item = QListWidgetItem(icon(icon_name), title)
@@ -268,11 +276,13 @@ class HostSettingsDialog(HostDialog):
         self._load(info, fields=untouched)
 
     def _update_apply(self) -> None:
-        self.apply_button.setEnabled(bool(self.pending_edits()))
+        self.apply_button.setEnabled(bool(self.pending_edits() or self.user.pending()))
 
     # -- applying ---------------------------------------------------------------------------------
     def apply(self) -> bool:
         """Send pending edits to the host; False (and an error box) if the host refused."""
+        if self.user.pending():
+            self.user.apply()
         edits = self.pending_edits()
         if not edits:
             return True

@@ -610,6 +610,15 @@ CONNECT_ZOOM_RESET = _n("connectZoomReset", "Zoom to 100%")
 VM_SETTINGS_SELECTOR = _n("vmSettingsVmSelector", "Virtual machine")
 
 
+# -- Hyper-V Settings: the user's pages -----------------------------------------------------------
+HOST_KEYBOARD_PHYSICAL = _n("hostKeyboardPhysical", "Use on the physical computer")
+HOST_KEYBOARD_VM = _n("hostKeyboardVm", "Use on the virtual machine")
+HOST_KEYBOARD_FULL_SCREEN = _n("hostKeyboardFullScreen",
+                               "Use on the virtual machine only when running full-screen")
+HOST_MOUSE_RELEASE_KEY = _n("hostMouseReleaseKey", "Release key")
+HOST_RESET_CHECK_BOXES = _n("hostResetCheckBoxes", "Reset")
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""

@@ -121,6 +121,14 @@ class DeviceCalls(ApiCore):
         keyboard.send_ctrl_alt_del(host, vm)
 
     @command
+    def send_keys(self, ref: str, combination: str) -> str:
+        """Press a key combination in a running VM (``Windows+R``; Virtual Machine
+        Connection sends Windows key combinations this way when Hyper-V Settings ▸ Keyboard
+        says they go to the virtual machine)."""
+        host, vm = self._resolve(ref)
+        return keyboard.send_keys(host, vm, combination)
+
+    @command
     def type_text(self, ref: str, text: str) -> int:
         """Clipboard ▸ Type clipboard text: ``text`` as a US keyboard's key presses (printable
         ASCII, Tab, Enter; at most 4,096 characters) into a running VM; how many were typed."""

@@ -32,6 +32,32 @@ def send_ctrl_alt_del(host: Host, vm: VmRuntime) -> None:
     host.console(vm, "[Ctrl+Alt+Delete]")
 
 
+#: The modifier keys of a key combination, in the order a combination names them.
+MODIFIERS = ("Ctrl", "Alt", "Shift", "Windows")
+#: The other keys a combination may end with.
+KEYS = frozenset([*(chr(c) for c in range(ord("A"), ord("Z") + 1)), *"0123456789",
+                  *(f"F{n}" for n in range(1, 13)), "Tab", "Esc", "Enter", "Space",
+                  "Backspace", "Delete", "Home", "End", "Page Up", "Page Down", "Left",
+                  "Right", "Up", "Down", "Print Screen", "Pause"])
+
+
+def send_keys(host: Host, vm: VmRuntime, combination: str) -> str:
+    """Press a key combination in the VM, e.g. ``Windows+R`` (modifiers in the order of
+    :data:`MODIFIERS`, then one key of :data:`KEYS`); the combination as the guest got it."""
+    parts = [p.strip() for p in combination.split("+")]
+    key = parts[-1] if parts else ""
+    modifiers = parts[:-1]
+    if (key not in KEYS or len(set(modifiers)) != len(modifiers)
+            or any(m not in MODIFIERS for m in modifiers)
+            or modifiers != sorted(modifiers, key=MODIFIERS.index)):
+        raise ValidationError("combination", f"'{combination}' is not a key combination: "
+                                             "modifiers (Ctrl, Alt, Shift, Windows, in that "
+                                             "order) joined by + to one key, e.g. Windows+R.")
+    _require_running(host, vm, combination)
+    host.console(vm, f"[{combination}]")
+    return combination
+
+
 def type_text(host: Host, vm: VmRuntime, text: str) -> int:
     """Type ``text`` into the VM; the number of characters typed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -41,6 +41,7 @@ from hvlab.gui.bridge import Bridge
 from hvlab.gui.forms import named_button
 from hvlab.gui.icons import icon
 from hvlab.gui.settings.fields import error_colour
+from hvlab.gui.user_settings import SKIP_INTRO_KEY  # Reset Check Boxes clears it
 from hvlab.gui.wizard.choices import (
     DEFAULT_NAME,
     PAGE_TITLES,
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
 
 SETTINGS_ORGANIZATION = "hvlab"
 SETTINGS_APPLICATION = "hvlab"
-SKIP_INTRO_KEY = "newVirtualMachineWizard/skipBeforeYouBegin"
 EXPERT_KEY = "newVirtualMachineWizard/expertMode"
 
 

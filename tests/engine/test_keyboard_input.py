@@ -37,3 +37,17 @@ def test_what_cannot_be_typed_is_refused_by_field(text: str, why: str) -> None:
         api.type_text("A", text)
     assert refused.value.field == "text" and why in refused.value.message
     assert api.console("A", serial)[0] == serial, "nothing typed"
+
+
+def test_a_key_combination_reaches_the_guest_and_a_bad_one_is_refused() -> None:
+    api = make_api()
+    new_vm(api, "A")
+    boot(api, "A")
+    serial, _ = api.console("A", 0)
+    assert api.send_keys("A", "Windows+R") == "Windows+R"
+    assert api.send_keys("A", "Ctrl+Shift+Esc") == "Ctrl+Shift+Esc"
+    assert [t for _s, t in api.console("A", serial)[1]] == ["[Windows+R]", "[Ctrl+Shift+Esc]"]
+    for bad in ("Windows", "Windows+Ctrl+R", "Hyper+R", "Ctrl+Ctrl+A", ""):
+        with pytest.raises(ValidationError) as refused:
+            api.send_keys("A", bad)
+        assert refused.value.field == "combination"
