@@ -48,9 +48,27 @@ def show_error(parent: QWidget | None, error: HvError | str, details: Sequence[s
     if more:
         box.setInformativeText(html.escape(more).replace("\n", "<br>"))
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    viewer = _event_viewer_of(parent)
+    if viewer is not None:
+        # Details: the Event Viewer at the newest event about this error, as in Windows.
+        details_button = box.addButton("Details", QMessageBox.ButtonRole.HelpRole)
+        details_button.setToolTip("Show the event log entry in the Event Viewer.")
+        details_button.clicked.disconnect()
+        details_button.clicked.connect(lambda: viewer(message))
     _name_buttons(box)
     box.open()
     return box
+
+
+def _event_viewer_of(widget: QWidget | None) -> Callable[[str], object] | None:
+    """The ``open_event_viewer`` of ``widget``'s main window (its nearest ancestor that
+    has one), or None."""
+    while widget is not None:
+        opener = getattr(widget, "open_event_viewer", None)
+        if callable(opener):
+            return opener  # type: ignore[no-any-return]
+        widget = widget.parentWidget()
+    return None
 
 
 def confirm(parent: QWidget | None, title: str, text: str, on_accept: Callable[[], None],

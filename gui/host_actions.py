@@ -31,6 +31,7 @@ from hvlab.gui.lab_part import LabPart
 if TYPE_CHECKING:
     from hvlab.engine.api import HostInfo, ManagementApi
     from hvlab.gui.architecture.window import ArchitectureWindow
+    from hvlab.gui.event_viewer import EventViewerWindow
     from hvlab.gui.host_settings import HostSettingsDialog
     from hvlab.gui.host_tree import HostTree
     from hvlab.gui.switch_manager import SwitchManagerDialog
@@ -48,6 +49,7 @@ class HostActions(LabPart, QObject):
         super().__init__(window)
         self._window = window
         self._hosts = hosts
+        self.hosts = hosts  # the tree whose context menu shows these actions
         self._open: dict[type[QWidget], QWidget] = {}
 
         def action(name: ids.UiName, text: str, icon_name: str, shortcut: str, tip: str,
@@ -76,9 +78,13 @@ class HostActions(LabPart, QObject):
             ids.ACT_ARCHITECTURE, "&Architecture", "view", "",
             "Show the host's live architecture: hypervisor, root and child partitions, VMBus, "
             "and the path each I/O takes.", self.open_architecture)
+        self.event_viewer_action = action(
+            ids.ACT_EVENT_VIEWER, "E&vent Viewer…", "view", "",
+            "Show the lab's event log: the Hyper-V-VMMS, Hyper-V-Worker and Hypervisor "
+            "channels and the System log.", self.open_event_viewer)
         self.wait_for_lab([self.new_vm_action, self.settings_action,
                            self.switch_manager_action, self.architecture_action,
-                           self.restart_action, self.crash_action])
+                           self.restart_action, self.crash_action, self.event_viewer_action])
 
     def show_host(self, host: HostInfo | None) -> None:
         """The selected host, as the main window last read it: Restart and Crash apply
@@ -115,6 +121,18 @@ class HostActions(LabPart, QObject):
             return window
 
         return self._one(ArchitectureWindow, build)
+
+    def open_event_viewer(self, error_message: str = "") -> EventViewerWindow:
+        """The Event Viewer; with ``error_message`` (an error box's Details), the newest
+        event about it selected."""
+        from hvlab.gui.event_viewer import EventViewerWindow
+
+        viewer = self._one(EventViewerWindow,
+                           lambda: EventViewerWindow(self.bridge, self._window))
+        if error_message:
+            viewer.show_error(error_message)
+        viewer.activateWindow()
+        return viewer
 
     def _one(self, kind: type[W], build: Callable[[], W]) -> W:
         """The open window of ``kind``, raised; else a new one from ``build()``, shown (a

@@ -619,6 +619,20 @@ HOST_MOUSE_RELEASE_KEY = _n("hostMouseReleaseKey", "Release key")
 HOST_RESET_CHECK_BOXES = _n("hostResetCheckBoxes", "Reset")
 
 
+# -- Event Viewer ---------------------------------------------------------------------------------
+ACT_EVENT_VIEWER = _n("actionEventViewer", "Event Viewer…")
+MENU_HOST_CONTEXT = _n("menuHostContext", "Host")
+MENU_HOST_CONTEXT_ACTION = _n("menuHostContextAction", "Host")
+EVENT_VIEWER_WINDOW = _n("eventViewer", "Event Viewer")
+EVENT_VIEWER_LOGS = _n("eventViewerLogs", "Logs")
+EVENT_VIEWER_LEVEL = _n("eventViewerLevel", "Level")
+EVENT_VIEWER_SEARCH = _n("eventViewerSearch", "Find")
+EVENT_VIEWER_TABLE = _n("eventViewerEvents", "Events")
+EVENT_VIEWER_DETAILS = _n("eventViewerDetails", "Event details")
+EVENT_VIEWER_EXPORT = _n("eventViewerExport", "Save Filtered Log File As…")
+EVENT_VIEWER_CLOSE = _n("eventViewerClose", "Close")
+
+
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:
     """The toolbar button of an action: same accessible name, its own objectName."""

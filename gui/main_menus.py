@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 from hvlab.gui import ids
 from hvlab.gui.bars import fill_toolbar, name_tool_buttons
+from hvlab.gui.host_menu import install_host_menu
 
 if TYPE_CHECKING:
     from hvlab.gui.actions import VmActions
@@ -121,7 +122,8 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     host_menu = menu(action_menu, ids.MENU_HOST, "&Host")
     for action in (a.host.settings_action, a.host.switch_manager_action,
                    a.storage.import_action, a.storage.edit_disk_action,
-                   a.storage.inspect_disk_action, a.host.restart_action):
+                   a.storage.inspect_disk_action, a.host.event_viewer_action,
+                   a.host.restart_action):
         host_menu.addAction(action)
     host_menu.addSeparator()
     host_menu.addAction(a.host.crash_action)
@@ -178,8 +180,14 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     pane.set_host_actions([
         (new_menu, "new-vm"), a.storage.import_action, a.host.settings_action,
         a.host.switch_manager_action, a.storage.edit_disk_action, a.storage.inspect_disk_action,
-        a.host.restart_action, a.host.crash_action, None, a.performance.dashboard_action,
+        a.host.event_viewer_action, a.host.restart_action, a.host.crash_action, None,
+        a.performance.dashboard_action,
         a.performance.perfmon_action, None, a.refresh, (view_menu, "view"), a.help])
+    install_host_menu(a.host.hosts, [  # the host tree's context menu
+        new_menu, a.storage.import_action, a.host.settings_action, a.host.switch_manager_action,
+        a.storage.edit_disk_action, a.storage.inspect_disk_action, None,
+        a.host.event_viewer_action, None, a.host.restart_action, a.host.crash_action, None,
+        a.refresh])
     return MainMenus(new_menu, view_menu, columns_menu, context_menu, main_toolbar,
                      clock_toolbar)
 

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.tree = HostTree()
         self.vm_actions = VmActions(MAIN_NAMES, self)
         self.host_actions = HostActions(self, self.tree)
+        self.open_event_viewer = self.host_actions.open_event_viewer  # errors' Details
         self.storage = StorageActions(self)
         self.is_disk_action = IntegrationSetupAction(ids.ACT_INSERT_IS_DISK, self)
         self.clock = ClockControls(self)

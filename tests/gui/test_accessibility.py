@@ -121,11 +121,17 @@ def test_main_window_is_fully_named(window: MainWindow) -> None:
 
 def test_host_settings_is_fully_named(window: MainWindow) -> None:
     dialog = window.host_actions.open_host_settings()
-    for key in ("vhd", "vm", "numa", "hardware"):
+    for key in ("vhd", "vm", "numa", "hardware", "keyboard", "mouse", "reset"):
         dialog.show_page(key)
     assert unnamed(dialog) == []
     assert duplicate_names(dialog) == []
     dialog.close()
+
+
+def test_event_viewer_is_fully_named(window: MainWindow) -> None:
+    viewer = window.host_actions.open_event_viewer()
+    assert unnamed(viewer) == []
+    assert duplicate_names(viewer) == []
 
 
 def test_connect_window_is_fully_named(window: MainWindow) -> None:

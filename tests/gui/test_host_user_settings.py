@@ -100,5 +100,5 @@ def test_reset_check_boxes_shows_the_hidden_wizard_page_again(
     assert dialog.user.reset.isEnabled()
     qtbot.mouseClick(dialog.user.reset, Qt.MouseButton.LeftButton)
     assert us.hidden_check_boxes() == []
-    assert "1 hidden page(s) will be shown again." == dialog.user.reset_result.text()
+    assert dialog.user.reset_result.text() == "1 hidden page(s) will be shown again."
     assert not dialog.user.reset.isEnabled()

@@ -50,6 +50,8 @@ def walk_main_window(qtbot: QtBot, window: MainWindow) -> set[QAction]:
     reached |= button_actions(visited)
     window.vm_list.setFocus()
     reached |= context_menu_walk(qtbot, window.vm_list)
+    window.tree.setFocus()
+    reached |= context_menu_walk(qtbot, window.tree)  # the host's menu
     if window.checkpoint_tree.isVisible():
         window.checkpoint_tree.setFocus()
         reached |= context_menu_walk(qtbot, window.checkpoint_tree)
@@ -150,3 +152,11 @@ def test_wizards_are_walked_with_the_keyboard(qtbot: QtBot, active: MainWindow,
     activate(qtbot, wizard)
     assert walk_wizard(qtbot, wizard) >= 2
     wizard.reject()
+
+
+def test_the_event_viewer_is_walked_with_the_keyboard(qtbot: QtBot, active: MainWindow) -> None:
+    viewer = active.host_actions.open_event_viewer()
+    activate(qtbot, viewer)
+    visited = tab_walk(qtbot, viewer.logs)
+    assert unreached(viewer, visited) == []
+    viewer.close()
