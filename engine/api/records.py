@@ -5,7 +5,7 @@ from __future__ import annotations
 from hvlab.engine.api.types import HostInfo, NumaNodeInfo, VmInfo
 from hvlab.engine.guests import INTEGRATION_SERVICES
 from hvlab.engine.sim.memory import FREE, HYPERVISOR, ROOT
-from hvlab.engine.vmms import guest_runner
+from hvlab.engine.vmms import guest_runner, vm_files
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import Lab
 from hvlab.engine.vmms.runtime import VmRuntime
@@ -13,6 +13,7 @@ from hvlab.engine.vmms.runtime import VmRuntime
 
 def host_info(h: Host) -> HostInfo:
     hw = h.hardware
+    folders = vm_files.host_folders(h.lab, h.virtual_machine_path, h.virtual_hard_disk_path)
     owners = h.memory.owners()
     vm_mb = sum(mb for owner, mb in owners.items() if owner not in (FREE, HYPERVISOR, ROOT))
     pending: list[str] = []
@@ -47,8 +48,8 @@ def host_info(h: Host) -> HostInfo:
         running_vms=sum(1 for v in h.vms.values() if v.partition_id is not None),
         vm_count=len(h.vms),
         root_cpu_percent=100.0 * h.root_cpu_lp / max(h.logical_processors, 1),
-        virtual_machine_path=h.virtual_machine_path,
-        virtual_hard_disk_path=h.virtual_hard_disk_path,
+        virtual_machine_path=folders[0],
+        virtual_hard_disk_path=folders[1],
         generations=h.profile.generations,
         dynamic_memory_supported=h.profile.features.dynamic_memory,
         mac_minimum=h.net.mac_pool.minimum, mac_maximum=h.net.mac_pool.maximum,

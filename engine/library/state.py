@@ -147,6 +147,11 @@ def host_runtime(host: Host) -> Json:
     }
 
 
+#: The host folders every host had before they defaulted to the lab's own.
+OLD_DEFAULT_FOLDERS = frozenset({r"C:\ProgramData\Microsoft\Windows\Hyper-V",
+                                 r"C:\Users\Public\Documents\Hyper-V\Virtual Hard Disks"})
+
+
 def apply_host_settings(host: Host, settings: Json) -> None:
     """What ``host.json`` sets beyond identity and hardware: staged hardware, NUMA spanning,
     folders, virtual switches and the MAC range (a setting the file lacks keeps the
@@ -154,10 +159,12 @@ def apply_host_settings(host: Host, settings: Json) -> None:
     pending = settings.get("pending_hardware")
     host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
     host.numa_spanning = bool(settings.get("numa_spanning", host.numa_spanning))
-    host.virtual_machine_path = str(settings.get("virtual_machine_path",
-                                                 host.virtual_machine_path))
-    host.virtual_hard_disk_path = str(settings.get("virtual_hard_disk_path",
-                                                   host.virtual_hard_disk_path))
+    # Libraries of earlier builds stored Hyper-V's Windows defaults even where they name no
+    # folder of this platform: read as "the lab's own folders" (vm_files.host_folders).
+    folders = [str(settings.get(key, getattr(host, key))) for key in
+               ("virtual_machine_path", "virtual_hard_disk_path")]
+    host.virtual_machine_path, host.virtual_hard_disk_path = (
+        "" if folder in OLD_DEFAULT_FOLDERS else folder for folder in folders)
     # Virtual switches and the MAC pool (absent from files of builds before networking).
     if "switches" in settings:
         host.net.switches = {}

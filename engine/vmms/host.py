@@ -45,8 +45,9 @@ class Host:
         self.hardware = hardware or profile.hardware
         self.pending_hardware: HostHardware | None = None
         self.numa_spanning = True
-        self.virtual_machine_path = r"C:\ProgramData\Microsoft\Windows\Hyper-V"
-        self.virtual_hard_disk_path = r"C:\Users\Public\Documents\Hyper-V\Virtual Hard Disks"
+        # Hyper-V Settings' default folders; "" is the lab's own (vm_files.host_folders).
+        self.virtual_machine_path = ""
+        self.virtual_hard_disk_path = ""
         self.rebooting = False
         self.boot_count = 0
         self.vms: dict[str, VmRuntime] = {}

@@ -76,6 +76,16 @@ def vhd_folder(lab: Lab) -> Path | None:
     return None if lab.storage_root is None else lab.storage_root / VHD_FOLDER
 
 
+def host_folders(lab: Lab, vm_path: str, vhd_path: str) -> tuple[str, str]:
+    """A host's default folders as Hyper-V Settings shows them: those set, else where the
+    lab really keeps the files (the library's folders; the working folder for a lab without
+    a library), so every field shows paths in the platform's one style."""
+    root = lab.storage_root
+    here = os.getcwd()
+    return (vm_path or (os.fspath(root / VMS_FOLDER) if root is not None else here),
+            vhd_path or (os.fspath(root / VHD_FOLDER) if root is not None else here))
+
+
 def resolve(lab: Lab, path: str) -> Path | None:
     """A disk path as a file: absolute paths as given; relative ones in the VHD folder."""
     p = Path(path)

@@ -9,6 +9,7 @@ applied configuration, and a refusal disables those editors with the engine's re
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -657,7 +658,7 @@ def dvd_page(model: SettingsModel) -> MediaPage:
         model, "dvd", "DVD Drive",
         f"The DVD drive is attached to {where}. Specify the media to use with it.",
         "dvd_path", (ids.DVD_NONE, ids.DVD_IMAGE, ids.DVD_PATH), "Image file:",
-        "C:\\ISO\\setup.iso")
+        os.path.join(os.path.expanduser("~"), "ISO", "setup.iso"))
     page.layout_.addWidget(page.text(
         "The media can be changed while the virtual machine runs. hvlab records the image; "
         "the simulated guest does not read it.", note=True))

@@ -5,6 +5,8 @@ which keep what the user typed, and shows the messages the wizard gives it under
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -407,7 +409,8 @@ class InstallPanel(Panel):
         self._on_mode(True)
 
     def _suggested_image(self) -> str:
-        return f"C:\\ISO\\{self.guest_os.currentData()}.iso"
+        # In the platform's path style, like every other path field.
+        return os.path.join(os.path.expanduser("~"), "ISO", f"{self.guest_os.currentData()}.iso")
 
     def _on_image_edited(self) -> None:
         self.image_touched = True

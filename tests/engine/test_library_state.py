@@ -251,3 +251,28 @@ def _host() -> Host:
     host = next(iter(api.lab.hosts.values()))
     assert isinstance(host.hypervisor, Hypervisor)
     return host
+
+
+def test_the_hosts_default_folders_are_the_labs_own_in_the_platforms_style(
+        tmp_path: Path) -> None:
+    """Hyper-V Settings' folders name where the files really are, in this platform's path
+    style; the Windows defaults earlier builds stored are read as those folders."""
+    import os
+
+    from hvlab.engine.api import ManagementApi
+    from hvlab.engine.library.state import OLD_DEFAULT_FOLDERS, apply_host_settings
+
+    api = ManagementApi(seed=0, storage_root=tmp_path / "lib")
+    api.add_host("HOST", "ws2008r2")
+    try:
+        info = api.host()
+        assert info.virtual_hard_disk_path == api.vhd_folder()
+        assert info.virtual_machine_path == os.fspath(tmp_path / "lib" / "vms")
+        host = api.lab.hosts[info.id]
+        apply_host_settings(host, {"virtual_machine_path": sorted(OLD_DEFAULT_FOLDERS)[0],
+                                   "virtual_hard_disk_path": sorted(OLD_DEFAULT_FOLDERS)[1]})
+        assert api.host().virtual_machine_path == os.fspath(tmp_path / "lib" / "vms")
+        api.set_host(virtual_hard_disk_path=os.fspath(tmp_path / "disks"))
+        assert api.host().virtual_hard_disk_path == os.fspath(tmp_path / "disks")
+    finally:
+        api.close()

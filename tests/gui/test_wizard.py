@@ -6,6 +6,7 @@ and keeps what was typed. The wizard's QSettings go to a file in the test's tmp_
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,8 @@ def test_create_a_vm_by_clicks_and_typing(qtbot: QtBot, window: MainWindow) -> N
     click(qtbot, w, ids.WIZARD_NEXT)
     assert w.current_key == "install"
     click(qtbot, w, ids.WIZARD_INSTALL_IMAGE)
-    assert w.install.image_path.text() == "C:\\ISO\\ws2008-x64.iso"
+    assert w.install.image_path.text() == os.path.join(os.path.expanduser("~"), "ISO",
+                                                       "ws2008-x64.iso")
     click(qtbot, w, ids.WIZARD_NEXT)
     assert w.current_key == "summary"
     summary = w.summary.summary.text()
@@ -116,7 +118,7 @@ def test_create_a_vm_by_clicks_and_typing(qtbot: QtBot, window: MainWindow) -> N
     [disk] = cfg.hard_drives
     assert (disk.controller, disk.controller_number, disk.location) == ("IDE", 0, 0)
     assert Path(disk.path).name == "LAB-WEB02.vhd" and disk.bootable
-    assert cfg.dvd_path == "C:\\ISO\\ws2008-x64.iso"
+    assert cfg.dvd_path == os.path.join(os.path.expanduser("~"), "ISO", "ws2008-x64.iso")
     assert "LAB-WEB02" in shown_names(window)
     assert window.selected_vm_ids() == [vm.id]
 
