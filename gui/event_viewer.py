@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -66,16 +67,20 @@ LOGS = (
 )
 LEVELS = ("All levels", "Critical", "Error", "Warning", "Information")
 COLUMNS = ("Level", "Date and Time", "Source", "Event ID", "Virtual Machine")
-LEVEL_ICONS = {"Critical": "crash", "Error": "delete", "Warning": "help",
-               "Information": "check"}
+#: The message box icons of the style, as Event Viewer marks each level.
+LEVEL_ICONS = {"Critical": QStyle.StandardPixmap.SP_MessageBoxCritical,
+               "Error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+               "Warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+               "Information": QStyle.StandardPixmap.SP_MessageBoxInformation}
 
 
 def source_of(channel: str) -> str:
-    """The event's source (provider): the channel without its Admin/Operational part."""
+    """The event's source as Event Viewer shows it: ``Hyper-V-Worker`` for the channel
+    ``Microsoft-Windows-Hyper-V-Worker-Admin``."""
     for suffix in ("-Admin", "-Operational"):
         if channel.endswith(suffix):
-            return channel[: -len(suffix)]
-    return channel
+            channel = channel[: -len(suffix)]
+    return channel.removeprefix("Microsoft-Windows-")
 
 
 def local_time(time_us: int) -> str:
@@ -248,8 +253,8 @@ class EventViewerWindow(QMainWindow):
                      str(e.event_id), e.vm_name)
             for column, value in enumerate(cells):
                 cell = QTableWidgetItem(value)
-                if column == 0:
-                    cell.setIcon(icon(LEVEL_ICONS.get(value, "view")))
+                if column == 0 and value in LEVEL_ICONS:
+                    cell.setIcon(self.style().standardIcon(LEVEL_ICONS[value]))
                 self.table.setItem(row, column, cell)
         self.count.setText(f"{len(self._shown):,} of {len(self._entries):,} events shown")
         if selected is not None and selected in self._shown:

@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     settle(app)
     save(dialog, out / "hyper-v-settings.png")
     dialog.close()
+
+    # The Event Viewer at the hypervisor's launch failure, as an error's Details opens it.
+    viewer = window.host_actions.open_event_viewer("The hypervisor did not start")
+    viewer.resize(1000, 600)
+    settle(app)
+    save(viewer, out / "event-viewer.png")
+    viewer.close()
     window.close()
     return 0
 
