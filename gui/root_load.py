@@ -21,8 +21,8 @@ INTRO = (
     "For trainers: make the root partition busy. Emulated devices (the legacy network "
     "adapter, IDE without integration services) are serviced by each virtual machine's "
     "worker process in the root partition, so they slow down when its processors are busy; "
-    "synthetic devices, handled by the VSPs in the root's kernel, hardly do. Watch the Root "
-    "Virtual Processor and device counters in Host Performance.")
+    "synthetic devices, handled by the VSPs in the root's kernel, hardly do. Host "
+    "Performance shows the root's share of the processors.")
 
 
 class RootLoadPage(QWidget):
