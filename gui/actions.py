@@ -233,7 +233,9 @@ def start_fit_text(api: ManagementApi, vm_ids: Sequence[str], names: dict[str, s
     if len(checks) > 1:
         text = f"Together they need {needed:,} MB; {available:,} MB available"
     if fits:
-        return f"{text} — it fits now." if len(checks) == 1 else f"{text} — they fit now."
+        warning = next((c.warning for c in checks if c.warning), None)
+        text = f"{text} — it fits now." if len(checks) == 1 else f"{text} — they fit now."
+        return f"{text} Warning: {warning}" if warning else text
     blocked = next((c.reason for c in checks if not c.ok and c.reason), "")
     single = len(checks) == 1
     verdict = "it does not fit now." if single else "they do not all fit now."

@@ -1,5 +1,6 @@
-"""Hyper-V Settings… for a host: folders, NUMA spanning, and the host's hardware; and the
-user's Keyboard, Mouse Release Key and Reset Check Boxes (:mod:`hvlab.gui.host_user_pages`).
+"""Hyper-V Settings… for a host: folders, NUMA spanning, the host's hardware and (for
+trainers) the root partition's load; and the user's Keyboard, Mouse Release Key and Reset
+Check Boxes (:mod:`hvlab.gui.host_user_pages`).
 
 Like Hyper-V's dialog: pages listed on the left, OK / Cancel / Apply, Apply enabled only with
 pending edits. hvlab adds a Host Hardware page that shows the profile, CPU and memory, and
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvlab.engine.api import HostInfo, HvError
-from hvlab.gui import dialogs, ids
+from hvlab.gui import dialogs, ids, root_load
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.dialogs import HostDialog
 from hvlab.gui.host_user_pages import UserPages
@@ -42,6 +43,7 @@ PAGES = (
     ("vm", "Virtual Machines", "vm"),
     ("numa", "NUMA Spanning", "view"),
     ("hardware", "Host Hardware", "host"),
+    ("root-load", "Root Partition Load", "crash"),
     *UserPages.PAGES,
 )
 
@@ -147,7 +149,15 @@ class HostSettingsDialog(HostDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(page)
         self.stack.addWidget(scroll)
-        # The user's pages (Keyboard, Mouse Release Key, Reset Check Boxes).
+        # Root partition load (hvlab's, for trainers)
+        page, layout = _page(root_load.TITLE, root_load.INTRO)
+        self.root_load = root_load.RootLoadPage(info)
+        layout.addWidget(self.root_load)
+        layout.addStretch(1)
+        self.stack.addWidget(page)
+
+        # The user's pages (Keyboard, Mouse Release Key, Reset Check Boxes), after the
+        # server's as in Hyper-V's dialog.
         self.user = UserPages(self)
         for key, _title, _icon in UserPages.PAGES:
             self.stack.addWidget(self.user.widgets[key])
@@ -174,8 +184,9 @@ class HostSettingsDialog(HostDialog):
         self._load(info, fields=True)
         for widget in (self.vhd_folder, self.vm_folder):
             widget.textChanged.connect(self._update_apply)
-        for box in (self.numa, self.virtualization, self.nx):
+        for box in (self.numa, self.virtualization, self.nx, self.root_load.backup):
             box.toggled.connect(self._update_apply)
+        self.root_load.load.valueChanged.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
         self.crash.clicked.connect(self._crash)
         self.pages.setCurrentRow(0)
@@ -194,6 +205,7 @@ class HostSettingsDialog(HostDialog):
             "numa_spanning": self.numa.isChecked(),
             "virtualization_enabled": self.virtualization.isChecked(),
             "nx_enabled": self.nx.isChecked(),
+            **self.root_load.values(),
         }
 
     def pending_edits(self) -> dict[str, Any]:
@@ -208,14 +220,17 @@ class HostSettingsDialog(HostDialog):
             "numa_spanning": info.numa_spanning,
             "virtualization_enabled": virt,
             "nx_enabled": nx,
+            **root_load.RootLoadPage.loaded(info),
         }
         if fields:
+            self.root_load.load_fields(info)
             self.vhd_folder.setText(info.virtual_hard_disk_path)
             self.vm_folder.setText(info.virtual_machine_path)
             self.numa.setChecked(info.numa_spanning)
             self.virtualization.setChecked(virt)
             self.nx.setChecked(nx)
         self._loaded = loaded
+        self.root_load.show_cpu(info)
         self._show_summary(info)
         self._update_apply()
 

@@ -313,8 +313,10 @@ class MainWindow(QMainWindow):
         first paint does not wait for their modules."""
         from hvlab.gui.checkpoints.pane import CheckpointsPane
         from hvlab.gui.commands import VmCommands
+        from hvlab.gui.notices import WarningNotice
         from hvlab.gui.vm_windows import VmWindows
 
+        self.statusBar().insertPermanentWidget(0, WarningNotice(bridge, self))
         self.details.attach(bridge)
         self.actions_pane.set_vm_actions(vm_entries(self.vm_actions, VM_PANE))
         self.checkpoints = CheckpointsPane(bridge, self.storage.open_export)

@@ -34,6 +34,8 @@ SINCE_SECONDS = Number("The start time", 0, MAX_CLOCK_SECONDS, "s",
                        "a simulated time, at most a simulated century", integer=False)
 LAST_ENTRIES = Number("The number of entries", 1, MAX_QUERY_ENTRIES, why="the newest N entries")
 HOST_RAM_GB = Number("Host RAM", 1, MAX_HOST_RAM_GB, "GB", "what a host can hold")
+ROOT_LOAD_PCT = Number("Root partition load", 0, 100, "%",
+                       "a share of the root partition's processors")
 GENERATION = Number("Generation", 1, 2, why="Hyper-V has generation 1 and 2 virtual machines")
 DISK_SIZE_GB = Number("The size of a VHD", 0.001, MAX_DISK_SIZE / 1024**3, "GB",
                       "the VHD format's largest disk is 2,040 GB", integer=False)

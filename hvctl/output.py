@@ -126,6 +126,7 @@ def host_json(h: HostInfo) -> Json:
         "memory_free_mb": h.memory_free_mb, "memory_available_mb": h.memory_available_mb,
         "running_vms": h.running_vms, "vm_count": h.vm_count,
         "root_cpu_percent": _round(h.root_cpu_percent, 2),
+        "root_load_pct": h.root_load_pct, "backup_running": h.backup_running,
         "virtual_machine_path": h.virtual_machine_path,
         "virtual_hard_disk_path": h.virtual_hard_disk_path,
         "generations": list(h.generations),
@@ -257,6 +258,8 @@ def host_text(h: HostInfo) -> str:
                    f"{h.memory_free_mb:,}"),
         ("Available for VMs", f"{h.memory_available_mb:,} MB"),
         ("Virtual machines", f"{h.vm_count} ({h.running_vms} with a running partition)"),
+        ("Root partition", f"{h.root_cpu_percent:.1f} % CPU; load {h.root_load_pct} %, "
+                           f"backup {'running' if h.backup_running else 'not running'}"),
         ("Virtual machine path", h.virtual_machine_path),
         ("Virtual hard disk path", h.virtual_hard_disk_path),
     ]

@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="installed RAM (applies at restart)")
     hset.add_argument("--vm-path", metavar="PATH", help="default folder for VM files")
     hset.add_argument("--vhd-path", metavar="PATH", help="default folder for virtual hard disks")
+    hset.add_argument("--root-load", type=num.ROOT_LOAD_PCT, metavar="PERCENT",
+                      help="trainer: load the root partition's processors (0-100)")
+    hset.add_argument("--backup", type=num.on_off, metavar="on|off",
+                      help="trainer: a backup running in the root partition")
     for name, text in (("reboot", "restart the host; staged changes apply"),
                        ("crash-root", "crash the root partition (bugcheck) and restart")):
         p = sub(hs, name, text)

@@ -51,10 +51,20 @@ class HostCalls(ApiCore):
                  virtualization_enabled: bool | None = None, nx_enabled: bool | None = None,
                  ram_gb: int | None = None, virtual_machine_path: str | None = None,
                  virtual_hard_disk_path: str | None = None, mac_minimum: str | None = None,
-                 mac_maximum: str | None = None) -> HostInfo:
-        """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
-        switches, RAM) is staged and applies at the next host restart, as on a real server."""
+                 mac_maximum: str | None = None, root_load_pct: int | None = None,
+                 backup_running: bool | None = None) -> HostInfo:
+        """Change host settings.  NUMA spanning, folders and root-side load apply now;
+        hardware (BIOS switches, RAM) is staged and applies at the next host restart, as on
+        a real server.  ``root_load_pct`` (0-100, of the root's processors) and
+        ``backup_running`` are the trainer's root-side work (docs/engine.md)."""
         host = self._host(ref)
+        if root_load_pct is not None:
+            root_load_pct = bounds.whole("root_load_pct", "Root partition load", root_load_pct,
+                                         0, 100, "%")
+        if backup_running is not None and not isinstance(backup_running, bool):
+            raise ValidationError("backup_running",
+                                  "Backup running must be true or false, not "
+                                  f"{type(backup_running).__name__}.")
         for field, label, text in (
                 ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
                 ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):
@@ -72,6 +82,8 @@ class HostCalls(ApiCore):
             host.set_mac_range(lo, hi)
         if virtual_machine_path is not None or virtual_hard_disk_path is not None:
             host.set_folders(virtual_machine_path, virtual_hard_disk_path)
+        if root_load_pct is not None or backup_running is not None:
+            host.set_root_load(root_load_pct, backup_running)
         if virtualization_enabled is not None or nx_enabled is not None or ram_gb is not None:
             hw = host.pending_hardware or host.hardware
             if virtualization_enabled is not None:

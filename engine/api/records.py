@@ -57,6 +57,7 @@ def host_info(h: Host) -> HostInfo:
         pending_virtualization_enabled=(h.pending_hardware or hw).virtualization_enabled,
         pending_nx_enabled=(h.pending_hardware or hw).nx_enabled,
         numa_spanning_configurable=h.profile.features.numa_spanning_setting,
+        root_load_pct=h.root_load_pct, backup_running=h.backup_running,
     )
 
 

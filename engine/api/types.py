@@ -68,6 +68,10 @@ class HostInfo:
     pending_nx_enabled: bool = True
     #: Whether this profile has the NUMA spanning setting at all.
     numa_spanning_configurable: bool = True
+    #: Root-side work switched on by a trainer: a load in percent of the root's processors,
+    #: and a backup running in the root partition.
+    root_load_pct: int = 0
+    backup_running: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ class StartCheckInfo:
     reason: str | None
     needed_mb: int
     available_mb: int
+    #: The start is allowed but beyond what the profile supports (the VP:LP ratio).
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

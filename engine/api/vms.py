@@ -156,10 +156,11 @@ class VmCalls(ApiCore):
 
     @query
     def start_check(self, ref: str) -> StartCheckInfo:
-        """Would Start succeed now?  Memory needed (startup RAM + overhead) and available."""
+        """Would Start succeed now?  Memory needed (startup RAM + overhead) and available,
+        and a warning for a start the profile does not support (beyond its VP:LP ratio)."""
         host, vm = self._resolve(ref)
         c = admission.start_check(host, vm)
-        return StartCheckInfo(c.ok, c.reason, c.needed_mb, c.available_mb)
+        return StartCheckInfo(c.ok, c.reason, c.needed_mb, c.available_mb, c.warning)
 
     @query
     def console(self, ref: str, since_serial: int = 0) -> tuple[int, list[tuple[float, str]]]:

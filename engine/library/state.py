@@ -67,13 +67,13 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp", "net"}),
+                       "root_cpu_lp", "net", "root_load_pct", "backup_running"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
 #: Host attributes that are settings (host.json) or identity, not runtime scalars.
 _HOST_FIXED = frozenset({"id", "name", "index", "numa_spanning", "virtual_machine_path",
-                         "virtual_hard_disk_path"})
+                         "virtual_hard_disk_path", "root_load_pct", "backup_running"})
 
 
 def is_scalar(value: object) -> bool:
@@ -94,6 +94,8 @@ def host_settings(host: Host) -> Json:
         "pending_hardware": (None if host.pending_hardware is None
                              else host.pending_hardware.to_dict()),
         "numa_spanning": host.numa_spanning,
+        "root_load_pct": host.root_load_pct,
+        "backup_running": host.backup_running,
         "virtual_machine_path": host.virtual_machine_path,
         "virtual_hard_disk_path": host.virtual_hard_disk_path,
         "switches": [sw.to_dict() for sw in host.net.switches.values()],
@@ -159,6 +161,8 @@ def apply_host_settings(host: Host, settings: Json) -> None:
     pending = settings.get("pending_hardware")
     host.pending_hardware = None if pending is None else HostHardware.from_dict(pending)
     host.numa_spanning = bool(settings.get("numa_spanning", host.numa_spanning))
+    host.root_load_pct = int(settings.get("root_load_pct", host.root_load_pct))
+    host.backup_running = bool(settings.get("backup_running", host.backup_running))
     # Libraries of earlier builds stored Hyper-V's Windows defaults even where they name no
     # folder of this platform: read as "the lab's own folders" (vm_files.host_folders).
     folders = [str(settings.get(key, getattr(host, key))) for key in

@@ -14,6 +14,16 @@ legacy adapter's 100 Mbit/s link), by QoS (minimum/maximum IOPS per drive, Mbit/
 adapter), and by what the host has (storage bandwidth, the NIC behind an external switch),
 shared with the scheduler's water-fill so minimums hold under contention.
 
+Both paths are served in the root partition, so both are bounded by its CPU (the root
+has one virtual processor per logical processor).  The management OS and the VSPs, in the
+root kernel, are served first.  The worker processes come next: their emulation takes the
+root time that is left, shared between them when they want more, so enough emulated VMs
+saturate the root by themselves.  And an emulated request is synchronous: the virtual
+processor waits at each intercept until the VM's worker process has run on a root VP.  When
+the root is busy with other work (a root-side load, a backup), the worker waits for a root
+VP, in proportion to how busy the root is; emulated throughput falls accordingly, while
+synthetic requests, batched in the ring buffer and handled in the kernel, do not wait.
+
 Rows are per device; this module never loops over devices in Python, only over contention
 domains (one per host for storage, one per virtual switch for network).
 """
@@ -28,7 +38,7 @@ import numpy.typing as npt
 
 from hvlab.engine.profiles import IoCosts
 from hvlab.engine.sim.columns import ColumnTable
-from hvlab.engine.sim.scheduler import schedule
+from hvlab.engine.sim.scheduler import schedule, water_fill
 from hvlab.engine.sim.vmtable import READY, VmTable
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,6 +50,28 @@ SYNTHETIC_NIC_MBIT = 4000.0
 DISK_REQUEST_KB = 8.0  # normalized IOPS
 PACKET_KB = 1.5
 UNLIMITED = 1e12
+#: Requests an emulated device has in flight: the emulated IDE controller and the DEC
+#: 21140 driver wait for each request to complete (no command queueing).
+EMULATED_OUTSTANDING = 1.0
+#: Time for the root to wake the VM's worker process at each intercept on an idle root
+#: (intercept message, context switch into the worker), seconds.
+DISPATCH_S = 10e-6
+#: When other root work holds every root VP, a worker still gets a VP at this rate of an
+#: idle root's: the wait per intercept is DISPATCH_S / max(idle share, this floor).
+DISPATCH_FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class RootCpu:
+    """What the I/O step needs of each host's root partition this tick (in LPs, per host)."""
+
+    vps: FloatArray  # the root's virtual processors: its CPU ceiling
+    base_lp: FloatArray  # management OS and idle worker processes (served first)
+    load_lp: FloatArray  # root-side load (a trainer's load, a backup) as scheduled
+
+    @staticmethod
+    def unbounded(hosts: int) -> RootCpu:
+        return RootCpu(np.full(hosts, 64.0), np.zeros(hosts), np.zeros(hosts))
 
 
 @dataclass(frozen=True)
@@ -169,17 +201,20 @@ class SwitchInfo:
 
 
 def step(
-    dev: DeviceTable, vms: VmTable, storage_iops: FloatArray, switches: list[SwitchInfo]
+    dev: DeviceTable, vms: VmTable, storage_iops: FloatArray, switches: list[SwitchInfo],
+    root: RootCpu | None = None,
 ) -> list[IoTick]:
     """Move this tick's I/O; returns the root and hypervisor CPU it cost, per host.
 
-    A pure function of the VM table and the device rows: it changes only the device rows,
-    so running it again on a reopened lab reproduces the same I/O state.
+    A function of the VM table, the root's CPU and the device rows: it changes only the
+    device rows, so running it again on a reopened lab reproduces the same I/O state.
     """
     hosts = len(storage_iops)
     n = dev.size
     if n == 0:
         return [IoTick(0.0, 0.0) for _ in range(hosts)]
+    if root is None:
+        root = RootCpu.unbounded(hosts)
     slot = dev.vm_slot[:n]
     cls = dev.cls[:n]
     has_vsc = vms.vsc[slot]
@@ -224,8 +259,21 @@ def step(
         vms.net_mbit[a_slot] / np.maximum(nic_count[a_slot], 1),
         vms.disk_iops[a_slot] / np.maximum(disk_count[a_slot], 1),
     )
-    limit = dev.limit[active_rows]
-    reserve = dev.reserve[active_rows]
+    emu = emulated[active_rows]
+    hidx = dev.host[active_rows]
+    inv_hz = dev.inv_hz[active_rows]
+    per_unit = dev.requests_per_unit[active_rows]
+    # Emulated requests wait at every intercept for the worker to get a root VP.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        busy = np.where(root.vps > 0,
+                        np.clip((root.base_lp + root.load_lp) / root.vps, 0.0, 1.0), 1.0)
+    idle = np.maximum(1.0 - busy, DISPATCH_FLOOR)
+    emu_exits = dev.emu_exits[active_rows]
+    t_request = ((dev.emu_root_cycles[active_rows] + dev.emu_hv_cycles[active_rows]) * inv_hz
+                 + emu_exits * DISPATCH_S / idle[hidx])
+    emu_ceiling = EMULATED_OUTSTANDING / t_request / per_unit
+    limit = np.where(emu, np.minimum(dev.limit[active_rows], emu_ceiling), dev.limit[active_rows])
+    reserve = np.minimum(dev.reserve[active_rows], limit)
     domain = dev.domain[active_rows]
     got = np.zeros(active_rows.size)
     for d in np.unique(domain):
@@ -243,26 +291,47 @@ def step(
             np.ones(sel.size),
             capacity,
         )
-    rate[active_rows] = got
 
-    # What it cost: per request, emulated or synthetic, from the profile's cycle counts.
-    emu = emulated[active_rows]
-    requests = got * dev.requests_per_unit[active_rows]
+    # What it costs: per request, emulated or synthetic, from the profile's cycle counts.
     cycles = np.where(emu, dev.emu_root_cycles[active_rows], dev.syn_root_cycles[active_rows])
+    got = _fit_root_cpu(got, got * per_unit * cycles * inv_hz, emu, hidx, root)
+    rate[active_rows] = got
+    requests = got * per_unit
     hv_cycles = np.where(emu, dev.emu_hv_cycles[active_rows], dev.syn_hv_cycles[active_rows])
-    exits = requests * np.where(emu, dev.emu_exits[active_rows], dev.syn_exits[active_rows])
-    inv_hz = dev.inv_hz[active_rows]
+    exits = requests * np.where(emu, emu_exits, dev.syn_exits[active_rows])
     dev.root_lp[:n] = dev.hv_lp[:n] = dev.intercepts_s[:n] = dev.interrupts_s[:n] = 0.0
     dev.root_lp[active_rows] = requests * cycles * inv_hz
     dev.hv_lp[active_rows] = requests * hv_cycles * inv_hz
     dev.intercepts_s[active_rows] = exits
     dev.interrupts_s[active_rows] = np.where(emu, 0.0, exits)
-    hidx = dev.host[active_rows]
-    root = np.bincount(hidx, weights=dev.root_lp[active_rows], minlength=hosts)
+    root_io = np.bincount(hidx, weights=dev.root_lp[active_rows], minlength=hosts)
     hv = np.bincount(hidx, weights=dev.hv_lp[active_rows], minlength=hosts)
     per_vm: FloatArray = np.bincount(a_slot, weights=exits, minlength=cap).astype(np.float64)
     dev.vm_intercepts_s = per_vm[: vms.size]
     irq: FloatArray = np.bincount(a_slot, weights=dev.interrupts_s[active_rows],
                                   minlength=cap).astype(np.float64)
     dev.vm_interrupts_s = irq[: vms.size]
-    return [IoTick(float(root[h]), float(hv[h])) for h in range(hosts)]
+    return [IoTick(float(root_io[h]), float(hv[h])) for h in range(hosts)]
+
+
+def _fit_root_cpu(rate: FloatArray, need_lp: FloatArray, emu: npt.NDArray[np.bool_],
+                  hidx: npt.NDArray[np.int32], root: RootCpu) -> FloatArray:
+    """Scale ``rate`` so that each host's I/O fits in its root's CPU: the VSPs (kernel) in
+    what the management OS leaves, the worker processes' emulation in what is left after
+    the VSPs, shared between the devices by water-fill when they want more."""
+    out = rate.copy()
+    for h in np.unique(hidx):
+        on_host = hidx == h
+        free = max(float(root.vps[h] - root.base_lp[h]), 0.0)
+        syn = np.flatnonzero(on_host & ~emu)
+        syn_need = float(need_lp[syn].sum())
+        if syn_need > free:
+            out[syn] *= free / syn_need
+        free = max(free - syn_need, 0.0)
+        rows = np.flatnonzero(on_host & emu)
+        if rows.size and float(need_lp[rows].sum()) > free:
+            need = need_lp[rows]
+            share = water_fill(need, np.ones(rows.size), free)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[rows] *= np.where(need > 0, share / need, 0.0)
+    return out

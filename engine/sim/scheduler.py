@@ -1,13 +1,15 @@
 """The hypervisor's CPU scheduler: reserve, limit and relative weight, vectorised.
 
-Semantics are Hyper-V's (research: perf-fidelity §5, hyperv-anchor §3):
+Semantics are Hyper-V's, and all three apply per virtual processor (the hypervisor's CPU
+Reserve, CPU Cap and CPU Weight partition properties; see docs/engine.md for the sources):
 
 * **limit** caps each virtual processor at that percent of one logical processor, always,
-  even on an idle host;
+  even on an idle host: a VM gets at most limit × VPs;
 * **reserve** guarantees that percent of one LP per VP whenever the VM wants it (admission
-  makes sure the reserves of running VMs fit on the host);
-* **relative weight** (1..10000) shares what is left only under contention; an uncontended
-  host is work-conserving: every VM gets all it asks for within its limit.
+  makes sure the reserves of running VMs fit on the host): reserve × VPs;
+* **relative weight** (1..10000) is carried by each of the VM's virtual processors and
+  shares what is left only under contention, so a VM's share is weight × its runnable VPs;
+  an uncontended host is work-conserving: every VM gets all it asks for within its limit.
 
 The model is fluid: each tick, CPU time is divided exactly (no timeslices), so accounting is
 by actual time and no tick-granularity trick can take more than a fair share.  The root
@@ -57,11 +59,14 @@ def schedule(
     limit: FloatArray,
     weight: FloatArray,
     capacity: float,
+    runnable: npt.NDArray[np.int32] | None = None,
 ) -> FloatArray:
     """CPU (in logical processors) each VM gets this tick on one host.
 
     ``demand`` is in LPs (≤ vps); ``reserve`` and ``limit`` are fractions of one LP per VP;
-    ``capacity`` is what is left for guests after the root and the hypervisor.
+    ``weight`` is each VP's relative weight; ``runnable`` is how many of the VM's VPs its
+    demand is spread over (all of them unless given: a guest booting on its first processor
+    has one); ``capacity`` is what is left for guests after the root and the hypervisor.
     """
     capped = np.minimum(demand, limit * vps)
     guaranteed = np.minimum(capped, reserve * vps)
@@ -69,6 +74,7 @@ def schedule(
     if g_total >= capacity:
         # Only possible if the root or hypervisor ate into reserved time: scale reserves.
         return guaranteed * (capacity / g_total) if g_total > 0 else guaranteed
-    extra = water_fill(capped - guaranteed, weight, capacity - g_total)
+    per_vp = vps if runnable is None else runnable
+    extra = water_fill(capped - guaranteed, weight * np.maximum(per_vp, 1), capacity - g_total)
     result: FloatArray = guaranteed + extra
     return result

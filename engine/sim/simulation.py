@@ -19,7 +19,7 @@ from hvlab.engine.sim import iomodel
 from hvlab.engine.sim.clock import ActionQueue, ScheduledAction, seconds_to_us
 from hvlab.engine.sim.counters import History, HostSample
 from hvlab.engine.sim.hypervisor import Hypervisor
-from hvlab.engine.sim.vmtable import VmTable
+from hvlab.engine.sim.vmtable import VmTable, root_vps
 
 STEP_US = 100_000
 #: Steps between once-a-second work (Dynamic Memory, guest activity, history samples).
@@ -41,6 +41,13 @@ class Machine(Protocol):
     root_cpu_lp: float
     hypervisor_cpu_lp: float
     guest_cpu_lp: float
+    #: Of ``root_cpu_lp``, what the root-side load got in the last tick.
+    root_load_cpu_lp: float
+
+    @property
+    def root_load_lp(self) -> float:
+        """Root-side work besides the VMs' (a trainer's load, a backup) wants, in LPs."""
+        ...
 
     @property
     def logical_processors(self) -> int: ...
@@ -114,6 +121,17 @@ class Simulation:
     def _storage_iops(self) -> np.ndarray:
         return np.array([m.storage_iops if m.hypervisor else 0.0 for m in self.machines])
 
+    def _root_cpu(self) -> iomodel.RootCpu:
+        """Each root partition's CPU as the I/O step sees it (hosts whose hypervisor is down
+        have none)."""
+        lps = np.array([m.logical_processors if m.hypervisor else 0 for m in self.machines],
+                       dtype=float)
+        return iomodel.RootCpu(
+            root_vps(lps),
+            self.table.root_base_lp(len(self.machines)),
+            np.array([m.root_load_cpu_lp for m in self.machines]),
+        )
+
     def _step(self) -> None:
         self.step_index += 1
         machines = self.machines
@@ -122,9 +140,13 @@ class Simulation:
                        dtype=float)
         io_root = np.array([m.io_root_lp for m in machines])
         io_hv = np.array([m.io_hypervisor_lp for m in machines])
-        ticks = table.step(self.step_index, STEP_US / 1e6, lps, io_root, io_hv)
+        load = np.array([m.root_load_lp if m.hypervisor else 0.0 for m in machines])
+        ticks = table.step(self.step_index, STEP_US / 1e6, lps, io_root, io_hv, load)
+        for machine, tick in zip(machines, ticks, strict=True):
+            machine.root_load_cpu_lp = tick.root_load_lp if machine.hypervisor else 0.0
         # I/O moves after the guests asked for it; its CPU cost lands in the next tick.
-        io_ticks = iomodel.step(self.devices, table, self._storage_iops(), self.switch_infos)
+        io_ticks = iomodel.step(self.devices, table, self._storage_iops(), self.switch_infos,
+                                self._root_cpu())
         for machine, io_tick in zip(machines, io_ticks, strict=True):
             up = machine.hypervisor is not None
             machine.io_root_lp = io_tick.root_lp if up else 0.0
@@ -162,4 +184,5 @@ class Simulation:
     def refresh_derived(self) -> None:
         """Recompute state derived from the saved state (the I/O of the last tick) without
         moving time: a reopened lab then answers reads exactly as before it was closed."""
-        iomodel.step(self.devices, self.table, self._storage_iops(), self.switch_infos)
+        iomodel.step(self.devices, self.table, self._storage_iops(), self.switch_infos,
+                     self._root_cpu())

@@ -30,6 +30,17 @@ READY = int(GuestPhase.READY)
 #: worker process.  Device emulation adds to it (devices issue).
 ROOT_BASE_LP = 0.03
 ROOT_PER_VM_LP = 0.004
+#: The root partition has one virtual processor per logical processor, at most 64 (the
+#: 2008-era root limit); its CPU use never exceeds them.
+ROOT_MAX_VPS = 64
+#: Each root VP carries the default relative weight when root-side work competes with guests.
+ROOT_VP_WEIGHT = 100.0
+
+
+def root_vps(lps: FloatArray) -> FloatArray:
+    """The root partition's virtual processors on hosts with ``lps`` logical processors."""
+    out: FloatArray = np.minimum(lps, ROOT_MAX_VPS)
+    return out
 #: The hypervisor's own run time per LP (scheduler, timers), whatever the load.
 HV_BASE_PER_LP = 0.002
 #: Share of a VP's run time spent in the hypervisor handling its intercepts and hypercalls.
@@ -49,6 +60,8 @@ class HostTick:
     guest_lp: float
     hypervisor_lp: float
     root_lp: float
+    #: Of ``root_lp``, what the root-side load (a trainer's load, a backup) got.
+    root_load_lp: float = 0.0
 
 
 class VmTable(ColumnTable):
@@ -106,6 +119,13 @@ class VmTable(ColumnTable):
         self.active[slot] = False
         self._release(slot)
 
+    def root_base_lp(self, hosts: int) -> FloatArray:
+        """The management OS and the running VMs' worker processes, per host (LPs)."""
+        n = self.size
+        running = np.bincount(self.host[:n], weights=self.active[:n], minlength=hosts)
+        base: FloatArray = (ROOT_BASE_LP + ROOT_PER_VM_LP * running[:hosts]).astype(np.float64)
+        return base
+
     def step(
         self,
         step_index: int,
@@ -113,8 +133,13 @@ class VmTable(ColumnTable):
         host_lps: FloatArray,
         root_extra_lp: FloatArray | None = None,
         hv_extra_lp: FloatArray | None = None,
+        root_load_lp: FloatArray | None = None,
     ) -> list[HostTick]:
-        """Advance every VM by one tick of ``dt_s`` seconds; returns what each host did."""
+        """Advance every VM by one tick of ``dt_s`` seconds; returns what each host did.
+
+        ``root_extra_lp`` (the last tick's device work) is served first with the management
+        OS; ``root_load_lp`` (other root-side work) competes with the guests for the rest,
+        as a partition whose VPs carry the default weight, within the root's VPs."""
         n = self.size
         act = self.active[:n]
         phase = self.phase[:n]
@@ -143,20 +168,39 @@ class VmTable(ColumnTable):
 
         hosts = len(host_lps)
         hidx = self.host[:n]
-        running = np.bincount(hidx, weights=act, minlength=hosts)
-        root = ROOT_BASE_LP + ROOT_PER_VM_LP * running
+        root_cap = root_vps(host_lps)
+        root = self.root_base_lp(hosts)
         if root_extra_lp is not None:
             root = root + root_extra_lp
-        root = np.minimum(root, host_lps)
+        root = np.minimum(root, root_cap)
         hv_base = HV_BASE_PER_LP * host_lps
         if hv_extra_lp is not None:
             hv_base = np.minimum(hv_base + hv_extra_lp, np.maximum(host_lps - root, 0.0))
         capacity = np.maximum(host_lps - root - hv_base, 0.0)
+        load_want = np.zeros(hosts)
+        if root_load_lp is not None:
+            load_want = np.clip(np.minimum(root_load_lp, root_cap - root), 0.0, None)
+        load_got = np.zeros(hosts)
         usage = self.cpu_usage_lp
         usage[:n] = 0.0
+        runnable = np.where(all_vps | ready, vps, 1).astype(np.int32)
         for h in range(hosts):
             idx = np.flatnonzero(act & (hidx == h)) if hosts > 1 else np.flatnonzero(act)
-            if idx.size:
+            if load_want[h] > 0:
+                # The root-side load competes as one more partition with the root's VPs.
+                r_vps = max(int(root_cap[h]), 1)
+                got = schedule(
+                    np.append(demand[idx], load_want[h]),
+                    np.append(vps[idx], r_vps).astype(np.int32),
+                    np.append(self.reserve[idx], 0.0),
+                    np.append(self.limit[idx], 1.0),
+                    np.append(self.weight[idx], ROOT_VP_WEIGHT),
+                    float(capacity[h]),
+                    np.append(runnable[idx], r_vps).astype(np.int32),
+                )
+                usage[idx] = got[:-1]
+                load_got[h] = got[-1]
+            elif idx.size:
                 usage[idx] = schedule(
                     demand[idx],
                     vps[idx],
@@ -164,6 +208,7 @@ class VmTable(ColumnTable):
                     self.limit[idx],
                     self.weight[idx],
                     float(capacity[h]),
+                    runnable[idx],
                 )
         use = usage[:n]
         enl = self.enlightened[:n]
@@ -189,4 +234,5 @@ class VmTable(ColumnTable):
 
         guest = np.bincount(hidx, weights=use - hv, minlength=hosts)
         hv_total = hv_base + np.bincount(hidx, weights=hv, minlength=hosts)
-        return [HostTick(float(guest[h]), float(hv_total[h]), float(root[h])) for h in range(hosts)]
+        return [HostTick(float(guest[h]), float(hv_total[h]), float(root[h] + load_got[h]),
+                         float(load_got[h])) for h in range(hosts)]

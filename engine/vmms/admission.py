@@ -1,6 +1,7 @@
 """Whether a VM fits: running-VM and processor limits, CPU reserves, the dynamic MAC
 address pool and memory without overcommit.  A Start that would fail raises here, before
-anything changes.
+anything changes.  A start beyond the supported VP:LP ratio is not refused, only warned
+about (:func:`vp_ratio_warning`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class StartCheck:
     reason: str | None
     needed_mb: int
     available_mb: int
+    #: A start that is allowed but outside what the profile supports (the VP:LP ratio).
+    warning: str | None = None
 
 
 def memory_needed_mb(host: Host, vm: VmRuntime) -> int:
@@ -49,7 +52,25 @@ def start_check(host: Host, vm: VmRuntime) -> StartCheck:
         return StartCheck(False, err.shortfall, needed, available)
     except HvError as err:
         return StartCheck(False, " ".join(err.details) or err.message, needed, available)
-    return StartCheck(True, None, needed, available)
+    return StartCheck(True, None, needed, available, vp_ratio_warning(host, vm))
+
+
+def vp_ratio_warning(host: Host, vm: VmRuntime) -> str | None:
+    """Why starting ``vm`` goes beyond the profile's supported ratio of virtual to logical
+    processors (None when it does not).  The ratio is a support statement, not a limit the
+    hypervisor enforces: the start goes ahead and the VPs share the LPs (docs/engine.md)."""
+    ratio = host.profile.limits.vp_lp_ratio
+    if ratio is None or vm.partition_id is not None:
+        return None
+    running = [v for v in host.vms.values() if v.partition_id is not None and v is not vm]
+    vps = sum(v.config.cpu_count for v in running) + vm.config.cpu_count
+    lps = host.logical_processors
+    if vps <= ratio * lps:
+        return None
+    return (f"Starting '{vm.name}' gives {vps} virtual processors on {lps} logical "
+            f"processors ({vps / lps:.1f}:1), more than the {ratio}:1 that {host.profile.name} "
+            "supports. The virtual machine starts; its virtual processors share the logical "
+            "processors with the others.")
 
 
 def admit(host: Host, vm: VmRuntime) -> None:
@@ -71,13 +92,6 @@ def admit(host: Host, vm: VmRuntime) -> None:
             [f"{host.profile.name} runs at most {lim.running_vms} virtual machines at once."],
         )
     vps = sum(v.config.cpu_count for v in running) + vm.config.cpu_count
-    if lim.vp_lp_ratio is not None and vps > lim.vp_lp_ratio * host.logical_processors:
-        raise ResourceLimitError(
-            f"'{name}' failed to start.",
-            [f"Starting it would give {vps} virtual processors on {host.logical_processors} "
-             f"logical processors; {host.profile.name} supports at most "
-             f"{lim.vp_lp_ratio} virtual processors per logical processor."],
-        )
     if lim.vps_per_host is not None and vps > lim.vps_per_host:
         raise ResourceLimitError(
             f"'{name}' failed to start.",

@@ -29,6 +29,11 @@ from hvlab.engine.vmms.context import LabContext
 from hvlab.engine.vmms.networking import HostNetworking
 from hvlab.engine.vmms.runtime import VmRuntime
 
+#: A backup running in the root partition (the lab's assumption, no published figure): one
+#: root VP reading and compressing, and a quarter of the host's storage bandwidth.
+BACKUP_CPU_LP = 1.0
+BACKUP_STORAGE_SHARE = 0.25
+
 
 class Host:
     """A physical server with the Hyper-V role."""
@@ -62,6 +67,12 @@ class Host:
         #: CPU the last tick's I/O cost (charged in the next tick), in logical processors.
         self.io_root_lp = 0.0
         self.io_hypervisor_lp = 0.0
+        #: Root-side work a trainer switches on (Hyper-V Settings ▸ Root Partition Load):
+        #: a load in percent of the root's processors, and a backup running in the root.
+        self.root_load_pct = 0
+        self.backup_running = False
+        #: What that root-side work got of the processors in the last tick (LPs).
+        self.root_load_cpu_lp = 0.0
         if boot:
             self._boot()
 
@@ -136,6 +147,22 @@ class Host:
         self.net.set_mac_range(minimum, maximum)
         self.lab.publish(ev.HostChanged(self.lab.sim.now_us, self.id, "settings"))
 
+    @property
+    def root_load_lp(self) -> float:
+        """The root-side work the trainer switched on wants, in logical processors: the load
+        on each root VP, and a backup's reading and compressing on one."""
+        vps = root_vps(self.logical_processors)
+        backup = BACKUP_CPU_LP if self.backup_running else 0.0
+        return min(self.root_load_pct / 100 * vps + backup, float(vps))
+
+    def set_root_load(self, percent: int | None, backup: bool | None) -> None:
+        """Switch root-side work on or off (the caller checked the range)."""
+        if percent is not None:
+            self.root_load_pct = percent
+        if backup is not None:
+            self.backup_running = backup
+        self.lab.publish(ev.HostChanged(self.lab.sim.now_us, self.id, "settings"))
+
     def set_numa_spanning(self, enabled: bool) -> None:
         self.numa_spanning = enabled
         self.lab.publish(ev.HostChanged(self.lab.sim.now_us, self.id, "settings"))
@@ -197,8 +224,10 @@ class Host:
 
     @property
     def storage_iops(self) -> float:
-        """Normalized IOPS (8 KB) the host's storage delivers."""
-        return self.hardware.storage_mb_per_s * 1024 / 8
+        """Normalized IOPS (8 KB) the host's storage delivers to the VMs (a backup running
+        in the root reads part of it)."""
+        share = 1.0 - BACKUP_STORAGE_SHARE if self.backup_running else 1.0
+        return self.hardware.storage_mb_per_s * 1024 / 8 * share
 
     def memory_available_mb(self) -> int:
         return self.memory.free_mb() if self.numa_spanning else self.memory.largest_node_free_mb()

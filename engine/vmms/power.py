@@ -54,6 +54,7 @@ def start(host: Host, vm: VmRuntime) -> JobRecord:
             host.log(ev.CH_WORKER, ev.EV_VM_HYPERVISOR_DOWN, Level.ERROR,
                      " ".join(err.details), vm)
         raise
+    over_ratio = admission.vp_ratio_warning(host, vm)
     try:
         vm_files.check_disks(host.lab, vm)
     except DiskAttachError as err:
@@ -78,6 +79,8 @@ def start(host: Host, vm: VmRuntime) -> JobRecord:
         hv.hypercall(root, "HvDeletePartition", pid)
         raise OutOfMemoryError(f"'{vm.name}' failed to start.", [mapped.detail])
     hv.hypercall(root, "HvCreateVp", pid, count=vm.config.cpu_count)
+    if over_ratio is not None:
+        host.log(ev.CH_VMMS, ev.EV_VM_VP_RATIO, Level.WARNING, over_ratio, vm)
     vm.partition_id = pid
     partitions.sync_vmbus(host, vm)
     host.net.lease_macs(vm)

@@ -211,6 +211,24 @@ def test_host_commands(empty: Path) -> None:
                                          "--json").json()][:1] == [1001]
 
 
+def test_root_load_is_set_kept_and_shown(demo: Path) -> None:
+    """hvctl and the console set the root-side load through the same engine call
+    (set_host); it is kept by the library, and the root's CPU follows it, never past 100 %."""
+    hvctl(demo, "host", "set", "--root-load", "100", "--backup", "on")
+    hvctl(demo, "clock", "advance", "5")
+    host = hvctl(demo, "host", "show", "--json").json()
+    assert host["root_load_pct"] == 100 and host["backup_running"]
+    assert 60.0 <= host["root_cpu_percent"] <= 100.0  # the guests compete for the LPs
+    assert "load 100 %, backup running" in hvctl(demo, "host", "show").out
+    r = hvctl(demo, "host", "set", "--root-load", "101", check=False)
+    assert r.code == 2 and "Root partition load must be between 0 % and 100 %" in r.err
+    hvctl(demo, "host", "set", "--root-load", "0", "--backup", "off")
+    hvctl(demo, "clock", "advance", "5")
+    host = hvctl(demo, "host", "show", "--json").json()
+    assert (host["root_load_pct"], host["backup_running"]) == (0, False)
+    assert host["root_cpu_percent"] < 10.0
+
+
 def test_catalogues(tmp_path: Path) -> None:
     oses = hvctl(tmp_path / "unused", "os", "list", "--json").json()
     assert {"ws2008-x64", "nt40-x86", "sles10-x64"} <= {o["id"] for o in oses}

@@ -75,6 +75,9 @@ def mean_io(api: ManagementApi, name: str, key: str, seconds: float = 10.0) -> d
 
 
 def test_legacy_adapter_is_capped_and_costs_ten_times_the_root_cpu_per_packet() -> None:
+    """The legacy adapter emulates a DEC 21140 10/100 (at most 100 Mbit/s) in the worker
+    process, at least ten times the root CPU per packet of the synthetic adapter (Hyper-V
+    Architecture, learn.microsoft.com; cost model after Agesen et al., USENIX ATC 2012)."""
     api = lab()
     net = {"workload": "custom", "workload_net_mbit": 300, "workload_cpu_pct": 5}
     vm(api, "Legacy", nics=[NetworkAdapter(legacy=True, switch="External")], **net)

@@ -67,7 +67,7 @@ def make_busy(api: ManagementApi) -> None:
     with pytest.raises(HvError):
         api.start("SQL-BIG")
     api.issue_hypercall("NT4-LEGACY", "HvCreatePartition")
-    api.set_host(ram_gb=48, numa_spanning=False)
+    api.set_host(ram_gb=48, numa_spanning=False, root_load_pct=70, backup_running=True)
     api.create_vm("NEW-ONE", memory_startup_mb=256, hard_drives=DISK)
     api.advance(3.05)
 

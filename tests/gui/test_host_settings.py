@@ -12,6 +12,7 @@ from hvlab.engine.api import ManagementApi
 from hvlab.gui import ids
 from hvlab.gui.host_settings import HostSettingsDialog, staged_bios
 from hvlab.gui.main_window import MainWindow
+from hvlab.gui.notices import WarningNotice
 from tests.gui.conftest import DialogRecorder
 from tests.gui.helpers import cell, click_pane, select
 
@@ -110,3 +111,61 @@ def test_staged_bios_values_come_from_the_typed_fields(api: ManagementApi) -> No
     running = dataclasses.replace(host, pending_virtualization_enabled=True,
                                   pending_nx_enabled=False)
     assert staged_bios(running) == (True, False)
+
+
+def test_root_partition_load_page_sets_the_load_and_the_root_cpu_follows(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi) -> None:
+    """The trainer's control for root-side work: the same engine call as hvctl host set
+    --root-load/--backup (set_host); the page shows the root's CPU as the clock runs."""
+    dialog = _open(qtbot, window)
+    dialog.show_page("root-load")
+    page = dialog.root_load
+    assert page.load.objectName() == ids.HOST_ROOT_LOAD.object_name
+    assert page.load.accessibleName() == ids.HOST_ROOT_LOAD.accessible_name
+    assert page.backup.accessibleName() == ids.HOST_BACKUP.accessible_name
+    assert page.isVisibleTo(dialog) and dialog.stack.currentWidget().isVisible()
+    idle = api.host().root_cpu_percent
+    assert idle < 10.0
+    assert not dialog.apply_button.isEnabled()
+    page.load.setValue(100)
+    page.backup.setChecked(True)
+    assert dialog.pending_edits() == {"root_load_pct": 100, "backup_running": True}
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    host = api.host()
+    assert (host.root_load_pct, host.backup_running) == (100, True)
+    assert not dialog.apply_button.isEnabled()
+    window.bridge.step(5)
+    busy = api.host().root_cpu_percent
+    assert busy > 60.0
+    qtbot.waitUntil(lambda: f"uses {busy:.1f} %" in page.cpu.text())
+    page.load.setValue(0)
+    page.backup.setChecked(False)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert (api.host().root_load_pct, api.host().backup_running) == (0, False)
+
+
+def test_a_start_beyond_the_supported_vp_ratio_is_warned_in_the_status_bar(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi) -> None:
+    """Beyond 8 virtual processors per logical processor the start goes ahead, and the
+    console shows the warning the management service logged (and the fit label, before)."""
+    lps = api.host().logical_processors
+    running = sum(v.cpu_count for v in api.vms() if v.state == "Running")
+    for i in range(8 * lps - running):
+        api.create_vm(f"Filler{i}", cpu_count=1, memory_startup_mb=32)
+        api.start(f"Filler{i}")
+    window.bridge.step(1)
+    api.create_vm("OneTooMany", cpu_count=1, memory_startup_mb=32)
+    window.bridge.step(1)
+    select(window, "OneTooMany")
+    qtbot.waitUntil(lambda: "Warning:" in window.fit_label.text())
+    assert "more than the 8:1 that" in window.fit_label.text()
+    click_pane(qtbot, window, ids.ACT_START)
+    notice = window.findChild(WarningNotice, ids.STATUS_WARNING.object_name)
+    assert notice is not None
+    qtbot.waitUntil(lambda: notice.full_text.startswith("Warning: "))
+    assert notice.isVisible()
+    assert "logical processors" in notice.full_text and notice.toolTip() == notice.full_text
+    window.bridge.step(2)
+    assert cell(window, "OneTooMany", "state") in ("Starting", "Running")
