@@ -29,7 +29,17 @@ from hvlab.engine.sim.clock import ScheduledAction, seconds_to_us
 from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage.errors import OperationCancelled
-from hvlab.engine.vmms import dynamic_memory, guest_runner, host_power, power, tables, vm_files
+from hvlab.engine.vmms import (
+    dynamic_memory,
+    failover,
+    guest_runner,
+    host_power,
+    migration,
+    power,
+    tables,
+    vm_files,
+)
+from hvlab.engine.vmms.cluster import Fabric
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
@@ -60,12 +70,19 @@ class Lab:
         self._switch_index: dict[tuple[str, str], int] = {}
         #: Faults a test author injected (hvlab.engine.faults); none by default.
         self.faults = OperationFaults()
+        #: Networks, shared storage and the failover cluster joining the hosts.
+        self.fabric = Fabric()
+        #: Migrations in flight by job id, and the last ones finished (their figures).
+        self.migrations: dict[int, migration.Migration] = {}
+        self.finished_migrations: list[migration.Migration] = []
         sim = self.sim
         sim.before_advance(self.poll_files)
         sim.on_action("host_boot", self._on_host_boot)
         sim.on_action("job_done", self._on_job_done)
         sim.on_action("guest_step", self._on_guest_step)
         sim.on_action("auto_start", self._on_auto_start)
+        sim.on_action("migration_tick", self._on_migration_tick)
+        sim.on_action("node_down", self._on_node_down)
         sim.every_second(self._every_second)
 
     # -- files ------------------------------------------------------------------------------
@@ -232,6 +249,15 @@ class Lab:
         host = self.hosts.get(action.host_id)
         if host is not None:
             host_power.on_host_boot(host, int(action.data["job"]))
+            failover.on_node_boot(self, host)
+
+    def _on_migration_tick(self, action: ScheduledAction) -> None:
+        migration.on_tick(self)
+
+    def _on_node_down(self, action: ScheduledAction) -> None:
+        host = self.hosts.get(action.host_id)
+        if host is not None:
+            failover.on_node_down(self, host, [str(v) for v in action.data["running"]])
 
     def _on_job_done(self, action: ScheduledAction) -> None:
         if (found := self._vm_of(action)) is not None:

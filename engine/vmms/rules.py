@@ -125,11 +125,23 @@ def available_operations(host: Host, vm: VmRuntime) -> dict[Operation, str | Non
     return {op: operation_blocker(host, vm, op) for op in Operation}
 
 
+#: The jobs that move a VM to another node (engine/vmms/migration.py).
+MIGRATION_JOBS = ("live-migrate", "quick-migrate")
+
+
+def migration_blocker(host: Host, vm: VmRuntime) -> str | None:
+    """Why nothing else may be done to ``vm`` now: it is moving to another node."""
+    job = host.lab.job_record(vm.job_id) if vm.job_id is not None else None
+    if job is not None and job.kind in MIGRATION_JOBS and not job.state.finished:
+        return "The virtual machine is being migrated to another node."
+    return None
+
+
 def operation_blocker(host: Host, vm: VmRuntime, op: Operation) -> str | None:
     """Why ``op`` cannot be requested for ``vm`` now, or None when it can."""
     if host.rebooting:
         return "The host is restarting."
-    reason = state_reason(op, vm.state)
+    reason = migration_blocker(host, vm) or state_reason(op, vm.state)
     if reason is None and op is Operation.SHUT_DOWN:
         reason = shutdown_blocker(host, vm)
     if reason is None and op is Operation.CHECKPOINT:
@@ -151,7 +163,7 @@ def require(host: Host, vm: VmRuntime, op: Operation) -> None:
             f"'{vm.name}' failed to change state.",
             [f"The host {host.name} is restarting; try again when it is running."],
         )
-    reason = state_reason(op, vm.state)
+    reason = migration_blocker(host, vm) or state_reason(op, vm.state)
     if reason is not None:
         raise InvalidStateError(
             f"'{vm.name}' failed to change state.",
