@@ -219,9 +219,9 @@ def connect(lab: FabricLab, host: Host, names: list[str]) -> None:
 
 # -- validation ---------------------------------------------------------------------------
 
-def validate(lab: FabricLab, hosts: list[Host]) -> list[str]:
+def validate(lab: FabricLab, hosts: list[Host], joining: bool = False) -> list[str]:
     """"Validate a Configuration": every failure, one by one (empty: the hosts can form a
-    cluster)."""
+    cluster).  ``joining``: the last host joins the cluster the others form."""
     failures: list[str] = []
     if not 1 <= len(hosts) <= MAX_NODES:
         failures.append(f"A failover cluster has 1 to {MAX_NODES} nodes; {len(hosts)} were "
@@ -251,7 +251,8 @@ def validate(lab: FabricLab, hosts: list[Host]) -> list[str]:
             failures.append(f"Validate Storage: the disk \"{s.name}\" cannot be reached from "
                             f"{', '.join(missing)}.")
     if lab.fabric.cluster is not None:
-        taken = [h.name for h in hosts if h.id in lab.fabric.cluster.nodes]
+        taken = [h.name for h in (hosts[-1:] if joining else hosts)
+                 if h.id in lab.fabric.cluster.nodes]
         if taken:
             failures.append(f"Validate Cluster Configuration: {', '.join(taken)} already "
                             f"belong to the cluster {lab.fabric.cluster.name}.")
@@ -292,7 +293,7 @@ def create(lab: FabricLab, name: str, hosts: list[Host], quorum: str | None,
 def add_node(lab: FabricLab, host: Host) -> None:
     cluster = require_cluster(lab)
     members = [lab.hosts[n] for n in cluster.nodes]
-    failures = validate(lab, [*members, host])
+    failures = validate(lab, [*members, host], joining=True)
     if failures:
         raise InvalidStateError(f"{host.name} could not join the cluster {cluster.name}.",
                                 failures)
