@@ -6,6 +6,8 @@ legal Hyper-V transition.
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -40,10 +42,8 @@ class ClusterMachine(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(VMS))
     def start(self, name: str) -> None:
-        try:
+        with contextlib.suppress(HvError):
             self.api.start(name)
-        except HvError:
-            pass
 
     @rule(name=st.sampled_from(VMS), to=st.sampled_from(NODES), live=st.booleans())
     def migrate(self, name: str, to: str, live: bool) -> None:
@@ -62,17 +62,13 @@ class ClusterMachine(RuleBasedStateMachine):
     @precondition(lambda self: sum(not h.failed for h in self.api.lab.hosts.values()) > 1)
     @rule(node=st.sampled_from(NODES), crash=st.booleans())
     def fail_node(self, node: str, crash: bool) -> None:
-        try:
+        with contextlib.suppress(HvError):
             self.api.fail_node(node, mode="crash" if crash else "power-off")
-        except HvError:
-            pass
 
     @rule(node=st.sampled_from(NODES))
     def restore_node(self, node: str) -> None:
-        try:
+        with contextlib.suppress(HvError):
             self.api.restore_node(node)
-        except HvError:
-            pass
 
     @rule(seconds=st.sampled_from([0.05, 0.3, 1.0, 3.0, 10.0, 60.0]))
     def advance(self, seconds: float) -> None:
