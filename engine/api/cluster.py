@@ -63,6 +63,11 @@ class ClusterCalls(ApiCore):
         return next(s for s in self.shared_storage() if s.name == st.name)
 
     @command
+    def remove_host(self, host: str) -> None:
+        """Take a host out of the lab (it must hold no VM and be in no cluster)."""
+        self.lab.remove_host(self._host(host))
+
+    @command
     def connect_host(self, host: str, names: Sequence[str]) -> None:
         """Cable a host to the named networks and shared storage."""
         cl.connect(self.lab, self._host(host), list(names))

@@ -18,7 +18,7 @@ from typing import Any
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
-from hvlab.engine.errors import HvError
+from hvlab.engine.errors import HvError, InvalidStateError
 from hvlab.engine.faults import OperationFaults
 from hvlab.engine.filework import FileWorker
 from hvlab.engine.jobs import JobRecord, JobState
@@ -121,7 +121,10 @@ class Lab:
     # -- hosts and VMs -------------------------------------------------------------------------
     def add_host(self, name: str, profile: HostProfile, hardware: HostHardware | None = None,
                  host_id: str | None = None) -> Host:
-        hid = host_id or self._new_uuid("host", len(self.hosts))
+        index = len(self.hosts)
+        while host_id is None and self._new_uuid("host", index) in self.hosts:
+            index += 1  # a host was removed: the next index may be taken
+        hid = host_id or self._new_uuid("host", index)
         return self.attach_host(Host(self, hid, name, len(self.hosts), profile, hardware))
 
     def attach_host(self, host: Host) -> Host:
@@ -129,6 +132,38 @@ class Lab:
         self.hosts[host.id] = host
         self.sim.machines.append(host)
         return host
+
+    def remove_host(self, host: Host) -> None:
+        """Take a host out of the lab (it must hold no VM and be in no cluster); the hosts
+        after it move up one place in the simulation's tables."""
+        if host.vms:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    [f"It holds {len(host.vms)} virtual machines; move or "
+                                     "delete them first."])
+        cluster = self.fabric.cluster
+        if cluster is not None and host.id in cluster.nodes:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    [f"It is a node of the cluster {cluster.name}."])
+        if len(self.hosts) == 1:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    ["It is the lab's only host."])
+        index = host.index
+        self.sim.queue.remove_where(host.id)
+        del self.hosts[host.id]
+        self.sim.machines.pop(index)
+        self.sim.history.drop_host(index)
+        table = self.sim.table
+        moved = table.host[: table.size] > index
+        table.host[: table.size][moved] -= 1
+        for other in self.hosts.values():
+            if other.index > index:
+                other.index -= 1
+        for hosts in [n.hosts for n in self.fabric.networks.values()] + \
+                [s.hosts for s in self.fabric.storage.values()]:
+            if host.id in hosts:
+                hosts.remove(host.id)
+        self.switches_changed()
+        self.publish(ev.HostChanged(self.sim.now_us, host.id, "removed"))
 
     def _new_uuid(self, kind: str, index: int) -> str:
         digest = hashlib.sha256(f"hvlab:{self.seed}:{kind}:{index}".encode()).digest()

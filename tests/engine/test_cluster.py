@@ -16,6 +16,8 @@ from hvlab.engine.api import (
     OutOfMemoryError,
     ResourceLimitError,
     ValidationError,
+    build_lab,
+    load_lab_definition,
     restore_state,
 )
 from hvlab.engine.config import HardDrive
@@ -270,3 +272,33 @@ def test_a_migration_in_flight_resumes_exactly_after_a_reopen() -> None:
     assert copy.cluster() == api.cluster()
     assert [n.name for n in copy.networks()] == ["Cluster Network 1"]
     assert copy.shared_storage()[0].path == CSV_PATH
+
+
+# -- hosts and the sample lab ---------------------------------------------------------------
+
+def test_the_sample_cluster_lab_is_ready_to_migrate() -> None:
+    api = ManagementApi(seed=0)
+    build_lab(api, load_lab_definition("cluster"))
+    cluster = api.cluster()
+    assert cluster is not None and [n.name for n in cluster.nodes] == ["NODE1", "NODE2"]
+    assert {name for _, name, _, _ in cluster.roles} == {"WEB01", "SQL01", "WRITER01"}
+    assert all(v.state == "Running" for v in api.vms())
+    assert api.migration_blockers("WEB01", "NODE2") == []
+
+
+def test_a_host_leaves_the_lab_and_the_others_keep_their_figures() -> None:
+    api = ManagementApi(seed=0)
+    for name in ("A", "B", "C"):
+        api.add_host(name, "ws2008r2", ram_gb=8)
+    api.create_vm("ON-C", host="C", memory_startup_mb=512)
+    api.wait(api.start("ON-C"))
+    with pytest.raises(InvalidStateError):
+        api.remove_host("C")
+    api.remove_host("B")
+    assert [h.name for h in api.hosts()] == ["A", "C"]
+    api.advance(5)
+    # C moved up a place in the simulation: its VM still runs and is counted there.
+    assert api.host("C").running_vms == 1 and api.vm("ON-C").state == "Running"
+    assert api.vm_table().cpu_usage_percent.sum() > 0  # the step still runs the moved VM
+    api.add_host("D", "ws2008r2")
+    assert len({h.id for h in api.hosts()}) == 3
