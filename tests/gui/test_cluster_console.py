@@ -114,6 +114,7 @@ def test_a_live_migration_from_the_console(qtbot: QtBot, cluster_window: MainWin
     assert dialog.chart is not None and dialog.chart.objectName() == "migrateChart"
     assert owner(cluster_window, "WEB01") == "NODE2"
     assert cell(cluster_window, "WEB01", "state") == "Running"
+    assert cluster_window.bridge.api.vm("WEB01").clustered  # Summary ▸ Clustered: Yes
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
 
 
