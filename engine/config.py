@@ -109,6 +109,9 @@ class VmConfig:
     cpu_reserve_pct: int = 0
     cpu_limit_pct: int = 100
     cpu_weight: int = 100
+    #: Processor ▸ Compatibility: "Migrate to a physical computer with a different
+    #: processor version" (2008 R2 and later; only while the VM is Off).
+    processor_compatibility: bool = False
     notes: str = ""
     automatic_start_action: StartAction = StartAction.START_IF_RUNNING
     automatic_start_delay_s: int = 0

@@ -185,6 +185,16 @@ class IoCosts:
 
 
 @dataclass(frozen=True)
+class MigrationPolicy:
+    """How the release live-migrates: at most ``max_passes`` pre-copy passes, and
+    ``simultaneous`` live migrations a node takes part in at once by default (0 and 0 on
+    releases without live migration)."""
+
+    max_passes: int = 0
+    simultaneous: int = 0
+
+
+@dataclass(frozen=True)
 class HostProfile:
     id: str
     name: str
@@ -199,6 +209,7 @@ class HostProfile:
     hardware: HostHardware
     io_costs: IoCosts
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    migration: MigrationPolicy = MigrationPolicy()
 
     @property
     def generations(self) -> tuple[int, ...]:
@@ -257,6 +268,8 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
         memory=_uniform(MemoryPolicy, data["memory"], int),
         hardware=HostHardware.from_dict(data["hardware"]),
         io_costs=_uniform(IoCosts, data["io_costs"], float),
+        migration=_uniform(MigrationPolicy, data.get("migration", {"max_passes": 0,
+                                                                   "simultaneous": 0}), int),
     )
 
 

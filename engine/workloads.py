@@ -25,23 +25,32 @@ class WorkloadKind:
     dirty_pages: float  # pages written per second (memory dirtying, for migration)
     working_set: float  # multiple of the OS working set
     jitter: float  # tick-to-tick noise, as a fraction of the mean CPU (0: steady)
+    #: Writable working set, in percent of the VM's memory: the pages it rewrites so often
+    #: that a live migration's pre-copy cannot get ahead of them (Clark et al. 2005).
+    wws_pct: float = 2.0
 
 
 WORKLOADS: dict[str, WorkloadKind] = {
     w.id: w
     for w in (
-        WorkloadKind("idle", "Idle", 0.03, 0.01, 0.0, 0.0, 2, 0.05, 50, 1.0, 0.5),
-        WorkloadKind("web", "Web server", 0.22, 0.12, 300.0, 0.01, 60, 40.0, 800, 1.3, 0.2),
+        WorkloadKind("idle", "Idle", 0.03, 0.01, 0.0, 0.0, 2, 0.05, 50, 1.0, 0.5, 1.0),
+        # Dirtying like Clark 2005's SPECweb99 run (its last pre-copy rounds near 450 Mbit/s).
+        WorkloadKind("web", "Web server", 0.22, 0.12, 300.0, 0.01, 60, 40.0, 12000, 1.3, 0.2,
+                     3.0),
         WorkloadKind(
-            "database", "Database server", 0.40, 0.08, 900.0, 0.03, 450, 6.0, 3000, 2.0, 0.15
+            "database", "Database server", 0.40, 0.08, 900.0, 0.03, 450, 6.0, 3000, 2.0, 0.15,
+            10.0),
+        WorkloadKind(
+            "file-server", "File server", 0.07, 0.03, 600.0, 0.0, 900, 120.0, 400, 1.2, 0.3, 1.0
         ),
+        # A small game server (Clark 2005's Quake 3 run): a hot set rewritten every frame.
         WorkloadKind(
-            "file-server", "File server", 0.07, 0.03, 600.0, 0.0, 900, 120.0, 400, 1.2, 0.3
+            "game-server", "Game server", 0.35, 0.05, 0.0, 0.0, 5, 2.0, 12000, 1.1, 0.2, 5.0
         ),
         WorkloadKind("cpu-burner", "CPU burner", 1.0, 0.0, 0.0, 0.0, 0, 0.0, 100, 1.0, 0.0),
         WorkloadKind(
-            "memory-writer", "Memory writer", 0.30, 0.05, 0.0, 0.0, 5, 0.1, 25000, 2.5, 0.1
-        ),
-        WorkloadKind("custom", "Custom", 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0, 1.0, 0.1),
+            "memory-writer", "Memory writer", 0.30, 0.05, 0.0, 0.0, 5, 0.1, 250000, 2.5, 0.1,
+            50.0),
+        WorkloadKind("custom", "Custom", 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0, 1.0, 0.1, 5.0),
     )
 }

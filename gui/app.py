@@ -72,9 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a throwaway lab that is not saved (demos, tests): no library is opened",
     )
     parser.add_argument(
-        "--demo", choices=("contention",),
+        "--demo", choices=("contention", "cluster"),
         help="open a ready-made scenario instead of the demo lab: contention = three "
-        "CPU burners weighted 100/200/400 sharing 2 logical processors",
+        "CPU burners weighted 100/200/400 sharing 2 logical processors; cluster = a "
+        "two-node failover cluster with three highly available VMs",
     )
     parser.add_argument(
         "--theme", choices=[t.value for t in Theme], default=Theme.SYSTEM.value,
@@ -108,6 +109,12 @@ def open_session(args: argparse.Namespace) -> tuple[ManagementApi, Library | Non
         from hvlab.gui.graphs.demos import contention_lab
 
         return contention_lab(seed), None
+    if getattr(args, "demo", None) == "cluster":
+        from hvlab.engine.api import build_lab, load_lab_definition
+
+        api = ManagementApi(seed=seed)
+        build_lab(api, load_lab_definition("cluster"))
+        return api, None
     if getattr(args, "in_memory", False):
         api = ManagementApi(seed=seed)
         populate_demo(api, empty=bool(args.empty))

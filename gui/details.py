@@ -181,7 +181,7 @@ class DetailsPane(QWidget):
         else:
             services = "No contact" if vm.partition_id is not None else "Not running"
         s.set("Integration Services", services)
-        s.set("Clustered", "No")
+        s.set("Clustered", "Yes" if vm.clustered else "No")
         m = self.memory
         live = fmt.shows_live_figures(vm.state)
         m.set("Startup Memory", fmt.megabytes(vm.memory_startup_mb))

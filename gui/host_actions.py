@@ -26,12 +26,14 @@ from PySide6.QtWidgets import QDialog, QWidget
 from hvlab.engine.api import HvError
 from hvlab.gui import dialogs, ids
 from hvlab.gui.bars import named_action
+from hvlab.gui.cluster_actions import ClusterActions
 from hvlab.gui.lab_part import LabPart
 
 if TYPE_CHECKING:
     from hvlab.engine.api import HostInfo, ManagementApi
     from hvlab.gui.architecture.window import ArchitectureWindow
     from hvlab.gui.event_viewer import EventViewerWindow
+    from hvlab.gui.bridge import Bridge
     from hvlab.gui.host_settings import HostSettingsDialog
     from hvlab.gui.host_tree import HostTree
     from hvlab.gui.switch_manager import SwitchManagerDialog
@@ -85,6 +87,13 @@ class HostActions(LabPart, QObject):
         self.wait_for_lab([self.new_vm_action, self.settings_action,
                            self.switch_manager_action, self.architecture_action,
                            self.restart_action, self.crash_action, self.event_viewer_action])
+        #: The failover cluster's actions (migrations, node failure): gui/cluster_actions.py.
+        self.cluster = ClusterActions(window, hosts)
+        self.cluster.message.connect(self.message)
+
+    def attach(self, bridge: Bridge) -> None:
+        super().attach(bridge)
+        self.cluster.attach(bridge)
 
     def show_host(self, host: HostInfo | None) -> None:
         """The selected host, as the main window last read it: Restart and Crash apply

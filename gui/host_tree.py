@@ -1,7 +1,8 @@
-"""The left pane: "hvlab" ▸ hosts ▸ VM groups.
+"""The left pane: "hvlab" ▸ hosts ▸ VM groups, and a failover cluster ▸ its nodes.
 
-Picking an item filters the Virtual Machines list: the root shows every VM, a host its VMs,
-a group the VMs of that group on that host. Groups come from each VM's ``group`` setting
+Picking an item filters the Virtual Machines list: the root and a cluster show every VM, a
+host its VMs, a group the VMs of that group on that host. A node the cluster removed from
+its membership reads "NODE2 (Down)". Groups come from each VM's ``group`` setting
 (Hyper-V Manager has no grouping at all; its users ask for it first).
 """
 
@@ -18,13 +19,13 @@ from hvlab.gui import ids
 from hvlab.gui.icons import icon
 
 if TYPE_CHECKING:
-    from hvlab.engine.api import HostInfo, VmInfo
+    from hvlab.engine.api import ClusterInfo, HostInfo, VmInfo
 
 ROOT_TEXT = "hvlab"
 UNGROUPED = "(No group)"
 _KEY = Qt.ItemDataRole.UserRole + 1
 
-#: A tree key: ("root",), ("host", host_id) or ("group", host_id, group).
+#: A tree key: ("root",), ("cluster",), ("host", host_id) or ("group", host_id, group).
 TreeKey = tuple[str, ...]
 
 
@@ -55,12 +56,15 @@ class HostTree(QTreeWidget):
         """The host whose block the Actions pane shows ("" for the root)."""
         return self._key[1] if len(self._key) > 1 else ""
 
-    def rebuild(self, hosts: Sequence[HostInfo], vms: Sequence[VmInfo]) -> None:
-        """Rebuild when hosts or groups changed; keeps the picked item."""
+    def rebuild(self, hosts: Sequence[HostInfo], vms: Sequence[VmInfo],
+                cluster: ClusterInfo | None = None) -> None:
+        """Rebuild when hosts, groups or the cluster changed; keeps the picked item."""
         counts: dict[str, Counter[str]] = {h.id: Counter() for h in hosts}
         for vm in vms:
             counts.setdefault(vm.host_id, Counter())[vm.group or UNGROUPED] += 1
-        signature = tuple((h.id, h.name, tuple(sorted(counts[h.id].items()))) for h in hosts)
+        nodes = {n.id: n.state for n in cluster.nodes} if cluster is not None else {}
+        signature = (tuple((h.id, h.name, tuple(sorted(counts[h.id].items()))) for h in hosts),
+                     cluster.name if cluster else None, tuple(nodes.items()))
         if signature == self._signature:
             return
         self._signature = signature
@@ -74,13 +78,28 @@ class HostTree(QTreeWidget):
             root.setToolTip(0, "Every virtual machine of the lab")
             self.addTopLevelItem(root)
             wanted: QTreeWidgetItem = root
+            cluster_item = None
+            if cluster is not None:
+                cluster_item = QTreeWidgetItem([f"{cluster.name} (Failover Cluster)"])
+                cluster_item.setIcon(0, icon("hvlab"))
+                cluster_item.setData(0, _KEY, ("cluster",))
+                cluster_item.setToolTip(0, f"{cluster.name}: {len(nodes)} nodes, "
+                                           f"{cluster.votes_present} of {cluster.votes_total} "
+                                           "quorum votes")
+                root.addChild(cluster_item)
+                if keep == ("cluster",):
+                    wanted = cluster_item
             for h in hosts:
-                host_item = QTreeWidgetItem([h.name])
+                state = nodes.get(h.id)
+                host_item = QTreeWidgetItem([h.name if state in (None, "Up")
+                                             else f"{h.name} ({state})"])
                 host_item.setIcon(0, icon("host"))
                 host_item.setData(0, _KEY, ("host", h.id))
                 total = sum(counts[h.id].values())
-                host_item.setToolTip(0, f"{h.name}: {h.profile_name}, {total} virtual machines")
-                root.addChild(host_item)
+                host_item.setToolTip(0, f"{h.name}: {h.profile_name}, {total} virtual machines"
+                                     + (f"; cluster node, {state}" if state else ""))
+                (cluster_item if state is not None and cluster_item else root).addChild(
+                    host_item)
                 if keep == ("host", h.id):
                     wanted = host_item
                 named = sorted(g for g in counts[h.id] if g != UNGROUPED)

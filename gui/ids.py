@@ -592,6 +592,22 @@ IMPORT_RESTORE = _n("importVmRestore", "Restore the virtual machine (use the exi
 IMPORT_COPY = _n("importVmCopy", "Copy the virtual machine (create a new unique ID)")
 IMPORT_SUMMARY = _n("importVmSummary", "Summary")
 
+# -- the failover cluster (gui/cluster_actions.py, gui/migration_dialog.py) --------------------
+ACT_LIVE_MIGRATE = _n("actionLiveMigrate", "Live Migrate to another node…")
+ACT_QUICK_MIGRATE = _n("actionQuickMigrate", "Quick Migrate…")
+ACT_FAIL_NODE = _n("actionFailNode", "Simulate Node Failure…")
+ACT_RESTORE_NODE = _n("actionRestoreNode", "Start Node")
+MIGRATE_DIALOG = _n("migrateDialog", "Move Virtual Machine")
+MIGRATE_TARGET = _n("migrateTarget", "Move to node")
+MIGRATE_REASON = _n("migrateReason", "Why a node cannot take the virtual machine")
+MIGRATE_START = _n("migrateStart", "Move")
+MIGRATE_CANCEL = _n("migrateCancel", "Cancel migration")
+MIGRATE_CLOSE = _n("migrateClose", "Close")
+MIGRATE_PHASE = _n("migratePhase", "Migration phase")
+MIGRATE_PROGRESS = _n("migrateProgress", "Migration progress")
+MIGRATE_RESULT = _n("migrateResult", "Migration result")
+MIGRATE_CHART = _n("migrateChart", "Memory sent per pass")
+
 
 # -- VM Connection: Media, Clipboard, View, checkpoints -----------------------------------------
 ACT_REVERT = _n("actionRevert", "Revert…")

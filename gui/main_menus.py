@@ -180,7 +180,8 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     pane.set_host_actions([
         (new_menu, "new-vm"), a.storage.import_action, a.host.settings_action,
         a.host.switch_manager_action, a.storage.edit_disk_action, a.storage.inspect_disk_action,
-        a.host.event_viewer_action, a.host.restart_action, a.host.crash_action, None,
+        a.host.event_viewer_action, a.host.restart_action, a.host.crash_action,
+        *a.host.cluster.host_actions, None,
         a.performance.dashboard_action,
         a.performance.perfmon_action, None, a.refresh, (view_menu, "view"), a.help])
     install_host_menu(a.host.hosts, [  # the host tree's context menu
@@ -198,6 +199,9 @@ def _add_vm_actions(menu: QMenu, a: WindowActions) -> None:
             menu.addAction(a.vm[key])
         menu.addSeparator()
     menu.addAction(a.insert_setup_disk)
+    menu.addSeparator()
+    for action in a.host.cluster.vm_actions:
+        menu.addAction(action)
 
 
 def _toolbars(window: QMainWindow, a: WindowActions) -> tuple[QToolBar, QToolBar]:

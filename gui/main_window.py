@@ -318,7 +318,8 @@ class MainWindow(QMainWindow):
 
         self.statusBar().insertPermanentWidget(0, WarningNotice(bridge, self))
         self.details.attach(bridge)
-        self.actions_pane.set_vm_actions(vm_entries(self.vm_actions, VM_PANE))
+        self.actions_pane.set_vm_actions([*vm_entries(self.vm_actions, VM_PANE), None,
+                                          *self.host_actions.cluster.vm_actions])
         self.checkpoints = CheckpointsPane(bridge, self.storage.open_export)
         self.checkpoints.message.connect(self._status)
         self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
@@ -427,7 +428,8 @@ class MainWindow(QMainWindow):
         self.model.update_snapshot(snap)
         if self._tree_dirty:
             self._tree_dirty = False
-            self.tree.rebuild(self.bridge.api.hosts(), self.model.all_info())
+            api = self.bridge.api
+            self.tree.rebuild(api.hosts(), self.model.all_info(), api.cluster())
         version_changed = snap.version != self._last_version
         self._last_version = snap.version
         if len(self._selected) <= _LARGE_SELECTION or version_changed:
@@ -484,6 +486,7 @@ class MainWindow(QMainWindow):
         else:
             self.actions_pane.set_vm_title("")
         self.host_actions.show_host(host)
+        self.host_actions.cluster.show(self._selected, host)
         self._update_fit_label(names)
 
     def _update_fit_label(self, names: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ from hvlab.engine.api import (
     load_catalogue,
     load_profiles,
 )
-from hvlab.hvctl import devices, output, storage
+from hvlab.hvctl import cluster, devices, output, storage
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
@@ -63,7 +63,7 @@ def run(library: Library, args: argparse.Namespace, out: Printer,
 
 
 def _host_show(lib: Library, args: argparse.Namespace, out: Printer) -> int:
-    h = lib.api.host()
+    h = lib.api.host(getattr(args, "name", None))
     out.emit(output.host_json(h), output.host_text(h))
     return 0
 
@@ -309,6 +309,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("events", None): _events,
     **devices.HANDLERS,
     **storage.HANDLERS,
+    **cluster.HANDLERS,
     **{("vm", name): _vm_lifecycle for name in (
         "start", "stop", "turn-off", "save", "pause", "resume", "reset",
         "remove-saved-state", "remove")},

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from hvlab.engine.api import MAX_ADVANCE_SECONDS, SEED, __version__, library_folder
 from hvlab.hvctl import arguments as num
-from hvlab.hvctl import devices, storage
+from hvlab.hvctl import cluster, devices, storage
 from hvlab.hvctl.output import for_terminal
 
 #: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     # host
     host = sub(top, "host", "the Hyper-V host")
     hs = host.add_subparsers(dest="command", metavar="ACTION", required=True)
-    sub(hs, "show", "show the host (Get-VMHost)")
+    hshow = sub(hs, "show", "show the host (Get-VMHost)")
+    hshow.add_argument("name", metavar="NAME", nargs="?",
+                       help="which host (default: the lab's first)")
     hset = sub(hs, "set", "change host settings (Set-VMHost; BIOS and RAM apply at restart)")
     hset.add_argument("--numa-spanning", type=num.on_off, metavar="on|off")
     hset.add_argument("--virtualization", type=num.on_off, metavar="on|off",
@@ -159,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     devices.add_parsers(top, vs, vset, sub)
     storage.add_parsers(top, vs, sub)
+    cluster.add_parsers(top, hs, vs, sub)
 
     # clock
     clock = sub(top, "clock", "the simulated clock")

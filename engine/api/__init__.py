@@ -20,6 +20,13 @@ from hvlab.engine import __version__ as __version__
 
 # isort: off
 if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
+    from hvlab.engine.api.cluster_records import (
+        ClusterInfo as ClusterInfo,
+        ClusterNodeInfo as ClusterNodeInfo,
+        MigrationInfo as MigrationInfo,
+        NetworkInfo as NetworkInfo,
+        SharedStorageInfo as SharedStorageInfo,
+    )
     from hvlab.engine.api.demo import (
         populate_demo as populate_demo,
     )
@@ -110,6 +117,10 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         Channel as Channel,
         Device as Device,
     )
+    from hvlab.engine.fabric import (
+        NETWORKS as NETWORKS,
+        STORAGE as STORAGE,
+    )
     from hvlab.engine.errors import (
         AccessDeniedError as AccessDeniedError,
         HvError as HvError,
@@ -165,6 +176,9 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
 
 #: Where each public name is defined (loaded from there on first use).
 _HOMES: dict[str, str] = {
+    **dict.fromkeys(("ClusterInfo", "ClusterNodeInfo", "MigrationInfo", "NetworkInfo",
+                     "SharedStorageInfo"), "hvlab.engine.api.cluster_records"),
+    **dict.fromkeys(("NETWORKS", "STORAGE"), "hvlab.engine.fabric"),
     "populate_demo": "hvlab.engine.api.demo",
     **dict.fromkeys(("AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
                      "default_library_path", "is_library", "open_library"),

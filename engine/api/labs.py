@@ -23,7 +23,11 @@ SCHEMA = 1
 _HOST_KEYS = {"name", "profile", "ram_gb", "sockets", "cores_per_socket", "threads_per_core",
               "switches", "vms"}
 _SWITCH_KEYS = {"name", "type", "nic", "allow_management_os", "notes"}
-_TOP_KEYS = {"format", "schema", "title", "description", "settle_seconds", "hosts"}
+_TOP_KEYS = {"format", "schema", "title", "description", "settle_seconds", "hosts",
+             "networks", "shared_storage", "cluster"}
+_NETWORK_KEYS = {"name", "kind", "hosts"}
+_STORAGE_KEYS = {"name", "kind", "spindles", "path", "hosts"}
+_CLUSTER_KEYS = {"name", "nodes", "quorum", "witness"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class LabDefinition:
     description: str
     settle_seconds: float
     hosts: tuple[dict[str, Any], ...]
+    #: Networks and shared storage joining the hosts, and the failover cluster over them.
+    networks: tuple[dict[str, Any], ...] = ()
+    shared_storage: tuple[dict[str, Any], ...] = ()
+    cluster: dict[str, Any] | None = None
 
 
 def _labs_dir() -> Path:
@@ -74,8 +82,16 @@ def load_lab_definition(name: str) -> LabDefinition:
         _unknown(f"{path}: host {host.get('name', '?')}", host, _HOST_KEYS)
         for switch in host.get("switches", []):
             _unknown(f"{path}: switch {switch.get('name', '?')}", switch, _SWITCH_KEYS)
+    for net in data.get("networks", []):
+        _unknown(f"{path}: network {net.get('name', '?')}", net, _NETWORK_KEYS)
+    for st in data.get("shared_storage", []):
+        _unknown(f"{path}: shared storage {st.get('name', '?')}", st, _STORAGE_KEYS)
+    if data.get("cluster") is not None:
+        _unknown(f"{path}: cluster", data["cluster"], _CLUSTER_KEYS)
     return LabDefinition(name, str(data.get("title", name)), str(data.get("description", "")),
-                         float(data.get("settle_seconds", 0)), tuple(hosts))
+                         float(data.get("settle_seconds", 0)), tuple(hosts),
+                         tuple(data.get("networks", [])), tuple(data.get("shared_storage", [])),
+                         data.get("cluster"))
 
 
 def build_lab(api: ManagementApi, definition: LabDefinition, *, hosts_only: bool = False,
@@ -96,16 +112,27 @@ def build_lab(api: ManagementApi, definition: LabDefinition, *, hosts_only: bool
                               notes=switch.get("notes", ""))
     if hosts_only:
         return
+    for net in definition.networks:
+        api.add_network(net["name"], net["kind"], net["hosts"])
+    for st in definition.shared_storage:
+        api.add_shared_storage(st["name"], st["kind"], st["spindles"], st["path"], st["hosts"])
+    if definition.cluster is not None:
+        c = definition.cluster
+        api.create_cluster(c["name"], c["nodes"], quorum=c.get("quorum"),
+                           witness=c.get("witness"))
     to_start: list[str] = []
     for host in definition.hosts:
         for spec in host.get("vms", []):
             fields = dict(spec)
             name = fields.pop("name")
             running = bool(fields.pop("running", False))
-            if fields.pop("boot_disk", False):
+            priority = fields.pop("highly_available", None)
+            boot_disk = fields.pop("boot_disk", False)
+            if boot_disk:
                 controller = "IDE" if int(fields.get("generation", 1)) == 1 else "SCSI"
+                folder = f"{boot_disk}/" if isinstance(boot_disk, str) else ""
                 fields["hard_drives"] = [{"controller": controller, "controller_number": 0,
-                                          "location": 0, "path": f"{name}.vhd",
+                                          "location": 0, "path": f"{folder}{name}.vhd",
                                           "bootable": True}]
             try:
                 vm = api.create_vm(name, host=host["name"], **fields)
@@ -113,6 +140,8 @@ def build_lab(api: ManagementApi, definition: LabDefinition, *, hosts_only: bool
                 raise ValidationError(getattr(err, "field", "vms"),
                                       f"Lab definition {definition.name}, VM {name}: "
                                       f"{err.message}") from None
+            if priority is not None:
+                api.make_highly_available(vm.id, priority=str(priority))
             if running:
                 to_start.append(vm.id)
     for vm_id in to_start:

@@ -6,8 +6,9 @@ commands return a :class:`~hvlab.engine.jobs.Job`.  Reads return immutable snaps
 class without changes to its clients.
 
 The facade is assembled from one class per area (sessions and jobs, hosts, VMs, devices,
-counters, storage), each sharing :class:`~hvlab.engine.api.surface.ApiCore`; every public method is
-declared a query, a command or a clock call (:mod:`hvlab.engine.api.surface`).
+counters, storage, the cluster), each sharing :class:`~hvlab.engine.api.surface.ApiCore`;
+every public method is declared a query, a command or a clock call
+(:mod:`hvlab.engine.api.surface`).
 
 Units: memory in MB, CPU in percent, time in seconds of simulated time (``*_us`` fields are
 microseconds).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 
+from hvlab.engine.api.cluster import ClusterCalls
 from hvlab.engine.api.counters import CounterCalls
 from hvlab.engine.api.devices import DeviceCalls
 from hvlab.engine.api.hosts import HostCalls
@@ -27,7 +29,8 @@ from hvlab.engine.api.vms import VmCalls
 from hvlab.engine.library.state import restore_lab
 
 
-class ManagementApi(SessionCalls, HostCalls, VmCalls, DeviceCalls, CounterCalls, StorageCalls):
+class ManagementApi(SessionCalls, HostCalls, VmCalls, DeviceCalls, CounterCalls, StorageCalls,
+                    ClusterCalls):
     """Facade over a :class:`~hvlab.engine.vmms.lab.Lab` (``ManagementApi(seed=1)`` makes an empty
     in-memory lab; see :class:`~hvlab.engine.api.surface.ApiCore` for the options)."""
 

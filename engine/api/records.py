@@ -111,4 +111,5 @@ def vm_info(lab: Lab, host: Host, vm: VmRuntime) -> VmInfo:
         integration_services=tuple(services), job=job, config=cfg,
         enlightened=bool(lab.sim.table.enlightened[vm.slot]),
         integration_setup_pending=vm.is_setup_pending,
+        clustered=lab.fabric.cluster is not None and vm.id in lab.fabric.cluster.roles,
     )

@@ -13,7 +13,7 @@ from hvlab.engine.errors import InvalidStateError, NotFoundError
 from hvlab.engine.faults import OperationFaults
 from hvlab.engine.jobs import Job
 from hvlab.engine.sim.clock import seconds_to_us, us_to_seconds
-from hvlab.engine.vmms import power
+from hvlab.engine.vmms import migration, power
 
 
 class SessionCalls(ApiCore):
@@ -132,6 +132,9 @@ class SessionCalls(ApiCore):
                                     [f"{record.description} is {record.state.value.lower()}"
                                      if record.state.finished else
                                      f"{record.description} cannot be cancelled."])
+        if record.kind in migration.KINDS:
+            migration.cancel(self.lab, record)
+            return record.view(self.lab.sim.now_us)
         host, vm = self._resolve(record.vm_id)
         power.cancel(host, vm, record)
         return record.view(self.lab.sim.now_us)

@@ -109,6 +109,8 @@ class VmInfo:
     enlightened: bool = False
     #: Integration services were installed from the setup disk; they load at the next boot.
     integration_setup_pending: bool = False
+    #: A highly available VM of the failover cluster (Summary ▸ Clustered).
+    clustered: bool = False
 
 
 @dataclass(frozen=True)

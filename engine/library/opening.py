@@ -55,6 +55,7 @@ from hvlab.engine.library.state import (
 from hvlab.engine.profiles import HostHardware, get_profile
 from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.sim.simulation import STEP_US
+from hvlab.engine.vmms import migration
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
 from hvlab.engine.vmms.transfer import IMPORTS_DIR
@@ -512,8 +513,13 @@ def _repair_lab(lab: Lab) -> None:
         if lab.sim.table.used[slot] and slot not in slots:
             lab.sim.table.memory_assigned_mb[slot] = 0
             lab.sim.table.remove(slot)
+    for m in list(lab.migrations.values()):
+        if m.source not in lab.hosts or m.target not in lab.hosts or m.vm_id not in vm_hosts:
+            migration.abort(lab, m, "A host or virtual machine of the migration could not be "
+                                    "read.")
     for action in lab.sim.queue.pending():
-        if action.host_id not in lab.hosts:
+        # Lab-wide actions (the migrations' clock) name no host.
+        if action.host_id and action.host_id not in lab.hosts:
             lab.sim.queue.remove_where(action.host_id)
         elif action.target and action.target not in vm_hosts:
             lab.sim.queue.remove_where(action.host_id, action.target)

@@ -38,8 +38,10 @@ from hvlab.engine.sim.memory import PAGE_MB, MemoryMap
 from hvlab.engine.sim.vmtable import VmTable
 from hvlab.engine.switches import MacPool, VirtualSwitch
 from hvlab.engine.vmms import tables
+from hvlab.engine.vmms.cluster import Fabric
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.lab import EVENT_LOG_KEEP, Lab
+from hvlab.engine.vmms.migration import Migration
 from hvlab.engine.vmms.runtime import CONSOLE_LINES, Checkpoint, SavedState, VmRuntime
 
 Json = dict[str, Any]
@@ -60,7 +62,8 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # by the restored lab's constructor.
     "Lab": frozenset({"seed", "sim", "hosts", "jobs", "next_job_id", "vm_counter", "bus",
                       "event_log", "_switch_index", "files", "disk_handles", "storage_root",
-                      "retired_files", "faults"}),
+                      "retired_files", "faults", "fabric", "migrations",
+                      "finished_migrations"}),
     "Simulation": frozenset({"now_us", "step_index", "queue", "table", "history", "devices",
                              "switch_infos", "machines", "_handlers", "_every_second",
                              "_before_advance"}),
@@ -357,6 +360,9 @@ def snapshot_lab(lab: Lab) -> Json:
         "queue": lab.sim.queue.to_dict(),
         "jobs": [j.to_dict() for j in lab.jobs.values()],
         "table": table_to_dict(lab.sim.table),
+        "fabric": lab.fabric.to_dict(),
+        "migrations": [m.to_dict() for m in lab.migrations.values()],
+        "finished_migrations": [m.to_dict() for m in lab.finished_migrations],
         "hosts": [
             {
                 "settings": host_settings(h),
@@ -385,6 +391,13 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
     for j in snapshot["jobs"]:
         job = JobRecord.from_dict(j)
         lab.jobs[job.id] = job
+    # The cluster and its migrations (absent from files of builds before clustering).
+    lab.fabric = Fabric.from_dict(snapshot.get("fabric", {}))
+    for m in snapshot.get("migrations", []):
+        record = Migration.from_dict(m)
+        lab.migrations[record.job_id] = record
+    lab.finished_migrations = [Migration.from_dict(m)
+                               for m in snapshot.get("finished_migrations", [])]
     for index, h in enumerate(snapshot["hosts"]):
         host = _restore_host(lab, index, h["settings"], h["runtime"])
         lab.attach_host(host)

@@ -140,6 +140,14 @@ class History:
         acc[:have] = self._host_acc
         self._host_acc = acc
 
+    def drop_host(self, index: int) -> None:
+        """The machine at ``index`` left the simulation: the later ones move up a row."""
+        if index >= self._host_acc.shape[0]:
+            return
+        for name in HOST_SERIES:
+            self.host[name] = np.delete(self.host[name], index, axis=0)
+        self._host_acc = np.delete(self._host_acc, index, axis=0)
+
     def clear_slot(self, slot: int) -> None:
         """A slot was given to a new VM: it starts with an empty history."""
         if slot >= self.capacity:

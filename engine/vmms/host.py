@@ -54,6 +54,11 @@ class Host:
         self.virtual_machine_path = ""
         self.virtual_hard_disk_path = ""
         self.rebooting = False
+        #: The node failed (powered off or crashed) and has not been restored.
+        self.failed = False
+        #: Live migrations this node takes part in at once (Hyper-V Settings ▸ Live
+        #: Migrations; fixed at one on 2008 R2).
+        self.max_live_migrations = profile.migration.simultaneous
         self.boot_count = 0
         self.vms: dict[str, VmRuntime] = {}
         self.net = HostNetworking(host_id)

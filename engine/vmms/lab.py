@@ -19,7 +19,7 @@ from typing import Any
 
 from hvlab.engine import events as ev
 from hvlab.engine import fileguard
-from hvlab.engine.errors import HvError
+from hvlab.engine.errors import HvError, InvalidStateError
 from hvlab.engine.faults import OperationFaults
 from hvlab.engine.filework import FileWorker
 from hvlab.engine.jobs import JobRecord, JobState
@@ -30,7 +30,17 @@ from hvlab.engine.sim.clock import ScheduledAction, seconds_to_us
 from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage.errors import OperationCancelled
-from hvlab.engine.vmms import dynamic_memory, guest_runner, host_power, power, tables, vm_files
+from hvlab.engine.vmms import (
+    dynamic_memory,
+    failover,
+    guest_runner,
+    host_power,
+    migration,
+    power,
+    tables,
+    vm_files,
+)
+from hvlab.engine.vmms.cluster import Fabric
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
@@ -61,12 +71,19 @@ class Lab:
         self._switch_index: dict[tuple[str, str], int] = {}
         #: Faults a test author injected (hvlab.engine.faults); none by default.
         self.faults = OperationFaults()
+        #: Networks, shared storage and the failover cluster joining the hosts.
+        self.fabric = Fabric()
+        #: Migrations in flight by job id, and the last ones finished (their figures).
+        self.migrations: dict[int, migration.Migration] = {}
+        self.finished_migrations: list[migration.Migration] = []
         sim = self.sim
         sim.before_advance(self.poll_files)
         sim.on_action("host_boot", self._on_host_boot)
         sim.on_action("job_done", self._on_job_done)
         sim.on_action("guest_step", self._on_guest_step)
         sim.on_action("auto_start", self._on_auto_start)
+        sim.on_action("migration_tick", self._on_migration_tick)
+        sim.on_action("node_down", self._on_node_down)
         sim.every_second(self._every_second)
 
     # -- files ------------------------------------------------------------------------------
@@ -105,7 +122,10 @@ class Lab:
     # -- hosts and VMs -------------------------------------------------------------------------
     def add_host(self, name: str, profile: HostProfile, hardware: HostHardware | None = None,
                  host_id: str | None = None) -> Host:
-        hid = host_id or self._new_uuid("host", len(self.hosts))
+        index = len(self.hosts)
+        while host_id is None and self._new_uuid("host", index) in self.hosts:
+            index += 1  # a host was removed: the next index may be taken
+        hid = host_id or self._new_uuid("host", index)
         return self.attach_host(Host(self, hid, name, len(self.hosts), profile, hardware))
 
     def attach_host(self, host: Host) -> Host:
@@ -113,6 +133,38 @@ class Lab:
         self.hosts[host.id] = host
         self.sim.machines.append(host)
         return host
+
+    def remove_host(self, host: Host) -> None:
+        """Take a host out of the lab (it must hold no VM and be in no cluster); the hosts
+        after it move up one place in the simulation's tables."""
+        if host.vms:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    [f"It holds {len(host.vms)} virtual machines; move or "
+                                     "delete them first."])
+        cluster = self.fabric.cluster
+        if cluster is not None and host.id in cluster.nodes:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    [f"It is a node of the cluster {cluster.name}."])
+        if len(self.hosts) == 1:
+            raise InvalidStateError(f"The host {host.name} could not be removed.",
+                                    ["It is the lab's only host."])
+        index = host.index
+        self.sim.queue.remove_where(host.id)
+        del self.hosts[host.id]
+        self.sim.machines.pop(index)
+        self.sim.history.drop_host(index)
+        table = self.sim.table
+        moved = table.host[: table.size] > index
+        table.host[: table.size][moved] -= 1
+        for other in self.hosts.values():
+            if other.index > index:
+                other.index -= 1
+        for hosts in [n.hosts for n in self.fabric.networks.values()] + \
+                [s.hosts for s in self.fabric.storage.values()]:
+            if host.id in hosts:
+                hosts.remove(host.id)
+        self.switches_changed()
+        self.publish(ev.HostChanged(self.sim.now_us, host.id, "removed"))
 
     def _new_uuid(self, kind: str, index: int) -> str:
         digest = hashlib.sha256(f"hvlab:{self.seed}:{kind}:{index}".encode()).digest()
@@ -253,6 +305,15 @@ class Lab:
         host = self.hosts.get(action.host_id)
         if host is not None:
             host_power.on_host_boot(host, int(action.data["job"]))
+            failover.on_node_boot(self, host)
+
+    def _on_migration_tick(self, action: ScheduledAction) -> None:
+        migration.on_tick(self)
+
+    def _on_node_down(self, action: ScheduledAction) -> None:
+        host = self.hosts.get(action.host_id)
+        if host is not None:
+            failover.on_node_down(self, host, [str(v) for v in action.data["running"]])
 
     def _on_job_done(self, action: ScheduledAction) -> None:
         if (found := self._vm_of(action)) is not None:

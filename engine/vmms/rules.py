@@ -137,6 +137,16 @@ def being_deleted(host: Host, vm: VmRuntime) -> bool:
         return False
     job = host.lab.job_record(vm.job_id)
     return job is not None and job.kind == DELETE_FILES_KIND and not job.state.finished
+#: The jobs that move a VM to another node (engine/vmms/migration.py).
+MIGRATION_JOBS = ("live-migrate", "quick-migrate")
+
+
+def migration_blocker(host: Host, vm: VmRuntime) -> str | None:
+    """Why nothing else may be done to ``vm`` now: it is moving to another node."""
+    job = host.lab.job_record(vm.job_id) if vm.job_id is not None else None
+    if job is not None and job.kind in MIGRATION_JOBS and not job.state.finished:
+        return "The virtual machine is being migrated to another node."
+    return None
 
 
 def operation_blocker(host: Host, vm: VmRuntime, op: Operation) -> str | None:
@@ -145,7 +155,7 @@ def operation_blocker(host: Host, vm: VmRuntime, op: Operation) -> str | None:
         return "The host is restarting."
     if being_deleted(host, vm):
         return BEING_DELETED
-    reason = state_reason(op, vm.state)
+    reason = migration_blocker(host, vm) or state_reason(op, vm.state)
     if reason is None and op is Operation.SHUT_DOWN:
         reason = shutdown_blocker(host, vm)
     if reason is None and op is Operation.CHECKPOINT:
@@ -171,7 +181,7 @@ def require(host: Host, vm: VmRuntime, op: Operation) -> None:
         )
     if being_deleted(host, vm):
         raise InvalidStateError(f"'{vm.name}' failed to change state.", [BEING_DELETED])
-    reason = state_reason(op, vm.state)
+    reason = migration_blocker(host, vm) or state_reason(op, vm.state)
     if reason is not None:
         raise InvalidStateError(
             f"'{vm.name}' failed to change state.",

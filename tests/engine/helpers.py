@@ -60,3 +60,41 @@ def parser_leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
         return
     for name, child in subs[0].choices.items():
         yield from parser_leaves(child, (*path, name))
+
+
+#: Where the cluster helpers put highly available VMs' disks (on the shared storage).
+CSV_PATH = r"C:\ClusterStorage\Volume1"
+
+
+def make_cluster(profile: str = "ws2008r2", nodes: int = 2, *, ram_gb: int = 16,
+                 network: str = "1gbe", storage: str = "fc-2gb", spindles: int = 3,
+                 seed: int = 0) -> ManagementApi:
+    """NODE1..NODEn joined by one network and one shared storage, in a cluster CLUSTER1."""
+    api = ManagementApi(seed=seed)
+    names = [f"NODE{i + 1}" for i in range(nodes)]
+    for name in names:
+        api.add_host(name, profile, ram_gb=ram_gb)
+    api.add_network("Cluster Network 1", network, names)
+    api.add_shared_storage("Cluster Disk 1", storage, spindles, CSV_PATH, names)
+    api.create_cluster("CLUSTER1", names)
+    return api
+
+
+def ha_vm(api: ManagementApi, name: str, *, host: str = "NODE1", memory_mb: int = 512,
+          workload: str = "idle", priority: str = "medium", start: bool = True,
+          **fields: Any) -> str:
+    """A highly available VM with its disk on the cluster's shared storage, running."""
+    fields.setdefault("hard_drives",
+                      (HardDrive("IDE", 0, 0, rf"{CSV_PATH}\{name}\{name}.vhd"),))
+    vm_id = api.create_vm(name, host=host, memory_startup_mb=memory_mb, workload=workload,
+                          **fields).id
+    api.make_highly_available(name, priority=priority)
+    if start:
+        api.wait(api.start(name))
+    return vm_id
+
+
+def owner(api: ManagementApi, name: str) -> str:
+    """The name of the node that owns VM ``name``."""
+    vm = api.vm(name)
+    return api.host(vm.host_id).name

@@ -142,6 +142,37 @@ def cell(table: Any, vm: str, column: str) -> str:
     raise SystemExit(f"{vm} is not in the table")
 
 
+def migrate_by_name(app_python: str, env: dict[str, str]) -> dict[str, Any]:
+    """``hvlab --demo cluster``: press Live Migrate to another node… and Move by their
+    accessible names (the console is busy with the migration's job), then Cancel
+    migration (idle again)."""
+    proc = subprocess.Popen([app_python, "-m", "hvlab.gui.app", "--demo", "cluster", "--clock",
+                             "manual", "--theme", "light"], cwd=ROOT, env=env)
+    out: dict[str, Any] = {}
+    try:
+        app = wait_for("hvlab --demo cluster on the accessibility bus", find_app)
+        wait_for("the cluster's VMs", lambda: (lambda t: t if t is not None and
+                                               t.queryTable().nRows >= 3 else None)(
+            vm_table(app)))
+        frame = main_frame(app)
+        press(app, "Live Migrate to another node…")
+        wait_for("the Move button", lambda: buttons(app).get("Move"), 10)
+        press(app, "Move")
+        out["busy_after_move"] = wait_for(
+            "busy", lambda: frame.description if frame.description != "Idle" else None, 10)
+        wait_for("Cancel migration", lambda: buttons(app).get("Cancel migration"), 10)
+        press(app, "Cancel migration")
+        wait_until_idle(frame, 20)
+        out["idle_after_cancel"] = frame.description
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--app-python", required=True)
@@ -186,6 +217,7 @@ def main() -> int:
             app_proc.wait(10)
         except subprocess.TimeoutExpired:
             app_proc.kill()
+    result["migration"] = migrate_by_name(args.app_python, env)
     print(json.dumps(result))
     return 0 if not result.get("missing") else 1
 

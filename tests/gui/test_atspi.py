@@ -73,4 +73,7 @@ def test_atspi_client_finds_and_presses_actions_by_name(tmp_path: Path) -> None:
     # The busy state an outside client waits on (docs/automation.md).
     assert (result["idle_at_start"], result["busy_after_pause"]) == \
         ("Idle", "Busy: 1 job running")
+    # A live migration started, and cancelled, by accessible names alone.
+    assert result["migration"] == {"busy_after_move": "Busy: 1 job running",
+                                   "idle_after_cancel": "Idle"}
     assert proc.returncode == 0, proc.stderr
