@@ -74,7 +74,8 @@ def test_a_stuck_lesson_says_which_step_and_what_the_lab_shows(tmp_path: Path) -
     with pytest.raises(LessonStuckError) as err:
         run.play()
     assert "step 1" in err.value.message and "3 s" in err.value.message
-    assert "XP-CLIENT: state is Off." in err.value.details[1]
+    assert list(err.value.details) == ["Waiting for: XP-CLIENT is Running",
+                                       "The lab: XP-CLIENT is Off."]
 
 
 def test_reset_and_rewind_replay_byte_for_byte() -> None:

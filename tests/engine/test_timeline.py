@@ -26,7 +26,7 @@ def test_run_until_a_condition_stops_at_the_first_tick_it_holds() -> None:
     stop = run_until(api, seconds=600, condition=condition)
     assert stop.reason == "condition" and api.vm("XP-CLIENT").heartbeat == "OK"
     # One tick earlier it did not hold: the run stopped as soon as it could.
-    assert stop.at_seconds < 600 and stop.detail == "XP-CLIENT: heartbeat is OK."
+    assert stop.at_seconds < 600 and stop.detail == "XP-CLIENT's heartbeat is OK."
 
 
 def test_run_until_a_state_change() -> None:

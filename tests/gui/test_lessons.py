@@ -58,6 +58,8 @@ def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, L
     assert any("Not enough memory" in " ".join(e) for e in shown.errors)
     win.bridge.step(1)
     assert dock.run.index == 2 and dock.hint_label.text() == ""
+    # What the step waits for, in plain words (the engine's waiting_for, as hvctl says it).
+    assert dock.status.text() == "Waiting for: SQL-BIG can start now"
     # They save two VMs to make room.
     for name in ("W2K8-DC01", "W2K3-APP01"):
         select(win, name)
@@ -250,7 +252,7 @@ def test_practise_and_check_an_exercise(qtbot: QtBot, window: MainWindow) -> Non
     assert [label for label, result in rows.items() if result == "Failed"] == [
         "WEB01 reserves 20 % of its processors"]
     assert "Hint" not in dialog.table.item(2, 2).text()
-    assert "config cpu reserve pct is 10." in dialog.table.item(2, 2).text()
+    assert "WEB01's processor reserve is 10 %." in dialog.table.item(2, 2).text()
     dialog.hints.setChecked(True)
     assert "Hint: Settings ▸ Processor" in dialog.table.item(2, 2).text()
     dialog.close()
