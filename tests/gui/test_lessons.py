@@ -287,6 +287,44 @@ def test_a_trainer_captures_the_lab_as_an_exercise(tmp_path: Path, window: MainW
     assert grade(window.bridge.api, exercise).score_percent == 100
 
 
+def test_a_trainer_captures_host_properties(tmp_path: Path, window: MainWindow,
+                                            qtbot: QtBot) -> None:
+    from hvlab.engine.lessons import grade, read_exercise
+    from hvlab.gui.lessons.authoring import ExerciseAuthoringDialog
+
+    api = window.bridge.api
+    # The trainer builds the target: a private switch, virtualization off in the BIOS.
+    api.create_switch("Lab", "Private")
+    api.set_host(virtualization_enabled=False)
+    window.bridge.refresh()
+    _trigger(window, ids.ACT_NEW_EXERCISE)
+    dialog = window.findChild(ExerciseAuthoringDialog)
+    assert isinstance(dialog, ExerciseAuthoringDialog)
+    qtbot.addWidget(dialog)
+    host = dialog.tree.topLevelItem(0)
+    assert host is not None and host.text(0) == "Host LAB-HOST-01"
+    rows = {host.child(j).text(0): host.child(j) for j in range(host.childCount())}
+    assert rows["pending_virtualization_enabled"].text(1) == "False"
+    assert rows["switches.Lab.type"].text(1) == "Private"
+    for prop in ("pending_virtualization_enabled", "switches.Lab.type"):
+        rows[prop].setCheckState(0, Qt.CheckState.Checked)
+    dialog.tree.setCurrentItem(rows["switches.Lab.type"])
+    qtbot.keyClicks(dialog.hint, "Virtual Switch Manager")
+    dialog.title.setText("Isolate the lab")
+    dialog.statement.setPlainText("Add a private switch Lab; turn virtualization off.")
+    path = tmp_path / "host.json"
+    dialog.save(path, dialog.exercise_data())
+    exercise = read_exercise(path)
+    assert [(c.label, c.hint) for c in exercise.checks] == [
+        ("LAB-HOST-01 has hardware-assisted virtualization enabled after its next restart: "
+         "no", ""),
+        ("LAB-HOST-01's virtual switch Lab is of type Private", "Virtual Switch Manager")]
+    assert grade(api, exercise).score_percent == 100
+    api.set_switch("Lab", switch_type="Internal")
+    assert [c.label for c in grade(api, exercise).failed] == [
+        "LAB-HOST-01's virtual switch Lab is of type Private"]
+
+
 def test_the_architecture_view_full_screen(window: MainWindow, qtbot: QtBot) -> None:
     from hvlab.gui.architecture import ArchitectureWindow
 
