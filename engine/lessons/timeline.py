@@ -2,10 +2,12 @@
 
 :func:`run_until` moves an in-memory or library lab's clock until a moment, a condition
 (``root CPU above 80 %``, a VM reaching a state) or any VM's state change, whichever comes
-first.  :class:`Timeline` keeps moments of an in-memory lab as its clock runs (every
-``every_seconds`` of simulated time) so a presenter can step back to one: the lab is put back
-in place exactly as it was, and running on from there replays the session (the engine is
-deterministic, so the same commands at the same moments give the same lab, to the byte).
+first.  :class:`Timeline` has the engine keep moments of an in-memory lab as its clock runs
+(every ``every_seconds`` of simulated time) so a presenter can step back to one: the lab is
+put back in place exactly as it was, with its graphs up to then, and running on from there
+replays the session (the engine is deterministic, so the same commands at the same moments
+give the same lab, to the byte).  How the engine keeps them cheaply:
+:mod:`hvlab.engine.api.timeline`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 from hvlab.engine.api import (
     MAX_ADVANCE_SECONDS,
     EngineEvent,
-    LabState,
     ManagementApi,
+    Moment,
     ValidationError,
     VmStateChanged,
     us_to_seconds,
@@ -24,7 +26,7 @@ from hvlab.engine.api import (
 from hvlab.engine.lessons.conditions import Condition, Context
 
 #: The most moments a timeline keeps (the oldest are dropped first): two hours at 30 s.
-MAX_MOMENTS = 240
+MAX_MOMENTS = 240  # hvlab.engine.api.timeline.MAX_MOMENTS
 
 
 @dataclass(frozen=True)
@@ -73,27 +75,26 @@ def run_until(api: ManagementApi, *, seconds: float, condition: Condition | None
 
 
 class Timeline:
-    """Moments of an in-memory lab, captured as its clock runs (see the module docstring)."""
+    """The moments of an in-memory lab to step back to, kept by the engine as its clock runs
+    (``ManagementApi.keep_timeline``: cheap whatever the lab's size, with the counters'
+    history).  Creating one starts the lab's timeline; a library's lab cannot have one
+    (its disks are files): that raises the engine's NotSupportedError."""
 
-    def __init__(self, api: ManagementApi, every_seconds: float = 30.0) -> None:
+    def __init__(self, api: ManagementApi, every_seconds: float = 30.0, *,
+                 keyframe_cost_ratio: float | None = None) -> None:
         self.api = api
-        self.every_us = round(every_seconds * 1_000_000)
-        self.moments: list[LabState] = [api.capture_state()]
+        if keyframe_cost_ratio is None:
+            api.keep_timeline(every_seconds)
+        else:
+            api.keep_timeline(every_seconds, keyframe_cost_ratio=keyframe_cost_ratio)
 
-    def observe(self) -> LabState | None:
-        """Capture a moment if ``every_seconds`` passed since the last one (call it after
-        the clock moved); returns it.  Stepping back before the newest drops the later ones."""
-        now = self.api.now_us
-        while self.moments and self.moments[-1].time_us > now:
-            self.moments.pop()  # the clock went back: those moments did not happen (yet)
-        if self.moments and now - self.moments[-1].time_us < self.every_us:
-            return None
-        moment = self.api.capture_state()
-        self.moments.append(moment)
-        del self.moments[:-MAX_MOMENTS]
-        return moment
+    @property
+    def moments(self) -> list[Moment]:
+        """The kept moments, oldest first (one every ``every_seconds``, the last
+        :data:`MAX_MOMENTS`)."""
+        return self.api.timeline_moments()
 
-    def rewind(self, moment: LabState) -> None:
-        """Put the lab back to ``moment`` (one of :attr:`moments`); later ones are dropped."""
-        self.api.return_to(moment)
-        self.moments = [m for m in self.moments if m.time_us <= moment.time_us]
+    def rewind(self, moment: Moment) -> None:
+        """Put the lab back to ``moment`` (one of :attr:`moments`); later ones are dropped
+        and running the clock replays the session."""
+        self.api.rewind(moment.time_us)

@@ -98,11 +98,6 @@ class TeachingClock(LabPart, QObject):
             self.rewind_action.setEnabled(False)
             self.rewind_action.setToolTip("Rewind needs an in-memory lab (a lesson's, a "
                                           "demo's, or hvlab --in-memory).")
-        bridge.tick.connect(lambda _snap: self._observe())
-
-    def _observe(self) -> None:
-        if self.timeline is not None:
-            self.timeline.observe()
 
     def _on_vm_state_changed(self, _vm: str, _old: str, _new: str, _reason: str) -> None:
         if self.pause_on_change_action.isChecked() and self.bridge.running:

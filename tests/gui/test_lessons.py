@@ -119,7 +119,18 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
     # Rewind to a kept moment: XP-CLIENT is Off again, the time is that moment's.
     kept = [m.time_seconds for m in clock.timeline.moments] if clock.timeline else []
     assert kept and kept[0] == pytest.approx(start)
-    clock.rewind_to(len(kept) - 1)  # the oldest
+    # The host's graphs after a rewind show the history up to that moment, not nothing.
+    window.findChild(QAction, ids.ACT_SHOW_HOST_PERFORMANCE.object_name).trigger()
+    dashboard = window.performance.dashboard
+    assert dashboard is not None
+    clock.rewind_to(len(kept) - 2)  # the second oldest: 30 s after the start
+    assert bridge.api.now_seconds == pytest.approx(kept[1])
+    dashboard.refresh(force=True)
+    times = bridge.api.host_history()["times"]
+    assert times[-1] == pytest.approx(kept[1]) and len(times) >= 30
+    x, _ = dashboard.guest_curve.getData()
+    assert x is not None and len(x) == len(times)
+    clock.rewind_to(1)  # the oldest now left (newest first: the one at kept[1], then it)
     assert bridge.api.now_seconds == pytest.approx(start) and moment > start
     assert bridge.api.vm("XP-CLIENT").state == "Off"
     shown_ids = [window.model.vm_id_at(r) for r in range(window.model.rowCount())]
