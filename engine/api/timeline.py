@@ -223,7 +223,8 @@ class Journal:
         """The lab went back to an earlier time by another's hand: the moments after it did
         not happen (yet); the graphs get the history up to then; a keyframe starts here."""
         now = self.lab.sim.now_us
-        self.marks = [m for m in self.marks if m.time_us <= now]
+        # A moment at this very time is replaced by the keyframe taken now (one per time).
+        self.marks = [m for m in self.marks if m.time_us < now]
         self._cut_archive(now)
         self.lab.sim.replace_history(self._history_until(now))
         self._keyframe()

@@ -140,6 +140,11 @@ def test_a_lesson_s_back_keeps_the_graphs_and_the_timeline() -> None:
     after = api.host_history()
     assert len(after["times"]) == int(np.sum(before["times"] <= step_two / 1e6)) > 0
     assert [m.time_us for m in timeline.moments][-1] == step_two
+    run.reset()  # back to the lesson's start, the timeline's first moment: listed once
+    times = [m.time_us for m in timeline.moments]
+    assert times == [run.began_us] and len(set(times)) == len(times)
+    api.advance(25)
+    run.next()
     api.advance(10)
     timeline.rewind(timeline.moments[-2])  # still replays from what the lesson put back
     assert api.now_us == timeline.moments[-1].time_us
