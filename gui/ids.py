@@ -290,6 +290,13 @@ GRADE_HINTS = _n("gradeHints", "Show hints for the failed checks")
 HELP_WINDOW = _n("helpWindow", "hvlab Help")
 HELP_PAGES = _n("helpPages", "Help topics")
 HELP_TEXT = _n("helpText", "Help text")
+RUN_UNTIL_DIALOG = _n("runUntilDialog", "Run Until")
+RUN_UNTIL_SECONDS = _n("runUntilSeconds", "Run for at most (simulated seconds)")
+RUN_UNTIL_STOP = _n("runUntilStop", "Stop early when")
+RUN_UNTIL_SUBJECT = _n("runUntilSubject", "Host or virtual machine")
+RUN_UNTIL_PROPERTY = _n("runUntilProperty", "Value to watch")
+RUN_UNTIL_DIRECTION = _n("runUntilDirection", "Rises above or falls below")
+RUN_UNTIL_THRESHOLD = _n("runUntilThreshold", "Threshold")
 
 
 # == Devices, virtual switches, the architecture view ==============================================

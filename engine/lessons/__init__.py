@@ -41,14 +41,16 @@ from hvlab.engine.lessons.formats import (
 )
 from hvlab.engine.lessons.grading import CheckResult, Grade, exercise_lab, grade
 from hvlab.engine.lessons.player import LessonRun, lesson_lab, waiting_for
-from hvlab.engine.lessons.timeline import RunStop, Timeline, run_until
+from hvlab.engine.lessons.timeline import THRESHOLDS, RunStop, Timeline, run_until, threshold
+from hvlab.engine.lessons.wording import noun as property_words
 
 __all__ = [
-    "COMPARISONS", "HOST_PROPERTIES", "SCHEMA", "SWITCH_PROPERTIES", "VM_PROPERTIES", "Action",
+    "COMPARISONS", "HOST_PROPERTIES", "SCHEMA", "SWITCH_PROPERTIES", "THRESHOLDS",
+    "VM_PROPERTIES", "Action",
     "Check", "CheckResult", "Condition", "Context", "Exercise", "Grade", "Lesson", "LessonRun",
     "LessonStuckError", "Outcome", "Pick", "RunStop", "Step", "Timeline", "Verdict",
     "allowed_calls", "exercise_from_lab", "exercise_lab", "exercise_names", "grade",
     "host_properties", "lesson_lab", "lesson_names", "lessons_dir", "parse_condition",
-    "perform", "read_exercise", "read_lesson", "read_property", "read_vm_property",
-    "run_until", "shipped", "waiting_for",
+    "perform", "property_words", "read_exercise", "read_lesson", "read_property",
+    "read_vm_property", "run_until", "shipped", "threshold", "waiting_for",
 ]

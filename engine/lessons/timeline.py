@@ -23,10 +23,26 @@ from hvlab.engine.api import (
     VmStateChanged,
     us_to_seconds,
 )
-from hvlab.engine.lessons.conditions import Condition, Context
+from hvlab.engine.lessons.conditions import Condition, Context, parse_condition
 
 #: The most moments a timeline keeps (the oldest are dropped first): two hours at 30 s.
 MAX_MOMENTS = 240  # hvlab.engine.api.timeline.MAX_MOMENTS
+
+
+#: The values Run Until… can stop on when they cross a threshold: (subject, property).
+THRESHOLDS: tuple[tuple[str, str], ...] = (
+    ("host", "root_cpu_percent"), ("host", "memory_available_mb"), ("host", "memory_free_mb"),
+    ("host", "running_vms"), ("vm", "cpu_usage_percent"), ("vm", "memory_assigned_mb"))
+
+
+def threshold(kind: str, name: str, path: str, *, above: bool, value: float) -> Condition:
+    """The condition "``name``'s ``path`` rises above (or falls below) ``value``" for
+    :func:`run_until` (one of :data:`THRESHOLDS`)."""
+    if (kind, path) not in THRESHOLDS:
+        raise ValidationError("property", f"Run Until stops on one of: "
+                                          f"{', '.join(p for _, p in THRESHOLDS)}.")
+    return parse_condition({kind: name, "property": path,
+                            ("above" if above else "below"): value}, "Run Until")
 
 
 @dataclass(frozen=True)
@@ -40,9 +56,12 @@ class RunStop:
 
 
 def run_until(api: ManagementApi, *, seconds: float, condition: Condition | None = None,
-              on_state_change: bool = False, tick_seconds: float = 1.0) -> RunStop:
+              on_state_change: bool = False, tick_seconds: float = 1.0,
+              crossing: bool = False) -> RunStop:
     """Advance the clock by at most ``seconds``, in ``tick_seconds`` steps, stopping early
-    when ``condition`` holds or (``on_state_change``) a VM changes state."""
+    when ``condition`` holds or (``on_state_change``) a VM changes state.  ``crossing``:
+    stop only when the condition comes to hold, after a look at which it did not (a value
+    crossing a threshold, not one already past it)."""
     if not 0 < seconds <= MAX_ADVANCE_SECONDS:
         raise ValidationError("seconds", "The time to run must be more than 0 s and at most "
                                          f"{MAX_ADVANCE_SECONDS:,.0f} s (a simulated day).")
@@ -55,12 +74,14 @@ def run_until(api: ManagementApi, *, seconds: float, condition: Condition | None
     unsubscribe = api.subscribe(on_event) if on_state_change else None
     context = Context(api, api.now_us, api.now_us)
     deadline = api.now_us + round(seconds * 1_000_000)
+    armed = not crossing
     try:
         while True:
             if condition is not None:
                 verdict = condition.evaluate(context)
-                if verdict.holds:
+                if verdict.holds and armed:
                     return RunStop("condition", api.now_seconds, verdict.observed)
+                armed = armed or not verdict.holds
             if changes:
                 first = changes[0]
                 name = next((v.name for v in api.vms() if v.id == first.vm_id), first.vm_id)

@@ -193,7 +193,7 @@ def value_words(value: Any, unit: str = "", joiner: str = "or") -> str:
     if isinstance(value, int):
         return f"{value:,}{unit}"
     if isinstance(value, float):
-        return f"{value:,.1f}{unit}" if abs(value) >= 100 else f"{value:,.4g}{unit}"
+        return f"{value:,.1f}{unit}" if abs(value) >= 100 else f"{value:,.3g}{unit}"
     if isinstance(value, (list, tuple, frozenset, set)):
         items = [value_words(v, unit) for v in (sorted(value) if isinstance(value, (set,
                  frozenset)) else value)]

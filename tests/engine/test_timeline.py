@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from hvlab.engine.api import HvError, ManagementApi, ValidationError
-from hvlab.engine.lessons import Timeline, parse_condition, run_until
+from hvlab.engine.lessons import Timeline, parse_condition, run_until, threshold
+from hvlab.engine.lessons.conditions import Context
 
 from .test_lessons import _lab
 
@@ -31,6 +32,21 @@ def test_run_until_a_condition_stops_at_the_first_tick_it_holds() -> None:
     assert stop.reason == "condition" and api.vm("XP-CLIENT").heartbeat == "OK"
     # One tick earlier it did not hold: the run stopped as soon as it could.
     assert stop.at_seconds < 600 and stop.detail == "XP-CLIENT's heartbeat is OK."
+
+
+def test_run_until_a_value_crosses_a_threshold() -> None:
+    api = _lab("demo")
+    api.start("XP-CLIENT")
+    falls = threshold("vm", "XP-CLIENT", "cpu_usage_percent", above=False, value=1)
+    # At once the VM shows 0 %: below already, which holds but is no crossing.
+    assert falls.evaluate(Context(api)).holds
+    stop = run_until(api, seconds=600, condition=falls, crossing=True)
+    assert stop.reason == "condition" and 10 < stop.at_seconds - 90 < 120
+    assert api.vm("XP-CLIENT").cpu_usage_percent < 1  # the boot is over
+    stop = run_until(api, seconds=5, condition=falls)  # without crossing: holds at once
+    assert stop.reason == "condition" and stop.at_seconds == api.now_seconds
+    with pytest.raises(ValidationError, match="Run Until stops on one of"):
+        threshold("vm", "XP-CLIENT", "config.cpu_count", above=True, value=1)
 
 
 def test_run_until_a_state_change() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -135,6 +135,43 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
     assert bridge.api.vm("XP-CLIENT").state == "Off"
     shown_ids = [window.model.vm_id_at(r) for r in range(window.model.rowCount())]
     assert bridge.api.vm("XP-CLIENT").id in shown_ids
+
+
+def test_run_until_a_value_crosses_a_threshold(window: MainWindow, qtbot: QtBot) -> None:
+    from hvlab.gui.lessons.run_until import STOP_THRESHOLD
+
+    bridge = window.bridge
+    bridge.set_speed(0.0)
+    clock = window.teaching_clock
+    start = bridge.api.now_seconds
+    bridge.call(bridge.api.start, "XP-CLIENT")
+
+    def fill() -> None:
+        dialog = clock.dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.seconds.setValue(600)
+        dialog.stop.setCurrentIndex(STOP_THRESHOLD)
+        dialog.subject.setCurrentIndex(dialog.subject.findText("XP-CLIENT"))
+        # The values are said in the lessons' plain words.
+        assert dialog.value.itemText(0) == "XP-CLIENT's processor use"
+        assert dialog.value.itemData(1) == "memory_assigned_mb"
+        # Falls below: crosses it once the guest has booted (it starts at 0 %, already
+        # below, which is not a crossing).
+        dialog.direction.setCurrentIndex(1)
+        dialog.threshold.setValue(1)
+        dialog.accept()
+
+    said: list[str] = []
+    clock.message.connect(said.append)
+    QTimer.singleShot(0, fill)
+    window.findChild(QAction, ids.ACT_CLOCK_RUN_UNTIL.object_name).trigger()
+    assert clock.dialog is None
+    # Stopped once the boot was over, long before the 600 s.
+    assert start + 10 < bridge.api.now_seconds < start + 120
+    usage = bridge.api.vm("XP-CLIENT").cpu_usage_percent
+    assert usage < 1
+    assert said[-1].startswith("The clock ran to ")
+    assert said[-1].endswith(f": XP-CLIENT's processor use is {usage:.3g} %.")
 
 
 # -- presenter mode ------------------------------------------------------------------------------
