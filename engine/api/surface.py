@@ -51,10 +51,9 @@ class CallJournal(Protocol):
     """Told of each outermost command and clock call with its arguments (the rewind
     timeline, :mod:`hvlab.engine.api.timeline`, keeps them to replay)."""
 
-    def before_call(self, name: str) -> None: ...
+    def before_call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None: ...
 
-    def after_call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   seconds: float, clock: bool) -> None: ...
+    def after_call(self, name: str, seconds: float, clock: bool) -> None: ...
 
 
 def _mark(kind: CallKind) -> Callable[[F], F]:
@@ -67,7 +66,7 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
         def call(self: ApiCore, *args: Any, **kwargs: Any) -> Any:
             journal = self._journal if self._depth == 0 else None
             if journal is not None:
-                journal.before_call(fn.__name__)
+                journal.before_call(fn.__name__, args, kwargs)
             began = time.perf_counter()
             self._depth += 1
             try:
@@ -85,8 +84,8 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
             finally:
                 self._depth -= 1
                 if journal is not None:
-                    journal.after_call(fn.__name__, args, kwargs,
-                                       time.perf_counter() - began, kind is CallKind.CLOCK)
+                    journal.after_call(fn.__name__, time.perf_counter() - began,
+                                       kind is CallKind.CLOCK)
                 if self._depth == 0 and self._observer is not None:
                     if kind is CallKind.CLOCK:
                         self._observer.after_clock()

@@ -183,14 +183,18 @@ class Journal:
         self._work_s = 0.0
         self.keyframes_taken += 1
 
-    def before_call(self, name: str) -> None:
-        """The facade is about to make an outermost call: before the lab is put back by
-        another's hand, archive the samples it has (they would be lost with it)."""
-        if name == "return_to" and not self.replaying:
+    def before_call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """The facade is about to make an outermost call: journal it, with a copy of its
+        arguments as they are now; before the lab is put back by another's hand, archive
+        the samples it has (they would be lost with it)."""
+        if self.replaying:
+            return
+        if name == "return_to":
             self._archive()
+        elif name not in _NOT_JOURNALLED:
+            self.segments[-1].calls.append(_Call(name, _safe_copy(args), _safe_copy(kwargs)))
 
-    def after_call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   seconds: float, clock: bool) -> None:
+    def after_call(self, name: str, seconds: float, clock: bool) -> None:
         """The facade's report of an outermost command or clock call that just returned (or
         raised), ``seconds`` of engine time after it began."""
         if self.replaying:
@@ -200,7 +204,6 @@ class Journal:
             return
         if name in _NOT_JOURNALLED:
             return
-        self.segments[-1].calls.append(_Call(name, _safe_copy(args), _safe_copy(kwargs)))
         self._work_s += seconds
         if clock and self.lab.sim.now_us - self.marks[-1].time_us >= self.every_us:
             self._mark()
