@@ -283,6 +283,8 @@ AUTHOR_TITLE = _n("exerciseTitle", "Title")
 AUTHOR_STATEMENT = _n("exerciseStatement", "Statement")
 AUTHOR_PROPERTIES = _n("exerciseProperties", "Properties that count")
 AUTHOR_HINT = _n("exerciseHint", "Hint for the selected property")
+AUTHOR_SAVE = _n("exerciseSave", "Save")
+AUTHOR_CANCEL = _n("exerciseCancel", "Cancel")
 GRADE_DIALOG = _n("gradeDialog", "Exercise grade")
 GRADE_SCORE = _n("gradeScore", "Score")
 GRADE_CHECKS = _n("gradeChecks", "Checks")
@@ -297,6 +299,8 @@ RUN_UNTIL_SUBJECT = _n("runUntilSubject", "Host or virtual machine")
 RUN_UNTIL_PROPERTY = _n("runUntilProperty", "Value to watch")
 RUN_UNTIL_DIRECTION = _n("runUntilDirection", "Rises above or falls below")
 RUN_UNTIL_THRESHOLD = _n("runUntilThreshold", "Threshold")
+RUN_UNTIL_OK = _n("runUntilOk", "OK")
+RUN_UNTIL_CANCEL = _n("runUntilCancel", "Cancel")
 
 
 # == Devices, virtual switches, the architecture view ==============================================

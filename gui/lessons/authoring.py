@@ -61,6 +61,11 @@ class ExerciseAuthoringDialog(QDialog):
         self.tree.currentItemChanged.connect(self._on_current_changed)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
+        for button, name in ((QDialogButtonBox.StandardButton.Save, ids.AUTHOR_SAVE),
+                             (QDialogButtonBox.StandardButton.Cancel, ids.AUTHOR_CANCEL)):
+            widget = buttons.button(button)
+            assert widget is not None
+            ids.apply(widget, name)
         buttons.accepted.connect(self.ask_save)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()

@@ -75,6 +75,11 @@ class RunUntilDialog(QDialog):
         form.addRow("&Crosses:", crossing)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
+        for button, name in ((QDialogButtonBox.StandardButton.Ok, ids.RUN_UNTIL_OK),
+                             (QDialogButtonBox.StandardButton.Cancel, ids.RUN_UNTIL_CANCEL)):
+            widget = buttons.button(button)
+            assert widget is not None
+            ids.apply(widget, name)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

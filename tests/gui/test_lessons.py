@@ -139,6 +139,7 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
 
 def test_run_until_a_value_crosses_a_threshold(window: MainWindow, qtbot: QtBot) -> None:
     from hvlab.gui.lessons.run_until import STOP_THRESHOLD
+    from tests.gui.test_accessibility import duplicate_names, unnamed
 
     bridge = window.bridge
     bridge.set_speed(0.0)
@@ -149,6 +150,7 @@ def test_run_until_a_value_crosses_a_threshold(window: MainWindow, qtbot: QtBot)
     def fill() -> None:
         dialog = clock.dialog
         assert dialog is not None and dialog.isVisible()
+        problems.extend(unnamed(dialog) + duplicate_names(dialog))
         dialog.seconds.setValue(600)
         dialog.stop.setCurrentIndex(STOP_THRESHOLD)
         dialog.subject.setCurrentIndex(dialog.subject.findText("XP-CLIENT"))
@@ -162,10 +164,11 @@ def test_run_until_a_value_crosses_a_threshold(window: MainWindow, qtbot: QtBot)
         dialog.accept()
 
     said: list[str] = []
+    problems: list[str] = []
     clock.message.connect(said.append)
     QTimer.singleShot(0, fill)
     window.findChild(QAction, ids.ACT_CLOCK_RUN_UNTIL.object_name).trigger()
-    assert clock.dialog is None
+    assert clock.dialog is None and problems == []
     # Stopped once the boot was over, long before the 600 s.
     assert start + 10 < bridge.api.now_seconds < start + 120
     usage = bridge.api.vm("XP-CLIENT").cpu_usage_percent
@@ -349,6 +352,9 @@ def test_a_trainer_captures_host_properties(tmp_path: Path, window: MainWindow,
     dialog = window.findChild(ExerciseAuthoringDialog)
     assert isinstance(dialog, ExerciseAuthoringDialog)
     qtbot.addWidget(dialog)
+    from tests.gui.test_accessibility import duplicate_names, unnamed
+
+    assert unnamed(dialog) == [] and duplicate_names(dialog) == []
     host = dialog.tree.topLevelItem(0)
     assert host is not None and host.text(0) == "Host LAB-HOST-01"
     rows = {host.child(j).text(0): host.child(j) for j in range(host.childCount())}
