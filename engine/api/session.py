@@ -76,7 +76,7 @@ class SessionCalls(ApiCore):
         and are told of the VMs that came, went or changed.  A lesson's Reset and Back."""
         snapshots.return_to(self, state)
 
-    @command
+    @query  # the lab is not changed: a library has nothing to commit
     def keep_timeline(self, every_seconds: float = 30.0, *,
                       keyframe_cost_ratio: float = timeline.KEYFRAME_COST_RATIO) -> None:
         """Keep a moment of this in-memory lab every ``every_seconds`` of simulated time from
