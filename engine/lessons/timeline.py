@@ -25,10 +25,6 @@ from hvlab.engine.api import (
 )
 from hvlab.engine.lessons.conditions import Condition, Context, parse_condition
 
-#: The most moments a timeline keeps (the oldest are dropped first): two hours at 30 s.
-MAX_MOMENTS = 240  # hvlab.engine.api.timeline.MAX_MOMENTS
-
-
 #: The values Run Until… can stop on when they cross a threshold: (subject, property).
 THRESHOLDS: tuple[tuple[str, str], ...] = (
     ("host", "root_cpu_percent"), ("host", "memory_available_mb"), ("host", "memory_free_mb"),
@@ -111,8 +107,8 @@ class Timeline:
 
     @property
     def moments(self) -> list[Moment]:
-        """The kept moments, oldest first (one every ``every_seconds``, the last
-        :data:`MAX_MOMENTS`)."""
+        """The kept moments, oldest first (one every ``every_seconds``, the last 240: the
+        engine's ``hvlab.engine.api.timeline.MAX_MOMENTS``)."""
         return self.api.timeline_moments()
 
     def rewind(self, moment: Moment) -> None:
