@@ -71,6 +71,10 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
         from hvlab.hvctl import exercise
 
         return exercise.run(args, out)
+    if args.area == "lesson":  # a lesson plays on a lab of its own, in memory
+        from hvlab.hvctl import lesson
+
+        return lesson.run(args, out)
     from hvlab.engine.api import open_library
 
     library = open_library(getattr(args, "library", None), program="hvctl",

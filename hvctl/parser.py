@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hvlab.hvctl import exercise
 
     exercise.add_parsers(top, sub)
+    from hvlab.hvctl import lesson
+
+    lesson.add_parsers(top, sub)
 
     # shell completion, from this parser
     comp = top.add_parser(

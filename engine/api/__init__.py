@@ -64,6 +64,10 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         CallKind as CallKind,
         declared_calls as declared_calls,
     )
+    from hvlab.engine.api.timeline import (
+        Moment as Moment,
+        TimelineFigures as TimelineFigures,
+    )
     from hvlab.engine.api.types import (
         AdapterInfo as AdapterInfo,
         CheckpointInfo as CheckpointInfo,
@@ -190,6 +194,7 @@ _HOMES: dict[str, str] = {
                     "hvlab.engine.api.proxy"),
     "LabState": "hvlab.engine.api.snapshots",
     **dict.fromkeys(("ApiObserver", "CallKind", "declared_calls"), "hvlab.engine.api.surface"),
+    **dict.fromkeys(("Moment", "TimelineFigures"), "hvlab.engine.api.timeline"),
     **dict.fromkeys(("AdapterInfo", "CheckpointInfo", "CounterSetInfo", "CounterValue",
                      "DeviceIoInfo", "HostInfo", "HypercallCounters", "MemoryExtentInfo",
                      "NumaNodeInfo", "StartCheckInfo", "SwitchInfoView", "VmbusConnectionInfo",

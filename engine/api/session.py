@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from hvlab.engine import bounds
 from hvlab.engine import events as ev
-from hvlab.engine.api import snapshots
+from hvlab.engine.api import snapshots, timeline
 from hvlab.engine.api.surface import ApiCore, clock, command, query
 from hvlab.engine.bounds import MAX_ADVANCE_SECONDS
 from hvlab.engine.errors import InvalidStateError, NotFoundError
@@ -83,6 +83,43 @@ class SessionCalls(ApiCore):
         (:meth:`capture_state`): the clock goes back too.  Subscribers stay
         and are told of the VMs that came, went or changed.  A lesson's Reset and Back."""
         snapshots.return_to(self, state)
+
+    @query  # the lab is not changed: a library has nothing to commit
+    def keep_timeline(self, every_seconds: float = 30.0, *,
+                      keyframe_cost_ratio: float = timeline.KEYFRAME_COST_RATIO) -> None:
+        """Keep a moment of this in-memory lab every ``every_seconds`` of simulated time from
+        now on, to go back to (:meth:`rewind`); cheaply, whatever the lab's size
+        (:mod:`hvlab.engine.api.timeline`).  Calling it again starts a new timeline."""
+        every = bounds.real("every_seconds", "The time between two moments", every_seconds,
+                            1, MAX_ADVANCE_SECONDS, "s")
+        ratio = bounds.real("keyframe_cost_ratio", "The keyframe cost ratio",
+                            keyframe_cost_ratio, 1, 1e9, "")
+        self._journal = None
+        self._journal = timeline.Journal(self, every, keyframe_cost_ratio=ratio)
+
+    @query
+    def timeline_moments(self) -> list[timeline.Moment]:
+        """The moments kept so far (:meth:`keep_timeline`), oldest first."""
+        return self._timeline().moments()
+
+    @query
+    def timeline_figures(self) -> timeline.TimelineFigures:
+        """What keeping the timeline has cost so far: keyframes, calls, memory, time."""
+        return self._timeline().figures()
+
+    @clock
+    def rewind(self, time_us: int) -> timeline.Moment:
+        """Put the lab back exactly as it was at the kept moment at ``time_us`` (one of
+        :meth:`timeline_moments`); the later moments are dropped and running the clock
+        replays the session.  The counters' history is put back up to that moment."""
+        return self._timeline().rewind(time_us)
+
+    def _timeline(self) -> timeline.Journal:
+        if not isinstance(self._journal, timeline.Journal):
+            raise InvalidStateError("This lab keeps no timeline.",
+                                    ["An in-memory lab keeps one once asked "
+                                     "(ManagementApi.keep_timeline)."])
+        return self._journal
 
     @clock
     def wait(self, job: Job | int, timeout_seconds: float = 3600.0) -> Job:

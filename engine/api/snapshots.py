@@ -1,13 +1,14 @@
-"""A lab's whole state in memory, to return to later: the lessons' Reset and the clock's
-rewind.
+"""A lab's whole state in memory, to return to later: the lessons' Reset and the rewind
+timeline's keyframes.
 
 :func:`capture_state` keeps what the library would write for the lab (its serialisation,
 :mod:`hvlab.engine.library.state`) as canonical JSON bytes, with the recent event log;
 :func:`restore_state` builds a new in-memory lab from them.  Because the engine is
 deterministic, advancing a restored lab replays exactly what the original did from that
-moment.  The counters' 1 s history is display data and is not kept: graphs start empty
-after a restore.  Real files (virtual hard disks) are not copied, so only labs without a
-storage folder can be captured (lessons and exercises run on such labs).
+moment.  The counters' 1 s history is display data and is not kept here: a lab that keeps
+a rewind timeline (:mod:`hvlab.engine.api.timeline`) gets it back from there.  Real files
+(virtual hard disks) are not copied, so only labs without a storage folder can be captured
+(lessons and exercises run on such labs).
 """
 
 from __future__ import annotations

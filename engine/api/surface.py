@@ -11,6 +11,7 @@ an event worth keeping.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -46,6 +47,15 @@ class ApiObserver(Protocol):
     def after_clock(self) -> None: ...
 
 
+class CallJournal(Protocol):
+    """Told of each outermost command and clock call with its arguments (the rewind
+    timeline, :mod:`hvlab.engine.api.timeline`, keeps them to replay)."""
+
+    def before_call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None: ...
+
+    def after_call(self, name: str, seconds: float, clock: bool) -> None: ...
+
+
 def _mark(kind: CallKind) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         if kind is CallKind.QUERY:
@@ -54,6 +64,10 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def call(self: ApiCore, *args: Any, **kwargs: Any) -> Any:
+            journal = self._journal if self._depth == 0 else None
+            if journal is not None:
+                journal.before_call(fn.__name__, args, kwargs)
+            began = time.perf_counter()
             self._depth += 1
             try:
                 # Confined to the lab's files (hvlab.engine.fileguard); an OS error (a full disk,
@@ -69,6 +83,9 @@ def _mark(kind: CallKind) -> Callable[[F], F]:
                 raise FileOperationError.from_os_error(err) from err
             finally:
                 self._depth -= 1
+                if journal is not None:
+                    journal.after_call(fn.__name__, time.perf_counter() - began,
+                                       kind is CallKind.CLOCK)
                 if self._depth == 0 and self._observer is not None:
                     if kind is CallKind.CLOCK:
                         self._observer.after_clock()
@@ -114,6 +131,8 @@ class ApiCore:
             self.lab.storage_root = Path(storage_root)
         self._observer = observer
         self._depth = 0
+        #: The rewind timeline of an in-memory lab, once kept (``keep_timeline``).
+        self._journal: CallJournal | None = None
         self.lab.faults = OperationFaults.from_environment()
         #: Bumped by every event but log entries: the VM table's version (a view redraws
         #: only what changed).

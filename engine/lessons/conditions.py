@@ -28,6 +28,7 @@ from typing import Any
 
 from hvlab.engine.api import HvError, ManagementApi, ValidationError, us_to_seconds
 from hvlab.engine.lessons.errors import file_error
+from hvlab.engine.lessons.wording import OPPOSITES, condition_words, noun, observed_words
 
 #: The comparisons a property test may use, with how a sentence says each.
 COMPARISONS: dict[str, str] = {
@@ -68,10 +69,13 @@ class Condition:
         raise NotImplementedError
 
     def describe(self) -> str:
-        """The condition in words, as a target (``XP-CLIENT's state is Running``)."""
+        """The condition in plain words, as a target (``XP-CLIENT is Running``; see
+        :mod:`hvlab.engine.lessons.wording`)."""
         raise NotImplementedError
 
     def text(self) -> str:
+        """What the learner reads: the condition's ``label`` if the file gives one, else
+        :meth:`describe`."""
         return self.label or self.describe()
 
 
@@ -140,17 +144,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _shown(value: Any) -> str:
-    value = _plain(value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_shown(v) for v in value) or "(none)"
-    return str(value)
-
-
 def _same(actual: Any, expected: Any) -> bool:
     actual = _plain(actual)
     if isinstance(actual, str) and isinstance(expected, str):
@@ -192,15 +185,16 @@ class PropertyTest(Condition):
     expected: Any
     label: str = ""
 
-    def _who(self) -> str:
-        return self.name if self.name is not None else "The host"
-
-    def _path_words(self) -> str:
-        return " ".join(p.replace("_", " ") for p in self.path)
-
     def describe(self) -> str:
-        return (f"{self._who()}: {self._path_words()} {COMPARISONS[self.comparison]} "
-                f"{_shown(self.expected)}")
+        return condition_words(self.kind, self.name, self.path, self.comparison,
+                               self.expected)
+
+    def opposite(self) -> str:
+        """This test negated, in words (``XP-CLIENT is not Running``)."""
+        if self.comparison in OPPOSITES:
+            return condition_words(self.kind, self.name, self.path,
+                                   OPPOSITES[self.comparison], self.expected)
+        return f"it is not so that {self.describe()}"
 
     def read(self, context: Context) -> Any:
         """The property's value now (raises ``_NoSubject`` when the VM or host does not
@@ -229,9 +223,9 @@ class PropertyTest(Condition):
         except _NoSubject as why:
             return Verdict(False, str(why))
         except _Missing as why:
-            return Verdict(False, f"{self._who()}: {self._path_words()}: {why}.")
+            return Verdict(False, f"{noun(self.kind, self.name, self.path)}: {why}.")
         return Verdict(compare(self.comparison, actual, self.expected),
-                       f"{self._who()}: {self._path_words()} is {_shown(actual)}.")
+                       observed_words(self.kind, self.name, self.path, actual))
 
 
 @dataclass(frozen=True)
@@ -240,7 +234,7 @@ class AllOf(Condition):
     label: str = ""
 
     def describe(self) -> str:
-        return "; ".join(c.text() for c in self.items)
+        return _joined([c.text() for c in self.items], "and")
 
     def evaluate(self, context: Context) -> Verdict:
         verdicts = [c.evaluate(context) for c in self.items]
@@ -254,7 +248,7 @@ class AnyOf(Condition):
     label: str = ""
 
     def describe(self) -> str:
-        return " or ".join(c.text() for c in self.items)
+        return _joined([c.text() for c in self.items], "or")
 
     def evaluate(self, context: Context) -> Verdict:
         verdicts = [c.evaluate(context) for c in self.items]
@@ -268,7 +262,10 @@ class NotCondition(Condition):
     label: str = ""
 
     def describe(self) -> str:
-        return f"not ({self.item.text()})"
+        item = self.item
+        if isinstance(item, PropertyTest) and not item.label:
+            return item.opposite()
+        return f"it is not so that {item.text()}"
 
     def evaluate(self, context: Context) -> Verdict:
         verdict = self.item.evaluate(context)
@@ -283,23 +280,36 @@ class Elapsed(Condition):
     label: str = ""
 
     def describe(self) -> str:
-        return f"{self.seconds:g} s of simulated time have passed"
+        return f"{self.seconds:g} s of simulated time have passed since the step began"
 
     def evaluate(self, context: Context) -> Verdict:
         passed = us_to_seconds(context.api.now_us - context.step_started_us)
         return Verdict(passed >= self.seconds, f"{passed:g} s have passed.")
 
 
-def read_vm_property(api: ManagementApi, vm: str, path: str) -> Any:
-    """The value of a VM's property ``path`` now, as plain data (an enum as its value); a
-    path that leads nowhere raises a ValidationError in words."""
-    test = PropertyTest("vm", vm, tuple(path.split(".")), "equals", None)
+def _joined(texts: list[str], joiner: str) -> str:
+    """``a and b``, ``a, b and c``."""
+    if len(texts) == 1:
+        return texts[0]
+    return f"{', '.join(texts[:-1])} {joiner} {texts[-1]}"
+
+
+def read_property(api: ManagementApi, kind: str, name: str | None, path: str) -> Any:
+    """The value of a VM's (``kind`` "vm") or host's ("host") property ``path`` now, as
+    plain data (an enum as its value); a path that leads nowhere raises a ValidationError
+    in words."""
+    test = PropertyTest(kind, name, tuple(path.split(".")), "equals", None)
     try:
         return _plain(test.read(Context(api)))
     except _NoSubject as why:
-        raise ValidationError("vm", str(why)) from None
+        raise ValidationError(kind, str(why)) from None
     except _Missing as why:
-        raise ValidationError("property", f"{vm}: {path}: {why}.") from None
+        raise ValidationError("property", f"{name}: {path}: {why}.") from None
+
+
+def read_vm_property(api: ManagementApi, vm: str, path: str) -> Any:
+    """:func:`read_property` of a VM."""
+    return read_property(api, "vm", vm, path)
 
 
 def parse_condition(data: Any, where: str) -> Condition:

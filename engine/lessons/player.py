@@ -27,6 +27,13 @@ from hvlab.engine.lessons.formats import Lesson, Step
 TICK_SECONDS = 1.0
 
 
+def waiting_for(step: Step) -> str:
+    """What the step waits for, in plain words, as the console's Lesson dock and ``hvctl
+    lesson`` show it: ``Waiting for: XP-CLIENT is Running`` ("" for a step without a
+    condition, which ends when the presenter moves on)."""
+    return f"Waiting for: {step.until.text()}" if step.until is not None else ""
+
+
 def lesson_lab(lesson: Lesson, *, seed: int = 0) -> ManagementApi:
     """A new in-memory lab built from the lesson's lab definition (booted and settled)."""
     api = ManagementApi(seed=seed)
@@ -135,8 +142,7 @@ class LessonRun:
                     f"Lesson \"{self.lesson.title}\", step {self.index + 1} "
                     f"(\"{step.title}\"): the condition did not hold within "
                     f"{step.timeout_seconds:g} s.",
-                    [f"Waiting for: {step.until.text() if step.until else ''}",
-                     f"The lab: {verdict.observed}"])
+                    [waiting_for(step), f"The lab: {verdict.observed}"])
             self.api.advance(min(tick_seconds, us_to_seconds(deadline - self.api.now_us)))
 
     def play(self, tick_seconds: float = TICK_SECONDS) -> list[float]:

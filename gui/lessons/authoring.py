@@ -1,9 +1,10 @@
 """New Exercise from This Lab…: a trainer captures the lab in front as an exercise's target.
 
-The dialog lists the lab's VMs with the properties an exercise can check (and their values
-now); the trainer ticks the ones that count, writes the title, the statement and a hint per
-check, and saves the exercise file (``hvlab.exercise`` JSON, docs/lessons.md). The checks
-hold on the lab as it is, so grading it gives 100 %.
+The dialog lists the lab's hosts (their settings and each virtual switch) and VMs with the
+properties an exercise can check (and their values now); the trainer ticks the ones that
+count, writes the title, the statement and a hint per check, and saves the exercise file
+(``hvlab.exercise`` JSON, docs/lessons.md). The checks hold on the lab as it is, so grading
+it gives 100 %.
 """
 
 from __future__ import annotations
@@ -31,19 +32,18 @@ from hvlab.gui import dialogs, ids
 
 if TYPE_CHECKING:
     from hvlab.engine.api import ManagementApi
+    from hvlab.engine.lessons import Pick
 
-_PICK = Qt.ItemDataRole.UserRole  # (VM name, property) of a property row
+_PICK = Qt.ItemDataRole.UserRole  # (subject, name, property) of a property row
 
 
 class ExerciseAuthoringDialog(QDialog):
     def __init__(self, parent: QWidget | None, api: ManagementApi) -> None:
-        from hvlab.engine.lessons import VM_PROPERTIES, read_vm_property
-
         super().__init__(parent)
         ids.apply(self, ids.AUTHOR_DIALOG)
         self.setWindowTitle("New Exercise from This Lab")
         self._api = api
-        self._hints: dict[tuple[str, str], str] = {}
+        self._hints: dict[tuple[str, str, str], str] = {}
         self.title = QLineEdit()
         ids.apply(self.title, ids.AUTHOR_TITLE)
         self.statement = QPlainTextEdit()
@@ -51,17 +51,8 @@ class ExerciseAuthoringDialog(QDialog):
         self.statement.setFixedHeight(self.fontMetrics().height() * 4)
         self.tree = QTreeWidget()
         ids.apply(self.tree, ids.AUTHOR_PROPERTIES)
-        self.tree.setHeaderLabels(["Virtual machine and property", "Value now"])
-        for vm in api.vms():
-            parent_item = QTreeWidgetItem(self.tree, [vm.name, vm.state])
-            for prop in VM_PROPERTIES:
-                try:
-                    value = read_vm_property(api, vm.name, prop)
-                except HvError:
-                    continue  # no such value on this VM (no network adapter)
-                item = QTreeWidgetItem(parent_item, [prop, str(value)])
-                item.setData(0, _PICK, (vm.name, prop))
-                item.setCheckState(0, Qt.CheckState.Unchecked)
+        self.tree.setHeaderLabels(["Host or virtual machine, and property", "Value now"])
+        self._fill(api)
         self.tree.resizeColumnToContents(0)
         self.hint = QLineEdit()
         ids.apply(self.hint, ids.AUTHOR_HINT)
@@ -70,6 +61,11 @@ class ExerciseAuthoringDialog(QDialog):
         self.tree.currentItemChanged.connect(self._on_current_changed)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
+        for button, name in ((QDialogButtonBox.StandardButton.Save, ids.AUTHOR_SAVE),
+                             (QDialogButtonBox.StandardButton.Cancel, ids.AUTHOR_CANCEL)):
+            widget = buttons.button(button)
+            assert widget is not None
+            ids.apply(widget, name)
         buttons.accepted.connect(self.ask_save)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -82,6 +78,31 @@ class ExerciseAuthoringDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 620)
 
+    def _fill(self, api: ManagementApi) -> None:
+        """A branch per host (its settings, then its virtual switches') and per VM."""
+        from hvlab.engine.lessons import VM_PROPERTIES, host_properties
+
+        for host in api.hosts():
+            self._branch(f"Host {host.name}", host.profile_name, "host", host.name,
+                         host_properties(api, host.name))
+        for vm in api.vms():
+            self._branch(vm.name, vm.state, "vm", vm.name, list(VM_PROPERTIES))
+
+    def _branch(self, title: str, summary: str, subject: str, name: str,
+                props: list[str]) -> None:
+        from hvlab.engine.lessons import read_property
+
+        parent_item = QTreeWidgetItem(self.tree, [title, summary])
+        parent_item.setData(0, _PICK, None)
+        for prop in props:
+            try:
+                value = read_property(self._api, subject, name, prop)
+            except HvError:
+                continue  # no such value here (a VM without a network adapter)
+            item = QTreeWidgetItem(parent_item, [prop, str(value)])
+            item.setData(0, _PICK, (subject, name, prop))
+            item.setCheckState(0, Qt.CheckState.Unchecked)
+
     def _on_current_changed(self, item: QTreeWidgetItem | None, _old: object) -> None:
         pick = item.data(0, _PICK) if item is not None else None
         self.hint.setEnabled(pick is not None)
@@ -93,17 +114,21 @@ class ExerciseAuthoringDialog(QDialog):
         if pick:
             self._hints[tuple(pick)] = text
 
-    def picks(self) -> list[tuple[str, str]]:
+    def picks(self) -> list[Pick]:
+        """The ticked properties, hosts first, each with its hint."""
+        from hvlab.engine.lessons import Pick
+
         out = []
         for i in range(self.tree.topLevelItemCount()):
-            vm_item = self.tree.topLevelItem(i)
-            if vm_item is None:
+            branch = self.tree.topLevelItem(i)
+            if branch is None:
                 continue
-            for j in range(vm_item.childCount()):
-                child = vm_item.child(j)
+            for j in range(branch.childCount()):
+                child = branch.child(j)
                 if child is not None and child.checkState(0) == Qt.CheckState.Checked:
-                    vm, prop = child.data(0, _PICK)
-                    out.append((vm, prop))
+                    subject, name, prop = child.data(0, _PICK)
+                    out.append(Pick(subject, name, prop,
+                                    self._hints.get((subject, name, prop), "")))
         return out
 
     def exercise_data(self) -> dict[str, Any]:
@@ -111,8 +136,7 @@ class ExerciseAuthoringDialog(QDialog):
         from hvlab.engine.lessons import exercise_from_lab
 
         return exercise_from_lab(self._api, title=self.title.text(),
-                                 statement=self.statement.toPlainText(), picks=self.picks(),
-                                 hints={k: v for k, v in self._hints.items() if v.strip()})
+                                 statement=self.statement.toPlainText(), picks=self.picks())
 
     def ask_save(self) -> None:
         try:

@@ -234,6 +234,8 @@ class LessonDock(QDockWidget):
             self._dwell.start(round(step.dwell_seconds * 1000))
 
     def _update_status(self) -> None:
+        from hvlab.engine.lessons import waiting_for
+
         verdict = self.run.verdict()
         if self.run.finished:
             self.status.setText("The lesson is complete.")
@@ -242,8 +244,7 @@ class LessonDock(QDockWidget):
             self.next_button.setEnabled(True)
         else:
             self.next_button.setEnabled(verdict.holds)
-            self.status.setText(f"Waiting for: {self.run.step.until.text()}"
-                                if self.run.step.until is not None else "")
+            self.status.setText(waiting_for(self.run.step))
 
     def _on_tick(self, _snapshot: object) -> None:
         if self.run.finished:

@@ -28,8 +28,9 @@ from hvlab.gui import format as fmt
 from hvlab.gui.lab_part import LabPart
 
 if TYPE_CHECKING:
-    from hvlab.engine.lessons import Timeline
+    from hvlab.engine.lessons import Condition, Timeline
     from hvlab.gui.bridge import Bridge
+    from hvlab.gui.lessons.run_until import RunUntilDialog
 
 SLOW_SPEEDS = (0.1, 0.25)
 MIN_SPEED = 0.01
@@ -42,6 +43,7 @@ class TeachingClock(LabPart, QObject):
         super().__init__(parent)
         self._parent = parent
         self.timeline: Timeline | None = None
+        self.dialog: RunUntilDialog | None = None  # Run Until… while it is open
         self.slow_actions: dict[float, QAction] = {}
         for speed in SLOW_SPEEDS:
             action = QAction(f"Slow Motion {speed:g}x", parent)
@@ -98,11 +100,6 @@ class TeachingClock(LabPart, QObject):
             self.rewind_action.setEnabled(False)
             self.rewind_action.setToolTip("Rewind needs an in-memory lab (a lesson's, a "
                                           "demo's, or hvlab --in-memory).")
-        bridge.tick.connect(lambda _snap: self._observe())
-
-    def _observe(self) -> None:
-        if self.timeline is not None:
-            self.timeline.observe()
 
     def _on_vm_state_changed(self, _vm: str, _old: str, _new: str, _reason: str) -> None:
         if self.pause_on_change_action.isChecked() and self.bridge.running:
@@ -125,20 +122,36 @@ class TeachingClock(LabPart, QObject):
 
     # -- run until -------------------------------------------------------------------------
     def ask_run_until(self) -> None:
-        seconds, ok = QInputDialog.getDouble(
-            self._parent, "Run Until", "Run the clock for at most (simulated seconds):",
-            60.0, 1.0, 86_400.0, 0)
-        if ok:
-            self.run_until(seconds, on_state_change=self.pause_on_change_action.isChecked())
+        from hvlab.gui.lessons.run_until import RunUntilDialog
 
-    def run_until(self, seconds: float, *, on_state_change: bool = False) -> str:
-        """Run the clock now (see :func:`hvlab.engine.lessons.run_until`); returns the
-        message shown."""
+        dialog = RunUntilDialog(self._parent, self.bridge.api,
+                                state_change=self.pause_on_change_action.isChecked())
+        self.dialog = dialog  # for tests: the dialog is modal
+        try:
+            if dialog.exec() != RunUntilDialog.DialogCode.Accepted:
+                return
+            try:
+                condition = dialog.condition()
+            except HvError as err:
+                dialogs.show_error(self._parent, err)
+                return
+            self.run_until(dialog.seconds.value(), on_state_change=dialog.on_state_change,
+                           condition=condition)
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+
+    def run_until(self, seconds: float, *, on_state_change: bool = False,
+                  condition: Condition | None = None) -> str:
+        """Run the clock now, stopping early at a VM's state change or when ``condition``
+        comes to hold (a value crossing its threshold: see
+        :func:`hvlab.engine.lessons.run_until`); returns the message shown."""
         from hvlab.engine.lessons import run_until
 
         try:
             stop = self.bridge.call(run_until, self.bridge.api, seconds=seconds,
-                                    on_state_change=on_state_change)
+                                    condition=condition, on_state_change=on_state_change,
+                                    crossing=condition is not None)
         except HvError as err:
             dialogs.show_error(self._parent, err)
             return ""

@@ -159,3 +159,23 @@ def test_a_seeded_run_ends_in_the_same_state_however_it_was_driven(tmp_path: Pat
         direct.api.advance((now_us - direct.api.now_us) / 1e6)
         assert direct.api.now_us == now_us
         assert _state(direct.api) == state
+
+
+def test_the_timeline_journals_the_engine_thread_s_clock(engine: EngineThread) -> None:
+    # The console's clock runs on the engine thread: the timeline must see those calls too.
+    api = ApiProxy(engine)
+    api.start("WEB")
+    api.keep_timeline(10.0)
+    engine.run_clock(120.0)
+    while api.now_seconds < 60:
+        api.vm_table()
+    engine.run_clock(0)
+    end_us = api.now_us
+    at_end = api.capture_state().data
+    moments = api.timeline_moments()
+    assert len(moments) >= 6 and api.timeline_figures().calls > 10
+    middle = moments[len(moments) // 2]
+    api.rewind(middle.time_us)
+    assert api.now_us == middle.time_us and len(api.host_history()["times"]) > 0
+    api.advance((end_us - middle.time_us) / 1e6)  # the same seconds again, in one call
+    assert api.capture_state().data == at_end

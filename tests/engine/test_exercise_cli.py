@@ -46,7 +46,7 @@ def test_one_library_as_text_with_hints(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert run.out.startswith("Build WEB01: 80 % (4 of 5 points)")
     assert "Failed: WEB01 has 2 virtual processors" in run.out
-    assert "WEB01: config cpu count is 1." in run.out
+    assert "WEB01's number of virtual processors is 1." in run.out
     assert "Hint: Settings ▸ Processor" in run.out
 
 

@@ -74,7 +74,8 @@ def test_a_stuck_lesson_says_which_step_and_what_the_lab_shows(tmp_path: Path) -
     with pytest.raises(LessonStuckError) as err:
         run.play()
     assert "step 1" in err.value.message and "3 s" in err.value.message
-    assert "XP-CLIENT: state is Off." in err.value.details[1]
+    assert list(err.value.details) == ["Waiting for: XP-CLIENT is Running",
+                                       "The lab: XP-CLIENT is Off."]
 
 
 def test_reset_and_rewind_replay_byte_for_byte() -> None:
@@ -291,8 +292,51 @@ def test_an_exercise_written_from_a_lab_grades_that_lab_100_percent(tmp_path: Pa
     assert next(c for c in exercise.checks if c.id == "web01-config-cpu-count").hint == "Two."
 
 
+def test_an_exercise_written_from_a_lab_checks_host_and_switch_properties(
+        tmp_path: Path) -> None:
+    from hvlab.engine.lessons import Pick, exercise_from_lab, host_properties
+
+    api = _lab("demo")
+    # The trainer's target: a private switch for the lab, hardware DEP off after a restart.
+    api.create_switch("Lab", "Private")
+    api.set_host(nx_enabled=False)
+    assert "switches.Lab.type" in host_properties(api)
+    picks = [Pick("host", "LAB-HOST-01", "pending_nx_enabled", "BIOS, hardware DEP."),
+             Pick("host", "LAB-HOST-01", "switches.count"),
+             Pick("host", "LAB-HOST-01", "switches.Lab.name"),
+             Pick("host", "LAB-HOST-01", "switches.Lab.type"),
+             Pick("vm", "XP-CLIENT", "state")]
+    data = exercise_from_lab(api, title="Isolate the lab", statement="…", picks=picks)
+    path = tmp_path / "host.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    exercise = read_exercise(path)
+    assert [c.label for c in exercise.checks] == [
+        "LAB-HOST-01 has hardware DEP (NX/XD) enabled after its next restart: no",
+        "LAB-HOST-01 has 2 virtual switches",
+        "LAB-HOST-01 has a virtual switch named Lab",
+        "LAB-HOST-01's virtual switch Lab is of type Private",
+        "XP-CLIENT is Off"]
+    assert exercise.checks[0].condition.describe() == \
+        "hardware DEP (NX/XD) will be disabled in LAB-HOST-01's BIOS after a restart"
+    assert grade(api, exercise).score_percent == 100
+    # A learner's lab that differs in one host property fails exactly that check.
+    api.set_switch("Lab", switch_type="Internal")
+    failed = grade(api, exercise, hints=True).failed
+    assert [c.id for c in failed] == ["host-lab-host-01-switches-lab-type"]
+    assert failed[0].observed == "The type of the virtual switch Lab on LAB-HOST-01 is Internal."
+    api.set_switch("Lab", switch_type="Private")
+    api.set_host(nx_enabled=True)
+    failed = grade(api, exercise, hints=True).failed
+    assert [(c.id, c.hint) for c in failed] == [("host-lab-host-01-pending-nx-enabled",
+                                                 "BIOS, hardware DEP.")]
+    api.remove_switch("Lab")
+    assert {c.id for c in grade(api, exercise).failed} == {
+        "host-lab-host-01-pending-nx-enabled", "host-lab-host-01-switches-count",
+        "host-lab-host-01-switches-lab-name", "host-lab-host-01-switches-lab-type"}
+
+
 def test_writing_an_exercise_refuses_what_it_cannot_check() -> None:
-    from hvlab.engine.lessons import exercise_from_lab
+    from hvlab.engine.lessons import Pick, exercise_from_lab
 
     api = _lab("demo")
     with pytest.raises(ValidationError, match="not a property an exercise can check"):
@@ -304,3 +348,14 @@ def test_writing_an_exercise_refuses_what_it_cannot_check() -> None:
         exercise_from_lab(api, title="T", statement="S", picks=[("NOPE", "state")])
     with pytest.raises(ValidationError, match="at least one property"):
         exercise_from_lab(api, title="T", statement="S", picks=[])
+    with pytest.raises(ValidationError, match="not a host property an exercise can check"):
+        exercise_from_lab(api, title="T", statement="S",
+                          picks=[Pick("host", "LAB-HOST-01", "cpu_model")])
+    with pytest.raises(ValidationError, match="there is no 'Nope'"):
+        exercise_from_lab(api, title="T", statement="S",
+                          picks=[Pick("host", "LAB-HOST-01", "switches.Nope.type")])
+    with pytest.raises(ValidationError, match="picked twice"):
+        exercise_from_lab(api, title="T", statement="S",
+                          picks=[("XP-CLIENT", "state"), Pick("vm", "XP-CLIENT", "state")])
+    with pytest.raises(ValidationError, match="a pick names a \"vm\" or a \"host\""):
+        exercise_from_lab(api, title="T", statement="S", picks=[Pick("switch", "x", "y")])

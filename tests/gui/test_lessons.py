@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -58,6 +58,8 @@ def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, L
     assert any("Not enough memory" in " ".join(e) for e in shown.errors)
     win.bridge.step(1)
     assert dock.run.index == 2 and dock.hint_label.text() == ""
+    # What the step waits for, in plain words (the engine's waiting_for, as hvctl says it).
+    assert dock.status.text() == "Waiting for: SQL-BIG can start now"
     # They save two VMs to make room.
     for name in ("W2K8-DC01", "W2K3-APP01"):
         select(win, name)
@@ -117,11 +119,62 @@ def test_slow_motion_run_until_pause_on_change_and_rewind(window: MainWindow) ->
     # Rewind to a kept moment: XP-CLIENT is Off again, the time is that moment's.
     kept = [m.time_seconds for m in clock.timeline.moments] if clock.timeline else []
     assert kept and kept[0] == pytest.approx(start)
-    clock.rewind_to(len(kept) - 1)  # the oldest
+    # The host's graphs after a rewind show the history up to that moment, not nothing.
+    window.findChild(QAction, ids.ACT_SHOW_HOST_PERFORMANCE.object_name).trigger()
+    dashboard = window.performance.dashboard
+    assert dashboard is not None
+    clock.rewind_to(len(kept) - 2)  # the second oldest: 30 s after the start
+    assert bridge.api.now_seconds == pytest.approx(kept[1])
+    dashboard.refresh(force=True)
+    times = bridge.api.host_history()["times"]
+    assert times[-1] == pytest.approx(kept[1]) and len(times) >= 30
+    x, _ = dashboard.guest_curve.getData()
+    assert x is not None and len(x) == len(times)
+    clock.rewind_to(1)  # the oldest now left (newest first: the one at kept[1], then it)
     assert bridge.api.now_seconds == pytest.approx(start) and moment > start
     assert bridge.api.vm("XP-CLIENT").state == "Off"
     shown_ids = [window.model.vm_id_at(r) for r in range(window.model.rowCount())]
     assert bridge.api.vm("XP-CLIENT").id in shown_ids
+
+
+def test_run_until_a_value_crosses_a_threshold(window: MainWindow, qtbot: QtBot) -> None:
+    from hvlab.gui.lessons.run_until import STOP_THRESHOLD
+    from tests.gui.test_accessibility import duplicate_names, unnamed
+
+    bridge = window.bridge
+    bridge.set_speed(0.0)
+    clock = window.teaching_clock
+    start = bridge.api.now_seconds
+    bridge.call(bridge.api.start, "XP-CLIENT")
+
+    def fill() -> None:
+        dialog = clock.dialog
+        assert dialog is not None and dialog.isVisible()
+        problems.extend(unnamed(dialog) + duplicate_names(dialog))
+        dialog.seconds.setValue(600)
+        dialog.stop.setCurrentIndex(STOP_THRESHOLD)
+        dialog.subject.setCurrentIndex(dialog.subject.findText("XP-CLIENT"))
+        # The values are said in the lessons' plain words.
+        assert dialog.value.itemText(0) == "XP-CLIENT's processor use"
+        assert dialog.value.itemData(1) == "memory_assigned_mb"
+        # Falls below: crosses it once the guest has booted (it starts at 0 %, already
+        # below, which is not a crossing).
+        dialog.direction.setCurrentIndex(1)
+        dialog.threshold.setValue(1)
+        dialog.accept()
+
+    said: list[str] = []
+    problems: list[str] = []
+    clock.message.connect(said.append)
+    QTimer.singleShot(0, fill)
+    window.findChild(QAction, ids.ACT_CLOCK_RUN_UNTIL.object_name).trigger()
+    assert clock.dialog is None and problems == []
+    # Stopped once the boot was over, long before the 600 s.
+    assert start + 10 < bridge.api.now_seconds < start + 120
+    usage = bridge.api.vm("XP-CLIENT").cpu_usage_percent
+    assert usage < 1
+    assert said[-1].startswith("The clock ran to ")
+    assert said[-1].endswith(f": XP-CLIENT's processor use is {usage:.3g} %.")
 
 
 # -- presenter mode ------------------------------------------------------------------------------
@@ -250,7 +303,7 @@ def test_practise_and_check_an_exercise(qtbot: QtBot, window: MainWindow) -> Non
     assert [label for label, result in rows.items() if result == "Failed"] == [
         "WEB01 reserves 20 % of its processors"]
     assert "Hint" not in dialog.table.item(2, 2).text()
-    assert "config cpu reserve pct is 10." in dialog.table.item(2, 2).text()
+    assert "WEB01's processor reserve is 10 %." in dialog.table.item(2, 2).text()
     dialog.hints.setChecked(True)
     assert "Hint: Settings ▸ Processor" in dialog.table.item(2, 2).text()
     dialog.close()
@@ -283,6 +336,47 @@ def test_a_trainer_captures_the_lab_as_an_exercise(tmp_path: Path, window: MainW
                                                   "W2K8-DC01 has 2 virtual processors"]
     assert exercise.checks[1].hint == "Settings, Processor"
     assert grade(window.bridge.api, exercise).score_percent == 100
+
+
+def test_a_trainer_captures_host_properties(tmp_path: Path, window: MainWindow,
+                                            qtbot: QtBot) -> None:
+    from hvlab.engine.lessons import grade, read_exercise
+    from hvlab.gui.lessons.authoring import ExerciseAuthoringDialog
+
+    api = window.bridge.api
+    # The trainer builds the target: a private switch, virtualization off in the BIOS.
+    api.create_switch("Lab", "Private")
+    api.set_host(virtualization_enabled=False)
+    window.bridge.refresh()
+    _trigger(window, ids.ACT_NEW_EXERCISE)
+    dialog = window.findChild(ExerciseAuthoringDialog)
+    assert isinstance(dialog, ExerciseAuthoringDialog)
+    qtbot.addWidget(dialog)
+    from tests.gui.test_accessibility import duplicate_names, unnamed
+
+    assert unnamed(dialog) == [] and duplicate_names(dialog) == []
+    host = dialog.tree.topLevelItem(0)
+    assert host is not None and host.text(0) == "Host LAB-HOST-01"
+    rows = {host.child(j).text(0): host.child(j) for j in range(host.childCount())}
+    assert rows["pending_virtualization_enabled"].text(1) == "False"
+    assert rows["switches.Lab.type"].text(1) == "Private"
+    for prop in ("pending_virtualization_enabled", "switches.Lab.type"):
+        rows[prop].setCheckState(0, Qt.CheckState.Checked)
+    dialog.tree.setCurrentItem(rows["switches.Lab.type"])
+    qtbot.keyClicks(dialog.hint, "Virtual Switch Manager")
+    dialog.title.setText("Isolate the lab")
+    dialog.statement.setPlainText("Add a private switch Lab; turn virtualization off.")
+    path = tmp_path / "host.json"
+    dialog.save(path, dialog.exercise_data())
+    exercise = read_exercise(path)
+    assert [(c.label, c.hint) for c in exercise.checks] == [
+        ("LAB-HOST-01 has hardware-assisted virtualization enabled after its next restart: "
+         "no", ""),
+        ("LAB-HOST-01's virtual switch Lab is of type Private", "Virtual Switch Manager")]
+    assert grade(api, exercise).score_percent == 100
+    api.set_switch("Lab", switch_type="Internal")
+    assert [c.label for c in grade(api, exercise).failed] == [
+        "LAB-HOST-01's virtual switch Lab is of type Private"]
 
 
 def test_the_architecture_view_full_screen(window: MainWindow, qtbot: QtBot) -> None:
