@@ -177,6 +177,22 @@ class EngineThread:
         self._requests.put(_Request(name, args, kwargs, answer))
         return answer.result()
 
+    def submit(self, name: str, args: tuple[Any, ...] | None,
+               kwargs: dict[str, Any]) -> Future[Any]:
+        """:meth:`request` without waiting: the answer (or the engine's error) arrives in
+        the future, set on the engine thread (a server's event loop awaits it)."""
+        answer: Future[Any] = Future()
+        if not self._thread.is_alive():
+            answer.set_exception(RuntimeError("The engine thread has stopped."))
+        else:
+            self._requests.put(_Request(name, args, kwargs, answer))
+        return answer
+
+    def submit_call(self, work: Callable[[Owner], Any]) -> Future[Any]:
+        """Run ``work(owner)`` on the engine thread, in turn with the requests (for what the
+        owner offers beyond its API, such as a library's whole event log)."""
+        return self.submit("_owner_call", (work,), {})
+
     def listen(self, sink: Callable[[EngineEvent], None]) -> Callable[[], None]:
         with self._lock:
             self._sinks.append(sink)
@@ -255,6 +271,8 @@ class EngineThread:
             self._speed, self._achieved = speed, 0.0
             return None
         assert self._owner is not None
+        if name == "_owner_call" and args:
+            return args[0](self._owner)
         target = getattr(self._owner.api, name)
         return target if args is None else target(*args, **kwargs)
 
