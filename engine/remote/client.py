@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -226,7 +227,7 @@ class RemoteEngine:
     @staticmethod
     def _welcome(connection: ClientConnection) -> ServerInfo:
         try:
-            message = codec.decode(protocol.json.loads(connection.recv(timeout=OPEN_TIMEOUT_S)))
+            message = codec.decode(json.loads(connection.recv(timeout=OPEN_TIMEOUT_S)))
         except (ConnectionClosed, TimeoutError, ValueError, codec.CodecError) as err:
             raise ConnectionLostError("The server did not say who it is.", [str(err)]) from None
         params = message.get("params") if isinstance(message, dict) else None
@@ -255,7 +256,7 @@ class RemoteEngine:
                 connection.send(protocol.dumps(message))
 
     def _read_forever(self) -> None:
-        delays = iter(())
+        delays: Iterator[float] = iter(())
         while not self._closing:
             connection = self._connection
             if connection is None:
@@ -298,7 +299,7 @@ class RemoteEngine:
 
     def _handle(self, text: str | bytes) -> None:
         try:
-            message = protocol.json.loads(text)
+            message = json.loads(text)
         except ValueError:
             return
         if not isinstance(message, dict):
