@@ -204,7 +204,8 @@ class RemoteEngine:
                 additional_headers=headers,
                 subprotocols=[protocol.SUBPROTOCOL],  # type: ignore[list-item]
                 max_size=protocol.MAX_MESSAGE_BYTES, open_timeout=OPEN_TIMEOUT_S,
-                compression=None, ping_interval=20, ping_timeout=20)
+                compression=None, ping_interval=20, ping_timeout=20).__enter__()
+            # (entered: the connection is closed by close(), not by a with block)
         except InvalidStatus as err:
             body = err.response.body.decode("utf-8", "replace").strip() if err.response.body \
                 else f"HTTP {err.response.status_code}"

@@ -112,7 +112,7 @@ def encode(value: Any) -> Any:
             items.sort(key=lambda item: json.dumps(item, sort_keys=True))
         return {"$s": items}
     if isinstance(value, dict):
-        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+        if all(type(k) is str and not k.startswith("$") for k in value):
             return {k: encode(v) for k, v in value.items()}
         return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
