@@ -251,17 +251,20 @@ class EngineThread:
             item.answer.set_exception(err)
 
     def _serve_waiting(self) -> bool:
-        """Answer every request already waiting; False once asked to close."""
-        while not self._closing:
+        """Answer the requests waiting now (not those that arrive meanwhile, so clients
+        that keep the queue full cannot stop the clock); False once asked to close."""
+        for _ in range(self._requests.qsize()):
+            if self._closing:
+                break
             try:
                 item = self._requests.get_nowait()
             except queue.Empty:
-                return True
+                break
             if item is None:
                 self._closing = True
             else:
                 self._answer(item)
-        return False
+        return not self._closing
 
     def _invoke(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
         if name == "_run_clock":
