@@ -587,6 +587,17 @@ IMPORT_RESTORE = _n("importVmRestore", "Restore the virtual machine (use the exi
 IMPORT_COPY = _n("importVmCopy", "Copy the virtual machine (create a new unique ID)")
 IMPORT_SUMMARY = _n("importVmSummary", "Summary")
 
+# File ▸ Connect to Server… (gui/servers.py, docs/remote.md)
+ACT_CONNECT_SERVER = _n("actionConnectServer", "Connect to Server…")
+CONNECT_SERVER = _n("connectServerDialog", "Select Computer")
+CONNECT_SERVER_ADDRESS = _n("connectServerAddress", "Another computer")
+CONNECT_SERVER_TOKEN = _n("connectServerToken", "Access token")
+CONNECT_SERVER_FINGERPRINT = _n("connectServerFingerprint", "Certificate fingerprint")
+CONNECT_SERVER_STATUS = _n("connectServerStatus", "Connection status")
+CONNECT_SERVER_OK = _n("connectServerOk", "OK")
+CONNECT_SERVER_CANCEL = _n("connectServerCancel", "Cancel")
+SERVER_STATUS = _n("serverStatus", "Server connection")
+
 
 # -- names made from data -------------------------------------------------------------------------
 def tool_button(action: UiName) -> UiName:

@@ -167,6 +167,11 @@ class EngineThread:
     def thread(self) -> threading.Thread:
         return self._thread
 
+    @property
+    def speed(self) -> float:
+        """The speed :meth:`run_clock` last set (0: the clock does not run by itself)."""
+        return self._speed
+
     # -- Transport ---------------------------------------------------------------------------
     def request(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
         if threading.current_thread() is self._thread:

@@ -61,6 +61,8 @@ class ServerInfo:
     version: str
     library: str
     access: str
+    #: The server's clock speed when the connection opened (simulated s per wall s).
+    speed: float = 0.0
 
     @property
     def read_only(self) -> bool:
@@ -235,8 +237,10 @@ class RemoteEngine:
         if (not isinstance(params, dict) or message.get("method") != protocol.WELCOME
                 or params.get("protocol") != protocol.PROTOCOL_VERSION):
             raise ConnectionLostError("The server does not speak this hvlab's protocol.")
+        speed = params.get("speed", 0.0)
         return ServerInfo(str(params.get("server", "")), str(params.get("version", "")),
-                          str(params.get("library", "")), str(params.get("access", "")))
+                          str(params.get("library", "")), str(params.get("access", "")),
+                          float(speed) if isinstance(speed, int | float) else 0.0)
 
     def _subscribe(self) -> None:
         """Tell the server which pushed messages this client wants (a notification: no

@@ -74,7 +74,7 @@ class LabServer:
         self._watched: dict[tuple[str, str | None], float] = {}  # stream: last sample sent
         self._watch_lock = threading.Lock()
         self._stops: list[Callable[[], None]] = []
-        self._speed = 0.0
+        self._last_second = -1
         self._pending_access: dict[int, Access] = {}
 
     @property
@@ -142,7 +142,7 @@ class LabServer:
                 "jsonrpc": "2.0", "method": protocol.WELCOME,
                 "params": {"protocol": protocol.PROTOCOL_VERSION, "version": api.__version__,
                            "server": self.name, "library": self.library,
-                           "access": access.value}}))
+                           "access": access.value, "speed": self.engine.speed}}))
             async for message in connection:
                 answer = await self._answer(client, message)
                 if answer is not None:
@@ -214,7 +214,6 @@ class LabServer:
             speed = args[0] if args else kwargs.get("speed")
             speed = api.real("speed", "The clock speed", speed, 0, api.MAX_CLOCK_SPEED)
             await asyncio.wrap_future(self.engine.submit("_run_clock", (speed,), {}))
-            self._speed = speed
             return None
         # hvlab.events: the library's whole log, filtered like `hvctl events`.
         allowed = {"vm", "level", "since_seconds", "last"}
@@ -260,6 +259,8 @@ class LabServer:
 
     # -- pushed messages (built on the engine thread, sent on the loop) ------------------------
     def _on_event(self, event: EngineEvent) -> None:
+        if not any(c.events for c in list(self._clients.values())):
+            return
         text = protocol.dumps({"jsonrpc": "2.0", "method": protocol.EVENT,
                                "params": codec.encode(event)})
         self._call_soon(self._push_event, text)
@@ -270,6 +271,10 @@ class LabServer:
                 "snapshot": codec.encode(tick.snapshot), "speed": tick.speed,
                 "achieved": tick.achieved}})
             self._call_soon(self._push_tick, text)
+        second = tick.snapshot.time_us // api.US_PER_S
+        if second == self._last_second:
+            return  # the history takes one sample a simulated second
+        self._last_second = second
         batch = self._counter_batch()
         if batch is not None:
             self._call_soon(self._push_counters, batch)
