@@ -110,6 +110,9 @@ class RemoteEngine:
         self._closing = False
         self.info: ServerInfo | None = None
         self.last_error = ""
+        #: The server's wall clock (time.time()) when it sent the tick being delivered: on
+        #: one machine, the tick's delay (tests/bench/remote.py).
+        self.tick_sent = 0.0
         self._connect()  # the first connection's error is the caller's
         self._reader = threading.Thread(target=self._read_forever, name="hvlab-remote",
                                         daemon=True)
@@ -345,6 +348,7 @@ class RemoteEngine:
             elif method == protocol.TICK and isinstance(params, dict):
                 tick = ClockTick(codec.decode(params["snapshot"]), float(params["speed"]),
                                  float(params["achieved"]))
+                self.tick_sent = float(params.get("sent", 0.0))
                 for tick_sink in list(self._tick_sinks):
                     tick_sink(tick)
             elif method == protocol.COUNTERS and isinstance(params, dict):

@@ -21,6 +21,7 @@ import contextlib
 import http
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -269,7 +270,7 @@ class LabServer:
         if any(c.ticks for c in list(self._clients.values())):
             text = protocol.dumps({"jsonrpc": "2.0", "method": protocol.TICK, "params": {
                 "snapshot": codec.encode(tick.snapshot), "speed": tick.speed,
-                "achieved": tick.achieved}})
+                "achieved": tick.achieved, "sent": time.time()}})
             self._call_soon(self._push_tick, text)
         second = tick.snapshot.time_us // api.US_PER_S
         if second == self._last_second:
