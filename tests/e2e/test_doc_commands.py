@@ -169,4 +169,4 @@ def test_the_error_examples_were_found() -> None:
     examples = cli_error_examples()
     assert [e.command.split("#")[0].strip() for e in examples] == [
         "hvctl clock advance nan", "hvctl vm start SQL-BIG", "hvctl vm show NOBODY",
-        "hvctl vm list"]
+        "hvctl vm list --server 127.0.0.1:1 --token x", "hvctl vm list"]
