@@ -241,3 +241,36 @@ def test_hvctl_runs_commands_on_a_server(server: RunningServer, tmp_path: Path,
     assert hvctl(["--server", server.url, "events", "--last", "1", "--json"]) == 0
     assert "'Scripted' was created" in json.loads(capsys.readouterr().out)[0]["message"]
     assert hvctl(["--server", server.url, "--library", str(tmp_path), "vm", "list"]) == 2
+
+
+def test_a_client_of_another_protocol_version_is_refused(server: RunningServer) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from hvlab.engine.remote.security import client_context
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(server.url, ssl=client_context(), subprotocols=["hvlab.v0"],  # type: ignore[list-item]
+                additional_headers={"Authorization":
+                                    f"Bearer {server.new_tokens[Access.READ_ONLY]}"},
+                open_timeout=20).__enter__()
+    assert refused.value.response.status_code == 426
+    assert b"speaks protocol hvlab.v1" in refused.value.response.body
+
+
+def test_the_server_methods_check_their_params(server: RunningServer, tmp_path: Path) -> None:
+    from tests.engine.remote_helpers import call, raw
+
+    connection = raw(server, server.new_tokens[Access.READ_ONLY])
+    try:
+        for method, params in (("hvlab.watch", {"streams": [["disk", "x"]]}),
+                               ("hvlab.watch", {"streams": [["vm", None]]}),
+                               ("hvlab.events", {"colour": "red"}),
+                               ("now_us", [1])):
+            reply = call(connection, method, params)
+            assert reply["error"]["code"] == -32602, (method, reply)
+        watched = call(connection, "hvlab.watch", {"streams": [["host", None]]})
+        assert watched["result"] == [["host", None]]
+        assert call(connection, "hvlab.run_clock", [10])["error"]["code"] == -32001
+    finally:
+        connection.close()

@@ -276,3 +276,23 @@ def test_sigkill_of_the_server_loses_no_vm_a_client_saw_created(tmp_path: Path) 
         names = {vm.name for vm in library.api.vms()}
     missing = [n for n in created if n not in names]
     assert missing == []
+
+
+def test_sigterm_stops_the_server_after_its_final_save(tmp_path: Path) -> None:
+    process, url, tokens = _start_process(tmp_path)
+    try:
+        engine = RemoteEngine(url, tokens["read-write"], known=KnownServers(tmp_path / "c"),
+                              reconnect=False)
+        proxy(engine).create_vm("Kept", memory_startup_mb=64)
+        engine.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(PATIENCE_S) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    assert "the library is saved" in (tmp_path / "stderr.txt").read_text()
+    with open_library(tmp_path / "library") as library:  # the lock was released
+        assert "Kept" in {vm.name for vm in library.api.vms()}
