@@ -148,7 +148,8 @@ class ServerConsoles(QObject):
                         clock="realtime" if running else "manual",
                         speed=clock.speed if running else 1.0)
         window = MainWindow(note=f"Connected to the hvlab server {engine.name}.")
-        window.setWindowTitle(f"{WINDOW_TITLE} — {engine.name}")
+        window.server_name = engine.name
+        window.setWindowTitle(f"{WINDOW_TITLE} on {engine.name}")
         bridge.setParent(window)
         window.attach(bridge)
         status = QLabel("")
@@ -235,7 +236,7 @@ class ConnectDialog(QDialog):
         self.cancelled = False
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Connect to an hvlab server: the name or address of the "
-                                "computer that runs `hvctl serve`, and the token it gave."))
+                                "computer that runs “hvctl serve”, and the token it gave."))
         form = QFormLayout()
         self.address = QLineEdit()
         ids.apply(self.address, ids.CONNECT_SERVER_ADDRESS)

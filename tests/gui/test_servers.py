@@ -78,6 +78,8 @@ def test_the_console_connects_and_starts_a_vm_on_the_server(
     assert item is not None and item.text(0) == remote.name
     # The server's own window, its own clock: pick the VM and start it there.
     rw = remote.window
+    qtbot.waitUntil(lambda: rw.windowTitle() == f"Hyper-V Manager — LAB-HOST-01 on "
+                                                f"{remote.name}", timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "XP-CLIENT" in [rw.model.vm_id_at(r) and rw.model.index(r, 0).data()
                                             for r in range(rw.model.rowCount())],
                     timeout=WAIT_MS)
