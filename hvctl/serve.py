@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +51,13 @@ def add_common(p: argparse.ArgumentParser, d: dict[str, Any]) -> None:
 
 
 def add_parser(top: Any, sub: Any) -> None:
+    serve = sub(top, "serve", "serve the library to hvlab consoles and hvctl on the network")
+    add_serve_options(serve)
+
+
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
     from hvlab.engine.remote import DEFAULT_PORT
 
-    serve = sub(top, "serve", "serve the library to hvlab consoles and hvctl on the network")
     serve.add_argument("--listen", metavar="ADDRESS", default="0.0.0.0",
                        help="the address to listen on (default: every address of this "
                             "computer; 127.0.0.1 for this computer only)")
@@ -71,6 +76,39 @@ def add_parser(top: Any, sub: Any) -> None:
                        help="make new access tokens (the old ones stop working)")
     serve.add_argument("--no-tls", action="store_true",
                        help="serve plain ws:// without TLS (only with --listen 127.0.0.1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``hvlab-server``: ``hvctl serve`` as a program of its own."""
+    from hvlab.engine.api import SEED, __version__, library_folder
+
+    parser = argparse.ArgumentParser(
+        prog="hvlab-server",
+        description="Run an hvlab library headless and serve it to hvlab consoles (File > "
+                    "Connect to Server) and hvctl --server on the network; the same as "
+                    "hvctl serve. Ctrl+C stops it after the library's final save.")
+    parser.add_argument("--library", metavar="DIR", type=library_folder,
+                        help="library folder (default: $HVLAB_LIBRARY, else the user data "
+                             "folder)")
+    parser.add_argument("--seed", type=SEED, metavar="N",
+                        help="seed of a library created by this command")
+    parser.add_argument("--empty", action="store_true",
+                        help="a library created by this command gets the host only, no VMs")
+    parser.add_argument("--version", action="version", version=f"hvlab-server {__version__}")
+    add_serve_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``hvlab-server`` program; returns the exit code."""
+    from hvlab.hvctl.output import for_terminal
+
+    args = build_parser().parse_args(argv)
+    try:
+        return run_server(args)
+    except HvError as err:
+        print(for_terminal(str(err)), file=sys.stderr)
+        return 1
 
 
 def run_server(args: argparse.Namespace) -> int:

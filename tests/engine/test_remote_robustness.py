@@ -194,11 +194,18 @@ def test_a_client_that_vanishes_mid_job_leaves_the_job_and_the_server_running(
         server.close()
 
 
-def _start_process(folder: Path) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+HVCTL_SERVE = [sys.executable, "-m", "hvlab.hvctl", "serve"]
+#: The hvlab-server program (its console script runs this).
+HVLAB_SERVER = [sys.executable, "-c", "import sys; from hvlab.hvctl.serve import main; "
+                "sys.exit(main())"]
+
+
+def _start_process(folder: Path, program: list[str] = HVCTL_SERVE,
+                   ) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
     env = {**os.environ, "HVLAB_CONFIG": str(folder / "config")}
     with (folder / "stderr.txt").open("w") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hvlab.hvctl", "serve", "--library", str(folder / "library"),
+            [*program, "--library", str(folder / "library"),
              "--listen", "127.0.0.1", "--port", "0", "--speed", "10"],
             stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     assert process.stdout is not None
@@ -279,7 +286,8 @@ def test_sigkill_of_the_server_loses_no_vm_a_client_saw_created(tmp_path: Path) 
 
 
 def test_sigterm_stops_the_server_after_its_final_save(tmp_path: Path) -> None:
-    process, url, tokens = _start_process(tmp_path)
+    """(hvlab-server, the program of its own, serves as `hvctl serve` does.)"""
+    process, url, tokens = _start_process(tmp_path, HVLAB_SERVER)
     try:
         engine = RemoteEngine(url, tokens["read-write"], known=KnownServers(tmp_path / "c"),
                               reconnect=False)
