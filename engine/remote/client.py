@@ -9,14 +9,17 @@ moves them to its thread, as the console's bridge does).  When the connection is
 waiting call raises :class:`ConnectionLostError`, the status sinks hear it, and the client
 connects again by itself (every :data:`RECONNECT_DELAYS_S`), subscribing as before.
 
-A VM's or host's history (``vm_history``, ``host_history``) is read once and then kept
-current by the server's counter stream (one batch a simulated second) instead of being
-asked for again: a graph that redraws ten times a second costs the network nothing.
+A VM's, a host's or one counter's history (``vm_history``, ``host_history``,
+``counter_history``) is read once and then kept current by the server's counter stream (one
+batch a simulated second) instead of being asked for again: a graph that redraws ten times
+a second costs the network nothing.  A history that is gone (its VM deleted, its instance
+no longer there) is dropped, so the next call gets the engine's error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import json
 import threading
@@ -36,6 +39,7 @@ from hvlab.engine.api import (
     ClockTick,
     EngineEvent,
     HvError,
+    ManagementApi,
     real,
 )
 from hvlab.engine.remote import codec, protocol, security
@@ -46,6 +50,18 @@ RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 OPEN_TIMEOUT_S = 10.0
 #: History streams one client keeps (the server's own limit).
 MAX_STREAMS = 256
+
+
+#: The facade's history calls the client keeps current from the server's stream, by the
+#: stream kind the server knows them by.
+_STREAMED = {"vm_history": "vm", "host_history": "host", "counter_history": "counter"}
+
+
+def _shaped(name: str, columns: dict[str, Any]) -> Any:
+    """A kept history in the shape its call returns."""
+    if name == "counter_history":
+        return columns["times"], columns["values"]
+    return columns
 
 
 class ConnectionLostError(HvError):
@@ -105,7 +121,7 @@ class RemoteEngine:
         self._sinks: list[Callable[[EngineEvent], None]] = []
         self._tick_sinks: list[Callable[[ClockTick], None]] = []
         self._status_sinks: list[Callable[[bool, str], None]] = []
-        self._history: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._history: dict[tuple[str | None, ...], dict[str, Any]] = {}
         self._connection: ClientConnection | None = None
         self._closing = False
         self.info: ServerInfo | None = None
@@ -140,7 +156,7 @@ class RemoteEngine:
 
     # -- Transport (and EngineThread's clock surface) --------------------------------------------
     def request(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
-        if name in ("vm_history", "host_history") and args is not None and self._watch_counters:
+        if name in _STREAMED and args is not None and self._watch_counters:
             return self._history_of(name, args, kwargs)
         return self.submit(name, args, kwargs).result()
 
@@ -361,25 +377,40 @@ class RemoteEngine:
 
     # -- counter streams -----------------------------------------------------------------
     def _history_of(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        ref = args[0] if args else kwargs.get("ref", kwargs.get("host"))
-        key = ("vm" if name == "vm_history" else "host", ref)
+        kind = _STREAMED[name]
+        try:
+            bound = inspect.signature(getattr(ManagementApi, name)).bind(None, *args, **kwargs)
+        except TypeError:
+            return self.submit(name, args, kwargs).result()  # the server words the error
+        bound.apply_defaults()
+        key: tuple[str | None, ...] = (kind, *list(bound.arguments.values())[1:])
+        if not all(a is None or isinstance(a, str) for a in key):
+            return self.submit(name, args, kwargs).result()
         with self._lock:
             cached = self._history.get(key)
             if cached is not None:
-                return {k: v.copy() for k, v in cached.items()}
+                return _shaped(name, {k: v.copy() for k, v in cached.items()})
         history = self.submit(name, args, kwargs).result()
+        if name == "counter_history":
+            columns = {"times": history[0], "values": history[1]}
+        else:
+            columns = history
         with self._lock:
             if len(self._history) < MAX_STREAMS:
-                self._history[key] = {k: np.asarray(v) for k, v in history.items()}
+                self._history[key] = {k: np.asarray(v) for k, v in columns.items()}
         self._subscribe()
         return history
 
     def _add_samples(self, params: dict[str, Any]) -> None:
-        kind, ref = params["stream"]
+        key = tuple(params["stream"])
+        if "error" in params:  # the history is gone: the next call asks the server
+            with self._lock:
+                self._history.pop(key, None)
+            return
         length = int(params["length"])
         samples = codec.decode(params["samples"])
         with self._lock:
-            cached = self._history.get((kind, ref))
+            cached = self._history.get(key)
             if cached is None:
                 return
             fresh = samples["times"] > (cached["times"][-1] if len(cached["times"]) else -1.0)

@@ -44,6 +44,11 @@ from hvlab.engine.remote.security import Access, Tokens
 MAX_PENDING_EVENTS = 5000
 #: Counter streams one connection may watch.
 MAX_STREAMS = 256
+#: A watched history: ("vm", VM), ("host", HOST or None) or ("counter", SET, COUNTER,
+#: INSTANCE, HOST or None), the arguments of vm_history, host_history, counter_history.
+Stream = tuple[str | None, ...]
+_HISTORY_CALLS = {"vm": ("vm_history", 1), "host": ("host_history", 1),
+                  "counter": ("counter_history", 4)}
 
 
 @dataclass
@@ -52,7 +57,7 @@ class _Client:
     access: Access
     events: bool = False
     ticks: bool = False
-    streams: set[tuple[str, str | None]] = field(default_factory=set)
+    streams: set[Stream] = field(default_factory=set)
     pending: deque[str] = field(default_factory=deque)
     tick: str | None = None
     overflowed: bool = False
@@ -72,7 +77,7 @@ class LabServer:
         self._methods = protocol.api_methods()
         self._clients: dict[int, _Client] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._watched: dict[tuple[str, str | None], float] = {}  # stream: last sample sent
+        self._watched: dict[Stream, float] = {}  # stream: its last sample sent
         self._watch_lock = threading.Lock()
         self._stops: list[Callable[[], None]] = []
         self._last_second = -1
@@ -235,15 +240,19 @@ class LabServer:
     def _watch(self, client: _Client, streams: Any) -> list[list[Any]]:
         if not isinstance(streams, list) or len(streams) > MAX_STREAMS:
             raise ProtocolError(protocol.INVALID_PARAMS,
-                                f"streams is a list of at most {MAX_STREAMS} [kind, ref] pairs")
-        wanted: set[tuple[str, str | None]] = set()
+                                f"streams is a list of at most {MAX_STREAMS} streams")
+        wanted: set[Stream] = set()
         for item in streams:
-            if (not isinstance(item, list) or len(item) != 2 or item[0] not in ("vm", "host")
-                    or not (item[1] is None or isinstance(item[1], str))
+            call = _HISTORY_CALLS.get(item[0]) if isinstance(item, list) and item and \
+                isinstance(item[0], str) else None
+            if (call is None or len(item) != 1 + call[1]
+                    or not all(isinstance(a, str) for a in item[1:-1])
+                    or not (item[-1] is None or isinstance(item[-1], str))
                     or (item[0] == "vm" and item[1] is None)):
                 raise ProtocolError(protocol.INVALID_PARAMS,
-                                    'a stream is ["vm", VM] or ["host", HOST or null]')
-            wanted.add((item[0], item[1]))
+                                    'a stream is ["vm", VM], ["host", HOST or null] or '
+                                    '["counter", SET, COUNTER, INSTANCE, HOST or null]')
+            wanted.add(tuple(item))
         client.streams = wanted
         self._forget_streams()
         with self._watch_lock:
@@ -280,28 +289,34 @@ class LabServer:
         if batch is not None:
             self._call_soon(self._push_counters, batch)
 
-    def _counter_batch(self) -> tuple[dict[tuple[str, str | None], str], float] | None:
+    def _counter_batch(self) -> dict[Stream, str] | None:
         """The new one-second samples of every watched stream, one message per stream
-        (taken on the engine thread, inside the tick)."""
+        (taken on the engine thread, inside the tick).  A stream whose history is gone (a
+        VM deleted, an instance that no longer exists) is dropped with an ``error``, so its
+        clients ask again and get the engine's error."""
         with self._watch_lock:
             watched = dict(self._watched)
         if not watched:
             return None
-        out: dict[tuple[str, str | None], str] = {}
-        newest = float("-inf")
+        out: dict[Stream, str] = {}
         for key, last in watched.items():
-            kind, ref = key
+            name, _ = _HISTORY_CALLS[str(key[0])]
             try:
-                history = (self.engine.request("vm_history", (ref,), {}) if kind == "vm"
-                           else self.engine.request("host_history", (ref,), {}))
-            except HvError:
-                continue  # a VM deleted since: nothing to send
+                history = self.engine.request(name, key[1:], {})
+            except HvError as err:
+                with self._watch_lock:
+                    self._watched.pop(key, None)
+                out[key] = protocol.dumps({
+                    "jsonrpc": "2.0", "method": protocol.COUNTERS,
+                    "params": {"stream": list(key), "error": err.message}})
+                continue
+            if isinstance(history, tuple):  # counter_history: (times, values)
+                history = {"times": history[0], "values": history[1]}
             times = history["times"]
             fresh = times > last
             if not fresh.any():
                 continue
-            sample = {name: values[fresh] for name, values in history.items()}
-            newest = max(newest, float(times[-1]))
+            sample = {series: values[fresh] for series, values in history.items()}
             with self._watch_lock:
                 if key in self._watched:
                     self._watched[key] = float(times[-1])
@@ -309,7 +324,7 @@ class LabServer:
                 "jsonrpc": "2.0", "method": protocol.COUNTERS,
                 "params": {"stream": list(key), "length": len(times),
                            "samples": codec.encode(sample)}})
-        return (out, newest) if out else None
+        return out or None
 
     def _call_soon(self, fn: Callable[..., None], *args: Any) -> None:
         loop = self._loop
@@ -334,14 +349,15 @@ class LabServer:
                 client.tick = text
                 client.wake.set()
 
-    def _push_counters(self, batch: tuple[dict[tuple[str, str | None], str], float]) -> None:
-        messages, _ = batch
+    def _push_counters(self, messages: dict[Stream, str]) -> None:
         for client in list(self._clients.values()):
-            for key in client.streams:
+            for key in list(client.streams):
                 text = messages.get(key)
                 if text is not None and len(client.pending) < MAX_PENDING_EVENTS:
                     client.pending.append(text)
                     client.wake.set()
+                if text is not None and key not in self._watched:
+                    client.streams.discard(key)  # gone: the client asks again
 
     async def _send_pushed(self, client: _Client) -> None:
         connection = client.connection

@@ -173,14 +173,21 @@ def test_tokens_are_made_once_and_kept_as_hashes(tmp_path: Path) -> None:
         RemoteEngine(third.url, made[Access.READ_WRITE], known=KnownServers(tmp_path / "c"))
 
 
-def test_ticks_and_history_are_streamed(server: RunningServer,
+def test_ticks_and_histories_are_streamed(server: RunningServer,
         tmp_path: Path) -> None:
     writer, watcher = client(server, tmp_path), client(server, tmp_path, Access.READ_ONLY)
+    checker = client(server, tmp_path, watch_counters=False)
     try:
         ticks = Waiter()
         watcher.listen_ticks(ticks)
-        view = proxy(watcher)
-        first = view.host_history()
+        view, fresh = proxy(watcher), proxy(checker)
+        counter_set = fresh.counter_sets()[0]
+        counter = (counter_set.name, counter_set.counters[0], counter_set.instances[0])
+        calls = {"host_history": lambda api: api.host_history(),
+                 "vm_history": lambda api: api.vm_history("W2K8-DC01"),
+                 "counter_history": lambda api: dict(zip(
+                     ("times", "values"), api.counter_history(*counter), strict=True))}
+        first = {name: read(view) for name, read in calls.items()}
         sent = []
         original = watcher.submit
         watcher.submit = lambda *a: sent.append(a[0]) or original(*a)
@@ -188,19 +195,44 @@ def test_ticks_and_history_are_streamed(server: RunningServer,
         ticks.until(lambda items: len(items) >= 3 and items[-1].speed == 30, "ticks at 30x")
 
         def grown(_: object) -> bool:
-            return bool(view.host_history()["times"][-1] >= first["times"][-1] + 3)
+            return all(read(view)["times"][-1] >= first[name]["times"][-1] + 3
+                       for name, read in calls.items())
 
-        ticks.until(grown, "three more seconds of history")
+        ticks.until(grown, "three more seconds of every history")
         writer.run_clock(0)
-        assert "host_history" not in sent  # streamed, not asked for again
-        streamed = view.host_history()
-        fresh = proxy(client(server, tmp_path, watch_counters=False)).host_history()
-        common = np.intersect1d(streamed["times"], fresh["times"])
-        assert len(common) > 3
-        for name in fresh:
-            np.testing.assert_array_equal(
-                streamed[name][np.isin(streamed["times"], common)],
-                fresh[name][np.isin(fresh["times"], common)], err_msg=name)
+        assert not set(calls) & set(sent)  # streamed, not asked for again
+        for name, read in calls.items():
+            streamed, truth = read(view), read(fresh)
+            common = np.intersect1d(streamed["times"], truth["times"])
+            assert len(common) > 3
+            for series in truth:
+                np.testing.assert_array_equal(
+                    streamed[series][np.isin(streamed["times"], common)],
+                    truth[series][np.isin(truth["times"], common)], err_msg=f"{name} {series}")
+    finally:
+        for engine in (writer, watcher, checker):
+            engine.close()
+
+
+def test_a_history_that_is_gone_raises_the_engines_error(server: RunningServer,
+        tmp_path: Path) -> None:
+    writer, watcher = client(server, tmp_path), client(server, tmp_path, Access.READ_ONLY)
+    try:
+        ticks = Waiter()
+        watcher.listen_ticks(ticks)
+        view = proxy(watcher)
+        assert len(view.vm_history("XP-CLIENT")["times"]) > 0
+        proxy(writer).delete_vm("XP-CLIENT")
+        writer.run_clock(30)
+
+        def refused(_: object) -> bool:
+            try:
+                view.vm_history("XP-CLIENT")
+            except NotFoundError:
+                return True
+            return False
+
+        ticks.until(refused, "the deleted VM's history to be refused")
     finally:
         writer.close()
         watcher.close()
@@ -265,6 +297,8 @@ def test_the_server_methods_check_their_params(server: RunningServer, tmp_path: 
     try:
         for method, params in (("hvlab.watch", {"streams": [["disk", "x"]]}),
                                ("hvlab.watch", {"streams": [["vm", None]]}),
+                               ("hvlab.watch", {"streams": [["counter", "x", None, "y", None]]}),
+                               ("hvlab.watch", {"streams": [["counter", "x"]]}),
                                ("hvlab.events", {"colour": "red"}),
                                ("now_us", [1])):
             reply = call(connection, method, params)
