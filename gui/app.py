@@ -212,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app, theme)
     window = MainWindow(theme=theme, note=_library_note(args))
     probe = args.probe_first_paint
+    from hvlab.gui.servers import ServerConsoles
+
+    servers = ServerConsoles(window)  # File ▸ Connect to Server…
 
     def lab_painted() -> None:
         print(f"LAB_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
@@ -242,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _AfterPaint(window.vm_list.viewport(), load_lab)
     window.show()
     code = app.exec()
+    servers.close_all()
     if window.attached:
         # Stops the clock, then the final save and the release of the library lock (in
         # memory, only the files), on the engine thread.

@@ -32,8 +32,8 @@ from hvlab.gui.lab_part import LabPart
 if TYPE_CHECKING:
     from hvlab.engine.api import HostInfo, ManagementApi
     from hvlab.gui.architecture.window import ArchitectureWindow
-    from hvlab.gui.event_viewer import EventViewerWindow
     from hvlab.gui.bridge import Bridge
+    from hvlab.gui.event_viewer import EventViewerWindow
     from hvlab.gui.host_settings import HostSettingsDialog
     from hvlab.gui.host_tree import HostTree
     from hvlab.gui.switch_manager import SwitchManagerDialog

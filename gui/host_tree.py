@@ -32,9 +32,12 @@ TreeKey = tuple[str, ...]
 class HostTree(QTreeWidget):
     """Signals:
         filter_changed(TreeKey): the picked item changed (see :func:`filter_of`).
+        server_activated(str url): an hvlab server's item was picked (gui/servers.py); the
+            filter stays as it was.
     """
 
     filter_changed = Signal(object)
+    server_activated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +49,10 @@ class HostTree(QTreeWidget):
         self.setIndentation(14)
         self._signature: tuple[object, ...] = ()
         self._key: TreeKey = ("root",)
+        #: Connected hvlab servers: (url, label, connected, tooltip), after the local lab.
+        self._servers: list[tuple[str, str, bool, str]] = []
         self.currentItemChanged.connect(self._on_current_changed)
+        self.itemActivated.connect(self._on_activated)
 
     @property
     def key(self) -> TreeKey:
@@ -116,11 +122,38 @@ class HostTree(QTreeWidget):
                     host_item.addChild(item)
                     if keep == ("group", h.id, group):
                         wanted = item
+            self._add_servers()
             self.expandAll()
             self.setCurrentItem(wanted)
         finally:
             self.blockSignals(False)
         self._set_key(tuple(wanted.data(0, _KEY)))
+
+    def set_servers(self, servers: Sequence[tuple[str, str, bool, str]]) -> None:
+        """Show these hvlab servers (url, label, connected, tooltip) after the local lab."""
+        self._servers = list(servers)
+        self.blockSignals(True)
+        try:
+            for item in self._items():
+                if tuple(item.data(0, _KEY))[:1] == ("server",):
+                    self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+            self._add_servers()
+        finally:
+            self.blockSignals(False)
+
+    def server_item(self, url: str) -> QTreeWidgetItem | None:
+        for item in self._items():
+            if tuple(item.data(0, _KEY)) == ("server", url):
+                return item
+        return None
+
+    def _add_servers(self) -> None:
+        for url, label, connected, tip in self._servers:
+            item = QTreeWidgetItem([label])
+            item.setIcon(0, icon("host" if connected else "crash"))
+            item.setData(0, _KEY, ("server", url))
+            item.setToolTip(0, tip)
+            self.addTopLevelItem(item)
 
     def select_key(self, key: TreeKey) -> bool:
         """Pick the item with ``key``; False if there is none."""
@@ -143,7 +176,16 @@ class HostTree(QTreeWidget):
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _prev: object) -> None:
         if current is not None:
-            self._set_key(tuple(current.data(0, _KEY)))
+            key = tuple(current.data(0, _KEY))
+            if key[:1] == ("server",):
+                self.server_activated.emit(key[1])
+                return
+            self._set_key(key)
+
+    def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        key = tuple(item.data(0, _KEY))
+        if key[:1] == ("server",):
+            self.server_activated.emit(key[1])
 
     def _set_key(self, key: TreeKey) -> None:
         if key == self._key:

@@ -662,6 +662,16 @@ EVENT_VIEWER_TABLE = _n("eventViewerEvents", "Events")
 EVENT_VIEWER_DETAILS = _n("eventViewerDetails", "Event details")
 EVENT_VIEWER_EXPORT = _n("eventViewerExport", "Save Filtered Log File As…")
 EVENT_VIEWER_CLOSE = _n("eventViewerClose", "Close")
+# File ▸ Connect to Server… (gui/servers.py, docs/remote.md)
+ACT_CONNECT_SERVER = _n("actionConnectServer", "Connect to Server…")
+CONNECT_SERVER = _n("connectServerDialog", "Select Computer")
+CONNECT_SERVER_ADDRESS = _n("connectServerAddress", "Another computer")
+CONNECT_SERVER_TOKEN = _n("connectServerToken", "Access token")
+CONNECT_SERVER_FINGERPRINT = _n("connectServerFingerprint", "Certificate fingerprint")
+CONNECT_SERVER_STATUS = _n("connectServerStatus", "Connection status")
+CONNECT_SERVER_OK = _n("connectServerOk", "OK")
+CONNECT_SERVER_CANCEL = _n("connectServerCancel", "Cancel")
+SERVER_STATUS = _n("serverStatus", "Server connection")
 
 
 # -- names made from data -------------------------------------------------------------------------

@@ -130,6 +130,8 @@ class MainWindow(QMainWindow):
         self._host_changes = 0
         self._host_cache: tuple[object, HostInfo | None] | None = None
         self._jobs_sized = False
+        #: The hvlab server whose lab this window shows ("" for the local lab).
+        self.server_name = ""
 
         # -- models, views, the actions of the parts -------------------------------------------
         self.model = VmListModel(self)
@@ -477,6 +479,8 @@ class MainWindow(QMainWindow):
         host = self._current_host()
         self.actions_pane.set_host_name(host.name if host else "No host")
         title = f"{WINDOW_TITLE} — {host.name}" if host else WINDOW_TITLE
+        if self.server_name:  # a server's window (gui/servers.py)
+            title += f" on {self.server_name}"
         if self.windowTitle() != title:
             self.setWindowTitle(title)
         if len(self._selected) == 1:

@@ -15,12 +15,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from hvlab.engine.api import HvError
-from hvlab.hvctl import commands
+from hvlab.hvctl import commands, serve
 from hvlab.hvctl.output import for_terminal
 from hvlab.hvctl.parser import build_parser
 from hvlab.hvctl.terminal import Interrupts, Printer
+
+if TYPE_CHECKING:
+    from hvlab.engine.api import Library
 
 __all__ = ["main"]
 
@@ -67,14 +71,21 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0
+    if args.area == "exercise" and getattr(args, "server", None):
+        raise commands.UsageError("exercise check grades library folders; it does not take "
+                                  "--server")
     if args.area == "exercise":  # opens each library it grades itself
         from hvlab.hvctl import exercise
 
         return exercise.run(args, out)
+    if args.area == "serve":
+        return serve.run_server(args)
     if args.area == "lesson":  # a lesson plays on a lab of its own, in memory
         from hvlab.hvctl import lesson
 
         return lesson.run(args, out)
+    if getattr(args, "server", None):
+        return _run_remote(args, out, interrupts)
     from hvlab.engine.api import open_library
 
     library = open_library(getattr(args, "library", None), program="hvctl",
@@ -92,6 +103,21 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
         raise
     library.close()
     return code
+
+
+def _run_remote(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
+    """The command on a server (``--server``): the same handlers, the calls carried over the
+    network; the server commits."""
+    for option in ("library", "seed", "empty"):
+        if getattr(args, option, None) not in (None, False):
+            raise commands.UsageError(f"--{option} names a library folder; with --server the "
+                                      "server's library is used")
+    remote = serve.connect(args)
+    try:
+        # RemoteLibrary offers what the handlers use of a Library (api, events, close).
+        return commands.run(cast("Library", remote), args, out, interrupts)
+    finally:
+        remote.close()
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m hvlab.hvctl

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from hvlab.engine.api import MAX_ADVANCE_SECONDS, SEED, __version__, library_folder
 from hvlab.hvctl import arguments as num
-from hvlab.hvctl import cluster, devices, storage
+from hvlab.hvctl import cluster, devices, serve, storage
 from hvlab.hvctl.output import for_terminal
 
 #: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
@@ -62,6 +62,7 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
                    help="seed of a library created by this command", **d)
     p.add_argument("--empty", action="store_true",
                    help="a library created by this command gets the host only, no VMs", **d)
+    serve.add_common(p, d)
     return p
 
 
@@ -195,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hvlab.hvctl import lesson
 
     lesson.add_parsers(top, sub)
+
+    # the server (docs/remote.md)
+    serve.add_parser(top, sub)
 
     # shell completion, from this parser
     comp = top.add_parser(

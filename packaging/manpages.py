@@ -1,4 +1,5 @@
-"""Write the manual pages hvlab.1 and hvctl.1 from the parsers that print ``--help``.
+"""Write the manual pages hvlab.1, hvctl.1 and hvlab-server.1 from the parsers that print
+``--help``.
 
 ``python packaging/manpages.py [DIR]`` (default packaging/man) renders each parser with
 argparse-manpage, adds the sections a parser cannot say (environment, files, see also), and
@@ -27,6 +28,14 @@ The library folder to open when \fB\-\-library\fR is not given.
 .B HVLAB_RESOURCES
 A folder to read host profiles, the guest catalogue and icons from instead of the installed
 ones.
+.TP
+.B HVLAB_CONFIG
+A folder to use instead of the user configuration folder for the server's tokens and
+certificate (its \fBserver\fR subfolder) and for the certificates of the servers a client
+has trusted.
+.TP
+.B HVLAB_TOKEN
+The access token \fBhvctl \-\-server\fR sends when \fB\-\-token\fR is not given.
 .SH FILES
 .TP
 .I ~/.local/share/hvlab/library
@@ -40,6 +49,8 @@ PAGES = {
               r"\fBhvctl\fR(1)"),
     "hvctl": ("hvlab.hvctl.parser", "drive an hvlab library from scripts",
               r"\fBhvlab\fR(1)"),
+    "hvlab-server": ("hvlab.hvctl.serve", "serve an hvlab library to consoles on the network",
+                     r"\fBhvctl\fR(1), \fBhvlab\fR(1)"),
 }
 
 

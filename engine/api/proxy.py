@@ -167,6 +167,11 @@ class EngineThread:
     def thread(self) -> threading.Thread:
         return self._thread
 
+    @property
+    def speed(self) -> float:
+        """The speed :meth:`run_clock` last set (0: the clock does not run by itself)."""
+        return self._speed
+
     # -- Transport ---------------------------------------------------------------------------
     def request(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
         if threading.current_thread() is self._thread:
@@ -176,6 +181,22 @@ class EngineThread:
         answer: Future[Any] = Future()
         self._requests.put(_Request(name, args, kwargs, answer))
         return answer.result()
+
+    def submit(self, name: str, args: tuple[Any, ...] | None,
+               kwargs: dict[str, Any]) -> Future[Any]:
+        """:meth:`request` without waiting: the answer (or the engine's error) arrives in
+        the future, set on the engine thread (a server's event loop awaits it)."""
+        answer: Future[Any] = Future()
+        if not self._thread.is_alive():
+            answer.set_exception(RuntimeError("The engine thread has stopped."))
+        else:
+            self._requests.put(_Request(name, args, kwargs, answer))
+        return answer
+
+    def submit_call(self, work: Callable[[Owner], Any]) -> Future[Any]:
+        """Run ``work(owner)`` on the engine thread, in turn with the requests (for what the
+        owner offers beyond its API, such as a library's whole event log)."""
+        return self.submit("_owner_call", (work,), {})
 
     def listen(self, sink: Callable[[EngineEvent], None]) -> Callable[[], None]:
         with self._lock:
@@ -235,17 +256,20 @@ class EngineThread:
             item.answer.set_exception(err)
 
     def _serve_waiting(self) -> bool:
-        """Answer every request already waiting; False once asked to close."""
-        while not self._closing:
+        """Answer the requests waiting now (not those that arrive meanwhile, so clients
+        that keep the queue full cannot stop the clock); False once asked to close."""
+        for _ in range(self._requests.qsize()):
+            if self._closing:
+                break
             try:
                 item = self._requests.get_nowait()
             except queue.Empty:
-                return True
+                break
             if item is None:
                 self._closing = True
             else:
                 self._answer(item)
-        return False
+        return not self._closing
 
     def _invoke(self, name: str, args: tuple[Any, ...] | None, kwargs: dict[str, Any]) -> Any:
         if name == "_run_clock":
@@ -255,6 +279,8 @@ class EngineThread:
             self._speed, self._achieved = speed, 0.0
             return None
         assert self._owner is not None
+        if name == "_owner_call" and args:
+            return args[0](self._owner)
         target = getattr(self._owner.api, name)
         return target if args is None else target(*args, **kwargs)
 

@@ -169,6 +169,6 @@ def test_the_error_examples_were_found() -> None:
     examples = cli_error_examples()
     assert [e.command.split("#")[0].strip() for e in examples] == [
         "hvctl clock advance nan", "hvctl vm start SQL-BIG", "hvctl vm show NOBODY",
-        "hvctl host set --root-load 150", "hvctl vm list",
-        "hvctl vm migrate W2K8-DC01 --to LAB-HOST-01 --live",
+        "hvctl host set --root-load 150", "hvctl vm list --server 127.0.0.1:1 --token x",
+        "hvctl vm list", "hvctl vm migrate W2K8-DC01 --to LAB-HOST-01 --live",
         "hvctl cluster validate LAB-HOST-01 NOBODY"]
