@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -256,7 +256,7 @@ def check_config(
     profile: HostProfile,
     guest: GuestOs,
     host_lps: int,
-    other_names: set[str],
+    other_names: Container[str],
     switches: set[str] | None = None,
 ) -> None:
     """Record in ``errors`` every field outside what the profile allows."""

@@ -57,7 +57,8 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # folder) and ``retired_files`` (deleted after the next commit) belong to the running
     # process, as do ``faults`` (a test author's, from the environment).  The
     # simulation's ``machines`` are the lab's hosts, and its handlers are registered again
-    # by the restored lab's constructor.
+    # by the restored lab's constructor.  A host's ``names`` indexes its VMs' names and is
+    # rebuilt from ``vms``.
     "Lab": frozenset({"seed", "sim", "hosts", "jobs", "next_job_id", "vm_counter", "bus",
                       "event_log", "_switch_index", "files", "disk_handles", "storage_root",
                       "retired_files", "faults"}),
@@ -67,7 +68,7 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp", "net"}),
+                       "root_cpu_lp", "net", "names"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
