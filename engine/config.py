@@ -90,6 +90,11 @@ class NetworkAdapter:
             object.__setattr__(self, "switch", normalize(self.switch, SWITCH_NAME))
 
 
+#: The fields of the records a configuration holds, in order (VmConfig.to_dict).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (HardDrive, NetworkAdapter)}
+
+
 @dataclass(frozen=True)
 class VmConfig:
     """Everything that describes one VM; units in the field names (MB, %, s)."""
@@ -159,7 +164,9 @@ class VmConfig:
             elif isinstance(value, frozenset):
                 value = sorted(value)
             elif f.name in ("hard_drives", "network_adapters"):
-                value = [dataclasses.asdict(v) for v in value]
+                # Their fields are plain values: no need for asdict's deep copy.
+                value = [{name: getattr(v, name) for name in _FIELD_NAMES[type(v)]}
+                         for v in value]
             elif f.name == "boot_order":
                 value = list(value)
             d[f.name] = value

@@ -43,11 +43,12 @@ from hvlab.engine.library.files import (
 )
 from hvlab.engine.library.folder import default_library_path as default_library_path
 from hvlab.engine.library.historylog import HistoryLog
-from hvlab.engine.library.listing import LISTING_FILE, write_listing
+from hvlab.engine.library.listing import LISTING_FILE, read_listing, write_listing
 from hvlab.engine.library.lock import LOCK_NAME, LibraryLock
 from hvlab.engine.library.schema import SchemaError
 from hvlab.engine.library.state import (
     Json,
+    SnapshotCache,
     snapshot_lab,
 )
 from hvlab.engine.sim.clock import seconds_to_us
@@ -128,6 +129,7 @@ class Library:
         self._store: EventLogStore | None = None
         self._lab: Lab | None = None
         self._commit = 0  # the last finished commit
+        self._opened_commit = -1  # the commit the library was opened at
         self._attempt = 0  # the last commit number used (finished or not)
         # path -> (stamp, data) of the file on disk, and the stamp the last commit names.
         self._disk: dict[Path, tuple[int | None, Json | None]] = {}
@@ -143,6 +145,8 @@ class Library:
         self._suspended = 0
         self._unsubscribe: Callable[[], None] | None = None
         self._closed = False
+        #: What the commits convert again only when it changed.
+        self._snapshots = SnapshotCache()
         #: The rows of the VM list, written beside the last commit at close (set by the
         #: management API's wrapper; see hvlab.engine.library.listing).
         self.summarize: Callable[[], list[Json]] | None = None
@@ -293,7 +297,7 @@ class Library:
         lab = self.lab
         self._attempt = max(self._attempt, self._commit) + 1
         stamp = self._attempt
-        snap = snapshot_lab(lab)
+        snap = snapshot_lab(lab, self._snapshots)
         written: dict[Path, int | None] = {}
         live_vms: set[str] = set()
         live_hosts: set[str] = set()
@@ -354,6 +358,7 @@ class Library:
         self._dirty = False
         self._committed_now_us = lab.sim.now_us
         self._remove_gone(live_hosts, live_vms)
+        self._snapshots.keep_only(live_vms)
         self._remove_retired()
 
     def _write_listing(self) -> None:
@@ -362,7 +367,10 @@ class Library:
         VMs set aside gets none: every open must try those again and say so."""
         with contextlib.suppress(OSError, fileguard.PathConfinementError), self._files():
             if self.summarize is not None and not self._unavailable and not self.messages:
-                write_listing(self.path, self._commit, list(self._committed), self.summarize())
+                # Nothing committed since an open that found the list good: it still is.
+                if self._commit != self._opened_commit or read_listing(self.path) is None:
+                    write_listing(self.path, self._commit, list(self._committed),
+                                  self.summarize())
             elif (self.path / LISTING_FILE).exists():
                 fileguard.unlink(self.path / LISTING_FILE, missing_ok=True)
 

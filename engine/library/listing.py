@@ -16,12 +16,14 @@ cheap (docs/performance.md).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-from hvlab.engine.library.files import DamagedFileError, encode, read_raw, verify, write_atomic
+from hvlab.engine.library.files import write_atomic
 
 LISTING_FILE = "vm-list.cache"
 LISTING_FORMAT = "hvlab.vm-list"
@@ -60,28 +62,39 @@ def _stamp(folder: Path, names: list[str]) -> list[list[int]] | None:
 
 def write_listing(folder: Path, commit: int, files: list[Path], rows: list[Json]) -> None:
     """Write the rows of the VM list as of ``commit`` (just finished), with the stamps of
-    ``files`` (every file that commit names) and of ``state.json``.  Raises OSError."""
-    names = [_STATE_FILE, *sorted(os.path.relpath(p, folder) for p in files)]
+    ``files`` (every file that commit names) and of ``state.json``.  Raises OSError.
+
+    The file is a header line (format, schema, commit, the SHA-256 of the rest) and the
+    data as one line of JSON: the checksum is taken over the bytes as written, so neither
+    side converts the rows twice."""
+    prefix = len(str(folder)) + 1
+    names = [_STATE_FILE, *sorted(str(p)[prefix:] for p in files)]
     stamps = _stamp(folder, names)
     if stamps is None or state_commit(folder) != commit:
         return
-    data = {"state_commit": commit, "files": names, "stamps": stamps, "rows": rows}
-    write_atomic(folder / LISTING_FILE, encode(LISTING_FORMAT, LISTING_SCHEMA, commit, data))
+    body = json.dumps({"state_commit": commit, "files": names, "stamps": stamps,
+                       "rows": rows}, ensure_ascii=False, separators=(",", ":")).encode()
+    head = json.dumps({"format": LISTING_FORMAT, "schema": LISTING_SCHEMA, "commit": commit,
+                       "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    write_atomic(folder / LISTING_FILE, head + b"\n" + body + b"\n")
 
 
 def read_listing(folder: Path) -> list[Json] | None:
     """The rows the last close wrote, if they still describe the library; else None.  The
     caller holds the library's lock."""
-    path = folder / LISTING_FILE
-    if not path.is_file():
-        return None
     try:
-        doc = verify(path, read_raw(path))
-    except DamagedFileError:
+        raw = (folder / LISTING_FILE).read_bytes()
+        head_line, _, body = raw.partition(b"\n")
+        head = json.loads(head_line)
+        if not (isinstance(head, dict) and head.get("format") == LISTING_FORMAT
+                and head.get("schema") == LISTING_SCHEMA and isinstance(head.get("commit"), int)
+                and head.get("sha256") == hashlib.sha256(body.rstrip(b"\n")).hexdigest()):
+            return None
+        data = json.loads(body)
+    except (OSError, ValueError):
         return None
-    data = doc.data
-    if (doc.format != LISTING_FORMAT or doc.schema != LISTING_SCHEMA
-            or doc.commit is None or data.get("state_commit") != doc.commit):
+    commit = head["commit"]
+    if not isinstance(data, dict) or data.get("state_commit") != commit:
         return None
     names, stamps, rows = data.get("files"), data.get("stamps"), data.get("rows")
     if not (isinstance(names, list) and isinstance(rows, list)
@@ -89,7 +102,6 @@ def read_listing(folder: Path) -> list[Json] | None:
                     for n in names)
             and all(isinstance(r, dict) for r in rows)):
         return None
-    if state_commit(folder) != doc.commit or _stamp(folder, names) != stamps:
+    if state_commit(folder) != commit or _stamp(folder, names) != stamps:
         return None
     return rows
-

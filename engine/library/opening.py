@@ -178,6 +178,7 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
         lib._write_commit()
     else:
         lib._dirty = False
+    lib._opened_commit = lib._commit
 
 
 def _own_folders(folder: Path) -> list[Path]:

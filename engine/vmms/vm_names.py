@@ -27,7 +27,9 @@ class NamesExcept:
         if not isinstance(key, str):
             return False
         ids = self._index.get(key)
-        return bool(ids) and (self._exclude not in ids or len(ids) > 1)
+        if not ids:
+            return False
+        return self._exclude not in ids or len(ids) > 1
 
 
 class VmNames:
