@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -90,6 +90,11 @@ class NetworkAdapter:
             object.__setattr__(self, "switch", normalize(self.switch, SWITCH_NAME))
 
 
+#: The fields of the records a configuration holds, in order (VmConfig.to_dict).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (HardDrive, NetworkAdapter)}
+
+
 @dataclass(frozen=True)
 class VmConfig:
     """Everything that describes one VM; units in the field names (MB, %, s)."""
@@ -162,7 +167,9 @@ class VmConfig:
             elif isinstance(value, frozenset):
                 value = sorted(value)
             elif f.name in ("hard_drives", "network_adapters"):
-                value = [dataclasses.asdict(v) for v in value]
+                # Their fields are plain values: no need for asdict's deep copy.
+                value = [{name: getattr(v, name) for name in _FIELD_NAMES[type(v)]}
+                         for v in value]
             elif f.name == "boot_order":
                 value = list(value)
             d[f.name] = value
@@ -259,7 +266,7 @@ def check_config(
     profile: HostProfile,
     guest: GuestOs,
     host_lps: int,
-    other_names: set[str],
+    other_names: Container[str],
     switches: set[str] | None = None,
 ) -> None:
     """Record in ``errors`` every field outside what the profile allows."""

@@ -33,17 +33,17 @@ import errno
 import io
 import os
 import re
-import secrets
-import shutil
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hvlab.engine.errors import HvError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 PathLike = str | os.PathLike[str]
 #: What a check is for: a new name, a write into an existing file, or removing a name.
@@ -389,6 +389,8 @@ def unlink(path: PathLike, *, missing_ok: bool = False) -> None:
 def rmtree(path: PathLike) -> None:
     """Remove a folder and everything in it (a symbolic link to a folder is refused by
     shutil, and links inside are removed, never followed)."""
+    import shutil  # here, as secrets and sqlite3 below: reading a library needs none of them
+
     with _operation("rmtree", path, "delete"):
         shutil.rmtree(path)
 
@@ -406,6 +408,8 @@ def mkdir(path: PathLike, *, parents: bool = False) -> None:
 def make_temporary_folder(parent: PathLike, prefix: str, suffix: str) -> Path:
     """A new, empty, hidden folder in ``parent`` that no one else has: this operation may
     later delete it, and nothing else."""
+    import secrets
+
     while True:
         candidate = Path(parent) / f".{prefix}.{secrets.token_hex(4)}{suffix}"
         with _operation("mkdir", candidate, "create"):
@@ -418,6 +422,8 @@ def make_temporary_folder(parent: PathLike, prefix: str, suffix: str) -> Path:
 
 def copy_file(source: PathLike, target: PathLike) -> None:
     """Copy ``source``'s bytes to the new file ``target`` (one counted operation)."""
+    import shutil
+
     with _operation("copy", target, "create"), open(source, "rb") as src, \
             open(target, "xb") as dst:
         shutil.copyfileobj(src, dst, 1024 * 1024)
@@ -427,6 +433,8 @@ def copy_file(source: PathLike, target: PathLike) -> None:
 
 def connect_sqlite(path: PathLike) -> sqlite3.Connection:
     """Open (or create) an SQLite database; its transactions call :func:`transaction`."""
+    import sqlite3
+
     with _operation("open", path, "create"):
         return sqlite3.connect(os.fspath(path), isolation_level=None)
 

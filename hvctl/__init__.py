@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from hvlab.engine.api import HvError
-from hvlab.hvctl import commands, serve
 from hvlab.hvctl.output import for_terminal
-from hvlab.hvctl.parser import build_parser
-from hvlab.hvctl.terminal import Interrupts, Printer
+from hvlab.hvctl.quick import parse_vm_list
+from hvlab.hvctl.terminal import Interrupts, Printer, UsageError
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library
@@ -42,11 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"hvctl: error: the argument {for_terminal(repr(arg))} is not valid text "
                   "(UTF-8)", file=sys.stderr)
             return 2
-    parser = build_parser()
-    try:
-        args = parser.parse_args(arguments)
-    except SystemExit as stop:  # usage error (2) or --help (0)
-        return stop.code if isinstance(stop.code, int) else 2
+    # `vm list` needs neither the whole command line nor the commands (hvctl/quick.py).
+    args = parse_vm_list(arguments)
+    if args is None:
+        from hvlab.hvctl.parser import build_parser
+
+        try:
+            args = build_parser().parse_args(arguments)
+        except SystemExit as stop:  # usage error (2) or --help (0)
+            return stop.code if isinstance(stop.code, int) else 2
     out = Printer(bool(getattr(args, "json", False)), sys.stdout)
     try:
         with Interrupts() as interrupts:
@@ -55,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         print(for_terminal(str(err)), file=sys.stderr)
         return 1
-    except commands.UsageError as err:
+    except UsageError as err:
         print(f"hvctl: error: {for_terminal(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `hvctl vm list | head`
@@ -66,8 +69,17 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
     if args.area == "completion":
         import shtab
 
+        from hvlab.hvctl.parser import build_parser
+
         sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
         return 0
+    remote = bool(getattr(args, "server", None))
+    if (args.area, getattr(args, "command", None)) == ("vm", "list") and not remote \
+            and _listed(args, out):
+        return 0
+    # Imported here: `vm list` above runs without the commands (and the engine they load).
+    from hvlab.hvctl import commands
+
     if args.area in ("os", "profile"):  # catalogues: no library needed
         commands.catalogue(args, out)
         return 0
@@ -79,12 +91,14 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
 
         return exercise.run(args, out)
     if args.area == "serve":
+        from hvlab.hvctl import serve
+
         return serve.run_server(args)
     if args.area == "lesson":  # a lesson plays on a lab of its own, in memory
         from hvlab.hvctl import lesson
 
         return lesson.run(args, out)
-    if getattr(args, "server", None):
+    if remote:
         return _run_remote(args, out, interrupts)
     from hvlab.engine.api import open_library
 
@@ -108,6 +122,8 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
 def _run_remote(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
     """The command on a server (``--server``): the same handlers, the calls carried over the
     network; the server commits."""
+    from hvlab.hvctl import commands, serve
+
     for option in ("library", "seed", "empty"):
         if getattr(args, option, None) not in (None, False):
             raise commands.UsageError(f"--{option} names a library folder; with --server the "
@@ -118,6 +134,20 @@ def _run_remote(args: argparse.Namespace, out: Printer, interrupts: Interrupts) 
         return commands.run(cast("Library", remote), args, out, interrupts)
     finally:
         remote.close()
+
+
+def _listed(args: argparse.Namespace, out: Printer) -> bool:
+    """``vm list`` from the list the library's last close left, when it still holds
+    (hvlab.engine.api.committed_vm_list): the same rows as opening the library, without
+    rebuilding its lab.  False: open the library instead."""
+    from hvlab.engine.api import committed_vm_list
+    from hvlab.hvctl import output
+
+    vms = committed_vm_list(getattr(args, "library", None), program="hvctl")
+    if vms is None:
+        return False
+    out.emit([output.vm_json(v) for v in vms], output.vm_table(vms))
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m hvlab.hvctl

@@ -20,6 +20,7 @@ from hvlab.engine.api import (
     load_profiles,
 )
 from hvlab.hvctl import cluster, devices, output, storage
+from hvlab.hvctl.terminal import UsageError
 
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
@@ -29,10 +30,6 @@ from hvlab.engine.api import US_PER_S, seconds_to_us, us_to_seconds
 if TYPE_CHECKING:
     from hvlab.engine.api import Library, ManagementApi
     from hvlab.hvctl.terminal import Interrupts, Printer
-
-
-class UsageError(Exception):
-    """A command line that parses but says nothing to do (exit code 2)."""
 
 
 def catalogue(args: argparse.Namespace, out: Printer) -> None:

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hvlab.engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
+if TYPE_CHECKING:  # annotations only: `hvctl vm list` loads none of these (no numpy)
+    from hvlab.engine.api import (
+        GuestOs,
+        HostInfo,
+        HostProfile,
+        Job,
+        LogEntry,
+        Operation,
+        VmInfo,
+        VmListRow,
+    )
 
 Json = dict[str, Any]
 
@@ -63,7 +73,7 @@ def job_json(job: Job | None) -> Json | None:
     }
 
 
-def vm_json(vm: VmInfo) -> Json:
+def vm_json(vm: VmInfo | VmListRow) -> Json:
     """One row of ``vm list`` (Get-VM's default columns and a few more)."""
     return {
         "name": vm.name,
@@ -188,7 +198,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]],
     return "\n".join(out)
 
 
-def vm_table(vms: Sequence[VmInfo]) -> str:
+def vm_table(vms: Sequence[VmInfo | VmListRow]) -> str:
     if not vms:
         return "No virtual machines."
     return table(

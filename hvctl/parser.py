@@ -6,10 +6,11 @@ import argparse
 import re
 from typing import Any, NoReturn
 
-from hvlab.engine.api import MAX_ADVANCE_SECONDS, SEED, __version__, library_folder
+from hvlab.engine.api import MAX_ADVANCE_SECONDS, __version__
 from hvlab.hvctl import arguments as num
 from hvlab.hvctl import cluster, devices, serve, storage
 from hvlab.hvctl.output import for_terminal
+from hvlab.hvctl.quick import common
 
 #: The shells ``hvctl completion`` writes a script for (shtab generates them from this parser).
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
@@ -49,27 +50,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {one_line}\n")
 
 
-def _common(suppress: bool) -> argparse.ArgumentParser:
-    """Options accepted before or after the command (``hvctl --json vm list`` or
-    ``hvctl vm list --json``)."""
-    p = argparse.ArgumentParser(add_help=False)
-    d: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
-    p.add_argument("--library", metavar="DIR", type=library_folder,
-                   help="library folder (default: $HVLAB_LIBRARY, else the user data folder)",
-                   **d)
-    p.add_argument("--json", action="store_true", help="print stable JSON (docs/cli.md)", **d)
-    p.add_argument("--seed", type=SEED, metavar="N",
-                   help="seed of a library created by this command", **d)
-    p.add_argument("--empty", action="store_true",
-                   help="a library created by this command gets the host only, no VMs", **d)
-    serve.add_common(p, d)
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
-    leaf = _common(suppress=True)
+    leaf = common(suppress=True)
     parser = _Parser(
-        prog="hvctl", parents=[_common(suppress=False)],
+        prog="hvctl", parents=[common(suppress=False)],
         description="Drive an hvlab library from scripts, like the Hyper-V PowerShell module.",
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.")
     parser.add_argument("--version", action="version", version=f"hvctl (hvlab) {__version__}")

@@ -12,6 +12,10 @@ from typing import Any, TextIO
 from hvlab.hvctl.output import for_terminal, json_for_terminal
 
 
+class UsageError(Exception):
+    """A command line that parses but says nothing to do (exit code 2)."""
+
+
 class Printer:
     """A command's output: JSON with ``--json``, else the text form."""
 

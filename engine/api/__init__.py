@@ -45,6 +45,10 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         is_library as is_library,
         open_library as open_library,
     )
+    from hvlab.engine.api.listing import (
+        committed_vm_list as committed_vm_list,
+        VmListRow as VmListRow,
+    )
     from hvlab.engine.api.management import (
         ManagementApi as ManagementApi,
         restore_state as restore_state,
@@ -189,6 +193,7 @@ _HOMES: dict[str, str] = {
                     "hvlab.engine.api.library"),
     **dict.fromkeys(("LabDefinition", "build_lab", "lab_names", "load_lab_definition"),
                     "hvlab.engine.api.labs"),
+    **dict.fromkeys(("VmListRow", "committed_vm_list"), "hvlab.engine.api.listing"),
     **dict.fromkeys(("ManagementApi", "restore_state"), "hvlab.engine.api.management"),
     **dict.fromkeys(("ApiProxy", "ClockTick", "EngineThread", "InMemory", "Transport"),
                     "hvlab.engine.api.proxy"),
@@ -221,7 +226,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("HostProfile", "MAX_HOST_RAM_GB", "load_profiles", "widest"),
                     "hvlab.engine.profiles"),
     "resources_dir": "hvlab.engine.resources",
-    **dict.fromkeys(("MAX_DISK_SIZE", "DiskType", "VhdInfo"), "hvlab.engine.storage"),
+    **dict.fromkeys(("MAX_DISK_SIZE", "DiskType"), "hvlab.engine.storage.vhd_format"),
+    "VhdInfo": "hvlab.engine.storage.disk_ops",
     "WORKLOADS": "hvlab.engine.workloads",
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hvlab.engine import library as store
 from hvlab.engine.api.demo import populate_demo
+from hvlab.engine.api.listing import listing_rows
 from hvlab.engine.api.management import ManagementApi
 from hvlab.engine.errors import NotFoundError
 from hvlab.engine.events import LogEntry, check_query
@@ -47,6 +48,8 @@ class Library:
         #: The persistence layer (commits, files): for diagnostics and tests.
         self.store = opened
         self.api = ManagementApi(opened.lab, observer=opened)
+        # What committed_vm_list reads back without opening the lab, written at close.
+        opened.summarize = lambda: listing_rows(self.api.vms())
 
     @property
     def path(self) -> Path:

@@ -6,20 +6,46 @@ library through ``hvlab.engine.api.open_library``, which drives the lab through 
 See docs/library.md for the layout, durability and locking rules.  Modules: ``library``
 (layout, commits), ``opening`` (create, read back, repair), ``state`` (a lab as data),
 ``files`` (atomic self-checking files), ``schema`` (versions, migrations), ``eventlog``,
-``lock``.
+``lock``, ``folder`` (where a library is, taking its lock), ``listing`` (the VM list as the
+last close left it).
+
+Names load on first use (PEP 562), so that a module such as ``listing`` can be imported
+without the lab behind ``library`` and ``opening``.
 """
 
-from hvlab.engine.library.errors import LibraryError, LibraryLockedError
-from hvlab.engine.library.library import AUTOSAVE_SECONDS, Library, Populate, default_library_path
-from hvlab.engine.library.opening import create_library, open_library
+from __future__ import annotations
 
-__all__ = [
-    "AUTOSAVE_SECONDS",
-    "Library",
-    "LibraryError",
-    "LibraryLockedError",
-    "Populate",
-    "create_library",
-    "default_library_path",
-    "open_library",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hvlab.engine.library.errors import LibraryError as LibraryError
+    from hvlab.engine.library.errors import LibraryLockedError as LibraryLockedError
+    from hvlab.engine.library.folder import default_library_path as default_library_path
+    from hvlab.engine.library.library import AUTOSAVE_SECONDS as AUTOSAVE_SECONDS
+    from hvlab.engine.library.library import Library as Library
+    from hvlab.engine.library.library import Populate as Populate
+    from hvlab.engine.library.opening import create_library as create_library
+    from hvlab.engine.library.opening import open_library as open_library
+
+_HOMES: dict[str, str] = {
+    "AUTOSAVE_SECONDS": "hvlab.engine.library.library",
+    "Library": "hvlab.engine.library.library",
+    "LibraryError": "hvlab.engine.library.errors",
+    "LibraryLockedError": "hvlab.engine.library.errors",
+    "Populate": "hvlab.engine.library.library",
+    "create_library": "hvlab.engine.library.opening",
+    "default_library_path": "hvlab.engine.library.folder",
+    "open_library": "hvlab.engine.library.opening",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

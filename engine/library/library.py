@@ -22,7 +22,6 @@ in the state of its last finished commit.
 from __future__ import annotations
 
 import contextlib
-import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,11 +41,14 @@ from hvlab.engine.library.files import (
     verify,
     write_atomic,
 )
+from hvlab.engine.library.folder import default_library_path as default_library_path
 from hvlab.engine.library.historylog import HistoryLog
+from hvlab.engine.library.listing import LISTING_FILE, read_listing, write_listing
 from hvlab.engine.library.lock import LOCK_NAME, LibraryLock
 from hvlab.engine.library.schema import SchemaError
 from hvlab.engine.library.state import (
     Json,
+    SnapshotCache,
     snapshot_lab,
 )
 from hvlab.engine.sim.clock import seconds_to_us
@@ -75,7 +77,7 @@ AUTOSAVE_SECONDS = 30.0
 
 _ROOT_NAMES = {LIBRARY_FILE, STATE_FILE, LOCK_NAME, EVENTS_FILE, f"{EVENTS_FILE}-wal",
                f"{EVENTS_FILE}-shm", f"{EVENTS_FILE}-journal", HOSTS_DIR, VMS_DIR,
-               HISTORY_FILE, OLD_HISTORY_FILE, VHD_FOLDER, "imports"}
+               HISTORY_FILE, OLD_HISTORY_FILE, VHD_FOLDER, "imports", LISTING_FILE}
 _VM_NAMES = {CONFIG_FILE, RUNTIME_FILE, f"{CONFIG_FILE}.prev", f"{RUNTIME_FILE}.prev"}
 #: Files the engine keeps in a VM's folder: checkpoint disks and the saved state.
 VM_FILE_SUFFIXES = (".avhd", ".vsv")
@@ -95,16 +97,6 @@ def set_aside(path: Path) -> Path:
         fileguard.replace_file(path, target)
         fsync_dir(path.parent)
     return target
-
-
-def default_library_path() -> Path:
-    """``$HVLAB_LIBRARY``, else ``<user data dir>/hvlab/library`` (platformdirs)."""
-    override = os.environ.get("HVLAB_LIBRARY")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("hvlab")) / "library"
 
 
 @dataclass
@@ -137,6 +129,7 @@ class Library:
         self._store: EventLogStore | None = None
         self._lab: Lab | None = None
         self._commit = 0  # the last finished commit
+        self._opened_commit = -1  # the commit the library was opened at
         self._attempt = 0  # the last commit number used (finished or not)
         # path -> (stamp, data) of the file on disk, and the stamp the last commit names.
         self._disk: dict[Path, tuple[int | None, Json | None]] = {}
@@ -152,6 +145,11 @@ class Library:
         self._suspended = 0
         self._unsubscribe: Callable[[], None] | None = None
         self._closed = False
+        #: What the commits convert again only when it changed.
+        self._snapshots = SnapshotCache()
+        #: The rows of the VM list, written beside the last commit at close (set by the
+        #: management API's wrapper; see hvlab.engine.library.listing).
+        self.summarize: Callable[[], list[Json]] | None = None
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -183,6 +181,7 @@ class Library:
                 self._write_commit()
             if self.lab.sim.now_us != self._history_us:
                 self._write_history()
+            self._write_listing()
         finally:
             self._closed = True
             self.lab.close()
@@ -298,7 +297,7 @@ class Library:
         lab = self.lab
         self._attempt = max(self._attempt, self._commit) + 1
         stamp = self._attempt
-        snap = snapshot_lab(lab)
+        snap = snapshot_lab(lab, self._snapshots)
         written: dict[Path, int | None] = {}
         live_vms: set[str] = set()
         live_hosts: set[str] = set()
@@ -359,7 +358,21 @@ class Library:
         self._dirty = False
         self._committed_now_us = lab.sim.now_us
         self._remove_gone(live_hosts, live_vms)
+        self._snapshots.keep_only(live_vms)
         self._remove_retired()
+
+    def _write_listing(self) -> None:
+        """The VM list as of the last commit, for readers that need nothing else (best
+        effort: without it they open the library the full way).  A library with hosts or
+        VMs set aside gets none: every open must try those again and say so."""
+        with contextlib.suppress(OSError, fileguard.PathConfinementError), self._files():
+            if self.summarize is not None and not self._unavailable and not self.messages:
+                # Nothing committed since an open that found the list good: it still is.
+                if self._commit != self._opened_commit or read_listing(self.path) is None:
+                    write_listing(self.path, self._commit, list(self._committed),
+                                  self.summarize())
+            elif (self.path / LISTING_FILE).exists():
+                fileguard.unlink(self.path / LISTING_FILE, missing_ok=True)
 
     def _remove_retired(self) -> None:
         """Delete the checkpoint disks the commit just written no longer names."""

@@ -14,7 +14,7 @@ from hvlab.engine import fileguard
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import NotFoundError
 from hvlab.engine.library import schema
-from hvlab.engine.library.errors import LibraryError, LibraryLockedError
+from hvlab.engine.library.errors import LibraryError
 from hvlab.engine.library.eventlog import EventLogError, EventLogStore
 from hvlab.engine.library.files import (
     DamagedFileError,
@@ -23,6 +23,7 @@ from hvlab.engine.library.files import (
     is_temporary,
     write_atomic,
 )
+from hvlab.engine.library.folder import cannot_open, library_folder, take_lock
 from hvlab.engine.library.library import (
     _HOST_NAMES,
     _ROOT_NAMES,
@@ -40,10 +41,9 @@ from hvlab.engine.library.library import (
     VMS_DIR,
     Library,
     Populate,
-    default_library_path,
     set_aside,
 )
-from hvlab.engine.library.lock import LibraryLock, LockHeldError
+from hvlab.engine.library.lock import LibraryLock
 from hvlab.engine.library.state import (
     Json,
     apply_host_settings,
@@ -73,13 +73,7 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
     process holds it, :class:`LibraryError` when the folder is not a library or was written
     by a newer hvlab.  Damaged files do not stop the open: see ``Library.messages``.
     """
-    if path is not None and not os.fspath(path).strip():
-        # Path("") is the current folder: a demo library would appear wherever one stood.
-        raise LibraryError("The library folder may not be empty.",
-                           ["Give a folder with --library, or leave it out to use the "
-                            "default."])
-    folder = Path(path).expanduser() if path is not None else default_library_path()
-    folder = folder.absolute()
+    folder = library_folder(path)
     if folder.exists() and not folder.is_dir():
         raise LibraryError(f"The library {folder} is not a folder.")
     foreign = folder.is_dir() and any(p.name not in _ROOT_NAMES for p in folder.iterdir())
@@ -90,14 +84,9 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
     with fileguard.confined(fileguard.Confinement(folder)):
         try:
             fileguard.mkdir(folder, parents=True)
-            lock = LibraryLock(folder, program)
-        except LockHeldError as held:
-            raise LibraryLockedError(
-                str(held), ["Close that program first, or open another library with "
-                            "--library."], program=held.program, pid=held.pid) from None
         except OSError as exc:
-            raise LibraryError(f"The library {folder} cannot be opened.",
-                               [f"{exc.filename or folder}: {exc.strerror or exc}"]) from exc
+            raise cannot_open(folder, exc) from exc
+        lock = take_lock(folder, program)
         library = Library(folder, lock, autosave_seconds=autosave_seconds,
                           populate=populate)
         try:
@@ -107,9 +96,7 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
                 library._store.close()
             lock.release()
             if isinstance(exc, OSError):
-                raise LibraryError(f"The library {folder} cannot be opened.",
-                                   [f"{exc.filename or folder}: {exc.strerror or exc}"]
-                                   ) from exc
+                raise cannot_open(folder, exc) from exc
             raise
     return library
 
@@ -192,6 +179,7 @@ def _open_locked(lib: Library, *, seed: int | None, empty: bool, program: str) -
         lib._write_commit()
     else:
         lib._dirty = False
+    lib._opened_commit = lib._commit
 
 
 def _own_folders(folder: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from collections import Counter, deque
@@ -59,7 +60,8 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     # folder) and ``retired_files`` (deleted after the next commit) belong to the running
     # process, as do ``faults`` (a test author's, from the environment).  The
     # simulation's ``machines`` are the lab's hosts, and its handlers are registered again
-    # by the restored lab's constructor.
+    # by the restored lab's constructor.  A host's ``names`` indexes its VMs' names and is
+    # rebuilt from ``vms``.
     "Lab": frozenset({"seed", "sim", "hosts", "jobs", "next_job_id", "vm_counter", "bus",
                       "event_log", "_switch_index", "files", "disk_handles", "storage_root",
                       "retired_files", "faults", "fabric", "migrations",
@@ -70,7 +72,7 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp", "net", "root_load_pct", "backup_running"}),
+                       "root_cpu_lp", "net", "root_load_pct", "backup_running", "names"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }
@@ -219,13 +221,22 @@ def _restore_host(lab: Lab, index: int, settings: Json, runtime: Json) -> Host:
 _RUNTIME_FIELDS = tuple(f.name for f in dataclasses.fields(VmRuntime) if f.name != "config")
 
 
-def vm_runtime(vm: VmRuntime) -> Json:
+def _copied(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """A copy that shares nothing with ``value``: one level when it holds only scalars (a
+    VM's MAC leases, its current disks), else deep."""
+    items = value.values() if isinstance(value, dict) else value
+    if all(v is None or is_scalar(v) for v in items):
+        return dict(value) if isinstance(value, dict) else list(value)
+    return copy.deepcopy(value)
+
+
+def vm_runtime(vm: VmRuntime, cache: SnapshotCache | None = None) -> Json:
     """A VM's live record without its configuration (``vms/<id>/runtime.json``)."""
     out: Json = {}
     for name in _RUNTIME_FIELDS:
         value = getattr(vm, name)
         if name == "console":
-            value = [[t, line] for t, line in value]
+            value = [[t, line] for t, line in value] if cache is None else cache.console(vm)
         elif isinstance(value, VmState):
             value = value.value
         elif isinstance(value, GuestPhase):
@@ -235,8 +246,8 @@ def vm_runtime(vm: VmRuntime) -> Json:
         elif name == "checkpoints":
             value = [cp.to_dict() for cp in value]
         elif isinstance(value, dict | list):
-            # Deep: the record must not share lists the engine keeps appending to.
-            value = copy.deepcopy(value)
+            # The record must not share lists the engine keeps appending to.
+            value = _copied(value)
         out[name] = value
     return out
 
@@ -246,27 +257,45 @@ _RUNTIME_HINTS = typing.get_type_hints(VmRuntime)
 _LIMIT = 2**64
 
 
-def _fits(value: object, hint: Any) -> bool:
-    """Whether JSON ``value`` can stand for a field of type ``hint`` (enums by value)."""
+@functools.cache
+def _shape(hint: Any) -> tuple[str, Any]:
+    """What kind of check ``hint`` asks for, worked out once per hint (restoring 1,024 VMs
+    asks for the same few hints tens of thousands of times)."""
     if hint is Any:
-        return True
+        return "any", None
     if hint is type(None):
-        return value is None
+        return "none", None
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, arg) for arg in typing.get_args(hint))
+        return "union", typing.get_args(hint)
     if hint in (int, float):
-        return (isinstance(value, int) or (hint is float and isinstance(value, float))) \
-            and not isinstance(value, bool) and -_LIMIT < value < _LIMIT
+        return "number", hint
     if hint in (bool, str):
-        return isinstance(value, hint)
+        return "type", hint
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return value in {m.value for m in hint}
+        return "enum", frozenset(m.value for m in hint)
     if origin in (dict, list, deque) or hint in (dict, list):
-        return isinstance(value, dict if (origin or hint) is dict else list)
+        return "type", dict if (origin or hint) is dict else list
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # kept as its to_dict()
-        return isinstance(value, dict)
-    return True
+        return "type", dict
+    return "any", None
+
+
+def _fits(value: object, hint: Any) -> bool:
+    """Whether JSON ``value`` can stand for a field of type ``hint`` (enums by value)."""
+    kind, detail = _shape(hint)
+    if kind == "any":
+        return True
+    if kind == "none":
+        return value is None
+    if kind == "union":
+        return any(_fits(value, arg) for arg in detail)
+    if kind == "number":
+        return (isinstance(value, int) or (detail is float and isinstance(value, float))) \
+            and not isinstance(value, bool) and -_LIMIT < value < _LIMIT
+    if kind == "enum":
+        return value in detail
+    return isinstance(value, detail)
 
 
 def runtime_problem(runtime: Json) -> str | None:
@@ -344,12 +373,43 @@ def table_from_dict(d: Json) -> VmTable:
 # -- the lab ---------------------------------------------------------------------------------
 
 
-def snapshot_lab(lab: Lab) -> Json:
+class SnapshotCache:
+    """What a library's commits convert again only when it changed: each VM's
+    configuration as data (a configuration is immutable: a change replaces the object)
+    and its console lines (only ever appended, each counted by ``console_serial``).  The
+    records are shared between snapshots: never to be changed."""
+
+    def __init__(self) -> None:
+        self.configs: dict[str, tuple[VmConfig, Json]] = {}
+        self.consoles: dict[str, tuple[object, int, list[list[Any]]]] = {}
+
+    def config(self, vm: VmRuntime) -> Json:
+        kept = self.configs.get(vm.id)
+        if kept is None or kept[0] is not vm.config:
+            kept = self.configs[vm.id] = (vm.config, vm.config.to_dict())
+        return kept[1]
+
+    def console(self, vm: VmRuntime) -> list[list[Any]]:
+        kept = self.consoles.get(vm.id)
+        if kept is None or kept[0] is not vm.console or kept[1] != vm.console_serial:
+            kept = self.consoles[vm.id] = (vm.console, vm.console_serial,
+                                           [[t, line] for t, line in vm.console])
+        return kept[2]
+
+    def keep_only(self, vm_ids: set[str]) -> None:
+        for table in (self.configs, self.consoles):
+            for gone in table.keys() - vm_ids:
+                del table[gone]
+
+
+def snapshot_lab(lab: Lab, cache: SnapshotCache | None = None) -> Json:
     """Everything needed to resume ``lab`` exactly, as JSON-ready data.
 
     Hosts carry ``settings`` and ``runtime``; each VM carries ``config``
     (:meth:`VmConfig.to_dict`) and ``runtime``.  The event log is not included: the
     library keeps it in SQLite and hands the recent entries back to :func:`restore_lab`.
+    ``cache`` (a library's, kept between its commits) saves converting what did not
+    change since; the records it gives are shared with it.
     """
     return {
         "seed": lab.seed,
@@ -367,7 +427,8 @@ def snapshot_lab(lab: Lab) -> Json:
             {
                 "settings": host_settings(h),
                 "runtime": host_runtime(h),
-                "vms": [{"config": v.config.to_dict(), "runtime": vm_runtime(v)}
+                "vms": [{"config": v.config.to_dict() if cache is None else cache.config(v),
+                         "runtime": vm_runtime(v, cache)}
                         for v in h.vms.values()],
             }
             for h in lab.hosts.values()

@@ -154,9 +154,46 @@ class Partition:
         self.connections = [Connection(*c) for c in self.connections]
         if self.parent_id is None:
             self.privileges |= ROOT_PRIVILEGES
+        # The root receives on every child's ports: looking one up by id or by sender is a
+        # dictionary read, so offering N VMs their VMBus costs N, not N squared.  Not a
+        # field (never saved): rebuilt from ``ports``, which changes only through the
+        # methods below.
+        self._by_id: dict[int, Port] = {}
+        self._index_ids()
+
+    def _index_ids(self) -> None:
+        self._by_id = {}
+        for p in self.ports:
+            self._by_id.setdefault(p.id, p)  # the first, should a damaged file repeat one
 
     def port(self, port_id: int) -> Port | None:
-        return next((p for p in self.ports if p.id == port_id), None)
+        return self._by_id.get(port_id)
+
+    def ports_from(self, sender: int) -> list[Port]:
+        """The ports ``sender`` may connect to, in the order they were created."""
+        index: dict[int, list[Port]] | None = self.__dict__.get("_by_sender")
+        if index is None:
+            index = {}
+            for p in self.ports:
+                index.setdefault(p.sender, []).append(p)
+            self.__dict__["_by_sender"] = index
+        return list(index.get(sender, ()))
+
+    def add_port(self, port: Port) -> None:
+        self.ports.append(port)
+        self._by_id.setdefault(port.id, port)
+        index = self.__dict__.get("_by_sender")
+        if index is not None:
+            index.setdefault(port.sender, []).append(port)
+
+    def remove_ports(self, keep: Callable[[Port], bool]) -> int:
+        """Drop every port ``keep`` refuses; returns how many went."""
+        gone = [p for p in self.ports if not keep(p)]
+        if gone:
+            self.ports = [p for p in self.ports if keep(p)]
+            self._index_ids()
+            self.__dict__.pop("_by_sender", None)
+        return len(gone)
 
     def connection(self, connection_id: int) -> Connection | None:
         return next((c for c in self.connections if c.id == connection_id), None)
@@ -375,7 +412,7 @@ class Hypervisor:
             del self.partitions[target.id]
             # Its ports and connections go with it, and so do the others' that served it.
             for other in self.partitions.values():
-                other.ports = [p for p in other.ports if p.sender != target.id]
+                other.remove_ports(lambda p: p.sender != target.id)
                 other.connections = [c for c in other.connections
                                      if c.port_partition != target.id]
             return HypercallResult(HvStatus.SUCCESS)
@@ -395,12 +432,11 @@ class Hypervisor:
             port = Port(self._next_port, PortType(params["port_type"]).value, sender,
                         str(params.get("label", "")))
             self._next_port += 1
-            target.ports.append(port)
+            target.add_port(port)
             return HypercallResult(HvStatus.SUCCESS, port.id)
         if spec.name == "HvDeletePort":
-            kept = [p for p in target.ports if p.id != params.get("port_id")]
-            found = len(kept) < len(target.ports)
-            target.ports = kept
+            port_id = params.get("port_id")
+            found = target.remove_ports(lambda p: p.id != port_id) > 0
             return HypercallResult(HvStatus.SUCCESS if found else HvStatus.INVALID_PORT_ID)
         if spec.name == "HvConnectPort":
             receiver = self.partitions.get(params.get("port_partition", -1))

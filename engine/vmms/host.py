@@ -14,7 +14,6 @@ from hvlab.engine.events import Level
 from hvlab.engine.guest import GuestPhase
 from hvlab.engine.guests import GuestOs, get_guest_os
 from hvlab.engine.lifecycle import LEGAL_TRANSITIONS, VmState
-from hvlab.engine.names import name_key
 from hvlab.engine.profiles import HostHardware, HostProfile
 from hvlab.engine.sim.counters import HostSample, root_vps
 from hvlab.engine.sim.hypervisor import (
@@ -28,6 +27,7 @@ from hvlab.engine.sim.memory import MemoryMap
 from hvlab.engine.vmms.context import LabContext
 from hvlab.engine.vmms.networking import HostNetworking
 from hvlab.engine.vmms.runtime import VmRuntime
+from hvlab.engine.vmms.vm_names import NamesExcept, VmNames
 
 #: A backup running in the root partition (the lab's assumption, no published figure): one
 #: root VP reading and compressing, and a quarter of the host's storage bandwidth.
@@ -62,6 +62,8 @@ class Host:
         self.boot_count = 0
         self.vms: dict[str, VmRuntime] = {}
         self.net = HostNetworking(host_id)
+        #: The VMs' names by the key they are compared by (derived from ``vms``).
+        self.names = VmNames()
         self.hypervisor: Hypervisor | None = None
         self.blockers: list[str] = []
         self.memory = MemoryMap(self._usable_nodes())
@@ -209,8 +211,9 @@ class Host:
     def guest_of(self, vm: VmRuntime) -> GuestOs:
         return get_guest_os(vm.config.guest_os)
 
-    def other_names(self, exclude: str | None) -> set[str]:
-        return {name_key(v.name) for v in self.vms.values() if v.id != exclude}
+    def other_names(self, exclude: str | None) -> NamesExcept:
+        """The name keys of the host's VMs but ``exclude``'s (``key in ...``)."""
+        return self.names.others(self.vms, exclude)
 
     def sample(self, lps: float, hypercalls_s: float, intercepts_s: float) -> HostSample:
         """This tick's host-wide figures, for the counter history."""

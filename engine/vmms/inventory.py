@@ -22,6 +22,7 @@ def add_vm(host: Host, cfg: VmConfig, key: int) -> VmRuntime:
     vm = VmRuntime(cfg, slot, key)
     tables.sync_table(host, vm)
     host.vms[cfg.id] = vm
+    host.names.note(vm)
     host.log(ev.CH_VMMS, ev.EV_VM_CREATED, Level.INFORMATION,
              f"'{cfg.name}' was created. (Virtual machine ID {cfg.id})", vm)
     host.lab.publish(ev.VmListChanged(host.lab.sim.now_us, host.id, cfg.id, "added"))
@@ -32,6 +33,7 @@ def delete(host: Host, vm: VmRuntime) -> None:
     rules.require(host, vm, Operation.DELETE)
     host.lab.sim.queue.remove_where(host.id, vm.id)
     del host.vms[vm.id]
+    host.names.forget(vm.id)
     host.net.release_macs(vm)
     host.lab.sim.devices.remove_vm(vm.id)
     host.lab.disk_handles.close(

@@ -22,7 +22,7 @@ def sync_vmbus(host: Host, vm: VmRuntime) -> None:
     wanted = {"vmbus": PortType.MESSAGE}
     wanted.update((c.key, PortType.EVENT)
                   for c in offered_channels(vm.config, host.guest_of(vm)))
-    have = {p.label: p for p in root.ports if p.sender == pid}
+    have = {p.label: p for p in root.ports_from(pid)}
     for label in [label for label in have if label not in wanted]:
         for c in [c for c in child.connections if c.port_id == have[label].id]:
             hv.hypercall(hv.ROOT_ID, "HvDisconnectPort", pid, connection_id=c.id)

@@ -76,6 +76,7 @@ def set_vm(host: Host, vm: VmRuntime, changes: dict[str, Any]) -> VmConfig:
     new = replace(vm.config, **changes)
     old_name = vm.config.name
     vm.config = new
+    host.names.note(vm)
     tables.sync_table(host, vm)
     if new.name != old_name:
         host.log(ev.CH_VMMS, ev.EV_VM_RENAMED, Level.INFORMATION,
@@ -90,6 +91,7 @@ def set_vm(host: Host, vm: VmRuntime, changes: dict[str, Any]) -> VmConfig:
 def replace_config(host: Host, vm: VmRuntime, cfg: VmConfig) -> None:
     """A whole configuration from a checkpoint or an import (validated by the caller)."""
     vm.config = cfg
+    host.names.note(vm)
     tables.sync_table(host, vm)
     host.lab.publish(ev.VmListChanged(host.lab.sim.now_us, host.id, vm.id, "config"))
 

@@ -237,3 +237,31 @@ def test_the_console_and_hvctl_get_the_engines_checkpoint_name() -> None:
     api.advance(3723)
     api.checkpoint("DC01")
     assert [c.name for c in api.checkpoints("DC01")] == ["DC01 - (1/1/2010 - 1:02:03 AM)"]
+
+
+def test_a_name_is_free_again_once_its_vm_is_renamed_deleted_or_reloaded(tmp_path: Path) -> None:
+    """The host's name index (engine/vmms/vm_names.py) follows renames, deletions and a
+    lab read back from a library."""
+    api = make_api()
+    first = api.create_vm("Alpha")
+    api.create_vm("Beta")
+    api.rename("Alpha", "Gamma")
+    api.create_vm("alpha")  # the old name is free
+    with pytest.raises(ValidationError, match="already exists"):
+        api.create_vm("GAMMA")
+    with pytest.raises(ValidationError, match="already exists"):
+        api.rename("Beta", "gamma")
+    api.set_vm(first.id, notes="a change that keeps the name")
+    with pytest.raises(ValidationError, match="already exists"):
+        api.create_vm("Gamma")
+    api.delete_vm("Beta")
+    api.create_vm("Beta")
+    with pytest.raises(ValidationError, match="already exists"):
+        api.create_vm("beta")
+    with open_library(tmp_path / "lib", program="pytest", empty=True) as lib:
+        lib.api.create_vm("Kept")
+    with open_library(tmp_path / "lib", program="pytest") as lib:
+        with pytest.raises(ValidationError, match="already exists"):
+            lib.api.create_vm("KEPT")
+        lib.api.rename("Kept", "Moved")
+        lib.api.create_vm("Kept")
