@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
         commands.catalogue(args, out)
         return 0
     if args.area == "exercise" and getattr(args, "server", None):
-        raise commands.UsageError("exercise check grades library folders; it does not take "
+        raise UsageError("exercise check grades library folders; it does not take "
                                   "--server")
     if args.area == "exercise":  # opens each library it grades itself
         from hvlab.hvctl import exercise
@@ -126,7 +126,7 @@ def _run_remote(args: argparse.Namespace, out: Printer, interrupts: Interrupts) 
 
     for option in ("library", "seed", "empty"):
         if getattr(args, option, None) not in (None, False):
-            raise commands.UsageError(f"--{option} names a library folder; with --server the "
+            raise UsageError(f"--{option} names a library folder; with --server the "
                                       "server's library is used")
     remote = serve.connect(args)
     try:
