@@ -61,12 +61,14 @@ def listing_rows(vms: list[VmInfo]) -> list[dict[str, Any]]:
     return [{name: getattr(vm, name) for name in _FIELDS} for vm in vms]
 
 
+_CHECKS = tuple(_FIELDS.items())
+
+
 def _row(data: dict[str, Any]) -> VmListRow | None:
     if data.keys() != _FIELDS.keys():
         return None
-    for name, kinds in _FIELDS.items():
-        value = data[name]
-        if not isinstance(value, kinds) or isinstance(value, bool):
+    for name, kinds in _CHECKS:
+        if type(data[name]) not in kinds:  # exact JSON types: a bool is no number here
             return None
     return VmListRow(**data)
 

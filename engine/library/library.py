@@ -147,6 +147,7 @@ class Library:
         self._closed = False
         #: What the commits convert again only when it changed.
         self._snapshots = SnapshotCache()
+        self._vm_paths: dict[str, tuple[Path, Path]] = {}
         #: The rows of the VM list, written beside the last commit at close (set by the
         #: management API's wrapper; see hvlab.engine.library.listing).
         self.summarize: Callable[[], list[Json]] | None = None
@@ -262,6 +263,15 @@ class Library:
     def _vm_dir(self, vm_id: str) -> Path:
         return self.path / VMS_DIR / fileguard.id_folder(vm_id, "virtual machine")
 
+    def _vm_files(self, vm_id: str) -> tuple[Path, Path]:
+        """A VM's configuration and runtime files (paths made once per VM: a commit of
+        1,024 VMs would otherwise build thousands of them)."""
+        paths = self._vm_paths.get(vm_id)
+        if paths is None:
+            folder = self._vm_dir(vm_id)
+            paths = self._vm_paths[vm_id] = (folder / CONFIG_FILE, folder / RUNTIME_FILE)
+        return paths
+
     def _host_dir(self, host_id: str) -> Path:
         return self.path / HOSTS_DIR / fileguard.id_folder(host_id, "host")
 
@@ -315,13 +325,12 @@ class Library:
                     cfg = v["config"]
                     vm_id = cfg["id"]
                     live_vms.add(vm_id)
-                    folder = self._vm_dir(vm_id)
+                    config_path, runtime_path = self._vm_files(vm_id)
                     runtime = dict(v["runtime"], host_id=host_id)
-                    cstamp = self._put(folder / CONFIG_FILE, schema.VM_CONFIG, cfg, stamp, 2)
-                    rstamp = self._put(folder / RUNTIME_FILE, schema.VM_RUNTIME, runtime, stamp,
-                                       None)
-                    written[folder / CONFIG_FILE] = cstamp
-                    written[folder / RUNTIME_FILE] = rstamp
+                    cstamp = self._put(config_path, schema.VM_CONFIG, cfg, stamp, 2)
+                    rstamp = self._put(runtime_path, schema.VM_RUNTIME, runtime, stamp, None)
+                    written[config_path] = cstamp
+                    written[runtime_path] = rstamp
                     vm_entries.append({"id": vm_id, "name": cfg["name"], "config_commit": cstamp,
                                        "runtime_commit": rstamp})
                 hosts_out.append({"id": host_id, "name": settings["name"],
@@ -359,6 +368,8 @@ class Library:
         self._committed_now_us = lab.sim.now_us
         self._remove_gone(live_hosts, live_vms)
         self._snapshots.keep_only(live_vms)
+        for gone in self._vm_paths.keys() - live_vms:
+            del self._vm_paths[gone]
         self._remove_retired()
 
     def _write_listing(self) -> None:

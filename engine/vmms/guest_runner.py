@@ -21,6 +21,8 @@ from hvlab.engine.vmms.runtime import VmRuntime
 _HEARTBEAT_STATES = frozenset(
     {VmState.RUNNING, VmState.STOPPING, VmState.SAVING, VmState.PAUSING}
 )
+#: The states in which a VM has a heartbeat to show (:func:`heartbeat`).
+HEARTBEAT_STATES = _HEARTBEAT_STATES
 
 
 def start_guest(host: Host, vm: VmRuntime) -> None:

@@ -118,9 +118,19 @@ def rss_at_60x(app: QApplication) -> int:
     """In a process of its own (``--rss-at-60x``): 1,024 running VMs at 60x; prints the
     process's peak RSS."""
     f = measure(app, running_1024, graphs=False, speed=60.0)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"RSS {rss:.1f} SPEED {f['speed']:.1f}")
+    print(f"RSS {peak_rss_mb():.1f} SPEED {f['speed']:.1f}")
     return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS: VmHWM, which starts afresh at exec.  (Linux carries
+    ``ru_maxrss`` over an exec, so a child started by this big process would report this
+    process's peak as its own.)"""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -141,8 +151,7 @@ def main() -> int:
         print(f"    ticks shown            {f['ticks']:6.1f} a second")
         print(f"    clock speed achieved   {f['speed']:6.1f}x of {SPEED:g}x (the status bar "
               "says when it cannot keep up)")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak RSS of this process (both cases at {SPEED:g}x): {rss:.0f} MB")
+    print(f"  peak RSS of this process (both cases at {SPEED:g}x): {peak_rss_mb():.0f} MB")
     child = subprocess.run([sys.executable, __file__, "--rss-at-60x"], capture_output=True,
                            text=True, check=True, timeout=600).stdout.split()
     print(f"  peak RSS, 1,024 running VMs at 60x in a process of their own: "
