@@ -179,7 +179,7 @@ class VmTable(ColumnTable):
         capacity = np.maximum(host_lps - root - hv_base, 0.0)
         load_want = np.zeros(hosts)
         if root_load_lp is not None:
-            load_want = np.clip(np.minimum(root_load_lp, root_cap - root), 0.0, None)
+            load_want = np.maximum(np.minimum(root_load_lp, root_cap - root), 0.0)
         load_got = np.zeros(hosts)
         usage = self.cpu_usage_lp
         usage[:n] = 0.0
