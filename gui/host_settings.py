@@ -43,7 +43,7 @@ PAGES = (
     ("vm", "Virtual Machines", "vm"),
     ("numa", "NUMA Spanning", "view"),
     ("hardware", "Host Hardware", "host"),
-    ("root-load", "Root Partition Load", "crash"),
+    ("root-load", "Root Partition Load", "host-performance"),
     *UserPages.PAGES,
 )
 

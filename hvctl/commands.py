@@ -173,6 +173,11 @@ def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: Printer) -> int:
         "remove-saved-state": api.delete_saved_state,
     }[args.command]
     vm_id = api.vm(args.name).id
+    if args.command == "start":
+        # Allowed but unsupported (beyond the VP:LP ratio): Start-VM's WARNING stream.
+        warning = api.start_check(vm_id).warning
+        if warning:
+            print(f"WARNING: {output.for_terminal(warning)}", file=sys.stderr)
     job = operation(vm_id)
     if args.wait:
         job = api.wait(job)

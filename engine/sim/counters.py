@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hvlab.engine.sim.iomodel import DeviceTable
-from hvlab.engine.sim.vmtable import VmTable
+from hvlab.engine.sim.vmtable import ROOT_MAX_VPS, VmTable
 
 FloatArray = npt.NDArray[np.float64]
 HISTORY_SAMPLES = 600
@@ -332,7 +332,7 @@ READ_SHARE = 0.6
 RECEIVE_SHARE = 0.5
 
 #: Root partition virtual processors: one per LP, at most 64 (the 2008-era root limit).
-ROOT_VP_MAX = 64
+ROOT_VP_MAX = ROOT_MAX_VPS
 
 
 def root_vps(lps: int) -> int:

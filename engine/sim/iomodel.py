@@ -266,7 +266,7 @@ def step(
     # Emulated requests wait at every intercept for the worker to get a root VP.
     with np.errstate(divide="ignore", invalid="ignore"):
         busy = np.where(root.vps > 0,
-                        np.clip((root.base_lp + root.load_lp) / root.vps, 0.0, 1.0), 1.0)
+                        np.minimum((root.base_lp + root.load_lp) / root.vps, 1.0), 1.0)
     idle = np.maximum(1.0 - busy, DISPATCH_FLOOR)
     emu_exits = dev.emu_exits[active_rows]
     t_request = ((dev.emu_root_cycles[active_rows] + dev.emu_hv_cycles[active_rows]) * inv_hz
@@ -319,19 +319,23 @@ def _fit_root_cpu(rate: FloatArray, need_lp: FloatArray, emu: npt.NDArray[np.boo
     """Scale ``rate`` so that each host's I/O fits in its root's CPU: the VSPs (kernel) in
     what the management OS leaves, the worker processes' emulation in what is left after
     the VSPs, shared between the devices by water-fill when they want more."""
+    hosts = root.vps.size
+    free = np.maximum(root.vps - root.base_lp, 0.0)
+    syn_need = np.bincount(hidx, weights=need_lp * ~emu, minlength=hosts)
+    emu_need = np.bincount(hidx, weights=need_lp * emu, minlength=hosts)
+    emu_free = np.maximum(free - syn_need, 0.0)
+    syn_short = syn_need > free
+    over = np.flatnonzero(emu_need > emu_free)
+    if not syn_short.any() and over.size == 0:
+        return rate
     out = rate.copy()
-    for h in np.unique(hidx):
-        on_host = hidx == h
-        free = max(float(root.vps[h] - root.base_lp[h]), 0.0)
-        syn = np.flatnonzero(on_host & ~emu)
-        syn_need = float(need_lp[syn].sum())
-        if syn_need > free:
-            out[syn] *= free / syn_need
-        free = max(free - syn_need, 0.0)
-        rows = np.flatnonzero(on_host & emu)
-        if rows.size and float(need_lp[rows].sum()) > free:
-            need = need_lp[rows]
-            share = water_fill(need, np.ones(rows.size), free)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[rows] *= np.where(need > 0, share / need, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(syn_short, free / syn_need, 1.0)
+    out *= np.where(emu, 1.0, scale[hidx])
+    for h in over:
+        rows = np.flatnonzero((hidx == h) & emu)
+        need = need_lp[rows]
+        share = water_fill(need, np.ones(rows.size), float(emu_free[h]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[rows] *= np.where(need > 0, share / need, 0.0)
     return out

@@ -35,12 +35,6 @@ ROOT_PER_VM_LP = 0.004
 ROOT_MAX_VPS = 64
 #: Each root VP carries the default relative weight when root-side work competes with guests.
 ROOT_VP_WEIGHT = 100.0
-
-
-def root_vps(lps: FloatArray) -> FloatArray:
-    """The root partition's virtual processors on hosts with ``lps`` logical processors."""
-    out: FloatArray = np.minimum(lps, ROOT_MAX_VPS)
-    return out
 #: The hypervisor's own run time per LP (scheduler, timers), whatever the load.
 HV_BASE_PER_LP = 0.002
 #: Share of a VP's run time spent in the hypervisor handling its intercepts and hypercalls.
@@ -51,6 +45,12 @@ HV_SHARE_UNENLIGHTENED = 0.09
 HYPERCALLS_PER_LP_S = 8000.0
 INTERCEPTS_PER_LP_S_ENLIGHTENED = 2500.0
 INTERCEPTS_PER_LP_S_UNENLIGHTENED = 12000.0
+
+
+def root_vps(lps: FloatArray) -> FloatArray:
+    """The root partition's virtual processors on hosts with ``lps`` logical processors."""
+    out: FloatArray = np.minimum(lps, ROOT_MAX_VPS)
+    return out
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class VmTable(ColumnTable):
         capacity = np.maximum(host_lps - root - hv_base, 0.0)
         load_want = np.zeros(hosts)
         if root_load_lp is not None:
-            load_want = np.clip(np.minimum(root_load_lp, root_cap - root), 0.0, None)
+            load_want = np.maximum(np.minimum(root_load_lp, root_cap - root), 0.0)
         load_got = np.zeros(hosts)
         usage = self.cpu_usage_lp
         usage[:n] = 0.0

@@ -229,6 +229,32 @@ def test_root_load_is_set_kept_and_shown(demo: Path) -> None:
     assert host["root_cpu_percent"] < 10.0
 
 
+def test_a_start_beyond_the_supported_vp_ratio_warns_and_runs(tmp_path: Path) -> None:
+    """Windows Server 2008 R2 supports 8 VPs per LP; a ninth on a 1-LP host starts, with a
+    WARNING line (as Start-VM writes to its warning stream) and event 18520 in the log."""
+    from hvlab.engine.api import ManagementApi
+    from hvlab.engine.api.library import create_library
+    from hvlab.engine.config import HardDrive
+
+    api = ManagementApi(seed=0)
+    api.add_host("ONE-LP", "ws2008r2", sockets=1, cores_per_socket=1, threads_per_core=1)
+    for i in range(9):
+        api.create_vm(f"VM{i}", memory_startup_mb=512,
+                      hard_drives=[HardDrive("IDE", 0, 0, f"vm{i}.vhd")])
+    for i in range(8):
+        api.start(f"VM{i}")
+    api.advance(2)
+    create_library(tmp_path / "lib", api.lab, program="test").close()
+    r = hvctl(tmp_path / "lib", "vm", "start", "VM8", "--wait")
+    assert r.code == 0
+    assert r.err.startswith("WARNING: Starting 'VM8' gives 9 virtual processors on 1 logical "
+                            "processors (9.0:1), more than the 8:1")
+    assert "'VM8' is Running." in r.out
+    events = hvctl(tmp_path / "lib", "events", "--vm", "VM8", "--level", "Warning",
+                   "--json").json()
+    assert [e["event_id"] for e in events] == [18520]
+
+
 def test_catalogues(tmp_path: Path) -> None:
     oses = hvctl(tmp_path / "unused", "os", "list", "--json").json()
     assert {"ws2008-x64", "nt40-x86", "sles10-x64"} <= {o["id"] for o in oses}
