@@ -581,7 +581,9 @@ def abort(lab: MigrationLab, m: Migration, reason: str, cancelled: bool = False)
 
 
 def abort_involving(lab: MigrationLab, host: Host, reason: str) -> None:
-    """A node went down: every migration to or from it stops."""
+    """A node went down: every migration to or from it stops, but a quick migration whose
+    VM is already restoring on another node no longer needs its source."""
     for m in [m for m in lab.migrations.values() if host.id in (m.source, m.target)]:
-        abort(lab, m, reason)
+        if not (m.phase == "restore" and host.id == m.source):
+            abort(lab, m, reason)
 
