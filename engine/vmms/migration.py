@@ -169,8 +169,10 @@ def migration_blockers(lab: MigrationLab, host: Host, vm: VmRuntime, target: Hos
                        f"({target.hardware.cpu_model}) lacks. Turn the virtual machine off and "
                        "select \"Migrate to a physical computer with a different processor "
                        "version\" (Settings ▸ Processor ▸ Compatibility).")
-    elif cl.storage_of(lab, vm) is None or target.id not in cl.storage_of(lab, vm).hosts:  # type: ignore[union-attr]
-        out.append(f"{target.name} cannot reach the storage that holds '{vm.name}'.")
+    else:
+        storage = cl.storage_of(lab, vm)
+        if storage is None or target.id not in storage.hosts:
+            out.append(f"{target.name} cannot reach the storage that holds '{vm.name}'.")
     missing = sorted({n.switch for n in vm.config.network_adapters
                       if n.switch and n.switch not in target.net.switches})
     if missing:
