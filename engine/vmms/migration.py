@@ -228,15 +228,18 @@ def start(lab: MigrationLab, host: Host, vm: VmRuntime, target: Host, live: bool
         net = _common_network(lab, host, target)
         assert net is not None
         passes = host.profile.migration.max_passes
+        memory = float(_assigned_mb(host, vm))
+        # The skeleton VM on the target: its memory is reserved first (nothing else has
+        # changed if that fails).
+        skeleton = _create_partition(target, vm, int(memory))
         job = lab.new_job(LIVE, desc, host.id, vm.id, fabric.LIVE_SETUP_S, True)
         m = Migration(job.id, vm.id, vm.name, host.id, target.id, True, "setup", net.name,
-                      float(_assigned_mb(host, vm)), passes,
+                      memory, passes,
                       None if rate_limit is None else [rate_limit.min_mbit,
                                                        rate_limit.max_mbit,
                                                        rate_limit.step_mbit],
-                      phase_left_s=fabric.LIVE_SETUP_S, last_us=now, started_us=now)
-        # The skeleton VM on the target: its memory is reserved now.
-        m.target_partition = _create_partition(target, vm, int(m.memory_mb))
+                      phase_left_s=fabric.LIVE_SETUP_S, target_partition=skeleton,
+                      last_us=now, started_us=now)
     else:
         storage = cl.storage_of(lab, vm)
         assert storage is not None
