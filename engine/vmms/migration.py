@@ -289,6 +289,14 @@ def _delete_partition(host: Host, pid: int | None) -> None:
 
 # -- the clock ------------------------------------------------------------------------------
 
+def ensure_clock(lab: MigrationLab) -> None:
+    """Migrations in flight have their clock action queued (a lab read back from files
+    written before the action was kept gets it again)."""
+    if lab.migrations and not any(a.kind == "migration_tick"
+                                  for a in lab.sim.queue.pending()):
+        _schedule_tick(lab)
+
+
 def _schedule_tick(lab: MigrationLab) -> None:
     sim = lab.sim
     if not lab.migrations:

@@ -529,3 +529,16 @@ def test_one_engine_check_marks_every_wrong_field(qtbot: QtBot, window: MainWind
     assert len(calls) == 1
     assert set(d.model.errors) == {"memory_startup_mb", "cpu_weight", "cpu_count"}
     assert all(d.model.errors.values())
+
+
+def test_processor_compatibility_changes_while_the_vm_is_off(qtbot: QtBot,
+                                                            window: MainWindow) -> None:
+    d = open_settings(qtbot, window, "XP-CLIENT")  # Off in the demo lab
+    d.show_page("compatibility")
+    click(qtbot, d, ids.COMPATIBILITY)
+    click(qtbot, d, ids.VM_SETTINGS_OK)
+    assert window.bridge.api.vm("XP-CLIENT").config.processor_compatibility
+    d = open_settings(qtbot, window, "W2K8-DC01")  # Running: the box is locked
+    d.show_page("compatibility")
+    assert not named(d, ids.COMPATIBILITY).isEnabled()
+    d.close()
