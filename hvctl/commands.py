@@ -127,6 +127,7 @@ _SET_OPTIONS = (
     ("weight", "cpu_weight"), ("notes", "notes"), ("group", "group"), ("os", "guest_os"),
     ("guest_installed", "guest_is_installed"), ("start_action", "automatic_start_action"),
     ("start_delay", "automatic_start_delay_s"), ("stop_action", "automatic_stop_action"),
+    ("processor_compatibility", "processor_compatibility"),
 )
 
 

@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processor limit")
     vset.add_argument("--weight", type=num.setting("cpu_weight"), metavar="N",
                       help="processor relative weight")
+    vset.add_argument("--processor-compatibility", type=num.on_off, metavar="on|off",
+                      help="migrate to a physical computer with a different processor "
+                           "version (while the VM is off)")
     vset.add_argument("--notes", metavar="TEXT")
     vset.add_argument("--group", metavar="TEXT")
     vset.add_argument("--os", metavar="ID")

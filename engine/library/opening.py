@@ -324,6 +324,7 @@ def _assemble(lib: Library, state: Json, identity: Json) -> Lab:
     assert lib._store is not None
     lab = restore_lab(snap, lib._store.recent(EVENT_LOG_KEEP))
     _repair_lab(lab)
+    migration.ensure_clock(lab)
     for u in retry:
         if u.get("kind") == "host":
             _retry_host(lib, lab, u, unavailable, lost_runtime)

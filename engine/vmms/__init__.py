@@ -18,7 +18,10 @@ set of functions over a host and a VM:
 - ``networking``, ``virtual_switches``: virtual switches and MAC addresses;
 - ``inventory``: adding and deleting VMs;
 - ``tables``, ``partitions``: a VM's rows in the simulation's tables, and its partition
-  and VMBus in the hypervisor.
+  and VMBus in the hypervisor;
+- ``cluster``, ``migration``, ``failover``: the networks and shared storage between the
+  hosts, the failover cluster and its highly available VMs, quick and live migration, and
+  a node failing and coming back (docs/cluster.md).
 
 ``runtime`` holds the records (``VmRuntime``, ``SavedState``, ``Checkpoint``) and
 ``context`` what a host needs of its lab.  The lab registers the service's handlers with

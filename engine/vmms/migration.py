@@ -169,8 +169,10 @@ def migration_blockers(lab: MigrationLab, host: Host, vm: VmRuntime, target: Hos
                        f"({target.hardware.cpu_model}) lacks. Turn the virtual machine off and "
                        "select \"Migrate to a physical computer with a different processor "
                        "version\" (Settings ▸ Processor ▸ Compatibility).")
-    elif cl.storage_of(lab, vm) is None or target.id not in cl.storage_of(lab, vm).hosts:  # type: ignore[union-attr]
-        out.append(f"{target.name} cannot reach the storage that holds '{vm.name}'.")
+    else:
+        storage = cl.storage_of(lab, vm)
+        if storage is None or target.id not in storage.hosts:
+            out.append(f"{target.name} cannot reach the storage that holds '{vm.name}'.")
     missing = sorted({n.switch for n in vm.config.network_adapters
                       if n.switch and n.switch not in target.net.switches})
     if missing:
@@ -226,15 +228,18 @@ def start(lab: MigrationLab, host: Host, vm: VmRuntime, target: Host, live: bool
         net = _common_network(lab, host, target)
         assert net is not None
         passes = host.profile.migration.max_passes
+        memory = float(_assigned_mb(host, vm))
+        # The skeleton VM on the target: its memory is reserved first (nothing else has
+        # changed if that fails).
+        skeleton = _create_partition(target, vm, int(memory))
         job = lab.new_job(LIVE, desc, host.id, vm.id, fabric.LIVE_SETUP_S, True)
         m = Migration(job.id, vm.id, vm.name, host.id, target.id, True, "setup", net.name,
-                      float(_assigned_mb(host, vm)), passes,
+                      memory, passes,
                       None if rate_limit is None else [rate_limit.min_mbit,
                                                        rate_limit.max_mbit,
                                                        rate_limit.step_mbit],
-                      phase_left_s=fabric.LIVE_SETUP_S, last_us=now, started_us=now)
-        # The skeleton VM on the target: its memory is reserved now.
-        m.target_partition = _create_partition(target, vm, int(m.memory_mb))
+                      phase_left_s=fabric.LIVE_SETUP_S, target_partition=skeleton,
+                      last_us=now, started_us=now)
     else:
         storage = cl.storage_of(lab, vm)
         assert storage is not None
@@ -283,6 +288,14 @@ def _delete_partition(host: Host, pid: int | None) -> None:
 
 
 # -- the clock ------------------------------------------------------------------------------
+
+def ensure_clock(lab: MigrationLab) -> None:
+    """Migrations in flight have their clock action queued (a lab read back from files
+    written before the action was kept gets it again)."""
+    if lab.migrations and not any(a.kind == "migration_tick"
+                                  for a in lab.sim.queue.pending()):
+        _schedule_tick(lab)
+
 
 def _schedule_tick(lab: MigrationLab) -> None:
     sim = lab.sim
@@ -581,7 +594,9 @@ def abort(lab: MigrationLab, m: Migration, reason: str, cancelled: bool = False)
 
 
 def abort_involving(lab: MigrationLab, host: Host, reason: str) -> None:
-    """A node went down: every migration to or from it stops."""
+    """A node went down: every migration to or from it stops, but a quick migration whose
+    VM is already restoring on another node no longer needs its source."""
     for m in [m for m in lab.migrations.values() if host.id in (m.source, m.target)]:
-        abort(lab, m, reason)
+        if not (m.phase == "restore" and host.id == m.source):
+            abort(lab, m, reason)
 

@@ -398,7 +398,11 @@ class ProcessorPage(Page):
 
 
 class CompatibilityPage(Page):
-    """Read-only: hvlab does not model processor compatibility for migration yet."""
+    """Processor ▸ Compatibility: the check box a live migration between nodes with
+    different processor generations needs (docs/cluster.md); it changes only while the VM
+    is off (the engine's hot-add rule)."""
+
+    fields = ("processor_compatibility",)
 
     def __init__(self, model: SettingsModel) -> None:
         super().__init__(
@@ -407,11 +411,13 @@ class CompatibilityPage(Page):
             "improves compatibility with different processor versions of the same vendor.")
         self.box = QCheckBox("Migrate to a physical computer with a different processor version")
         ids.apply(self.box, ids.COMPATIBILITY)
-        self.box.setEnabled(False)
+        b = self.bind_check("processor_compatibility", self.box)
         self.layout_.addWidget(self.box)
+        self.layout_.addWidget(b.message)
         self.layout_.addWidget(self.text(
-            "Read-only in hvlab: the engine has no setting for this yet; it arrives with "
-            "migration between hosts.", note=True))
+            "A live migration to a node whose processor is of another generation is refused "
+            "unless this is selected. The virtual machine must be turned off to change it.",
+            note=True))
         self.layout_.addStretch(1)
 
 

@@ -302,3 +302,28 @@ def test_a_host_leaves_the_lab_and_the_others_keep_their_figures() -> None:
     assert api.vm_table().cpu_usage_percent.sum() > 0  # the step still runs the moved VM
     api.add_host("D", "ws2008r2")
     assert len({h.id for h in api.hosts()}) == 3
+
+
+def test_a_quick_migration_restoring_on_the_target_survives_its_source_failing() -> None:
+    api = make_cluster("ws2008", storage="iscsi-1gbe", spindles=1)
+    ha_vm(api, "VM", memory_mb=1024)
+    job = api.migrate_vm("VM", "NODE2", live=False)
+    while api.migration(job.id).phase != "restore":
+        api.advance(1)
+    api.fail_node("NODE1")
+    assert api.wait(job).state is JobState.COMPLETED
+    assert owner(api, "VM") == "NODE2" and api.vm("VM").state == "Running"
+
+
+def test_a_migration_without_its_clock_gets_it_back_on_open() -> None:
+    """A library written before the migrations' clock action was kept opens with it."""
+    from hvlab.engine.vmms import migration
+
+    api = make_cluster()
+    ha_vm(api, "VM")
+    job = api.migrate_vm("VM", "NODE2", live=True)
+    api.lab.sim.queue.remove_where("")  # the lab-wide clock action, as the old files lost it
+    api.advance(30)
+    assert api.job(job.id).state is JobState.RUNNING  # stuck without it
+    migration.ensure_clock(api.lab)
+    assert api.wait(job).state is JobState.COMPLETED

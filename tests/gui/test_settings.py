@@ -571,3 +571,16 @@ def test_switching_vm_with_unapplied_edits_asks_first(
         assert d.model.pending == {"memory_startup_mb": 2048}, "nothing typed is lost"
     else:
         assert not d.model.has_pending()
+
+
+def test_processor_compatibility_changes_while_the_vm_is_off(qtbot: QtBot,
+                                                            window: MainWindow) -> None:
+    d = open_settings(qtbot, window, "XP-CLIENT")  # Off in the demo lab
+    d.show_page("compatibility")
+    click(qtbot, d, ids.COMPATIBILITY)
+    click(qtbot, d, ids.VM_SETTINGS_OK)
+    assert window.bridge.api.vm("XP-CLIENT").config.processor_compatibility
+    d = open_settings(qtbot, window, "W2K8-DC01")  # Running: the box is locked
+    d.show_page("compatibility")
+    assert not named(d, ids.COMPATIBILITY).isEnabled()
+    d.close()
