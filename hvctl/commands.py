@@ -163,6 +163,16 @@ def _vm_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
 
 def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
+    if args.command == "remove" and args.delete_disks:
+        vm = api.vm(args.name)
+        files = api.vm_disk_files(vm.id)
+        job = api.wait(api.delete_vm_and_disks(vm.id))  # file work: waited for in any case
+        out.emit({"removed": {"name": vm.name, "id": vm.id, "files": files},
+                  "job": output.job_json(job)},
+                 f"Removed '{vm.name}' and {len(files)} virtual hard disk file(s)."
+                 if job.state is JobState.COMPLETED else
+                 f"'{vm.name}' was not removed: {job.description} {job.state.value.lower()}.")
+        return _job_exit(job)
     if args.command == "remove":
         vm = api.vm(args.name)
         api.delete_vm(vm.id)

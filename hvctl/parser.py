@@ -141,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("name", metavar="NAME")
         p.add_argument("--wait", action="store_true",
                        help="advance simulated time until the job ends")
+        if name == "remove":
+            p.add_argument("--delete-disks", action="store_true",
+                           help="also delete the VM's own virtual hard disk files, as a job")
     rename = sub(vs, "rename", "rename a VM (Rename-VM)")
     rename.add_argument("name", metavar="OLD")
     rename.add_argument("new_name", metavar="NEW")

@@ -159,8 +159,7 @@ class VmSettingsDialog(QDialog):
         self.bridge = bridge
         self.vm_id = vm_id
         self.model = SettingsModel(bridge, vm_id, self)
-        self.selector = VmSelector(bridge, vm_id, self, model=lambda: self.model,
-                                   apply=self.apply, switch=self.switch_to)
+        self.selector = VmSelector(bridge, vm_id, self)
         self._closing = False
         self._asking = False
         self._deleted = False

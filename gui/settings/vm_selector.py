@@ -10,10 +10,10 @@ kept). A VM whose Settings dialog is already open elsewhere is raised there inst
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import weakref
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox
 
 from hvlab.engine.api import HvError
 from hvlab.gui import ids
@@ -21,23 +21,22 @@ from hvlab.gui.settings import prompts
 
 if TYPE_CHECKING:
     from hvlab.gui.bridge import Bridge
-    from hvlab.gui.settings.model import SettingsModel
+    from hvlab.gui.settings.dialog import VmSettingsDialog
 
 
 class VmSelector(QComboBox):
-    """The host's VMs by name (item data: the VM id), the dialog's VM current."""
+    """The host's VMs by name (item data: the VM id), the dialog's VM current.
 
-    def __init__(self, bridge: Bridge, vm_id: str, parent: QWidget, *,
-                 model: Callable[[], SettingsModel], apply: Callable[[], bool],
-                 switch: Callable[[str], None]) -> None:
-        super().__init__(parent)
+    ``dialog`` is the Settings dialog: its ``model``, ``apply()`` and ``switch_to(vm_id)``
+    (held weakly: the dialog deletes itself when closed, and nothing here keeps it)."""
+
+    def __init__(self, bridge: Bridge, vm_id: str, dialog: VmSettingsDialog) -> None:
+        super().__init__(dialog)
         ids.apply(self, ids.VM_SETTINGS_SELECTOR)
         self.setToolTip("Show the settings of another virtual machine on this host.")
         self._bridge = bridge
         self._vm_id = vm_id
-        self._model = model
-        self._apply = apply
-        self._switch = switch
+        self._dialog = weakref.ref(dialog)
         self._asking = False
         self.fill()
         self.activated.connect(self._on_activated)
@@ -85,7 +84,10 @@ class VmSelector(QComboBox):
 
     def choose(self, target: str) -> None:
         """Switch to ``target``, asking first when edits are not applied."""
-        model = self._model()
+        dialog = self._dialog()
+        if dialog is None:
+            return
+        model = dialog.model
         if not model.has_pending():
             self._go(target)
             return
@@ -98,12 +100,18 @@ class VmSelector(QComboBox):
 
     def _on_answer(self, answer: str, target: str) -> None:
         self._asking = False
-        if answer == prompts.DISCARD or (answer == prompts.APPLY and self._apply()):
+        dialog = self._dialog()
+        if dialog is None:
+            return
+        if answer == prompts.DISCARD or (answer == prompts.APPLY and dialog.apply()):
             self._go(target)
         else:
             self._restore()
 
     def _go(self, target: str) -> None:
+        dialog = self._dialog()
+        if dialog is None:
+            return
         self._vm_id = target
-        self._switch(target)
+        dialog.switch_to(target)
         self.fill()

@@ -331,3 +331,14 @@ def test_hvctl_never_imports_qt(tmp_path: Path) -> None:
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env(),
                    capture_output=True, timeout=120)
+
+
+def test_remove_with_delete_disks_deletes_the_vms_own_files(empty: Path) -> None:
+    hvctl(empty, "vm", "new", "WEB", "--vhd", "web.vhd")
+    hvctl(empty, "vm", "checkpoint", "WEB")
+    out = hvctl(empty, "vm", "remove", "WEB", "--delete-disks", "--json").json()
+    files = out["removed"]["files"]
+    assert out["job"]["kind"] == "delete-vm-files" and out["job"]["state"] == "Completed"
+    assert any(f.endswith("web.vhd") for f in files) and any(f.endswith(".avhd") for f in files)
+    assert not any(Path(f).exists() for f in files)
+    assert hvctl(empty, "vm", "list", "--json").json() == []

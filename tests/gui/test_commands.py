@@ -62,9 +62,12 @@ def test_a_window_must_handle_every_task_its_actions_hand_over(
         VmCommands(bridge, actions, holder, {WindowTask.SETTINGS: print,
                                              WindowTask.EXPORT: print,
                                              WindowTask.RENAME: print})
-    # A Connect window shows only Settings among the window tasks.
+    # A Connect window shows Settings and Checkpoint among the window tasks.
     connect_actions = VmActions(CONNECT_NAMES, holder)
-    VmCommands(bridge, connect_actions, holder, {WindowTask.SETTINGS: print})
+    with pytest.raises(ValueError, match="CHECKPOINT"):
+        VmCommands(bridge, connect_actions, holder, {WindowTask.SETTINGS: print})
+    VmCommands(bridge, connect_actions, holder, {WindowTask.SETTINGS: print,
+                                                 WindowTask.CHECKPOINT: print})
 
 
 def test_dispatch_is_the_table(qtbot: QtBot, api: ManagementApi, bridge: Bridge,
