@@ -25,8 +25,11 @@ ROOT_TEXT = "hvlab"
 UNGROUPED = "(No group)"
 _KEY = Qt.ItemDataRole.UserRole + 1
 
-#: A tree key: ("root",), ("cluster",), ("host", host_id) or ("group", host_id, group).
+#: A tree key: ("root",), ("cluster",), ("host", host_id), ("group", host_id, group) or
+#: ("server", url).
 TreeKey = tuple[str, ...]
+#: An hvlab server in the tree: url, label, connected, tooltip, its hosts' names.
+ServerEntry = tuple[str, str, bool, str, Sequence[str]]
 
 
 class HostTree(QTreeWidget):
@@ -49,8 +52,8 @@ class HostTree(QTreeWidget):
         self.setIndentation(14)
         self._signature: tuple[object, ...] = ()
         self._key: TreeKey = ("root",)
-        #: Connected hvlab servers: (url, label, connected, tooltip), after the local lab.
-        self._servers: list[tuple[str, str, bool, str]] = []
+        #: Connected hvlab servers, after the local lab.
+        self._servers: list[ServerEntry] = []
         self.currentItemChanged.connect(self._on_current_changed)
         self.itemActivated.connect(self._on_activated)
 
@@ -129,8 +132,8 @@ class HostTree(QTreeWidget):
             self.blockSignals(False)
         self._set_key(tuple(wanted.data(0, _KEY)))
 
-    def set_servers(self, servers: Sequence[tuple[str, str, bool, str]]) -> None:
-        """Show these hvlab servers (url, label, connected, tooltip) after the local lab."""
+    def set_servers(self, servers: Sequence[ServerEntry]) -> None:
+        """Show these hvlab servers after the local lab, each with its hosts."""
         self._servers = list(servers)
         self.blockSignals(True)
         try:
@@ -142,18 +145,27 @@ class HostTree(QTreeWidget):
             self.blockSignals(False)
 
     def server_item(self, url: str) -> QTreeWidgetItem | None:
-        for item in self._items():
-            if tuple(item.data(0, _KEY)) == ("server", url):
+        """The server's top-level item."""
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            if item is not None and tuple(item.data(0, _KEY)) == ("server", url):
                 return item
         return None
 
     def _add_servers(self) -> None:
-        for url, label, connected, tip in self._servers:
+        for url, label, connected, tip, hosts in self._servers:
             item = QTreeWidgetItem([label])
-            item.setIcon(0, icon("host" if connected else "crash"))
+            item.setIcon(0, icon("hvlab" if connected else "crash"))
             item.setData(0, _KEY, ("server", url))
             item.setToolTip(0, tip)
             self.addTopLevelItem(item)
+            for host in hosts:  # picking one raises the server's window too
+                child = QTreeWidgetItem([host])
+                child.setIcon(0, icon("host"))
+                child.setData(0, _KEY, ("server", url))
+                child.setToolTip(0, tip)
+                item.addChild(child)
+            item.setExpanded(True)
 
     def select_key(self, key: TreeKey) -> bool:
         """Pick the item with ``key``; False if there is none."""

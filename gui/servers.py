@@ -163,9 +163,9 @@ class ServerConsoles(QObject):
             for action in (*window.clock.speed_actions.values(), window.clock.step_action):
                 action.setEnabled(False)
                 action.setToolTip("This connection is read-only: the trainer runs the clock.")
-        window.destroyed.connect(lambda *_: None)
         window.installEventFilter(self)
         self.servers[engine.url] = server
+        bridge.host_changed.connect(lambda *_: self._update_tree())  # a host added, renamed
         window.show()
         self._update_tree()
         return server
@@ -217,11 +217,21 @@ class ServerConsoles(QObject):
         return False
 
     def _update_tree(self) -> None:
-        self.window.tree.set_servers(
-            [(s.url, s.label, s.connected,
-              f"hvlab server at {s.url} ({'read-only' if s.engine.read_only else 'read-write'})"
-              + ("" if s.connected else f": {s.message}")) for s in self.servers.values()])
+        entries = []
+        for s in self.servers.values():
+            access = "read-only" if s.engine.read_only else "read-write"
+            tip = f"hvlab server at {s.url} ({access})" + ("" if s.connected
+                                                          else f": {s.message}")
+            entries.append((s.url, s.label, s.connected, tip, self._host_names(s)))
+        self.window.tree.set_servers(entries)
         self.changed.emit()
+
+    @staticmethod
+    def _host_names(server: RemoteServer) -> list[str]:
+        try:
+            return [h.name for h in server.bridge.api.hosts()]
+        except HvError:  # lost before it was ever read: the server alone
+            return []
 
 
 class ConnectDialog(QDialog):

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from hvlab.engine import fileguard
 from hvlab.engine.api import AccessDeniedError, HvError
 
 TOKENS_FILE = "tokens.json"
@@ -72,15 +73,18 @@ def _digest(token: str) -> str:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only, replacing ``path`` in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".new")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    """Write ``data`` readable by its owner only, replacing ``path`` in one step (through
+    the engine's file guard, like every file the engine writes)."""
+    fileguard.mkdir(path.parent, parents=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = fileguard.open_fd(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fileguard.write_fd(fd, data, temporary)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fileguard.replace_file(temporary, path)
+    fileguard.sync_folder(path.parent)
 
 
 @dataclass

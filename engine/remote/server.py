@@ -130,6 +130,8 @@ class LabServer:
                              subprotocols=[protocol.SUBPROTOCOL],  # type: ignore[list-item]
                              process_request=self._check_request,
                              max_size=protocol.MAX_MESSAGE_BYTES, max_queue=4,
+                             # A loaded classroom machine may take a while over TLS.
+                             open_timeout=30,
                              ping_interval=20, ping_timeout=20, compression=None) as server:
                 if ready is not None:
                     ready(server)
@@ -163,28 +165,37 @@ class LabServer:
             self._forget_streams()
 
     async def _answer(self, client: _Client, message: str | bytes) -> str | None:
+        """The response to one message; None for a notification (JSON-RPC answers none,
+        not even an error, once the message was read as a request)."""
         ident: Any = None
+        notification = False
         try:
             request = protocol.parse_request(message)
-            ident = request.id
+            ident, notification = request.id, request.notification
             result = await self._dispatch(client, request)
-            if request.notification:
+            if notification:
                 return None
-            return protocol.dumps({"jsonrpc": "2.0", "id": ident,
+            text = protocol.dumps({"jsonrpc": "2.0", "id": ident,
                                    "result": codec.encode(result)})
         except ProtocolError as err:
-            return protocol.dumps(protocol.error_response(
+            if notification:
+                return None
+            text = protocol.dumps(protocol.error_response(
                 ident if ident is not None else err.ident, err.code, err.message))
         except HvError as err:
-            return protocol.dumps(protocol.error_response(
+            text = protocol.dumps(protocol.error_response(
                 ident, protocol.ENGINE_ERROR, err.text, protocol.engine_error_data(err)))
-        except (TypeError, ValueError, codec.CodecError) as err:
+        except codec.CodecError as err:  # params were read already: an answer it cannot write
+            text = protocol.dumps(protocol.error_response(
+                ident, protocol.INTERNAL_ERROR, f"The server cannot send the answer: {err}"))
+        except (TypeError, ValueError) as err:
             # Arguments the call does not take, or a value of the wrong type.
-            return protocol.dumps(protocol.error_response(
+            text = protocol.dumps(protocol.error_response(
                 ident, protocol.INVALID_PARAMS, f"Invalid params: {err}"))
-        except Exception as err:  # the engine's bug must not end the server
-            return protocol.dumps(protocol.error_response(
+        except Exception as err:  # the engine's bug (or an answer the codec cannot write)
+            text = protocol.dumps(protocol.error_response(
                 ident, protocol.INTERNAL_ERROR, f"The server failed: {type(err).__name__}: {err}"))
+        return None if notification else text
 
     async def _dispatch(self, client: _Client, request: protocol.Request) -> Any:
         name = request.method

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from hvlab.engine import fileguard
 from hvlab.engine.api import ApiProxy, EngineThread, ManagementApi, open_library
 from hvlab.engine.remote import protocol, security
 from hvlab.engine.remote.client import RemoteEngine
@@ -51,7 +52,7 @@ def start_server(library: str | os.PathLike[str] | None = None, *, host: str | N
     plain ``ws://`` (tests and a machine's own loopback only; docs/remote.md)."""
     folder = config_dir or security.default_config_dir()
     if new_tokens:
-        (folder / security.TOKENS_FILE).unlink(missing_ok=True)
+        fileguard.unlink(folder / security.TOKENS_FILE, missing_ok=True)
     tokens, made = security.Tokens.load_or_create(folder)
     context: Any = None
     print_fingerprint: str | None = None

@@ -115,11 +115,13 @@ def test_an_oversized_message_closes_that_connection_only(
     other = client(server, folder, Access.READ_ONLY)
     big = raw(server, server.new_tokens[Access.READ_ONLY], max_size=None)
     try:
-        big.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "vm",
-                             "params": ["x" * MAX_MESSAGE_BYTES]}))
         with pytest.raises(ConnectionClosed) as closed:
+            # The server may close while the message is still being sent, or after.
+            big.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "vm",
+                                 "params": ["x" * MAX_MESSAGE_BYTES]}))
             big.recv(timeout=PATIENCE_S)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # too big
+        # 1009, message too big; unless the socket was gone before its close frame arrived.
+        assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
         assert proxy(other).vm("XP-CLIENT").name == "XP-CLIENT"
     finally:
         big.close()

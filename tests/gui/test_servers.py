@@ -76,6 +76,7 @@ def test_the_console_connects_and_starts_a_vm_on_the_server(
     # Listed in the local window's tree, beside the local lab.
     item = window.tree.server_item(server.url)
     assert item is not None and item.text(0) == remote.name
+    assert [item.child(i).text(0) for i in range(item.childCount())] == ["LAB-HOST-01"]
     # The server's own window, its own clock: pick the VM and start it there.
     rw = remote.window
     qtbot.waitUntil(lambda: rw.windowTitle() == f"Hyper-V Manager — LAB-HOST-01 on "
