@@ -12,11 +12,11 @@ few light names it needs (``resources_dir``), and ``hvctl --help`` loads no simu
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 # hvlab's version (pyproject.toml reads it from engine/__init__.py): Help ▸ About, --version.
 from hvlab.engine import __version__ as __version__
+from hvlab.engine import lazy
 
 # isort: off
 if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
@@ -235,12 +235,7 @@ __all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+    return lazy.load(__name__, _HOMES, name)
 
 
 def __dir__() -> list[str]:

@@ -15,8 +15,9 @@ without the lab behind ``library`` and ``opening``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from hvlab.engine import lazy
 
 if TYPE_CHECKING:
     from hvlab.engine.library.errors import LibraryError as LibraryError
@@ -43,9 +44,4 @@ __all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return lazy.load(__name__, _HOMES, name)

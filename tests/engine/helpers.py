@@ -25,6 +25,25 @@ def new_vm(api: ManagementApi, name: str, **fields: Any) -> str:
     return api.create_vm(name, **fields).id
 
 
+def burner(api: ManagementApi, name: str, guest_os: str = "ws2012r2-x64",
+           **fields: Any) -> None:
+    """A VM that runs the cpu-burner workload, started."""
+    new_vm(api, name, workload="cpu-burner", guest_os=guest_os, **fields)
+    api.start(name)
+
+
+def mean_usage_lp(api: ManagementApi, names: list[str], seconds: float = 10.0) -> dict[str, float]:
+    """Average CPU each VM got over ``seconds`` of simulated time, in logical processors."""
+    lps = api.host().logical_processors
+    total = dict.fromkeys(names, 0.0)
+    steps = round(seconds / 0.1)
+    for _ in range(steps):
+        api.advance(0.1)
+        for name in names:
+            total[name] += api.vm(name).cpu_usage_percent / 100.0 * lps
+    return {name: value / steps for name, value in total.items()}
+
+
 def new_generation2_vm(api: ManagementApi, name: str, guest_os: str, **fields: Any) -> str:
     fields.setdefault("hard_drives", SCSI_BOOT_DISK)
     return api.create_vm(name, generation=2, guest_os=guest_os, **fields).id

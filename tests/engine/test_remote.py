@@ -41,38 +41,46 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
         yield started
 
 
-def test_two_clients_share_one_lab(server: RunningServer,
-        tmp_path: Path) -> None:
+@pytest.fixture
+def writer_and_watcher(server: RunningServer,
+                       tmp_path: Path) -> Iterator[tuple[RemoteEngine, RemoteEngine]]:
+    """Two clients of ``server``: one read-write, one read-only."""
     writer, watcher = client(server, tmp_path), client(server, tmp_path, Access.READ_ONLY)
     try:
-        seen = Waiter()
-        watcher.listen(seen)
-        api, view = proxy(writer), proxy(watcher)
-        created = api.create_vm("Shared", memory_startup_mb=512)
-        assert view.vm("Shared") == created
-        seen.until(lambda items: any(getattr(e, "vm_id", "") == created.id
-                                     and getattr(e, "change", "") == "added" for e in items),
-                   "the watcher to hear of the new VM")
-        # Both at once, from two threads each: every answer is the right one.
-        errors: list[BaseException] = []
-
-        def hammer(engine_api: ManagementApi, name: str) -> None:
-            try:
-                for _ in range(25):
-                    assert engine_api.vm(name).name == name
-            except BaseException as err:  # reported below
-                errors.append(err)
-
-        threads = [threading.Thread(target=hammer, args=(a, n))
-                   for a in (api, view) for n in ("Shared", "XP-CLIENT")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        yield writer, watcher
     finally:
         writer.close()
         watcher.close()
+
+
+def test_two_clients_share_one_lab(
+        writer_and_watcher: tuple[RemoteEngine, RemoteEngine]) -> None:
+    writer, watcher = writer_and_watcher
+    seen = Waiter()
+    watcher.listen(seen)
+    api, view = proxy(writer), proxy(watcher)
+    created = api.create_vm("Shared", memory_startup_mb=512)
+    assert view.vm("Shared") == created
+    seen.until(lambda items: any(getattr(e, "vm_id", "") == created.id
+                                 and getattr(e, "change", "") == "added" for e in items),
+               "the watcher to hear of the new VM")
+    # Both at once, from two threads each: every answer is the right one.
+    errors: list[BaseException] = []
+
+    def hammer(engine_api: ManagementApi, name: str) -> None:
+        try:
+            for _ in range(25):
+                assert engine_api.vm(name).name == name
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=hammer, args=(a, n))
+               for a in (api, view) for n in ("Shared", "XP-CLIENT")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
 
 
 def test_read_only_clients_are_refused_and_nothing_changes(server: RunningServer,
@@ -214,28 +222,24 @@ def test_ticks_and_histories_are_streamed(server: RunningServer,
             engine.close()
 
 
-def test_a_history_that_is_gone_raises_the_engines_error(server: RunningServer,
-        tmp_path: Path) -> None:
-    writer, watcher = client(server, tmp_path), client(server, tmp_path, Access.READ_ONLY)
-    try:
-        ticks = Waiter()
-        watcher.listen_ticks(ticks)
-        view = proxy(watcher)
-        assert len(view.vm_history("XP-CLIENT")["times"]) > 0
-        proxy(writer).delete_vm("XP-CLIENT")
-        writer.run_clock(30)
+def test_a_history_that_is_gone_raises_the_engines_error(
+        writer_and_watcher: tuple[RemoteEngine, RemoteEngine]) -> None:
+    writer, watcher = writer_and_watcher
+    ticks = Waiter()
+    watcher.listen_ticks(ticks)
+    view = proxy(watcher)
+    assert len(view.vm_history("XP-CLIENT")["times"]) > 0
+    proxy(writer).delete_vm("XP-CLIENT")
+    writer.run_clock(30)
 
-        def refused(_: object) -> bool:
-            try:
-                view.vm_history("XP-CLIENT")
-            except NotFoundError:
-                return True
-            return False
+    def refused(_: object) -> bool:
+        try:
+            view.vm_history("XP-CLIENT")
+        except NotFoundError:
+            return True
+        return False
 
-        ticks.until(refused, "the deleted VM's history to be refused")
-    finally:
-        writer.close()
-        watcher.close()
+    ticks.until(refused, "the deleted VM's history to be refused")
 
 
 def test_a_lost_connection_is_reported_and_made_again(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from hvlab.engine.api import ManagementApi, open_library
 from hvlab.engine.config import HardDrive, NetworkAdapter
 from hvlab.engine.errors import ValidationError
 
-from .helpers import make_api, new_vm
+from . import helpers
+from .helpers import make_api, mean_usage_lp, new_vm
 
 NIC = "Intel(R) 82576 Gigabit Dual Port Network Connection"
 ROOT_VP = "Hyper-V Hypervisor Root Virtual Processor"
@@ -214,21 +215,9 @@ def test_root_load_is_checked_and_kept_by_the_library(tmp_path: Path) -> None:
 # -- the scheduler: per-VP semantics and the VP:LP ratio ----------------------------------------
 
 
-def mean_usage_lp(api: ManagementApi, names: list[str], seconds: float = 10.0) -> dict[str, float]:
-    lps = api.host().logical_processors
-    total = dict.fromkeys(names, 0.0)
-    steps = round(seconds / 0.1)
-    for _ in range(steps):
-        api.advance(0.1)
-        for name in names:
-            total[name] += api.vm(name).cpu_usage_percent / 100.0 * lps
-    return {name: value / steps for name, value in total.items()}
-
-
 def burner(api: ManagementApi, name: str, **fields: object) -> None:
-    new_vm(api, name, workload="cpu-burner", guest_os="ws2008-x64", guest_is_installed=True,
-           **fields)
-    api.start(name)
+    """A 2008 guest with integration services, burning CPU."""
+    helpers.burner(api, name, guest_os="ws2008-x64", guest_is_installed=True, **fields)
 
 
 def test_weight_reserve_and_limit_apply_per_virtual_processor() -> None:

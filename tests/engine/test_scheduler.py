@@ -11,28 +11,11 @@ from hvlab.engine.api import ManagementApi
 from hvlab.engine.errors import ResourceLimitError
 from hvlab.engine.sim.scheduler import schedule, water_fill
 
-from .helpers import make_api, new_vm
+from .helpers import burner, make_api, mean_usage_lp, new_vm
 
 
 def host_with_lps(lps: int) -> ManagementApi:
     return make_api("ws2012r2", sockets=1, cores_per_socket=lps, threads_per_core=1, ram_gb=64)
-
-
-def mean_usage_lp(api: ManagementApi, names: list[str], seconds: float = 10.0) -> dict[str, float]:
-    """Average CPU each VM got over ``seconds`` of simulated time, in logical processors."""
-    lps = api.host().logical_processors
-    total = dict.fromkeys(names, 0.0)
-    steps = round(seconds / 0.1)
-    for _ in range(steps):
-        api.advance(0.1)
-        for name in names:
-            total[name] += api.vm(name).cpu_usage_percent / 100.0 * lps
-    return {name: value / steps for name, value in total.items()}
-
-
-def burner(api: ManagementApi, name: str, **fields: object) -> None:
-    new_vm(api, name, workload="cpu-burner", guest_os="ws2012r2-x64", **fields)
-    api.start(name)
 
 
 def settle(api: ManagementApi) -> None:

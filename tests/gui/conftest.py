@@ -126,6 +126,12 @@ def light_theme(qapp: QApplication) -> None:
 @pytest.fixture
 def window(qtbot: QtBot, api: ManagementApi, light_theme: None) -> Iterator[MainWindow]:
     """The main window over the demo lab, manual clock, shown at 1280×800."""
+    yield from shown_window(qtbot, api)
+
+
+def shown_window(qtbot: QtBot, api: ManagementApi) -> Iterator[MainWindow]:
+    """A fixture's main window over ``api`` (manual clock, light theme), shown; deleted when
+    the fixture ends."""
     from hvlab.gui.app import create_main_window
 
     win = create_main_window(api, clock="manual", theme=Theme.LIGHT)

@@ -8,15 +8,14 @@ import copy
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from hvlab.engine.api import ManagementApi, build_lab, load_lab_definition
 from hvlab.gui import ids
 from hvlab.gui.main_window import MainWindow
 from hvlab.gui.migration_dialog import MigrationDialog
-from hvlab.gui.theme import Theme
-from tests.gui.conftest import DialogRecorder
+from tests.gui.conftest import DialogRecorder, shown_window
 from tests.gui.helpers import cell, click_pane, pane_button, select
 
 
@@ -31,18 +30,7 @@ def _pristine_cluster_lab() -> ManagementApi:
 def cluster_window(qtbot: QtBot, _pristine_cluster_lab: ManagementApi,
                    light_theme: None) -> Iterator[MainWindow]:
     """The main window over the sample two-node cluster lab (manual clock)."""
-    from hvlab.gui.app import create_main_window
-
-    win = create_main_window(copy.deepcopy(_pristine_cluster_lab), clock="manual",
-                             theme=Theme.LIGHT)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.bridge.close()
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    yield from shown_window(qtbot, copy.deepcopy(_pristine_cluster_lab))
 
 
 def owner(window: MainWindow, vm: str) -> str:
