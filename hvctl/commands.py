@@ -45,9 +45,11 @@ def catalogue(args: argparse.Namespace, out: Printer) -> None:
     else:
         profiles = list(load_profiles().values())
         out.emit([output.profile_json(p) for p in profiles], output.table(
-            ["Id", "Name", "Release", "Generations", "Dynamic Memory", "Running VMs"],
+            ["Id", "Name", "Release", "Generations", "Dynamic Memory", "Running VMs",
+             "Options"],
             [[p.id, p.name, p.release, ",".join(map(str, p.generations)),
-              "yes" if p.features.dynamic_memory else "no", p.limits.running_vms]
+              "yes" if p.features.dynamic_memory else "no", p.limits.running_vms,
+              ", ".join(o.id for o in p.available_options) or "-"]
              for p in profiles], right=(5,)))
 
 
@@ -72,7 +74,7 @@ def _host_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     h = lib.api.set_host(numa_spanning=args.numa_spanning,
                          virtualization_enabled=args.virtualization, nx_enabled=args.nx,
                          ram_gb=args.ram_gb, virtual_machine_path=args.vm_path,
-                         virtual_hard_disk_path=args.vhd_path)
+                         virtual_hard_disk_path=args.vhd_path, profile=args.set_profile)
     out.emit(output.host_json(h), output.host_text(h))
     return 0
 

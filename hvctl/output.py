@@ -130,6 +130,9 @@ def host_json(h: HostInfo) -> Json:
         "virtual_hard_disk_path": h.virtual_hard_disk_path,
         "generations": list(h.generations),
         "dynamic_memory_supported": h.dynamic_memory_supported,
+        "limits": {"logical_processors": h.max_logical_processors,
+                   "running_vms": h.max_running_vms, "host_ram_gb": h.max_host_ram_gb},
+        "remote_management_only": h.remote_management_only,
     }
 
 
@@ -156,6 +159,8 @@ def profile_json(p: HostProfile) -> Json:
         "max_vps_per_vm": {str(k): v for k, v in lim.vps_per_vm.items()},
         "max_ram_per_vm_mb": {str(k): v for k, v in lim.ram_per_vm_mb.items()},
         "max_host_ram_gb": lim.host_ram_gb, "max_logical_processors": lim.logical_processors,
+        "options": [{"id": o.id, "name": o.name, "description": o.description}
+                    for o in p.available_options],
     }
 
 
@@ -240,7 +245,12 @@ def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
 def host_text(h: HostInfo) -> str:
     pairs: list[tuple[str, object]] = [
         ("Name", h.name), ("Profile", f"{h.profile_name} ({h.profile_id})"),
-        ("Operating system", f"{h.os_edition}, {h.installation} installation"),
+        ("Operating system", f"{h.os_edition}, {h.installation} installation"
+                             + (" (remote management only)" if h.remote_management_only
+                                else "")),
+        ("Profile limits", f"{h.max_logical_processors:,} logical processors, "
+                           f"{h.max_running_vms:,} running virtual machines, "
+                           f"{h.max_host_ram_gb:,} GB RAM"),
         ("Processor", f"{h.cpu_model}: {h.sockets} socket(s) x {h.cores_per_socket} core(s) x "
                       f"{h.threads_per_core} thread(s) = {h.logical_processors} logical "
                       "processors"),

@@ -62,6 +62,10 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
                    help="seed of a library created by this command", **d)
     p.add_argument("--empty", action="store_true",
                    help="a library created by this command gets the host only, no VMs", **d)
+    if not suppress:  # before the command only: `host set --profile` changes a host's
+        p.add_argument("--profile", metavar="ID",
+                       help="host profile of a library created by this command, with "
+                       "options joined by + (e.g. ws2008+kb956710; see `profile list`)")
     return p
 
 
@@ -93,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="installed RAM (applies at restart)")
     hset.add_argument("--vm-path", metavar="PATH", help="default folder for VM files")
     hset.add_argument("--vhd-path", metavar="PATH", help="default folder for virtual hard disks")
+    hset.add_argument("--profile", dest="set_profile", metavar="ID",
+                      help="run another release on the host (every VM must be Off), e.g. "
+                      "ws2012r2 or ws2008+kb956710")
     for name, text in (("reboot", "restart the host; staged changes apply"),
                        ("crash-root", "crash the root partition (bugcheck) and restart")):
         p = sub(hs, name, text)

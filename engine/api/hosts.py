@@ -15,7 +15,7 @@ from hvlab.engine.jobs import Job
 from hvlab.engine.names import check_text
 from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
 from hvlab.engine.switches import SwitchType, VirtualSwitch, validate_mac_range
-from hvlab.engine.vmms import host_power, partitions, virtual_switches
+from hvlab.engine.vmms import host_power, host_profile, partitions, virtual_switches
 
 
 class HostCalls(ApiCore):
@@ -24,6 +24,17 @@ class HostCalls(ApiCore):
     @query
     def profiles(self) -> list[HostProfile]:
         return list(load_profiles().values())
+
+    @query
+    def profile(self, spec: str) -> HostProfile:
+        """A profile by id, with options joined by ``+`` (``ws2008+kb956710+core``)."""
+        return get_profile(spec)
+
+    @query
+    def host_profile(self, ref: str | None = None) -> HostProfile:
+        """The profile the host runs, options applied: its limits, features and words (the
+        one record the console and hvctl read for the release's vocabulary)."""
+        return self._host(ref).profile
 
     @query
     def guest_os_list(self) -> list[GuestOs]:
@@ -51,10 +62,14 @@ class HostCalls(ApiCore):
                  virtualization_enabled: bool | None = None, nx_enabled: bool | None = None,
                  ram_gb: int | None = None, virtual_machine_path: str | None = None,
                  virtual_hard_disk_path: str | None = None, mac_minimum: str | None = None,
-                 mac_maximum: str | None = None) -> HostInfo:
+                 mac_maximum: str | None = None, profile: str | None = None) -> HostInfo:
         """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
-        switches, RAM) is staged and applies at the next host restart, as on a real server."""
+        switches, RAM) is staged and applies at the next host restart, as on a real server.
+        ``profile`` (an id with options, ``ws2008+kb956710``) changes the release the host
+        runs: every VM must be Off and fit it (``host_profile.change_profile``)."""
         host = self._host(ref)
+        if profile is not None:
+            host_profile.change_profile(host, get_profile(profile))
         for field, label, text in (
                 ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
                 ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):

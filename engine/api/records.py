@@ -56,6 +56,10 @@ def host_info(h: Host) -> HostInfo:
         pending_virtualization_enabled=(h.pending_hardware or hw).virtualization_enabled,
         pending_nx_enabled=(h.pending_hardware or hw).nx_enabled,
         numa_spanning_configurable=h.profile.features.numa_spanning_setting,
+        max_logical_processors=h.profile.limits.logical_processors,
+        max_running_vms=h.profile.limits.running_vms,
+        max_host_ram_gb=h.profile.limits.host_ram_gb,
+        remote_management_only=not h.profile.features.local_management,
     )
 
 

@@ -68,6 +68,12 @@ class HostInfo:
     pending_nx_enabled: bool = True
     #: Whether this profile has the NUMA spanning setting at all.
     numa_spanning_configurable: bool = True
+    #: The profile's limits (the release's configuration maximums, options applied).
+    max_logical_processors: int = 0
+    max_running_vms: int = 0
+    max_host_ram_gb: int = 0
+    #: A Server Core root partition: Hyper-V Manager connects from another computer.
+    remote_management_only: bool = False
 
 
 @dataclass(frozen=True)

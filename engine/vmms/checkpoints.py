@@ -19,7 +19,7 @@ from hvlab.engine.errors import (
     ResourceLimitError,
 )
 from hvlab.engine.events import Level
-from hvlab.engine.lifecycle import Operation
+from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.names import CHECKPOINT_NAME, check_name, normalize
 from hvlab.engine.storage import (
     DiskType,
@@ -174,9 +174,44 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
         vm.current_checkpoint = cp.parent
     vm.checkpoints = [c for c in vm.checkpoints if c.id not in doomed]
     collect(host, vm)
+    waits = " Its differencing disk is merged when the virtual machine is turned off." \
+        if merge_pending(vm) and merge_waits(host, vm) else ""
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp.name}'{' and its subtree' if subtree else ''} of "
-             f"'{vm.name}' was deleted.", vm)
+             host.profile.words.say(f"Checkpoint '{cp.name}'"
+                                    f"{' and its subtree' if subtree else ''} of "
+                                    f"'{vm.name}' was deleted.{waits}"), vm)
+
+
+def _merge_candidate(vm: VmRuntime) -> tuple[str, str] | None:
+    """A (parent, child) pair of disks to merge: the parent is no checkpoint's state and
+    has only that one child."""
+    children: dict[str, list[str]] = {}
+    for child, parent in vm.disk_parents.items():
+        children.setdefault(parent, []).append(child)
+    frozen = {p for cp in vm.checkpoints for p in cp.disks.values()}
+    return next(((parent, kids[0]) for parent, kids in sorted(children.items())
+                 if len(kids) == 1 and parent not in frozen), None)
+
+
+def merge_waits(host: Host, vm: VmRuntime) -> bool:
+    """Before Windows Server 2012 a deleted snapshot's differencing disk is merged only
+    while the VM is turned off (the profile's ``live_merge``)."""
+    return not host.profile.features.live_merge and vm.state is not VmState.OFF
+
+
+def merge_pending(vm: VmRuntime) -> bool:
+    """A deleted checkpoint's disk still waits to be merged."""
+    return _merge_candidate(vm) is not None
+
+
+def merge_when_off(host: Host, vm: VmRuntime) -> None:
+    """The VM was turned off: merge what waited (2008 and 2008 R2 hosts)."""
+    if vm.state is not VmState.OFF or not merge_pending(vm):
+        return
+    collect(host, vm)
+    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
+             host.profile.words.say(f"The differencing disks of the deleted checkpoints of "
+                                    f"'{vm.name}' were merged now that it is turned off."), vm)
 
 
 def collect(host: Host, vm: VmRuntime) -> None:
@@ -200,13 +235,8 @@ def collect(host: Host, vm: VmRuntime) -> None:
             lab.disk_handles.close([vm_files.chain_file(lab, path)])
             del vm.disk_parents[path]
             lab.retire_file(vm_files.chain_file(lab, path))
-        children: dict[str, list[str]] = {}
-        for child, parent in vm.disk_parents.items():
-            children.setdefault(parent, []).append(child)
-        frozen = {p for cp in vm.checkpoints for p in cp.disks.values()}
-        merge = next(((parent, kids[0]) for parent, kids in sorted(children.items())
-                      if len(kids) == 1 and parent not in frozen), None)
-        if merge is None:
+        merge = _merge_candidate(vm)
+        if merge is None or merge_waits(host, vm):
             return
         parent, child = merge
         grandchildren = [c for c, p in vm.disk_parents.items() if p == child]

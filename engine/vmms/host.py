@@ -67,8 +67,12 @@ class Host:
     @property
     def logical_processors(self) -> int:
         """LPs the hypervisor schedules: the hardware's, capped by the edition's limits."""
+        return self.logical_processors_under(self.profile)
+
+    def logical_processors_under(self, profile: HostProfile) -> int:
+        """The LPs this machine would give the hypervisor under ``profile``."""
         hw = self.hardware
-        lim = self.profile.limits
+        lim = profile.limits
         sockets = hw.sockets if lim.sockets is None else min(hw.sockets, lim.sockets)
         return min(sockets * hw.cores_per_socket * hw.threads_per_core, lim.logical_processors)
 

@@ -29,7 +29,15 @@ from hvlab.engine.sim.clock import ScheduledAction, seconds_to_us
 from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage.errors import OperationCancelled
-from hvlab.engine.vmms import dynamic_memory, guest_runner, host_power, power, tables, vm_files
+from hvlab.engine.vmms import (
+    checkpoints,
+    dynamic_memory,
+    guest_runner,
+    host_power,
+    power,
+    tables,
+    vm_files,
+)
 from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
@@ -67,6 +75,7 @@ class Lab:
         sim.on_action("guest_step", self._on_guest_step)
         sim.on_action("auto_start", self._on_auto_start)
         sim.every_second(self._every_second)
+        self.bus.subscribe(self._after_event)
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -93,6 +102,14 @@ class Lab:
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:
         self.bus.publish(event)
+
+    def _after_event(self, event: ev.EngineEvent) -> None:
+        """A VM turned off on a host without live merge: merge the disks that waited."""
+        if isinstance(event, ev.VmStateChanged) and event.new == "Off":
+            host = self.hosts.get(event.host_id)
+            vm = host.vms.get(event.vm_id) if host is not None else None
+            if host is not None and vm is not None:
+                checkpoints.merge_when_off(host, vm)
 
     def publish_vm_changed(self, host: Host, vm: VmRuntime) -> None:
         self.bus.publish(ev.VmListChanged(self.sim.now_us, host.id, vm.id, "config"))
