@@ -228,7 +228,7 @@ def test_switching_a_lab_between_2008_and_2012_r2_changes_words_and_features() -
     assert api.host_profile().words.checkpoints == "Checkpoints"
     api.set_vm("XP-CLIENT", dynamic_memory_enabled=True, memory_minimum_mb=256,
                memory_maximum_mb=1024)
-    with pytest.raises(ValidationError, match="'XP-CLIENT': .* does not support Dynamic"):
+    with pytest.raises(ValidationError, match=r"'XP-CLIENT': .* does not support Dynamic"):
         api.set_host(profile="ws2008")
     assert api.host().profile_id == "ws2012r2"  # refused: nothing changed
 
