@@ -188,6 +188,9 @@ class ProfileWords:
     switch_manager: str  # "Virtual Network Manager" (2008, 2008 R2) or "Virtual Switch Manager"
     virtual_switch: str  # "virtual network" or "virtual switch"
     virtual_switches: str
+    #: The settings page of the checkpoint folder: "Snapshot File Location" (2008, 2008 R2),
+    #: "Checkpoint File Location" (2012 R2), "Checkpoints" (2016+).
+    checkpoints_page: str
     #: Start refused for memory: the title, the lines under it and the event text; each may
     #: name ``{name}``, ``{ram}`` (startup RAM, MB), ``{vm_id}`` and (lines) ``{event}``.
     out_of_memory_title: str
@@ -320,6 +323,7 @@ def _words(data: dict[str, Any]) -> ProfileWords:
         checkpoint=str(data["checkpoint"]), checkpoints=str(data["checkpoints"]),
         switch_manager=str(data["switch_manager"]), virtual_switch=str(data["virtual_switch"]),
         virtual_switches=str(data["virtual_switches"]),
+        checkpoints_page=str(data["checkpoints_page"]),
         out_of_memory_title=str(data["out_of_memory"]["title"]),
         out_of_memory_lines=tuple(str(x) for x in data["out_of_memory"]["lines"]),
         out_of_memory_event=str(data["out_of_memory"]["event"]),
@@ -395,6 +399,19 @@ def widest(limit: Callable[[ProfileLimits], int]) -> int:
     """The largest value of a limit over every host profile: what a setting may be on some
     host (the host's own profile then checks it exactly)."""
     return max(limit(p.limits) for p in load_profiles().values())
+
+
+def profile_choices() -> list[HostProfile]:
+    """Every base profile, each followed by its options alone and together, in release
+    order: what a lab may run (the console's choice of release)."""
+    out: list[HostProfile] = []
+    for base in load_profiles().values():
+        out.append(base)
+        keys = [o.id for o in base.available_options]
+        for mask in range(1, 1 << len(keys)):
+            out.append(get_profile("+".join([base.id, *(k for i, k in enumerate(keys)
+                                                          if mask >> i & 1)])))
+    return out
 
 
 def get_profile(profile_id: str) -> HostProfile:

@@ -31,6 +31,7 @@ from hvlab.gui.bars import fill_toolbar, named_action
 from hvlab.gui.bridge import Bridge
 from hvlab.gui.commands import VmCommands
 from hvlab.gui.device_manager import add_device_manager
+from hvlab.gui.era import relabel
 from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
 
@@ -67,6 +68,10 @@ class ConnectWindow(QMainWindow):
 
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
+        with contextlib.suppress(HvError):  # the VM's host release: "Snapshot" on 2008 R2
+            say = bridge.api.host_profile(bridge.api.vm(vm_id).host_id).words.say
+            for action in self.vm_actions.actions.values():
+                relabel(action, say)
         self.commands = VmCommands(bridge, self.vm_actions, self,
                                    {WindowTask.SETTINGS: open_settings})
         self.commands.message.connect(self._show_request)

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -126,6 +127,18 @@ class HostSettingsDialog(HostDialog):
         self.pending.setWordWrap(True)
         bios_layout.addWidget(self.pending)
         layout.addWidget(bios)
+        release = QGroupBox("Hyper-V release (hvlab)")
+        release_layout = QVBoxLayout(release)
+        self.profile = QComboBox()
+        ids.apply(self.profile, ids.HOST_PROFILE)
+        for choice in bridge.api.profile_choices():
+            self.profile.addItem(f"{choice.name} ({choice.id})", choice.id)
+        self.profile.setToolTip("Run another Hyper-V release (and its updates or a Server "
+                                "Core installation) on this machine. Every virtual machine "
+                                "must be turned off; the console then uses that release's "
+                                "words and offers its features.")
+        release_layout.addWidget(self.profile)
+        layout.addWidget(release)
         buttons = QHBoxLayout()
         self.restart = QPushButton(icon("restart-host"), "Restart Host…")
         ids.apply(self.restart, ids.HOST_RESTART)
@@ -168,6 +181,7 @@ class HostSettingsDialog(HostDialog):
             widget.textChanged.connect(self._update_apply)
         for box in (self.numa, self.virtualization, self.nx):
             box.toggled.connect(self._update_apply)
+        self.profile.currentIndexChanged.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
         self.crash.clicked.connect(self._crash)
         self.pages.setCurrentRow(0)
@@ -186,6 +200,7 @@ class HostSettingsDialog(HostDialog):
             "numa_spanning": self.numa.isChecked(),
             "virtualization_enabled": self.virtualization.isChecked(),
             "nx_enabled": self.nx.isChecked(),
+            "profile": self.profile.currentData(),
         }
 
     def pending_edits(self) -> dict[str, Any]:
@@ -200,6 +215,7 @@ class HostSettingsDialog(HostDialog):
             "numa_spanning": info.numa_spanning,
             "virtualization_enabled": virt,
             "nx_enabled": nx,
+            "profile": info.profile_id,
         }
         if fields:
             self.vhd_folder.setText(info.virtual_hard_disk_path)
@@ -207,6 +223,7 @@ class HostSettingsDialog(HostDialog):
             self.numa.setChecked(info.numa_spanning)
             self.virtualization.setChecked(virt)
             self.nx.setChecked(nx)
+            self.profile.setCurrentIndex(self.profile.findData(info.profile_id))
         self._loaded = loaded
         self._show_summary(info)
         self._update_apply()
@@ -235,7 +252,11 @@ class HostSettingsDialog(HostDialog):
                   f"root partition {h.memory_root_mb:,} MB, virtual machines "
                   f"{h.memory_vms_mb:,} MB, free {h.memory_free_mb:,} MB")
         rows = [
-            row("Profile", f"{e(h.profile_name)} ({e(h.os_edition)}, {e(h.installation)})"),
+            row("Profile", f"{e(h.profile_name)} ({e(h.os_edition)}, {e(h.installation)}"
+                           + (", managed remotely" if h.remote_management_only else "") + ")"),
+            row("Profile limits", f"{h.max_logical_processors:,} logical processors, "
+                                  f"{h.max_running_vms:,} running virtual machines, "
+                                  f"{h.max_host_ram_gb:,} GB RAM"),
             row("Configuration version", e(h.configuration_version)),
             row("Processors", cpu),
             row("Virtualization", extensions),

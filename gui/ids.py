@@ -49,6 +49,14 @@ def apply(obj: QWidget | QAction, name: UiName) -> None:
         obj.setAccessibleName(name.accessible_name)
 
 
+def set_accessible_name(obj: QWidget | QAction, text: str) -> None:
+    """Rename an object whose text follows the host's release (gui/era.py)."""
+    if isinstance(obj, QAction):
+        obj.setProperty(ACCESSIBLE_NAME_PROPERTY, text)
+    else:
+        obj.setAccessibleName(text)
+
+
 def accessible_name(obj: QWidget | QAction) -> str:
     if isinstance(obj, QAction):
         value = obj.property(ACCESSIBLE_NAME_PROPERTY)
@@ -93,6 +101,7 @@ DETAILS_MEMORY = _n("detailsMemory", "Memory")
 DETAILS_NETWORKING = _n("detailsNetworking", "Networking")
 ACTIONS_PANE = _n("actionsPane", "Actions")
 STATUS_BAR = _n("statusBar", "Status bar")
+STATUS_PROFILE = _n("statusHostProfile", "Host profile")
 JOBS_BUTTON = _n("jobsButton", "Jobs")
 JOBS_PANEL = _n("jobsPanel", "Jobs panel")
 JOBS_LIST = _n("jobsList", "Running and recent jobs")
@@ -155,6 +164,7 @@ HOST_NUMA_SPANNING = _n("hostNumaSpanning", "Allow virtual machines to span phys
 HOST_SUMMARY = _n("hostSummary", "Host hardware and hypervisor")
 HOST_VIRTUALIZATION = _n("hostVirtualization", "Hardware virtualization enabled in the BIOS")
 HOST_NX = _n("hostNx", "No-execute (NX/XD) enabled in the BIOS")
+HOST_PROFILE = _n("hostProfile", "Hyper-V release (host profile)")
 HOST_RESTART = _n("hostRestart", "Restart Host…")
 HOST_CRASH_ROOT = _n("hostCrashRoot", "Simulate Root Partition Crash…")
 HOST_OK = _n("hostSettingsOk", "OK")

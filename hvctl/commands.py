@@ -104,7 +104,8 @@ def _vm_show(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     ops = api.available_operations(vm.id)
-    out.emit(output.vm_detail_json(vm, ops), output.vm_text(vm, ops))
+    say = api.host_profile(vm.host_id).words.say
+    out.emit(output.vm_detail_json(vm, ops), output.vm_text(vm, ops, say))
     return 0
 
 

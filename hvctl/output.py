@@ -7,7 +7,7 @@ renamed or removed.  Units are in the key names (``_mb``, ``_seconds``, ``_perce
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hvlab.engine.api import GuestOs, HostInfo, HostProfile, Job, LogEntry, Operation, VmInfo
@@ -209,7 +209,9 @@ def fields(pairs: Sequence[tuple[str, object]]) -> str:
     return "\n".join(f"{k.ljust(width)} : {v}" for k, v in pairs)
 
 
-def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
+def vm_text(vm: VmInfo, operations: dict[Operation, str | None],
+            say: Callable[[str], str] = str) -> str:
+    """``say``: the host release's words (``HostProfile.words.say``) for the action names."""
     cfg = vm.config
     memory = f"{vm.memory_startup_mb:,} MB startup"
     if cfg.dynamic_memory_enabled:
@@ -237,7 +239,7 @@ def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
     lines += [f"  {n}: {s or '-'}" for n, s in vm.integration_services]
     if vm.job is not None and not vm.job.state.finished:
         lines += ["", f"Job {vm.job.id}: {vm.job.description} ({vm.job.percent} %)"]
-    available = [op.label for op, reason in operations.items() if reason is None]
+    available = [say(op.label) for op, reason in operations.items() if reason is None]
     lines += ["", "Available actions: " + (", ".join(available) or "none")]
     return "\n".join(lines)
 

@@ -149,8 +149,9 @@ def _checkpoints(lib: Library, args: argparse.Namespace, out: Printer) -> int:
              "now_follows": c.id == current} for c in cps]
     rows = [[c.name, c.id, c.parent_id or "", "yes" if c.has_saved_state else "no",
              "<- Now" if c.id == current else ""] for c in cps]
-    out.emit(data, output.table(["Checkpoint", "Id", "Parent", "Saved state", ""], rows)
-             if cps else f"'{vm.name}' has no checkpoints.")
+    words = api.host_profile(vm.host_id).words  # "Snapshot" on 2008 and 2008 R2
+    out.emit(data, output.table([words.checkpoint, "Id", "Parent", "Saved state", ""], rows)
+             if cps else f"'{vm.name}' has no {words.checkpoints.lower()}.")
     return 0
 
 

@@ -13,7 +13,13 @@ from hvlab.engine.errors import ValidationError
 from hvlab.engine.guests import GuestOs, load_catalogue
 from hvlab.engine.jobs import Job
 from hvlab.engine.names import check_text
-from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
+from hvlab.engine.profiles import (
+    MAX_HOST_RAM_GB,
+    HostProfile,
+    get_profile,
+    load_profiles,
+    profile_choices,
+)
 from hvlab.engine.switches import SwitchType, VirtualSwitch, validate_mac_range
 from hvlab.engine.vmms import host_power, host_profile, partitions, virtual_switches
 
@@ -29,6 +35,11 @@ class HostCalls(ApiCore):
     def profile(self, spec: str) -> HostProfile:
         """A profile by id, with options joined by ``+`` (``ws2008+kb956710+core``)."""
         return get_profile(spec)
+
+    @query
+    def profile_choices(self) -> list[HostProfile]:
+        """Every profile a host may run: each release, alone and with its options."""
+        return profile_choices()
 
     @query
     def host_profile(self, ref: str | None = None) -> HostProfile:

@@ -51,7 +51,7 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
         name = check_name(name, CHECKPOINT_NAME)
     reason = rules.operation_blocker(host, vm, Operation.CHECKPOINT)
     if reason is not None:
-        title = f"Cannot create a checkpoint of '{vm.name}'."
+        title = f"Cannot create a {host.profile.words.checkpoint.lower()} of '{vm.name}'."
         if reason == rules.checkpoint_blocker(host, vm):
             raise ResourceLimitError(title, [reason])
         raise InvalidStateError(title, [
@@ -96,7 +96,8 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
     vm.checkpoints.append(record)
     vm.current_checkpoint = cid
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{record.name}' of '{vm.name}' was created.", vm)
+             f"{host.profile.words.checkpoint} '{record.name}' of '{vm.name}' was created.",
+             vm)
     return record
 
 
@@ -141,7 +142,7 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
     if cp.saved_state is not None:
         saved_state.restore_saved_state_record(host, vm, copy.deepcopy(cp.saved_state))
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp.name}' was applied to '{vm.name}'.", vm)
+             f"{host.profile.words.checkpoint} '{cp.name}' was applied to '{vm.name}'.", vm)
 
 
 def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
@@ -156,7 +157,7 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
     cp = find_checkpoint(vm, checkpoint_id)
     if vm.state.transitional:
         raise InvalidStateError(
-            f"Cannot delete the checkpoint of '{vm.name}'.",
+            f"Cannot delete the {host.profile.words.checkpoint.lower()} of '{vm.name}'.",
             [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
     doomed = {cp.id}
     if subtree:
@@ -176,10 +177,10 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
     collect(host, vm)
     waits = " Its differencing disk is merged when the virtual machine is turned off." \
         if merge_pending(vm) and merge_waits(host, vm) else ""
+    word = host.profile.words.checkpoint  # "Snapshot" on 2008 and 2008 R2
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             host.profile.words.say(f"Checkpoint '{cp.name}'"
-                                    f"{' and its subtree' if subtree else ''} of "
-                                    f"'{vm.name}' was deleted.{waits}"), vm)
+             f"{word} '{cp.name}'{' and its subtree' if subtree else ''} of '{vm.name}' "
+             f"was deleted.{waits}", vm)
 
 
 def _merge_candidate(vm: VmRuntime) -> tuple[str, str] | None:
@@ -210,8 +211,9 @@ def merge_when_off(host: Host, vm: VmRuntime) -> None:
         return
     collect(host, vm)
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             host.profile.words.say(f"The differencing disks of the deleted checkpoints of "
-                                    f"'{vm.name}' were merged now that it is turned off."), vm)
+             f"The differencing disks of the deleted "
+             f"{host.profile.words.checkpoints.lower()} of '{vm.name}' were merged now that "
+             "it is turned off.", vm)
 
 
 def collect(host: Host, vm: VmRuntime) -> None:
