@@ -115,7 +115,7 @@ class HostSettingsDialog(HostDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
-        bios = QGroupBox("BIOS settings (applied when the host restarts)")
+        bios = QGroupBox("BIOS and boot settings (applied when the host restarts)")
         bios_layout = QVBoxLayout(bios)
         self.virtualization = QCheckBox("Hardware virtualization (Intel VT-x / AMD-V)")
         ids.apply(self.virtualization, ids.HOST_VIRTUALIZATION)
@@ -123,6 +123,12 @@ class HostSettingsDialog(HostDialog):
         ids.apply(self.nx, ids.HOST_NX)
         bios_layout.addWidget(self.virtualization)
         bios_layout.addWidget(self.nx)
+        self.launch = QCheckBox("Launch the hypervisor at boot (hypervisorlaunchtype Auto)")
+        ids.apply(self.launch, ids.HOST_LAUNCH_TYPE)
+        self.role = QCheckBox("Hyper-V role installed")
+        ids.apply(self.role, ids.HOST_ROLE)
+        bios_layout.addWidget(self.launch)
+        bios_layout.addWidget(self.role)
         self.pending = QLabel("")
         self.pending.setWordWrap(True)
         bios_layout.addWidget(self.pending)
@@ -179,7 +185,7 @@ class HostSettingsDialog(HostDialog):
         self._load(info, fields=True)
         for widget in (self.vhd_folder, self.vm_folder):
             widget.textChanged.connect(self._update_apply)
-        for box in (self.numa, self.virtualization, self.nx):
+        for box in (self.numa, self.virtualization, self.nx, self.launch, self.role):
             box.toggled.connect(self._update_apply)
         self.profile.currentIndexChanged.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
@@ -201,6 +207,8 @@ class HostSettingsDialog(HostDialog):
             "virtualization_enabled": self.virtualization.isChecked(),
             "nx_enabled": self.nx.isChecked(),
             "profile": self.profile.currentData(),
+            "hypervisor_launch_type": "Auto" if self.launch.isChecked() else "Off",
+            "hyper_v_role": self.role.isChecked(),
         }
 
     def pending_edits(self) -> dict[str, Any]:
@@ -216,6 +224,8 @@ class HostSettingsDialog(HostDialog):
             "virtualization_enabled": virt,
             "nx_enabled": nx,
             "profile": info.profile_id,
+            "hypervisor_launch_type": info.pending_launch_type,
+            "hyper_v_role": info.pending_role_installed,
         }
         if fields:
             self.vhd_folder.setText(info.virtual_hard_disk_path)
@@ -224,6 +234,8 @@ class HostSettingsDialog(HostDialog):
             self.virtualization.setChecked(virt)
             self.nx.setChecked(nx)
             self.profile.setCurrentIndex(self.profile.findData(info.profile_id))
+            self.launch.setChecked(info.pending_launch_type == "Auto")
+            self.role.setChecked(info.pending_role_installed)
         self._loaded = loaded
         self._show_summary(info)
         self._update_apply()

@@ -74,7 +74,9 @@ def _host_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     h = lib.api.set_host(numa_spanning=args.numa_spanning,
                          virtualization_enabled=args.virtualization, nx_enabled=args.nx,
                          ram_gb=args.ram_gb, virtual_machine_path=args.vm_path,
-                         virtual_hard_disk_path=args.vhd_path, profile=args.set_profile)
+                         virtual_hard_disk_path=args.vhd_path, profile=args.set_profile,
+                         hypervisor_launch_type=args.launch_type,
+                         hyper_v_role=args.hyper_v_role)
     out.emit(output.host_json(h), output.host_text(h))
     return 0
 

@@ -133,6 +133,8 @@ def host_json(h: HostInfo) -> Json:
         "limits": {"logical_processors": h.max_logical_processors,
                    "running_vms": h.max_running_vms, "host_ram_gb": h.max_host_ram_gb},
         "remote_management_only": h.remote_management_only,
+        "hypervisor_launch_type": h.hypervisor_launch_type,
+        "hyper_v_role_installed": h.hyper_v_role_installed,
     }
 
 
@@ -259,6 +261,8 @@ def host_text(h: HostInfo) -> str:
         ("Virtualization", f"{h.virtualization_extensions or 'none'} "
                            f"{'enabled' if h.virtualization_enabled else 'disabled'}; NX "
                            f"{'enabled' if h.nx_enabled else 'disabled'}"),
+        ("Hyper-V role", ("installed" if h.hyper_v_role_installed else "not installed")
+         + f"; hypervisorlaunchtype {h.hypervisor_launch_type}"),
         ("Hypervisor", "running" if h.hypervisor_running else
          ("restarting" if h.rebooting else "not running")),
         ("NUMA spanning", "enabled" if h.numa_spanning else "disabled"),

@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="installed RAM (applies at restart)")
     hset.add_argument("--vm-path", metavar="PATH", help="default folder for VM files")
     hset.add_argument("--vhd-path", metavar="PATH", help="default folder for virtual hard disks")
+    hset.add_argument("--launch-type", choices=("auto", "off"), type=str.lower,
+                      help="the boot configuration's hypervisorlaunchtype (bcdedit; applies "
+                      "at restart)")
+    hset.add_argument("--hyper-v-role", type=num.on_off, metavar="on|off",
+                      help="install or remove the Hyper-V role (applies at restart)")
     hset.add_argument("--profile", dest="set_profile", metavar="ID",
                       help="run another release on the host (every VM must be Off), e.g. "
                       "ws2012r2 or ws2008+kb956710")

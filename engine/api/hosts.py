@@ -73,14 +73,27 @@ class HostCalls(ApiCore):
                  virtualization_enabled: bool | None = None, nx_enabled: bool | None = None,
                  ram_gb: int | None = None, virtual_machine_path: str | None = None,
                  virtual_hard_disk_path: str | None = None, mac_minimum: str | None = None,
-                 mac_maximum: str | None = None, profile: str | None = None) -> HostInfo:
+                 mac_maximum: str | None = None, profile: str | None = None,
+                 hypervisor_launch_type: str | None = None,
+                 hyper_v_role: bool | None = None) -> HostInfo:
         """Change host settings.  NUMA spanning and folders apply now; hardware (BIOS
         switches, RAM) is staged and applies at the next host restart, as on a real server.
         ``profile`` (an id with options, ``ws2008+kb956710``) changes the release the host
-        runs: every VM must be Off and fit it (``host_profile.change_profile``)."""
+        runs: every VM must be Off and fit it (``host_profile.change_profile``).
+        ``hypervisor_launch_type`` (``bcdedit /set hypervisorlaunchtype``, Auto or Off) and
+        ``hyper_v_role`` (installing or removing the role) apply at the next restart."""
         host = self._host(ref)
+        launch = None
+        if hypervisor_launch_type is not None:
+            launch = {"auto": "Auto", "off": "Off"}.get(hypervisor_launch_type.strip().lower())
+            if launch is None:
+                raise ValidationError(
+                    "hypervisor_launch_type", "The hypervisor launch type must be Auto or Off "
+                    f"(bcdedit /set hypervisorlaunchtype), not '{hypervisor_launch_type}'.")
         if profile is not None:
             host_profile.change_profile(host, get_profile(profile))
+        if launch is not None or hyper_v_role is not None:
+            host.set_boot_configuration(launch, hyper_v_role)
         for field, label, text in (
                 ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
                 ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):

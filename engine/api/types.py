@@ -74,6 +74,12 @@ class HostInfo:
     max_host_ram_gb: int = 0
     #: A Server Core root partition: Hyper-V Manager connects from another computer.
     remote_management_only: bool = False
+    #: The boot configuration's hypervisorlaunchtype (Auto, Off) and the Hyper-V role.
+    hypervisor_launch_type: str = "Auto"
+    hyper_v_role_installed: bool = True
+    #: The same after the next restart.
+    pending_launch_type: str = "Auto"
+    pending_role_installed: bool = True
 
 
 @dataclass(frozen=True)

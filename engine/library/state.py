@@ -67,7 +67,8 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp", "net"}),
+                       "root_cpu_lp", "net", "launch_type", "launch_type_next",
+                       "role_installed", "role_installed_next"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }

@@ -12,6 +12,7 @@ import pytest
 from hvlab.engine.api import ManagementApi, open_library, populate_demo
 from hvlab.engine.config import HardDrive, NetworkAdapter
 from hvlab.engine.errors import (
+    HvError,
     InvalidStateError,
     NotFoundError,
     OutOfMemoryError,
@@ -244,3 +245,56 @@ def test_a_library_made_on_a_profile_with_an_option_reopens_on_it(tmp_path: Path
     with pytest.raises(NotFoundError, match="No host profile named 'ws2003'"):
         open_library(tmp_path / "other", profile="ws2003")
     assert not (tmp_path / "other").exists()
+
+
+def test_hypervisorlaunchtype_off_keeps_the_role_but_no_vm_starts() -> None:
+    """With ``bcdedit /set hypervisorlaunchtype off`` the role stays installed but the
+    hypervisor does not launch at the next boot: System event 5, "Hyper-V launch aborted due
+    to auto-launch being disabled in the registry."
+    (https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-server-2008-R2-and-2008/dd581788(v=ws.10)),
+    and a start fails because the hypervisor is not running
+    (https://blogs.technet.microsoft.com/virtualization/2009/09/28/how-to-fix-hypervisor-not-running/)."""
+    api = make_api("ws2008")
+    new_vm(api, "VM")
+    host = api.set_host(hypervisor_launch_type="off")
+    assert host.pending_changes == ("hypervisorlaunchtype Off",)
+    assert host.hypervisor_running  # applies at the restart
+    api.wait(api.reboot_host())
+    host = api.host()
+    assert (host.hypervisor_running, host.hyper_v_role_installed,
+            host.hypervisor_launch_type) == (False, True, "Off")
+    event = api.event_log()[-1]
+    assert (event.event_id, event.message) == (
+        5, "Hyper-V launch aborted due to auto-launch being disabled in the registry.")
+    with pytest.raises(HvError) as err:
+        api.start("VM")
+    assert err.value.details[0] == ("The virtual machine could not be started because the "
+                                    "hypervisor is not running.")
+    assert "hypervisorlaunchtype Off" in err.value.text
+    api.set_host(hypervisor_launch_type="Auto")
+    api.wait(api.reboot_host())
+    api.start("VM")
+    with pytest.raises(ValidationError, match="must be Auto or Off"):
+        api.set_host(hypervisor_launch_type="sometimes")
+
+
+def test_installing_the_hyper_v_role_needs_a_restart_that_puts_windows_on_the_hypervisor(
+) -> None:
+    """Installing the Hyper-V role restarts the server: the hypervisor then boots first and
+    the existing Windows installation becomes the root (parent) partition on it
+    (https://learn.microsoft.com/windows-server/virtualization/hyper-v/get-started/install-the-hyper-v-role-on-windows-server)."""
+    api = make_api("ws2008")
+    new_vm(api, "VM")
+    api.set_host(hyper_v_role=False)
+    api.wait(api.reboot_host())
+    assert not api.host().hypervisor_running and not api.host().hyper_v_role_installed
+    with pytest.raises(HvError, match="The Hyper-V role is not installed"):
+        api.start("VM")
+    host = api.set_host(hyper_v_role=True)
+    assert host.pending_changes == ("Hyper-V role installed",)
+    assert not host.hypervisor_running  # not before the restart
+    api.wait(api.reboot_host())
+    assert api.host().hypervisor_running and api.host().memory_hypervisor_mb == 300
+    messages = [e.message for e in api.event_log()[-2:]]
+    assert "runs on it as the root (parent) partition" in messages[0]
+    api.start("VM")

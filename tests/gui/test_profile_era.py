@@ -122,3 +122,23 @@ def test_a_release_the_vms_do_not_fit_is_refused_in_the_dialog(
     assert errors[0][0] == ("The host LAB-HOST-01 cannot change to Windows Server 2012 R2.")
     assert "W2K8-DC01" in errors[0][1]
     dialog.close()
+
+
+def test_hypervisorlaunchtype_off_is_staged_from_hyper_v_settings(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi) -> None:
+    """bcdedit /set hypervisorlaunchtype off: the role stays, the hypervisor does not launch
+    after the restart (event 5, dd581788 on learn.microsoft.com)."""
+    click_pane(qtbot, window, ids.ACT_HOST_SETTINGS)
+    dialog = next(d for d in window.findChildren(HostSettingsDialog) if d.isVisible())
+    dialog.show_page("hardware")
+    assert dialog.launch.isChecked() and dialog.role.isChecked()
+    dialog.launch.setChecked(False)
+    assert dialog.pending_edits() == {"hypervisor_launch_type": "Off"}
+    assert dialog.apply()
+    assert "hypervisorlaunchtype Off" in dialog.pending.text()
+    api.wait(api.reboot_host())
+    window.bridge.refresh()
+    dialog.on_tick(None)
+    assert "Hyper-V launch aborted due to auto-launch being disabled" in dialog.summary.text()
+    assert not dialog.launch.isChecked() and dialog.role.isChecked()
+    dialog.close()
