@@ -57,3 +57,20 @@ def test_switching_the_host_profile_changes_what_hvctl_allows(tmp_path: Path) ->
     hvctl(lib, "clock", "advance", "60")
     drives = hvctl(lib, "--json", "vm", "drive", "list", "W2K8-DC01").json()
     assert drives[0]["max_iops"] == 800 and 0 < drives[0]["iops"] <= 800
+
+
+def test_import_vmc_rebuilds_the_virtual_server_sample(tmp_path: Path) -> None:
+    """(https://www.microsoftpressstore.com/articles/article.aspx?p=2231765&seqNum=3)"""
+    from hvlab.engine.resources import resources_dir
+
+    sample = resources_dir() / "virtual-server" / "W2K3-WEB.vmc"
+    lib = tmp_path / "lab"
+    hvctl(lib, "--profile", "ws2008", "--empty", "host", "show")
+    done = hvctl(lib, "vm", "import-vmc", str(sample))
+    assert done.out.startswith("Imported 'W2K3-WEB' (")
+    assert "Hyper-V's SCSI controller is synthetic and cannot boot" in done.out
+    vm = hvctl(lib, "--json", "vm", "show", "W2K3-WEB").json()
+    assert vm["config"]["network_adapters"][0]["legacy"] is True
+    assert vm["config"]["guest_is_installed"] is False
+    again = hvctl(lib, "vm", "import-vmc", str(sample), check=False)
+    assert again.code == 1 and "already exists" in again.err

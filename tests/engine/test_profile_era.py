@@ -298,3 +298,42 @@ def test_installing_the_hyper_v_role_needs_a_restart_that_puts_windows_on_the_hy
     messages = [e.message for e in api.event_log()[-2:]]
     assert "runs on it as the root (parent) partition" in messages[0]
     api.start("VM")
+
+
+def test_virtual_server_2005_vm_is_rebuilt_with_emulated_devices_and_no_is(
+        tmp_path: Path) -> None:
+    """Hyper-V has no importer for Virtual Server 2005 R2 machines: the .vhd is used
+    unchanged, a SCSI boot disk must move to IDE (Hyper-V's SCSI is synthetic and cannot
+    boot) and Virtual Machine Additions give way to integration services
+    (https://www.microsoftpressstore.com/articles/article.aspx?p=2231765&seqNum=3)."""
+    from hvlab.engine.resources import resources_dir
+
+    sample = resources_dir() / "virtual-server" / "W2K3-WEB.vmc"
+    api = ManagementApi(seed=0, storage_root=tmp_path / "lib")
+    populate_demo(api, empty=True, profile="ws2008")
+    changes = api.virtual_server_changes(str(sample))
+    assert any("SCSI adapter" in c and "IDE controller 0, location 0" in c for c in changes)
+    assert any("legacy network adapter" in c for c in changes)
+    assert any("Virtual Machine Additions do not work on Hyper-V" in c for c in changes)
+    job = api.wait(api.import_virtual_server(str(sample)))
+    assert job.state.value == "Completed", job.error
+    vm = api.vm("W2K3-WEB")
+    cfg = vm.config
+    assert (cfg.memory_startup_mb, cfg.guest_os, cfg.guest_is_installed) == (
+        512, "ws2003sp2-x86", False)
+    assert [(d.controller, d.controller_number, d.location, d.bootable)
+            for d in cfg.hard_drives] == [("IDE", 0, 0, True)]
+    assert [(n.legacy, n.switch) for n in cfg.network_adapters] == [(True, "External")]
+    disk = api.vm_disks("W2K3-WEB")[0]
+    assert disk.exists and "imports" in disk.path and disk.maximum_size // 1024**3 == 8
+    api.start("W2K3-WEB")
+    api.advance(120)
+    assert api.vm("W2K3-WEB").heartbeat != "OK"  # no integration services yet
+    assert sum("from Virtual Server 2005 R2" in e.message for e in api.event_log()) == len(
+        changes)
+    with pytest.raises(ValidationError, match="already exists"):
+        api.virtual_server_changes(str(sample))
+    broken = tmp_path / "broken.vmc"
+    broken.write_text("<preferences><hardware/></preferences>", encoding="utf-8")
+    with pytest.raises(ValidationError, match="gives no memory size"):
+        api.import_virtual_server(str(broken))
