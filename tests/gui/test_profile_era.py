@@ -142,3 +142,15 @@ def test_hypervisorlaunchtype_off_is_staged_from_hyper_v_settings(
     assert "Hyper-V launch aborted due to auto-launch being disabled" in dialog.summary.text()
     assert not dialog.launch.isChecked() and dialog.role.isChecked()
     dialog.close()
+
+
+def test_the_new_vm_wizard_opens_on_a_host_with_profile_options(
+        qtbot: QtBot, window: MainWindow, api: ManagementApi) -> None:
+    """A host on ws2008+kb956710 (a profile id no catalogue entry has) still gets the
+    wizard, with the release's limits."""
+    _turn_everything_off(api)
+    api.set_host(profile="ws2008+kb956710")
+    window.bridge.refresh()
+    wizard = window.host_actions.open_new_vm()
+    assert wizard.limits.running_vms == 192  # type: ignore[attr-defined]
+    wizard.close()
