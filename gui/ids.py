@@ -493,6 +493,8 @@ ACT_NEW_HARD_DISK = _n("actionNewHardDisk", "Hard Disk…")
 ACT_EDIT_DISK = _n("actionEditDisk", "Edit Disk…")
 ACT_INSPECT_DISK = _n("actionInspectDisk", "Inspect Disk…")
 ACT_IMPORT_VM = _n("actionImportVirtualMachine", "Import Virtual Machine…")
+ACT_IMPORT_VIRTUAL_SERVER = _n("actionImportVirtualServerMachine",
+                               "Import Virtual Server Machine…")
 ACT_EXPORT = _n("actionExport", "Export…")
 
 

@@ -154,3 +154,30 @@ def test_the_new_vm_wizard_opens_on_a_host_with_profile_options(
     wizard = window.host_actions.open_new_vm()
     assert wizard.limits.running_vms == 192  # type: ignore[attr-defined]
     wizard.close()
+
+
+def test_a_virtual_server_machine_is_imported_from_the_host_menu(
+        qtbot: QtBot, tmp_path: object, shown: object) -> None:
+    """The console shows what the move from Virtual Server 2005 R2 changes before it copies
+    (https://www.microsoftpressstore.com/articles/article.aspx?p=2231765&seqNum=3)."""
+    from pathlib import Path
+
+    from hvlab.engine.api import ManagementApi, populate_demo
+    from hvlab.engine.resources import resources_dir
+    from hvlab.gui.app import create_main_window
+
+    assert isinstance(tmp_path, Path)
+    api = ManagementApi(seed=0, storage_root=tmp_path / "lib")
+    populate_demo(api, empty=True)
+    window = create_main_window(api, clock="manual")
+    qtbot.addWidget(window)
+    sample = resources_dir() / "virtual-server" / "W2K3-WEB.vmc"
+    window.storage.open_import_virtual_server(str(sample))
+    recorder = shown
+    assert recorder.confirmations == ["Import Virtual Server Machine"]  # type: ignore
+    qtbot.waitUntil(lambda: "W2K3-WEB" in [v.name for v in api.vms()], timeout=30_000)
+    assert api.vm("W2K3-WEB").config.network_adapters[0].legacy
+    qtbot.waitUntil(lambda: "Virtual Server machine W2K3-WEB was imported"
+                    in window.statusBar().currentMessage(), timeout=10_000)
+    window.bridge.close()
+    window.close()
