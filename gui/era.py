@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
 
 from hvlab.gui import ids
 
@@ -96,6 +96,10 @@ class EraWords:
         self.say = profile.words.say
         for action in self._window.findChildren(QAction):
             relabel(action, self.say)
+        for button in self._window.findChildren(QToolButton):  # toolbar and pane buttons
+            bound = button.defaultAction()
+            if bound is not None and isinstance(bound.property(_BASE), str):
+                button.setAccessibleName(_plain(bound.text()))
         for label in self._window.findChildren(QLabel):
             if label.property("role") == "paneHeader":
                 relabel(label, self.say)
