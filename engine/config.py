@@ -256,6 +256,25 @@ class FieldErrors:
             raise ValidationError.for_fields(self.by_field)
 
 
+def _check_era(errors: FieldErrors, cfg: VmConfig, profile: HostProfile) -> None:
+    """Refuse what the profile's release did not have yet: the Guest services integration
+    service (2012 R2), storage QoS (2012 R2) and bandwidth management (2012)."""
+    feats = profile.features
+    if not feats.guest_services and "guest_services" in cfg.integration_services:
+        errors.add("integration_services",
+                   f"{profile.name} has no Guest services integration service (it arrived "
+                   "with Windows Server 2012 R2).")
+    if not feats.storage_qos and any(d.min_iops or d.max_iops for d in cfg.hard_drives):
+        errors.add("hard_drives",
+                   f"{profile.name} has no storage Quality of Service: minimum and maximum "
+                   "IOPS arrived with Windows Server 2012 R2.")
+    if not feats.bandwidth_qos and any(n.min_mbit or n.max_mbit
+                                       for n in cfg.network_adapters):
+        errors.add("network_adapters",
+                   f"{profile.name} has no bandwidth management: minimum and maximum "
+                   "bandwidth arrived with Windows Server 2012.")
+
+
 def max_vps(profile: HostProfile, generation: int, host_lps: int) -> int:
     return min(profile.limits.vps_per_vm.get(generation, 1), host_lps)
 
@@ -352,6 +371,7 @@ def check_config(
         errors.add(
             "integration_services", f"Unknown integration services: {sorted(unknown)}."
         )
+    _check_era(errors, cfg, profile)
 
     lim = profile.limits
     errors.attempt(whole, "scsi_controllers", "SCSI controllers", cfg.scsi_controllers, 0,

@@ -1,9 +1,16 @@
-"""Host profiles: the limits, features and hardware of one Hyper-V release, as data.
+"""Host profiles: the limits, features, words and hardware of one Hyper-V release, as data.
 
 Profiles live in ``resources/profiles/*.json``.  A host starts from its profile's hardware and
 may override it (``HostHardware`` is replaceable); the limits and hot-add rules stay the
 profile's.  Which configuration fields may change while a VM runs is read from the profile's
 ``hot_add`` table, never decided in code.
+
+A profile is also the one record of its era's words (:class:`ProfileWords`: "Snapshot" or
+"Checkpoint", "Virtual Network Manager" or "Virtual Switch Manager", the out-of-memory
+message) and capabilities (:class:`ProfileFeatures`): the console and ``hvctl`` both read
+them, so they cannot disagree.  A profile may offer *options* (an update such as KB956710,
+a Server Core installation): ``get_profile("ws2008+kb956710+core")`` is the base profile with
+each option's overlay applied, and its ``id`` is that spec.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hvlab.engine.errors import look_up
+from hvlab.engine.errors import NotFoundError, look_up
 from hvlab.engine.resources import resources_dir
 
 if TYPE_CHECKING:
@@ -156,6 +163,72 @@ class ProfileFeatures:
     quick_migration: bool
     failover_clustering: bool
     numa_spanning_setting: bool
+    #: The Guest services integration service (Copy-VMFile), from 2012 R2.
+    guest_services: bool
+    #: Storage Quality of Service (minimum/maximum IOPS per virtual hard disk), from 2012 R2.
+    storage_qos: bool
+    #: Bandwidth management of a network adapter (minimum/maximum Mbps), from 2012.
+    bandwidth_qos: bool
+    #: A deleted checkpoint's differencing disk merges while the VM runs (2012); before,
+    #: the merge waits until the VM is turned off.
+    live_merge: bool
+    #: Smart Paging for Dynamic Memory restarts (2012).
+    smart_paging: bool
+    #: Hyper-V Manager runs on the host itself (Full installation); a Server Core root is
+    #: managed remotely only.
+    local_management: bool
+
+
+@dataclass(frozen=True)
+class ProfileWords:
+    """What the console and ``hvctl`` call things on this release, and its memory error."""
+
+    checkpoint: str  # "Snapshot" (2008-2012) or "Checkpoint" (2012 R2+)
+    checkpoints: str
+    switch_manager: str  # "Virtual Network Manager" (2008, 2008 R2) or "Virtual Switch Manager"
+    virtual_switch: str  # "virtual network" or "virtual switch"
+    virtual_switches: str
+    #: The settings page of the checkpoint folder: "Snapshot File Location" (2008, 2008 R2),
+    #: "Checkpoint File Location" (2012 R2), "Checkpoints" (2016+).
+    checkpoints_page: str
+    #: Start refused for memory: the title, the lines under it and the event text; each may
+    #: name ``{name}``, ``{ram}`` (startup RAM, MB), ``{vm_id}`` and (lines) ``{event}``.
+    out_of_memory_title: str
+    out_of_memory_lines: tuple[str, ...]
+    out_of_memory_event: str
+
+    def say(self, text: str) -> str:
+        """``text`` written with the later releases' words, in this release's words:
+        "Delete Checkpoint Subtree…" becomes "Delete Snapshot Subtree…" on 2008."""
+        for later, ours in (
+                ("Virtual Switch Manager", self.switch_manager),
+                ("Virtual Switches", self.virtual_switches.title()),
+                ("virtual switches", self.virtual_switches),
+                ("Virtual Switch", self.virtual_switch.title()),
+                ("virtual switch", self.virtual_switch),
+                ("Checkpoints", self.checkpoints), ("checkpoints", self.checkpoints.lower()),
+                ("Checkpoint", self.checkpoint), ("checkpoint", self.checkpoint.lower())):
+            text = text.replace(later, ours)
+        return text
+
+    def out_of_memory(self, name: str, ram_mb: int, vm_id: str
+                      ) -> tuple[str, list[str], str]:
+        """The title, the lines and the event text of a Start refused for memory."""
+        values = {"name": name, "ram": ram_mb, "vm_id": vm_id}
+        event = self.out_of_memory_event.format(**values)
+        lines = [line.format(event=event, **values) for line in self.out_of_memory_lines]
+        return self.out_of_memory_title.format(**values), lines, event
+
+
+@dataclass(frozen=True)
+class ProfileOption:
+    """Something applied on top of a base profile: an update or an installation choice."""
+
+    id: str
+    name: str  # appended to the profile's name, e.g. "with KB956710"
+    description: str
+    source: str
+    overlay: dict[str, Any] = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -208,8 +281,16 @@ class HostProfile:
     memory: MemoryPolicy
     hardware: HostHardware
     io_costs: IoCosts
+    words: ProfileWords
+    #: The options this profile's base offers, and the ones applied here (in that order).
+    available_options: tuple[ProfileOption, ...] = ()
+    options: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     migration: MigrationPolicy = MigrationPolicy()
+
+    @property
+    def base_id(self) -> str:
+        return self.id.split("+", 1)[0]
 
     @property
     def generations(self) -> tuple[int, ...]:
@@ -248,6 +329,24 @@ def _uniform(record: type[_Record], data: dict[str, Any], value: Callable[[Any],
     return record(**{f.name: value(data[f.name]) for f in fields(record)})
 
 
+def _words(data: dict[str, Any]) -> ProfileWords:
+    return ProfileWords(
+        checkpoint=str(data["checkpoint"]), checkpoints=str(data["checkpoints"]),
+        switch_manager=str(data["switch_manager"]), virtual_switch=str(data["virtual_switch"]),
+        virtual_switches=str(data["virtual_switches"]),
+        checkpoints_page=str(data["checkpoints_page"]),
+        out_of_memory_title=str(data["out_of_memory"]["title"]),
+        out_of_memory_lines=tuple(str(x) for x in data["out_of_memory"]["lines"]),
+        out_of_memory_event=str(data["out_of_memory"]["event"]),
+    )
+
+
+def _options(data: dict[str, Any]) -> tuple[ProfileOption, ...]:
+    return tuple(ProfileOption(str(key), str(o["name"]), str(o["description"]),
+                               str(o["source"]), dict(o["overlay"]))
+                 for key, o in data.get("options", {}).items())
+
+
 def profile_from_dict(data: dict[str, Any]) -> HostProfile:
     if data.get("schema") != 1:
         raise ValueError(f"unsupported profile schema {data.get('schema')!r}")
@@ -270,16 +369,37 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
         io_costs=_uniform(IoCosts, data["io_costs"], float),
         migration=_uniform(MigrationPolicy, data.get("migration", {"max_passes": 0,
                                                                    "simultaneous": 0}), int),
+        words=_words(data["vocabulary"]),
+        available_options=_options(data),
+        options=tuple(str(o) for o in data.get("applied_options", ())),
     )
+
+
+def _overlaid(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overlay``'s values put in, nested objects merged key by key."""
+    out = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _overlaid(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=1)
+def _profile_data() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((resources_dir() / "profiles").glob("*.json")):
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        found[str(data["id"])] = data
+    return found
 
 
 @lru_cache(maxsize=1)
 def load_profiles() -> dict[str, HostProfile]:
-    """Every profile in ``resources/profiles``, by id, in release order."""
-    found: list[HostProfile] = []
-    for path in sorted((resources_dir() / "profiles").glob("*.json")):
-        with path.open(encoding="utf-8") as fh:
-            found.append(profile_from_dict(json.load(fh)))
+    """Every base profile in ``resources/profiles``, by id, in release order."""
+    found = [profile_from_dict(data) for data in _profile_data().values()]
     found.sort(key=lambda p: (p.release, p.id))
     return {p.id: p for p in found}
 
@@ -294,5 +414,43 @@ def widest(limit: Callable[[ProfileLimits], int]) -> int:
     return max(limit(p.limits) for p in load_profiles().values())
 
 
+def profile_choices() -> list[HostProfile]:
+    """Every base profile, each followed by its options alone and together, in release
+    order: what a lab may run (the console's choice of release)."""
+    out: list[HostProfile] = []
+    for base in load_profiles().values():
+        out.append(base)
+        keys = [o.id for o in base.available_options]
+        for mask in range(1, 1 << len(keys)):
+            out.append(get_profile("+".join([base.id, *(k for i, k in enumerate(keys)
+                                                          if mask >> i & 1)])))
+    return out
+
+
 def get_profile(profile_id: str) -> HostProfile:
-    return look_up(load_profiles(), profile_id, "host profile", known="Known profiles")
+    """The profile ``profile_id``: a base id, or a base id with options joined by ``+``
+    (``ws2008+kb956710``, ``ws2008+core``); options come out in the base's order."""
+    base_id, *wanted = profile_id.strip().split("+")
+    base = look_up(load_profiles(), base_id, "host profile", known="Known profiles")
+    if not wanted:
+        return base
+    return _with_options(base.id, tuple(sorted(set(wanted))))
+
+
+@lru_cache(maxsize=64)
+def _with_options(base_id: str, wanted: tuple[str, ...]) -> HostProfile:
+    base = load_profiles()[base_id]
+    offered = {o.id: o for o in base.available_options}
+    for key in wanted:
+        if key not in offered:
+            known = ", ".join(offered) or "none"
+            raise NotFoundError(f"The host profile '{base_id}' has no option '{key}'.",
+                                [f"Its options: {known}."])
+    chosen = [o for o in base.available_options if o.id in wanted]
+    data = _profile_data()[base_id]
+    for option in chosen:
+        data = _overlaid(data, option.overlay)
+    data = dict(data, id="+".join([base_id, *(o.id for o in chosen)]),
+                name=" ".join([str(data["name"]), *(o.name for o in chosen)]),
+                applied_options=[o.id for o in chosen])
+    return profile_from_dict(data)

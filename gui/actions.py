@@ -300,9 +300,9 @@ class VmActions(QObject):
     def update(self) -> None:
         """Re-read the engine's available operations for the targets."""
         if not self._targets or self._bridge is None:
-            for key, action in self.actions.items():
+            for action in self.actions.values():
                 action.setEnabled(False)
-                action.setToolTip(f"{plain(SPECS[key].text)}: {NO_SELECTION}")
+                action.setToolTip(f"{plain(action.text())}: {NO_SELECTION}")
                 action.setStatusTip(NO_SELECTION)
             return
         api = self._bridge.api
@@ -317,7 +317,7 @@ class VmActions(QObject):
         for key, action in self.actions.items():
             state = enablement(api, SPECS[key], live, self._target_names, ops)
             action.setEnabled(state.enabled)
-            tip = f"{plain(SPECS[key].text)}: {state.tooltip}"
+            tip = f"{plain(action.text())}: {state.tooltip}"
             shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if shortcut:
                 tip += f" ({shortcut})"

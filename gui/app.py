@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--empty", action="store_true",
                         help="a new library gets a host and no VMs")
+    parser.add_argument("--profile", metavar="ID",
+                        help="the Hyper-V release of a new lab's host, with options joined by "
+                        "+ (e.g. ws2008, ws2008+kb956710; see hvctl profile list)")
     parser.add_argument(
         "--in-memory", action="store_true",
         help="a throwaway lab that is not saved (demos, tests): no library is opened",
@@ -117,12 +120,12 @@ def open_session(args: argparse.Namespace) -> tuple[ManagementApi, Library | Non
         return api, None
     if getattr(args, "in_memory", False):
         api = ManagementApi(seed=seed)
-        populate_demo(api, empty=bool(args.empty))
+        populate_demo(api, empty=bool(args.empty), profile=getattr(args, "profile", None))
         return api, None
     from hvlab.engine.api import open_library
 
     library = open_library(args.library, program="hvlab", seed=args.seed,
-                           empty=bool(args.empty))
+                           empty=bool(args.empty), profile=getattr(args, "profile", None))
     return library.api, library
 
 

@@ -33,6 +33,7 @@ from hvlab.gui.commands import VmCommands
 from hvlab.gui.connect_extras import MediaMenu, full_screen_action, type_clipboard_action
 from hvlab.gui.connect_input import ConnectInput
 from hvlab.gui.device_manager import add_device_manager
+from hvlab.gui.era import relabel
 from hvlab.gui.keyboard import PaneKeys
 from hvlab.gui.setup_disk import IntegrationSetupAction
 
@@ -69,6 +70,10 @@ class ConnectWindow(QMainWindow):
 
         self.vm_actions = VmActions(CONNECT_NAMES, self, shortcuts=CONNECT_SHORTCUTS)
         self.vm_actions.attach(bridge)
+        with contextlib.suppress(HvError):  # the VM's host release: "Snapshot" on 2008 R2
+            say = bridge.api.host_profile(bridge.api.vm(vm_id).host_id).words.say
+            for action in self.vm_actions.actions.values():
+                relabel(action, say)
         self.commands = VmCommands(bridge, self.vm_actions, self,
                                    {WindowTask.SETTINGS: open_settings,
                                     WindowTask.CHECKPOINT: self.take_checkpoint})

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -119,7 +120,7 @@ class HostSettingsDialog(HostDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
-        bios = QGroupBox("BIOS settings (applied when the host restarts)")
+        bios = QGroupBox("BIOS and boot settings (applied when the host restarts)")
         bios_layout = QVBoxLayout(bios)
         self.virtualization = QCheckBox("Hardware virtualization (Intel VT-x / AMD-V)")
         ids.apply(self.virtualization, ids.HOST_VIRTUALIZATION)
@@ -127,10 +128,28 @@ class HostSettingsDialog(HostDialog):
         ids.apply(self.nx, ids.HOST_NX)
         bios_layout.addWidget(self.virtualization)
         bios_layout.addWidget(self.nx)
+        self.launch = QCheckBox("Launch the hypervisor at boot (hypervisorlaunchtype Auto)")
+        ids.apply(self.launch, ids.HOST_LAUNCH_TYPE)
+        self.role = QCheckBox("Hyper-V role installed")
+        ids.apply(self.role, ids.HOST_ROLE)
+        bios_layout.addWidget(self.launch)
+        bios_layout.addWidget(self.role)
         self.pending = QLabel("")
         self.pending.setWordWrap(True)
         bios_layout.addWidget(self.pending)
         layout.addWidget(bios)
+        release = QGroupBox("Hyper-V release (hvlab)")
+        release_layout = QVBoxLayout(release)
+        self.profile = QComboBox()
+        ids.apply(self.profile, ids.HOST_PROFILE)
+        for choice in bridge.api.profile_choices():
+            self.profile.addItem(f"{choice.name} ({choice.id})", choice.id)
+        self.profile.setToolTip("Run another Hyper-V release (and its updates or a Server "
+                                "Core installation) on this machine. Every virtual machine "
+                                "must be turned off; the console then uses that release's "
+                                "words and offers its features.")
+        release_layout.addWidget(self.profile)
+        layout.addWidget(release)
         buttons = QHBoxLayout()
         self.restart = QPushButton(icon("restart-host"), "Restart Host…")
         ids.apply(self.restart, ids.HOST_RESTART)
@@ -184,9 +203,11 @@ class HostSettingsDialog(HostDialog):
         self._load(info, fields=True)
         for widget in (self.vhd_folder, self.vm_folder):
             widget.textChanged.connect(self._update_apply)
-        for box in (self.numa, self.virtualization, self.nx, self.root_load.backup):
+        for box in (self.numa, self.virtualization, self.nx, self.root_load.backup, self.launch,
+                    self.role):
             box.toggled.connect(self._update_apply)
         self.root_load.load.valueChanged.connect(self._update_apply)
+        self.profile.currentIndexChanged.connect(self._update_apply)
         self.restart.clicked.connect(self._restart)
         self.crash.clicked.connect(self._crash)
         self.pages.setCurrentRow(0)
@@ -206,6 +227,9 @@ class HostSettingsDialog(HostDialog):
             "virtualization_enabled": self.virtualization.isChecked(),
             "nx_enabled": self.nx.isChecked(),
             **self.root_load.values(),
+            "profile": self.profile.currentData(),
+            "hypervisor_launch_type": "Auto" if self.launch.isChecked() else "Off",
+            "hyper_v_role": self.role.isChecked(),
         }
 
     def pending_edits(self) -> dict[str, Any]:
@@ -221,6 +245,9 @@ class HostSettingsDialog(HostDialog):
             "virtualization_enabled": virt,
             "nx_enabled": nx,
             **root_load.RootLoadPage.loaded(info),
+            "profile": info.profile_id,
+            "hypervisor_launch_type": info.pending_launch_type,
+            "hyper_v_role": info.pending_role_installed,
         }
         if fields:
             self.root_load.load_fields(info)
@@ -229,6 +256,9 @@ class HostSettingsDialog(HostDialog):
             self.numa.setChecked(info.numa_spanning)
             self.virtualization.setChecked(virt)
             self.nx.setChecked(nx)
+            self.profile.setCurrentIndex(self.profile.findData(info.profile_id))
+            self.launch.setChecked(info.pending_launch_type == "Auto")
+            self.role.setChecked(info.pending_role_installed)
         self._loaded = loaded
         self.root_load.show_cpu(info)
         self._show_summary(info)
@@ -258,7 +288,11 @@ class HostSettingsDialog(HostDialog):
                   f"root partition {h.memory_root_mb:,} MB, virtual machines "
                   f"{h.memory_vms_mb:,} MB, free {h.memory_free_mb:,} MB")
         rows = [
-            row("Profile", f"{e(h.profile_name)} ({e(h.os_edition)}, {e(h.installation)})"),
+            row("Profile", f"{e(h.profile_name)} ({e(h.os_edition)}, {e(h.installation)}"
+                           + (", managed remotely" if h.remote_management_only else "") + ")"),
+            row("Profile limits", f"{h.max_logical_processors:,} logical processors, "
+                                  f"{h.max_running_vms:,} running virtual machines, "
+                                  f"{h.max_host_ram_gb:,} GB RAM"),
             row("Configuration version", e(h.configuration_version)),
             row("Processors", cpu),
             row("Virtualization", extensions),

@@ -49,6 +49,14 @@ def apply(obj: QWidget | QAction, name: UiName) -> None:
         obj.setAccessibleName(name.accessible_name)
 
 
+def set_accessible_name(obj: QWidget | QAction, text: str) -> None:
+    """Rename an object whose text follows the host's release (gui/era.py)."""
+    if isinstance(obj, QAction):
+        obj.setProperty(ACCESSIBLE_NAME_PROPERTY, text)
+    else:
+        obj.setAccessibleName(text)
+
+
 def accessible_name(obj: QWidget | QAction) -> str:
     if isinstance(obj, QAction):
         value = obj.property(ACCESSIBLE_NAME_PROPERTY)
@@ -94,6 +102,7 @@ DETAILS_NETWORKING = _n("detailsNetworking", "Networking")
 ACTIONS_PANE = _n("actionsPane", "Actions")
 STATUS_BAR = _n("statusBar", "Status bar")
 STATUS_WARNING = _n("statusWarning", "Newest warning")
+STATUS_PROFILE = _n("statusHostProfile", "Host profile")
 JOBS_BUTTON = _n("jobsButton", "Jobs")
 JOBS_PANEL = _n("jobsPanel", "Jobs panel")
 JOBS_LIST = _n("jobsList", "Running and recent jobs")
@@ -156,6 +165,9 @@ HOST_NUMA_SPANNING = _n("hostNumaSpanning", "Allow virtual machines to span phys
 HOST_SUMMARY = _n("hostSummary", "Host hardware and hypervisor")
 HOST_VIRTUALIZATION = _n("hostVirtualization", "Hardware virtualization enabled in the BIOS")
 HOST_NX = _n("hostNx", "No-execute (NX/XD) enabled in the BIOS")
+HOST_PROFILE = _n("hostProfile", "Hyper-V release (host profile)")
+HOST_LAUNCH_TYPE = _n("hostLaunchType", "Launch the hypervisor at boot (hypervisorlaunchtype)")
+HOST_ROLE = _n("hostHyperVRole", "Hyper-V role installed")
 HOST_RESTART = _n("hostRestart", "Restart Host…")
 HOST_CRASH_ROOT = _n("hostCrashRoot", "Simulate Root Partition Crash…")
 HOST_ROOT_LOAD = _n("hostRootLoad", "Root partition load (percent of its processors)")
@@ -497,6 +509,8 @@ ACT_NEW_HARD_DISK = _n("actionNewHardDisk", "Hard Disk…")
 ACT_EDIT_DISK = _n("actionEditDisk", "Edit Disk…")
 ACT_INSPECT_DISK = _n("actionInspectDisk", "Inspect Disk…")
 ACT_IMPORT_VM = _n("actionImportVirtualMachine", "Import Virtual Machine…")
+ACT_IMPORT_VIRTUAL_SERVER = _n("actionImportVirtualServerMachine",
+                               "Import Virtual Server Machine…")
 ACT_EXPORT = _n("actionExport", "Export…")
 
 

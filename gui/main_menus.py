@@ -121,7 +121,8 @@ def build_menus(window: QMainWindow, a: WindowActions, pane: ActionsPane) -> Mai
     action_menu.addSeparator()
     host_menu = menu(action_menu, ids.MENU_HOST, "&Host")
     for action in (a.host.settings_action, a.host.switch_manager_action,
-                   a.storage.import_action, a.storage.edit_disk_action,
+                   a.storage.import_action, a.storage.import_vs_action,
+                   a.storage.edit_disk_action,
                    a.storage.inspect_disk_action, a.host.event_viewer_action,
                    a.host.restart_action):
         host_menu.addAction(action)

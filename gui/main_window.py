@@ -43,6 +43,7 @@ from hvlab.gui.busy import BusyState
 from hvlab.gui.clock import ClockControls
 from hvlab.gui.details import DetailsPane
 from hvlab.gui.disks.actions import StorageActions
+from hvlab.gui.era import EraWords
 from hvlab.gui.graphs.console import PerformanceViews
 from hvlab.gui.help_actions import HelpActions
 from hvlab.gui.host_actions import HostActions
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
             themes=list(self.theme_actions.values()),
             show_jobs=self.jobs_panel.toggleViewAction()), self.actions_pane)
         self._make_status_bar(note)
+        self.era = EraWords(self)  # the selected host's release: its words, in the status bar
         # The VM and checkpoint blocks are hidden until something is selected; they are
         # filled with the lab (_build_with_lab).
         self.actions_pane.set_vm_title("")
@@ -324,6 +326,7 @@ class MainWindow(QMainWindow):
                                           *self.host_actions.cluster.vm_actions])
         self.checkpoints = CheckpointsPane(bridge, self.storage.open_export)
         self.checkpoints.message.connect(self._status)
+        self.era.listen(lambda say: setattr(self.checkpoints, "say", say))
         self.checkpoints.selection_changed.connect(self._update_checkpoint_block)
         self.checkpoint_tree = self.checkpoints.tree
         self.checkpoint_note = self.checkpoints.note
@@ -477,6 +480,7 @@ class MainWindow(QMainWindow):
         self.vm_actions.set_targets(self._selected, names)
         self.is_disk_action.set_targets(self._selected)
         host = self._current_host()
+        self.era.follow(self.bridge.api, host)
         self.actions_pane.set_host_name(host.name if host else "No host")
         title = f"{WINDOW_TITLE} — {host.name}" if host else WINDOW_TITLE
         if self.server_name:  # a server's window (gui/servers.py)

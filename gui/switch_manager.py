@@ -203,11 +203,13 @@ class _MacRangePage(QWidget):
 
 
 class SwitchManagerDialog(HostDialog):
-    """Virtual Switch Manager for one host."""
+    """Virtual Switch Manager for one host ("Virtual Network Manager" on 2008 and 2008 R2)."""
 
     def __init__(self, bridge: Bridge, host_id: str | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(bridge, host_id, ids.SWITCH_DIALOG, "Virtual Switch Manager",
+        #: The host release's name for this window, from its profile's words.
+        self.window_name = bridge.api.host_profile(host_id).words.switch_manager
+        super().__init__(bridge, host_id, ids.SWITCH_DIALOG, self.window_name,
                          "host-settings", (ids.SWITCH_OK, ids.SWITCH_CANCEL, ids.SWITCH_APPLY),
                          parent)
         self.edits = SwitchEdits(bridge, self.host_id)
@@ -592,4 +594,4 @@ class SwitchManagerDialog(HostDialog):
                 details.append(f"Field: {label}")
             self.mac_page.show_error(f"{label}: {err.message}" if label else err.message, fld)
         self._update_buttons()
-        dialogs.show_error(self, err, details, title="Virtual Switch Manager")
+        dialogs.show_error(self, err, details, title=self.window_name)

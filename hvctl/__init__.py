@@ -103,7 +103,8 @@ def _run(args: argparse.Namespace, out: Printer, interrupts: Interrupts) -> int:
     from hvlab.engine.api import open_library
 
     library = open_library(getattr(args, "library", None), program="hvctl",
-                           seed=getattr(args, "seed", None), empty=getattr(args, "empty", False))
+                           seed=getattr(args, "seed", None), empty=getattr(args, "empty", False),
+                           profile=getattr(args, "profile", None))
     for message in library.messages:
         print(f"hvctl: warning: {for_terminal(message)}", file=sys.stderr)
     try:

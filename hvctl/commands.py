@@ -42,9 +42,11 @@ def catalogue(args: argparse.Namespace, out: Printer) -> None:
     else:
         profiles = list(load_profiles().values())
         out.emit([output.profile_json(p) for p in profiles], output.table(
-            ["Id", "Name", "Release", "Generations", "Dynamic Memory", "Running VMs"],
+            ["Id", "Name", "Release", "Generations", "Dynamic Memory", "Running VMs",
+             "Options"],
             [[p.id, p.name, p.release, ",".join(map(str, p.generations)),
-              "yes" if p.features.dynamic_memory else "no", p.limits.running_vms]
+              "yes" if p.features.dynamic_memory else "no", p.limits.running_vms,
+              ", ".join(o.id for o in p.available_options) or "-"]
              for p in profiles], right=(5,)))
 
 
@@ -70,7 +72,9 @@ def _host_set(lib: Library, args: argparse.Namespace, out: Printer) -> int:
                          virtualization_enabled=args.virtualization, nx_enabled=args.nx,
                          ram_gb=args.ram_gb, virtual_machine_path=args.vm_path,
                          virtual_hard_disk_path=args.vhd_path,
-                         root_load_pct=args.root_load, backup_running=args.backup)
+                         root_load_pct=args.root_load, backup_running=args.backup,
+                         profile=args.set_profile, hypervisor_launch_type=args.launch_type,
+                         hyper_v_role=args.hyper_v_role)
     out.emit(output.host_json(h), output.host_text(h))
     return 0
 
@@ -100,7 +104,8 @@ def _vm_show(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     api = lib.api
     vm = api.vm(args.name)
     ops = api.available_operations(vm.id)
-    out.emit(output.vm_detail_json(vm, ops), output.vm_text(vm, ops))
+    say = api.host_profile(vm.host_id).words.say
+    out.emit(output.vm_detail_json(vm, ops), output.vm_text(vm, ops, say))
     return 0
 
 

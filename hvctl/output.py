@@ -7,7 +7,7 @@ renamed or removed.  Units are in the key names (``_mb``, ``_seconds``, ``_perce
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: `hvctl vm list` loads none of these (no numpy)
@@ -141,6 +141,11 @@ def host_json(h: HostInfo) -> Json:
         "virtual_hard_disk_path": h.virtual_hard_disk_path,
         "generations": list(h.generations),
         "dynamic_memory_supported": h.dynamic_memory_supported,
+        "limits": {"logical_processors": h.max_logical_processors,
+                   "running_vms": h.max_running_vms, "host_ram_gb": h.max_host_ram_gb},
+        "remote_management_only": h.remote_management_only,
+        "hypervisor_launch_type": h.hypervisor_launch_type,
+        "hyper_v_role_installed": h.hyper_v_role_installed,
     }
 
 
@@ -167,6 +172,8 @@ def profile_json(p: HostProfile) -> Json:
         "max_vps_per_vm": {str(k): v for k, v in lim.vps_per_vm.items()},
         "max_ram_per_vm_mb": {str(k): v for k, v in lim.ram_per_vm_mb.items()},
         "max_host_ram_gb": lim.host_ram_gb, "max_logical_processors": lim.logical_processors,
+        "options": [{"id": o.id, "name": o.name, "description": o.description}
+                    for o in p.available_options],
     }
 
 
@@ -215,7 +222,9 @@ def fields(pairs: Sequence[tuple[str, object]]) -> str:
     return "\n".join(f"{k.ljust(width)} : {v}" for k, v in pairs)
 
 
-def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
+def vm_text(vm: VmInfo, operations: dict[Operation, str | None],
+            say: Callable[[str], str] = str) -> str:
+    """``say``: the host release's words (``HostProfile.words.say``) for the action names."""
     cfg = vm.config
     memory = f"{vm.memory_startup_mb:,} MB startup"
     if cfg.dynamic_memory_enabled:
@@ -243,7 +252,7 @@ def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
     lines += [f"  {n}: {s or '-'}" for n, s in vm.integration_services]
     if vm.job is not None and not vm.job.state.finished:
         lines += ["", f"Job {vm.job.id}: {vm.job.description} ({vm.job.percent} %)"]
-    available = [op.label for op, reason in operations.items() if reason is None]
+    available = [say(op.label) for op, reason in operations.items() if reason is None]
     lines += ["", "Available actions: " + (", ".join(available) or "none")]
     return "\n".join(lines)
 
@@ -251,13 +260,20 @@ def vm_text(vm: VmInfo, operations: dict[Operation, str | None]) -> str:
 def host_text(h: HostInfo) -> str:
     pairs: list[tuple[str, object]] = [
         ("Name", h.name), ("Profile", f"{h.profile_name} ({h.profile_id})"),
-        ("Operating system", f"{h.os_edition}, {h.installation} installation"),
+        ("Operating system", f"{h.os_edition}, {h.installation} installation"
+                             + (" (remote management only)" if h.remote_management_only
+                                else "")),
+        ("Profile limits", f"{h.max_logical_processors:,} logical processors, "
+                           f"{h.max_running_vms:,} running virtual machines, "
+                           f"{h.max_host_ram_gb:,} GB RAM"),
         ("Processor", f"{h.cpu_model}: {h.sockets} socket(s) x {h.cores_per_socket} core(s) x "
                       f"{h.threads_per_core} thread(s) = {h.logical_processors} logical "
                       "processors"),
         ("Virtualization", f"{h.virtualization_extensions or 'none'} "
                            f"{'enabled' if h.virtualization_enabled else 'disabled'}; NX "
                            f"{'enabled' if h.nx_enabled else 'disabled'}"),
+        ("Hyper-V role", ("installed" if h.hyper_v_role_installed else "not installed")
+         + f"; hypervisorlaunchtype {h.hypervisor_launch_type}"),
         ("Hypervisor", "running" if h.hypervisor_running else
          ("restarting" if h.rebooting else "not running")),
         ("NUMA spanning", "enabled" if h.numa_spanning else "disabled"),

@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="trainer: load the root partition's processors (0-100)")
     hset.add_argument("--backup", type=num.on_off, metavar="on|off",
                       help="trainer: a backup running in the root partition")
+    hset.add_argument("--launch-type", choices=("auto", "off"), type=str.lower,
+                      help="the boot configuration's hypervisorlaunchtype (bcdedit; applies "
+                      "at restart)")
+    hset.add_argument("--hyper-v-role", type=num.on_off, metavar="on|off",
+                      help="install or remove the Hyper-V role (applies at restart)")
+    hset.add_argument("--profile", dest="set_profile", metavar="ID",
+                      help="run another release on the host (every VM must be Off), e.g. "
+                      "ws2012r2 or ws2008+kb956710")
     for name, text in (("reboot", "restart the host; staged changes apply"),
                        ("crash-root", "crash the root partition (bugcheck) and restart")):
         p = sub(hs, name, text)

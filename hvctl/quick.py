@@ -32,6 +32,10 @@ def common(suppress: bool) -> argparse.ArgumentParser:
     p.add_argument("--empty", action="store_true",
                    help="a library created by this command gets the host only, no VMs", **d)
     serve.add_common(p, d)
+    if not suppress:  # before the command only: `host set --profile` changes a host's
+        p.add_argument("--profile", metavar="ID",
+                       help="host profile of a library created by this command, with "
+                       "options joined by + (e.g. ws2008+kb956710; see `profile list`)")
     return p
 
 

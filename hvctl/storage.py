@@ -71,6 +71,10 @@ def add_parsers(top: Any, vm_actions: Any, sub: Sub) -> None:
     im.add_argument("--mode", choices=("register", "restore", "copy"), default="register",
                     help="register in place (default), restore (copy files, same id) or "
                          "copy (new id)")
+    vmc = sub(vm_actions, "import-vmc", "rebuild a Virtual Server 2005 R2 VM (.vmc and its "
+             ".vhd) as a Hyper-V VM; prints what changed")
+    vmc.add_argument("vmc", metavar="VMC", help="the .vmc file; its .vhd files beside it")
+    vmc.add_argument("--os", metavar="ID", help="the guest OS (default ws2003sp2-x86)")
     dk = sub(vm_actions, "disks", "the VM's disk files (current chain and sizes)")
     dk.add_argument("name", metavar="NAME")
 
@@ -149,8 +153,9 @@ def _checkpoints(lib: Library, args: argparse.Namespace, out: Printer) -> int:
              "now_follows": c.id == current} for c in cps]
     rows = [[c.name, c.id, c.parent_id or "", "yes" if c.has_saved_state else "no",
              "<- Now" if c.id == current else ""] for c in cps]
-    out.emit(data, output.table(["Checkpoint", "Id", "Parent", "Saved state", ""], rows)
-             if cps else f"'{vm.name}' has no checkpoints.")
+    words = api.host_profile(vm.host_id).words  # "Snapshot" on 2008 and 2008 R2
+    out.emit(data, output.table([words.checkpoint, "Id", "Parent", "Saved state", ""], rows)
+             if cps else f"'{vm.name}' has no {words.checkpoints.lower()}.")
     return 0
 
 
@@ -163,10 +168,18 @@ def _transfer(lib: Library, args: argparse.Namespace, out: Printer) -> int:
                  f"Exported '{vm.name}' to {args.folder}.")
         return 0
     before = {v.id for v in api.vms()}
-    _finish(lib, api.import_vm(args.folder, args.mode))
+    changes: list[str] = []
+    if args.command == "import-vmc":
+        changes = api.virtual_server_changes(args.vmc, args.os)
+        _finish(lib, api.import_virtual_server(args.vmc, args.os))
+    else:
+        _finish(lib, api.import_vm(args.folder, args.mode))
     new = [v for v in api.vms() if v.id not in before]
-    out.emit([output.vm_json(v) for v in new],
-             "\n".join(f"Imported '{v.name}' ({v.id}), {v.state}." for v in new))
+    data: Any = [output.vm_json(v) for v in new]
+    if args.command == "import-vmc":
+        data = {"vms": data, "changes": changes}
+    out.emit(data, "\n".join([*(f"Imported '{v.name}' ({v.id}), {v.state}." for v in new),
+                              *(f"  - {c}" for c in changes)]))
     return 0
 
 
@@ -188,5 +201,6 @@ HANDLERS: dict[tuple[str, str | None], Callable[..., int]] = {
                                                "remove-checkpoint")},
     ("vm", "export"): _transfer,
     ("vm", "import"): _transfer,
+    ("vm", "import-vmc"): _transfer,
     ("vm", "disks"): _disks,
 }

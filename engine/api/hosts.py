@@ -13,9 +13,15 @@ from hvlab.engine.errors import ValidationError
 from hvlab.engine.guests import GuestOs, load_catalogue
 from hvlab.engine.jobs import Job
 from hvlab.engine.names import check_text
-from hvlab.engine.profiles import MAX_HOST_RAM_GB, HostProfile, get_profile, load_profiles
+from hvlab.engine.profiles import (
+    MAX_HOST_RAM_GB,
+    HostProfile,
+    get_profile,
+    load_profiles,
+    profile_choices,
+)
 from hvlab.engine.switches import SwitchType, VirtualSwitch, validate_mac_range
-from hvlab.engine.vmms import host_power, partitions, virtual_switches
+from hvlab.engine.vmms import host_power, host_profile, partitions, virtual_switches
 
 
 class HostCalls(ApiCore):
@@ -24,6 +30,22 @@ class HostCalls(ApiCore):
     @query
     def profiles(self) -> list[HostProfile]:
         return list(load_profiles().values())
+
+    @query
+    def profile(self, spec: str) -> HostProfile:
+        """A profile by id, with options joined by ``+`` (``ws2008+kb956710+core``)."""
+        return get_profile(spec)
+
+    @query
+    def profile_choices(self) -> list[HostProfile]:
+        """Every profile a host may run: each release, alone and with its options."""
+        return profile_choices()
+
+    @query
+    def host_profile(self, ref: str | None = None) -> HostProfile:
+        """The profile the host runs, options applied: its limits, features and words (the
+        one record the console and hvctl read for the release's vocabulary)."""
+        return self._host(ref).profile
 
     @query
     def guest_os_list(self) -> list[GuestOs]:
@@ -52,11 +74,17 @@ class HostCalls(ApiCore):
                  ram_gb: int | None = None, virtual_machine_path: str | None = None,
                  virtual_hard_disk_path: str | None = None, mac_minimum: str | None = None,
                  mac_maximum: str | None = None, root_load_pct: int | None = None,
-                 backup_running: bool | None = None) -> HostInfo:
+                 backup_running: bool | None = None, profile: str | None = None,
+                 hypervisor_launch_type: str | None = None,
+                 hyper_v_role: bool | None = None) -> HostInfo:
         """Change host settings.  NUMA spanning, folders and root-side load apply now;
         hardware (BIOS switches, RAM) is staged and applies at the next host restart, as on
         a real server.  ``root_load_pct`` (0-100, of the root's processors) and
-        ``backup_running`` are the trainer's root-side work (docs/engine.md)."""
+        ``backup_running`` are the trainer's root-side work (docs/engine.md).
+        ``profile`` (an id with options, ``ws2008+kb956710``) changes the release the host
+        runs: every VM must be Off and fit it (``host_profile.change_profile``).
+        ``hypervisor_launch_type`` (``bcdedit /set hypervisorlaunchtype``, Auto or Off) and
+        ``hyper_v_role`` (installing or removing the role) apply at the next restart."""
         host = self._host(ref)
         if root_load_pct is not None:
             root_load_pct = bounds.whole("root_load_pct", "Root partition load", root_load_pct,
@@ -65,6 +93,17 @@ class HostCalls(ApiCore):
             raise ValidationError("backup_running",
                                   "Backup running must be true or false, not "
                                   f"{type(backup_running).__name__}.")
+        launch = None
+        if hypervisor_launch_type is not None:
+            launch = {"auto": "Auto", "off": "Off"}.get(hypervisor_launch_type.strip().lower())
+            if launch is None:
+                raise ValidationError(
+                    "hypervisor_launch_type", "The hypervisor launch type must be Auto or Off "
+                    f"(bcdedit /set hypervisorlaunchtype), not '{hypervisor_launch_type}'.")
+        if profile is not None:
+            host_profile.change_profile(host, get_profile(profile))
+        if launch is not None or hyper_v_role is not None:
+            host.set_boot_configuration(launch, hyper_v_role)
         for field, label, text in (
                 ("virtual_machine_path", "The virtual machine path", virtual_machine_path),
                 ("virtual_hard_disk_path", "The virtual hard disk path", virtual_hard_disk_path)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from hvlab.engine import library as store
@@ -21,6 +22,7 @@ from hvlab.engine.library import (
     default_library_path,
 )
 from hvlab.engine.library.library import LIBRARY_FILE
+from hvlab.engine.profiles import get_profile
 from hvlab.engine.vmms.lab import Lab
 
 __all__ = ["AUTOSAVE_SECONDS", "Library", "LibraryError", "LibraryLockedError",
@@ -34,9 +36,10 @@ def is_library(path: str | os.PathLike[str] | None = None) -> bool:
     return (folder / LIBRARY_FILE).is_file()
 
 
-def _populate(lab: Lab, host_only: bool) -> None:
-    """A new library's lab: the demo lab, or only its host (then without settling time)."""
-    populate_demo(ManagementApi(lab), empty=host_only)
+def _populate(lab: Lab, host_only: bool, profile: str | None = None) -> None:
+    """A new library's lab: the demo lab, or only its host (then without settling time),
+    on ``profile`` (default: the demo's own)."""
+    populate_demo(ManagementApi(lab), empty=host_only, profile=profile)
 
 
 class Library:
@@ -110,15 +113,21 @@ class Library:
 
 def open_library(path: str | os.PathLike[str] | None = None, *, program: str = "hvlab",
                  seed: int | None = None, empty: bool = False,
-                 autosave_seconds: float = AUTOSAVE_SECONDS) -> Library:
+                 autosave_seconds: float = AUTOSAVE_SECONDS,
+                 profile: str | None = None) -> Library:
     """Open (or create) the library at ``path`` (default: :func:`default_library_path`).
 
-    A new library gets the demo lab, or the demo host only with ``empty``; ``seed`` is used
-    only when the library is created.  Raises :class:`LibraryLockedError` when another
-    process holds it and :class:`LibraryError` when the folder is not a library or was
-    written by a newer hvlab.  Damaged files do not stop the open: see :attr:`Library.messages`.
+    A new library gets the demo lab, or the demo host only with ``empty``; ``seed`` and
+    ``profile`` (the host profile of a new lab, with options: ``ws2008+kb956710``; checked
+    first) are used only when the library is created.  Raises :class:`LibraryLockedError`
+    when another process holds it and :class:`LibraryError` when the folder is not a library
+    or was written by a newer hvlab.  Damaged files do not stop the open: see
+    :attr:`Library.messages`.
     """
-    return Library(store.open_library(path, _populate, program=program, seed=seed, empty=empty,
+    if profile is not None:
+        get_profile(profile)  # an unknown profile or option is refused before any file
+    populate = _populate if profile is None else partial(_populate, profile=profile)
+    return Library(store.open_library(path, populate, program=program, seed=seed, empty=empty,
                                       autosave_seconds=autosave_seconds))
 
 

@@ -26,6 +26,10 @@ def host_info(h: Host) -> HostInfo:
             pending.append("NX " + ("enabled" if new.nx_enabled else "disabled"))
         if new.ram_mb != hw.ram_mb:
             pending.append(f"RAM {new.ram_mb // 1024} GB")
+    if h.launch_type_next != h.launch_type:
+        pending.append(f"hypervisorlaunchtype {h.launch_type_next}")
+    if h.role_installed_next != h.role_installed:
+        pending.append("Hyper-V role " + ("installed" if h.role_installed_next else "removed"))
     return HostInfo(
         id=h.id, name=h.name, profile_id=h.profile.id, profile_name=h.profile.name,
         os_edition=h.profile.os_edition, installation=h.profile.installation,
@@ -58,6 +62,12 @@ def host_info(h: Host) -> HostInfo:
         pending_nx_enabled=(h.pending_hardware or hw).nx_enabled,
         numa_spanning_configurable=h.profile.features.numa_spanning_setting,
         root_load_pct=h.root_load_pct, backup_running=h.backup_running,
+        max_logical_processors=h.profile.limits.logical_processors,
+        max_running_vms=h.profile.limits.running_vms,
+        max_host_ram_gb=h.profile.limits.host_ram_gb,
+        remote_management_only=not h.profile.features.local_management,
+        hypervisor_launch_type=h.launch_type, hyper_v_role_installed=h.role_installed,
+        pending_launch_type=h.launch_type_next, pending_role_installed=h.role_installed_next,
     )
 
 

@@ -20,7 +20,7 @@ from hvlab.engine.api.values import parse_disk_type
 from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import Operation, VmState
-from hvlab.engine.vmms import checkpoints, power, rules, vm_files, vm_removal
+from hvlab.engine.vmms import checkpoints, power, rules, vm_files, vm_removal, vs_import
 from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
 if TYPE_CHECKING:
@@ -345,6 +345,40 @@ class StorageCalls(ApiCore):
                                   lambda progress, cancelled: write_export(
                                       target, copies, manifest, vm_id, progress, cancelled),
                                   vm_id=vm_id)
+
+    @query
+    def virtual_server_changes(self, vmc_path: str, guest_os: str | None = None,
+                               host: str | None = None) -> list[str]:
+        """What importing a Virtual Server 2005 R2 machine (``.vmc`` beside its ``.vhd``)
+        changes, one sentence each; checked completely, nothing written."""
+        return vs_import.preview(self._host(host), Path(vmc_path), guest_os)[1]
+
+    @command
+    def import_virtual_server(self, vmc_path: str, guest_os: str | None = None,
+                              host: str | None = None) -> Job:
+        """Rebuild a Virtual Server 2005 R2 machine as a Hyper-V VM: its disks are copied
+        into the library (progress, Cancel), then the VM is created with legacy network
+        adapters and no integration services (engine/vmms/vs_import.py)."""
+        h = self._host(host)
+        cfg, changes = vs_import.preview(h, Path(vmc_path), guest_os)
+        vm_id, key = self.lab.new_vm_identity()
+        disks = [Path(d.path) for d in cfg.hard_drives]
+        root = self.lab.storage_root
+
+        def work(progress: Any, cancelled: Any) -> Path | None:
+            return vs_import.copy_disks(root, vm_id, disks, progress, cancelled)
+
+        def apply(final: Path | None) -> None:
+            vm = vs_import.finish(h, cfg, final, vm_id, key)
+            from hvlab.engine import events as ev
+            from hvlab.engine.events import Level
+
+            for change in changes:
+                h.log(ev.CH_VMMS, ev.EV_VM_IMPORT, Level.INFORMATION,
+                      f"'{vm.name}' (from Virtual Server 2005 R2): {change}", vm)
+
+        return self._file_job("import", f"Importing {cfg.name} from Virtual Server", work,
+                              apply)
 
     @command
     def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:

@@ -72,6 +72,18 @@ class HostInfo:
     #: and a backup running in the root partition.
     root_load_pct: int = 0
     backup_running: bool = False
+    #: The profile's limits (the release's configuration maximums, options applied).
+    max_logical_processors: int = 0
+    max_running_vms: int = 0
+    max_host_ram_gb: int = 0
+    #: A Server Core root partition: Hyper-V Manager connects from another computer.
+    remote_management_only: bool = False
+    #: The boot configuration's hypervisorlaunchtype (Auto, Off) and the Hyper-V role.
+    hypervisor_launch_type: str = "Auto"
+    hyper_v_role_installed: bool = True
+    #: The same after the next restart.
+    pending_launch_type: str = "Auto"
+    pending_role_installed: bool = True
 
 
 @dataclass(frozen=True)

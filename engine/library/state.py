@@ -72,7 +72,9 @@ KNOWN_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Host": frozenset({"lab", "id", "name", "index", "profile", "hardware", "pending_hardware",
                        "numa_spanning", "virtual_machine_path", "virtual_hard_disk_path",
                        "rebooting", "boot_count", "vms", "hypervisor", "blockers", "memory",
-                       "root_cpu_lp", "net", "root_load_pct", "backup_running", "names"}),
+                       "root_cpu_lp", "net", "root_load_pct", "backup_running", "names",
+                       "launch_type", "launch_type_next", "role_installed",
+                       "role_installed_next"}),
     "Hypervisor": frozenset({"memory", "partitions", "_on_denied"}),
     "VmTable": frozenset({"capacity", "size", "_free", *VmTable._COLUMNS}),
 }

@@ -117,8 +117,8 @@ def admit(host: Host, vm: VmRuntime) -> None:
         ram = (vm.saved_state.memory_mb if vm.state is VmState.SAVED and vm.saved_state
                else vm.config.memory_startup_mb)
         available = host.memory_available_mb()
-        event_text = (f"Not enough memory in the system to start the virtual machine {name} "
-                      f"with ram size {ram} megabytes. (Virtual machine ID {vm.id})")
+        # The release's own words and code (0x800705AA on 2008, 0x8007000E later).
+        title, lines, event_text = host.profile.words.out_of_memory(name, ram, vm.id)
         short = [f"It needs {needed:,} MB (startup RAM plus {needed - ram:,} MB "
                  f"overhead); {available:,} MB is available."]
         if not host.numa_spanning:
@@ -126,14 +126,7 @@ def admit(host: Host, vm: VmRuntime) -> None:
                 "NUMA spanning is disabled, so the virtual machine must fit in one NUMA "
                 f"node; the largest node has {host.memory.largest_node_free_mb():,} MB free."
             )
-        details = [
-            f"Not enough memory in the system to start the virtual machine {name}.",
-            "Could not initialize memory: Not enough memory resources are available to "
-            "complete this operation. (0x8007000E).",
-            event_text,
-            *short,
-        ]
-        raise OutOfMemoryError(f"'{name}' failed to start.", details, needed_mb=needed,
+        raise OutOfMemoryError(title, [*lines, *short], needed_mb=needed,
                                available_mb=available, shortfall=" ".join(short),
                                event_text=event_text)
 

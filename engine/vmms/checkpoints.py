@@ -19,7 +19,7 @@ from hvlab.engine.errors import (
     ResourceLimitError,
 )
 from hvlab.engine.events import Level
-from hvlab.engine.lifecycle import Operation
+from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.names import CHECKPOINT_NAME, check_name, checkpoint_name, normalize
 from hvlab.engine.storage import (
     DiskType,
@@ -51,7 +51,7 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
         name = check_name(name, CHECKPOINT_NAME)
     reason = rules.operation_blocker(host, vm, Operation.CHECKPOINT)
     if reason is not None:
-        title = f"Cannot create a checkpoint of '{vm.name}'."
+        title = f"Cannot create a {host.profile.words.checkpoint.lower()} of '{vm.name}'."
         if reason == rules.checkpoint_blocker(host, vm):
             raise ResourceLimitError(title, [reason])
         raise InvalidStateError(title, [
@@ -96,7 +96,8 @@ def take_checkpoint(host: Host, vm: VmRuntime, name: str | None) -> Checkpoint:
     vm.checkpoints.append(record)
     vm.current_checkpoint = cid
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{record.name}' of '{vm.name}' was created.", vm)
+             f"{host.profile.words.checkpoint} '{record.name}' of '{vm.name}' was created.",
+             vm)
     return record
 
 
@@ -141,7 +142,7 @@ def apply_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str) -> None:
     if cp.saved_state is not None:
         saved_state.restore_saved_state_record(host, vm, copy.deepcopy(cp.saved_state))
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp.name}' was applied to '{vm.name}'.", vm)
+             f"{host.profile.words.checkpoint} '{cp.name}' was applied to '{vm.name}'.", vm)
 
 
 def rename_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, name: str) -> None:
@@ -156,7 +157,7 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
     cp = find_checkpoint(vm, checkpoint_id)
     if vm.state.transitional:
         raise InvalidStateError(
-            f"Cannot delete the checkpoint of '{vm.name}'.",
+            f"Cannot delete the {host.profile.words.checkpoint.lower()} of '{vm.name}'.",
             [f"The operation cannot be performed while the virtual machine is {vm.state.value}."])
     doomed = {cp.id}
     if subtree:
@@ -174,9 +175,45 @@ def delete_checkpoint(host: Host, vm: VmRuntime, checkpoint_id: str, subtree: bo
         vm.current_checkpoint = cp.parent
     vm.checkpoints = [c for c in vm.checkpoints if c.id not in doomed]
     collect(host, vm)
+    waits = " Its differencing disk is merged when the virtual machine is turned off." \
+        if merge_pending(vm) and merge_waits(host, vm) else ""
+    word = host.profile.words.checkpoint  # "Snapshot" on 2008 and 2008 R2
     host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
-             f"Checkpoint '{cp.name}'{' and its subtree' if subtree else ''} of "
-             f"'{vm.name}' was deleted.", vm)
+             f"{word} '{cp.name}'{' and its subtree' if subtree else ''} of '{vm.name}' "
+             f"was deleted.{waits}", vm)
+
+
+def _merge_candidate(vm: VmRuntime) -> tuple[str, str] | None:
+    """A (parent, child) pair of disks to merge: the parent is no checkpoint's state and
+    has only that one child."""
+    children: dict[str, list[str]] = {}
+    for child, parent in vm.disk_parents.items():
+        children.setdefault(parent, []).append(child)
+    frozen = {p for cp in vm.checkpoints for p in cp.disks.values()}
+    return next(((parent, kids[0]) for parent, kids in sorted(children.items())
+                 if len(kids) == 1 and parent not in frozen), None)
+
+
+def merge_waits(host: Host, vm: VmRuntime) -> bool:
+    """Before Windows Server 2012 a deleted snapshot's differencing disk is merged only
+    while the VM is turned off (the profile's ``live_merge``)."""
+    return not host.profile.features.live_merge and vm.state is not VmState.OFF
+
+
+def merge_pending(vm: VmRuntime) -> bool:
+    """A deleted checkpoint's disk still waits to be merged."""
+    return _merge_candidate(vm) is not None
+
+
+def merge_when_off(host: Host, vm: VmRuntime) -> None:
+    """The VM was turned off: merge what waited (2008 and 2008 R2 hosts)."""
+    if vm.state is not VmState.OFF or not merge_pending(vm):
+        return
+    collect(host, vm)
+    host.log(ev.CH_VMMS, ev.EV_CHECKPOINT, Level.INFORMATION,
+             f"The differencing disks of the deleted "
+             f"{host.profile.words.checkpoints.lower()} of '{vm.name}' were merged now that "
+             "it is turned off.", vm)
 
 
 def collect(host: Host, vm: VmRuntime) -> None:
@@ -200,13 +237,8 @@ def collect(host: Host, vm: VmRuntime) -> None:
             lab.disk_handles.close([vm_files.chain_file(lab, path)])
             del vm.disk_parents[path]
             lab.retire_file(vm_files.chain_file(lab, path))
-        children: dict[str, list[str]] = {}
-        for child, parent in vm.disk_parents.items():
-            children.setdefault(parent, []).append(child)
-        frozen = {p for cp in vm.checkpoints for p in cp.disks.values()}
-        merge = next(((parent, kids[0]) for parent, kids in sorted(children.items())
-                      if len(kids) == 1 and parent not in frozen), None)
-        if merge is None:
+        merge = _merge_candidate(vm)
+        if merge is None or merge_waits(host, vm):
             return
         parent, child = merge
         grandchildren = [c for c, p in vm.disk_parents.items() if p == child]

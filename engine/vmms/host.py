@@ -34,6 +34,15 @@ from hvlab.engine.vmms.vm_names import NamesExcept, VmNames
 BACKUP_CPU_LP = 1.0
 BACKUP_STORAGE_SHARE = 0.25
 
+#: Why the hypervisor is not running when the role is missing or its launch is disabled.
+ROLE_MISSING = ("The Hyper-V role is not installed: Windows runs directly on the hardware, "
+                "with no hypervisor beneath it. Install the role and restart the server.")
+LAUNCH_DISABLED_EVENT = ("Hyper-V launch aborted due to auto-launch being disabled in the "
+                         "registry.")
+LAUNCH_DISABLED = (LAUNCH_DISABLED_EVENT[:-1] + " (the boot configuration has "
+                   "hypervisorlaunchtype Off: bcdedit /set hypervisorlaunchtype auto, then "
+                   "restart).")
+
 
 class Host:
     """A physical server with the Hyper-V role."""
@@ -60,6 +69,12 @@ class Host:
         #: Migrations; fixed at one on 2008 R2).
         self.max_live_migrations = profile.migration.simultaneous
         self.boot_count = 0
+        #: The boot configuration's ``hypervisorlaunchtype`` (Auto or Off) and whether the
+        #: Hyper-V role is installed, now and after the next restart (both need one).
+        self.launch_type = "Auto"
+        self.launch_type_next = "Auto"
+        self.role_installed = True
+        self.role_installed_next = True
         self.vms: dict[str, VmRuntime] = {}
         self.net = HostNetworking(host_id)
         #: The VMs' names by the key they are compared by (derived from ``vms``).
@@ -86,8 +101,12 @@ class Host:
     @property
     def logical_processors(self) -> int:
         """LPs the hypervisor schedules: the hardware's, capped by the edition's limits."""
+        return self.logical_processors_under(self.profile)
+
+    def logical_processors_under(self, profile: HostProfile) -> int:
+        """The LPs this machine would give the hypervisor under ``profile``."""
         hw = self.hardware
-        lim = self.profile.limits
+        lim = profile.limits
         sockets = hw.sockets if lim.sockets is None else min(hw.sockets, lim.sockets)
         return min(sockets * hw.cores_per_socket * hw.threads_per_core, lim.logical_processors)
 
@@ -107,16 +126,21 @@ class Host:
         return self.profile.memory.root_reserve_mb(self.memory.total_mb)
 
     def _boot(self) -> None:
-        """Power on: rebuild the memory map and launch the hypervisor if the CPU allows it."""
+        """Power on: rebuild the memory map and launch the hypervisor if the role is
+        installed, the boot configuration launches it and the CPU allows it."""
         if self.pending_hardware is not None:
             self.hardware = self.pending_hardware
             self.pending_hardware = None
         self.memory = MemoryMap(self._usable_nodes())
+        role_arrives = self.role_installed_next and not self.role_installed
+        self.launch_type, self.role_installed = self.launch_type_next, self.role_installed_next
         self.blockers = launch_blockers(self.hardware)
         self.boot_count += 1
         self.rebooting = False
-        if self.blockers:
-            self.hypervisor = None
+        self.hypervisor = None
+        if not self.role_installed:  # nothing to launch, nothing logged
+            self.blockers = [ROLE_MISSING]
+        elif self.blockers:
             hw = self.hardware
             event_id = ev.EV_HV_LAUNCH_FAILED_CPU
             if hw.virtualization_extensions and not hw.virtualization_enabled:
@@ -125,15 +149,33 @@ class Host:
                 event_id = ev.EV_HV_LAUNCH_FAILED_NX
             self.log(ev.CH_SYSTEM, event_id, Level.ERROR,
                      "Hypervisor launch failed; " + " ".join(self.blockers))
+        elif self.launch_type == "Off":
+            self.blockers = [LAUNCH_DISABLED]
+            self.log(ev.CH_SYSTEM, ev.EV_HV_LAUNCH_DISABLED, Level.ERROR, LAUNCH_DISABLED_EVENT)
         else:
             self.hypervisor = Hypervisor(
                 self.memory, self.profile.memory.hypervisor_mb, self.root_reserve_mb,
                 on_denied=self.on_hypercall_denied,
             )
+            if role_arrives:
+                self.log(ev.CH_SYSTEM, ev.EV_ROLE_INSTALLED, Level.INFORMATION,
+                         "The Hyper-V role was installed: the hypervisor now starts first, "
+                         "and the Windows installation runs on it as the root (parent) "
+                         "partition.")
             self.log(ev.CH_SYSTEM, ev.EV_HV_STARTED, Level.INFORMATION,
                      "Hyper-V successfully started: the hypervisor is running and the root "
                      "partition owns the devices.")
         self.lab.publish(ev.HostChanged(self.lab.sim.now_us, self.id, "booted"))
+
+    def set_boot_configuration(self, launch_type: str | None,
+                               role_installed: bool | None) -> None:
+        """Stage ``hypervisorlaunchtype`` (Auto or Off) and installing or removing the
+        Hyper-V role; both apply at the next restart."""
+        if launch_type is not None:
+            self.launch_type_next = launch_type
+        if role_installed is not None:
+            self.role_installed_next = role_installed
+        self.lab.publish(ev.HostChanged(self.lab.sim.now_us, self.id, "hardware"))
 
     def set_hardware(self, hardware: HostHardware) -> None:
         """Stage new hardware settings (BIOS switches, RAM); they take effect at reboot."""

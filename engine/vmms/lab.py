@@ -31,6 +31,7 @@ from hvlab.engine.sim.noise import spawn_key
 from hvlab.engine.sim.simulation import Simulation
 from hvlab.engine.storage.errors import OperationCancelled
 from hvlab.engine.vmms import (
+    checkpoints,
     dynamic_memory,
     failover,
     guest_runner,
@@ -85,6 +86,7 @@ class Lab:
         sim.on_action("migration_tick", self._on_migration_tick)
         sim.on_action("node_down", self._on_node_down)
         sim.every_second(self._every_second)
+        self.bus.subscribe(self._after_event)
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -111,6 +113,14 @@ class Lab:
     # -- events -----------------------------------------------------------------------------
     def publish(self, event: ev.EngineEvent) -> None:
         self.bus.publish(event)
+
+    def _after_event(self, event: ev.EngineEvent) -> None:
+        """A VM turned off on a host without live merge: merge the disks that waited."""
+        if isinstance(event, ev.VmStateChanged) and event.new == "Off":
+            host = self.hosts.get(event.host_id)
+            vm = host.vms.get(event.vm_id) if host is not None else None
+            if host is not None and vm is not None:
+                checkpoints.merge_when_off(host, vm)
 
     def publish_vm_changed(self, host: Host, vm: VmRuntime) -> None:
         self.bus.publish(ev.VmListChanged(self.sim.now_us, host.id, vm.id, "config"))

@@ -169,7 +169,8 @@ def checkpoint_blocker(host: Host, vm: VmRuntime) -> str | None:
     """Why no further checkpoint can be taken (the per-VM limit), or None."""
     limit = host.profile.limits.checkpoints_per_vm
     if len(vm.checkpoints) >= limit:
-        return f"A virtual machine can have at most {limit} checkpoints."
+        return (f"A virtual machine can have at most {limit} "
+                f"{host.profile.words.checkpoints.lower()}.")
     return None
 
 

@@ -52,16 +52,17 @@ _ID = Qt.ItemDataRole.UserRole
 
 
 def ask_apply(parent: QWidget | None, checkpoint: str,
-              on_answer: Callable[[str], None]) -> QMessageBox:
-    """Hyper-V's Apply Checkpoint question. ``on_answer`` gets "take-and-apply" or "apply";
-    Cancel calls nothing. Tests replace this function with monkeypatch."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Apply Checkpoint",
-                      f"Are you sure you want to apply the checkpoint '{checkpoint}'?",
+              on_answer: Callable[[str], None], say: Callable[[str], str] = str) -> QMessageBox:
+    """Hyper-V's Apply Checkpoint question (``say``: in the host release's words, "Apply
+    Snapshot" on 2008). ``on_answer`` gets "take-and-apply" or "apply"; Cancel calls
+    nothing. Tests replace this function with monkeypatch."""
+    box = QMessageBox(QMessageBox.Icon.Question, say("Apply Checkpoint"),
+                      say("Are you sure you want to apply the checkpoint ") + f"'{checkpoint}'?",
                       QMessageBox.StandardButton.NoButton, parent)
     ids.apply(box, ids.CHECKPOINT_APPLY_DIALOG)
-    box.setInformativeText("The virtual machine's current state will be lost. Take a "
-                           "checkpoint first to keep it.")
-    take = box.addButton("&Take Checkpoint and Apply", QMessageBox.ButtonRole.AcceptRole)
+    box.setInformativeText(say("The virtual machine's current state will be lost. Take a "
+                               "checkpoint first to keep it."))
+    take = box.addButton(say("&Take Checkpoint and Apply"), QMessageBox.ButtonRole.AcceptRole)
     ids.apply(take, ids.CHECKPOINT_APPLY_TAKE)
     apply = box.addButton("&Apply", QMessageBox.ButtonRole.DestructiveRole)
     ids.apply(apply, ids.CHECKPOINT_APPLY_ONLY)
@@ -98,6 +99,8 @@ class CheckpointsPane(QStackedWidget):
         self._items: dict[str, QTreeWidgetItem] = {}
         self._filling = False
         self.now_item: QTreeWidgetItem | None = None
+        #: The host release's words (gui/era.py sets it): "snapshot" on 2008 and 2008 R2.
+        self.say: Callable[[str], str] = str
 
         self.note = QLabel(NO_VM)
         self.note.setProperty("role", "note")
@@ -195,6 +198,7 @@ class CheckpointsPane(QStackedWidget):
         self._update_actions()
 
     def _show_note(self, text: str) -> None:
+        text = self.say(text)
         if self.note.text() != text:
             self.note.setText(text)
         self.setCurrentWidget(self.note)
@@ -362,7 +366,8 @@ class CheckpointsPane(QStackedWidget):
         except HvError as err:
             dialogs.show_error(self.window(), err)
             return
-        self._run(f"A checkpoint of {name} was created.", lambda: api.checkpoint(vm), then)
+        self._run(self.say(f"A checkpoint of {name} was created."), lambda: api.checkpoint(vm),
+                  then)
 
     def apply_selected(self, answer: str | None = None) -> None:
         """Apply… on the selected checkpoint; ``answer`` skips the question ("apply" or
@@ -372,7 +377,7 @@ class CheckpointsPane(QStackedWidget):
             return
         if answer is None:
             ask_apply(self.window(), self.selected_name(),
-                      lambda chosen: self._apply(vm, cid, chosen))
+                      lambda chosen: self._apply(vm, cid, chosen), self.say)
             return
         self._apply(vm, cid, answer)
 
@@ -422,24 +427,28 @@ class CheckpointsPane(QStackedWidget):
             return
         name = self.selected_name()
         api = self._bridge.api
+        say = self.say
         if subtree:
-            title = "Delete Checkpoint Subtree"
-            question = (f"Are you sure you want to delete the checkpoint '{name}' and all the "
-                        "checkpoints taken after it?")
+            title = say("Delete Checkpoint Subtree")
+            question = (say("Are you sure you want to delete the checkpoint ") + f"'{name}'"
+                        + say(" and all the checkpoints taken after it?"))
         else:
-            title = "Delete Checkpoint"
-            question = f"Are you sure you want to delete the checkpoint '{name}'?"
+            title = say("Delete Checkpoint")
+            question = say("Are you sure you want to delete the checkpoint ") + f"'{name}'?"
 
         def delete() -> None:
-            self._run(f"The checkpoint '{name}'{' and its subtree' if subtree else ''} "
-                      "was deleted.", lambda: api.delete_checkpoint(vm, cid, subtree=subtree))
+            self._run(say("The checkpoint ") + f"'{name}'"
+                      f"{' and its subtree' if subtree else ''} was deleted.",
+                      lambda: api.delete_checkpoint(vm, cid, subtree=subtree))
 
         if not confirm:
             delete()
             return
         dialogs.confirm(self.window(), title, question, delete, accept_text="Delete",
-                        informative="The virtual machine keeps everything written since: the "
-                                    "checkpoint's differencing disks are merged.")
+                        informative=say("The virtual machine keeps everything written since: "
+                                        "the checkpoint's differencing disks are merged (before "
+                                        "Windows Server 2012, when the virtual machine is "
+                                        "turned off)."))
 
     def _export(self) -> None:
         if self._open_export is not None and self._vm_id is not None:

@@ -59,8 +59,12 @@ class StorageActions(LabPart, QObject):
         self.import_action = action(
             ids.ACT_IMPORT_VM, "&Import Virtual Machine…", "import-vm",
             "Import a virtual machine from a folder an export made.", self.open_import)
+        self.import_vs_action = action(
+            ids.ACT_IMPORT_VIRTUAL_SERVER, "Import Virtual &Server Machine…", "import-vm",
+            "Rebuild a Virtual Server 2005 R2 machine (.vmc and its .vhd) as a Hyper-V virtual "
+            "machine, and see what changes.", self.open_import_virtual_server)
         self.host_actions = [self.new_disk_action, self.import_action, self.edit_disk_action,
-                             self.inspect_disk_action]
+                             self.inspect_disk_action, self.import_vs_action]
         self.wait_for_lab(self.host_actions)
 
     def _edited(self, text: str) -> None:
@@ -92,6 +96,12 @@ class StorageActions(LabPart, QObject):
         wizard.imported.connect(self._on_imported)
         wizard.open()
         return wizard
+
+    def open_import_virtual_server(self, vmc: str | None = None) -> None:
+        from hvlab.gui.disks.vs_import import import_virtual_server
+
+        import_virtual_server(self._window, self.bridge, lambda name: self._edited(
+            f"The Virtual Server machine {name} was imported."), vmc)
 
     def _on_imported(self, vm_id: str) -> None:
         self.bridge.refresh()

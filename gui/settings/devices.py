@@ -288,6 +288,7 @@ class HardDrivePage(DevicePage):
         self.qos_message = message_label(self.qos)
         q.addWidget(self.qos_message)
         self.layout_.addWidget(qos)
+        qos.setVisible(model.profile.features.storage_qos)  # storage QoS arrived with 2012 R2
         self.remove = QPushButton("Remove")
         _named(self.remove, key, "remove", "Remove")
         row = QHBoxLayout()
@@ -446,7 +447,7 @@ class NetworkAdapterPage(DevicePage):
                                                        "Minimum bandwidth (Mbps)"))
         self.max_mbit = spin(ids.settings_device_field(key, "maximumBandwidth",
                                                        "Maximum bandwidth (Mbps)"))
-        if not legacy:
+        if not legacy and model.profile.features.bandwidth_qos:  # 2012 and later
             bw = QGroupBox("Bandwidth Management")
             b = QVBoxLayout(bw)
             self.bandwidth = QCheckBox("Enable bandwidth management")

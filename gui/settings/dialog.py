@@ -260,8 +260,9 @@ class VmSettingsDialog(QDialog):
         pages: list[Page] = [AddHardwarePage(m), BootOrderPage(m), MemoryPage(m),
                              ProcessorPage(m), CompatibilityPage(m), NumaPage(m), dvd_page(m),
                              NamePage(m), IntegrationServicesPage(m), CheckpointsPage(m),
-                             SmartPagingPage(m), AutomaticStartPage(m), AutomaticStopPage(m),
-                             GuestPage(m)]
+                             AutomaticStartPage(m), AutomaticStopPage(m), GuestPage(m)]
+        if m.profile.features.smart_paging:  # Smart Paging arrived with 2012
+            pages.insert(len(pages) - 3, SmartPagingPage(m))  # after the checkpoints page
         if m.generation == 1:
             pages += [com_page(m, 1), com_page(m, 2), diskette_page(m)]
         for page in pages:
@@ -357,7 +358,8 @@ class VmSettingsDialog(QDialog):
         management = self._section("Management", "settings")
         for key in ("name", "integration_services", "checkpoints", "smart_paging",
                     "automatic_start", "automatic_stop"):
-            self._item(management, key)
+            if key in self.pages:  # the pages of the host's release
+                self._item(management, key)
         guest = self._section("Guest (hvlab)", "vm-running")
         self._item(guest, "guest")
         self.tree.expandAll()

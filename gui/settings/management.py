@@ -87,7 +87,9 @@ class IntegrationServicesPage(Page):
         grid.setColumnStretch(1, 1)
         self.boxes: dict[str, QCheckBox] = {}
         self.status: dict[str, QLabel] = {}
-        for row, (key, label) in enumerate(INTEGRATION_SERVICES.items()):
+        offered = {k: v for k, v in INTEGRATION_SERVICES.items()
+                   if k != "guest_services" or model.profile.features.guest_services}
+        for row, (key, label) in enumerate(offered.items()):
             box = QCheckBox(label)
             ids.apply(box, ids.settings_service(key, label))
             self.boxes[key] = box
@@ -103,7 +105,9 @@ class IntegrationServicesPage(Page):
         self.layout_.addStretch(1)
 
     def _read(self) -> frozenset[str]:
-        return frozenset(k for k, box in self.boxes.items() if box.isChecked())
+        # Services this release lacks are not shown and stay as they are (off).
+        hidden = set(self.model.value("integration_services")) - set(self.boxes)
+        return frozenset(k for k, box in self.boxes.items() if box.isChecked()) | hidden
 
     def _write(self, value: Any) -> None:
         for k, box in self.boxes.items():
@@ -112,13 +116,13 @@ class IntegrationServicesPage(Page):
     def refresh(self) -> None:
         super().refresh()
         statuses = dict(self.model.info.integration_services)
-        for key, label in INTEGRATION_SERVICES.items():
-            text = statuses.get(label, "")
+        for key in self.boxes:
+            text = statuses.get(INTEGRATION_SERVICES[key], "")
             self.status[key].setText(f"({text})" if text and text != "Disabled" else "")
 
     def subtitle(self) -> str:
         offered = self.model.value("integration_services")
-        if len(offered) == len(INTEGRATION_SERVICES):
+        if len(offered) >= len(self.boxes):
             return "All services offered"
         return "No services offered" if not offered else "Some services offered"
 
@@ -127,19 +131,19 @@ class CheckpointsPage(Page):
     fields = ("checkpoint_location",)
 
     def __init__(self, model: SettingsModel) -> None:
+        say = model.profile.words.say  # "Snapshot File Location" on 2008 and 2008 R2
         super().__init__(
-            model, "checkpoints", "Checkpoints",
-            "Specify the folder for storing checkpoint files for this virtual machine.")
+            model, "checkpoints", model.profile.words.checkpoints_page,
+            say("Specify the folder for storing checkpoint files for this virtual machine."))
         grid = self.grid()
         self.location = _line(ids.CHECKPOINT_LOCATION)
         self.location.setPlaceholderText(model.host.virtual_machine_path)
-        self.add_row(grid, "Checkpoint File &Location:", self.location,
+        self.add_row(grid, say("Checkpoint File &Location:"), self.location,
                      self.bind_line("checkpoint_location", self.location))
-        self.layout_.addWidget(self.text(
+        self.layout_.addWidget(self.text(say(
             "Checkpoint type: Standard checkpoints, the only kind this version of Hyper-V "
-            "has (production checkpoints arrived with Windows Server 2016). Read-only in "
-            "hvlab: taking and applying checkpoints arrives with the checkpoints work. The "
-            "folder can be changed only while the virtual machine is Off.", note=True))
+            "has (production checkpoints arrived with Windows Server 2016). The folder can "
+            "be changed only while the virtual machine is Off."), note=True))
         self.layout_.addStretch(1)
 
     def subtitle(self) -> str:

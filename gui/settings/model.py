@@ -62,8 +62,8 @@ class SettingsModel(QObject):
         self.info: VmInfo = api.vm(vm_id)
         self.original: VmConfig = self.info.config
         self.host: HostInfo = api.host(self.info.host_id)
-        self.profile: HostProfile = next(p for p in api.profiles()
-                                         if p.id == self.host.profile_id)
+        #: The host's release, options applied: its limits, features and words.
+        self.profile: HostProfile = api.host_profile(self.info.host_id)
         self.pending: dict[str, Any] = {}
         self.devices: dict[str, list[Device]] = {}
         #: field -> message, from the engine's dry run of the pending change set.

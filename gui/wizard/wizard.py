@@ -96,8 +96,7 @@ class NewVmWizard(QDialog):
         self.settings = settings if settings is not None else wizard_settings()
         api = bridge.api
         self.host = api.host(host_id)
-        profile = next(p for p in api.profiles() if p.id == self.host.profile_id)
-        self.limits = profile.limits
+        self.limits = api.host_profile(self.host.id).limits  # options applied (KB956710)
         names = [v.name for v in api.vms(self.host.id)]
         self._probe_name = free_name(names, "hvlab wizard name check")
         self.errors: dict[str, str] = {}

@@ -90,10 +90,10 @@ def test_vm_new_and_set(empty: Path) -> None:
     assert (cfg["cpu_count"], cfg["cpu_reserve_pct"], cfg["cpu_limit_pct"],
             cfg["cpu_weight"], cfg["notes"]) == (4, 10, 80, 200, "changed")
     hvctl(empty, "vm", "set", "APP", "--dynamic-memory", "on", "--memory-min", "512",
-          "--memory-max", "8192", "--integration-service", "guest_services=on",
+          "--memory-max", "8192", "--integration-service", "backup=off",
           "--start-action", "Start", "--stop-action", "TurnOff", "--group", "Apps")
     cfg = hvctl(empty, "vm", "show", "APP", "--json").json()["config"]
-    assert cfg["dynamic_memory_enabled"] and "guest_services" in cfg["integration_services"]
+    assert cfg["dynamic_memory_enabled"] and "backup" not in cfg["integration_services"]
     assert cfg["automatic_stop_action"] == "TurnOff" and cfg["group"] == "Apps"
     bad = hvctl(empty, "vm", "set", "APP", "--reserve", "90", "--limit", "50", check=False)
     assert bad.code == 1 and bad.out == ""

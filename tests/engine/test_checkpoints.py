@@ -137,8 +137,8 @@ def test_at_most_50_checkpoints(api: ManagementApi) -> None:
         assert api.available_operations("NoDisk")[Operation.CHECKPOINT] is None
         api.checkpoint("NoDisk", f"c{i}")
     reason = api.available_operations("NoDisk")[Operation.CHECKPOINT]
-    assert reason == "A virtual machine can have at most 50 checkpoints."
-    with pytest.raises(HvError, match="at most 50 checkpoints"):
+    assert reason == "A virtual machine can have at most 50 snapshots."  # 2008 R2's word
+    with pytest.raises(HvError, match="at most 50 snapshots"):
         api.checkpoint("NoDisk")
 
 
@@ -151,7 +151,7 @@ def test_checkpoint_and_export_are_listed_exactly_when_the_engine_takes_them(
     api.start("VM")  # Starting: neither
     ops = api.available_operations("VM")
     assert ops[Operation.CHECKPOINT] and ops[Operation.EXPORT]
-    with pytest.raises(InvalidStateError, match="Cannot create a checkpoint"):
+    with pytest.raises(InvalidStateError, match="Cannot create a snapshot"):
         api.checkpoint("VM")
     with pytest.raises(InvalidStateError, match="cannot be exported"):
         api.export_vm("VM", str(tmp_path / "starting"))

@@ -58,7 +58,7 @@ def busy_demo(seed: int = 7) -> ManagementApi:
 def make_busy(api: ManagementApi) -> None:
     if hasattr(api, "create_switch"):  # a switch with a connected, running adapter
         api.create_switch("LAB-NET", "Internal")
-        api.set_vm("XP-CLIENT", network_adapters=[{"switch": "LAB-NET", "max_mbit": 100}])
+        api.set_vm("XP-CLIENT", network_adapters=[{"switch": "LAB-NET", "vlan_id": 7}])
     api.start("XP-CLIENT")
     api.advance(0.4)  # XP-CLIENT is Starting
     api.save("W2K8-DC01")

@@ -76,7 +76,11 @@ def test_main_window_hooks_are_named(window: MainWindow) -> None:
                          (window.host_actions.architecture_action, ids.ACT_ARCHITECTURE),
                          (window.is_disk_action, ids.ACT_INSERT_IS_DISK)):
         assert action.objectName() == name.object_name
-        assert ids.accessible_name(action) == name.accessible_name
+        # The name follows the host's release: the demo's 2008 R2 says Virtual Network
+        # Manager (gui/era.py); the object name stays.
+        era = {"Virtual Switch Manager…": "Virtual Network Manager…"}
+        assert ids.accessible_name(action) == era.get(name.accessible_name,
+                                                      name.accessible_name)
     assert _all_unnamed(window) == []
     assert duplicate_names(window) == []
     assert _texts_match(window) == []

@@ -155,7 +155,7 @@ def test_f2_and_del_in_the_checkpoint_tree_act_on_the_checkpoint(
     assert api.vm("XP-CLIENT").name == "XP-CLIENT", "the VM was not renamed"
     window.checkpoint_tree.setFocus()
     qtbot.keyClick(window.checkpoint_tree, Qt.Key.Key_Delete)
-    assert shown.confirmations == ["Delete Checkpoint"]
+    assert shown.confirmations == ["Delete Snapshot"]  # the demo host is 2008 R2
     assert [c.name for c in api.checkpoints("XP-CLIENT")] == ["A"]
     window.checkpoints.select(a)
     window.checkpoint_tree.setFocus()
@@ -163,7 +163,7 @@ def test_f2_and_del_in_the_checkpoint_tree_act_on_the_checkpoint(
     window.bridge.step(5)
     window.checkpoints.select(a)
     qtbot.keyClick(window.checkpoint_tree, Qt.Key.Key_Delete, SHIFT)
-    assert shown.confirmations[-1] == "Delete Checkpoint Subtree"
+    assert shown.confirmations[-1] == "Delete Snapshot Subtree"
     assert api.checkpoints("XP-CLIENT") == []
     assert "XP-CLIENT" in {v.name for v in api.vms()}, "Del never reached the VM"
 
