@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hvlab.engine.library.files import write_atomic
+from hvlab.engine.library.schema import CURRENT, STATE
 
 LISTING_FILE = "vm-list.cache"
 LISTING_FORMAT = "hvlab.vm-list"
@@ -31,8 +32,11 @@ LISTING_SCHEMA = 1
 #: The commit record's name (hvlab.engine.library.library.STATE_FILE; not imported, so that
 #: reading the list loads nothing of the lab).
 _STATE_FILE = "state.json"
-#: ``encode`` writes the envelope's fields in this order on the first line.
-_STATE_HEAD = re.compile(rb'^\{"format": "hvlab\.state", "schema": \d+, "commit": (\d+),')
+#: ``encode`` writes the envelope's fields in this order on the first line.  Only a
+#: ``state.json`` of this build's schema counts: one another build wrote is for the full
+#: open to upgrade or refuse.
+_STATE_HEAD = re.compile(
+    rb'^\{"format": "hvlab\.state", "schema": %d, "commit": (\d+),' % CURRENT[STATE])
 
 Json = dict[str, Any]
 

@@ -111,19 +111,22 @@ def off_library(vms: int) -> tuple[Path, list[float], float]:
 def run_hvctl(args: list[str], runs: int = 5,
               before: Callable[[], None] | None = None) -> tuple[float, float]:
     """Median wall seconds of ``hvctl args`` and its peak RSS (MB, one more run);
-    ``before`` runs before each (outside the time)."""
-    walls = []
+    ``before`` runs before each (outside the time).  Also prints the median CPU seconds
+    (user + system), which a busy machine inflates far less than the wall time."""
+    walls, cpus = [], []
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for _ in range(runs):
         if before is not None:
             before()
         t0 = time.perf_counter()
         proc = subprocess.Popen([*HVCTL, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-        _, status, _ = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - t0)
+        cpus.append(usage.ru_utime + usage.ru_stime)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
             raise SystemExit(f"hvctl {' '.join(args)} failed with exit code {proc.returncode}")
+    print(f"  (hvctl {' '.join(args[2:])}: CPU median {statistics.median(cpus):.3f} s)")
     if before is not None:
         before()
     return statistics.median(walls), hvctl_peak_mb(args)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hvlab.engine.api import (
+    LibraryError,
     LibraryLockedError,
     VmListRow,
     committed_vm_list,
@@ -139,3 +140,19 @@ def test_hvctl_vm_list_loads_no_simulation(tmp_path: Path) -> None:
     full = subprocess.run([sys.executable, "-c", code_full], check=True, cwd=REPO,
                           capture_output=True, text=True, timeout=120).stdout
     assert fast == full and '"W2K8-DC01"' in fast
+
+
+def test_a_library_a_newer_hvlab_saved_is_left_to_the_full_open(tmp_path: Path) -> None:
+    """The kept list never shows a library this build cannot open."""
+    folder = tmp_path / "lib"
+    _busy_library(folder)
+    state = folder / "state.json"
+    raw = state.read_bytes()
+    assert raw.startswith(b'{"format": "hvlab.state", "schema": 1,')
+    before = state.stat()
+    state.write_bytes(raw.replace(b'"schema": 1,', b'"schema": 2,', 1))
+    # Same size and time: only the schema in its first line tells the reader.
+    os.utime(state, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert committed_vm_list(folder, program="pytest") is None
+    with pytest.raises(LibraryError, match="newer version"):
+        open_library(folder, program="pytest")
