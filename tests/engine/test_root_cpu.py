@@ -169,10 +169,10 @@ def test_root_cpu_is_never_shown_above_100_percent() -> None:
     assert api.host().root_cpu_percent <= 100.0 + 1e-9
 
 
-def test_a_backup_in_the_root_slows_emulated_io_and_takes_storage_bandwidth() -> None:
-    """A backup running in the root partition keeps a root VP busy and reads from the host's
-    storage: VMs' storage QoS-free throughput shrinks and emulated I/O slows (the lab's
-    assumption for the backup's size, docs/engine.md)."""
+def test_a_backup_in_the_root_takes_a_root_vp_and_a_quarter_of_the_storage() -> None:
+    """A backup running in the root partition keeps a root VP busy (so emulated I/O waits,
+    as under any root-side load) and reads from the host's storage, so the VMs' storage
+    throughput shrinks (the backup's size is the lab's assumption, docs/engine.md)."""
     api = lab(sockets=1, cores_per_socket=1, threads_per_core=1)
     disk = {"workload": "custom", "workload_disk_iops": 30000, "workload_cpu_pct": 5}
     vm(api, "Synthetic", scsi=True, **disk)
