@@ -298,3 +298,14 @@ def test_remove_with_delete_disks_deletes_the_vms_own_files(empty: Path) -> None
     assert any(f.endswith("web.vhd") for f in files) and any(f.endswith(".avhd") for f in files)
     assert not any(Path(f).exists() for f in files)
     assert hvctl(empty, "vm", "list", "--json").json() == []
+
+
+def test_revert_applies_the_checkpoint_the_vm_runs_from(empty: Path) -> None:
+    hvctl(empty, "vm", "new", "WEB", "--notes", "before")
+    refused = hvctl(empty, "vm", "revert", "WEB", check=False)
+    assert refused.code != 0 and "no checkpoint to revert to" in refused.err
+    hvctl(empty, "vm", "checkpoint", "WEB")
+    hvctl(empty, "vm", "set", "WEB", "--notes", "after")
+    out = hvctl(empty, "vm", "revert", "WEB", "--json").json()
+    assert out["job"]["kind"] == "apply-checkpoint" and out["job"]["state"] == "Completed"
+    assert hvctl(empty, "vm", "show", "WEB", "--json").json()["notes"] == "before"
