@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from hvlab.engine.api import HvError
+from hvlab.engine.api import HvError, Job, JobState
 from hvlab.gui import dialogs
 from hvlab.gui.actions import SPECS, EngineCommand, VmActions, WindowCommand, WindowTask
 
@@ -90,10 +90,16 @@ class VmCommands(QObject):
         try:
             for vm_id in vm_ids:
                 try:
-                    command.call(api, vm_id)
-                    done.append(names[vm_id])
+                    result = command.call(api, vm_id)
                 except HvError as err:
                     errors.append(err)
+                    continue
+                if isinstance(result, Job) and result.state is JobState.FAILED:
+                    # A job that takes no time and failed at once (an injected fault).
+                    errors.append(HvError(f"{result.description} {names[vm_id]} failed.",
+                                          [result.error] if result.error else []))
+                else:
+                    done.append(names[vm_id])
         finally:
             self._bridge.refresh()
         if done:

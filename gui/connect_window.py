@@ -303,9 +303,13 @@ class ConnectWindow(QMainWindow):
     def take_checkpoint(self, vm_id: str) -> None:
         """Action ▸ Checkpoint: a checkpoint named as Hyper-V names it."""
         try:
-            self.bridge.call(self.bridge.api.checkpoint, vm_id)
+            job = self.bridge.call(self.bridge.api.checkpoint, vm_id)
         except HvError as err:
             dialogs.show_error(self, err)
+            return
+        if job.error:  # failed at once (an injected fault): nothing was taken
+            dialogs.show_error(self, f"The checkpoint of {self._name} was not created.",
+                               [job.error])
             return
         self.statusBar().showMessage(f"A checkpoint of {self._name} was created.", 6000)
 

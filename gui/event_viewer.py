@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -226,11 +227,16 @@ class EventViewerWindow(QMainWindow):
     def _on_tick(self, _snap: object) -> None:
         if not self.isVisible():
             return
+        # Only the entries of the newest one's second on cross the API each tick (whole
+        # seconds: exact as floats, so the two counts agree).
+        second = self._entries[-1].time_us // 1_000_000 if self._entries else 0
         try:
-            fresh = self.bridge.api.event_log(last=1)
+            recent = self.bridge.api.event_log(since_seconds=float(second))
         except HvError:
             return
-        if fresh and (not self._entries or fresh[-1] != self._entries[-1]):
+        held = sum(1 for _ in itertools.takewhile(
+            lambda e: e.time_us >= second * 1_000_000, reversed(self._entries)))
+        if len(recent) != held:
             self.reload()
 
     def filters(self) -> tuple[str, str, str]:

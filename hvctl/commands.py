@@ -186,7 +186,7 @@ def _vm_lifecycle(lib: Library, args: argparse.Namespace, out: Printer) -> int:
     operation: Callable[[str], Job] = {
         "start": api.start, "stop": api.shut_down, "turn-off": api.turn_off, "save": api.save,
         "pause": api.pause, "resume": api.resume, "reset": api.reset,
-        "remove-saved-state": api.delete_saved_state,
+        "remove-saved-state": api.delete_saved_state, "revert": api.revert,
     }[args.command]
     vm_id = api.vm(args.name).id
     if args.command == "start":
@@ -330,5 +330,5 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     **cluster.HANDLERS,
     **{("vm", name): _vm_lifecycle for name in (
         "start", "stop", "turn-off", "save", "pause", "resume", "reset",
-        "remove-saved-state", "remove")},
+        "remove-saved-state", "remove", "revert")},
 }

@@ -25,6 +25,7 @@ LIFECYCLE = {
     "reset": "hard reset (Restart-VM)",
     "remove-saved-state": "discard the saved state (Remove-VMSavedState)",
     "remove": "delete the VM (Remove-VM)",
+    "revert": "apply the checkpoint the VM runs from (VM Connection's Revert)",
 }
 
 

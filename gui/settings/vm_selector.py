@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from hvlab.engine.api import HvError
 from hvlab.gui import ids
@@ -21,7 +21,18 @@ from hvlab.gui.settings import prompts
 
 if TYPE_CHECKING:
     from hvlab.gui.bridge import Bridge
-    from hvlab.gui.settings.dialog import VmSettingsDialog
+    from hvlab.gui.settings.model import SettingsModel
+
+
+class SettingsDialog(Protocol):
+    """What the selector uses of the Settings dialog (gui/settings/dialog.py)."""
+
+    @property
+    def model(self) -> SettingsModel: ...
+
+    def apply(self) -> bool: ...
+
+    def switch_to(self, vm_id: str) -> None: ...
 
 
 class VmSelector(QComboBox):
@@ -30,17 +41,20 @@ class VmSelector(QComboBox):
     ``dialog`` is the Settings dialog: its ``model``, ``apply()`` and ``switch_to(vm_id)``
     (held weakly: the dialog deletes itself when closed, and nothing here keeps it)."""
 
-    def __init__(self, bridge: Bridge, vm_id: str, dialog: VmSettingsDialog) -> None:
+    def __init__(self, bridge: Bridge, vm_id: str, dialog: QWidget) -> None:
         super().__init__(dialog)
         ids.apply(self, ids.VM_SETTINGS_SELECTOR)
         self.setToolTip("Show the settings of another virtual machine on this host.")
         self._bridge = bridge
         self._vm_id = vm_id
-        self._dialog = weakref.ref(dialog)
+        self._owner = weakref.ref(dialog)
         self._asking = False
         self.fill()
         self.activated.connect(self._on_activated)
         bridge.vm_list_changed.connect(self._on_vm_list_changed)
+
+    def _dialog(self) -> SettingsDialog | None:
+        return cast("SettingsDialog | None", self._owner())
 
     def detach(self) -> None:
         """Stop following the host's VMs (the dialog is closing)."""

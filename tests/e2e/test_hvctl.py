@@ -231,7 +231,7 @@ def test_root_load_is_set_kept_and_shown(demo: Path) -> None:
 
 def test_a_start_beyond_the_supported_vp_ratio_warns_and_runs(tmp_path: Path) -> None:
     """Windows Server 2008 R2 supports 8 VPs per LP; a ninth on a 1-LP host starts, with a
-    WARNING line (as Start-VM writes to its warning stream) and event 18520 in the log."""
+    WARNING line (as Start-VM writes to its warning stream) and event 18525 in the log."""
     from hvlab.engine.api import ManagementApi
     from hvlab.engine.api.library import create_library
     from hvlab.engine.config import HardDrive
@@ -252,7 +252,7 @@ def test_a_start_beyond_the_supported_vp_ratio_warns_and_runs(tmp_path: Path) ->
     assert "'VM8' is Running." in r.out
     events = hvctl(tmp_path / "lib", "events", "--vm", "VM8", "--level", "Warning",
                    "--json").json()
-    assert [e["event_id"] for e in events] == [18520]
+    assert [e["event_id"] for e in events] == [18525]
 
 
 def test_catalogues(tmp_path: Path) -> None:
@@ -342,3 +342,14 @@ def test_remove_with_delete_disks_deletes_the_vms_own_files(empty: Path) -> None
     assert any(f.endswith("web.vhd") for f in files) and any(f.endswith(".avhd") for f in files)
     assert not any(Path(f).exists() for f in files)
     assert hvctl(empty, "vm", "list", "--json").json() == []
+
+
+def test_revert_applies_the_checkpoint_the_vm_runs_from(empty: Path) -> None:
+    hvctl(empty, "vm", "new", "WEB", "--notes", "before")
+    refused = hvctl(empty, "vm", "revert", "WEB", check=False)
+    assert refused.code != 0 and "no checkpoint to revert to" in refused.err
+    hvctl(empty, "vm", "checkpoint", "WEB")
+    hvctl(empty, "vm", "set", "WEB", "--notes", "after")
+    out = hvctl(empty, "vm", "revert", "WEB", "--json").json()
+    assert out["job"]["kind"] == "apply-checkpoint" and out["job"]["state"] == "Completed"
+    assert hvctl(empty, "vm", "show", "WEB", "--json").json()["notes"] == "before"

@@ -55,3 +55,28 @@ def test_a_slow_start_keeps_the_console_busy_longer(
     slow = idle(window, step_seconds=0.5)
     assert slow >= 7 * normal > 0
     assert cell(window, "XP-CLIENT", "state") == "Running"
+
+
+def test_a_start_that_fails_part_way_leaves_the_vm_off(
+        qtbot: QtBot, window: MainWindow, idle: Callable[..., float],
+        shown: DialogRecorder) -> None:
+    api = window.bridge.api
+    api.inject_faults("fail-job:start@50")
+    select(window, "XP-CLIENT")
+    click_pane(qtbot, window, ids.ACT_START)
+    idle(window, step_seconds=0.5)
+    assert cell(window, "XP-CLIENT", "state") == "Off"
+    (job,) = [j for j in api.jobs()
+              if j.kind == "start" and j.vm_id == api.vm("XP-CLIENT").id]
+    assert job.state.value == "Failed" and job.percent == 50
+
+
+def test_a_reset_that_fails_at_once_says_so(
+        qtbot: QtBot, window: MainWindow, shown: DialogRecorder) -> None:
+    window.bridge.api.inject_faults("fail-job:reset@10")
+    select(window, "W2K8-DC01")
+    click_pane(qtbot, window, ids.ACT_RESET)
+    assert shown.confirmations == ["Reset Machine"]
+    assert shown.error_messages() == ["Resetting W2K8-DC01 failed."]
+    assert "fail-job:reset@10" in shown.errors[0][1]
+    assert window.statusBar().currentMessage() != "Resetting W2K8-DC01."
