@@ -261,5 +261,5 @@ def _array(body: Any) -> np.ndarray[Any, Any]:
     return np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
 
 
-_READERS = {"$t": _tuple, "$s": _set, "$u": _uuid, "$m": _mapping, "$b": _bytes, "$f": _float, "$e": _enum,
-            "$d": _record, "$a": _array}
+_READERS = {"$t": _tuple, "$s": _set, "$u": _uuid, "$m": _mapping, "$b": _bytes,
+            "$f": _float, "$e": _enum, "$d": _record, "$a": _array}
