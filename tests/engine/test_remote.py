@@ -355,3 +355,15 @@ def test_every_field_of_every_protocol_record_has_a_type_the_codec_writes() -> N
                 unknown.append(f"{tp.__name__}.{f.name}: {leaf}")
     assert unknown == []
     assert {"VhdInfo", "VmConfig", "VmTableSnapshot", "LabState"} <= set(registry)
+
+
+def test_a_port_in_use_is_refused_in_words_and_the_library_is_released(
+        server: RunningServer, tmp_path: Path) -> None:
+    from hvlab.engine.api import HvError, open_library
+    from tests.engine.remote_helpers import serve as serve_on
+
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(HvError, match=f"cannot listen on 127.0.0.1:{port}"):
+        serve_on(tmp_path / "second", port=port)
+    with open_library(tmp_path / "second" / "library"):  # the lock was released
+        pass
