@@ -69,7 +69,12 @@ run: $(RUN_STAMP)
 
 # The engine suite runs once, in the venv without Qt: that run is what proves the engine needs
 # no GUI package. The second run takes everything else (GUI, e2e) in the full venv.
-test: system-packages venvs lint dist-check
+# The two venvs are built side by side, then lint and dist-check run side by side: each is
+# one process waiting on pip or on one core, so on a 2-core machine the pairs cost the
+# longer of the two instead of their sum. --output-sync keeps each one's output together.
+test: system-packages
+	@$(MAKE) -j2 --output-sync=target venvs
+	@$(MAKE) -j2 --output-sync=target lint dist-check
 	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
 	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }

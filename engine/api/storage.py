@@ -13,25 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hvlab.engine import bounds, fileguard
+from hvlab.engine import storage as vhds
 from hvlab.engine.api.surface import ApiCore, command, query
 from hvlab.engine.api.types import CheckpointInfo, VmDiskInfo
 from hvlab.engine.api.values import parse_disk_type
 from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import VmState
-from hvlab.engine.storage import (
-    DEFAULT_BLOCK_SIZE,
-    MAX_DISK_SIZE,
-    DiskType,
-    VhdInfo,
-    compact_disk,
-    convert_disk,
-    expand_disk,
-    inspect_disk,
-    merge_disk,
-    new_disk,
-    reconnect_disk,
-)
 from hvlab.engine.vmms import checkpoints, vm_files
 from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
 
@@ -107,8 +95,8 @@ class StorageCalls(ApiCore):
 
     @command
     def new_vhd(self, path: str, size_bytes: int = vm_files.DEFAULT_DISK_BYTES, *,
-                disk_type: str | DiskType = "dynamic", parent: str | None = None,
-                block_size: int = DEFAULT_BLOCK_SIZE) -> Job:
+                disk_type: str | vhds.DiskType = "dynamic", parent: str | None = None,
+                block_size: int = vhds.DEFAULT_BLOCK_SIZE) -> Job:
         """New-VHD: a fixed disk is written in the background (progress, Cancel)."""
         kind = parse_disk_type(disk_type)
         target = self._path(path)
@@ -116,11 +104,11 @@ class StorageCalls(ApiCore):
             raise ValidationError("path", "A virtual hard disk file name ends in .vhd.")
         if os.path.exists(target):
             raise ValidationError("path", f"The file '{target}' already exists.")
-        if kind is not DiskType.DIFFERENCING:
+        if kind is not vhds.DiskType.DIFFERENCING:
             size_bytes = bounds.whole("size_bytes", "The size of a VHD", size_bytes,
-                                      MIN_DISK_SIZE, MAX_DISK_SIZE, "bytes")
+                                      MIN_DISK_SIZE, vhds.MAX_DISK_SIZE, "bytes")
         parent_path = self._path(parent) if parent is not None else None
-        if kind is DiskType.DIFFERENCING and (parent_path is None
+        if kind is vhds.DiskType.DIFFERENCING and (parent_path is None
                                               or not os.path.exists(parent_path)):
             raise ValidationError("parent", "A differencing disk needs an existing parent disk.")
         folder = os.path.dirname(target) or "."
@@ -131,17 +119,17 @@ class StorageCalls(ApiCore):
                 raise ValidationError("path", f"The folder for '{target}' cannot be created: "
                                               f"{exc.strerror or exc}.") from None
 
-            def work(progress: Any, cancelled: Any) -> VhdInfo:
-                return new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
+            def work(progress: Any, cancelled: Any) -> vhds.VhdInfo:
+                return vhds.new_disk(target, size_bytes, disk_type=kind, block_size=block_size,
                                 parent=parent_path, progress=lambda p: progress(p / 100),
                                 cancelled=cancelled)
 
             return self._file_job("new-vhd", f"Creating {os.path.basename(target)}", work)
 
     @query
-    def inspect_vhd(self, path: str) -> VhdInfo:
+    def inspect_vhd(self, path: str) -> vhds.VhdInfo:
         """Inspect Disk: format, type, sizes, parent and the block allocation."""
-        return inspect_disk(self._path(path))
+        return vhds.inspect_disk(self._path(path))
 
     @command
     def compact_vhd(self, path: str) -> Job:
@@ -150,19 +138,19 @@ class StorageCalls(ApiCore):
         self.lab.disk_handles.close([Path(target)])
         with fileguard.granted(os.path.dirname(target)):  # rebuilt beside itself
             return self._file_job("compact-vhd", f"Compacting {os.path.basename(target)}",
-                                  lambda progress, cancelled: compact_disk(
+                                  lambda progress, cancelled: vhds.compact_disk(
                                       target, progress=lambda p: progress(p / 100),
                                       cancelled=cancelled))
 
     @command
     def convert_vhd(self, source: str, destination: str,
-                    disk_type: str | DiskType = "dynamic") -> Job:
+                    disk_type: str | vhds.DiskType = "dynamic") -> Job:
         src, dst = self._path(source), self._path(destination)
         self._require_editable(src, "converted")
         kind = parse_disk_type(disk_type)
         with fileguard.granted(os.path.dirname(dst)):
             return self._file_job("convert-vhd", f"Converting {os.path.basename(src)}",
-                                  lambda progress, cancelled: convert_disk(
+                                  lambda progress, cancelled: vhds.convert_disk(
                                       src, dst, disk_type=kind,
                                       progress=lambda p: progress(p / 100),
                                       cancelled=cancelled))
@@ -172,10 +160,10 @@ class StorageCalls(ApiCore):
         target = self._path(path)
         self._require_editable(target, "expanded")
         new_size_bytes = bounds.whole("new_size_bytes", "The new size of a VHD", new_size_bytes,
-                                      MIN_DISK_SIZE, MAX_DISK_SIZE, "bytes")
+                                      MIN_DISK_SIZE, vhds.MAX_DISK_SIZE, "bytes")
         with fileguard.granted(target):
             return self._file_job("expand-vhd", f"Expanding {os.path.basename(target)}",
-                                  lambda progress, cancelled: expand_disk(
+                                  lambda progress, cancelled: vhds.expand_disk(
                                       target, new_size_bytes,
                                       progress=lambda p: progress(p / 100),
                                       cancelled=cancelled))
@@ -187,13 +175,13 @@ class StorageCalls(ApiCore):
         dst = self._path(destination) if destination is not None else None
         # The child goes, and its data into its parent or the new disk named.
         try:
-            parent = inspect_disk(src).parent_path
+            parent = vhds.inspect_disk(src).parent_path
         except HvError:
             parent = None  # the job reports what is wrong with the disk
         named = [src, dst and os.path.dirname(dst), None if dst else parent]
         with fileguard.granted(*[p for p in named if p]):
             return self._file_job("merge-vhd", f"Merging {os.path.basename(src)}",
-                                  lambda progress, cancelled: merge_disk(
+                                  lambda progress, cancelled: vhds.merge_disk(
                                       src, dst, progress=lambda p: progress(p / 100),
                                       cancelled=cancelled))
 
@@ -203,7 +191,7 @@ class StorageCalls(ApiCore):
         self._require_editable(src, "reconnected")
         with fileguard.granted(src):
             return self._file_job("reconnect-vhd", f"Reconnecting {os.path.basename(src)}",
-                                  lambda progress, cancelled: reconnect_disk(
+                                  lambda progress, cancelled: vhds.reconnect_disk(
                                       src, par, ignore_id_mismatch=ignore_id_mismatch))
 
     # -- a VM's disks -------------------------------------------------------------------------
@@ -227,7 +215,7 @@ class StorageCalls(ApiCore):
                 link = vm.disk_parents.get(link, "")
             if exists and cur is not None:
                 try:
-                    maximum = inspect_disk(cur).maximum_size
+                    maximum = vhds.inspect_disk(cur).maximum_size
                 except HvError:  # a damaged file still lists, its size unknown
                     maximum = 0
             out.append(VmDiskInfo(vm_files.drive_key(d), os.fspath(cur) if cur else d.path,

@@ -17,21 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hvlab.engine import fileguard
+from hvlab.engine.storage import vhd
 from hvlab.engine.storage.errors import VhdError, VhdInUseError, VhdParentError
 from hvlab.engine.storage.fileio import PositionedFile
-from hvlab.engine.storage.vhd import (
-    FILL_CHUNK,
-    Cancelled,
-    Progress,
-    VhdDifferencing,
-    VhdDisk,
-    VhdDynamic,
-    VhdFixed,
-    bitmap_for,
-    check_cancelled,
-    new_unique_id,
-    now_vhd_timestamp,
-)
 from hvlab.engine.storage.vhd_create import SparseImageWriter, build_new_file, create_vhd
 from hvlab.engine.storage.vhd_format import (
     CREATABLE_BLOCK_SIZES,
@@ -98,7 +86,8 @@ class CompactResult:
 def new_disk(path: str | os.PathLike[str], size: int = 0, *,
              disk_type: DiskType = DiskType.DYNAMIC, block_size: int = DEFAULT_BLOCK_SIZE,
              parent: str | os.PathLike[str] | None = None, zero_fill: bool = True,
-             progress: Progress | None = None, cancelled: Cancelled | None = None) -> VhdInfo:
+             progress: vhd.Progress | None = None,
+             cancelled: vhd.Cancelled | None = None) -> VhdInfo:
     """New Virtual Hard Disk: :func:`create_vhd` (size rounded as qemu does), then inspect."""
     create_vhd(path, size, disk_type=disk_type, block_size=block_size, parent=parent,
                zero_fill=zero_fill, progress=progress, cancelled=cancelled)
@@ -116,7 +105,7 @@ def inspect_disk(path: str | os.PathLike[str]) -> VhdInfo:
         parent_found = False
         parent_id: uuid.UUID | None = None
         notes = list(disk.notes)
-        if isinstance(disk, VhdDifferencing):
+        if isinstance(disk, vhd.VhdDifferencing):
             parent_id = uuid.UUID(bytes=disk.parent_unique_id)
             try:
                 parent_path, parent_found = find_parent(disk), True
@@ -124,7 +113,7 @@ def inspect_disk(path: str | os.PathLike[str]) -> VhdInfo:
                 candidates = disk.parent_paths()
                 parent_path = candidates[0] if candidates else None
                 notes.append(err.message)
-        if isinstance(disk, VhdDynamic):
+        if isinstance(disk, vhd.VhdDynamic):
             block_size = disk.block_size
             fill = _block_fill(disk)
         else:
@@ -145,7 +134,7 @@ def inspect_disk(path: str | os.PathLike[str]) -> VhdInfo:
             notes=tuple(notes))
 
 
-def _block_fill(disk: VhdDynamic) -> npt.NDArray[np.float32]:
+def _block_fill(disk: vhd.VhdDynamic) -> npt.NDArray[np.float32]:
     fill = np.zeros(disk.block_count, dtype=np.float32)
     spb = disk.sectors_per_block
     last_sectors = disk.sectors - (disk.block_count - 1) * spb
@@ -159,8 +148,8 @@ def _block_fill(disk: VhdDynamic) -> npt.NDArray[np.float32]:
 
 # ---------------------------------------------------------------------------- compact
 
-def compact_disk(path: str | os.PathLike[str], *, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> CompactResult:
+def compact_disk(path: str | os.PathLike[str], *, progress: vhd.Progress | None = None,
+                 cancelled: vhd.Cancelled | None = None) -> CompactResult:
     """Compact: rewrite a dynamic or differencing disk without its empty blocks.
 
     A dynamic disk drops blocks whose data is all zeros; a differencing disk drops only
@@ -170,7 +159,7 @@ def compact_disk(path: str | os.PathLike[str], *, progress: Progress | None = No
     """
     target = os.fspath(path)
     with open_vhd(target, resolve_parent=False) as disk:
-        if not isinstance(disk, VhdDynamic):
+        if not isinstance(disk, vhd.VhdDynamic):
             raise VhdError(f"Cannot compact '{target}': only dynamically expanding and "
                            "differencing disks can be compacted.")
         if disk.footer.saved_state:
@@ -183,13 +172,13 @@ def compact_disk(path: str | os.PathLike[str], *, progress: Progress | None = No
             nonlocal released
             header = DynamicHeader(0, 0, disk.block_size)
             locators: list[tuple[PlatformCode, bytes]] = []
-            if isinstance(disk, VhdDifferencing):
+            if isinstance(disk, vhd.VhdDifferencing):
                 header = replace(disk.header, table_offset=0, max_table_entries=0)
                 locators = _locator_blobs(disk)
             writer = SparseImageWriter(file, disk.footer, header, locators)
             blocks = disk.allocated_blocks().tolist()
             for done, block in enumerate(blocks, 1):
-                check_cancelled(cancelled, f"compacting '{target}'")
+                vhd.check_cancelled(cancelled, f"compacting '{target}'")
                 bitmap, data = disk.read_block(block)
                 if _releasable(disk, bitmap, data):
                     released += 1
@@ -205,14 +194,14 @@ def compact_disk(path: str | os.PathLike[str], *, progress: Progress | None = No
     return CompactResult(before, os.path.getsize(target), released)
 
 
-def _releasable(disk: VhdDynamic, bitmap: bytes, data: bytes) -> bool:
-    if isinstance(disk, VhdDifferencing):
+def _releasable(disk: vhd.VhdDynamic, bitmap: bytes, data: bytes) -> bool:
+    if isinstance(disk, vhd.VhdDifferencing):
         spb = disk.sectors_per_block
         return not np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8))[:spb].any()
     return not np.frombuffer(data, dtype=np.uint64).any()
 
 
-def _locator_blobs(disk: VhdDifferencing) -> list[tuple[PlatformCode, bytes]]:
+def _locator_blobs(disk: vhd.VhdDifferencing) -> list[tuple[PlatformCode, bytes]]:
     """The parent locators' data as stored, to carry over to a rewritten file."""
     blobs: list[tuple[PlatformCode, bytes]] = []
     for loc in disk.header.locators:
@@ -226,8 +215,8 @@ def _locator_blobs(disk: VhdDifferencing) -> list[tuple[PlatformCode, bytes]]:
 
 def convert_disk(source: str | os.PathLike[str], destination: str | os.PathLike[str], *,
                  disk_type: DiskType = DiskType.DYNAMIC, block_size: int = DEFAULT_BLOCK_SIZE,
-                 progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> VhdInfo:
+                 progress: vhd.Progress | None = None,
+                 cancelled: vhd.Cancelled | None = None) -> VhdInfo:
     """Convert: copy what a disk (with its parent chain) shows into a new fixed or dynamic
     disk. The size and geometry are kept; the copy gets a new unique id. A dynamic copy
     allocates only blocks with non-zero data. Cancelling leaves no destination file."""
@@ -239,7 +228,7 @@ def convert_disk(source: str | os.PathLike[str], destination: str | os.PathLike[
     with open_vhd(source) as disk:
         data_offset = NO_DATA_OFFSET if disk_type is DiskType.FIXED else SECTOR
         footer = replace(disk.footer, disk_type=disk_type, data_offset=data_offset,
-                         unique_id=new_unique_id(), timestamp=now_vhd_timestamp(),
+                         unique_id=vhd.new_unique_id(), timestamp=vhd.now_vhd_timestamp(),
                          original_size=disk.size, saved_state=0, checksum_quirk=False,
                          features=disk.footer.features & ~1)
         footer = _our_creator(footer)
@@ -258,12 +247,12 @@ def _our_creator(footer: Footer) -> Footer:
                    creator_host_os=CREATOR_HOST_OS)
 
 
-def _copy_fixed(disk: VhdDisk, file: PositionedFile, footer: Footer,
-                progress: Progress | None, cancelled: Cancelled | None) -> None:
-    buf = bytearray(min(FILL_CHUNK, max(disk.size, SECTOR)))
+def _copy_fixed(disk: vhd.VhdDisk, file: PositionedFile, footer: Footer,
+                progress: vhd.Progress | None, cancelled: vhd.Cancelled | None) -> None:
+    buf = bytearray(min(vhd.FILL_CHUNK, max(disk.size, SECTOR)))
     done = 0
     while done < disk.size:
-        check_cancelled(cancelled, f"writing '{file.path}'")
+        vhd.check_cancelled(cancelled, f"writing '{file.path}'")
         step = min(len(buf), disk.size - done)
         view = memoryview(buf)[:step]
         disk.read_into(done // SECTOR, view)
@@ -274,16 +263,16 @@ def _copy_fixed(disk: VhdDisk, file: PositionedFile, footer: Footer,
     file.write(footer.pack(), disk.size)
 
 
-def _copy_sparse(disk: VhdDisk, file: PositionedFile, footer: Footer, header: DynamicHeader,
-                 locators: list[tuple[PlatformCode, bytes]], progress: Progress | None,
-                 cancelled: Cancelled | None) -> None:
+def _copy_sparse(disk: vhd.VhdDisk, file: PositionedFile, footer: Footer, header: DynamicHeader,
+                 locators: list[tuple[PlatformCode, bytes]], progress: vhd.Progress | None,
+                 cancelled: vhd.Cancelled | None) -> None:
     writer = SparseImageWriter(file, footer, header, locators)
     block_size = writer.header.block_size
     spb = block_size // SECTOR
     buf = bytearray(block_size)
     blocks = writer.header.max_table_entries
     for block in range(blocks):
-        check_cancelled(cancelled, f"writing '{file.path}'")
+        vhd.check_cancelled(cancelled, f"writing '{file.path}'")
         first = block * spb
         count = min(spb, disk.sectors - first)
         view = memoryview(buf)
@@ -291,7 +280,7 @@ def _copy_sparse(disk: VhdDisk, file: PositionedFile, footer: Footer, header: Dy
             view[count * SECTOR:] = bytes((spb - count) * SECTOR)
         disk.read_into(first, view[: count * SECTOR])
         if np.frombuffer(buf, dtype=np.uint64).any():
-            bitmap = bitmap_for(writer.header.bitmap_size, 0, count)
+            bitmap = vhd.bitmap_for(writer.header.bitmap_size, 0, count)
             writer.add_block(block, bitmap.tobytes(), view)
         if progress is not None:
             progress(99.0 * (block + 1) / blocks)
@@ -300,7 +289,8 @@ def _copy_sparse(disk: VhdDisk, file: PositionedFile, footer: Footer, header: Dy
 
 def merge_disk(child: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None,
                *, disk_type: DiskType = DiskType.DYNAMIC, delete_child: bool = True,
-               progress: Progress | None = None, cancelled: Cancelled | None = None) -> VhdInfo:
+               progress: vhd.Progress | None = None,
+               cancelled: vhd.Cancelled | None = None) -> VhdInfo:
     """Merge a differencing disk.
 
     Into its parent (``destination`` None): every sector the child holds is written into
@@ -315,7 +305,7 @@ def merge_disk(child: str | os.PathLike[str], destination: str | os.PathLike[str
     """
     child_path = os.fspath(child)
     with open_vhd(child_path) as disk:
-        if not isinstance(disk, VhdDifferencing) or disk.parent is None:
+        if not isinstance(disk, vhd.VhdDifferencing) or disk.parent is None:
             raise VhdError(f"Cannot merge '{child_path}': only a differencing disk can be "
                            "merged.")
         parent_path = disk.parent.path
@@ -324,14 +314,14 @@ def merge_disk(child: str | os.PathLike[str], destination: str | os.PathLike[str
                             cancelled=cancelled)
     with open_vhd(child_path, resolve_parent=False) as disk, \
             open_vhd(parent_path, writable=True, resolve_parent=False) as parent:
-        assert isinstance(disk, VhdDifferencing)
+        assert isinstance(disk, vhd.VhdDifferencing)
         if parent.footer.saved_state:
             raise VhdInUseError(f"Cannot merge into '{parent_path}': the disk belongs to a "
                                 "virtual machine in the saved state.")
         blocks = disk.allocated_blocks().tolist()
         spb = disk.sectors_per_block
         for done, block in enumerate(blocks, 1):
-            check_cancelled(cancelled, f"merging '{child_path}' into '{parent_path}'")
+            vhd.check_cancelled(cancelled, f"merging '{child_path}' into '{parent_path}'")
             _merge_block(disk, parent, block, spb)
             if progress is not None:
                 progress(99.0 * done / len(blocks))
@@ -343,7 +333,7 @@ def merge_disk(child: str | os.PathLike[str], destination: str | os.PathLike[str
     return inspect_disk(parent_path)
 
 
-def _merge_block(child: VhdDifferencing, parent: VhdDisk, block: int, spb: int) -> None:
+def _merge_block(child: vhd.VhdDifferencing, parent: vhd.VhdDisk, block: int, spb: int) -> None:
     first = block * spb
     in_disk = min(spb, child.sectors - first)
     bits = child.block_bitmap(block)[:in_disk]
@@ -362,24 +352,24 @@ def _merge_block(child: VhdDifferencing, parent: VhdDisk, block: int, spb: int) 
 # ---------------------------------------------------------------------------- expand, reconnect
 
 def expand_disk(path: str | os.PathLike[str], new_size: int, *, zero_fill: bool = True,
-                progress: Progress | None = None,
-                cancelled: Cancelled | None = None) -> VhdInfo:
+                progress: vhd.Progress | None = None,
+                cancelled: vhd.Cancelled | None = None) -> VhdInfo:
     """Expand: grow a fixed or dynamic disk to ``new_size`` bytes (rounded up as for a new
     disk). A fixed disk's new space is zero-filled with progress (cancelling restores the
     old size); a dynamic disk only grows its BAT. Differencing disks cannot be expanded."""
     target = os.fspath(path)
     size = rounded_disk_size(new_size)
     with open_vhd(target, writable=True, resolve_parent=False) as disk:
-        if isinstance(disk, VhdDifferencing):
+        if isinstance(disk, vhd.VhdDifferencing):
             raise VhdError(f"Cannot expand '{target}': a differencing disk has the size of its "
                            "parent.")
         if size <= disk.size:
             raise VhdError(f"Cannot expand '{target}': the new size ({size:,} bytes) must be "
                            f"larger than the current size ({disk.size:,} bytes).")
-        if isinstance(disk, VhdFixed):
+        if isinstance(disk, vhd.VhdFixed):
             disk.expand(size, zero_fill=zero_fill, progress=progress, cancelled=cancelled)
         else:
-            assert isinstance(disk, VhdDynamic)
+            assert isinstance(disk, vhd.VhdDynamic)
             disk.expand(size)
         disk.flush()
     if progress is not None:
@@ -399,7 +389,7 @@ def reconnect_disk(child: str | os.PathLike[str], parent: str | os.PathLike[str]
     _refuse_loop(child_path, parent_path)
     with open_vhd(parent_path, resolve_parent=False) as new_parent, \
             open_vhd(child_path, writable=True, resolve_parent=False) as disk:
-        if not isinstance(disk, VhdDifferencing):
+        if not isinstance(disk, vhd.VhdDifferencing):
             raise VhdError(f"Cannot reconnect '{child_path}': only a differencing disk has a "
                            "parent.")
         if new_parent.size != disk.size:
@@ -421,10 +411,10 @@ def _refuse_loop(child_path: str, parent_path: str) -> None:
     """The new parent's chain must open and must not pass through the child."""
     child_real = os.path.realpath(child_path)
     with open_vhd(parent_path) as disk:
-        link: VhdDisk | None = disk
+        link: vhd.VhdDisk | None = disk
         while link is not None:
             if os.path.realpath(link.path) == child_real:
                 raise VhdParentError(
                     f"Cannot reconnect '{child_path}' to '{parent_path}': the disk is in that "
                     "parent's own chain, which would make a loop.")
-            link = link.parent if isinstance(link, VhdDifferencing) else None
+            link = link.parent if isinstance(link, vhd.VhdDifferencing) else None

@@ -15,23 +15,11 @@ import uuid
 
 import numpy as np
 
+from hvlab.engine.storage import vhd_format as fmt
 from hvlab.engine.storage.errors import VhdCorruptError, VhdError, VhdParentError
 from hvlab.engine.storage.fileio import PositionedFile
 from hvlab.engine.storage.locators import MAX_LOCATOR_LENGTH, PATH_CODES, locator_room
 from hvlab.engine.storage.vhd import BatArray, VhdDifferencing, VhdDisk, VhdDynamic, VhdFixed
-from hvlab.engine.storage.vhd_format import (
-    FOOTER_COOKIE,
-    FOOTER_SIZE,
-    HEADER_SIZE,
-    SECTOR,
-    UNALLOCATED,
-    DiskType,
-    DynamicHeader,
-    Footer,
-    parse_footer,
-    parse_header,
-    vhd_timestamp,
-)
 
 #: Deepest differencing chain we follow (also stops loops between crafted files).
 MAX_CHAIN_DEPTH = 128
@@ -77,9 +65,9 @@ def vhd_problem(path: str | os.PathLike[str]) -> str | None:
         with PositionedFile(text) as file:
             size = file.size()
             # The trailing footer (512 bytes, or 511 from old Virtual PC) or the copy at 0.
-            starts = {0, size - FOOTER_SIZE, size - FOOTER_SIZE + 1}
+            starts = {0, size - fmt.FOOTER_SIZE, size - fmt.FOOTER_SIZE + 1}
             ends = [file.read(8, at) for at in sorted(starts) if 0 <= at <= size - 8]
-        if FOOTER_COOKIE not in ends:
+        if fmt.FOOTER_COOKIE not in ends:
             return (f"The file '{text}' is not a virtual hard disk: it has no VHD footer "
                     "(cookie \"conectix\").")
         with open_vhd(text):
@@ -119,54 +107,55 @@ def _open(path: str, *, writable: bool, parent: str | None, resolve_parent: bool
 def _open_file(file: PositionedFile, path: str) -> VhdDisk:
     size = file.size()
     footer, footer_offset, notes = _read_footer(file, path, size)
-    if footer.disk_type is DiskType.FIXED:
+    if footer.disk_type is fmt.DiskType.FIXED:
         if footer_offset < footer.current_size:
             raise VhdCorruptError(path, "footer", "current size",
                                   f"is {footer.current_size:,} bytes, but the file holds only "
                                   f"{footer_offset:,} bytes of data")
         return VhdFixed(file, footer, footer_offset, notes)
     limit = footer_offset if footer_offset >= 0 else size
-    if footer.data_offset + HEADER_SIZE > limit:
+    if footer.data_offset + fmt.HEADER_SIZE > limit:
         raise VhdCorruptError(path, "footer", "data offset",
                               f"0x{footer.data_offset:X} puts the dynamic header past the end "
                               "of the file")
-    header = parse_header(file.read(HEADER_SIZE, footer.data_offset), path, footer.current_size)
+    header = fmt.parse_header(file.read(fmt.HEADER_SIZE, footer.data_offset), path,
+                              footer.current_size)
     if header.table_offset + 4 * header.max_table_entries > limit:
         raise VhdCorruptError(path, "dynamic header", "table offset",
                               f"0x{header.table_offset:X} with {header.max_table_entries:,} "
                               f"entries puts the BAT past the end of the data at {limit:,}")
     bat: BatArray = np.frombuffer(file.read(4 * header.max_table_entries, header.table_offset),
                                   dtype=">u4").copy()
-    differencing = footer.disk_type is DiskType.DIFFERENCING
+    differencing = footer.disk_type is fmt.DiskType.DIFFERENCING
     next_free = _validate_layout(path, footer, header, bat, limit, differencing)
     cls = VhdDifferencing if differencing else VhdDynamic
     recovered = footer_offset < 0
     if recovered:
         # The trailing footer belongs after the data, or at the very end of a longer file
         # (where the damaged one is, or after Windows' alignment gap).
-        footer_offset = max(next_free, size - FOOTER_SIZE)
+        footer_offset = max(next_free, size - fmt.FOOTER_SIZE)
     disk = cls(file, footer, footer_offset, notes, header, bat, next_free)
     disk.footer_recovered = recovered
     return disk
 
 
-def _read_footer(file: PositionedFile, path: str, size: int) -> tuple[Footer, int, list[str]]:
+def _read_footer(file: PositionedFile, path: str, size: int) -> tuple[fmt.Footer, int, list[str]]:
     """The footer, its offset (-1 when recovered from the copy at offset 0), and notes."""
-    if size < FOOTER_SIZE - 1:
+    if size < fmt.FOOTER_SIZE - 1:
         raise VhdCorruptError(path, "file", "length",
                               f"is {size} bytes, too short to hold a VHD footer")
     notes: list[str] = []
     try:
-        if size < FOOTER_SIZE:
+        if size < fmt.FOOTER_SIZE:
             raise VhdCorruptError(path, "footer", "length", "is 511 bytes")
-        footer = parse_footer(file.read(FOOTER_SIZE, size - FOOTER_SIZE), path)
-        offset = size - FOOTER_SIZE
+        footer = fmt.parse_footer(file.read(fmt.FOOTER_SIZE, size - fmt.FOOTER_SIZE), path)
+        offset = size - fmt.FOOTER_SIZE
     except VhdCorruptError as trailing:
         try:
             # Virtual PC before 2004 wrote a 511-byte footer (the last reserved byte missing).
-            footer = parse_footer(file.read(FOOTER_SIZE - 1, size - FOOTER_SIZE + 1) + b"\0",
-                                  path)
-            offset = size - FOOTER_SIZE + 1
+            tail = file.read(fmt.FOOTER_SIZE - 1, size - fmt.FOOTER_SIZE + 1)
+            footer = fmt.parse_footer(tail + b"\0", path)
+            offset = size - fmt.FOOTER_SIZE + 1
             notes.append("511-byte footer (Virtual PC before 2004)")
         except VhdCorruptError:
             footer, offset = _recover_footer(file, path, size, trailing), -1
@@ -178,24 +167,24 @@ def _read_footer(file: PositionedFile, path: str, size: int) -> tuple[Footer, in
 
 
 def _recover_footer(file: PositionedFile, path: str, size: int,
-                    trailing: VhdCorruptError) -> Footer:
+                    trailing: VhdCorruptError) -> fmt.Footer:
     """The spec's rule: a damaged footer is replaced by the copy at offset 0, which only
     dynamic and differencing disks have."""
-    head = file.read(FOOTER_SIZE, 0) if size >= FOOTER_SIZE else b""
-    if head[:8] != FOOTER_COOKIE:
+    head = file.read(fmt.FOOTER_SIZE, 0) if size >= fmt.FOOTER_SIZE else b""
+    if head[:8] != fmt.FOOTER_COOKIE:
         raise trailing
     try:
-        copy = parse_footer(head, path, "footer copy at offset 0")
+        copy = fmt.parse_footer(head, path, "footer copy at offset 0")
     except VhdCorruptError as err:
         raise VhdCorruptError(path, trailing.structure, trailing.field,
                               f"{trailing.problem}, and the footer copy at offset 0 is damaged "
                               f"too ({err.field} {err.problem})") from err
-    if copy.disk_type is DiskType.FIXED:
+    if copy.disk_type is fmt.DiskType.FIXED:
         raise trailing
     return copy
 
 
-def _validate_layout(path: str, footer: Footer, header: DynamicHeader, bat: BatArray,
+def _validate_layout(path: str, footer: fmt.Footer, header: fmt.DynamicHeader, bat: BatArray,
                      limit: int, differencing: bool) -> int:
     """Check that every structure and block lies inside the data and nothing overlaps.
 
@@ -203,8 +192,8 @@ def _validate_layout(path: str, footer: Footer, header: DynamicHeader, bat: BatA
     block, as a sector-aligned offset.
     """
     extents: list[tuple[int, int, str]] = [
-        (0, FOOTER_SIZE, "footer copy at offset 0"),
-        (footer.data_offset, footer.data_offset + HEADER_SIZE, "dynamic header"),
+        (0, fmt.FOOTER_SIZE, "footer copy at offset 0"),
+        (footer.data_offset, footer.data_offset + fmt.HEADER_SIZE, "dynamic header"),
         (header.table_offset, header.table_offset + 4 * header.max_table_entries, "BAT"),
     ]
     reserved_end = max(end for _start, end, _name in extents)
@@ -216,7 +205,7 @@ def _validate_layout(path: str, footer: Footer, header: DynamicHeader, bat: BatA
             if loc.data_length > MAX_LOCATOR_LENGTH:
                 raise VhdCorruptError(path, where, "data length",
                                       f"{loc.data_length:,} is too large for a path")
-            if loc.data_offset % SECTOR:
+            if loc.data_offset % fmt.SECTOR:
                 raise VhdCorruptError(path, where, "data offset",
                                       f"0x{loc.data_offset:X} is not sector-aligned")
             if loc.data_offset + loc.data_length > limit:
@@ -233,11 +222,11 @@ def _validate_layout(path: str, footer: Footer, header: DynamicHeader, bat: BatA
             raise VhdCorruptError(path, structure, field,
                                   f"0x{b_start:X}: the {b_name} overlaps the {a_name} "
                                   f"(0x{a_start:X}–0x{a_end:X})")
-    next_free = -(-reserved_end // SECTOR) * SECTOR
-    allocated = np.flatnonzero(bat != UNALLOCATED)
+    next_free = -(-reserved_end // fmt.SECTOR) * fmt.SECTOR
+    allocated = np.flatnonzero(bat != fmt.UNALLOCATED)
     if allocated.size == 0:
         return next_free
-    starts = bat[allocated].astype(np.int64) * SECTOR
+    starts = bat[allocated].astype(np.int64) * fmt.SECTOR
     ends = starts + header.block_span
     past = np.flatnonzero(ends > limit)
     if past.size:
@@ -304,4 +293,4 @@ def _parent_time_matches(child: VhdDifferencing, parent: VhdDisk) -> bool:
     stamp = child.header.parent_timestamp
     if stamp in (0, parent.footer.timestamp):
         return True
-    return stamp == vhd_timestamp(parent.file_mtime())
+    return stamp == fmt.vhd_timestamp(parent.file_mtime())

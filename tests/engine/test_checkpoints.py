@@ -254,7 +254,7 @@ def test_vhd_jobs_run_off_thread_with_progress_and_cancel(
     # Hold the fixed disk's writer at its first progress report until Cancel is requested,
     # so that Cancel always arrives while the file is half written.
     halfway = threading.Event()
-    real_new_disk = storage_api.new_disk
+    real_new_disk = storage_api.vhds.new_disk
 
     def held(*args: Any, progress: Callable[[float], None], cancelled: Callable[[], bool],
              **kwargs: Any) -> Any:
@@ -267,7 +267,7 @@ def test_vhd_jobs_run_off_thread_with_progress_and_cancel(
                     time.sleep(0.001)
         return real_new_disk(*args, progress=report, cancelled=cancelled, **kwargs)
 
-    monkeypatch.setattr(storage_api, "new_disk", held)
+    monkeypatch.setattr(storage_api.vhds, "new_disk", held)
     job = api.new_vhd(str(tmp_path / "f.vhd"), 2 * 1024**3, disk_type="fixed")
     assert halfway.wait(30)
     api.poll()  # progress is read on the engine's thread
