@@ -146,3 +146,17 @@ def test_a_lost_server_shows_in_the_tree_and_the_console_reconnects(
     finally:
         servers.close_all()
         again.close()
+
+
+def test_the_select_computer_dialog_and_a_server_window_are_fully_named(
+        qtbot: QtBot, console: tuple[MainWindow, ServerConsoles],
+        server: RunningServer) -> None:
+    from tests.gui.test_accessibility import duplicate_names, unnamed
+
+    _, servers = console
+    dialog = servers.open_dialog()
+    qtbot.addWidget(dialog)
+    assert unnamed(dialog) == [] and duplicate_names(dialog) == []
+    dialog.close()
+    remote = _connected(qtbot, servers, server)
+    assert unnamed(remote.window) == [] and duplicate_names(remote.window) == []
