@@ -46,7 +46,7 @@ from hvlab.engine.remote import codec, protocol, security
 #: Wall seconds between attempts to connect again after a lost connection.
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 #: Wall seconds a connection attempt may take.
-OPEN_TIMEOUT_S = 10.0
+OPEN_TIMEOUT_S = 20.0
 #: History streams one client keeps (the server's own limit).
 MAX_STREAMS = 256
 
