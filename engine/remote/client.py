@@ -23,7 +23,6 @@ import inspect
 import itertools
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from hvlab.engine.remote import codec, protocol, security
 #: Wall seconds between attempts to connect again after a lost connection.
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 #: Wall seconds a connection attempt may take.
-OPEN_TIMEOUT_S = 10.0
+OPEN_TIMEOUT_S = 20.0
 #: History streams one client keeps (the server's own limit).
 MAX_STREAMS = 256
 
@@ -124,6 +123,7 @@ class RemoteEngine:
         self._history: dict[tuple[str | None, ...], dict[str, Any]] = {}
         self._connection: ClientConnection | None = None
         self._closing = False
+        self._closed = threading.Event()  # close() was called: stop reconnecting
         self.info: ServerInfo | None = None
         self.last_error = ""
         #: The server's wall clock (time.time()) when it sent the tick being delivered: on
@@ -209,6 +209,7 @@ class RemoteEngine:
 
     def close(self) -> None:
         self._closing = True
+        self._closed.set()
         connection = self._connection
         if connection is not None:
             connection.close()
@@ -284,7 +285,8 @@ class RemoteEngine:
         while not self._closing:
             connection = self._connection
             if connection is None:
-                time.sleep(next(delays, RECONNECT_DELAYS_S[-1]))
+                if self._closed.wait(next(delays, RECONNECT_DELAYS_S[-1])):
+                    return
                 try:
                     self._connect()
                 except HvError as err:

@@ -10,6 +10,7 @@ a one-member object whose key starts with ``$``:
 ``{"$s": [...]}``           a set (read as a frozenset)
 ``{"$m": [[k, v], ...]}``   a dict whose keys are not all plain strings (``Operation`` keys)
 ``{"$b": "base64"}``        bytes
+``{"$u": "…-…"}``           a UUID (a virtual hard disk's identifier)
 ``{"$f": "nan"}``           a float JSON cannot write: ``nan``, ``inf``, ``-inf``
 ``{"$e": [type, value]}``   an enum member, by the enum's name and the member's value
 ``{"$d": [type, {...}]}``   a record (a frozen dataclass) by its name and its fields
@@ -31,6 +32,7 @@ import json
 import math
 import sys
 import typing
+import uuid
 from functools import cache
 from typing import Any
 
@@ -47,6 +49,10 @@ MAX_ARRAY_ITEMS = 1 << 20
 
 class CodecError(ValueError):
     """A value that cannot be written or read as a protocol value (says which and why)."""
+
+
+#: Classes of the client surface that are not values a call takes or returns.
+_NOT_VALUES = frozenset({"InMemory"})  # an engine thread's owner, holding a live facade
 
 
 @cache
@@ -74,7 +80,7 @@ def registry() -> dict[str, type]:
 
     for name in api.__all__:
         value = getattr(api, name)
-        if isinstance(value, type):
+        if isinstance(value, type) and name not in _NOT_VALUES:
             visit(value)
     for name in ("HostChanged", "JobChanged", "LogEntry", "VmListChanged", "VmStateChanged"):
         visit(getattr(api, name))
@@ -95,6 +101,8 @@ def encode(value: Any) -> Any:
         return number if math.isfinite(number) else {"$f": repr(number)}
     if isinstance(value, bytes):
         return {"$b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, uuid.UUID):
+        return {"$u": str(value)}
     if isinstance(value, np.ndarray):
         data = np.ascontiguousarray(value)
         dtype = data.dtype.newbyteorder("<") if data.dtype.byteorder == ">" else data.dtype
@@ -193,6 +201,13 @@ def _bytes(body: Any) -> bytes:
         raise CodecError("bytes ($b) must be base64") from err
 
 
+def _uuid(body: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(_expect(body, str, "a UUID ($u)"))
+    except ValueError as err:
+        raise CodecError("a UUID ($u) is written as 32 hexadecimal digits") from err
+
+
 def _float(body: Any) -> float:
     if body not in ("nan", "inf", "-inf"):
         raise CodecError('a special float ($f) is "nan", "inf" or "-inf"')
@@ -246,5 +261,5 @@ def _array(body: Any) -> np.ndarray[Any, Any]:
     return np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
 
 
-_READERS = {"$t": _tuple, "$s": _set, "$m": _mapping, "$b": _bytes, "$f": _float, "$e": _enum,
-            "$d": _record, "$a": _array}
+_READERS = {"$t": _tuple, "$s": _set, "$u": _uuid, "$m": _mapping, "$b": _bytes,
+            "$f": _float, "$e": _enum, "$d": _record, "$a": _array}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hvlab.engine import fileguard
-from hvlab.engine.api import ApiProxy, EngineThread, ManagementApi, open_library
+from hvlab.engine.api import ApiProxy, EngineThread, HvError, ManagementApi, open_library
 from hvlab.engine.remote import protocol, security
 from hvlab.engine.remote.client import RemoteEngine
 from hvlab.engine.remote.server import LabServer, ServerThread
@@ -72,7 +72,13 @@ def start_server(library: str | os.PathLike[str] | None = None, *, host: str | N
     engine = EngineThread(open_owner, name="hvlab-server-engine")
     try:
         server = LabServer(engine, tokens, name=name, library=str(opened["path"]))
-        thread = ServerThread(server, host=host, port=port, ssl_context=context)
+        try:
+            thread = ServerThread(server, host=host, port=port, ssl_context=context)
+        except OSError as err:  # the port is taken, the address is not this computer's
+            raise HvError(f"The hvlab server cannot listen on {host or '*'}:{port}.",
+                          [err.strerror or str(err),
+                           "Choose another port with --port, or stop the program using "
+                           "it."]) from None
         if speed > 0:
             engine.run_clock(speed)
     except BaseException:

@@ -8,8 +8,9 @@ does: a connection with events and clock ticks subscribed and the host's and one
 history streamed.
 
 Printed: the server's CPU (process time over wall time, from /proc) with no client and with
-the clients; per client, the ticks received per second; and the delay of each tick from the
-server's send to the client's sink (median, 95th percentile, worst), on one machine's clock.
+the clients; per client, the ticks received per second; the delay of each tick from the
+server's send to the client's sink (median, 95th percentile, worst), on one machine's clock;
+and each client's own median delay (the best, median and worst client).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def main() -> None:
         time.sleep(2)
         idle = cpu_percent(process.pid, args.seconds / 2)
         delays: list[float] = []
+        per_client_delays: list[list[float]] = [[] for _ in range(args.clients)]
         counts = [0] * args.clients
         lock = threading.Lock()
         for i in range(args.clients):
@@ -99,6 +101,7 @@ def main() -> None:
                 delay = time.time() - engine.tick_sent
                 with lock:
                     delays.append(delay)
+                    per_client_delays[i].append(delay)
                     counts[i] += 1
 
             engine.listen(lambda _event: None)
@@ -110,10 +113,13 @@ def main() -> None:
         time.sleep(2)
         with lock:
             delays.clear()
+            for own in per_client_delays:
+                own.clear()
             counts[:] = [0] * args.clients
         busy = cpu_percent(process.pid, args.seconds)
         with lock:
             taken, per_client = sorted(delays), list(counts)
+            medians = sorted(statistics.median(own) for own in per_client_delays if own)
     finally:
         for engine in clients:
             engine.close()
@@ -133,6 +139,9 @@ def main() -> None:
         print(f"  tick delay, server send to client sink      median "
               f"{1000 * statistics.median(taken):.1f} ms, 95th {1000 * p95:.1f} ms, "
               f"worst {1000 * taken[-1]:.1f} ms ({len(taken)} ticks)")
+        print(f"  each client's median tick delay             best {1000 * medians[0]:.1f} ms, "
+              f"median {1000 * statistics.median(medians):.1f} ms, worst "
+              f"{1000 * medians[-1]:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -269,6 +269,11 @@ def test_hvctl_runs_commands_on_a_server(server: RunningServer, tmp_path: Path,
     assert hvctl(["--server", server.url, "--token", token, "vm", "new", "Scripted",
                   "--memory", "256", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "Scripted"
+    for command in (["vhd", "new", "remote.vhd", "--size-gb", "1"], ["vhd", "inspect",
+                                                                    "remote.vhd"]):
+        assert hvctl(["--server", server.url, "--token", token, "--json", *command]) == 0
+        made = json.loads(capsys.readouterr().out)
+    assert made["path"].endswith("remote.vhd") and len(made["unique_id"]) == 36
     monkeypatch.setenv("HVLAB_TOKEN", server.new_tokens[Access.READ_ONLY])
     assert hvctl(["vm", "list", "--json", "--server", server.url]) == 0
     assert "Scripted" in [vm["name"] for vm in json.loads(capsys.readouterr().out)]
@@ -312,3 +317,57 @@ def test_the_server_methods_check_their_params(server: RunningServer, tmp_path: 
         assert call(connection, "hvlab.run_clock", [10])["error"]["code"] == -32001
     finally:
         connection.close()
+
+
+def test_every_field_of_every_protocol_record_has_a_type_the_codec_writes() -> None:
+    """A record that gains a field of a new kind (a UUID, a date) must teach the codec it:
+    every leaf type of every record and enum the surface names is one the codec knows."""
+    import dataclasses
+    import enum
+    import sys
+    import typing
+    import uuid
+
+    known = {type(None), bool, int, float, str, bytes, tuple, list, dict, set, frozenset,
+             uuid.UUID, np.ndarray, typing.Any}
+
+    def leaves(tp: object) -> set[object]:
+        args = typing.get_args(tp)
+        origin = typing.get_origin(tp)
+        found = {origin} if origin in (tuple, list, dict, set, frozenset) else set()
+        if origin is np.ndarray:
+            return {np.ndarray}
+        if not args:
+            return {tp}
+        for arg in args:
+            if arg is not Ellipsis:
+                found |= leaves(arg)
+        return found
+
+    registry = codec.registry()
+    unknown = []
+    for tp in registry.values():
+        if not dataclasses.is_dataclass(tp):
+            continue
+        hints = typing.get_type_hints(tp, vars(sys.modules[tp.__module__]))
+        for f in dataclasses.fields(tp):
+            for leaf in leaves(hints[f.name]):
+                if leaf in known or (isinstance(leaf, type) and (
+                        issubclass(leaf, enum.Enum) or dataclasses.is_dataclass(leaf))
+                        and registry.get(leaf.__name__) is leaf):
+                    continue
+                unknown.append(f"{tp.__name__}.{f.name}: {leaf}")
+    assert unknown == []
+    assert {"VhdInfo", "VmConfig", "VmTableSnapshot", "LabState"} <= set(registry)
+
+
+def test_a_port_in_use_is_refused_in_words_and_the_library_is_released(
+        server: RunningServer, tmp_path: Path) -> None:
+    from hvlab.engine.api import HvError, open_library
+    from tests.engine.remote_helpers import serve as serve_on
+
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(HvError, match=f"cannot listen on 127.0.0.1:{port}"):
+        serve_on(tmp_path / "second", port=port)
+    with open_library(tmp_path / "second" / "library"):  # the lock was released
+        pass

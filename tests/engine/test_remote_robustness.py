@@ -44,8 +44,8 @@ JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
-        st.sampled_from(["$t", "$m", "$b", "$f", "$e", "$d", "$a", "$s", "*", "ref", "name",
-                         "x"]) | st.text(max_size=8), inner, max_size=4),
+        st.sampled_from(["$t", "$m", "$b", "$f", "$e", "$d", "$a", "$s", "$u", "*", "ref",
+                         "name", "x"]) | st.text(max_size=8), inner, max_size=4),
     max_leaves=25)
 REQUESTS = st.fixed_dictionaries(
     {"jsonrpc": st.sampled_from(["2.0", "2.0", "1.0"]),

@@ -17,6 +17,7 @@ from hvlab.gui.app import create_main_window
 from hvlab.gui.main_window import MainWindow
 from hvlab.gui.servers import ConnectDialog, RemoteServer, ServerConsoles
 from tests.engine.remote_helpers import serve
+from tests.gui.conftest import DialogRecorder
 
 WAIT_MS = 20_000
 
@@ -118,14 +119,24 @@ def test_a_read_only_connection_leaves_the_clock_to_the_trainer(
 
 def test_a_lost_server_shows_in_the_tree_and_the_console_reconnects(
         qtbot: QtBot, console: tuple[MainWindow, ServerConsoles], server: RunningServer,
-        tmp_path: Path) -> None:
+        tmp_path: Path, shown: DialogRecorder) -> None:
     window, servers = console
     remote = _connected(qtbot, servers, server)
+    rw = remote.window
+    qtbot.waitUntil(lambda: rw.model.rowCount() == 6, timeout=WAIT_MS)
+    names = [rw.model.index(r, 0).data() for r in range(rw.model.rowCount())]
+    rw.vm_list.select_ids([rw.model.vm_id_at(names.index("XP-CLIENT"))])  # Off
+    qtbot.waitUntil(lambda: rw.vm_actions["start"].isEnabled(), timeout=WAIT_MS)
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     server.close()
     qtbot.waitUntil(lambda: "connection lost" in window.tree.server_item(
         server.url).text(0), timeout=WAIT_MS)  # type: ignore[union-attr]
-    assert "Reconnecting" in remote.window.statusBar().currentMessage()
+    assert "Reconnecting" in rw.statusBar().currentMessage()
+    # A command meanwhile says why it cannot run; the window keeps what it showed.
+    rw.vm_actions["start"].trigger()
+    qtbot.waitUntil(lambda: any("was lost" in m for m in shown.error_messages()),
+                    timeout=WAIT_MS)
+    assert rw.model.rowCount() == 6
     again = serve(tmp_path / "server", port=port)
     try:
         qtbot.waitUntil(lambda: window.tree.server_item(server.url).text(0) == remote.name,
@@ -135,3 +146,17 @@ def test_a_lost_server_shows_in_the_tree_and_the_console_reconnects(
     finally:
         servers.close_all()
         again.close()
+
+
+def test_the_select_computer_dialog_and_a_server_window_are_fully_named(
+        qtbot: QtBot, console: tuple[MainWindow, ServerConsoles],
+        server: RunningServer) -> None:
+    from tests.gui.test_accessibility import duplicate_names, unnamed
+
+    _, servers = console
+    dialog = servers.open_dialog()
+    qtbot.addWidget(dialog)
+    assert unnamed(dialog) == [] and duplicate_names(dialog) == []
+    dialog.close()
+    remote = _connected(qtbot, servers, server)
+    assert unnamed(remote.window) == [] and duplicate_names(remote.window) == []
