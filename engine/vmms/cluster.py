@@ -22,6 +22,7 @@ from hvlab.engine.vmms.host import Host
 from hvlab.engine.vmms.runtime import VmRuntime
 
 CH_CLUSTER = "Microsoft-Windows-FailoverClustering"
+CH_HIGH_AVAILABILITY = "Microsoft-Windows-Hyper-V-High-Availability-Admin"
 EV_NODE_REMOVED = 1135  # documented: a node left the active membership
 EV_QUORUM_LOST = 1177  # documented: the cluster lost quorum
 EV_GROUP_ONLINE = 1201  # documented: a clustered service or application came online

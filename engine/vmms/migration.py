@@ -219,7 +219,7 @@ def start(lab: MigrationLab, host: Host, vm: VmRuntime, target: Host, live: bool
             err = OutOfMemoryError
         elif any("allows" in b for b in blockers):
             err = ResourceLimitError
-        host.log(cl.CH_CLUSTER, cl.EV_MIGRATION_FAILED, Level.ERROR,
+        host.log(cl.CH_HIGH_AVAILABILITY, cl.EV_MIGRATION_FAILED, Level.ERROR,
                  f"{kind} of '{vm.name}' to {target.name} did not start: {blockers[0]}", vm)
         raise err(f"{kind} of '{vm.name}' to {target.name} failed.", blockers)
     now = host.lab.sim.now_us
@@ -520,7 +520,7 @@ def _finish(lab: MigrationLab, m: Migration, node: Host, vm: VmRuntime, error: s
         lab.finish_job(job, error)
     kind = "Live migration" if m.live else "Quick migration"
     if error:
-        node.log(cl.CH_CLUSTER, cl.EV_MIGRATION_FAILED, Level.ERROR, error, vm)
+        node.log(cl.CH_HIGH_AVAILABILITY, cl.EV_MIGRATION_FAILED, Level.ERROR, error, vm)
     else:
         node.log(ev.CH_VMMS, cl.EV_MIGRATED, Level.INFORMATION,
                  f"{kind} of '{vm.name}' to {node.name} completed in "
@@ -559,7 +559,7 @@ def cancel(lab: MigrationLab, job: JobRecord) -> None:
                                 [f"{job.description} cannot be cancelled now."])
     host, vm, target = _found(lab, m)
     abort(lab, m, "The operation was cancelled.", cancelled=True)
-    host.log(ev.CH_VMMS, cl.EV_MIGRATION_FAILED, Level.INFORMATION,
+    host.log(cl.CH_HIGH_AVAILABILITY, cl.EV_MIGRATION_FAILED, Level.WARNING,
              f"The migration of '{vm.name}' to {target.name} was cancelled; the virtual machine "
              f"is still running on {host.name}.", vm)
 
