@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -57,7 +57,7 @@ from hvlab.gui.lessons.windows import LabWindows
 from hvlab.gui.main_menus import VM_PANE, WindowActions, build_menus, vm_entries
 from hvlab.gui.pane_layout import CHECKPOINT_ROWS, restore_panes, rows_height, save_panes
 from hvlab.gui.setup_disk import IntegrationSetupAction
-from hvlab.gui.theme import Theme, apply_theme
+from hvlab.gui.theme import Theme, apply_theme, theme_actions
 from hvlab.gui.vmlist import COLUMNS, VmListModel, VmListView
 
 if TYPE_CHECKING:
@@ -381,18 +381,7 @@ class MainWindow(QMainWindow):
             column.setStatusTip(f"Show or hide the {col.title} column.")
             column.toggled.connect(lambda on, c=i: self.vm_list.setColumnHidden(c, not on))
             self.column_actions[col.key] = column
-        self.theme_group = QActionGroup(self)
-        self.theme_actions: dict[Theme, QAction] = {}
-        for choice, name, text in ((Theme.SYSTEM, ids.ACT_THEME_SYSTEM, "Follow &System"),
-                                   (Theme.LIGHT, ids.ACT_THEME_LIGHT, "&Light"),
-                                   (Theme.DARK, ids.ACT_THEME_DARK, "&Dark")):
-            theme = QAction(text, self)
-            ids.apply(theme, name)
-            theme.setCheckable(True)
-            theme.setChecked(choice is self._theme)
-            theme.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
-            self.theme_group.addAction(theme)
-            self.theme_actions[choice] = theme
+        self.theme_actions = theme_actions(self, self._theme, self.set_theme)
 
     def _make_keys(self) -> None:
         """The desktop's keys (:mod:`hvlab.gui.keyboard`); Enter connects to the VMs selected

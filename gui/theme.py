@@ -8,12 +8,14 @@ widgets never hard-code a colour that breaks in the other theme.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from hvlab.engine.api import resources_dir
+from hvlab.gui import ids
 
 
 class Theme(enum.StrEnum):
@@ -176,3 +178,22 @@ def current_choice(app: QApplication) -> Theme:
 
 def current_is_dark(app: QApplication) -> bool:
     return bool(app.property("hvlabDark"))
+
+
+def theme_actions(parent: QObject, current: Theme,
+                  choose: Callable[[Theme], None]) -> dict[Theme, QAction]:
+    """View ▸ Theme's three checkable actions, one group, ``current`` checked; each calls
+    ``choose`` with its theme."""
+    group = QActionGroup(parent)
+    actions: dict[Theme, QAction] = {}
+    for choice, name, text in ((Theme.SYSTEM, ids.ACT_THEME_SYSTEM, "Follow &System"),
+                               (Theme.LIGHT, ids.ACT_THEME_LIGHT, "&Light"),
+                               (Theme.DARK, ids.ACT_THEME_DARK, "&Dark")):
+        action = QAction(text, parent)
+        ids.apply(action, name)
+        action.setCheckable(True)
+        action.setChecked(choice is current)
+        action.triggered.connect(lambda _=False, c=choice: choose(c))
+        group.addAction(action)
+        actions[choice] = action
+    return actions

@@ -37,7 +37,7 @@ def test_the_menu_bar_is_the_real_tools(qtbot: QtBot, window: MainWindow) -> Non
     assert bar[:5] == ["File", "Action", "Media", "Clipboard", "View"]
     assert _menu_texts(connect, ids.CONNECT_MENU_ACTION)[:11] == [
         "Ctrl+Alt+Delete", "Start", "Turn Off…", "Shut Down…", "Save", "Pause", "Resume",
-        "Reset", "Checkpoint", "Revert…", "Insert Integration Services Setup Disk"]
+        "Reset", "Snapshot", "Revert…", "Insert Integration Services Setup Disk"]  # 2008 R2
     assert _menu_texts(connect, ids.CONNECT_MENU_MEDIA) == ["DVD Drive", "Diskette Drive"]
     assert _menu_texts(connect, ids.CONNECT_MENU_CLIPBOARD) == ["Type clipboard text"]
     view = _menu_texts(connect, ids.CONNECT_MENU_VIEW)
