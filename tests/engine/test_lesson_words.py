@@ -66,6 +66,22 @@ def _words(condition: dict[str, Any]) -> str:
     ({"not": {"vm": "A", "property": "state", "equals": "Off"}}, "A is not Off"),
     ({"vm": "A", "property": "state", "equals": "Off", "label": "A is switched off"},
      "A is switched off"),
+    ({"vm": "SQL01", "property": "host_name", "equals": "NODE2"},
+     "the host that owns SQL01 is NODE2"),
+    ({"vm": "WEB01", "property": "migration.downtime_s", "below": 0.1},
+     "the downtime of WEB01's migration is below 0.1 s"),
+    ({"vm": "SQL01", "property": "migration.live", "equals": False},
+     "SQL01's migration is a quick migration"),
+    ({"vm": "WEB01", "property": "migration.phase", "one_of": ["copy", "blackout"]},
+     "the phase of WEB01's migration is copy or blackout"),
+    ({"vm": "WRITER01", "property": "migration.pass_number", "equals": 10},
+     "the number of memory copy passes of WRITER01's migration is 10"),
+    ({"host": "NODE2", "property": "node.state", "equals": "Down"},
+     "NODE2's state in the failover cluster is Down"),
+    ({"host": "NODE1", "property": "cluster.has_quorum", "equals": False},
+     "the failover cluster of NODE1 has lost quorum"),
+    ({"vm": "BACKUP01", "property": "clustered", "equals": False},
+     "BACKUP01 is not highly available"),
 ])
 def test_a_condition_in_plain_words(condition: dict[str, Any], words: str) -> None:
     assert _words(condition) == f"Waiting for: {words}"

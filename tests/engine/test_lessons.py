@@ -64,7 +64,7 @@ def test_every_shipped_lesson_plays_to_the_end(name: str) -> None:
 
 def test_the_lessons_cover_the_concepts() -> None:
     labs = {read_lesson(shipped(n)).lab for n in lesson_names()}
-    assert len(lesson_names()) >= 7 and labs <= {"demo", "contention"}
+    assert len(lesson_names()) >= 8 and labs <= {"demo", "contention", "cluster"}
 
 
 def test_a_stuck_lesson_says_which_step_and_what_the_lab_shows(tmp_path: Path) -> None:
@@ -173,6 +173,54 @@ def test_conditions_read_views_and_compare() -> None:
     wrong_path = parse_condition({"vm": "XP-CLIENT", "property": "config.colour",
                                   "equals": 1}, "t").evaluate(context)
     assert not wrong_path.holds and "'colour' is not a property here" in wrong_path.observed
+
+
+def test_conditions_see_the_cluster_its_migrations_and_its_nodes() -> None:
+    api = _lab("cluster")
+    began = api.now_us
+
+    def verdict(data: dict[str, Any], since_us: int = began) -> Any:
+        return parse_condition(data, "test").evaluate(Context(api, since_us))
+
+    def holds(data: dict[str, Any]) -> bool:
+        return bool(verdict(data).holds)
+
+    phase = {"vm": "WEB01", "property": "migration.phase", "equals": "copy"}
+    none_yet = verdict(phase)
+    assert not none_yet.holds
+    assert none_yet.observed == ("the phase of WEB01's migration: WEB01 has not been migrated "
+                                 "since the lesson began.")
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Up"})
+    assert holds({"host": "NODE1", "property": "cluster.votes_present", "equals": 3})
+
+    job = api.migrate_vm("WEB01", "NODE2")
+    api.advance(2)  # past the 1.5 s setup: pass 1 copies while WEB01 runs on NODE1
+    assert holds(phase) and holds({"vm": "WEB01", "property": "migration.live", "equals": True})
+    # The nodes are named as the learner knows them, not by id.
+    assert holds({"vm": "WEB01", "property": "migration.source", "equals": "NODE1"})
+    assert holds({"vm": "WEB01", "property": "migration.target", "equals": "NODE2"})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+    api.wait(job)
+    assert holds({"vm": "WEB01", "property": "migration.outcome", "equals": "completed"})
+    assert holds({"vm": "WEB01", "property": "migration.downtime_s", "below": 0.1})
+    assert not holds({"vm": "WEB01", "property": "migration.downtime_s", "above": 0.1})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE2"})
+    assert holds({"vm": "WEB01", "property": "migrations.count", "equals": 1})
+    # A migration from before the lesson began is not the lesson's.
+    assert not verdict(phase, since_us=api.now_us).holds
+
+    api.fail_node("NODE2")
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Failed"})
+    api.advance(5)  # five missed heartbeats: removed from the membership
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Down"})
+    assert holds({"host": "NODE1", "property": "cluster.has_quorum", "equals": True})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+
+    demo = Context(_lab("demo"))
+    no_cluster = parse_condition({"host": None, "property": "node.state", "equals": "Up"},
+                                 "test").evaluate(demo)
+    assert not no_cluster.holds and "the lab has no failover cluster" in no_cluster.observed
 
 
 @pytest.mark.parametrize(("comparison", "actual", "expected", "result"), [
