@@ -94,6 +94,22 @@ def test_reset_and_rewind_replay_byte_for_byte() -> None:
     assert run.api.capture_state().data == start
 
 
+def test_back_into_a_migration_in_flight_replays_byte_for_byte() -> None:
+    lesson = read_lesson(shipped("08-migration"))
+    run = LessonRun(lesson, _lab(lesson.lab))
+    run.play()
+    first = run.api.capture_state()
+    # Step 5 began while WEB01's live migration was in its first pass, step 3 while
+    # SQL01's quick migration was moving the disk: the lab goes back with them in flight.
+    for index, vm, phase in ((4, "WEB01", "copy"), (2, "SQL01", "move")):
+        run.rewind(index)
+        [in_flight] = run.api.migrations(active_only=True)
+        assert (in_flight.vm_name, in_flight.phase) == (vm, phase)
+        run.play()
+        again = run.api.capture_state()
+        assert again.time_us == first.time_us and again.data == first.data
+
+
 def test_restored_state_replays_commands_identically() -> None:
     api = _lab("demo")
     moment = api.capture_state()
