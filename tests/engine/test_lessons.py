@@ -94,6 +94,15 @@ def test_reset_and_rewind_replay_byte_for_byte() -> None:
     assert run.api.capture_state().data == start
 
 
+def test_the_migration_lesson_plays_on_a_fast_clock() -> None:
+    # At 120x the console moves the clock 12 s at a time: no step may wait for a moment
+    # shorter than that (the disk's move, five missed heartbeats) and miss it.
+    lesson = read_lesson(shipped("08-migration"))
+    run = LessonRun(lesson, _lab(lesson.lab))
+    took = run.play(tick_seconds=12)
+    assert run.finished and len(took) == len(lesson.steps)
+
+
 def test_back_into_a_migration_in_flight_replays_byte_for_byte() -> None:
     lesson = read_lesson(shipped("08-migration"))
     run = LessonRun(lesson, _lab(lesson.lab))
