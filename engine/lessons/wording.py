@@ -120,7 +120,8 @@ PHRASES: dict[tuple[str, str], Phrase] = {
                                         "migration"),
     ("vm", "migration.pass_mb.count"): _p("the number of finished memory copy passes of "
                                           "{who}'s migration"),
-    ("vm", "migration.pages_left"): _p("the pages {who}'s migration has left to copy"),
+    ("vm", "migration.pages_left"): _p("the number of pages {who}'s migration has left "
+                                       "to copy"),
     ("vm", "migration.sent_mb"): _p("the memory {who}'s migration has sent", " MB"),
     ("vm", "migration.source"): _p("the node {who}'s migration started from"),
     ("vm", "migration.target"): _p("the node {who}'s migration goes to"),

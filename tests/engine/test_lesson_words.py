@@ -76,6 +76,8 @@ def _words(condition: dict[str, Any]) -> str:
      "the phase of WEB01's migration is copy or blackout"),
     ({"vm": "WRITER01", "property": "migration.pass_number", "equals": 10},
      "the number of memory copy passes of WRITER01's migration is 10"),
+    ({"vm": "WEB01", "property": "migration.pages_left", "below": 1000},
+     "the number of pages WEB01's migration has left to copy is below 1,000"),
     ({"host": "NODE2", "property": "node.state", "equals": "Down"},
      "NODE2's state in the failover cluster is Down"),
     ({"host": "NODE1", "property": "cluster.has_quorum", "equals": False},
