@@ -88,6 +88,15 @@ def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, L
 # -- the clock as a teaching tool ------------------------------------------------------------
 
 
+def test_every_shipped_step_points_at_a_named_control() -> None:
+    from hvlab.engine.lessons import lesson_names, read_lesson, shipped
+
+    known = {n.object_name for n in ids.all_names()}
+    for name in lesson_names():
+        for step in read_lesson(shipped(name)).steps:
+            assert not step.control or step.control in known, (name, step.title, step.control)
+
+
 def test_help_lessons_lists_every_shipped_lesson_and_opens_the_cluster_one(
         window: MainWindow) -> None:
     from hvlab.engine.lessons import lesson_names, read_lesson, shipped
