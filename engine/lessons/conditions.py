@@ -11,9 +11,12 @@ API reports about it, and compares the value::
 A VM's path starts at its :class:`~hvlab.engine.api.VmInfo`; its first part may instead name
 a view: ``config`` (the settings), ``start_check``, ``devices`` (by key: ``ide0:0``,
 ``nic0``), ``disks`` (by key), ``checkpoints``, ``adapters``, ``hypercalls`` (its
-partition's counters) or ``events`` (its event log entries since the lesson began).  A
-host's path starts at :class:`~hvlab.engine.api.HostInfo`, with the views ``switches`` (by
-name), ``memory_map`` and ``hypercalls`` (by partition name).  ``count`` after a list or
+partition's counters), ``events`` (its event log entries since the lesson began),
+``migration`` (its latest migration since the lesson began, in flight or finished) or
+``migrations`` (all of them, oldest first).  A host's path starts at
+:class:`~hvlab.engine.api.HostInfo`, with the views ``switches`` (by name), ``memory_map``,
+``hypercalls`` (by partition name), ``node`` (the host as a node of the failover cluster)
+and ``cluster`` (the cluster).  ``count`` after a list or
 a mapping is its length.  docs/lessons.md lists them for trainers.
 """
 
@@ -95,6 +98,22 @@ def _views_of_vm(api: ManagementApi, ref: str, since_us: int) -> dict[str, Calla
                 return row
         raise _Missing(f"{ref} has no running partition")
 
+    def migrations() -> list[Any]:
+        # Its migrations since the lesson began, oldest first, nodes named as the learner
+        # knows them (the API's record names them by id).
+        vm_id = api.vm(ref).id
+        found = [m for m in api.migrations()
+                 if m.vm_id == vm_id and round(m.started_s * 1_000_000) >= since_us]
+        found.sort(key=lambda m: m.job_id)
+        return [dataclasses.replace(m, source=_host_name(api, m.source),
+                                    target=_host_name(api, m.target)) for m in found]
+
+    def migration() -> Any:
+        found = migrations()
+        if not found:
+            raise _Missing(f"{ref} has not been migrated since the lesson began")
+        return found[-1]
+
     return {
         "config": lambda: api.vm(ref).config,
         "start_check": lambda: api.start_check(ref),
@@ -104,14 +123,38 @@ def _views_of_vm(api: ManagementApi, ref: str, since_us: int) -> dict[str, Calla
         "adapters": lambda: api.network_adapters(ref),
         "hypercalls": hypercalls,
         "events": lambda: [e for e in api.event_log(vm=ref) if e.time_us >= since_us],
+        "migration": migration,
+        "migrations": migrations,
     }
 
 
+def _host_name(api: ManagementApi, host_id: str) -> str:
+    try:
+        return api.host(host_id).name
+    except HvError:  # a host removed since: its id is all there is
+        return host_id
+
+
 def _views_of_host(api: ManagementApi, ref: str | None) -> dict[str, Callable[[], Any]]:
+    def cluster() -> Any:
+        info = api.cluster()
+        if info is None:
+            raise _Missing("the lab has no failover cluster")
+        return info
+
+    def node() -> Any:
+        host_id = api.host(ref).id
+        for n in cluster().nodes:
+            if n.id == host_id:
+                return n
+        raise _Missing(f"{api.host(ref).name} is not a node of the cluster")
+
     return {
         "switches": lambda: {s.name: s for s in api.switches(ref)},
         "memory_map": lambda: api.memory_map(ref),
         "hypercalls": lambda: {c.partition: c for c in api.hypercall_counters(ref)},
+        "node": node,
+        "cluster": cluster,
     }
 
 

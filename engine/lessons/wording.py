@@ -106,6 +106,25 @@ PHRASES: dict[tuple[str, str], Phrase] = {
     ("vm", "hypercalls.calls.*"): _p("the number of {0} hypercalls {who} has made"),
     ("vm", "hypercalls.denied.*"): _p("the number of {0} hypercalls refused to {who}"),
     ("vm", "events.count"): _p("the number of events logged for {who} since the lesson began"),
+    ("vm", "host_name"): _p("the host that owns {who}"),
+    ("vm", "clustered"): _yn("{who} is highly available (clustered)",
+                             "{who} is not highly available"),
+    ("vm", "migrations.count"): _p("the number of times {who} has been migrated since the "
+                                   "lesson began"),
+    ("vm", "migration.phase"): _p("the phase of {who}'s migration"),
+    ("vm", "migration.outcome"): _p("the outcome of {who}'s migration"),
+    ("vm", "migration.live"): _yn("{who}'s migration is a live migration",
+                                  "{who}'s migration is a quick migration"),
+    ("vm", "migration.downtime_s"): _p("the downtime of {who}'s migration", " s"),
+    ("vm", "migration.pass_number"): _p("the number of memory copy passes of {who}'s "
+                                        "migration"),
+    ("vm", "migration.pass_mb.count"): _p("the number of finished memory copy passes of "
+                                          "{who}'s migration"),
+    ("vm", "migration.pages_left"): _p("the number of pages {who}'s migration has left "
+                                       "to copy"),
+    ("vm", "migration.sent_mb"): _p("the memory {who}'s migration has sent", " MB"),
+    ("vm", "migration.source"): _p("the node {who}'s migration started from"),
+    ("vm", "migration.target"): _p("the node {who}'s migration goes to"),
     ("host", "hypervisor_running"): _yn("the hypervisor is running on {who}",
                                         "the hypervisor is not running on {who}"),
     ("host", "x64"): _yn("{who}'s processors are x64", "{who}'s processors are not x64"),
@@ -147,6 +166,11 @@ PHRASES: dict[tuple[str, str], Phrase] = {
         "the management operating system shares the virtual switch {0} on {who}",
         "the management operating system does not share the virtual switch {0} on {who}"),
     ("host", "memory_map.count"): _p("the number of extents in {who}'s memory map"),
+    ("host", "node.state"): _p("{who}'s state in the failover cluster"),
+    ("host", "cluster.has_quorum"): _yn("the failover cluster of {who} has quorum",
+                                        "the failover cluster of {who} has lost quorum"),
+    ("host", "cluster.votes_present"): _p("the number of quorum votes present in the "
+                                          "failover cluster of {who}"),
     ("host", "hypercalls.*.calls.*"): _p("the number of {1} hypercalls {0} on {who} has made"),
     ("host", "hypercalls.*.denied.*"): _p("the number of {1} hypercalls refused to {0} on {who}"),
 }

@@ -64,7 +64,7 @@ def test_every_shipped_lesson_plays_to_the_end(name: str) -> None:
 
 def test_the_lessons_cover_the_concepts() -> None:
     labs = {read_lesson(shipped(n)).lab for n in lesson_names()}
-    assert len(lesson_names()) >= 7 and labs <= {"demo", "contention"}
+    assert len(lesson_names()) >= 8 and labs <= {"demo", "contention", "cluster"}
 
 
 def test_a_stuck_lesson_says_which_step_and_what_the_lab_shows(tmp_path: Path) -> None:
@@ -92,6 +92,32 @@ def test_reset_and_rewind_replay_byte_for_byte() -> None:
     run.reset()
     # Reset returns to the lesson's start; its first step has no actions of its own.
     assert run.api.capture_state().data == start
+
+
+def test_the_migration_lesson_plays_on_a_fast_clock() -> None:
+    # At 120x a lesson window moves the clock 60 s at a time (twice a wall second): no step
+    # may wait for a moment shorter than that (the disk's half-second move, the five
+    # seconds before the cluster notices a failed node) and miss it.
+    lesson = read_lesson(shipped("08-migration"))
+    run = LessonRun(lesson, _lab(lesson.lab))
+    took = run.play(tick_seconds=60)
+    assert run.finished and len(took) == len(lesson.steps)
+
+
+def test_back_into_a_migration_in_flight_replays_byte_for_byte() -> None:
+    lesson = read_lesson(shipped("08-migration"))
+    run = LessonRun(lesson, _lab(lesson.lab))
+    run.play()
+    first = run.api.capture_state()
+    # Step 5 began while WEB01's live migration was in its first pass, step 3 while
+    # SQL01's quick migration was moving the disk: the lab goes back with them in flight.
+    for index, vm, phase in ((4, "WEB01", "copy"), (2, "SQL01", "move")):
+        run.rewind(index)
+        [in_flight] = run.api.migrations(active_only=True)
+        assert (in_flight.vm_name, in_flight.phase) == (vm, phase)
+        run.play()
+        again = run.api.capture_state()
+        assert again.time_us == first.time_us and again.data == first.data
 
 
 def test_restored_state_replays_commands_identically() -> None:
@@ -173,6 +199,54 @@ def test_conditions_read_views_and_compare() -> None:
     wrong_path = parse_condition({"vm": "XP-CLIENT", "property": "config.colour",
                                   "equals": 1}, "t").evaluate(context)
     assert not wrong_path.holds and "'colour' is not a property here" in wrong_path.observed
+
+
+def test_conditions_see_the_cluster_its_migrations_and_its_nodes() -> None:
+    api = _lab("cluster")
+    began = api.now_us
+
+    def verdict(data: dict[str, Any], since_us: int = began) -> Any:
+        return parse_condition(data, "test").evaluate(Context(api, since_us))
+
+    def holds(data: dict[str, Any]) -> bool:
+        return bool(verdict(data).holds)
+
+    phase = {"vm": "WEB01", "property": "migration.phase", "equals": "copy"}
+    none_yet = verdict(phase)
+    assert not none_yet.holds
+    assert none_yet.observed == ("the phase of WEB01's migration: WEB01 has not been migrated "
+                                 "since the lesson began.")
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Up"})
+    assert holds({"host": "NODE1", "property": "cluster.votes_present", "equals": 3})
+
+    job = api.migrate_vm("WEB01", "NODE2")
+    api.advance(2)  # past the 1.5 s setup: pass 1 copies while WEB01 runs on NODE1
+    assert holds(phase) and holds({"vm": "WEB01", "property": "migration.live", "equals": True})
+    # The nodes are named as the learner knows them, not by id.
+    assert holds({"vm": "WEB01", "property": "migration.source", "equals": "NODE1"})
+    assert holds({"vm": "WEB01", "property": "migration.target", "equals": "NODE2"})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+    api.wait(job)
+    assert holds({"vm": "WEB01", "property": "migration.outcome", "equals": "completed"})
+    assert holds({"vm": "WEB01", "property": "migration.downtime_s", "below": 0.1})
+    assert not holds({"vm": "WEB01", "property": "migration.downtime_s", "above": 0.1})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE2"})
+    assert holds({"vm": "WEB01", "property": "migrations.count", "equals": 1})
+    # A migration from before the lesson began is not the lesson's.
+    assert not verdict(phase, since_us=api.now_us).holds
+
+    api.fail_node("NODE2")
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Failed"})
+    api.advance(5)  # five missed heartbeats: removed from the membership
+    assert holds({"host": "NODE2", "property": "node.state", "equals": "Down"})
+    assert holds({"host": "NODE1", "property": "cluster.has_quorum", "equals": True})
+    assert holds({"vm": "WEB01", "property": "host_name", "equals": "NODE1"})
+
+    demo = Context(_lab("demo"))
+    no_cluster = parse_condition({"host": None, "property": "node.state", "equals": "Up"},
+                                 "test").evaluate(demo)
+    assert not no_cluster.holds and "the lab has no failover cluster" in no_cluster.observed
 
 
 @pytest.mark.parametrize(("comparison", "actual", "expected", "result"), [

@@ -88,6 +88,43 @@ def test_a_lesson_played_guided(qtbot: QtBot, memory_lesson: tuple[MainWindow, L
 # -- the clock as a teaching tool ------------------------------------------------------------
 
 
+def test_every_shipped_step_points_at_a_named_control() -> None:
+    from hvlab.engine.lessons import lesson_names, read_lesson, shipped
+
+    known = {n.object_name for n in ids.all_names()}
+    for name in lesson_names():
+        for step in read_lesson(shipped(name)).steps:
+            assert not step.control or step.control in known, (name, step.title, step.control)
+
+
+def test_help_lessons_lists_every_shipped_lesson_and_opens_the_cluster_one(
+        window: MainWindow) -> None:
+    from hvlab.engine.lessons import lesson_names, read_lesson, shipped
+
+    names = lesson_names()
+    assert "08-migration" in names
+    for name in names:
+        action = window.findChild(QAction, f"actionLesson_{name}")
+        assert action is not None and action.text() == read_lesson(shipped(name)).title
+    mine = window.bridge.api.capture_state().data
+    window.findChild(QAction, "actionLesson_08-migration").trigger()
+    [lesson_window] = window.lab_windows.windows
+    assert isinstance(lesson_window, MainWindow)
+    dock = lesson_window.findChild(LessonDock, ids.LESSON_DOCK.object_name)
+    assert dock is not None and dock.run.lesson.title.startswith("Quick and live migration")
+    # Its own lab: the two-node cluster, not the user's demo lab.
+    api = lesson_window.bridge.api
+    assert {h.name for h in api.hosts()} == {"NODE1", "NODE2"}
+    assert dock.highlight.target is not None
+    assert dock.highlight.target.objectName() == "hostTree"
+    lesson_window.bridge.step(1)
+    assert dock.run.index == 0 and dock.next_button.isEnabled()  # step 1 only narrates
+    dock.next_button.click()
+    assert "Waiting for: SQL01's migration is a quick migration" in dock.status.text()
+    lesson_window.close()
+    assert window.bridge.api.capture_state().data == mine
+
+
 def _trigger(window: MainWindow, name: ids.UiName) -> None:
     action = window.findChild(QAction, name.object_name)
     assert action is not None and action.isEnabled(), name.object_name
