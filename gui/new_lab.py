@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hvlab.engine.api import SEED, HvError, is_library, profile_choices
+from hvlab.engine.api import SEED, HvError
 from hvlab.gui import ids
 
 if TYPE_CHECKING:
@@ -114,6 +114,9 @@ class NewLabDialog(QDialog):
         layout.addWidget(QLabel("Create a lab library whose host runs the Hyper-V release "
                                 "you choose. The console then uses that release's words and "
                                 "offers its features."))
+        # Loaded when the dialog opens: the console's first paint does not wait for them.
+        from hvlab.engine.api import profile_choices
+
         form = QFormLayout()
         self.profile = QComboBox()
         ids.apply(self.profile, ids.NEW_LAB_PROFILE)
@@ -184,6 +187,8 @@ class NewLabDialog(QDialog):
             self._refuse(self.folder, "Library folder: type or browse to an empty or new "
                                       "folder for the new lab.")
             return
+        from hvlab.engine.api import is_library
+
         folder = Path(text).expanduser()
         if is_library(folder):
             self._refuse(self.folder, f"Library folder: {folder} already holds a lab library. "
