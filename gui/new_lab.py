@@ -111,9 +111,11 @@ class NewLabDialog(QDialog):
         self._labs = labs
         self.created: MainWindow | None = None
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Create a lab library whose host runs the Hyper-V release "
-                                "you choose. The console then uses that release's words and "
-                                "offers its features."))
+        intro = QLabel("Create a lab library whose host runs the Hyper-V release you "
+                       "choose. The console then uses that release's words and offers its "
+                       "features.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         # Loaded when the dialog opens: the console's first paint does not wait for them.
         from hvlab.engine.api import profile_choices
 
@@ -133,7 +135,9 @@ class NewLabDialog(QDialog):
         self.browse.clicked.connect(self._browse)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
-        form.addRow("Library &folder:", folder_row)
+        folder_label = QLabel("Library &folder:")
+        folder_label.setBuddy(self.folder)  # a row of a layout gets no buddy by itself
+        form.addRow(folder_label, folder_row)
         contents = QVBoxLayout()
         self.demo = QRadioButton("The demo &virtual machines")
         ids.apply(self.demo, ids.NEW_LAB_DEMO)
@@ -165,6 +169,7 @@ class NewLabDialog(QDialog):
         self.buttons.accepted.connect(self._create)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.resize(560, self.sizeHint().height())
 
     @property
     def ok_button(self) -> QPushButton:
