@@ -3,8 +3,9 @@
 ARCHITECTURE: long file operations run in a small worker pool; the result is applied to
 engine state by the engine's own thread on the next ``advance`` (or ``poll``).  The worker
 reports progress as a fraction and checks a cancel flag between chunks, so jobs show percent
-and Cancel works.  File work takes wall time, not simulated time: its completion is applied
-at the first advance after it finishes.
+and Cancel works.  File work takes wall time; its completion is applied at the first
+advance after it finishes, or, for a job given a simulated duration (export and import copy
+at the host's storage rate), at the first advance after that duration has also passed.
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ class FileWorker:
         self.tasks[job_id] = task
         return task
 
-    def poll(self) -> list[int]:
-        """Apply every finished task on this (the engine's) thread; returns their job ids."""
-        done = [t for t in self.tasks.values() if t.future.done()]
+    def poll(self, ready: Callable[[int], bool] | None = None) -> list[int]:
+        """Apply every finished task on this (the engine's) thread; returns their job ids.
+        A finished task whose job is not ``ready`` yet (a copy whose simulated time has not
+        run out) waits for a later poll, unless it was cancelled."""
+        done = [t for t in self.tasks.values() if t.future.done()
+                and (ready is None or t.cancel.is_set() or ready(t.job_id))]
         for task in done:
             del self.tasks[task.job_id]
             error = task.future.exception()

@@ -58,7 +58,12 @@ class JobRecord:
         if self.state is JobState.COMPLETED:
             return 100
         if self.file_progress is not None:
-            return max(0, min(99, int(100 * self.file_progress)))
+            done = self.file_progress
+            span = self.expected_end_us - self.started_us
+            if span > 0:  # a copy that takes simulated time: no further than the clock
+                end = self.finished_us if self.finished_us is not None else now_us
+                done = min(done, (end - self.started_us) / span)
+            return max(0, min(99, int(100 * done)))
         if self.state.finished:
             end = self.finished_us or now_us
         else:

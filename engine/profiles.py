@@ -347,10 +347,25 @@ def _options(data: dict[str, Any]) -> tuple[ProfileOption, ...]:
                  for key, o in data.get("options", {}).items())
 
 
+def _features(data: dict[str, Any], migration: MigrationPolicy) -> ProfileFeatures:
+    """The release's features.  The migration facts have one home, the ``migration`` block:
+    live migration exists where it has pre-copy passes; Quick Migration is an operation of
+    a failover cluster, so it exists where failover clustering does (docs/engine.md)."""
+    derived = {"live_migration", "quick_migration"}
+    if derived & set(data):
+        raise ValueError(f"features {sorted(derived & set(data))} are derived from the "
+                         "'migration' block and 'failover_clustering'; remove them")
+    return _uniform(ProfileFeatures, dict(data, live_migration=migration.max_passes > 0,
+                                          quick_migration=bool(data["failover_clustering"])),
+                    bool)
+
+
 def profile_from_dict(data: dict[str, Any]) -> HostProfile:
     if data.get("schema") != 1:
         raise ValueError(f"unsupported profile schema {data.get('schema')!r}")
     hot_add = {str(k): str(v) for k, v in data["hot_add"].items()}
+    migration = _uniform(MigrationPolicy, data.get("migration", {"max_passes": 0,
+                                                                 "simultaneous": 0}), int)
     for key, rule in hot_add.items():
         if rule not in HOT_ADD_RULES:
             raise ValueError(f"profile {data['id']}: hot_add rule {rule!r} for {key} is unknown")
@@ -362,13 +377,12 @@ def profile_from_dict(data: dict[str, Any]) -> HostProfile:
         configuration_version=str(data["configuration_version"]),
         installation=str(data["installation"]),
         limits=_limits(data["limits"]),
-        features=_uniform(ProfileFeatures, data["features"], bool),
+        features=_features(data["features"], migration),
         hot_add=hot_add,
         memory=_uniform(MemoryPolicy, data["memory"], int),
         hardware=HostHardware.from_dict(data["hardware"]),
         io_costs=_uniform(IoCosts, data["io_costs"], float),
-        migration=_uniform(MigrationPolicy, data.get("migration", {"max_passes": 0,
-                                                                   "simultaneous": 0}), int),
+        migration=migration,
         words=_words(data["vocabulary"]),
         available_options=_options(data),
         options=tuple(str(o) for o in data.get("applied_options", ())),

@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hvlab.gui.servers import ServerConsoles
 
     servers = ServerConsoles(window)  # File ▸ Connect to Server…
+    from hvlab.gui.new_lab import NewLabs
+
+    new_labs = NewLabs(window)  # File ▸ New Lab…
 
     def lab_painted() -> None:
         print(f"LAB_PAINT {time.time():.6f} {time.process_time():.6f}", flush=True)
@@ -249,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     code = app.exec()
     servers.close_all()
+    new_labs.close_all()
     if window.attached:
         # Stops the clock, then the final save and the release of the library lock (in
         # memory, only the files), on the engine thread.

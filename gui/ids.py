@@ -686,6 +686,18 @@ CONNECT_SERVER_STATUS = _n("connectServerStatus", "Connection status")
 CONNECT_SERVER_OK = _n("connectServerOk", "OK")
 CONNECT_SERVER_CANCEL = _n("connectServerCancel", "Cancel")
 SERVER_STATUS = _n("serverStatus", "Server connection")
+# File ▸ New Lab… (gui/new_lab.py, docs/console.md)
+ACT_NEW_LAB = _n("actionNewLab", "New Lab…")
+NEW_LAB = _n("newLabDialog", "New Lab")
+NEW_LAB_PROFILE = _n("newLabProfile", "Hyper-V release")
+NEW_LAB_FOLDER = _n("newLabFolder", "Library folder")
+NEW_LAB_BROWSE = _n("newLabBrowse", "Browse for the library folder")
+NEW_LAB_DEMO = _n("newLabDemo", "The demo virtual machines")
+NEW_LAB_EMPTY = _n("newLabEmpty", "The host only")
+NEW_LAB_SEED = _n("newLabSeed", "Seed")
+NEW_LAB_STATUS = _n("newLabStatus", "New lab status")
+NEW_LAB_OK = _n("newLabOk", "OK")
+NEW_LAB_CANCEL = _n("newLabCancel", "Cancel")
 
 
 # -- names made from data -------------------------------------------------------------------------

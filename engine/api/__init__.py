@@ -167,6 +167,7 @@ if TYPE_CHECKING:  # each name re-exported explicitly, for type checkers
         HostProfile as HostProfile,
         load_profiles as load_profiles,
         MAX_HOST_RAM_GB as MAX_HOST_RAM_GB,
+        profile_choices as profile_choices,
         widest as widest,
     )
     from hvlab.engine.resources import (
@@ -223,7 +224,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("INTEGRATION_SERVICES", "GuestOs", "load_catalogue"), "hvlab.engine.guests"),
     **dict.fromkeys(("Job", "JobState"), "hvlab.engine.jobs"),
     **dict.fromkeys(("Operation", "VmState"), "hvlab.engine.lifecycle"),
-    **dict.fromkeys(("HostProfile", "MAX_HOST_RAM_GB", "load_profiles", "widest"),
+    **dict.fromkeys(("HostProfile", "MAX_HOST_RAM_GB", "load_profiles", "profile_choices",
+                     "widest"),
                     "hvlab.engine.profiles"),
     "resources_dir": "hvlab.engine.resources",
     **dict.fromkeys(("MAX_DISK_SIZE", "DiskType"), "hvlab.engine.storage.vhd_format"),

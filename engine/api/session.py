@@ -135,10 +135,12 @@ class SessionCalls(ApiCore):
             if record.state.finished or self.lab.sim.now_us >= deadline:
                 return record.view(self.lab.sim.now_us)
             if job_id in self.lab.files.tasks:
-                # Real file work: wait for the worker (wall time), then apply it.
+                # Real file work: wait for the worker (wall time), then apply it; a copy
+                # that takes simulated time is applied once the clock has passed its end.
                 self.lab.files.wait(job_id)
                 self.lab.poll_files()
-                continue
+                if job_id not in self.lab.files.tasks:
+                    continue
             target = min(deadline, max(record.expected_end_us, self.lab.sim.now_us + 1))
             self._advance_to(target)
 

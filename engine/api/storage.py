@@ -21,7 +21,17 @@ from hvlab.engine.errors import HvError, InvalidStateError, ValidationError
 from hvlab.engine.jobs import Job
 from hvlab.engine.lifecycle import Operation, VmState
 from hvlab.engine.vmms import checkpoints, power, rules, vm_files, vm_removal, vs_import
-from hvlab.engine.vmms.transfer import do_import, plan_export, read_import, write_export
+from hvlab.engine.vmms.transfer import (
+    discard_export,
+    do_import,
+    export_bytes,
+    import_bytes,
+    place_export,
+    plan_export,
+    read_import,
+    stage_export,
+    transfer_seconds,
+)
 
 if TYPE_CHECKING:
     from hvlab.engine.vmms.host import Host
@@ -82,10 +92,13 @@ class StorageCalls(ApiCore):
                      f"{vm.state.value}. Turn it off (or delete its saved state) first."])
 
     def _file_job(self, kind: str, description: str, work: Any, on_done: Any = None,
-                  vm_id: str = "") -> Job:
+                  vm_id: str = "", *, host: Host | None = None, seconds: float = 0.0,
+                  discard: Any = None) -> Job:
         lab = self.lab
-        host = next(iter(lab.hosts.values())) if lab.hosts else None
-        job = lab.new_file_job(kind, description, host.id if host else "", vm_id, work, on_done)
+        if host is None:
+            host = next(iter(lab.hosts.values())) if lab.hosts else None
+        job = lab.new_file_job(kind, description, host.id if host else "", vm_id, work, on_done,
+                               seconds=seconds, discard=discard)
         return job.view(lab.sim.now_us)
 
     @command
@@ -335,16 +348,20 @@ class StorageCalls(ApiCore):
     # -- export and import -----------------------------------------------------------------
     @command
     def export_vm(self, ref: str, folder: str) -> Job:
-        """Export-VM: configuration, disks, checkpoints and saved state into ``folder``."""
+        """Export-VM: configuration, disks, checkpoints and saved state into ``folder``.
+        The job takes the simulated time of copying the files at the host's storage rate;
+        a Cancel before then removes what it wrote."""
         host, vm = self._resolve(ref)
         self.lab.disk_handles.close()
         target, copies, manifest = plan_export(self.lab, host, vm, Path(folder))
         vm_id = vm.id
+        seconds = transfer_seconds(export_bytes(copies), host.hardware.storage_mb_per_s)
         with fileguard.granted(folder):  # the one folder outside the library it may write
             return self._file_job("export", f"Exporting {vm.name}",
-                                  lambda progress, cancelled: write_export(
+                                  lambda progress, cancelled: stage_export(
                                       target, copies, manifest, vm_id, progress, cancelled),
-                                  vm_id=vm_id)
+                                  lambda tmp: place_export(tmp, target), vm_id=vm_id,
+                                  host=host, seconds=seconds, discard=discard_export)
 
     @query
     def virtual_server_changes(self, vmc_path: str, guest_os: str | None = None,
@@ -383,15 +400,20 @@ class StorageCalls(ApiCore):
     @command
     def import_vm(self, folder: str, mode: str = "register", host: str | None = None) -> Job:
         """Import-VM: Register in place, Restore (same id) or Copy (new id).  The folder is
-        validated completely first; a refused import writes nothing."""
+        validated completely first; a refused import writes nothing.  The job takes the
+        simulated time of copying what the import copies into the library at the host's
+        storage rate; the files are copied when it has passed, so a Cancel before then
+        leaves the library as it was."""
         h = self._host(host)
         source = Path(folder)
         manifest, config = read_import(source)
         new_id, key = self.lab.new_vm_identity()
         lab = self.lab
+        seconds = transfer_seconds(import_bytes(source, manifest, config, mode),
+                                   h.hardware.storage_mb_per_s)
 
         def work(progress: Any, cancelled: Any) -> None:
-            progress(0.5)
+            progress(1.0)  # checked already; the copy is applied when the time has passed
 
         def apply(_: Any) -> None:
             vm = do_import(lab, h, source, mode, manifest, config, new_id, key)
@@ -401,4 +423,5 @@ class StorageCalls(ApiCore):
             h.log(ev.CH_VMMS, ev.EV_VM_IMPORT, Level.INFORMATION,
                   f"'{vm.name}' was imported ({mode}) from '{source}'.", vm)
 
-        return self._file_job("import", f"Importing {config.name}", work, apply)
+        return self._file_job("import", f"Importing {config.name}", work, apply, host=h,
+                              seconds=seconds, discard=lambda _: None)

@@ -178,6 +178,10 @@ class Library:
         if self._closed:
             return
         try:
+            # A file job does not outlive the process: each running one is cancelled and
+            # removes what it wrote, so the library is saved as it was before it (an export
+            # or import is started again after the library is opened; docs/engine.md).
+            self.lab.cancel_file_jobs()
             if self._dirty or self._pending or self.lab.sim.now_us != self._committed_now_us:
                 self._write_commit()
             if self.lab.sim.now_us != self._history_us:

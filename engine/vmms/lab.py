@@ -229,10 +229,14 @@ class Lab:
     def new_file_job(self, kind: str, description: str, host_id: str, vm_id: str,
                      work: Callable[[Callable[[float], None], Callable[[], bool]], Any],
                      on_done: Callable[[Any], None] | None = None,
-                     cancellable: bool = True) -> JobRecord:
+                     cancellable: bool = True, seconds: float = 0.0,
+                     discard: Callable[[Any], None] | None = None) -> JobRecord:
         """A job whose work runs on a worker thread; ``on_done(result)`` is applied here, on
-        the engine's thread, at the next advance or poll after the work finishes."""
-        job = self.new_job(kind, description, host_id, vm_id, 0.0, cancellable)
+        the engine's thread, at the next advance or poll after the work finishes and, when
+        the job takes ``seconds`` of simulated time, after the clock has passed its end.  A
+        Cancel that comes after the work finished but before that end calls
+        ``discard(result)`` (what the work wrote is removed) and the job ends Cancelled."""
+        job = self.new_job(kind, description, host_id, vm_id, seconds, cancellable)
         job.file_progress = 0.0
         # An injected fail-job fault: the work stops at its first progress report at or past
         # the percent, as a Cancel there would (its own undo removes what it wrote), and the
@@ -253,6 +257,10 @@ class Lab:
             raise OperationCancelled(self.faults.failure_text(kind))
 
         def done(result: Any) -> None:
+            if discard is not None and submitted[0].cancel.is_set():
+                discard(result)
+                self.cancel_job_record(job, "The operation was cancelled.")
+                return
             try:
                 if on_done is not None:
                     on_done(result)
@@ -274,7 +282,8 @@ class Lab:
             else:
                 self.finish_job(job, f"{type(error).__name__}: {error}")
 
-        self.files.submit(job.id, faulty if fail_at is not None else work, done, failed)
+        submitted = [self.files.submit(job.id, faulty if fail_at is not None else work, done,
+                                       failed)]
         return job
 
     def poll_files(self) -> None:
@@ -283,6 +292,18 @@ class Lab:
             job = self.jobs.get(job_id)
             if job is not None:
                 job.file_progress = task.progress
+        self.files.poll(self._file_job_due)
+
+    def _file_job_due(self, job_id: int) -> bool:
+        job = self.jobs.get(job_id)
+        return job is None or self.sim.now_us >= job.expected_end_us
+
+    def cancel_file_jobs(self) -> None:
+        """Cancel every file job still running (the library is closing): each removes what
+        it wrote, as a Cancel does, so the library is saved as it was before the job."""
+        for job_id in list(self.files.tasks):
+            self.files.cancel(job_id)
+            self.files.wait(job_id)
         self.files.poll()
 
     def job_record(self, job_id: int) -> JobRecord | None:

@@ -128,10 +128,26 @@ def plan_export(lab: Lab, host: Host, vm: VmRuntime, folder: Path) -> tuple[Path
     return target, copies, manifest
 
 
-def write_export(target: Path, copies: list[tuple[Path, Path]], manifest: dict[str, Any],
+#: Bytes in the MB of a host's ``storage_mb_per_s`` (as saving a VM's memory counts it).
+MB = 1 << 20
+
+
+def transfer_seconds(size_bytes: int, storage_mb_per_s: float) -> float:
+    """The simulated time an export or import takes to copy ``size_bytes`` at the host's
+    storage rate (docs/engine.md, "Export and import take time")."""
+    return size_bytes / (storage_mb_per_s * MB)
+
+
+def export_bytes(copies: list[tuple[Path, Path]]) -> int:
+    """What an export copies: the bytes of every file it writes but its manifest."""
+    return sum(src.stat().st_size for src, _ in copies)
+
+
+def stage_export(target: Path, copies: list[tuple[Path, Path]], manifest: dict[str, Any],
                  vm_id: str, progress: Any, cancelled: Any) -> Path:
-    """Copy into a new temporary folder, then rename it into place (all or nothing).  Only
-    that folder, made by this export, is ever removed."""
+    """Copy into a new temporary folder beside ``target`` and return it; the export is put
+    into place by :func:`place_export` when its simulated time has passed, or removed by
+    :func:`discard_export` when it is cancelled first."""
     fileguard.mkdir(target.parent, parents=True)
     tmp = fileguard.make_temporary_folder(target.parent, target.name, ".exporting")
     try:
@@ -151,15 +167,37 @@ def write_export(target: Path, copies: list[tuple[Path, Path]], manifest: dict[s
         name = fileguard.id_folder(vm_id, "virtual machine")
         fileguard.write_atomic(tmp / MANIFEST_DIR / f"{name}.json",
                                json.dumps(manifest, indent=2).encode("utf-8"))
+    except BaseException:
+        discard_export(tmp)
+        raise
+    return tmp
+
+
+def place_export(tmp: Path, target: Path) -> Path:
+    """Rename the finished export into place (all or nothing)."""
+    try:
         if target.exists():
             raise ValidationError("folder", f"'{target}' already exists; choose another "
                                             "folder.")
         fileguard.replace_file(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError, HvError):
-            fileguard.rmtree(tmp)
+        discard_export(tmp)
         raise
     return target
+
+
+def discard_export(tmp: Path) -> None:
+    """Remove an export's temporary folder: only that folder, made by this export."""
+    with contextlib.suppress(OSError, HvError):
+        fileguard.rmtree(tmp)
+
+
+def write_export(target: Path, copies: list[tuple[Path, Path]], manifest: dict[str, Any],
+                 vm_id: str, progress: Any, cancelled: Any) -> Path:
+    """Copy into a new temporary folder, then rename it into place (all or nothing).  Only
+    that folder, made by this export, is ever removed."""
+    return place_export(stage_export(target, copies, manifest, vm_id, progress, cancelled),
+                        target)
 
 
 def _inside(folder: Path, rel: object, what: str) -> Path:
@@ -288,12 +326,7 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
             n += 1
         name = f"{name} ({n})"
     links: dict[str, str] = manifest.get("disk_parents", {})
-    bases = {d.path for d in config.hard_drives}
-    bases |= {h["path"] for cp in manifest.get("checkpoints", [])
-              for h in cp["config"].get("hard_drives", []) if h.get("path")}
-    chain = set(links) | set(links.values()) | set(manifest.get("current_disks", {}).values())
-    chain |= {v for cp in manifest.get("checkpoints", []) for v in cp["disks"].values()}
-    copied = chain - bases if mode == "register" else chain | bases
+    bases, copied = _import_files(manifest, config, mode)
     root = lab.storage_root
     if root is None and (mode != "register" or links):
         raise InvalidStateError("The virtual machine cannot be imported.",
@@ -351,6 +384,27 @@ def do_import(lab: Lab, host: Host, folder: Path, mode: str, manifest: dict[str,
     return vm
 
 
+def _import_files(manifest: dict[str, Any], config: VmConfig,
+                  mode: str) -> tuple[set[str], set[str]]:
+    """The configured disks of an export, and the files an import of ``mode`` copies into
+    the library (paths relative to the export folder)."""
+    links: dict[str, str] = manifest.get("disk_parents", {})
+    bases = {d.path for d in config.hard_drives}
+    bases |= {h["path"] for cp in manifest.get("checkpoints", [])
+              for h in cp["config"].get("hard_drives", []) if h.get("path")}
+    chain = set(links) | set(links.values()) | set(manifest.get("current_disks", {}).values())
+    chain |= {v for cp in manifest.get("checkpoints", []) for v in cp["disks"].values()}
+    return bases, chain - bases if mode == "register" else chain | bases
+
+
+def import_bytes(folder: Path, manifest: dict[str, Any], config: VmConfig, mode: str) -> int:
+    """What an import of ``mode`` copies into the library, in bytes (Register copies only
+    the checkpoint disks; Restore and Copy every disk)."""
+    copied = _import_files(manifest, config, mode)[1]
+    return sum((folder / Path(*PurePosixPath(rel).parts)).stat().st_size
+               for rel in copied if rel)
+
+
 def _stage(final: Path, source: Path, files: list[str], links: dict[str, str],
            bases: set[str], mode: str) -> Path:
     """Copy ``files`` (paths relative to the export) into a new staging folder beside
@@ -377,5 +431,6 @@ def _stage(final: Path, source: Path, files: list[str], links: dict[str, str],
     return staging
 
 
-__all__ = ["do_import", "plan_export", "read_import", "write_export",
+__all__ = ["discard_export", "do_import", "export_bytes", "import_bytes", "place_export",
+           "plan_export", "read_import", "stage_export", "transfer_seconds", "write_export",
            "write_saved_state"]

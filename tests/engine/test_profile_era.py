@@ -106,6 +106,25 @@ def test_live_migration_exists_from_2008_r2_quick_migration_from_2008() -> None:
     assert (free.failover_clustering, free.quick_migration) == (False, False)
 
 
+def test_the_migration_facts_have_one_home() -> None:
+    """Live migration exists exactly where the release's migration policy has pre-copy
+    passes, Quick Migration where failover clustering does; a profile file that states
+    either flag itself is refused, so the two can never disagree."""
+    import json
+
+    from hvlab.engine.profiles import load_profiles, profile_from_dict
+    from hvlab.engine.resources import resources_dir
+
+    for profile in load_profiles().values():
+        assert profile.features.live_migration == (profile.migration.max_passes > 0)
+        assert profile.features.live_migration == (profile.migration.simultaneous > 0)
+        assert profile.features.quick_migration == profile.features.failover_clustering
+    data = json.loads((resources_dir() / "profiles" / "ws2008.json").read_text())
+    data["features"]["live_migration"] = True
+    with pytest.raises(ValueError, match="derived from the 'migration' block"):
+        profile_from_dict(data)
+
+
 def _vm_with_a_deleted_snapshot(profile_id: str, tmp_path: Path) -> ManagementApi:
     api = ManagementApi(seed=0, storage_root=tmp_path)
     api.add_host("HOST", profile_id)

@@ -32,6 +32,7 @@ def export(qtbot: QtBot, window: MainWindow, folder: Path) -> Path:
     assert dialog.export_button.isEnabled(), dialog.message.text()
     with qtbot.waitSignal(dialog.exported, timeout=60_000) as blocker:
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        window.bridge.step(60.0)  # the copy takes simulated time (docs/engine.md)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return Path(blocker.args[0])
 
@@ -70,6 +71,7 @@ def test_export_then_import_a_copy(qtbot: QtBot, window: MainWindow, tmp_path: P
     before = {v.id for v in api.vms()}
     with qtbot.waitSignal(wizard.imported, timeout=60_000) as blocker:
         qtbot.mouseClick(wizard.finish_button, Qt.MouseButton.LeftButton)
+        window.bridge.step(60.0)  # the copy takes simulated time (docs/engine.md)
     new_id = blocker.args[0]
     assert new_id not in before and len(api.vms()) == 2
     copy = api.vm(new_id)
@@ -143,3 +145,28 @@ def test_locate_folder_explains_a_folder_without_an_export(qtbot: QtBot, window:
     assert not wizard.next_button.isEnabled() and not wizard.finish_button.isEnabled()
     assert find_exported_vms(str(tmp_path / "empty")) == []
     wizard.close()
+
+
+def test_export_shows_progress_with_the_clock_and_cancel_removes_it(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    """The copy takes bytes / the host's storage rate of simulated time: the dialog's
+    progress follows the clock, and Cancel before the end leaves no export behind."""
+    select(window, "VM")
+    click_pane(qtbot, window, ids.ACT_EXPORT)
+    dialog = window.findChild(ExportVmDialog, ids.EXPORT_DIALOG.object_name)
+    assert dialog is not None
+    dialog.folder.setText(str(tmp_path / "exports"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    watcher = dialog.watcher()
+    assert watcher is not None
+    job = watcher.job
+    span = (job.expected_end_us - job.started_us) / 1e6
+    assert span > 0
+    window.bridge.step(span / 2)
+    qtbot.waitUntil(lambda: 30 <= dialog.progress.value() <= 50, timeout=20_000)
+    assert not (tmp_path / "exports" / "VM").exists()
+    dialog.findChild(object, ids.EXPORT_CANCEL.object_name).click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: watcher.done, timeout=20_000)
+    assert watcher.job.state.value == "Cancelled"
+    window.bridge.step(span)
+    assert [p for p in (tmp_path / "exports").rglob("*") if p.is_file()] == []
