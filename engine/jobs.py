@@ -92,7 +92,10 @@ class JobRecord:
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
         # A file job's progress is read from its worker thread; it is not part of the lab.
+        # That it is a file job is: read back, a running one has no worker to finish it.
         del record["file_progress"]
+        if self.file_progress is not None:
+            record["file"] = True
         record["state"] = self.state.value
         return record
 
@@ -110,4 +113,5 @@ class JobRecord:
             JobState(d["state"]),
             d.get("error"),
             None if d.get("finished_us") is None else int(d["finished_us"]),
+            0.0 if d.get("file") else None,
         )

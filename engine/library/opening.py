@@ -10,7 +10,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from hvlab.engine import fileguard
+from hvlab.engine import bounds, fileguard
 from hvlab.engine.config import VmConfig
 from hvlab.engine.errors import NotFoundError
 from hvlab.engine.library import schema
@@ -73,6 +73,9 @@ def open_library(path: str | os.PathLike[str] | None, populate: Populate, *,
     process holds it, :class:`LibraryError` when the folder is not a library or was written
     by a newer hvlab.  Damaged files do not stop the open: see ``Library.messages``.
     """
+    if seed is not None:  # checked before anything is written
+        seed = bounds.whole("seed", bounds.SEED.label, seed, int(bounds.SEED.lo),
+                            int(bounds.SEED.hi), why=bounds.SEED.why)
     folder = library_folder(path)
     if folder.exists() and not folder.is_dir():
         raise LibraryError(f"The library {folder} is not a folder.")

@@ -30,7 +30,7 @@ import numpy as np
 from hvlab.engine.config import VmConfig
 from hvlab.engine.events import Level, LogEntry
 from hvlab.engine.guest import GuestPhase
-from hvlab.engine.jobs import JobRecord
+from hvlab.engine.jobs import JobRecord, JobState
 from hvlab.engine.lifecycle import VmState
 from hvlab.engine.profiles import HostHardware, get_profile
 from hvlab.engine.sim.clock import ActionQueue
@@ -476,7 +476,27 @@ def restore_lab(snapshot: Json, events: Iterable[LogEntry] = ()) -> Lab:
     lab.switches_changed()
     lab.sim.refresh_derived()
     lab.event_log = deque(events, maxlen=EVENT_LOG_KEEP)
+    _end_interrupted_file_jobs(lab)
     return lab
+
+
+#: Why a file job saved while running reads Cancelled when its lab is read back.
+INTERRUPTED = ("The operation was interrupted: hvlab stopped before it finished, and what it "
+               "had written was not kept.")
+
+
+def _end_interrupted_file_jobs(lab: Lab) -> None:
+    """A file job (disk work on a worker thread) that a snapshot holds as running has no
+    worker in the lab read back: it could never finish. It reads Cancelled, as a Cancel
+    leaves it, and its VM takes requests again. (A clean close cancels such jobs first;
+    this is the path of a crash or a kill between two commits.)"""
+    vms = {vm.id: vm for host in lab.hosts.values() for vm in host.vms.values()}
+    for job in lab.jobs.values():
+        if job.state is JobState.RUNNING and job.file_progress is not None:
+            job.state, job.error, job.finished_us = JobState.CANCELLED, INTERRUPTED, lab.sim.now_us
+            vm = vms.get(job.vm_id)
+            if vm is not None and vm.job_id == job.id:
+                vm.job_id = None
 
 
 def attach_vm_off(lab: Lab, host: Host, config: VmConfig, key: int) -> VmRuntime:

@@ -276,3 +276,40 @@ def test_the_hosts_default_folders_are_the_labs_own_in_the_platforms_style(
         assert api.host().virtual_hard_disk_path == os.fspath(tmp_path / "disks")
     finally:
         api.close()
+
+
+def test_a_file_job_saved_while_running_reads_cancelled_when_the_lab_is_read_back() -> None:
+    """A crash between two commits leaves a disk job recorded as running with no worker to
+    finish it: read back, it is Cancelled (waiting on it returns at once) and its VM takes
+    requests again."""
+    from hvlab.engine.jobs import JobRecord
+    from hvlab.engine.library.state import INTERRUPTED
+
+    api = ManagementApi()
+    populate_demo(api)
+    vm = api.vm("XP-CLIENT")
+    snapshot = json.loads(json.dumps(snapshot_lab(api.lab)))
+    job = JobRecord(99, "new-vhd", "Creating disk", vm.host_id, vm.id, 0, 10**9,
+                    cancellable=True, file_progress=0.4)
+    snapshot["jobs"].append(job.to_dict())
+    for host in snapshot["hosts"]:
+        for v in host["vms"]:
+            if v["config"]["id"] == vm.id:
+                v["runtime"]["job_id"] = 99
+    restored = ManagementApi(restore_lab(snapshot))
+    seen = restored.job(99)
+    assert (seen.state.value, seen.error) == ("Cancelled", INTERRUPTED)
+    assert restored.wait(seen).state.value == "Cancelled"
+    restored.start("XP-CLIENT")  # not held by the job that can never finish
+    assert restored.vm("XP-CLIENT").state in ("Starting", "Running")
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 1.5, True])
+def test_a_seed_out_of_range_is_refused_before_anything_is_written(tmp_path: Path,
+                                                                    seed: Any) -> None:
+    from hvlab.engine.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="The seed") as refused:
+        open_library(tmp_path / "lib", program="test", seed=seed)
+    assert refused.value.field == "seed"
+    assert not (tmp_path / "lib").exists()
