@@ -24,6 +24,9 @@ Say = Callable[[str], str]
 
 #: The text a widget or action had when it was built (the later releases' words).
 _BASE = "hvlabEraBaseText"
+#: Set (True) on a widget whose text is a name from a file, such as a lesson's title: a
+#: trainer's words are not the console's to change.
+VERBATIM = "hvlabEraVerbatim"
 #: Words a relabelled text holds in its base form.
 _ERA_WORDS = ("Checkpoint", "checkpoint", "Virtual Switch", "virtual switch")
 
@@ -53,6 +56,8 @@ def _plain(text: str) -> str:
 
 def relabel(target: QAction | QLabel, say: Say) -> None:
     """Give ``target`` its base text in the release's words (its base text is kept)."""
+    if target.property(VERBATIM) is True:
+        return
     base = target.property(_BASE)
     if not isinstance(base, str):
         base = target.text()

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
-from hvlab.gui import ids
+from hvlab.gui import era, ids
 from hvlab.gui.icons import icon
 from hvlab.gui.lab_part import LabPart
 
@@ -74,6 +74,7 @@ class LabWindows(LabPart, QObject):
             lesson = read_lesson(shipped(name))
             action = QAction(icon("demo"), lesson.title, self.menu)
             ids.apply(action, ids.lesson_action(name, lesson.title))
+            action.setProperty(era.VERBATIM, True)  # the trainer's title, as the file has it
             action.setStatusTip(lesson.concept or lesson.summary)
             action.setToolTip(lesson.summary)
             action.triggered.connect(lambda _=False, n=name: self.open_lesson(n))
@@ -83,6 +84,7 @@ class LabWindows(LabPart, QObject):
             exercise = read_exercise(shipped(name))
             action = QAction(f"Practise: {exercise.title}", self.menu)
             ids.apply(action, ids.exercise_action(name, exercise.title))
+            action.setProperty(era.VERBATIM, True)
             action.setStatusTip(exercise.statement)
             action.triggered.connect(lambda _=False, n=name: self.open_exercise(n))
             self.menu.addAction(action)
