@@ -3,7 +3,9 @@ library (``hvctl --server``)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -75,8 +77,11 @@ def start_server(library: str | os.PathLike[str] | None = None, *, host: str | N
         try:
             thread = ServerThread(server, host=host, port=port, ssl_context=context)
         except OSError as err:  # the port is taken, the address is not this computer's
+            address = isinstance(err, socket.gaierror) or err.errno == errno.EADDRNOTAVAIL
             raise HvError(f"The hvlab server cannot listen on {host or '*'}:{port}.",
                           [err.strerror or str(err),
+                           "Listen on an address of this computer: --listen 127.0.0.1 for "
+                           "this computer only, 0.0.0.0 for every address." if address else
                            "Choose another port with --port, or stop the program using "
                            "it."]) from None
         if speed > 0:
