@@ -75,6 +75,10 @@ run: $(RUN_STAMP)
 test: system-packages
 	@$(MAKE) -j2 --output-sync=target venvs
 	@$(MAKE) -j2 --output-sync=target lint dist-check
+	@# Bytecode first, as for `make run`: where PYTHONDONTWRITEBYTECODE is set (CI machines
+	@# often set it) every hvctl process the e2e tests start would otherwise compile the
+	@# ~250 modules it loads again (0.3 s of each 0.7 s start on this machine).
+	@$(VENV)/bin/python -m compileall -q engine gui hvctl tests
 	@echo "== engine tests, in $(ENGINE_VENV) (no Qt installed)"
 	HVLAB_EXPECT_NO_QT=1 $(ENGINE_VENV)/bin/python -m pytest tests/engine $(PYTEST_RUN) \
 		|| { rc=$$?; [ $$rc -eq 5 ] && $(RUN_MAY_BE_EMPTY) || exit $$rc; }

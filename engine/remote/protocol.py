@@ -22,13 +22,12 @@ from typing import Any
 
 from hvlab.engine.api import CallKind, HvError, ManagementApi, declared_calls
 from hvlab.engine.remote import codec
+from hvlab.engine.remote.defaults import DEFAULT_PORT as DEFAULT_PORT
 
 #: The WebSocket subprotocol of this version; a server refuses a client that offers no
 #: version it speaks.
 SUBPROTOCOL = "hvlab.v1"
 PROTOCOL_VERSION = 1
-#: The port a server listens on unless told otherwise.
-DEFAULT_PORT = 8765
 #: The largest message either side accepts (a VM table of 1024 VMs is about 200 KiB).
 MAX_MESSAGE_BYTES = 1 << 20
 
