@@ -33,7 +33,9 @@ def _pixels(png: bytes) -> list[int]:
 
 
 @pytest.mark.parametrize("size", render_icons.SIZES)
-def test_each_hicolor_png_is_the_svg_at_its_size(size: int) -> None:
+def test_each_hicolor_png_is_the_svg_at_its_size(size: int, qapp: object) -> None:
+    # ``qapp`` first: render_icons makes a bare QGuiApplication when none exists, and a
+    # GUI test that later shares this xdist worker would find no QApplication.
     checked_in = PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
     image = QImage(str(checked_in))
     assert (image.width(), image.height()) == (size, size)
