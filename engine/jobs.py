@@ -51,8 +51,11 @@ class JobRecord:
     state: JobState = JobState.RUNNING
     error: str | None = None
     finished_us: int | None = None
-    #: File jobs (real disk work on a worker thread) report progress as a fraction.
+    #: File jobs (real disk work on a worker thread) report progress as a fraction (so do
+    #: migrations, whose progress is their copy's).
     file_progress: float | None = None
+    #: Work on the file worker thread, which a lab read back does not have.
+    on_worker: bool = False
 
     def percent(self, now_us: int) -> int:
         if self.state is JobState.COMPLETED:
@@ -93,8 +96,8 @@ class JobRecord:
         record = asdict(self)
         # A file job's progress is read from its worker thread; it is not part of the lab.
         # That it is a file job is: read back, a running one has no worker to finish it.
-        del record["file_progress"]
-        if self.file_progress is not None:
+        del record["file_progress"], record["on_worker"]
+        if self.on_worker:
             record["file"] = True
         record["state"] = self.state.value
         return record
@@ -114,4 +117,5 @@ class JobRecord:
             d.get("error"),
             None if d.get("finished_us") is None else int(d["finished_us"]),
             0.0 if d.get("file") else None,
+            bool(d.get("file", False)),
         )

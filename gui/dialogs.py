@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from hvlab.engine.api import HvError
 from hvlab.gui import ids
@@ -127,16 +134,43 @@ def dress(window: QWidget, name: ids.UiName, icon_name: str, title: str = "") ->
         window.setWindowTitle(title)
 
 
+def _named_box(kinds: Sequence[QDialogButtonBox.StandardButton],
+               names: Sequence[ids.UiName]) -> tuple[QDialogButtonBox, list[QPushButton]]:
+    box = QDialogButtonBox()
+    buttons = []
+    for kind, name in zip(kinds, names, strict=True):
+        button = box.addButton(kind)
+        assert button is not None
+        ids.apply(button, name)
+        buttons.append(button)
+    return box, buttons
+
+
 def ok_cancel_apply(names: tuple[ids.UiName, ids.UiName, ids.UiName]
                     ) -> tuple[QDialogButtonBox, QPushButton, QPushButton, QPushButton]:
     """OK, Cancel and Apply in a button box, named (in that order) by ``names``; returns the
     box and the three buttons."""
     std = QDialogButtonBox.StandardButton
-    box = QDialogButtonBox(std.Ok | std.Cancel | std.Apply)
-    buttons = (box.button(std.Ok), box.button(std.Cancel), box.button(std.Apply))
-    for button, name in zip(buttons, names, strict=True):
-        ids.apply(button, name)
-    return box, *buttons
+    box, (ok, cancel, apply) = _named_box((std.Ok, std.Cancel, std.Apply), names)
+    return box, ok, cancel, apply
+
+
+def ok_cancel(names: tuple[ids.UiName, ids.UiName]
+              ) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """OK and Cancel in a button box, named by ``names``; returns the box and both buttons."""
+    std = QDialogButtonBox.StandardButton
+    box, (ok, cancel) = _named_box((std.Ok, std.Cancel), names)
+    return box, ok, cancel
+
+
+def status_label(name: ids.UiName) -> QLabel:
+    """A dialog's status line: plain text (a user's words are shown, never interpreted),
+    wrapped, empty until there is something to say."""
+    label = QLabel("")
+    ids.apply(label, name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 class HostDialog(QDialog):

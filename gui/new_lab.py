@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvlab.engine.api import SEED, HvError
-from hvlab.gui import ids
+from hvlab.gui import dialogs, ids
 
 if TYPE_CHECKING:
     from hvlab.engine.api import EngineThread
@@ -155,17 +155,9 @@ class NewLabDialog(QDialog):
         self.seed.setToolTip("The same seed gives the same lab, run after run.")
         form.addRow("&Seed:", self.seed)
         layout.addLayout(form)
-        self.status = QLabel("")
-        ids.apply(self.status, ids.NEW_LAB_STATUS)
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status = dialogs.status_label(ids.NEW_LAB_STATUS)
         layout.addWidget(self.status)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        ids.apply(ok, ids.NEW_LAB_OK)
-        ids.apply(cancel, ids.NEW_LAB_CANCEL)
+        self.buttons, _ok, _cancel = dialogs.ok_cancel((ids.NEW_LAB_OK, ids.NEW_LAB_CANCEL))
         self.buttons.accepted.connect(self._create)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

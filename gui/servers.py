@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from hvlab.engine.api import HvError
-from hvlab.gui import ids
+from hvlab.gui import dialogs, ids
 
 if TYPE_CHECKING:
     from hvlab.engine.remote import RemoteEngine
@@ -261,17 +261,10 @@ class ConnectDialog(QDialog):
         form.addRow("Access &token:", self.token)
         form.addRow("Certificate &fingerprint:", self.fingerprint)
         layout.addLayout(form)
-        self.status = QLabel("")
-        ids.apply(self.status, ids.CONNECT_SERVER_STATUS)
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status = dialogs.status_label(ids.CONNECT_SERVER_STATUS)
         layout.addWidget(self.status)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        ids.apply(ok, ids.CONNECT_SERVER_OK)
-        ids.apply(cancel, ids.CONNECT_SERVER_CANCEL)
+        self.buttons, _ok, _cancel = dialogs.ok_cancel((ids.CONNECT_SERVER_OK,
+                                                        ids.CONNECT_SERVER_CANCEL))
         self.buttons.accepted.connect(self._connect)
         self.buttons.rejected.connect(self._cancel)
         layout.addWidget(self.buttons)

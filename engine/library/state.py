@@ -492,7 +492,7 @@ def _end_interrupted_file_jobs(lab: Lab) -> None:
     this is the path of a crash or a kill between two commits.)"""
     vms = {vm.id: vm for host in lab.hosts.values() for vm in host.vms.values()}
     for job in lab.jobs.values():
-        if job.state is JobState.RUNNING and job.file_progress is not None:
+        if job.state is JobState.RUNNING and job.on_worker:
             job.state, job.error, job.finished_us = JobState.CANCELLED, INTERRUPTED, lab.sim.now_us
             vm = vms.get(job.vm_id)
             if vm is not None and vm.job_id == job.id:

@@ -238,6 +238,7 @@ class Lab:
         ``discard(result)`` (what the work wrote is removed) and the job ends Cancelled."""
         job = self.new_job(kind, description, host_id, vm_id, seconds, cancellable)
         job.file_progress = 0.0
+        job.on_worker = True
         # An injected fail-job fault: the work stops at its first progress report at or past
         # the percent, as a Cancel there would (its own undo removes what it wrote), and the
         # job ends Failed; work that never reports that far fails before its result is

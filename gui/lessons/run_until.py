@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QWidget,
 )
 
-from hvlab.gui import ids
+from hvlab.gui import dialogs, ids
 
 if TYPE_CHECKING:
     from hvlab.engine.api import ManagementApi
@@ -73,13 +72,7 @@ class RunUntilDialog(QDialog):
         form.addRow("&Host or VM:", self.subject)
         form.addRow("&Value:", self.value)
         form.addRow("&Crosses:", crossing)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        for button, name in ((QDialogButtonBox.StandardButton.Ok, ids.RUN_UNTIL_OK),
-                             (QDialogButtonBox.StandardButton.Cancel, ids.RUN_UNTIL_CANCEL)):
-            widget = buttons.button(button)
-            assert widget is not None
-            ids.apply(widget, name)
+        buttons, _ok, _cancel = dialogs.ok_cancel((ids.RUN_UNTIL_OK, ids.RUN_UNTIL_CANCEL))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

@@ -290,7 +290,7 @@ def test_a_file_job_saved_while_running_reads_cancelled_when_the_lab_is_read_bac
     vm = api.vm("XP-CLIENT")
     snapshot = json.loads(json.dumps(snapshot_lab(api.lab)))
     job = JobRecord(99, "new-vhd", "Creating disk", vm.host_id, vm.id, 0, 10**9,
-                    cancellable=True, file_progress=0.4)
+                    cancellable=True, file_progress=0.4, on_worker=True)
     snapshot["jobs"].append(job.to_dict())
     for host in snapshot["hosts"]:
         for v in host["vms"]:
