@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMenu, QToolBar, QWidget
 
 from hvlab.gui import ids
 from hvlab.gui.forms import caption
@@ -66,3 +66,20 @@ def toolbar_field(toolbar: QToolBar, text: str, field: QWidget, name: ids.UiName
     row.addWidget(caption(text, field))
     row.addWidget(field)
     ids.apply(toolbar.addWidget(holder), name)
+
+
+def first_in_file_menu(window: QMainWindow, action: QAction, *, separator: bool = False) -> None:
+    """Put ``action`` at the top of ``window``'s File menu (a separator after it with
+    ``separator``): the parts that open another lab (New Lab…, Connect to Server…) add
+    themselves there once the menus are built."""
+    file_menu = window.findChild(QMenu, ids.MENU_FILE.object_name)
+    if file_menu is None:
+        return
+    actions = file_menu.actions()
+    if not actions:
+        file_menu.addAction(action)
+        return
+    file_menu.insertAction(actions[0], action)
+    if separator:
+        file_menu.insertSeparator(actions[0])
+

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from hvlab.engine.api import SEED, HvError
 from hvlab.gui import dialogs, ids
+from hvlab.gui.bars import first_in_file_menu
 
 if TYPE_CHECKING:
     from hvlab.engine.api import EngineThread
@@ -57,12 +57,7 @@ class NewLabs(QObject):
         self.action.setStatusTip("Create a new lab library on the Hyper-V release you choose "
                                  "and open it in a window of its own.")
         self.action.triggered.connect(self.open_dialog)
-        file_menu = window.findChild(QMenu, ids.MENU_FILE.object_name)
-        if file_menu is not None and file_menu.actions():
-            first = file_menu.actions()[0]
-            file_menu.insertAction(first, self.action)
-        elif file_menu is not None:
-            file_menu.addAction(self.action)
+        first_in_file_menu(window, self.action)
 
     def open_dialog(self) -> NewLabDialog:
         dialog = NewLabDialog(self, self.window)

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
 
 from hvlab.engine.api import HvError
 from hvlab.gui import dialogs, ids
+from hvlab.gui.bars import first_in_file_menu
 
 if TYPE_CHECKING:
     from hvlab.engine.remote import RemoteEngine
@@ -85,13 +85,7 @@ class ServerConsoles(QObject):
         self.action.setStatusTip("Connect to an hvlab server and manage its lab in a window "
                                  "of its own.")
         self.action.triggered.connect(self.open_dialog)
-        file_menu = window.findChild(QMenu, ids.MENU_FILE.object_name)
-        if file_menu is not None and file_menu.actions():
-            first = file_menu.actions()[0]  # File ▸ New: Connect to Server… comes first
-            file_menu.insertAction(first, self.action)
-            file_menu.insertSeparator(first)
-        elif file_menu is not None:
-            file_menu.addAction(self.action)
+        first_in_file_menu(window, self.action, separator=True)  # before File ▸ New
         window.tree.server_activated.connect(self.show_server)
         self._connected.connect(self._on_connected, Qt.ConnectionType.QueuedConnection)
         self.dialog: ConnectDialog | None = None
